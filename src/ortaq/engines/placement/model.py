@@ -1,0 +1,460 @@
+"""Instances of the placement problem: validation, interning and the published lottery.
+
+`load_instance` turns the JSON object described in docs/placement.md into an `Instance` of flat numpy
+arrays (ids interned to ints once). Every problem with the input raises `InstanceError` whose message
+names the offending entry, so the CLI can exit with status 2 and never show a traceback.
+
+The hot loops are written for hundreds of thousands of applicants: per entry we only do C-level work
+(`map` over dict lookups, `np.fromiter`), and the slow, precise error search runs only after the fast
+path has failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+TIE_BREAKING = ("single", "multiple")
+APPLICANT_KEYS = frozenset({"id", "preferences", "categories"})
+PLACEMENT_KEYS = frozenset({"id", "capacity", "preferences", "priorities", "reserved"})
+OPTION_KEYS = frozenset({"lottery_seed", "tie_breaking", "categories"})
+TOP_KEYS = frozenset({"applicants", "placements", "options"})
+
+
+class InstanceError(ValueError):
+    """The instance is malformed; the message names the offending entry."""
+
+
+@dataclass(eq=False)
+class Instance:
+    """A validated instance with ids interned to ints (applicants 0..n-1, placements 0..m-1, file order).
+
+    Placement orders are complete and strict: `pl_app[pl_ptr[p]:pl_ptr[p+1]]` lists the applicants
+    placement p accepts, best first, after the lottery has broken ties in priorities.
+    """
+
+    applicant_ids: list[str]
+    placement_ids: list[str]
+    # applicant side (CSR): app_pref[app_ptr[a]:app_ptr[a+1]] = her placements, best first
+    app_ptr: np.ndarray
+    app_pref: np.ndarray
+    # rank (0 = best) of the applicant at the placement of the same entry, -1 if not acceptable there
+    entry_rank: np.ndarray
+    capacity: np.ndarray
+    # placement side (CSR), best first; pl_priority is aligned with pl_app (0 for ranked lists)
+    pl_ptr: np.ndarray
+    pl_app: np.ndarray
+    pl_priority: np.ndarray
+    uses_priorities: np.ndarray  # bool per placement
+    categories: list[str]
+    # member[c, a] is True when applicant a belongs to category c
+    member: np.ndarray
+    # reserved[p] = [(category index, seats), ...] in the listed order (precedence after open seats)
+    reserved: dict[int, list[tuple[int, int]]]
+    lottery_seed: int | None
+    tie_breaking: str
+    _applicant_index: dict[str, int] | None = field(default=None, repr=False)
+    _placement_index: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def n_applicants(self) -> int:
+        return len(self.applicant_ids)
+
+    @property
+    def n_placements(self) -> int:
+        return len(self.placement_ids)
+
+    @property
+    def applicant_index(self) -> dict[str, int]:
+        if self._applicant_index is None:
+            self._applicant_index = {x: i for i, x in enumerate(self.applicant_ids)}
+        return self._applicant_index
+
+    @property
+    def placement_index(self) -> dict[str, int]:
+        if self._placement_index is None:
+            self._placement_index = {x: i for i, x in enumerate(self.placement_ids)}
+        return self._placement_index
+
+    def open_seats(self, p: int) -> int:
+        return int(self.capacity[p]) - sum(s for _, s in self.reserved.get(p, ()))
+
+
+# --------------------------------------------------------------------------- lottery
+
+
+def lottery_message(seed: int, applicant_id: str, placement_id: str | None = None) -> bytes:
+    """The bytes hashed for a lottery number (docs/placement.md, "Lottery").
+
+    single:   decimal(seed) NUL applicant_id          (one number per applicant, used everywhere)
+    multiple: decimal(seed) NUL placement_id NUL applicant_id   (one number per placement)
+    Ids cannot contain NUL, so the encoding is unambiguous.
+    """
+    if placement_id is None:
+        return b"%d\x00%s" % (seed, applicant_id.encode("utf-8"))
+    return b"%d\x00%s\x00%s" % (seed, placement_id.encode("utf-8"), applicant_id.encode("utf-8"))
+
+
+def lottery_number(seed: int, applicant_id: str, placement_id: str | None = None) -> str:
+    """The lottery number as 64 hex digits; the smaller number wins a tie."""
+    return hashlib.sha256(lottery_message(seed, applicant_id, placement_id)).hexdigest()
+
+
+# --------------------------------------------------------------------------- validation helpers
+
+
+def _describe(kind: str, i: int, entry: Any) -> str:
+    if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+        return f"{kind}[{i}] (id {entry['id']!r})"
+    return f"{kind}[{i}]"
+
+
+def _is_int(x: Any) -> bool:
+    return type(x) is int  # bool is a subclass of int and is rejected on purpose
+
+
+def _check_id(kind: str, i: int, entry: Any) -> str:
+    if not isinstance(entry, dict):
+        raise InstanceError(f"{kind}[{i}]: must be an object, got {type(entry).__name__}")
+    x = entry.get("id")
+    if not isinstance(x, str) or not x:
+        raise InstanceError(f"{kind}[{i}]: 'id' must be a non-empty string")
+    if "\x00" in x:
+        raise InstanceError(f"{kind}[{i}] (id {x!r}): ids cannot contain NUL characters")
+    return x
+
+
+def _first_duplicate(ids: Sequence[Any]) -> tuple[int, Any]:
+    seen: set[Any] = set()
+    for j, x in enumerate(ids):
+        if x in seen:
+            return j, x
+        seen.add(x)
+    raise AssertionError("no duplicate")  # pragma: no cover - callers checked there is one
+
+
+def _index_ids(kind: str, entries: list[Any]) -> tuple[list[str], dict[str, int]]:
+    ids = [_check_id(kind, i, e) if type(e) is not dict or type(e.get("id")) is not str else e["id"]
+           for i, e in enumerate(entries)]
+    for i, x in enumerate(ids):  # the fast path above skipped the NUL/empty checks
+        if not x or "\x00" in x:
+            _check_id(kind, i, entries[i])
+    index = dict(zip(ids, range(len(ids))))
+    if len(index) != len(ids):
+        j, x = _first_duplicate(ids)
+        first = ids.index(x)
+        raise InstanceError(f"{kind}[{j}]: duplicate id {x!r} (already used by {kind}[{first}])")
+    return ids, index
+
+
+def _intern_lists(
+    owner_kind: str, owners: list[Any], lists: list[list[Any]], field_name: str, index: dict[str, int],
+    target_kind: str,
+) -> np.ndarray:
+    """Map every id in every list to its int; on failure find and name the first bad entry."""
+    total = sum(map(len, lists))
+    try:
+        return np.fromiter(map(index.__getitem__, chain.from_iterable(lists)), dtype=np.int32, count=total)
+    except (KeyError, TypeError):
+        pass
+    for i, lst in enumerate(lists):
+        for j, x in enumerate(lst):
+            if not isinstance(x, str):
+                raise InstanceError(
+                    f"{_describe(owner_kind, i, owners[i])}: {field_name}[{j}] must be a {target_kind} id "
+                    f"(a string), got {type(x).__name__}")
+            if x not in index:
+                raise InstanceError(
+                    f"{_describe(owner_kind, i, owners[i])}: {field_name}[{j}] names unknown {target_kind} {x!r}")
+    raise AssertionError("interning failed without a bad entry")  # pragma: no cover
+
+
+def _check_no_duplicates(owner_kind: str, owners: list[Any], lists: list[list[Any]], field_name: str) -> None:
+    for i, lst in enumerate(lists):
+        if len(set(lst)) != len(lst):
+            j, x = _first_duplicate(lst)
+            raise InstanceError(
+                f"{_describe(owner_kind, i, owners[i])}: {field_name}[{j}] repeats {x!r}")
+
+
+def _unknown_keys(what: str, entry: dict[str, Any], allowed: frozenset[str]) -> None:
+    extra = sorted(set(entry) - allowed)
+    if extra:
+        raise InstanceError(f"{what}: unknown key {extra[0]!r} (allowed: {', '.join(sorted(allowed))})")
+
+
+def _radix_argsort(values: np.ndarray, bound: int) -> np.ndarray:
+    """Stable argsort of non-negative ints < bound, by 16-bit digits (numpy radix-sorts uint16)."""
+    order = np.argsort(values.astype(np.uint16, copy=False) if bound <= 1 << 16
+                       else (values & 0xFFFF).astype(np.uint16), kind="stable")
+    shift = 16
+    while bound > 1 << shift:
+        digit = ((values[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+        shift += 16
+    return order
+
+
+# --------------------------------------------------------------------------- load_instance
+
+
+def load_instance(obj: Any) -> Instance:
+    """Validate a decoded JSON instance and intern it. Raises `InstanceError` naming the bad entry."""
+    if not isinstance(obj, dict):
+        raise InstanceError("the instance must be a JSON object with 'applicants' and 'placements'")
+    _unknown_keys("the instance", obj, TOP_KEYS)
+    applicants = obj.get("applicants")
+    placements = obj.get("placements")
+    if not isinstance(applicants, list):
+        raise InstanceError("'applicants' must be a list")
+    if not isinstance(placements, list):
+        raise InstanceError("'placements' must be a list")
+    options = obj.get("options", {})
+    if not isinstance(options, dict):
+        raise InstanceError("'options' must be an object")
+    _unknown_keys("options", options, OPTION_KEYS)
+    seed = options.get("lottery_seed")
+    if seed is not None and (not _is_int(seed) or seed < 0):
+        raise InstanceError("options.lottery_seed must be a non-negative integer")
+    tie_breaking = options.get("tie_breaking", "single")
+    if tie_breaking not in TIE_BREAKING:
+        raise InstanceError(f"options.tie_breaking must be 'single' or 'multiple', got {tie_breaking!r}")
+    declared = options.get("categories")
+    if declared is not None and (not isinstance(declared, list) or not all(isinstance(c, str) for c in declared)):
+        raise InstanceError("options.categories must be a list of strings")
+
+    applicant_ids, aindex = _index_ids("applicants", applicants)
+    placement_ids, pindex = _index_ids("placements", placements)
+    n, m = len(applicant_ids), len(placement_ids)
+
+    # ---- applicants
+    pref_lists: list[list[Any]] = []
+    cat_lists: list[tuple[int, list[Any]]] = []
+    for i, a in enumerate(applicants):
+        if len(a) > 2 or "preferences" not in a:
+            _unknown_keys(_describe("applicants", i, a), a, APPLICANT_KEYS)
+        prefs = a.get("preferences")
+        if type(prefs) is not list:
+            raise InstanceError(f"{_describe('applicants', i, a)}: 'preferences' must be a list of placement ids")
+        pref_lists.append(prefs)
+        cats = a.get("categories")
+        if cats is not None:
+            if type(cats) is not list or not all(isinstance(c, str) for c in cats):
+                raise InstanceError(f"{_describe('applicants', i, a)}: 'categories' must be a list of strings")
+            if cats:
+                cat_lists.append((i, cats))
+    app_pref = _intern_lists("applicants", applicants, pref_lists, "preferences", pindex, "placement")
+    _check_no_duplicates("applicants", applicants, pref_lists, "preferences")
+    app_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, pref_lists), dtype=np.int64, count=n), out=app_ptr[1:])
+
+    # ---- placements
+    capacity = np.zeros(m, dtype=np.int64)
+    uses_priorities = np.zeros(m, dtype=bool)
+    rank_lists: list[list[Any]] = []
+    prio_keys: list[list[Any]] = []
+    prio_vals: list[Any] = []
+    prio_owner: list[int] = []
+    reserved_raw: dict[int, list[tuple[str, int]]] = {}
+    for j, p in enumerate(placements):
+        what = _describe("placements", j, p)
+        if len(p) > 3 or "capacity" not in p:
+            _unknown_keys(what, p, PLACEMENT_KEYS)
+        cap = p.get("capacity")
+        if not _is_int(cap):
+            raise InstanceError(f"{what}: 'capacity' must be an integer")
+        if cap < 0:
+            raise InstanceError(f"{what}: 'capacity' must not be negative, got {cap}")
+        capacity[j] = cap
+        has_prefs, has_prios = "preferences" in p, "priorities" in p
+        if has_prefs == has_prios:
+            raise InstanceError(f"{what}: give exactly one of 'preferences' (a ranking) or 'priorities' (scores)")
+        if has_prefs:
+            lst = p["preferences"]
+            if type(lst) is not list:
+                raise InstanceError(f"{what}: 'preferences' must be a list of applicant ids")
+            rank_lists.append(lst)
+        else:
+            d = p["priorities"]
+            if type(d) is not dict:
+                raise InstanceError(f"{what}: 'priorities' must be an object mapping applicant ids to integers")
+            vals = list(d.values())
+            if not all(map(_is_int, vals)):
+                bad = next(k for k, v in d.items() if not _is_int(v))
+                raise InstanceError(f"{what}: priorities[{bad!r}] must be an integer")
+            uses_priorities[j] = True
+            rank_lists.append([])
+            prio_keys.append(list(d))
+            prio_vals.append(vals)
+            prio_owner.append(j)
+        res = p.get("reserved")
+        if res is not None:
+            if type(res) is not list:
+                raise InstanceError(f"{what}: 'reserved' must be a list of {{category, seats}} objects")
+            seen: set[str] = set()
+            blocks: list[tuple[str, int]] = []
+            for k, r in enumerate(res):
+                if (type(r) is not dict or set(r) != {"category", "seats"} or not isinstance(r["category"], str)
+                        or not _is_int(r["seats"])):
+                    raise InstanceError(f"{what}: reserved[{k}] must be {{\"category\": string, \"seats\": integer}}")
+                if r["seats"] < 0:
+                    raise InstanceError(f"{what}: reserved[{k}] seats must not be negative")
+                if r["category"] in seen:
+                    raise InstanceError(f"{what}: reserved[{k}] repeats category {r['category']!r}")
+                seen.add(r["category"])
+                blocks.append((r["category"], r["seats"]))
+            if sum(s for _, s in blocks) > cap:
+                raise InstanceError(f"{what}: reserved seats ({sum(s for _, s in blocks)}) exceed capacity ({cap})")
+            if blocks:
+                reserved_raw[j] = blocks
+
+    # ---- categories: declared in options, or else those some placement reserves seats for
+    if declared is not None:
+        categories = list(dict.fromkeys(declared))
+        for j, blocks in reserved_raw.items():
+            for k, (c, _) in enumerate(blocks):
+                if c not in categories:
+                    raise InstanceError(
+                        f"{_describe('placements', j, placements[j])}: reserved[{k}] names unknown category {c!r} "
+                        f"(not in options.categories)")
+    else:
+        categories = list(dict.fromkeys(c for blocks in reserved_raw.values() for c, _ in blocks))
+    cindex = {c: k for k, c in enumerate(categories)}
+    member = np.zeros((len(categories), n), dtype=bool)
+    for i, cats in cat_lists:
+        for k, c in enumerate(cats):
+            ci = cindex.get(c)
+            if ci is None:
+                raise InstanceError(
+                    f"{_describe('applicants', i, applicants[i])}: categories[{k}] names unknown category {c!r} "
+                    f"(no placement reserves seats for it and options.categories does not declare it)")
+            if member[ci, i]:
+                raise InstanceError(f"{_describe('applicants', i, applicants[i])}: categories[{k}] repeats {c!r}")
+            member[ci, i] = True
+    reserved = {j: [(cindex[c], s) for c, s in blocks] for j, blocks in reserved_raw.items()}
+
+    # ---- placement orders
+    rank_owners = [placements[j] for j in range(m)]
+    ranked = _intern_lists("placements", rank_owners, rank_lists, "preferences", aindex, "applicant")
+    _check_no_duplicates("placements", rank_owners, rank_lists, "preferences")
+    prio_owners = [placements[j] for j in prio_owner]
+    prio_flat = _intern_lists("placements", prio_owners, prio_keys, "priorities", aindex, "applicant")
+    if prio_owner and seed is None:
+        raise InstanceError(
+            f"{_describe('placements', prio_owner[0], placements[prio_owner[0]])}: uses 'priorities', so "
+            f"options.lottery_seed is required to break ties reproducibly")
+    lengths = np.fromiter(map(len, rank_lists), dtype=np.int64, count=m)
+    prio_len = np.fromiter(map(len, prio_keys), dtype=np.int64, count=len(prio_keys))
+    lengths[np.asarray(prio_owner, dtype=np.int64)] = prio_len
+    pl_ptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(lengths, out=pl_ptr[1:])
+    pl_app = np.empty(int(pl_ptr[-1]), dtype=np.int32)
+    pl_priority = np.zeros(int(pl_ptr[-1]), dtype=np.int64)
+    is_ranked = ~uses_priorities
+    ranked_slots = _ranges(pl_ptr[:-1][is_ranked], lengths[is_ranked])
+    pl_app[ranked_slots] = ranked
+    if prio_owner:
+        owners = np.asarray(prio_owner, dtype=np.int64)
+        order, prios = _order_priorities(
+            applicant_ids, placement_ids, owners, prio_len, prio_flat, prio_vals, seed, tie_breaking)
+        prio_slots = _ranges(pl_ptr[:-1][owners], prio_len)
+        pl_app[prio_slots] = prio_flat[order]
+        pl_priority[prio_slots] = prios[order]
+
+    entry_rank = _join_ranks(n, m, app_ptr, app_pref, pl_ptr, pl_app)
+    return Instance(
+        applicant_ids=applicant_ids, placement_ids=placement_ids, app_ptr=app_ptr, app_pref=app_pref,
+        entry_rank=entry_rank, capacity=capacity, pl_ptr=pl_ptr, pl_app=pl_app, pl_priority=pl_priority,
+        uses_priorities=uses_priorities, categories=categories, member=member, reserved=reserved,
+        lottery_seed=seed, tie_breaking=tie_breaking, _applicant_index=aindex, _placement_index=pindex)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of arange(s, s+l) for each (s, l), vectorised."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(total, dtype=np.int64)
+
+
+def _order_priorities(
+    applicant_ids: list[str], placement_ids: list[str], owners: np.ndarray, lengths: np.ndarray,
+    flat: np.ndarray, values: list[list[int]], seed: int | None, tie_breaking: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Order each priorities placement: higher priority first, ties by smaller lottery number.
+
+    Returns a permutation of the flat entries (grouped by placement, in owner order) and the priorities.
+    """
+    assert seed is not None
+    group = np.repeat(np.arange(len(owners), dtype=np.int64), lengths)
+    try:
+        prios_i = np.fromiter(chain.from_iterable(values), dtype=np.int64, count=len(flat))
+    except OverflowError:
+        prios_i = None
+    if prios_i is None or (len(prios_i) and int(np.abs(prios_i).max()) >= 2**53):
+        raise InstanceError("priorities must be integers strictly between -2**53 and 2**53")
+    if tie_breaking == "single":
+        # one number per applicant: rank all applicants by digest once; the rank is the lottery position
+        digests = [hashlib.sha256(b"%d\x00%s" % (seed, x.encode("utf-8"))).digest() for x in applicant_ids]
+        position = np.empty(len(applicant_ids), dtype=np.int64)
+        position[np.asarray(sorted(range(len(digests)), key=digests.__getitem__), dtype=np.int64)] = np.arange(
+            len(digests), dtype=np.int64)
+        lot = position[flat]
+        lo, hi = int(prios_i.min()), int(prios_i.max())
+        span = hi - lo + 1
+        n = max(1, len(applicant_ids))
+        if len(owners) * span * n < 2**62:
+            key = (group * span + (hi - prios_i)) * n + lot
+            return np.argsort(key, kind="stable"), prios_i
+        return np.lexsort((lot, -prios_i, group)), prios_i
+    # multiple: one number per (placement, applicant); compare whole digests, so sort in Python
+    pid = np.repeat(owners, lengths).tolist()
+    flat_l = flat.tolist()
+    keys = [(g, -v, hashlib.sha256(b"%d\x00%s\x00%s" % (seed, placement_ids[p].encode("utf-8"),
+                                                       applicant_ids[a].encode("utf-8"))).digest())
+            for g, v, p, a in zip(group.tolist(), prios_i.tolist(), pid, flat_l)]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return np.asarray(order, dtype=np.int64), prios_i
+
+
+def _join_ranks(n: int, m: int, app_ptr: np.ndarray, app_pref: np.ndarray, pl_ptr: np.ndarray,
+                pl_app: np.ndarray) -> np.ndarray:
+    """For each applicant entry (a, p), the rank of a in p's order, or -1 if p does not accept a.
+
+    Both sides are keyed by a*m + p. The placement side is radix-sorted by applicant (stable, so the
+    keys come out sorted because placements are already in ascending order); the applicant side is
+    already grouped by applicant, so searchsorted walks the sorted keys almost sequentially.
+    """
+    if len(app_pref) == 0:
+        return np.zeros(0, dtype=np.int32)
+    if len(pl_app) == 0:
+        return np.full(len(app_pref), -1, dtype=np.int32)
+    pl_len = np.diff(pl_ptr)
+    pl_of = np.repeat(np.arange(m, dtype=np.int64), pl_len)
+    rank = np.arange(len(pl_app), dtype=np.int64) - np.repeat(pl_ptr[:-1], pl_len)
+    order = _radix_argsort(pl_app.astype(np.int64), max(n, 1))
+    sorted_keys = pl_app[order].astype(np.int64) * m + pl_of[order]
+    sorted_rank = rank[order]
+    a_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(app_ptr))
+    keys = a_of * m + app_pref
+    pos = np.searchsorted(sorted_keys, keys)
+    np.minimum(pos, len(sorted_keys) - 1, out=pos)
+    found = sorted_keys[pos] == keys
+    return np.where(found, sorted_rank[pos], -1).astype(np.int32)
+
+
+def instance_from_parts(
+    applicants: Sequence[Mapping[str, Any]], placements: Sequence[Mapping[str, Any]],
+    options: Mapping[str, Any] | None = None,
+) -> Instance:
+    """Convenience for callers that already hold Python objects (e.g. the mobility app)."""
+    obj: dict[str, Any] = {"applicants": list(applicants), "placements": list(placements)}
+    if options is not None:
+        obj["options"] = dict(options)
+    return load_instance(obj)

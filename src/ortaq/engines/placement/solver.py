@@ -1,0 +1,388 @@
+"""Applicant-proposing deferred acceptance with reserved seats, and the explained result.
+
+Choice rule of a placement (docs/placement.md, "Reserved seats"): its seats form blocks processed in a
+fixed precedence order -- first the open seats, then each reserved category in the order listed. The
+open block takes the best applicants in the placement's order; a block reserved for category c takes
+the best remaining members of c and, when members run out, the best remaining non-members (so reserved
+seats left empty revert to open seats). This is the slot-specific-priorities rule of Kominers and
+Sönmez (2016) with the "open first" precedence studied by Dur, Kominers, Pathak and Sönmez (2018); it
+is substitutable and satisfies the law of aggregate demand, so applicant-proposing DA yields the
+applicant-optimal stable matching and is strategy-proof for applicants.
+
+Implementation: because an applicant rejected by block k of a placement can never again be chosen by
+block k (the pool a block chooses from only grows), DA with this rule equals plain DA in which every
+placement is split into its blocks and each applicant lists a placement's blocks consecutively in
+precedence order. `_deferred_acceptance` runs that plain DA round by round with numpy: every free
+applicant proposes at once, and each touched block keeps its best `capacity` by key (one argsort per
+round). `solve_reference` is the textbook one-proposal-at-a-time DA over the un-split choice rule;
+tests check both agree.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .model import Instance, lottery_number
+
+OPEN = "open"
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Seat blocks with at least one seat, grouped by placement in precedence order."""
+
+    ptr: np.ndarray  # blocks of placement p: ptr[p]:ptr[p+1]
+    placement: np.ndarray
+    category: np.ndarray  # -1 for the open block
+    cap: np.ndarray
+
+
+def make_blocks(inst: Instance) -> Blocks:
+    m = inst.n_placements
+    counts = np.zeros(m, dtype=np.int64)
+    open_seats = inst.capacity.copy()
+    for p, blocks in inst.reserved.items():
+        open_seats[p] -= sum(s for _, s in blocks)
+    counts[:] = open_seats > 0
+    for p, blocks in inst.reserved.items():
+        counts[p] += sum(1 for _, s in blocks if s > 0)
+    ptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    total = int(ptr[-1])
+    placement = np.repeat(np.arange(m, dtype=np.int64), counts)
+    category = np.full(total, -1, dtype=np.int64)
+    cap = np.zeros(total, dtype=np.int64)
+    has_open = open_seats > 0
+    cap[ptr[:-1][has_open]] = open_seats[has_open]
+    for p, blocks in inst.reserved.items():
+        k = int(ptr[p]) + int(has_open[p])
+        for c, s in blocks:
+            if s > 0:
+                category[k] = c
+                cap[k] = s
+                k += 1
+    return Blocks(ptr=ptr, placement=placement, category=category, cap=cap)
+
+
+def _expand(inst: Instance, blocks: Blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Each acceptable entry (a, p) becomes one entry per block of p, in precedence order.
+
+    Returns (x_ptr, x_block, x_key, x_orig, big): applicant CSR of expanded entries, their block,
+    their key in that block (lower is better) and the original entry index. In a category block a
+    non-member's key is her rank plus `big`, so every member comes first.
+    """
+    n = inst.n_applicants
+    nb = np.diff(blocks.ptr)
+    rank = inst.entry_rank
+    p_of = inst.app_pref
+    reps = np.where(rank >= 0, nb[p_of], 0)
+    big = int(max(1, len(inst.pl_app)) + 1)
+    a_of_entry = np.repeat(np.arange(n, dtype=np.int64), np.diff(inst.app_ptr))
+    x_counts = np.bincount(a_of_entry, weights=reps, minlength=n).astype(np.int64) if n else np.zeros(0, np.int64)
+    x_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(x_counts, out=x_ptr[1:])
+    if not inst.reserved:
+        keep = np.flatnonzero(reps)  # exactly one block per acceptable entry
+        x_orig = keep
+        x_block = blocks.ptr[p_of[keep]]
+        x_key = rank[keep].astype(np.int64)
+        return x_ptr, x_block, x_key, x_orig, big
+    x_orig = np.repeat(np.arange(len(rank), dtype=np.int64), reps)
+    first = np.repeat(np.cumsum(reps) - reps, reps)
+    within = np.arange(len(x_orig), dtype=np.int64) - first
+    x_block = blocks.ptr[p_of[x_orig]] + within
+    x_key = rank[x_orig].astype(np.int64)
+    cat = blocks.category[x_block]
+    in_cat = cat >= 0
+    if in_cat.any():
+        a = a_of_entry[x_orig[in_cat]]
+        outsider = ~inst.member[cat[in_cat], a]
+        x_key[np.flatnonzero(in_cat)[outsider]] += big
+    return x_ptr, x_block, x_key, x_orig, big
+
+
+def _deferred_acceptance(
+    n: int, x_ptr: np.ndarray, x_block: np.ndarray, x_key: np.ndarray, cap: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Round-based applicant-proposing DA over blocks with responsive preferences given by keys.
+
+    Returns (slot_app, slot_key, nxt, rounds). Slots of block b are seat_off[b]:seat_off[b]+cap[b],
+    sorted best first (-1 / INF when empty); nxt[a]-1 is the entry a is held on, if she is held.
+    """
+    n_blocks = len(cap)
+    seat_off = np.zeros(n_blocks + 1, dtype=np.int64)
+    np.cumsum(cap, out=seat_off[1:])
+    inf = int(x_key.max()) + 1 if len(x_key) else 1
+    width = inf + 1
+    slot_app = np.full(int(seat_off[-1]), -1, dtype=np.int64)
+    slot_key = np.full(int(seat_off[-1]), inf, dtype=np.int64)
+    thresh = np.full(n_blocks, inf, dtype=np.int64)  # key of the worst holder of a full block, else inf
+    nxt = x_ptr[:-1].copy()
+    end = x_ptr[1:]
+    free = np.flatnonzero(nxt < end)
+    rounds = 0
+    while free.size:
+        rounds += 1
+        e = nxt[free]
+        nxt[free] = e + 1
+        b = x_block[e]
+        k = x_key[e]
+        ok = k < thresh[b]
+        bounced = free[~ok]  # cannot beat the worst holder of a full block: rejected at once
+        if ok.all():
+            prop_a, prop_b, prop_k = free, b, k
+        else:
+            prop_a, prop_b, prop_k = free[ok], b[ok], k[ok]
+        if prop_a.size:
+            touched = np.flatnonzero(np.bincount(prop_b, minlength=n_blocks))
+            caps = cap[touched]
+            starts = seat_off[touched]
+            idx = np.repeat(starts - np.cumsum(caps) + caps, caps) + np.arange(int(caps.sum()), dtype=np.int64)
+            cand_a = np.concatenate((slot_app[idx], prop_a))
+            cand_b = np.concatenate((np.repeat(touched, caps), prop_b))
+            cand_k = np.concatenate((slot_key[idx], prop_k))
+            order = np.argsort(cand_b * width + cand_k, kind="stable")
+            sb = cand_b[order]
+            # position within its block: every touched block contributes its cap slots plus proposals
+            group_size = caps + np.bincount(prop_b, minlength=n_blocks)[touched]
+            group_start = np.repeat(np.cumsum(group_size) - group_size, group_size)
+            pos = np.arange(len(order), dtype=np.int64) - group_start
+            keep = pos < cap[sb]
+            kept = order[keep]
+            slot_app[idx] = cand_a[kept]
+            slot_key[idx] = cand_k[kept]
+            thresh[touched] = slot_key[starts + caps - 1]
+            out = cand_a[order[~keep]]
+            rejected = out[out >= 0]
+            free = np.concatenate((bounced, rejected)) if bounced.size else rejected
+        else:
+            free = bounced
+        free = free[nxt[free] < end[free]]
+    return slot_app, slot_key, nxt, rounds
+
+
+@dataclass(eq=False)
+class Result:
+    """The outcome of `solve`: `match[a]` is the placement index of applicant a, or -1."""
+
+    instance: Instance
+    match: np.ndarray
+    # index of a's entry (in app_pref) she is placed by, -1 if unplaced
+    match_entry: np.ndarray
+    blocks: Blocks
+    slot_app: np.ndarray
+    slot_key: np.ndarray
+    big: int
+    seconds: float
+    rounds: int
+
+    @property
+    def placed(self) -> int:
+        return int((self.match >= 0).sum())
+
+    def matching(self) -> dict[str, str | None]:
+        ids = self.instance.placement_ids
+        return {self.instance.applicant_ids[a]: (ids[p] if p >= 0 else None) for a, p in enumerate(self.match.tolist())}
+
+    def proposals(self) -> int:
+        """Applications made in DA: every acceptable placement at or above the one she got."""
+        inst = self.instance
+        n = inst.n_applicants
+        a_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(inst.app_ptr))
+        limit = np.where(self.match_entry >= 0, self.match_entry, inst.app_ptr[1:] - 1)
+        e = np.arange(len(inst.app_pref), dtype=np.int64)
+        return int(((inst.entry_rank >= 0) & (e <= limit[a_of])).sum())
+
+    def as_dict(self, *, sort_keys: bool = True) -> dict[str, Any]:
+        """The result object of docs/placement.md (keys sorted by id so it never depends on file order)."""
+        inst = self.instance
+        aids, pids = inst.applicant_ids, inst.placement_ids
+        a_order = sorted(range(inst.n_applicants), key=aids.__getitem__) if sort_keys else range(inst.n_applicants)
+        p_order = sorted(range(inst.n_placements), key=pids.__getitem__) if sort_keys else range(inst.n_placements)
+        match = self.match.tolist()
+        matching = {aids[a]: (pids[match[a]] if match[a] >= 0 else None) for a in a_order}
+        cut = self.cutoffs()
+        cutoffs = {pids[p]: cut[p] for p in p_order}
+        expl = self.explanations()
+        explanations = {aids[a]: expl[a] for a in a_order}
+        return {
+            "matching": matching,
+            "cutoffs": cutoffs,
+            "explanations": explanations,
+            "lottery_seed": inst.lottery_seed,
+            "stats": {
+                "applicants": inst.n_applicants,
+                "placed": self.placed,
+                "seats": int(inst.capacity.sum()),
+                "proposals": self.proposals(),
+                "seconds": round(self.seconds, 6),
+            },
+        }
+
+    def cutoffs(self) -> list[dict[str, Any]]:
+        """Per placement and block ("open", then each reserved category): the last admitted applicant.
+
+        A block with `filled < seats` admits any acceptable applicant who applies; a full block admits
+        an applicant only if she comes before `last` in the block's order (members of the category
+        first, then everybody else, each by the placement's order).
+        """
+        inst, blk = self.instance, self.blocks
+        seat_off = np.zeros(len(blk.cap) + 1, dtype=np.int64)
+        np.cumsum(blk.cap, out=seat_off[1:])
+        filled = np.add.reduceat((self.slot_app >= 0).astype(np.int64), seat_off[:-1]) if len(blk.cap) else np.zeros(0, np.int64)
+        filled = filled.tolist()
+        caps = blk.cap.tolist()
+        slot_app = self.slot_app.tolist()
+        slot_key = self.slot_key.tolist()
+        starts = seat_off.tolist()
+        bptr = blk.ptr.tolist()
+        bcat = blk.category.tolist()
+        aids = inst.applicant_ids
+        out: list[dict[str, Any]] = []
+        prio = inst.uses_priorities.tolist()
+        cap_total = inst.capacity.tolist()
+        for p in range(inst.n_placements):
+            entry: dict[str, Any] = {}
+            reserved = inst.reserved.get(p, ())
+            open_seats = cap_total[p] - sum(s for _, s in reserved)
+            names = {-1: (OPEN, open_seats)}
+            for c, s in reserved:
+                names[c] = (inst.categories[c], s)
+            for c, (name, seats) in names.items():
+                entry[name] = {"seats": seats, "filled": 0, "last": None, "rank": None}
+            for b in range(bptr[p], bptr[p + 1]):
+                name = OPEN if bcat[b] < 0 else inst.categories[bcat[b]]
+                f = filled[b]
+                d = entry[name]
+                d["filled"] = f
+                if f:
+                    a = slot_app[starts[b] + f - 1]
+                    key = slot_key[starts[b] + f - 1]
+                    d["last"] = aids[a]
+                    d["rank"] = (key - self.big if key >= self.big else key) + 1
+                    if prio[p]:
+                        d["priority"] = int(inst.pl_priority[inst.pl_ptr[p] + d["rank"] - 1])
+                        d["lottery"] = lottery_number(
+                            inst.lottery_seed or 0, aids[a],
+                            inst.placement_ids[p] if inst.tie_breaking == "multiple" else None)
+                    if bcat[b] >= 0:
+                        keys = slot_key[starts[b]:starts[b] + f]
+                        d["reverted"] = sum(1 for k in keys if k >= self.big)
+            out.append(entry)
+        return out
+
+    def explanations(self) -> list[list[dict[str, Any]]]:
+        """For each applicant, every placement she ranked above the one she got (all, if unplaced).
+
+        Reasons: `not_acceptable` (the placement does not list her), `no_capacity` (it has no seats),
+        `below_cutoff` (she applied and every block of the placement is full of applicants it prefers;
+        `rank` is her position in the placement's order, comparable with the cutoffs).
+        """
+        inst = self.instance
+        n = inst.n_applicants
+        pids = inst.placement_ids
+        ptr = inst.app_ptr.tolist()
+        me = self.match_entry.tolist()
+        pref = inst.app_pref
+        rank = inst.entry_rank
+        cap0 = (inst.capacity == 0)
+        out: list[list[dict[str, Any]]] = []
+        # Pre-render per entry the pieces we need, vectorised, then slice per applicant.
+        pref_l = pref.tolist()
+        rank_l = rank.tolist()
+        cap0_l = cap0[pref].tolist() if len(pref) else []
+        for a in range(n):
+            lo = ptr[a]
+            hi = me[a] if me[a] >= 0 else ptr[a + 1]
+            items = []
+            for e in range(lo, hi):
+                r = rank_l[e]
+                if r < 0:
+                    items.append({"placement": pids[pref_l[e]], "reason": "not_acceptable"})
+                elif cap0_l[e]:
+                    items.append({"placement": pids[pref_l[e]], "reason": "no_capacity"})
+                else:
+                    items.append({"placement": pids[pref_l[e]], "reason": "below_cutoff", "rank": r + 1})
+            out.append(items)
+        return out
+
+
+def solve(inst: Instance) -> Result:
+    """The applicant-optimal stable matching of `inst` (strict orders after the lottery)."""
+    t0 = time.perf_counter()
+    blocks = make_blocks(inst)
+    x_ptr, x_block, x_key, x_orig, big = _expand(inst, blocks)
+    slot_app, slot_key, nxt, rounds = _deferred_acceptance(inst.n_applicants, x_ptr, x_block, x_key, blocks.cap)
+    n = inst.n_applicants
+    match = np.full(n, -1, dtype=np.int64)
+    match_entry = np.full(n, -1, dtype=np.int64)
+    held = slot_app[slot_app >= 0]
+    xe = nxt[held] - 1
+    match_entry[held] = x_orig[xe]
+    match[held] = blocks.placement[x_block[xe]]
+    seconds = time.perf_counter() - t0
+    return Result(instance=inst, match=match, match_entry=match_entry, blocks=blocks, slot_app=slot_app,
+                  slot_key=slot_key, big=big, seconds=seconds, rounds=rounds)
+
+
+# --------------------------------------------------------------------------- reference implementation
+
+
+def rank_tables(inst: Instance) -> list[dict[int, int]]:
+    """rank_tables(inst)[p][a] = rank of a at p (0 = best); absent when p does not accept a."""
+    ptr = inst.pl_ptr.tolist()
+    apps = inst.pl_app.tolist()
+    return [{a: r for r, a in enumerate(apps[ptr[p]:ptr[p + 1]])} for p in range(inst.n_placements)]
+
+
+def choose(inst: Instance, p: int, pool: set[int] | list[int], ranks: dict[int, int]) -> list[list[int]]:
+    """The choice rule of placement p applied to `pool` (all acceptable to p).
+
+    Returns the chosen applicants per block in precedence order: [open, reserved...], each best first
+    in the block's order (a reserved block lists members before non-members).
+    """
+    remaining = sorted(pool, key=ranks.__getitem__)
+    open_seats = inst.open_seats(p)
+    chosen = [remaining[:open_seats]]
+    remaining = remaining[open_seats:]
+    for c, seats in inst.reserved.get(p, ()):
+        mem = inst.member[c]
+        order = sorted(remaining, key=lambda a: (not mem[a], ranks[a]))
+        chosen.append(order[:seats])
+        taken = set(order[:seats])
+        remaining = [a for a in remaining if a not in taken]
+    return chosen
+
+
+def solve_reference(inst: Instance) -> list[int]:
+    """Textbook applicant-proposing DA, one proposal at a time, over the un-split choice rule."""
+    ranks = rank_tables(inst)
+    ptr = inst.app_ptr.tolist()
+    pref = inst.app_pref.tolist()
+    nxt = ptr[:-1]
+    held: list[set[int]] = [set() for _ in range(inst.n_placements)]
+    match = [-1] * inst.n_applicants
+    queue = deque(range(inst.n_applicants))
+    while queue:
+        a = queue.popleft()
+        while nxt[a] < ptr[a + 1]:
+            p = pref[nxt[a]]
+            nxt[a] += 1
+            if a not in ranks[p]:
+                continue
+            pool = held[p] | {a}
+            chosen = {x for blk in choose(inst, p, pool, ranks[p]) for x in blk}
+            for x in pool - chosen:
+                match[x] = -1
+                if x != a:
+                    queue.append(x)
+            held[p] = chosen
+            if a in chosen:
+                match[a] = p
+                break
+    return match
