@@ -1,0 +1,63 @@
+"""JSON Schema validation of credentials before signing and when verifying.
+
+The shipped schemas (`schemas/*.json`, Draft 2019-09) are written from the Open Badges 3.0 and
+CLR 2.0 data models; see docs/credentials.md for what they check and how they relate to the
+1EdTech-published files.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft201909Validator
+from referencing import Registry, Resource
+
+OB_SCHEMA_ID = "https://ortaq.org/ns/credentials/schemas/ob_v3p0_achievementcredential.json"
+CLR_SCHEMA_ID = "https://ortaq.org/ns/credentials/schemas/clr_v2p0_clrcredential.json"
+_FILES = {OB_SCHEMA_ID: "ob_v3p0_achievementcredential.json", CLR_SCHEMA_ID: "clr_v2p0_clrcredential.json"}
+
+
+def schema_document(schema_id: str) -> dict[str, Any]:
+    return json.loads(resources.files(__package__).joinpath("schemas", _FILES[schema_id]).read_text("utf-8"))
+
+
+@functools.cache
+def _validator(schema_id: str) -> Draft201909Validator:
+    registry: Registry = Registry().with_resources(
+        (sid, Resource.from_contents(schema_document(sid))) for sid in _FILES
+    )
+    return Draft201909Validator(schema_document(schema_id), registry=registry)
+
+
+def schema_for(document: dict[str, Any]) -> str | None:
+    """Which shipped schema applies, from the credential's `type`."""
+    types = document.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "ClrCredential" in types:
+        return CLR_SCHEMA_ID
+    if "OpenBadgeCredential" in types or "AchievementCredential" in types:
+        return OB_SCHEMA_ID
+    return None
+
+
+def validate(document: Any, schema_id: str | None = None) -> list[str]:
+    """Human-readable schema errors (empty list = valid). At most 20, each with its JSON path."""
+    if not isinstance(document, dict):
+        return ["a credential must be a JSON object"]
+    schema_id = schema_id or schema_for(document)
+    if schema_id is None:
+        return ["type must include OpenBadgeCredential, AchievementCredential or ClrCredential"]
+    errors = sorted(_validator(schema_id).iter_errors(document), key=lambda e: list(e.absolute_path))
+    messages = []
+    for error in errors[:20]:
+        path = "/".join(str(p) for p in error.absolute_path) or "(document)"
+        messages.append(f"{path}: {_short(error.message)}")
+    return messages
+
+
+def _short(message: str) -> str:
+    # jsonschema quotes whole sub-documents in some messages; keep reports readable.
+    return message if len(message) <= 200 else message[:197] + "..."
