@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from ortaq.engines import frameworks as fw
+from ortaq.names import latin_form
+from ortaq.validators import validate_iin
+
+from .models import LanguageCertificate, User
+
+PROFILE_FIELDS = ["full_name", "full_name_latin", "preferred_language", "iin", "passport_number", "passport_country"]
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = PROFILE_FIELDS
+        help_texts = {
+            "full_name_latin": _("Leave empty to have it suggested from your name; correct it to match your passport."),
+            "iin": _("12 digits. Leave empty if you have a passport number instead."),
+        }
+
+    def clean_iin(self):
+        value = self.cleaned_data["iin"].strip()
+        if value:
+            validate_iin(value)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("full_name") and not cleaned.get("full_name_latin"):
+            cleaned["full_name_latin"] = latin_form(cleaned["full_name"], person=True)
+        if cleaned.get("passport_number") and not cleaned.get("passport_country"):
+            self.add_error("passport_country", _("Give the country that issued the passport."))
+        return cleaned
+
+
+class AccessibilityForm(forms.Form):
+    accessibility_needs = forms.CharField(label=_("accessibility needs"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    consent = forms.BooleanField(
+        label=_("I agree that my coordinator, and the host institution that must act on them, may see these needs."),
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("accessibility_needs") and not cleaned.get("consent"):
+            self.add_error("consent", _("We store accessibility needs only with your explicit consent."))
+        return cleaned
+
+
+class LanguageCertificateForm(forms.ModelForm):
+    framework = forms.ChoiceField(label=_("framework"), choices=lambda: [(t.code, fw.localized(t, translation.get_language() or "en")) for t in fw.language_frameworks()])
+    language = forms.ChoiceField(label=_("language"), choices=lambda: [(t.code, fw.localized(t, translation.get_language() or "en")) for t in fw.languages()])
+
+    class Meta:
+        model = LanguageCertificate
+        fields = ["language", "framework", "level", "issued_on"]
+        widgets = {"issued_on": forms.DateInput(attrs={"type": "date"})}
+
+    def clean(self):
+        cleaned = super().clean()
+        framework, level = cleaned.get("framework"), (cleaned.get("level") or "").upper()
+        if framework and level:
+            if fw.language_level_rank(framework, level) is None:
+                levels = ", ".join(t.code for t in fw.language_levels(framework))
+                self.add_error("level", _("Levels of this framework: %(levels)s") % {"levels": levels})
+            cleaned["level"] = level
+        if framework == "hsk" and cleaned.get("language") not in (None, "zh"):
+            self.add_error("language", _("HSK certifies Chinese only."))
+        if framework == "kaztest" and cleaned.get("language") not in (None, "kk"):
+            self.add_error("language", _("KAZTEST certifies Kazakh only."))
+        return cleaned

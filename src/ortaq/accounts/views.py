@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ortaq.audit.selectors import history_for
+from ortaq.errors import DomainError
+from ortaq.web.helpers import apply_errors, form_data, paginate
+
+from . import selectors, services
+from .forms import AccessibilityForm, LanguageCertificateForm, ProfileForm
+from .models import ApiToken
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+def profile(request):
+    person = request.user
+    form = ProfileForm(data=request.POST or None, instance=person, prefix="p") if request.POST.get("form") == "profile" else ProfileForm(instance=person, prefix="p")
+    certificate_form = LanguageCertificateForm(prefix="c")
+    accessibility_form = AccessibilityForm(initial={"accessibility_needs": person.accessibility_needs, "consent": bool(person.accessibility_consent_at)}, prefix="a")
+    if request.method == "POST":
+        which = request.POST.get("form")
+        data = {k.split("-", 1)[1]: v for k, v in form_data(request).items() if "-" in k}
+        try:
+            if which == "profile":
+                services.profile_update(actor=request.user, person=person, data=data)
+            elif which == "certificate":
+                certificate_form = LanguageCertificateForm(data=request.POST, prefix="c")
+                services.language_certificate_add(actor=request.user, person=person, data=data)
+            elif which == "accessibility":
+                accessibility_form = AccessibilityForm(data=request.POST, prefix="a")
+                services.accessibility_update(actor=request.user, person=person, data=data)
+        except DomainError as error:
+            target = {"profile": form, "certificate": certificate_form, "accessibility": accessibility_form}.get(which, form)
+            apply_errors(target, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {
+        "person": person, "form": form, "certificate_form": certificate_form, "accessibility_form": accessibility_form,
+        "certificates": selectors.language_certificates_of(person=person), "memberships": selectors.memberships_of(user=person),
+        "tokens": selectors.tokens_of(user=person), "new_token": request.session.pop("new_api_token", None),
+    })
+
+
+@login_required
+@require_POST
+def token_create(request):
+    _token, secret = services.api_token_create(actor=request.user, name=request.POST.get("name", ""))
+    # Shown once on the next page and never stored in clear.
+    request.session["new_api_token"] = secret
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    token = ApiToken.objects.filter(pk=pk, user=request.user).first()
+    if token is None:
+        raise Http404
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, _("Token revoked."))
+    return redirect("accounts:profile")
+
+
+@login_required
+def people(request):
+    q = request.GET.get("q", "").strip()
+    qs = selectors.people_visible_to(actor=request.user).order_by("full_name_latin", "username")
+    if q:
+        from django.db.models import Q
+
+        qs = qs.filter(Q(full_name__icontains=q) | Q(full_name_latin__icontains=q) | Q(username__icontains=q))
+    qs = qs.prefetch_related("memberships__institution")
+    return render(request, "accounts/people.html", {**paginate(request, qs), "q": q, "nav_section": "people"})
+
+
+@login_required
+def person_detail(request, pk: int):
+    person = selectors.person_get(actor=request.user, user_id=pk)
+    if person is None:
+        raise Http404
+    return render(request, "accounts/person.html", {
+        "person": person, "memberships": selectors.memberships_of(user=person),
+        "certificates": selectors.language_certificates_of(person=person),
+        "show_accessibility": selectors.may_see_accessibility_needs(actor=request.user, person=person),
+        "history": history_for(person), "nav_section": "people",
+    })

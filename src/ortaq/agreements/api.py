@@ -1,0 +1,188 @@
+
+from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from ortaq.errors import NotFound, ValidationFailed
+from ortaq.institutions.models import Institution
+
+from . import selectors, services
+
+router = Router(tags=["agreements"])
+
+
+class PartyOut(Schema):
+    id: int
+    name_latin: str
+    name_original: str
+    country: str
+
+
+class ConditionOut(Schema):
+    id: int
+    mobility_type: str
+    sending_id: int
+    receiving_id: int
+    isced_code: str
+    eqf_level: str
+    nqf_level: str
+    places_per_year: int
+    duration: int
+    duration_unit: str
+    language: str
+    language_framework: str
+    language_min_level: str
+    start_year: int
+    end_year: int
+    inclusion_support: str
+
+
+class AgreementOut(Schema):
+    id: int
+    kind: str
+    title: str
+    reference: str
+    state: str
+    start_year: int
+    end_year: int
+    version: int
+    initiator_id: int
+    parties: list[PartyOut]
+
+    @staticmethod
+    def resolve_parties(obj):
+        return [link.institution for link in obj.party_links.all()]
+
+
+class AgreementDetailOut(AgreementOut):
+    summary: str
+    conditions: list[ConditionOut]
+    sha256: str | None = None
+
+    @staticmethod
+    def resolve_conditions(obj):
+        return list(obj.conditions.all())
+
+    @staticmethod
+    def resolve_sha256(obj):
+        version = obj.versions.filter(number=obj.version).first()
+        return version.sha256 if version else None
+
+
+class AgreementIn(Schema):
+    kind: str
+    title: str
+    reference: str = ""
+    summary: str = ""
+    start_year: int
+    end_year: int
+    initiator_id: int
+    party_ids: list[int] = Field(..., description="Partner institutions; the initiator is added if missing")
+
+
+class AgreementPatch(Schema):
+    title: str | None = None
+    reference: str | None = None
+    summary: str | None = None
+    start_year: int | None = None
+    end_year: int | None = None
+    kind: str | None = None
+    expected_version: int | None = Field(None, description="Refuse the change if the agreement has moved on")
+
+
+class ConditionIn(Schema):
+    mobility_type: str
+    sending: int
+    receiving: int
+    isced_code: str
+    eqf_level: str = ""
+    nqf_level: str = ""
+    places_per_year: int
+    duration: int
+    duration_unit: str = "months"
+    language: str = ""
+    language_framework: str = ""
+    language_min_level: str = ""
+    start_year: int
+    end_year: int
+    inclusion_support: str = ""
+    expected_version: int | None = None
+
+
+class ApproveIn(Schema):
+    institution_id: int
+    expected_version: int | None = None
+
+
+class AgreementFilters(FilterSchema):
+    q: str = ""
+    state: str = ""
+    kind: str = ""
+    institution: int | None = None
+    mobility_type: str = ""
+
+
+def _get(request, pk: int):
+    agreement = selectors.agreement_get(actor=request.user, pk=pk)
+    if agreement is None:
+        raise NotFound()
+    return agreement
+
+
+def _institutions(ids: list[int]) -> list[Institution]:
+    found = {i.pk: i for i in Institution.objects.filter(pk__in=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationFailed({"party_ids": [f"unknown institution id(s): {', '.join(map(str, missing))}"]})
+    return [found[i] for i in ids]
+
+
+@router.get("/", response=list[AgreementOut], summary="List agreements visible to you")
+@paginate(PageNumberPagination, page_size=50)
+def list_agreements(request, filters: Query[AgreementFilters]):
+    return selectors.agreement_list(actor=request.user, **filters.dict())
+
+
+@router.get("/{int:pk}", response=AgreementDetailOut, summary="An agreement with its conditions")
+def get_agreement(request, pk: int):
+    return _get(request, pk)
+
+
+@router.post("/", response={201: AgreementDetailOut}, summary="Draft an agreement")
+def create_agreement(request, payload: AgreementIn):
+    [initiator] = _institutions([payload.initiator_id])
+    data = payload.dict(exclude={"initiator_id", "party_ids"})
+    agreement = services.agreement_create(
+        actor=request.user, data=data, initiator=initiator, parties=[initiator, *_institutions(payload.party_ids)]
+    )
+    return 201, selectors.agreement_get(actor=request.user, pk=agreement.pk)
+
+
+@router.patch("/{int:pk}", response=AgreementDetailOut, summary="Edit an agreement (voids approvals)")
+def update_agreement(request, pk: int, payload: AgreementPatch):
+    agreement = _get(request, pk)
+    data = payload.dict(exclude_unset=True)
+    expected = data.pop("expected_version", None)
+    services.agreement_update(actor=request.user, agreement=agreement, data=data, expected_version=expected)
+    return _get(request, pk)
+
+
+@router.post("/{int:pk}/conditions", response={201: AgreementDetailOut}, summary="Add a cooperation condition")
+def add_condition(request, pk: int, payload: ConditionIn):
+    agreement = _get(request, pk)
+    data = payload.dict()
+    expected = data.pop("expected_version", None)
+    services.condition_add(actor=request.user, agreement=agreement, data=data, expected_version=expected)
+    return 201, _get(request, pk)
+
+
+@router.post("/{int:pk}/propose", response=AgreementDetailOut, summary="Propose a draft to the partners")
+def propose(request, pk: int):
+    services.agreement_propose(actor=request.user, agreement=_get(request, pk))
+    return _get(request, pk)
+
+
+@router.post("/{int:pk}/approve", response=AgreementDetailOut, summary="Approve for one of your institutions")
+def approve(request, pk: int, payload: ApproveIn):
+    [institution] = _institutions([payload.institution_id])
+    services.agreement_approve(actor=request.user, agreement=_get(request, pk), institution=institution, expected_version=payload.expected_version)
+    return _get(request, pk)

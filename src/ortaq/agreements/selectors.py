@@ -1,0 +1,161 @@
+"""Reads of agreements, scoped to what the acting user may see.
+
+A draft belongs to the initiating institution until it is proposed; after that every party's staff see
+it. Students and other non-staff members see their institution's approved and in-effect agreements.
+Ministry analysts see every agreement that is no longer a draft; platform administrators see all.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from ortaq.accounts.selectors import access_for
+
+from .models import Agreement, AgreementApproval, AgreementParty, AgreementState, AgreementVersion
+
+LIVE_STATES = (AgreementState.PROPOSED, AgreementState.APPROVED, AgreementState.IN_EFFECT)
+
+
+def _with_parties(institution_ids) -> QuerySet:
+    return AgreementParty.objects.filter(institution_id__in=institution_ids).values("agreement_id")
+
+
+def agreements_visible_to(*, actor) -> QuerySet[Agreement]:
+    access = access_for(actor)
+    if access.is_admin:
+        return Agreement.objects.all()
+    rule = Q(pk__in=[])
+    if access.is_ministry:
+        rule |= ~Q(state=AgreementState.DRAFT)
+    if access.staff_of:
+        rule |= Q(initiator_id__in=access.staff_of)
+        rule |= Q(pk__in=_with_parties(access.staff_of)) & ~Q(state=AgreementState.DRAFT)
+    if access.member_of:
+        rule |= Q(pk__in=_with_parties(access.member_of)) & Q(
+            state__in=[AgreementState.APPROVED, AgreementState.IN_EFFECT]
+        )
+    return Agreement.objects.filter(rule)
+
+
+def agreement_list(
+    *, actor, q: str = "", state: str = "", kind: str = "", institution: int | None = None, mobility_type: str = ""
+) -> QuerySet[Agreement]:
+    qs = agreements_visible_to(actor=actor)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(reference__icontains=q))
+    if state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if institution:
+        qs = qs.filter(pk__in=_with_parties([institution]))
+    if mobility_type:
+        qs = qs.filter(conditions__mobility_type=mobility_type).distinct()
+    return qs.select_related("initiator").prefetch_related(
+        Prefetch("party_links", queryset=AgreementParty.objects.select_related("institution").order_by("id"))
+    ).order_by("-updated_at", "-id")
+
+
+def agreement_get(*, actor, pk: int) -> Agreement | None:
+    return (
+        agreements_visible_to(actor=actor)
+        .select_related("initiator", "created_by")
+        .prefetch_related(
+            Prefetch("party_links", queryset=AgreementParty.objects.select_related("institution").order_by("id")),
+            "conditions__sending",
+            "conditions__receiving",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def parties_of(agreement: Agreement) -> list:
+    return [link.institution for link in agreement.party_links.all()]
+
+
+def current_approvals(agreement: Agreement) -> QuerySet[AgreementApproval]:
+    return agreement.approvals.filter(version=agreement.version, voided_at__isnull=True).select_related(
+        "institution", "approved_by"
+    )
+
+
+def approval_history(agreement: Agreement) -> QuerySet[AgreementApproval]:
+    return agreement.approvals.select_related("institution", "approved_by").order_by("-approved_at")
+
+
+def pending_parties(agreement: Agreement) -> list:
+    approved = set(current_approvals(agreement).values_list("institution_id", flat=True))
+    return [inst for inst in parties_of(agreement) if inst.pk not in approved]
+
+
+def versions_of(agreement: Agreement) -> QuerySet[AgreementVersion]:
+    return agreement.versions.select_related("created_by").order_by("-number")
+
+
+def partner_ids_of(*, institution_id: int) -> set[int]:
+    """Institutions that share a proposed, approved or in-effect agreement with this one."""
+    agreement_ids = AgreementParty.objects.filter(
+        institution_id=institution_id, agreement__state__in=LIVE_STATES
+    ).values("agreement_id")
+    return set(
+        AgreementParty.objects.filter(agreement_id__in=agreement_ids)
+        .exclude(institution_id=institution_id)
+        .values_list("institution_id", flat=True)
+    )
+
+
+def partners_of(*, actor, institution_id: int) -> list[dict]:
+    """Partners with the agreements the actor may see, for the institution's page."""
+    visible = agreements_visible_to(actor=actor).filter(pk__in=_with_parties([institution_id]), state__in=LIVE_STATES)
+    links = (
+        AgreementParty.objects.filter(agreement__in=visible)
+        .exclude(institution_id=institution_id)
+        .select_related("institution", "agreement")
+        .order_by("institution__name_latin")
+    )
+    partners: dict[int, dict] = {}
+    for link in links:
+        entry = partners.setdefault(link.institution_id, {"institution": link.institution, "agreements": []})
+        entry["agreements"].append(link.agreement)
+    return list(partners.values())
+
+
+def may_edit_agreement(*, actor, agreement: Agreement) -> bool:
+    access = access_for(actor)
+    if agreement.state in (AgreementState.IN_EFFECT, AgreementState.TERMINATED):
+        return False
+    if access.is_admin:
+        return True
+    if agreement.state == AgreementState.DRAFT:
+        return agreement.initiator_id in access.manages
+    party_ids = {link.institution_id for link in agreement.party_links.all()}
+    return bool(access.manages & party_ids)
+
+
+def institutions_actor_may_approve_for(*, actor, agreement: Agreement) -> list:
+    if agreement.state != AgreementState.PROPOSED:
+        return []
+    access = access_for(actor)
+    pending = pending_parties(agreement)
+    return [inst for inst in pending if inst.pk in access.manages]
+
+
+def diff_versions(older: AgreementVersion, newer: AgreementVersion) -> list[tuple[str, object, object]]:
+    """Side-by-side rows (path, older value, newer value) for every value that differs."""
+
+    def flatten(value, prefix="") -> dict[str, object]:
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                out.update(flatten(item, f"{prefix}.{key}" if prefix else key))
+            return out
+        if isinstance(value, list):
+            out = {}
+            for index, item in enumerate(value, start=1):
+                out.update(flatten(item, f"{prefix}[{index}]"))
+            return out or {prefix: "—"}
+        return {prefix: value}
+
+    a, b = flatten(older.content), flatten(newer.content)
+    return [(key, a.get(key, ""), b.get(key, "")) for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)]

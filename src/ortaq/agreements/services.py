@@ -1,0 +1,274 @@
+"""Writes to agreements: the lifecycle draft → proposed → approved → in effect → terminated.
+
+Every content change makes a new version (its canonical JSON and SHA-256 kept) and voids approvals given to
+earlier versions, so that what each party approved is exactly what is in force.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ortaq.accounts.selectors import access_for
+from ortaq.audit.services import audit_record, snapshot
+from ortaq.errors import DomainError, Forbidden, ValidationFailed
+from ortaq.institutions.models import Institution
+
+from .forms import AGREEMENT_FIELDS, CONDITION_FIELDS, AgreementForm, ConditionForm
+from .models import (
+    Agreement,
+    AgreementApproval,
+    AgreementKind,
+    AgreementParty,
+    AgreementState,
+    AgreementVersion,
+    CooperationCondition,
+)
+from .selectors import current_approvals, may_edit_agreement, parties_of
+
+
+def _errors(form) -> dict[str, list[str]]:
+    return {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+
+
+def canonical_content(agreement: Agreement) -> dict:
+    """What parties approve: the agreement's terms, its parties and its conditions, in a stable order."""
+    parties = sorted(
+        ({"id": inst.pk, "name": inst.name_original, "name_latin": inst.name_latin} for inst in parties_of(agreement)),
+        key=lambda p: p["id"],
+    )
+    conditions = [
+        {f: (getattr(c, f + "_id") if f in {"sending", "receiving"} else getattr(c, f)) for f in CONDITION_FIELDS}
+        for c in agreement.conditions.order_by("id")
+    ]
+    head = {f: getattr(agreement, f) for f in AGREEMENT_FIELDS}
+    return {**head, "initiator": agreement.initiator_id, "parties": parties, "conditions": conditions}
+
+
+def canonical_sha256(content: dict) -> str:
+    # Sorted keys, no insignificant white space, UTF-8: for content made only of strings, integers, lists and
+    # objects this equals the JSON Canonicalization Scheme (RFC 8785), so anyone can recompute the digest.
+    data = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def _new_version(agreement: Agreement, *, actor, bump: bool = True) -> AgreementVersion:
+    if bump:
+        agreement.version += 1
+        agreement.save(update_fields=["version", "updated_at"])
+        voided = agreement.approvals.filter(voided_at__isnull=True, version__lt=agreement.version).update(
+            voided_at=timezone.now()
+        )
+        if agreement.state == AgreementState.APPROVED:
+            agreement.state = AgreementState.PROPOSED
+            agreement.save(update_fields=["state", "updated_at"])
+        if voided:
+            audit_record(actor=actor, action="transition", obj=agreement, summary=f"{voided} approval(s) voided by an edit")
+    agreement = Agreement.objects.prefetch_related("party_links__institution").get(pk=agreement.pk)
+    content = canonical_content(agreement)
+    return AgreementVersion.objects.create(
+        agreement=agreement, number=agreement.version, content=content, sha256=canonical_sha256(content), created_by=actor
+    )
+
+
+def _check_parties(kind: str, initiator: Institution, parties: list[Institution]) -> None:
+    if initiator not in parties:
+        parties.insert(0, initiator)
+    if len(parties) < 2:
+        raise ValidationFailed({"parties": [str(_("An agreement needs at least two parties."))]})
+
+
+@transaction.atomic
+def agreement_create(*, actor, data: dict, initiator: Institution, parties: list[Institution]) -> Agreement:
+    access = access_for(actor)
+    if not (access.is_admin or initiator.pk in access.manages):
+        raise Forbidden(_("Only a coordinator of the initiating institution can draft its agreements."))
+    form = AgreementForm(data=data)
+    if not form.is_valid():
+        raise ValidationFailed(_errors(form))
+    parties = list(dict.fromkeys(parties))
+    _check_parties(form.cleaned_data["kind"], initiator, parties)
+    agreement = form.save(commit=False)
+    agreement.initiator = initiator
+    agreement.created_by = actor
+    agreement.save()
+    AgreementParty.objects.bulk_create([AgreementParty(agreement=agreement, institution=p) for p in parties])
+    _new_version(agreement, actor=actor, bump=False)
+    audit_record(actor=actor, action="create", obj=agreement, after=canonical_content(agreement))
+    return agreement
+
+
+def _lock(agreement: Agreement, expected_version: int | None) -> Agreement:
+    """Re-read the row under a lock and refuse edits based on a version someone else has replaced."""
+    fresh = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if expected_version is not None and fresh.version != expected_version:
+        raise DomainError(
+            _("Someone else changed this agreement (now version %(version)d). Reload it and apply your change again.")
+            % {"version": fresh.version},
+            code="stale_version",
+        )
+    return fresh
+
+
+def _require_edit(actor, agreement: Agreement) -> None:
+    if agreement.state in (AgreementState.IN_EFFECT, AgreementState.TERMINATED):
+        raise DomainError(_("An agreement in effect or terminated can no longer be edited."), code="locked")
+    if not may_edit_agreement(actor=actor, agreement=agreement):
+        raise Forbidden()
+
+
+@transaction.atomic
+def agreement_update(
+    *, actor, agreement: Agreement, data: dict, parties: list[Institution] | None = None, expected_version: int | None = None
+) -> Agreement:
+    agreement = _lock(agreement, expected_version)
+    _require_edit(actor, agreement)
+    before = canonical_content(agreement)
+    form = AgreementForm(data={**{f: getattr(agreement, f) for f in AGREEMENT_FIELDS}, **data}, instance=agreement)
+    if not form.is_valid():
+        raise ValidationFailed(_errors(form))
+    agreement = form.save()
+    if parties is not None:
+        parties = list(dict.fromkeys(parties))
+        _check_parties(agreement.kind, agreement.initiator, parties)
+        used = set(agreement.conditions.values_list("sending_id", flat=True)) | set(
+            agreement.conditions.values_list("receiving_id", flat=True)
+        )
+        if used - {p.pk for p in parties}:
+            raise ValidationFailed({"parties": [str(_("Remove the conditions of an institution before removing it as a party."))]})
+        AgreementParty.objects.filter(agreement=agreement).exclude(institution__in=parties).delete()
+        existing = set(AgreementParty.objects.filter(agreement=agreement).values_list("institution_id", flat=True))
+        AgreementParty.objects.bulk_create(
+            [AgreementParty(agreement=agreement, institution=p) for p in parties if p.pk not in existing]
+        )
+    agreement = Agreement.objects.prefetch_related("party_links__institution").get(pk=agreement.pk)
+    after = canonical_content(agreement)
+    if after != before:
+        _new_version(agreement, actor=actor)
+        audit_record(actor=actor, action="update", obj=agreement, before=before, after=after)
+    return Agreement.objects.get(pk=agreement.pk)
+
+
+def _condition_form(agreement: Agreement, data: dict, instance: CooperationCondition | None = None) -> ConditionForm:
+    party_qs = Institution.objects.filter(agreement_links__agreement=agreement)
+    form = ConditionForm(data=data, instance=instance, agreement=agreement, party_queryset=party_qs)
+    if not form.is_valid():
+        raise ValidationFailed(_errors(form))
+    return form
+
+
+@transaction.atomic
+def condition_add(*, actor, agreement: Agreement, data: dict, expected_version: int | None = None) -> CooperationCondition:
+    agreement = _lock(agreement, expected_version)
+    _require_edit(actor, agreement)
+    condition = _condition_form(agreement, data).save(commit=False)
+    condition.agreement = agreement
+    condition.save()
+    _new_version(agreement, actor=actor)
+    audit_record(actor=actor, action="create", obj=condition, after=snapshot(condition), summary=str(agreement))
+    return condition
+
+
+@transaction.atomic
+def condition_update(*, actor, condition: CooperationCondition, data: dict, expected_version: int | None = None) -> CooperationCondition:
+    agreement = _lock(condition.agreement, expected_version)
+    _require_edit(actor, agreement)
+    before = snapshot(condition)
+    merged = {**{f: (getattr(condition, f + "_id") if f in {"sending", "receiving"} else getattr(condition, f)) for f in CONDITION_FIELDS}, **data}
+    condition = _condition_form(agreement, merged, instance=condition).save()
+    after = snapshot(condition)
+    if before != after:
+        _new_version(agreement, actor=actor)
+        audit_record(actor=actor, action="update", obj=condition, before=before, after=after, summary=str(agreement))
+    return condition
+
+
+@transaction.atomic
+def condition_remove(*, actor, condition: CooperationCondition, expected_version: int | None = None) -> None:
+    agreement = _lock(condition.agreement, expected_version)
+    _require_edit(actor, agreement)
+    audit_record(actor=actor, action="delete", obj=condition, before=snapshot(condition), summary=str(agreement))
+    condition.delete()
+    _new_version(agreement, actor=actor)
+
+
+def _transition(actor, agreement: Agreement, new_state: str, summary: str = "") -> Agreement:
+    old = agreement.state
+    agreement.state = new_state
+    agreement.save(update_fields=["state", "updated_at", "terminated_reason"])
+    audit_record(actor=actor, action="transition", obj=agreement, before={"state": old}, after={"state": new_state}, summary=summary)
+    return agreement
+
+
+@transaction.atomic
+def agreement_propose(*, actor, agreement: Agreement) -> Agreement:
+    agreement = _lock(agreement, None)
+    access = access_for(actor)
+    if not (access.is_admin or agreement.initiator_id in access.manages):
+        raise Forbidden(_("Only the initiating institution can propose its draft to the partners."))
+    if agreement.state != AgreementState.DRAFT:
+        raise DomainError(_("Only a draft can be proposed."), code="state")
+    if agreement.kind == AgreementKind.INTER_INSTITUTIONAL and not agreement.conditions.exists():
+        raise DomainError(_("Add at least one cooperation condition before proposing an inter-institutional agreement."), code="no_conditions")
+    return _transition(actor, agreement, AgreementState.PROPOSED)
+
+
+@transaction.atomic
+def agreement_approve(*, actor, agreement: Agreement, institution: Institution, expected_version: int | None = None) -> AgreementApproval:
+    agreement = _lock(agreement, expected_version)
+    access = access_for(actor)
+    party_ids = set(agreement.party_links.values_list("institution_id", flat=True))
+    if institution.pk not in party_ids:
+        raise DomainError(_("%(institution)s is not a party to this agreement.") % {"institution": institution}, code="not_party")
+    if not (access.is_admin or institution.pk in access.manages):
+        raise Forbidden(_("Only a coordinator of %(institution)s can approve for it.") % {"institution": institution})
+    if agreement.state != AgreementState.PROPOSED:
+        raise DomainError(_("Only a proposed agreement can be approved."), code="state")
+    if current_approvals(agreement).filter(institution=institution).exists():
+        raise DomainError(
+            _("%(institution)s has already approved version %(version)d.") % {"institution": institution, "version": agreement.version},
+            code="already_approved",
+        )
+    version = agreement.versions.get(number=agreement.version)
+    approval = AgreementApproval.objects.create(
+        agreement=agreement, institution=institution, version=agreement.version, sha256=version.sha256, approved_by=actor
+    )
+    audit_record(
+        actor=actor, action="approve", obj=agreement,
+        after={"institution": institution.pk, "version": agreement.version, "sha256": version.sha256},
+        summary=str(institution),
+    )
+    if not (party_ids - set(current_approvals(agreement).values_list("institution_id", flat=True))):
+        _transition(actor, agreement, AgreementState.APPROVED, summary="all parties approved")
+    return approval
+
+
+@transaction.atomic
+def agreement_put_into_effect(*, actor, agreement: Agreement) -> Agreement:
+    agreement = _lock(agreement, None)
+    access = access_for(actor)
+    party_ids = set(agreement.party_links.values_list("institution_id", flat=True))
+    if not (access.is_admin or access.manages & party_ids):
+        raise Forbidden()
+    if agreement.state != AgreementState.APPROVED:
+        raise DomainError(_("Only an agreement approved by every party can be put into effect."), code="state")
+    return _transition(actor, agreement, AgreementState.IN_EFFECT)
+
+
+@transaction.atomic
+def agreement_terminate(*, actor, agreement: Agreement, reason: str) -> Agreement:
+    agreement = _lock(agreement, None)
+    access = access_for(actor)
+    party_ids = set(agreement.party_links.values_list("institution_id", flat=True))
+    if not (access.is_admin or access.manages & party_ids):
+        raise Forbidden()
+    if agreement.state != AgreementState.IN_EFFECT:
+        raise DomainError(_("Only an agreement in effect can be terminated."), code="state")
+    if not reason.strip():
+        raise ValidationFailed({"reason": [str(_("State the reason for termination."))]})
+    agreement.terminated_reason = reason.strip()
+    return _transition(actor, agreement, AgreementState.TERMINATED, summary=reason[:200])

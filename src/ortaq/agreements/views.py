@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from ortaq.accounts.selectors import access_for
+from ortaq.audit.selectors import history_for
+from ortaq.errors import DomainError
+from ortaq.institutions.models import Institution
+from ortaq.institutions.selectors import institution_choices, institutions_managed_by
+from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
+
+from . import selectors, services
+from .forms import AgreementForm, ConditionForm
+from .models import AgreementKind, AgreementState, MobilityType
+
+
+class PartiesForm(forms.Form):
+    initiator = forms.ModelChoiceField(label=gettext_lazy("initiating institution"), queryset=Institution.objects.none())
+    partners = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("partner institutions"), queryset=Institution.objects.none(),
+        help_text=gettext_lazy("Hold Ctrl (⌘ on a Mac) to choose several."),
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["initiator"].queryset = institutions_managed_by(actor=actor)
+        self.fields["partners"].queryset = institution_choices().order_by("name_latin")
+
+
+def _get(request, pk: int):
+    agreement = selectors.agreement_get(actor=request.user, pk=pk)
+    if agreement is None:
+        raise Http404
+    return agreement
+
+
+def _filters(request) -> dict:
+    f = {k: request.GET.get(k, "").strip() for k in ("q", "state", "kind", "mobility_type")}
+    f["institution"] = int(request.GET["institution"]) if request.GET.get("institution", "").isdigit() else None
+    return f
+
+
+@login_required
+def agreement_list(request):
+    filters = _filters(request)
+    qs = selectors.agreement_list(actor=request.user, **filters)
+    context = {
+        **paginate(request, qs), "filters": filters, "states": AgreementState.choices, "kinds": AgreementKind.choices,
+        "mobility_types": MobilityType.choices, "may_create": bool(access_for(request.user).manages) or access_for(request.user).is_admin,
+        "nav_section": "agreements",
+    }
+    template = "agreements/_results.html" if request.htmx_target == "results" else "agreements/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def agreement_export(request, fmt: str):
+    qs = selectors.agreement_list(actor=request.user, **_filters(request))
+    header = ["id", "title", "reference", "kind", "state", "start_year", "end_year", "version", "parties"]
+    rows = (
+        [a.pk, a.title, a.reference, a.kind, a.state, a.start_year, a.end_year, a.version,
+         "; ".join(link.institution.name_latin for link in a.party_links.all())]
+        for a in qs
+    )
+    return export_response(fmt, "agreements", header, rows)
+
+
+@login_required
+def agreement_create(request):
+    access = access_for(request.user)
+    if not (access.manages or access.is_admin):
+        raise PermissionDenied
+    form = AgreementForm(data=request.POST or None)
+    parties_form = PartiesForm(data=request.POST or None, actor=request.user)
+    if request.method == "POST" and parties_form.is_valid():
+        try:
+            agreement = services.agreement_create(
+                actor=request.user, data=form_data(request), initiator=parties_form.cleaned_data["initiator"],
+                parties=[parties_form.cleaned_data["initiator"], *parties_form.cleaned_data["partners"]],
+            )
+        except DomainError as error:
+            apply_errors(form, error)
+            if "parties" in getattr(error, "errors", {}):
+                parties_form.add_error("partners", error.errors["parties"])
+        else:
+            messages.success(request, _("Draft saved. Add cooperation conditions, then propose it to the partners."))
+            return redirect("agreements:detail", agreement.pk)
+    elif request.method == "POST":
+        form.is_valid()
+    return render(request, "agreements/form.html", {"form": form, "parties_form": parties_form, "nav_section": "agreements"})
+
+
+@login_required
+def agreement_detail(request, pk: int):
+    agreement = _get(request, pk)
+    may_edit = selectors.may_edit_agreement(actor=request.user, agreement=agreement)
+    party_qs = Institution.objects.filter(agreement_links__agreement=agreement)
+    return render(request, "agreements/detail.html", {
+        "agreement": agreement,
+        "parties": selectors.parties_of(agreement),
+        "approvals": selectors.current_approvals(agreement),
+        "approval_history": selectors.approval_history(agreement),
+        "pending": selectors.pending_parties(agreement),
+        "approve_for": selectors.institutions_actor_may_approve_for(actor=request.user, agreement=agreement),
+        "may_edit": may_edit,
+        "may_propose": agreement.state == AgreementState.DRAFT and (access_for(request.user).is_admin or agreement.initiator_id in access_for(request.user).manages),
+        "may_manage_state": access_for(request.user).is_admin or bool(access_for(request.user).manages & {p.pk for p in selectors.parties_of(agreement)}),
+        "condition_form": ConditionForm(agreement=agreement, party_queryset=party_qs) if may_edit else None,
+        "versions": selectors.versions_of(agreement),
+        "history": history_for(agreement),
+        "nav_section": "agreements",
+    })
+
+
+@login_required
+def agreement_edit(request, pk: int):
+    agreement = _get(request, pk)
+    if not selectors.may_edit_agreement(actor=request.user, agreement=agreement):
+        raise PermissionDenied
+    form = AgreementForm(data=request.POST or None, instance=agreement)
+    if request.method == "POST":
+        try:
+            services.agreement_update(
+                actor=request.user, agreement=agreement, data=form_data(request),
+                expected_version=int(request.POST.get("version", 0)) or None,
+            )
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved as a new version. Earlier approvals no longer apply."))
+            return redirect("agreements:detail", agreement.pk)
+    return render(request, "agreements/edit.html", {"form": form, "agreement": agreement, "nav_section": "agreements"})
+
+
+def _act(request, pk: int, action, success: str):
+    agreement = _get(request, pk)
+    try:
+        action(agreement)
+    except DomainError as error:
+        messages.error(request, str(error.message) if not hasattr(error, "errors") else "; ".join(m for ms in error.errors.values() for m in ms))
+    else:
+        messages.success(request, success)
+    return redirect("agreements:detail", agreement.pk)
+
+
+def _expected(request) -> int | None:
+    return int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None
+
+
+@login_required
+@require_POST
+def condition_add(request, pk: int):
+    agreement = _get(request, pk)
+    party_qs = Institution.objects.filter(agreement_links__agreement=agreement)
+    form = ConditionForm(data=request.POST, agreement=agreement, party_queryset=party_qs)
+    try:
+        services.condition_add(actor=request.user, agreement=agreement, data=form_data(request), expected_version=_expected(request))
+    except DomainError as error:
+        apply_errors(form, error)
+        return render(request, "agreements/condition_form.html", {"agreement": agreement, "condition_form": form, "nav_section": "agreements"}, status=422)
+    messages.success(request, _("Condition added."))
+    return redirect("agreements:detail", agreement.pk)
+
+
+@login_required
+@require_POST
+def condition_remove(request, pk: int, condition_id: int):
+    agreement = _get(request, pk)
+    condition = agreement.conditions.filter(pk=condition_id).first()
+    if condition is None:
+        raise Http404
+    return _act(request, pk, lambda a: services.condition_remove(actor=request.user, condition=condition, expected_version=_expected(request)), _("Condition removed."))
+
+
+@login_required
+@require_POST
+def agreement_propose(request, pk: int):
+    return _act(request, pk, lambda a: services.agreement_propose(actor=request.user, agreement=a), _("Proposed to the partners for approval."))
+
+
+@login_required
+@require_POST
+def agreement_approve(request, pk: int):
+    institution = Institution.objects.filter(pk=request.POST.get("institution") or 0).first()
+    if institution is None:
+        raise Http404
+    return _act(request, pk, lambda a: services.agreement_approve(actor=request.user, agreement=a, institution=institution, expected_version=_expected(request)), _("Approval recorded."))
+
+
+@login_required
+@require_POST
+def agreement_put_into_effect(request, pk: int):
+    return _act(request, pk, lambda a: services.agreement_put_into_effect(actor=request.user, agreement=a), _("The agreement is now in effect."))
+
+
+@login_required
+@require_POST
+def agreement_terminate(request, pk: int):
+    return _act(request, pk, lambda a: services.agreement_terminate(actor=request.user, agreement=a, reason=request.POST.get("reason", "")), _("The agreement has been terminated."))
+
+
+@login_required
+def agreement_compare(request, pk: int):
+    agreement = _get(request, pk)
+    versions = list(selectors.versions_of(agreement))
+    by_number = {v.number: v for v in versions}
+    newest = versions[0].number if versions else 1
+    a = by_number.get(int(request.GET.get("a", max(newest - 1, 1)) or 1))
+    b = by_number.get(int(request.GET.get("b", newest) or newest))
+    if a is None or b is None:
+        raise Http404
+    return render(request, "agreements/compare.html", {
+        "agreement": agreement, "versions": versions, "a": a, "b": b, "rows": selectors.diff_versions(a, b), "nav_section": "agreements",
+    })
+
+
+@login_required
+def agreement_pdf(request, pk: int):
+    from .pdf import agreement_pdf_bytes
+
+    agreement = _get(request, pk)
+    language = request.GET.get("lang") or request.LANGUAGE_CODE
+    pdf = agreement_pdf_bytes(agreement, language=language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="agreement-{agreement.pk}-v{agreement.version}-{language}.pdf"'
+    return response

@@ -1,0 +1,66 @@
+"""REST API v1 (django-ninja). Authentication: `Authorization: Bearer <token>` or the browser session.
+
+Every endpoint calls the same selectors and services as the web pages, so the permission rules are one.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.security import APIKeyCookie, HttpBearer
+
+from ortaq.errors import DomainError, ValidationFailed
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        from ortaq.accounts.models import ApiToken
+        from ortaq.accounts.selectors import user_for_token
+
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+            # Touch at most once a minute so that reads do not all become writes.
+            ApiToken.objects.filter(digest=ApiToken.digest_of(token)).exclude(
+                last_used_at__gt=timezone.now() - timezone.timedelta(minutes=1)
+            ).update(last_used_at=timezone.now())
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser session (CSRF-checked for unsafe methods, as django-ninja does for cookie auth)."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request, key):
+        return request.user if request.user.is_authenticated else None
+
+
+api = NinjaAPI(
+    title="Ortaq API",
+    version="1.0.0",
+    description="Registry of institutions, partnership agreements and joint programmes of the Kazakh–Chinese vocational education network.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api-v1",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    body = {"detail": str(exc.message), "code": exc.code}
+    if isinstance(exc, ValidationFailed):
+        body["errors"] = exc.errors
+    return api.create_response(request, body, status=exc.status)
+
+
+def _register_routers() -> None:
+    from ortaq.agreements.api import router as agreements
+    from ortaq.institutions.api import router as institutions
+    from ortaq.programmes.api import router as programmes
+
+    api.add_router("/institutions", institutions)
+    api.add_router("/agreements", agreements)
+    api.add_router("/programmes", programmes)
+
+
+_register_routers()

@@ -1,0 +1,94 @@
+"""Validation of institution input, shared by the web form, the API and the CSV/XLSX import."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ortaq.engines import frameworks as fw
+from ortaq.names import latin_form
+from ortaq.validators import validate_bin, validate_schac_domain, validate_uscc
+
+from .models import Contact, Institution
+
+EDITABLE_FIELDS = [
+    "kind", "name_original", "name_latin", "name_kk", "name_ru", "name_zh", "name_en", "short_name",
+    "country", "region", "city", "address", "website", "email", "phone", "kz_bin", "education_code",
+    "cn_uscc", "schac", "accessibility_facilities",
+]
+
+
+def country_choices():
+    return [("", "—")] + [(t.code, fw.localized(t, _lang())) for t in fw.countries()]
+
+
+def facility_choices():
+    return [(t.code, fw.localized(t, _lang())) for t in fw.accessibility_facilities()]
+
+
+def _lang() -> str:
+    from django.utils import translation
+
+    return translation.get_language() or "en"
+
+
+class InstitutionForm(forms.ModelForm):
+    country = forms.ChoiceField(label=_("country"), choices=country_choices)
+    accessibility_facilities = forms.MultipleChoiceField(
+        label=_("accessibility facilities"), choices=facility_choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Institution
+        fields = EDITABLE_FIELDS
+        help_texts = {
+            "name_latin": _("Leave empty to have it suggested from the original name."),
+            "kz_bin": _("12 digits, for institutions registered in Kazakhstan."),
+            "cn_uscc": _("18 characters, for institutions registered in China."),
+            "schac": _("The institution's internet domain, such as college.edu.kz."),
+        }
+
+    def clean_kz_bin(self):
+        value = self.cleaned_data["kz_bin"].strip()
+        if value:
+            validate_bin(value)
+        return value
+
+    def clean_cn_uscc(self):
+        value = self.cleaned_data["cn_uscc"].strip().upper()
+        if value:
+            validate_uscc(value)
+        return value
+
+    def clean_schac(self):
+        value = self.cleaned_data["schac"].strip().lower()
+        if value:
+            validate_schac_domain(value)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("name_original") and not cleaned.get("name_latin"):
+            cleaned["name_latin"] = latin_form(cleaned["name_original"])
+        if cleaned.get("kz_bin") and cleaned.get("country") not in (None, "KZ"):
+            self.add_error("kz_bin", _("A BIN is issued only to institutions registered in Kazakhstan."))
+        if cleaned.get("cn_uscc") and cleaned.get("country") not in (None, "CN"):
+            self.add_error("cn_uscc", _("A unified social credit code is issued only in China."))
+        return cleaned
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "name_latin", "position", "email", "phone"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("name") and not cleaned.get("name_latin"):
+            cleaned["name_latin"] = latin_form(cleaned["name"], person=True)
+        return cleaned
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV or XLSX file"))

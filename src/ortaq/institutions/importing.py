@@ -1,0 +1,154 @@
+"""CSV/XLSX import and export of institutions.
+
+Import is all or nothing: every row is validated first, errors are reported row by row in the reader's
+language, and nothing is written unless the whole file is valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ortaq.audit.services import audit_record, snapshot
+from ortaq.errors import DomainError, Forbidden
+
+from .forms import EDITABLE_FIELDS, InstitutionForm
+from .models import Institution
+from .selectors import may_register_institutions
+
+COLUMNS = EDITABLE_FIELDS
+LIST_COLUMNS = {"accessibility_facilities"}
+UNIQUE_COLUMNS = ("kz_bin", "cn_uscc", "schac")
+
+
+@dataclass
+class RowError:
+    row: int  # 1-based line number as a spreadsheet shows it (header is row 1)
+    column: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _read_csv(content: bytes) -> list[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError(_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _read_xlsx(content: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for damaged files; all mean the same to the user
+        raise DomainError(_("The file could not be read as an Excel workbook (.xlsx)."))
+    sheet = workbook.worksheets[0]
+    rows = []
+    for values in sheet.iter_rows(values_only=True):
+        rows.append(["" if v is None else str(v).strip() for v in values])
+        if len(rows) > settings.IMPORT_MAX_ROWS + 1:
+            break
+    workbook.close()
+    return rows
+
+
+def read_table(filename: str, content: bytes) -> list[list[str]]:
+    if len(content) > settings.IMPORT_MAX_BYTES:
+        raise DomainError(_("The file is larger than %(size)d MB.") % {"size": settings.IMPORT_MAX_BYTES // 2**20})
+    name = filename.lower()
+    if name.endswith(".xlsx") or content[:2] == b"PK":
+        return _read_xlsx(content)
+    if name.endswith((".csv", ".txt", ".tsv")):
+        return _read_csv(content)
+    raise DomainError(_("Please upload a .csv or .xlsx file."))
+
+
+def _row_data(header: list[str], row: list[str]) -> dict:
+    data: dict = {}
+    for column, value in zip(header, row):
+        if column in LIST_COLUMNS:
+            data[column] = [v.strip() for v in value.replace(",", ";").split(";") if v.strip()]
+        elif column:
+            data[column] = value.strip()
+    return data
+
+
+def institutions_import(*, actor, filename: str, content: bytes, registered_by: Institution | None = None) -> ImportReport:
+    if not may_register_institutions(actor=actor):
+        raise Forbidden()
+    table = [row for row in read_table(filename, content) if any(cell.strip() for cell in row)]
+    if not table:
+        raise DomainError(_("The file is empty."))
+    header = [h.strip().lower() for h in table[0]]
+    unknown = [h for h in header if h and h not in COLUMNS]
+    missing = [c for c in ("kind", "name_original", "country") if c not in header]
+    report = ImportReport(rows=len(table) - 1)
+    if unknown or missing:
+        if unknown:
+            report.errors.append(RowError(1, ", ".join(unknown), _("Unknown column. Allowed columns: %(cols)s") % {"cols": ", ".join(COLUMNS)}))
+        if missing:
+            report.errors.append(RowError(1, ", ".join(missing), _("Required column is missing.")))
+        return report
+    if report.rows > settings.IMPORT_MAX_ROWS:
+        raise DomainError(_("The file has more than %(rows)d rows; split it into smaller files.") % {"rows": settings.IMPORT_MAX_ROWS})
+
+    forms: list[InstitutionForm] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, row in enumerate(table[1:], start=2):
+        form = InstitutionForm(data=_row_data(header, row))
+        if not form.is_valid():
+            for column, messages in form.errors.items():
+                for message in messages:
+                    report.errors.append(RowError(number, column if column != "__all__" else "", str(message)))
+            continue
+        for column in UNIQUE_COLUMNS:
+            value = form.cleaned_data.get(column)
+            if value and (column, value) in seen:
+                report.errors.append(
+                    RowError(number, column, _("The same value appears in row %(row)d.") % {"row": seen[(column, value)]})
+                )
+            elif value:
+                seen[(column, value)] = number
+        forms.append(form)
+    if not report.ok:
+        return report
+    with transaction.atomic():
+        for form in forms:
+            institution = form.save(commit=False)
+            institution.registered_by = registered_by
+            institution.save()
+            audit_record(actor=actor, action="import", obj=institution, after=snapshot(institution, EDITABLE_FIELDS), summary=filename[:200])
+            report.created += 1
+    return report
+
+
+def export_rows(institutions) -> tuple[list[str], list[list[str]]]:
+    rows = []
+    for inst in institutions.iterator(chunk_size=2000):
+        row = []
+        for column in COLUMNS:
+            value = getattr(inst, column)
+            row.append(";".join(value) if column in LIST_COLUMNS else str(value or ""))
+        rows.append(row)
+    return list(COLUMNS), rows

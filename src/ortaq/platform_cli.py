@@ -1,0 +1,86 @@
+"""Platform sub-commands of `ortaq`: serve, worker, demo, manage."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _setup() -> None:
+    import django
+
+    django.setup()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def serve(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ortaq serve", description="Migrate the database and serve Ortaq.")
+    parser.add_argument("--demo", action="store_true", help="load the demo data (idempotent) and allow plain HTTP on localhost")
+    parser.add_argument("--host", default=os.getenv("ORTAQ_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.getenv("ORTAQ_PORT", "8000")))
+    parser.add_argument("--threads", type=int, default=int(os.getenv("ORTAQ_THREADS", "8")))
+    args = parser.parse_args(argv)
+    if args.demo:
+        # The demo runs on http://127.0.0.1 without TLS: secure-only cookies would make sign-in impossible.
+        os.environ.setdefault("ORTAQ_INSECURE_HTTP", "1")
+    _setup()
+    from django.conf import settings
+
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    _migrate()
+    if args.demo:
+        from ortaq.demo import load_demo
+
+        summary = load_demo()
+        print(f"Demo data ready: {summary}. Demo logins are listed in README.md (password: ortaq-demo).", flush=True)
+    from waitress import serve as waitress_serve
+
+    from ortaq.wsgi import application
+
+    print(f"Ortaq is serving at http://{args.host}:{args.port}/ (data in {settings.DATA_DIR})", flush=True)
+    waitress_serve(application, host=args.host, port=args.port, threads=args.threads, ident="ortaq")
+    return 0
+
+
+def worker(argv: list[str]) -> int:
+    _setup()
+    _migrate()
+    from django.core.management import call_command
+
+    call_command("db_worker", *argv)
+    return 0
+
+
+def demo(argv: list[str]) -> int:
+    _setup()
+    _migrate()
+    from ortaq.demo import load_demo
+
+    print(f"Demo data ready: {load_demo()}")
+    return 0
+
+
+def manage(argv: list[str]) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ortaq manage", *argv])
+    return 0
+
+
+def main(command: str, argv: list[str]) -> int:
+    try:
+        return {"serve": serve, "worker": worker, "demo": demo, "manage": manage}[command](argv)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a clear message for operators instead of a traceback
+        if os.getenv("ORTAQ_DEBUG_CLI"):
+            raise
+        print(f"ortaq {command}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1

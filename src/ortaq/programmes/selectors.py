@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from ortaq.accounts.selectors import PROGRAMME_ROLES, access_for
+
+from .models import Module, Programme
+
+
+def programme_list(*, actor, q: str = "", institution: int | None = None, isced: str = "") -> QuerySet[Programme]:
+    """The programme catalogue is public to every signed-in user (students choose from it)."""
+    qs = Programme.objects.all()
+    if q:
+        qs = qs.filter(
+            Q(code__icontains=q) | Q(title_en__icontains=q) | Q(title_ru__icontains=q) | Q(title_kk__icontains=q)
+            | Q(title_zh__icontains=q)
+        )
+    if institution:
+        qs = qs.filter(awarding_institutions=institution)
+    if isced:
+        qs = qs.filter(isced_code__startswith=isced)
+    return qs.annotate(module_count=Count("modules", distinct=True)).prefetch_related("awarding_institutions").order_by("code", "id")
+
+
+def programme_get(*, actor, pk: int) -> Programme | None:
+    return (
+        Programme.objects.prefetch_related(
+            "awarding_institutions",
+            Prefetch("modules", queryset=Module.objects.prefetch_related("outcomes")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def may_edit_programme(*, actor, programme: Programme) -> bool:
+    access = access_for(actor)
+    if access.is_admin:
+        return True
+    awarding = {i.pk for i in programme.awarding_institutions.all()}
+    return bool(access.institutions_with(PROGRAMME_ROLES) & awarding)
+
+
+def may_create_programmes(*, actor) -> bool:
+    access = access_for(actor)
+    return access.is_admin or bool(access.institutions_with(PROGRAMME_ROLES))

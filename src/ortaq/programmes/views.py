@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from ortaq.audit.selectors import history_for
+from ortaq.errors import DomainError
+from ortaq.institutions.models import Institution
+from ortaq.web.helpers import apply_errors, form_data, paginate
+
+from . import selectors, services
+from .forms import ModuleForm, OutcomeForm, ProgrammeForm
+
+
+class AwardingForm(forms.Form):
+    awarding = forms.ModelMultipleChoiceField(label=gettext_lazy("awarding institutions"), queryset=Institution.objects.order_by("name_latin"))
+
+
+def _get(request, pk: int):
+    programme = selectors.programme_get(actor=request.user, pk=pk)
+    if programme is None:
+        raise Http404
+    return programme
+
+
+@login_required
+def programme_list(request):
+    filters = {"q": request.GET.get("q", "").strip(), "isced": request.GET.get("isced", "").strip()}
+    qs = selectors.programme_list(actor=request.user, **filters)
+    return render(request, "programmes/list.html", {
+        **paginate(request, qs), "filters": filters, "may_create": selectors.may_create_programmes(actor=request.user), "nav_section": "programmes",
+    })
+
+
+@login_required
+def programme_detail(request, pk: int):
+    programme = _get(request, pk)
+    may_edit = selectors.may_edit_programme(actor=request.user, programme=programme)
+    modules = list(programme.modules.all())
+    if may_edit:
+        for module in modules:  # one form per module, with ids that stay unique on the page
+            module.outcome_form = OutcomeForm(auto_id=f"m{module.pk}_%s")
+    return render(request, "programmes/detail.html", {
+        "programme": programme, "modules": modules, "may_edit": may_edit, "module_form": ModuleForm() if may_edit else None, "history": history_for(programme), "nav_section": "programmes",
+    })
+
+
+@login_required
+def programme_create(request):
+    if not selectors.may_create_programmes(actor=request.user):
+        raise PermissionDenied
+    form = ProgrammeForm(data=request.POST or None)
+    awarding = AwardingForm(data=request.POST or None)
+    if request.method == "POST" and awarding.is_valid():
+        data = form_data(request) | {"languages": request.POST.getlist("languages")}
+        try:
+            programme = services.programme_create(actor=request.user, data=data, awarding=list(awarding.cleaned_data["awarding"]))
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Programme created. Add its modules and learning outcomes."))
+            return redirect("programmes:detail", programme.pk)
+    return render(request, "programmes/form.html", {"form": form, "awarding_form": awarding, "nav_section": "programmes"})
+
+
+@login_required
+@require_POST
+def module_add(request, pk: int):
+    programme = _get(request, pk)
+    try:
+        services.module_add(actor=request.user, programme=programme, data=form_data(request))
+    except DomainError as error:
+        messages.error(request, "; ".join(m for ms in getattr(error, "errors", {"": [str(error.message)]}).values() for m in ms))
+    else:
+        messages.success(request, _("Module added."))
+    return redirect("programmes:detail", programme.pk)
+
+
+@login_required
+@require_POST
+def outcome_add(request, pk: int, module_id: int):
+    programme = _get(request, pk)
+    module = programme.modules.filter(pk=module_id).first()
+    if module is None:
+        raise Http404
+    try:
+        services.outcome_add(actor=request.user, module=module, data=form_data(request))
+    except DomainError as error:
+        messages.error(request, "; ".join(m for ms in getattr(error, "errors", {"": [str(error.message)]}).values() for m in ms))
+    else:
+        messages.success(request, _("Learning outcome added."))
+    return redirect("programmes:detail", programme.pk)

@@ -1,0 +1,82 @@
+"""Helpers shared by the thin views of every app: pagination, exports and domain-error rendering."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from ortaq.errors import DomainError, ValidationFailed
+
+PAGE_SIZE = 25
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE) -> dict:
+    """A page plus the query string to keep filters across page links."""
+    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    qs = params.urlencode()
+    return {"page": page, "querystring_without_page": f"{qs}&" if qs else ""}
+
+
+def form_data(request) -> dict:
+    """POST data as a plain dict; multi-valued fields stay lists (checkbox groups)."""
+    data = {}
+    for key in request.POST:
+        if key == "csrfmiddlewaretoken":
+            continue
+        values = request.POST.getlist(key)
+        data[key] = values if len(values) > 1 or key.endswith("[]") else values[0]
+    return data
+
+
+def apply_errors(form, error: DomainError) -> None:
+    """Show a service's error on the form the user filled in, field by field where we know the field."""
+    if isinstance(error, ValidationFailed):
+        for field, messages in error.errors.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        form.add_error(error.field if error.field in form.fields else None, str(error.message))
+
+
+def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8 (Cyrillic, Chinese)
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def xlsx_response(filename: str, header: list[str], rows, sheet: str | None = None) -> HttpResponse:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet or filename[:31])
+    worksheet.append(header)
+    for row in rows:
+        worksheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+def export_response(fmt: str, filename: str, header: list[str], rows) -> HttpResponse:
+    if fmt == "xlsx":
+        return xlsx_response(filename, header, rows)
+    return csv_response(filename, header, rows)
+
+
+def forbidden_message() -> str:
+    return _("You do not have permission to do this.")
