@@ -10,14 +10,20 @@ nodes and stops the N-degree hashing loop after a fixed budget, which is what de
 
 from __future__ import annotations
 
+import functools
 import json
 from decimal import Decimal
 from typing import Any
 
+from frozendict import frozendict
 from pyld import jsonld
 from pyld.canon import URDNA2015
+from pyld.identifier_issuer import IdentifierIssuer
+from pyld.context_resolver import ContextResolver
+from pyld.jsonld import _is_absolute_iri, _resolved_context_cache
+from c14n.Canonicalize import canonicalize as c14n_canonicalize
 
-from .contexts import UnknownContextError, document_loader
+from .contexts import CONTEXTS, UnknownContextError, context_document, document_loader
 
 MAX_DOCUMENT_BYTES = 1_000_000
 MAX_DEPTH = 48
@@ -108,18 +114,84 @@ def _check_types(expanded: Any) -> None:
                     stack.append(value)
 
 
+class _Processor(jsonld.JsonLdProcessor):
+    """pyld's processor with one caching fix for type-scoped contexts.
+
+    For a non-propagating (type-scoped) context pyld first clones the active context and gives
+    the clone a fresh random `_uuid`; processed contexts are cached by that uuid, so every typed
+    node of every credential re-processes the scoped context from scratch (most of the signing
+    time). The clone is a pure function of the (immutable, frozen) active context, so we create
+    it once per active context and reuse it: pyld's own cache then hits. The result is the same
+    context pyld would have built; the W3C, 1EdTech and Node cross-checks pin this.
+    """
+
+    _clones: dict[str, dict[str, Any]] = {}
+
+    def _process_context(self, active_ctx, local_ctx, options, override_protected=False, propagate=True, validate_scoped=True, cycles=None):  # type: ignore[no-untyped-def]
+        frozen = isinstance(active_ctx, frozendict)  # only immutable contexts may be memoised
+        uuid_ = active_ctx.get("_uuid") if frozen and not propagate and not active_ctx.get("previousContext") else None
+        if uuid_ is not None:
+            clone = self._clones.get(uuid_)
+            if clone is None:
+                if len(self._clones) > 4096:  # bounded: contexts are few, but never grow without limit
+                    self._clones.clear()
+                clone = self._clone_active_context(active_ctx)
+                clone["previousContext"] = active_ctx
+                clone["_uuid"] = f"{uuid_}/scoped"
+                self._clones[uuid_] = clone
+            active_ctx = clone
+        return super()._process_context(active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles)
+
+
+@functools.cache
+def _bundled_context_objects() -> dict[int, str]:
+    """id -> JCS key of every inline context object inside the bundled documents.
+
+    The bundled documents are parsed once and kept for the life of the process (contexts.py
+    caches them), so these objects, and therefore their ids, never change.
+    """
+    keys: dict[int, str] = {}
+    stack: list[Any] = [context_document(url) for url in CONTEXTS]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            inner = node.get("@context")
+            if isinstance(inner, dict):
+                keys[id(inner)] = c14n_canonicalize(dict(inner)).decode("utf-8")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return keys
+
+
+class _Resolver(ContextResolver):
+    """pyld's context resolver, remembering the cache key of the bundled inline contexts.
+
+    pyld keys every inline (scoped) context by its JCS serialisation, recomputed on each use; for
+    the scoped contexts of the bundled documents the key is computed once.
+    """
+
+    def resolve(self, active_ctx, context, base, cycles=None):  # type: ignore[no-untyped-def]
+        key = _bundled_context_objects().get(id(context)) if isinstance(context, dict) else None
+        if key is not None:
+            resolved = self._get(key)
+            if resolved:
+                return [resolved]
+        return super().resolve(active_ctx, context, base, cycles)
+
+
 def _dropped(prop: str | None) -> None:
     raise CanonicalizationError(f"property {prop!r} is not defined by the document's contexts, so it would not be signed")
 
 
 def to_dataset(document: dict[str, Any]) -> dict[str, Any]:
     """Expand in safe mode and convert to an RDF dataset using only bundled contexts."""
-    processor = jsonld.JsonLdProcessor(on_property_dropped=_dropped)
-    options = {"documentLoader": document_loader, "base": ""}
+    processor = _Processor(on_property_dropped=_dropped)
+    options = {"documentLoader": document_loader, "base": "", "contextResolver": _Resolver(_resolved_context_cache, document_loader)}
     try:
         expanded = processor.expand(document, options)
         _check_types(expanded)
-        return processor.to_rdf(expanded, {"documentLoader": document_loader, "base": ""})
+        return _expanded_to_dataset(processor, expanded)
     except CanonicalizationError:
         raise
     except jsonld.JsonLdError as exc:
@@ -128,6 +200,23 @@ def to_dataset(document: dict[str, Any]) -> dict[str, Any]:
         raise CanonicalizationError(str(exc)) from None
     except RecursionError:
         raise CanonicalizationError("document is too deeply nested to canonicalise") from None
+
+
+def _expanded_to_dataset(processor: jsonld.JsonLdProcessor, expanded: Any) -> dict[str, Any]:
+    """JSON-LD -> RDF from already-expanded input (pyld's to_rdf would expand a second time).
+
+    Mirrors JsonLdProcessor.to_rdf (pyld 3.3) after its expansion step; the W3C and 1EdTech
+    vectors in the tests pin the result.
+    """
+    issuer = IdentifierIssuer("_:b")
+    node_map: dict[str, Any] = {"@default": {}}
+    processor._create_node_map(expanded, node_map, "@default", issuer)
+    options = {"produceGeneralizedRdf": False, "rdfDirection": None, "processingMode": "json-ld-1.1"}
+    dataset = {}
+    for graph_name, graph in sorted(node_map.items()):
+        if graph_name == "@default" or _is_absolute_iri(graph_name):
+            dataset[graph_name] = processor._graph_to_rdf(graph, issuer, options)
+    return dataset
 
 
 def _explain(exc: BaseException) -> str:

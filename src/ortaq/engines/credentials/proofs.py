@@ -10,7 +10,9 @@ Chinese partner) is supported: each proof covers the document without any proof.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -64,6 +66,13 @@ def _unsecured(document: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any
     return unsecured
 
 
+@functools.lru_cache(maxsize=512)
+def _canonical_options(options_jcs: str) -> str:
+    """Canonical proof options, memoised by their exact JCS text: a batch signed by one key at
+    one time shares them, and the memo cannot change the result because the key is the input."""
+    return canonicalize(json.loads(options_jcs))
+
+
 def hash_data(document: dict[str, Any], proof_options: dict[str, Any], cryptosuite: str) -> bytes:
     """The 64 bytes that are signed for a document and its proof options (without proofValue)."""
     options = {k: v for k, v in proof_options.items() if k != "proofValue"}
@@ -73,7 +82,7 @@ def hash_data(document: dict[str, Any], proof_options: dict[str, Any], cryptosui
         return _sha256(jcs(options)) + _sha256(jcs(document))
     if cryptosuite in (RDFC, ED25519_2020):
         options["@context"] = document.get("@context")
-        return _sha256(canonicalize(options)) + _sha256(canonicalize(document))
+        return _sha256(_canonical_options(jcs(options))) + _sha256(canonicalize(document))
     raise ProofError(f"unsupported cryptosuite {cryptosuite!r}")
 
 
