@@ -392,6 +392,8 @@ def _order_priorities(
     Returns a permutation of the flat entries (grouped by placement, in owner order) and the priorities.
     """
     assert seed is not None
+    if len(flat) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     group = np.repeat(np.arange(len(owners), dtype=np.int64), lengths)
     try:
         prios_i = np.fromiter(chain.from_iterable(values), dtype=np.int64, count=len(flat))

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .model import Instance, lottery_number
+from .model import Instance, _ranges, lottery_number
 
 OPEN = "open"
 
@@ -128,40 +128,61 @@ def _deferred_acceptance(
     rounds = 0
     while free.size:
         rounds += 1
-        e = nxt[free]
-        nxt[free] = e + 1
-        b = x_block[e]
-        k = x_key[e]
-        ok = k < thresh[b]
-        bounced = free[~ok]  # cannot beat the worst holder of a full block: rejected at once
-        if ok.all():
-            prop_a, prop_b, prop_k = free, b, k
-        else:
-            prop_a, prop_b, prop_k = free[ok], b[ok], k[ok]
-        if prop_a.size:
-            touched = np.flatnonzero(np.bincount(prop_b, minlength=n_blocks))
-            caps = cap[touched]
-            starts = seat_off[touched]
-            idx = np.repeat(starts - np.cumsum(caps) + caps, caps) + np.arange(int(caps.sum()), dtype=np.int64)
-            cand_a = np.concatenate((slot_app[idx], prop_a))
-            cand_b = np.concatenate((np.repeat(touched, caps), prop_b))
-            cand_k = np.concatenate((slot_key[idx], prop_k))
-            order = np.argsort(cand_b * width + cand_k, kind="stable")
-            sb = cand_b[order]
-            # position within its block: every touched block contributes its cap slots plus proposals
-            group_size = caps + np.bincount(prop_b, minlength=n_blocks)[touched]
-            group_start = np.repeat(np.cumsum(group_size) - group_size, group_size)
-            pos = np.arange(len(order), dtype=np.int64) - group_start
-            keep = pos < cap[sb]
-            kept = order[keep]
-            slot_app[idx] = cand_a[kept]
-            slot_key[idx] = cand_k[kept]
-            thresh[touched] = slot_key[starts + caps - 1]
-            out = cand_a[order[~keep]]
-            rejected = out[out >= 0]
-            free = np.concatenate((bounced, rejected)) if bounced.size else rejected
-        else:
-            free = bounced
+        # Every free applicant proposes to her next block. Proposals that cannot beat the worst holder
+        # of a full block are rejected at once and the applicant tries her next block in this same
+        # round (the DA outcome does not depend on the order of proposals).
+        parts_a, parts_e = [], []
+        trying = free
+        while trying.size:
+            e = nxt[trying]
+            nxt[trying] = e + 1
+            ok = x_key[e] < thresh[x_block[e]]
+            if ok.all():
+                parts_a.append(trying)
+                parts_e.append(e)
+                break
+            parts_a.append(trying[ok])
+            parts_e.append(e[ok])
+            trying = trying[~ok]
+            trying = trying[nxt[trying] < end[trying]]
+        prop_a = np.concatenate(parts_a) if len(parts_a) > 1 else parts_a[0]
+        if not prop_a.size:
+            break
+        e = np.concatenate(parts_e) if len(parts_e) > 1 else parts_e[0]
+        prop_b = x_block[e]
+        # proposals sorted by (block, key); current holders of the touched blocks are already sorted
+        # that way in the slot arrays, so a merge (two searchsorted) replaces a full sort
+        pk = prop_b * width + x_key[e]
+        porder = np.argsort(pk)
+        pk = pk[porder]
+        prop_a = prop_a[porder]
+        per_block = np.bincount(prop_b, minlength=n_blocks)
+        touched = np.flatnonzero(per_block)
+        caps = cap[touched]
+        starts = seat_off[touched]
+        idx = np.repeat(starts - np.cumsum(caps) + caps, caps) + np.arange(int(caps.sum()), dtype=np.int64)
+        hb = np.repeat(touched, caps)
+        hk_raw = slot_key[idx]
+        hk = hb * width + hk_raw
+        h_pos = np.arange(len(hk), dtype=np.int64) + np.searchsorted(pk, hk, side="left")
+        p_pos = np.arange(len(pk), dtype=np.int64) + np.searchsorted(hk, pk, side="right")
+        total = len(hk) + len(pk)
+        merged_a = np.empty(total, dtype=np.int64)
+        merged_k = np.empty(total, dtype=np.int64)
+        merged_a[h_pos] = slot_app[idx]
+        merged_a[p_pos] = prop_a
+        merged_k[h_pos] = hk_raw
+        merged_k[p_pos] = pk - (pk // width) * width
+        # position within its block: every touched block contributes its cap slots plus proposals
+        group_size = caps + per_block[touched]
+        group_end = np.cumsum(group_size)
+        keep_mask = np.zeros(total, dtype=bool)
+        keep_mask[_ranges(group_end - group_size, caps)] = True
+        slot_app[idx] = merged_a[keep_mask]
+        slot_key[idx] = merged_k[keep_mask]
+        thresh[touched] = slot_key[starts + caps - 1]
+        out = merged_a[~keep_mask]
+        free = out[out >= 0]
         free = free[nxt[free] < end[free]]
     return slot_app, slot_key, nxt, rounds
 
