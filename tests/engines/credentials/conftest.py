@@ -72,3 +72,9 @@ def diploma(college_key: creds.Multikey) -> dict:
 @pytest.fixture()
 def signed_diploma(diploma: dict, college_key: creds.Multikey) -> dict:
     return creds.sign(diploma, college_key, created="2026-07-01T09:00:00Z")
+
+
+@pytest.fixture(scope="session")
+def make_credential():
+    """Factory for diplomas by any issuer: make_credential(issuer_id, status=[...], valid_until=...)."""
+    return make_diploma
