@@ -154,7 +154,7 @@ def _index_ids(kind: str, entries: list[Any]) -> tuple[list[str], dict[str, int]
 
 def _intern_lists(
     owner_kind: str, owners: list[Any], lists: list[list[Any]], field_name: str, index: dict[str, int],
-    target_kind: str,
+    target_kind: str, positions: list[int] | None = None,
 ) -> np.ndarray:
     """Map every id in every list to its int; on failure find and name the first bad entry."""
     total = sum(map(len, lists))
@@ -163,14 +163,15 @@ def _intern_lists(
     except (KeyError, TypeError):
         pass
     for i, lst in enumerate(lists):
+        where = _describe(owner_kind, i if positions is None else positions[i], owners[i])
         for j, x in enumerate(lst):
+            # a priorities object is named by its key, a list by the position in it
+            item = f"{field_name}[{j}]" if positions is None else f"{field_name} key"
             if not isinstance(x, str):
                 raise InstanceError(
-                    f"{_describe(owner_kind, i, owners[i])}: {field_name}[{j}] must be a {target_kind} id "
-                    f"(a string), got {type(x).__name__}")
+                    f"{where}: {item} must be a {target_kind} id (a string), got {type(x).__name__}")
             if x not in index:
-                raise InstanceError(
-                    f"{_describe(owner_kind, i, owners[i])}: {field_name}[{j}] names unknown {target_kind} {x!r}")
+                raise InstanceError(f"{where}: {item} names unknown {target_kind} {x!r}")
     raise AssertionError("interning failed without a bad entry")  # pragma: no cover
 
 
@@ -227,6 +228,8 @@ def load_instance(obj: Any) -> Instance:
     declared = options.get("categories")
     if declared is not None and (not isinstance(declared, list) or not all(isinstance(c, str) for c in declared)):
         raise InstanceError("options.categories must be a list of strings")
+    if declared is not None and "open" in declared:
+        raise InstanceError("options.categories cannot declare 'open', which names the unreserved seats")
 
     applicant_ids, aindex = _index_ids("applicants", applicants)
     placement_ids, pindex = _index_ids("placements", placements)
@@ -304,6 +307,9 @@ def load_instance(obj: Any) -> Instance:
                     raise InstanceError(f"{what}: reserved[{k}] must be {{\"category\": string, \"seats\": integer}}")
                 if r["seats"] < 0:
                     raise InstanceError(f"{what}: reserved[{k}] seats must not be negative")
+                if r["category"] == "open":
+                    raise InstanceError(f"{what}: reserved[{k}] cannot use the category name 'open', "
+                                        f"which names the unreserved seats in cutoffs")
                 if r["category"] in seen:
                     raise InstanceError(f"{what}: reserved[{k}] repeats category {r['category']!r}")
                 seen.add(r["category"])
@@ -343,7 +349,7 @@ def load_instance(obj: Any) -> Instance:
     ranked = _intern_lists("placements", rank_owners, rank_lists, "preferences", aindex, "applicant")
     _check_no_duplicates("placements", rank_owners, rank_lists, "preferences")
     prio_owners = [placements[j] for j in prio_owner]
-    prio_flat = _intern_lists("placements", prio_owners, prio_keys, "priorities", aindex, "applicant")
+    prio_flat = _intern_lists("placements", prio_owners, prio_keys, "priorities", aindex, "applicant", prio_owner)
     if prio_owner and seed is None:
         raise InstanceError(
             f"{_describe('placements', prio_owner[0], placements[prio_owner[0]])}: uses 'priorities', so "
