@@ -1,5 +1,5 @@
 
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from ortaq.errors import NotFound, ValidationFailed
@@ -154,7 +154,7 @@ def create_agreement(request, payload: AgreementIn):
     agreement = services.agreement_create(
         actor=request.user, data=data, initiator=initiator, parties=[initiator, *_institutions(payload.party_ids)]
     )
-    return 201, selectors.agreement_get(actor=request.user, pk=agreement.pk)
+    return Status(201, selectors.agreement_get(actor=request.user, pk=agreement.pk))
 
 
 @router.patch("/{int:pk}", response=AgreementDetailOut, summary="Edit an agreement (voids approvals)")
@@ -172,7 +172,7 @@ def add_condition(request, pk: int, payload: ConditionIn):
     data = payload.dict()
     expected = data.pop("expected_version", None)
     services.condition_add(actor=request.user, agreement=agreement, data=data, expected_version=expected)
-    return 201, _get(request, pk)
+    return Status(201, _get(request, pk))
 
 
 @router.post("/{int:pk}/propose", response=AgreementDetailOut, summary="Propose a draft to the partners")

@@ -1,5 +1,5 @@
 
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from ortaq.errors import NotFound
@@ -105,7 +105,7 @@ def create_institution(request, payload: InstitutionIn):
     institution = services.institution_create(
         actor=request.user, data=payload.dict(), registered_by=managed.first() if managed.count() == 1 else None
     )
-    return 201, institution
+    return Status(201, institution)
 
 
 @router.patch("/{int:pk}", response=InstitutionOut, summary="Update an institution")

@@ -49,6 +49,10 @@ class InstitutionForm(forms.ModelForm):
             "schac": _("The institution's internet domain, such as college.edu.kz."),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name_latin"].required = False  # suggested from the original name when left empty
+
     def clean_kz_bin(self):
         value = self.cleaned_data["kz_bin"].strip()
         if value:

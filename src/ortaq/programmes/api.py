@@ -1,5 +1,5 @@
 
-from ninja import FilterSchema, Query, Router, Schema
+from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from ortaq.errors import NotFound, ValidationFailed
@@ -123,7 +123,7 @@ def create_programme(request, payload: ProgrammeIn):
         raise ValidationFailed({"awarding_institution_ids": ["unknown institution id"]})
     data = payload.dict(exclude={"awarding_institution_ids"})
     programme = services.programme_create(actor=request.user, data=data, awarding=awarding)
-    return 201, selectors.programme_get(actor=request.user, pk=programme.pk)
+    return Status(201, selectors.programme_get(actor=request.user, pk=programme.pk))
 
 
 @router.patch("/{int:pk}", response=ProgrammeDetailOut, summary="Update a programme")

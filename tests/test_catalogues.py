@@ -1,0 +1,57 @@
+"""Every user-facing string is translated into Kazakh, Russian and Chinese: no empty or fuzzy msgstr."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+import ortaq
+
+LOCALE = Path(ortaq.__file__).parent / "locale"
+
+
+def entries(po: Path):
+    """Yield (msgid, [msgstr...], flags) for each entry of a .po file (enough of the format for this check)."""
+    text = po.read_text(encoding="utf-8")
+    for block in text.split("\n\n"):
+        lines = [l for l in block.strip().splitlines() if l and not l.startswith("#~")]
+        flags = " ".join(l for l in lines if l.startswith("#,"))
+        current, fields = None, {}
+        for line in lines:
+            if line.startswith("#"):
+                continue
+            match = re.match(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?) "(.*)"$', line)
+            if match:
+                current = match.group(1)
+                fields[current] = match.group(2)
+            elif line.startswith('"') and current:
+                fields[current] += line[1:-1]
+        if "msgid" in fields and fields["msgid"]:
+            yield fields["msgid"], [v for k, v in fields.items() if k.startswith("msgstr")], flags
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "zh_Hans"])
+def test_no_msgstr_is_empty_or_fuzzy(language):
+    po = LOCALE / language / "LC_MESSAGES" / "django.po"
+    found = list(entries(po))
+    assert len(found) > 300
+    untranslated = [msgid for msgid, msgstrs, _ in found if not msgstrs or any(not s.strip() for s in msgstrs)]
+    fuzzy = [msgid for msgid, _, flags in found if "fuzzy" in flags]
+    assert untranslated == [], f"{len(untranslated)} untranslated in {language}, e.g. {untranslated[:5]}"
+    assert fuzzy == [], f"{len(fuzzy)} fuzzy in {language}, e.g. {fuzzy[:5]}"
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "zh_Hans", "en"])
+def test_compiled_catalogues_are_up_to_date(language):
+    po = LOCALE / language / "LC_MESSAGES" / "django.po"
+    mo = po.with_suffix(".mo")
+    assert mo.exists(), f"run msgfmt for {language}"
+    assert mo.stat().st_mtime >= po.stat().st_mtime - 1, f"{mo} is older than its .po: recompile"
+
+
+def test_placeholders_survive_translation():
+    for language in ("kk", "ru", "zh_Hans"):
+        for msgid, msgstrs, _ in entries(LOCALE / language / "LC_MESSAGES" / "django.po"):
+            wanted = set(re.findall(r"%\(\w+\)[sd]", msgid))
+            for msgstr in msgstrs:
+                assert set(re.findall(r"%\(\w+\)[sd]", msgstr)) <= wanted | {"%(count)s", "%(count)d"}, (language, msgid, msgstr)
