@@ -14,7 +14,7 @@ from placement_instances import instances, random_instance, strict_only
 from ortaq.engines.placement import check, load_instance, solve, solve_reference
 from ortaq.engines.placement.solver import choose, rank_tables
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def placement_of(obj: dict[str, Any]) -> dict[str, str | None]:
@@ -76,7 +76,7 @@ def test_it_agrees_with_textbook_one_proposal_at_a_time_deferred_acceptance(obj)
     assert solve(inst).match.tolist() == solve_reference(inst)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(instances(max_applicants=4, max_placements=3))
 def test_it_is_the_applicant_optimal_stable_matching(obj):
     inst = load_instance(obj)
@@ -96,7 +96,7 @@ def all_reports(placements: list[str]) -> list[list[str]]:
     return [list(perm) for r in range(len(placements) + 1) for perm in itertools.permutations(placements, r)]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(instances(max_applicants=4, max_placements=3))
 def test_no_applicant_gains_by_any_misreport(obj):
     truth = placement_of(obj)
