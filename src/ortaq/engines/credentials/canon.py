@@ -110,6 +110,9 @@ def _check_types(expanded: Any) -> None:
                     for type_iri in value if isinstance(value, list) else [value]:
                         if not isinstance(type_iri, str) or ":" not in type_iri:
                             raise CanonicalizationError(f"type {type_iri!r} is not defined by the document's contexts")
+                elif key == "@id" and isinstance(value, str) and ":" not in value:
+                    # A relative IRI is dropped from the RDF, i.e. left unsigned.
+                    raise CanonicalizationError(f"identifier {value!r} is not an absolute IRI")
                 elif key != "@value" and isinstance(value, (list, dict)):
                     stack.append(value)
 
@@ -187,7 +190,9 @@ def _dropped(prop: str | None) -> None:
 def to_dataset(document: dict[str, Any]) -> dict[str, Any]:
     """Expand in safe mode and convert to an RDF dataset using only bundled contexts."""
     processor = _Processor(on_property_dropped=_dropped)
-    options = {"documentLoader": document_loader, "base": "", "contextResolver": _Resolver(_resolved_context_cache, document_loader)}
+    # base None keeps relative IRIs relative (pyld would otherwise resolve them against
+    # http://example.org/base/), so the safe-mode walk below can refuse them.
+    options = {"documentLoader": document_loader, "base": None, "contextResolver": _Resolver(_resolved_context_cache, document_loader)}
     try:
         expanded = processor.expand(document, options)
         _check_types(expanded)
