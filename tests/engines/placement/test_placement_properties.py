@@ -198,3 +198,13 @@ def test_the_numpy_solver_agrees_with_the_reference_on_a_few_hundred_applicants_
         result = solve(inst)
         assert result.match.tolist() == solve_reference(inst)
         assert check(inst, result) == []
+
+
+@FAST
+@given(instances(max_applicants=8, max_placements=4))
+def test_the_fast_json_writer_produces_exactly_the_result_object(obj):
+    import json
+
+    result = solve(load_instance(obj))
+    assert json.loads(result.to_json()) == result.as_dict()
+    assert json.loads(result.to_json(indent=2)) == result.as_dict()

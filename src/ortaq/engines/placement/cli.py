@@ -95,8 +95,7 @@ def _load(path: str) -> Any:
 def _solve(path: str, output: str | None, indent: int | None) -> int:
     inst = _load(path)
     result = solve(inst)
-    text = json.dumps(result.as_dict(), ensure_ascii=False, indent=indent,
-                      separators=(",", ": ") if indent is not None else (",", ":"))
+    text = result.to_json(indent)
     if output is None:
         sys.stdout.write(text + "\n")
         return 0
