@@ -1,0 +1,210 @@
+"""Placement engine benchmark (issue 3). Run alone: `uv run python bench/placement.py [--quick]`.
+
+1. A national call: 200,000 applicants x 20,000 placements x 20 preferences each (skewed popularity,
+   half the placements rank applicants, half give priorities 0-4 broken by a single lottery, 10% of
+   placements reserve seats for the 15% of applicants in the "inclusion" category).
+   Measures: the floor (json.load + interning ids to int arrays, nothing else), load_instance,
+   solve (median of 5), the whole `ortaq match` run in a fresh process (wall time, peak RSS),
+   and `ortaq match --check`.
+2. The `matching` package (HospitalResident, build + solve) against our engine on a 20,000-applicant
+   instance without reserves, and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ortaq.engines.placement import load_instance, solve
+
+
+def make_instance(n: int, m: int, k: int, *, seed: int = 1, reserves: bool = True) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    popularity = rng.lognormal(0.0, 1.0, m)
+    popularity /= popularity.sum()
+    draws = rng.choice(m, size=(n, 3 * k), p=popularity).tolist()
+    extra = rng.integers(0, m, size=(n, 4 * k)).tolist()
+    applicants = []
+    listed: list[list[int]] = [[] for _ in range(m)]
+    inclusion = rng.random(n) < 0.15
+    for i in range(n):
+        prefs = list(dict.fromkeys(draws[i]))[:k]
+        if len(prefs) < k:  # top up with uniform draws, keeping them distinct
+            prefs = list(dict.fromkeys(prefs + extra[i]))[:k]
+        a: dict[str, Any] = {"id": f"s{i}", "preferences": [f"p{j}" for j in prefs]}
+        if reserves and inclusion[i]:
+            a["categories"] = ["inclusion"]
+        applicants.append(a)
+        for j in prefs:
+            listed[j].append(i)
+    capacity = np.maximum(1, rng.poisson(0.9 * n / m, m))
+    placements = []
+    for j in range(m):
+        pool = listed[j]
+        keep = rng.random(len(pool)) < 0.97  # a few applications are not acceptable
+        pool = [pool[q] for q in rng.permutation(len(pool)) if keep[q]]
+        p: dict[str, Any] = {"id": f"p{j}", "capacity": int(capacity[j])}
+        if j % 2 == 0:
+            p["preferences"] = [f"s{x}" for x in pool]
+        else:
+            levels = rng.integers(0, 5, len(pool)).tolist()
+            p["priorities"] = {f"s{x}": lv for x, lv in zip(pool, levels)}
+        if reserves and j % 10 == 0 and capacity[j] >= 2:
+            p["reserved"] = [{"category": "inclusion", "seats": max(1, int(capacity[j]) // 5)}]
+        placements.append(p)
+    return {"applicants": applicants, "placements": placements,
+            "options": {"lottery_seed": 20260901, "tie_breaking": "single"}}
+
+
+def floor_read(path: str) -> float:
+    """What merely reading the preference lists costs: json.load plus ids -> int arrays, both sides."""
+    t0 = time.perf_counter()
+    with open(path, "rb") as f:
+        obj = json.load(f)
+    apps, pls = obj["applicants"], obj["placements"]
+    aindex = {a["id"]: i for i, a in enumerate(apps)}
+    pindex = {p["id"]: j for j, p in enumerate(pls)}
+    a_lists = [a["preferences"] for a in apps]
+    np.fromiter(map(pindex.__getitem__, chain.from_iterable(a_lists)), dtype=np.int32,
+                count=sum(map(len, a_lists)))
+    p_lists = [p["preferences"] if "preferences" in p else list(p["priorities"]) for p in pls]
+    np.fromiter(map(aindex.__getitem__, chain.from_iterable(p_lists)), dtype=np.int32,
+                count=sum(map(len, p_lists)))
+    return time.perf_counter() - t0
+
+
+def run_cli(args: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MB and exit status of `python -m ortaq.cli ARGS` in a fresh process."""
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:  # child: exec so ru_maxrss of the child is the CLI's own
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.execv(sys.executable, [sys.executable, "-m", "ortaq.cli", *args])
+    _, status, usage = os.wait4(pid, 0)
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def machine() -> str:
+    model = "unknown"
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores (nproc), {model}, {ram:.0f} GB RAM, Python {platform.python_version()}, numpy {np.__version__}"
+
+
+def national_call(n: int, m: int, k: int) -> None:
+    print(f"## National call: {n:,} applicants x {m:,} placements x {k} preferences")
+    t0 = time.perf_counter()
+    obj = make_instance(n, m, k)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "instance.json")
+        out = str(Path(tmp) / "result.json")
+        with open(path, "w") as f:
+            json.dump(obj, f, separators=(",", ":"))
+        del obj
+        print(f"generated in {time.perf_counter() - t0:.1f} s; instance file {os.path.getsize(path) / 1e6:.0f} MB")
+
+        floor = min(floor_read(path) for _ in range(2))
+        print(f"floor, json.load + ids -> int arrays:     {floor:7.3f} s")
+        t0 = time.perf_counter()
+        with open(path, "rb") as f:
+            raw = json.load(f)
+        t_json = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        inst = load_instance(raw)
+        t_load = time.perf_counter() - t0
+        del raw
+        print(f"json.load alone:                          {t_json:7.3f} s")
+        print(f"load_instance (validate, intern, lottery): {t_load:7.3f} s")
+        times = []
+        for _ in range(5):
+            result = solve(inst)
+            times.append(result.seconds)
+        print(f"solve (median of 5):                      {statistics.median(times) * 1000:7.1f} ms "
+              f"(min {min(times) * 1000:.1f}; {result.rounds} DA rounds; placed {result.placed:,} of {n:,}; "
+              f"{result.proposals():,} proposals)")
+        t0 = time.perf_counter()
+        text = result.to_json()
+        print(f"result JSON (to_json):                    {time.perf_counter() - t0:7.3f} s ({len(text) / 1e6:.0f} MB)")
+        del text, inst, result
+
+        wall, rss, code = run_cli(["match", path, "-o", out])
+        print(f"whole `ortaq match` run (fresh process):  {wall:7.3f} s, peak RSS {rss:,.0f} MB, exit {code}")
+        print(f"  = {wall / floor:.2f} x the floor")
+        wall_c, rss_c, code_c = run_cli(["match", "--check", path, out])
+        print(f"`ortaq match --check`:                    {wall_c:7.3f} s, peak RSS {rss_c:,.0f} MB, exit {code_c}")
+
+
+def peer_comparison(n: int) -> None:
+    from matching.games import HospitalResident
+
+    m, k = n // 10, 20
+    print(f"\n## Against the `matching` package: {n:,} applicants x {m:,} placements x {k} preferences")
+    obj = make_instance(n, m, k, seed=2, reserves=False)
+    # The peer wants mutual lists (hospitals rank exactly the residents who rank them). Our orders
+    # after the lottery are what both solve, so derive the peer's input from the loaded instance.
+    inst = load_instance(obj)
+    aids, pids = inst.applicant_ids, inst.placement_ids
+    accepted = [set(inst.pl_app[inst.pl_ptr[p]:inst.pl_ptr[p + 1]].tolist()) for p in range(m)]
+    resident_prefs = {aids[a]: [pids[p] for p in inst.app_pref[inst.app_ptr[a]:inst.app_ptr[a + 1]].tolist()
+                                if a in accepted[p]] for a in range(n)}
+    resident_prefs = {a: v for a, v in resident_prefs.items() if v}
+    hospital_prefs = {pids[p]: [aids[a] for a in inst.pl_app[inst.pl_ptr[p]:inst.pl_ptr[p + 1]].tolist()]
+                      for p in range(m)}
+    capacities = {pids[p]: int(inst.capacity[p]) for p in range(m)}
+    sys.setrecursionlimit(1_000_000)  # the peer recurses once per proposal
+    warnings.simplefilter("ignore")
+    t0 = time.perf_counter()
+    game = HospitalResident.create_from_dictionaries(resident_prefs, hospital_prefs, capacities)
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    solved = game.solve(optimal="resident")
+    t_solve = time.perf_counter() - t0
+    theirs = {r.name: h.name for h, rs in solved.items() for r in rs}
+
+    t0 = time.perf_counter()
+    inst2 = load_instance(obj)
+    t_ours_load = time.perf_counter() - t0
+    ours_times = [solve(inst2).seconds for _ in range(5)]
+    t_ours = statistics.median(ours_times)
+    ours = {k: v for k, v in solve(inst2).matching().items() if v is not None}
+    same = ours == theirs
+    print(f"matching package: build {t_build:.2f} s + solve {t_solve:.2f} s = {t_build + t_solve:.2f} s")
+    print(f"ours: solve {t_ours * 1000:.1f} ms (median of 5); load_instance from the same dicts {t_ours_load:.3f} s")
+    print(f"ratio, peer build+solve / our solve:               {(t_build + t_solve) / t_ours:,.0f} x")
+    print(f"ratio, peer build+solve / our load_instance+solve: {(t_build + t_solve) / (t_ours_load + t_ours):,.0f} x")
+    print(f"same matching: {same}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of the size, to try the script")
+    args = parser.parse_args()
+    scale = 10 if args.quick else 1
+    print(f"# Placement benchmark ({machine()})\n")
+    national_call(200_000 // scale, 20_000 // scale, 20)
+    peer_comparison(20_000 // scale)
+    print(f"\npeak RSS of this benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
