@@ -113,6 +113,10 @@ def create_proof(
     )
     if previous_proof:
         proof["previousProof"] = previous_proof
+    if cryptosuite == JCS and "@context" in document:
+        # eddsa-jcs-2022 (vc-di-eddsa §3.3.5) signs the proof options with the document's context
+        # and keeps that context in the emitted proof, as the W3C vector shows.
+        proof["@context"] = document["@context"]
     unsecured = _unsecured(document, proof)
     signature = key.sign(hash_data(unsecured, proof, cryptosuite))
     proof["proofValue"] = multibase_encode(signature, "z")
