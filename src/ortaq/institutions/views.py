@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ortaq.audit.selectors import history_for
+from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, Forbidden
 from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
 
@@ -56,6 +57,7 @@ def institution_detail(request, pk: int):
     may_edit = selectors.may_edit_institution(actor=request.user, institution=institution)
     return render(request, "institutions/detail.html", {
         "institution": institution,
+        "facility_labels": [fw.localized(t, request.LANGUAGE_CODE) for t in fw.accessibility_facilities() if t.code in institution.accessibility_facilities],
         "may_edit": may_edit,
         "may_see_contacts": selectors.may_see_contacts(actor=request.user, institution=institution),
         "contacts": selectors.contacts_of(actor=request.user, institution=institution),
