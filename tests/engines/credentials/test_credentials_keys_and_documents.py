@@ -1,0 +1,109 @@
+"""Keys (Multikey, did:key), encodings, and the OB 3.0 / CLR 2.0 document builders."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ortaq.engines.credentials as creds
+from ortaq.engines.credentials import canon, multibase, schemas
+
+
+@given(st.binary(max_size=80))
+def test_it_round_trips_base58btc_including_leading_zero_bytes(data: bytes) -> None:
+    assert multibase.b58decode(multibase.b58encode(data)) == data
+    assert multibase.multibase_decode(multibase.multibase_encode(data, "u")) == data
+
+
+def test_it_writes_a_multikey_whose_id_and_controller_are_its_did_key(tmp_path) -> None:
+    key = creds.generate_key()
+    data = key.to_json()
+    assert data["type"] == "Multikey"
+    assert data["controller"] == "did:key:" + data["publicKeyMultibase"]
+    assert data["id"] == f"{data['controller']}#{data['publicKeyMultibase']}"
+    assert data["publicKeyMultibase"].startswith("z6Mk") and data["secretKeyMultibase"].startswith("z3u2")
+    path = tmp_path / "key.json"
+    path.write_text(json.dumps(data))
+    loaded = creds.Multikey.load(path)
+    assert loaded.public_key == key.public_key and loaded.secret_seed == key.secret_seed
+
+
+def test_it_refuses_a_key_file_whose_secret_does_not_match_its_public_key() -> None:
+    data = creds.generate_key().to_json()
+    data["secretKeyMultibase"] = creds.generate_key().to_json()["secretKeyMultibase"]
+    with pytest.raises(ValueError, match="does not match"):
+        creds.Multikey.from_json(data)
+
+
+def test_it_resolves_a_did_key_to_a_document_with_one_assertion_method() -> None:
+    key = creds.generate_key()
+    document = creds.resolve_did_key(key.controller)
+    assert document["id"] == key.controller
+    assert document["assertionMethod"] == [key.id]
+    assert document["verificationMethod"][0]["publicKeyMultibase"] == key.public_key_multibase
+
+
+def test_it_generates_did_web_documents_for_an_issuer_with_its_keys() -> None:
+    did = creds.did_web("college.example.kz:8443", "kz/almaty")
+    assert did == "did:web:college.example.kz%3A8443:kz:almaty"
+    assert creds.did_web_url(did) == "https://college.example.kz:8443/kz/almaty/did.json"
+    key = creds.generate_key(controller=did)
+    document = creds.did_web_document("college.example.kz:8443", "kz/almaty", [key])
+    assert document["id"] == did and document["assertionMethod"] == [key.id]
+    assert "secretKeyMultibase" not in json.dumps(document)
+    with pytest.raises(ValueError, match="controlled by"):
+        creds.did_web_document("other.example", None, [key])
+
+
+def test_it_keeps_a_primary_string_and_all_translations_in_a_language_map(diploma: dict) -> None:
+    achievement = diploma["credentialSubject"]["achievement"]
+    assert achievement["name"] == "Дәнекерлеуші"  # Kazakh first by default
+    assert achievement["nameLanguageMap"] == {"kk": "Дәнекерлеуші", "ru": "Сварщик", "zh": "焊工", "en": "Welder"}
+    assert diploma["issuer"]["nameLanguageMap"]["zh"] == "阿拉木图理工学院"
+    nquads = canon.canonicalize(diploma)
+    assert '<https://schema.org/name> "焊工"@zh .' in nquads
+    assert '<https://schema.org/name> "Сварщик"@ru .' in nquads
+
+
+def test_it_aligns_to_eqf_kz_nqf_isced_f_and_professional_standards(diploma: dict) -> None:
+    alignments = diploma["credentialSubject"]["achievement"]["alignment"]
+    assert [a["targetType"] for a in alignments] == ["ext:EQFLevel", "ext:NQFLevel", "ext:ISCEDF", "ext:ProfessionalStandard"]
+    assert alignments[2]["targetCode"] == "0715"
+    with pytest.raises(ValueError, match="give its url"):
+        creds.alignment("UNKNOWN", "1", "x")
+
+
+def test_it_builds_open_badges_that_pass_the_shipped_schema_and_explains_failures(diploma: dict) -> None:
+    assert creds.validate_schema(diploma) == []
+    diploma["credentialSubject"]["achievement"]["achievementType"] = "Trophy"
+    diploma["validFrom"] = "30 June 2026"
+    errors = creds.validate_schema(diploma)
+    assert any(e.startswith("credentialSubject/achievement/achievementType") for e in errors)
+    assert any(e.startswith("validFrom") for e in errors)
+
+
+def test_it_builds_a_clr_transcript_of_signed_badges_that_passes_the_clr_schema(signed_diploma: dict, college_key) -> None:
+    clr = creds.build_clr(
+        "urn:uuid:0c9a8b7c-6d5e-4f3a-8b2c-1d0e9f8a7b6c",
+        issuer=signed_diploma["issuer"],
+        subject_id="did:example:student-aigerim",
+        credentials=[signed_diploma],
+        name={"en": "Transcript", "zh": "成绩单"},
+        valid_from="2026-07-01T00:00:00Z",
+        associations=[{"type": "Association", "associationType": "isChildOf", "sourceId": "urn:a", "targetId": "urn:b"}],
+    )
+    assert schemas.schema_for(clr) == schemas.CLR_SCHEMA_ID
+    assert creds.validate_schema(clr) == []
+    signed = creds.sign(clr, college_key)
+    assert creds.verify(signed).verified
+    clr["credentialSubject"]["verifiableCredential"] = []
+    assert any("verifiableCredential" in e for e in creds.validate_schema(clr))
+
+
+def test_it_ships_schemas_that_say_they_are_written_from_the_specifications() -> None:
+    document = schemas.schema_document(schemas.OB_SCHEMA_ID)
+    assert document["$schema"] == "https://json-schema.org/draft/2019-09/schema#"
+    assert "not the 1EdTech-published schema file" in document["description"]
