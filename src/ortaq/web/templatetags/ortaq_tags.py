@@ -11,3 +11,19 @@ def isced_name(code: str) -> str:
     """`0714` -> "0714 Electronics and automation" in the reader's language."""
     term = fw.isced_field(code or "")
     return f"{code} {fw.localized(term, translation.get_language() or 'en')}" if term else (code or "")
+
+
+_KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+
+
+@register.filter
+def script_lang(text: str) -> str:
+    """A BCP 47 tag for a name in its original script, so screen readers pronounce it in the right language."""
+    text = text or ""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return "zh-Hans"
+    if any(ch in _KAZAKH_LETTERS for ch in text):
+        return "kk"
+    if any("\u0400" <= ch <= "\u04ff" for ch in text):
+        return "ru"
+    return "en"
