@@ -236,21 +236,17 @@ def load_instance(obj: Any) -> Instance:
     n, m = len(applicant_ids), len(placement_ids)
 
     # ---- applicants
-    pref_lists: list[list[Any]] = []
-    cat_lists: list[tuple[int, list[Any]]] = []
-    for i, a in enumerate(applicants):
-        if len(a) > 2 or "preferences" not in a:
-            _unknown_keys(_describe("applicants", i, a), a, APPLICANT_KEYS)
-        prefs = a.get("preferences")
-        if type(prefs) is not list:
-            raise InstanceError(f"{_describe('applicants', i, a)}: 'preferences' must be a list of placement ids")
-        pref_lists.append(prefs)
-        cats = a.get("categories")
-        if cats is not None:
-            if type(cats) is not list or not all(isinstance(c, str) for c in cats):
-                raise InstanceError(f"{_describe('applicants', i, a)}: 'categories' must be a list of strings")
-            if cats:
-                cat_lists.append((i, cats))
+    # Comprehensions over C-level calls: this loop runs for every applicant of a national call.
+    for i in [i for i, a in enumerate(applicants) if len(a) > 2 or "preferences" not in a]:
+        _unknown_keys(_describe("applicants", i, applicants[i]), applicants[i], APPLICANT_KEYS)
+    pref_lists: list[list[Any]] = [a.get("preferences") for a in applicants]
+    if not set(map(type, pref_lists)) <= {list}:
+        i = next(i for i, x in enumerate(pref_lists) if type(x) is not list)
+        raise InstanceError(f"{_describe('applicants', i, applicants[i])}: 'preferences' must be a list of placement ids")
+    cat_lists: list[tuple[int, list[Any]]] = [(i, a["categories"]) for i, a in enumerate(applicants) if "categories" in a]
+    for i, cats in cat_lists:
+        if type(cats) is not list or not all(isinstance(c, str) for c in cats):
+            raise InstanceError(f"{_describe('applicants', i, applicants[i])}: 'categories' must be a list of strings")
     app_pref = _intern_lists("applicants", applicants, pref_lists, "preferences", pindex, "placement")
     _check_no_duplicates("applicants", applicants, pref_lists, "preferences")
     app_ptr = np.zeros(n + 1, dtype=np.int64)
@@ -287,7 +283,7 @@ def load_instance(obj: Any) -> Instance:
             if type(d) is not dict:
                 raise InstanceError(f"{what}: 'priorities' must be an object mapping applicant ids to integers")
             vals = list(d.values())
-            if not all(map(_is_int, vals)):
+            if not set(map(type, vals)) <= {int}:  # bool is not int here, on purpose
                 bad = next(k for k, v in d.items() if not _is_int(v))
                 raise InstanceError(f"{what}: priorities[{bad!r}] must be an integer")
             uses_priorities[j] = True
