@@ -107,6 +107,9 @@ class DidResolver:
         timeout: float = 5.0,
     ) -> None:
         self._documents: dict[str, dict[str, Any]] = {}
+        # Results that depend on what this resolver trusts (verified status lists); cleared
+        # whenever a document is added, so a rotated or revoked key is never overlooked.
+        self.memo: dict[str, Any] = {}
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.allow_https = allow_https
         self.timeout = timeout
@@ -117,6 +120,7 @@ class DidResolver:
         if not isinstance(document, dict) or not isinstance(document.get("id"), str):
             raise DidResolutionError("a controller document needs a string id")
         self._documents[document["id"]] = document
+        self.memo.clear()
 
     def _cache_path(self, did: str) -> Path | None:
         if self.cache_dir is None:
@@ -166,6 +170,7 @@ class DidResolver:
         if not isinstance(document, dict) or document.get("id") != did:
             raise DidResolutionError(f"the document for {did} does not describe {did}")
         self._documents[did] = document
+        self.memo.clear()
         return document
 
     def verification_method(self, method_id: str) -> tuple[Multikey, dict[str, Any]]:

@@ -236,6 +236,42 @@ def _check_status(
     report.checks.append(Check("status", True, "; ".join(reason for _s, reason in outcomes)))
 
 
+def _checked_list(list_credential: Any, resolver: DidResolver, now: datetime) -> tuple[str | None, "StatusList | str"] | str:
+    """(issuer, decoded list or decoding error) for a correctly signed list, else the reason."""
+    if not isinstance(list_credential, dict):
+        return "the status list is not a JSON object"
+    dates = VerificationReport()
+    _check_validity(dates, list_credential, now)
+    if not dates.checks[0].ok:
+        return dates.checks[0].reason
+    # Verified lists are remembered on the resolver (whose trust they depend on), keyed by their
+    # exact JSON text: a thousand credentials sharing one list verify it and decode it once.
+    # Validity dates were re-checked above because they depend on `now`.
+    try:
+        key = json.dumps(list_credential, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return "the status list is not valid JSON data"
+    memo = resolver.memo
+    if key in memo:
+        return memo[key]
+    report = verify(list_credential, did_resolver=resolver, check_schema=False, check_status=False, now=now)
+    outcome: tuple[str | None, StatusList | str] | str
+    if not report.verified:
+        outcome = "; ".join(c.reason for c in report.failures())
+    else:
+        subject = list_credential.get("credentialSubject")
+        try:
+            bits = decode_bits(subject.get("encodedList") if isinstance(subject, dict) else None)
+            decoded: StatusList | str = StatusList(purpose=str(subject.get("statusPurpose")) if subject.get("statusPurpose") in ("revocation", "suspension") else "revocation", size=len(bits) * 8, bits=bytearray(bits))
+        except StatusListError as exc:
+            decoded = str(exc)
+        outcome = (report.issuer, decoded)
+    if len(memo) >= 64:
+        memo.clear()
+    memo[key] = outcome
+    return outcome
+
+
 def _entry_status(
     entry: Any, issuer: str | None, resolver: DidResolver, status_resolver: StatusResolver | None, now: datetime
 ) -> tuple[str, str]:
@@ -256,19 +292,19 @@ def _entry_status(
         list_credential = None
     if list_credential is None:
         return "unknown", f"{purpose} list {url} is unreachable or stale"
-    list_report = verify(list_credential, did_resolver=resolver, check_schema=False, check_status=False, now=now)
-    if not list_report.verified:
-        problems = "; ".join(c.reason for c in list_report.failures())
-        return "unknown", f"{purpose} list {url} is not valid: {problems}"
-    if list_report.issuer != issuer:
-        return "unknown", f"{purpose} list {url} was issued by {list_report.issuer}, not by the credential's issuer"
+    checked = _checked_list(list_credential, resolver, now)
+    if isinstance(checked, str):
+        return "unknown", f"{purpose} list {url} is not valid: {checked}"
+    list_issuer, status_list_or_error = checked
+    if list_issuer != issuer:
+        return "unknown", f"{purpose} list {url} was issued by {list_issuer}, not by the credential's issuer"
     subject = list_credential.get("credentialSubject")
     if not isinstance(subject, dict) or subject.get("statusPurpose") != purpose:
         return "unknown", f"{url} is not a {purpose} list"
+    if isinstance(status_list_or_error, str):
+        return "unknown", f"{purpose} list {url}: {status_list_or_error}"
     try:
-        bits = decode_bits(subject.get("encodedList"))
-        status_list = StatusList(purpose=purpose, size=len(bits) * 8, bits=bytearray(bits))
-        flagged = status_list.get(index)
+        flagged = status_list_or_error.get(index)
     except StatusListError as exc:
         return "unknown", f"{purpose} list {url}: {exc}"
     if flagged:
