@@ -107,3 +107,21 @@ def test_it_ships_schemas_that_say_they_are_written_from_the_specifications() ->
     document = schemas.schema_document(schemas.OB_SCHEMA_ID)
     assert document["$schema"] == "https://json-schema.org/draft/2019-09/schema#"
     assert "not the 1EdTech-published schema file" in document["description"]
+
+
+def test_it_checks_each_badge_embedded_in_a_clr_transcript(signed_diploma: dict, college_key) -> None:
+    forged_badge = json.loads(json.dumps(signed_diploma))
+    forged_badge["credentialSubject"]["result"][0]["value"] = "A+"
+    clr = creds.build_clr(
+        "urn:uuid:0c9a8b7c-6d5e-4f3a-8b2c-1d0e9f8a7b6d",
+        issuer=signed_diploma["issuer"],
+        subject_id="did:example:student-aigerim",
+        credentials=[signed_diploma, forged_badge],
+        name="Transcript",
+        valid_from="2026-07-01T00:00:00Z",
+    )
+    # The transcript's own signature is valid, but it bundles a badge altered before bundling.
+    report = creds.verify(creds.sign(clr, college_key))
+    nested = next(c for c in report.checks if c.name == "nested")
+    assert not nested.ok and "embedded credential 2" in nested.reason
+    assert not report.verified

@@ -156,6 +156,7 @@ def _verify(
 
     results = _check_proofs(report, document, resolver)
     _check_issuer(report, results)
+    _check_nested(report, document, resolver, now)
     _check_validity(report, document, now)
     if check_status:
         _check_status(report, document, resolver, status_resolver, now)
@@ -182,6 +183,33 @@ def _check_proofs(report: VerificationReport, document: dict[str, Any], resolver
         report.checks.append(Check("proof", True, f"{len(results)} proof(s) verified ({suites})"))
     report.signers = [r.controller for r in results if r.verified]
     return results
+
+
+MAX_NESTED = 200
+
+
+def _check_nested(report: VerificationReport, document: dict[str, Any], resolver: DidResolver, now: datetime) -> None:
+    """A CLR transcript embeds signed badges; each must verify on its own (status aside)."""
+    types = document.get("type")
+    if "ClrCredential" not in (types if isinstance(types, list) else [types]):
+        return
+    subject = document.get("credentialSubject")
+    nested = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+    if not isinstance(nested, list) or not nested:
+        return
+    if len(nested) > MAX_NESTED:
+        report.checks.append(Check("nested", False, f"{len(nested)} embedded credentials; at most {MAX_NESTED} are checked"))
+        return
+    problems = []
+    for position, credential in enumerate(nested, 1):
+        inner = verify(credential, did_resolver=resolver, check_status=False, now=now)
+        if not inner.verified:
+            reasons = "; ".join(f"{c.name}: {c.reason}" for c in inner.failures())
+            problems.append(f"embedded credential {position} ({inner.credential_id or 'no id'}): {reasons}")
+    if problems:
+        report.checks.append(Check("nested", False, " | ".join(problems)))
+    else:
+        report.checks.append(Check("nested", True, f"all {len(nested)} embedded credentials verified (their own status lists are not checked here)"))
 
 
 def _check_issuer(report: VerificationReport, results: list[ProofResult]) -> None:
