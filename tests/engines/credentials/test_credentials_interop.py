@@ -148,3 +148,16 @@ def test_it_interoperates_on_a_clr_transcript_and_a_did_web_issuer(node_dir, mak
     tampered["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["result"][0]["value"] = "F"
     outcome = node_verify(node_dir, loader, [signed, tampered], tmp_path)
     assert [r["verified"] for r in outcome["results"]] == [True, False], outcome["results"]
+
+
+def test_it_agrees_with_the_digital_bazaar_stack_on_co_signed_proof_sets_and_proof_chains(node_dir, make_credential, tmp_path) -> None:
+    college, partner = creds.generate_key(), creds.generate_key()
+    proof_set = creds.sign(creds.sign(make_credential(college.controller), college), partner, as_cosigner=True)
+    document = make_credential(college.controller)
+    first = creds.add_proof(document, creds.create_proof(document, college, proof_id="urn:uuid:proof-1"))
+    chain = creds.add_proof(first, creds.create_proof(first, partner, proof_id="urn:uuid:proof-2", previous_proof="urn:uuid:proof-1"))
+    forged = copy.deepcopy(chain)
+    forged["proof"][0]["created"] = "2026-01-01T00:00:00Z"  # breaks proof 1 and the chain built on it
+    assert [creds.verify(d).verified for d in (proof_set, chain, forged)] == [True, True, False]
+    outcome = node_verify(node_dir, write_loader(tmp_path / "loader.json"), [proof_set, chain, forged], tmp_path)
+    assert [r["verified"] for r in outcome["results"]] == [True, True, False], outcome["results"]

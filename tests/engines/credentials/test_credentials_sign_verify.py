@@ -168,3 +168,14 @@ def test_it_rejects_everything_signed_by_a_compromised_key(make_credential) -> N
     report = creds.verify(signed, did_resolver=creds.DidResolver([document]))
     assert not report.verified
     assert "does not authorise" in _check(report, "proof").reason
+
+
+def test_it_verifies_a_proof_chain_where_the_second_proof_covers_the_first(make_credential, college_key) -> None:
+    partner = creds.generate_key()
+    document = make_credential(college_key.controller)
+    first = creds.add_proof(document, creds.create_proof(document, college_key, proof_id="urn:uuid:p1"))
+    chain = creds.add_proof(first, creds.create_proof(first, partner, proof_id="urn:uuid:p2", previous_proof="urn:uuid:p1"))
+    assert creds.verify(chain).verified
+    chain["proof"][0]["proofValue"] = first["proof"]["proofValue"][:-2] + "11"
+    reason = _check(creds.verify(chain), "proof").reason
+    assert "proof 1" in reason and "proof 2" in reason  # the forged first proof also breaks the chain
