@@ -81,29 +81,40 @@ def _expand(inst: Instance, blocks: Blocks) -> tuple[np.ndarray, np.ndarray, np.
     nb = np.diff(blocks.ptr)
     rank = inst.entry_rank
     p_of = inst.app_pref
-    reps = np.where(rank >= 0, nb[p_of], 0)
+    reps = nb[p_of]
+    reps[rank < 0] = 0
     big = int(max(1, len(inst.pl_app)) + 1)
-    a_of_entry = np.repeat(np.arange(n, dtype=np.int64), np.diff(inst.app_ptr))
-    x_counts = np.bincount(a_of_entry, weights=reps, minlength=n).astype(np.int64) if n else np.zeros(0, np.int64)
-    x_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(x_counts, out=x_ptr[1:])
-    if not inst.reserved:
-        keep = np.flatnonzero(reps)  # exactly one block per acceptable entry
-        x_orig = keep
-        x_block = blocks.ptr[p_of[keep]]
-        x_key = rank[keep].astype(np.int64)
-        return x_ptr, x_block, x_key, x_orig, big
-    x_orig = np.repeat(np.arange(len(rank), dtype=np.int64), reps)
-    first = np.repeat(np.cumsum(reps) - reps, reps)
-    within = np.arange(len(x_orig), dtype=np.int64) - first
-    x_block = blocks.ptr[p_of[x_orig]] + within
-    x_key = rank[x_orig].astype(np.int64)
-    cat = blocks.category[x_block]
-    in_cat = cat >= 0
-    if in_cat.any():
-        a = a_of_entry[x_orig[in_cat]]
-        outsider = ~inst.member[cat[in_cat], a]
-        x_key[np.flatnonzero(in_cat)[outsider]] += big
+    csum = np.zeros(len(reps) + 1, dtype=np.int64)
+    np.cumsum(reps, out=csum[1:])
+    x_ptr = csum[inst.app_ptr]
+    e1 = np.flatnonzero(reps)
+    if not inst.reserved:  # exactly one block per acceptable entry
+        return x_ptr, blocks.ptr[p_of[e1]], rank[e1].astype(np.int64), e1, big
+    # Scatter instead of np.repeat over every entry: only entries at placements with reserved seats
+    # have more than one block, and only they need the category test.
+    first = csum[:-1]
+    total = int(csum[-1])
+    x_orig = np.empty(total, dtype=np.int64)
+    x_block = np.empty(total, dtype=np.int64)
+    x_key = np.empty(total, dtype=np.int64)
+    pos = first[e1]
+    x_orig[pos] = e1
+    x_block[pos] = blocks.ptr[p_of[e1]]
+    x_key[pos] = rank[e1]
+    has_reserve = np.zeros(inst.n_placements, dtype=bool)
+    has_reserve[list(inst.reserved)] = True
+    e_res = e1[has_reserve[p_of[e1]]]
+    a_res = np.searchsorted(inst.app_ptr, e_res, side="right") - 1
+    for j in range(int(reps[e_res].max()) if e_res.size else 0):
+        sel = reps[e_res] > j
+        ej, aj = e_res[sel], a_res[sel]
+        pos = first[ej] + j
+        b = blocks.ptr[p_of[ej]] + j
+        cat = blocks.category[b]
+        outsider = (cat >= 0) & ~inst.member[np.maximum(cat, 0), aj] if len(inst.categories) else np.zeros(len(ej), bool)
+        x_orig[pos] = ej
+        x_block[pos] = b
+        x_key[pos] = rank[ej] + big * outsider
     return x_ptr, x_block, x_key, x_orig, big
 
 
