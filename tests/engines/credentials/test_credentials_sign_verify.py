@@ -179,3 +179,13 @@ def test_it_verifies_a_proof_chain_where_the_second_proof_covers_the_first(make_
     chain["proof"][0]["proofValue"] = first["proof"]["proofValue"][:-2] + "11"
     reason = _check(creds.verify(chain), "proof").reason
     assert "proof 1" in reason and "proof 2" in reason  # the forged first proof also breaks the chain
+
+
+def test_it_rejects_a_key_whose_claimed_controller_is_not_the_document_that_lists_it(make_credential) -> None:
+    college, attacker = creds.did_web("almaty-poly.edu.kz"), creds.did_web("attacker.example")
+    stolen_identity = creds.generate_key(controller=college, key_id=f"{attacker}#k1")
+    signed = creds.sign(make_credential(college), stolen_identity)
+    attacker_document = {"id": attacker, "verificationMethod": [stolen_identity.to_verification_method()], "assertionMethod": [stolen_identity.id]}
+    report = creds.verify(signed, did_resolver=creds.DidResolver([attacker_document]))
+    assert not report.verified
+    assert "but it is listed by did:web:attacker.example" in _check(report, "proof").reason

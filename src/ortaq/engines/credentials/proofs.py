@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from .canon import CanonicalizationError, canonicalize, jcs
+from .canon import CanonicalizationError, InputError, canonicalize, jcs
 from .did import DidResolutionError, DidResolver, authorised_for
 from .keys import Multikey
 from .multibase import MultibaseError, multibase_decode, multibase_encode
@@ -181,6 +181,11 @@ def verify_proof(document: dict[str, Any], proof: Any, resolver: DidResolver, *,
     except ValueError as exc:
         result.reason = f"created is not a valid date-time: {exc}" if "date" in str(exc) or "isoformat" in str(exc) else str(exc)
         return result
+    if key.controller != controller_document.get("id"):
+        # Otherwise a document at did:web:a could claim a key "controlled by" did:web:b and pass
+        # the issuer check for b.
+        result.reason = f"{key.id} says it is controlled by {key.controller}, but it is listed by {controller_document.get('id')}"
+        return result
     result.controller = key.controller
     if not authorised_for(controller_document, key.id, expected_purpose):
         result.reason = f"{key.controller} does not authorise {key.id} for {expected_purpose}"
@@ -194,7 +199,7 @@ def verify_proof(document: dict[str, Any], proof: Any, resolver: DidResolver, *,
     try:
         signature = multibase_decode(proof["proofValue"])
         data = hash_data(_unsecured(document, proof), {k: v for k, v in proof.items() if k != "proofValue"}, suite)
-    except (MultibaseError, ProofError, CanonicalizationError, DidResolutionError) as exc:
+    except (MultibaseError, ProofError, CanonicalizationError, DidResolutionError, InputError) as exc:
         result.reason = str(exc)
         return result
     if len(signature) != 64 or not key.verify(signature, data):
