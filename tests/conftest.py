@@ -12,9 +12,12 @@ from ortaq.institutions.models import Institution
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+def _test_settings(settings, tmp_path):
     # Argon2 is the production hasher; tests need speed, not resistance to brute force.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background tasks run at once in tests (the worker's code path is the same function).
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def make_institution(name: str, *, country: str = "KZ", kind: str = "college", **extra) -> Institution:

@@ -25,6 +25,7 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--host", default=os.getenv("ORTAQ_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.getenv("ORTAQ_PORT", "8000")))
     parser.add_argument("--threads", type=int, default=int(os.getenv("ORTAQ_THREADS", "8")))
+    parser.add_argument("--no-worker", action="store_true", help="do not start a background-task worker beside the server")
     args = parser.parse_args(argv)
     if args.demo:
         # The demo runs on http://127.0.0.1 without TLS: secure-only cookies would make sign-in impossible.
@@ -44,8 +45,18 @@ def serve(argv: list[str]) -> int:
 
     from ortaq.wsgi import application
 
+    worker_process = None
+    if not args.no_worker:
+        # One machine, one command: a worker process runs placement rounds and notifications beside the server.
+        import subprocess
+
+        worker_process = subprocess.Popen([sys.executable, "-m", "ortaq.cli", "worker"], env=os.environ.copy())
     print(f"Ortaq is serving at http://{args.host}:{args.port}/ (data in {settings.DATA_DIR})", flush=True)
-    waitress_serve(application, host=args.host, port=args.port, threads=args.threads, ident="ortaq")
+    try:
+        waitress_serve(application, host=args.host, port=args.port, threads=args.threads, ident="ortaq")
+    finally:
+        if worker_process is not None:
+            worker_process.terminate()
     return 0
 
 

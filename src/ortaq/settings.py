@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "ortaq.institutions",
     "ortaq.agreements",
     "ortaq.programmes",
+    "ortaq.notifications",
+    "ortaq.mobility",
     "ortaq.web",
 ]
 

@@ -18,6 +18,8 @@ urlpatterns += i18n_patterns(
     path("institutions/", include("ortaq.institutions.urls")),
     path("agreements/", include("ortaq.agreements.urls")),
     path("programmes/", include("ortaq.programmes.urls")),
+    path("mobility/", include("ortaq.mobility.urls")),
+    path("notifications/", include("ortaq.notifications.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     prefix_default_language=True,
 )

@@ -12,4 +12,9 @@ def navigation(request):
 
         access = access_for(request.user)
         sees_people = access.is_admin or bool(access.staff_of)
-    return {"nav_path_without_language": without, "nav_sees_people": sees_people}
+        from ortaq.notifications.selectors import unread_count
+
+        unread = unread_count(user=request.user)
+    else:
+        unread = 0
+    return {"nav_path_without_language": without, "nav_sees_people": sees_people, "nav_unread": unread}

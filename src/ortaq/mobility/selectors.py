@@ -1,0 +1,126 @@
+"""Reads for mobility, scoped by role: the sending side sees its outgoing people, a host only its nominees."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from ortaq.accounts.models import Role
+from ortaq.accounts.selectors import access_for
+
+from .models import Application, ApplicationState, Call, CallOption, CallState, Choice, InternshipOffer, Nomination, OfferState, PlacementOutcome, PlacementRound
+
+
+def offers_visible_to(*, actor) -> QuerySet[InternshipOffer]:
+    access = access_for(actor)
+    qs = InternshipOffer.objects.select_related("host")
+    if access.is_admin:
+        return qs
+    return qs.filter(Q(state=OfferState.PUBLISHED) | Q(host_id__in=access.staff_of))
+
+
+def calls_visible_to(*, actor) -> QuerySet[Call]:
+    access = access_for(actor)
+    qs = Call.objects.select_related("owner").annotate(option_count=Count("options", distinct=True))
+    if access.sees_everything:
+        return qs if access.is_admin else qs.exclude(state=CallState.DRAFT)
+    hosting = CallOption.objects.filter(host_id__in=access.staff_of).values("call_id")
+    return qs.filter(
+        Q(owner_id__in=access.staff_of)
+        | (Q(owner_id__in=access.member_of) & ~Q(state=CallState.DRAFT))
+        | (Q(pk__in=hosting) & ~Q(state=CallState.DRAFT))
+    )
+
+
+def call_get(*, actor, pk: int) -> Call | None:
+    return calls_visible_to(actor=actor).prefetch_related(
+        Prefetch("options", queryset=CallOption.objects.select_related("host", "condition__agreement", "offer")), "eligible_programmes"
+    ).filter(pk=pk).first()
+
+
+def manages_call(*, actor, call: Call) -> bool:
+    access = access_for(actor)
+    return access.is_admin or call.owner_id in access.manages
+
+
+def applications_for_coordinator(*, actor, call: Call) -> QuerySet[Application]:
+    """All applications of a call, for its coordinators and registrars only."""
+    access = access_for(actor)
+    if not (access.is_admin or access.has_role(call.owner_id, Role.COORDINATOR, Role.REGISTRAR)):
+        return Application.objects.none()
+    return (
+        Application.objects.filter(call=call).exclude(state=ApplicationState.DRAFT)
+        .select_related("applicant", "programme")
+        .prefetch_related(Prefetch("choices", queryset=Choice.objects.select_related("option__host")), "applicant__language_certificates")
+        .order_by("id")
+    )
+
+
+def own_application(*, actor, call: Call) -> Application | None:
+    return (
+        Application.objects.filter(call=call, applicant=actor)
+        .prefetch_related(Prefetch("choices", queryset=Choice.objects.select_related("option__host")), "documents")
+        .first()
+    )
+
+
+def latest_round(call: Call, *, published_only: bool = False) -> PlacementRound | None:
+    qs = call.rounds.all()
+    if published_only:
+        qs = qs.filter(state="published")
+    return qs.order_by("-number").first()
+
+
+def outcome_of(*, application: Application) -> PlacementOutcome | None:
+    """The applicant's result in the latest published round (never a dry run)."""
+    return (
+        PlacementOutcome.objects.filter(application=application, round__state="published")
+        .select_related("option__host", "round")
+        .order_by("-round__number")
+        .first()
+    )
+
+
+def round_outcomes(*, actor, placement_round: PlacementRound) -> QuerySet[PlacementOutcome]:
+    if not manages_call(actor=actor, call=placement_round.call):
+        return PlacementOutcome.objects.none()
+    return placement_round.outcomes.select_related("application__applicant", "option__host").order_by("application_id")
+
+
+def fill_rates(placement_round: PlacementRound) -> list[dict]:
+    placed = dict(placement_round.outcomes.filter(option__isnull=False).values_list("option_id").annotate(n=Count("id")))
+    rows = []
+    for option in placement_round.call.options.select_related("host").order_by("id"):
+        n = placed.get(option.pk, 0)
+        rows.append({"option": option, "placed": n, "places": option.places, "cutoff": placement_round.cutoffs.get(str(option.pk), {}),
+                     "rate": round(100 * n / option.places) if option.places else 0})
+    return rows
+
+
+def nominations_for_host(*, actor) -> QuerySet[Nomination]:
+    """A host sees only the people nominated to it, never other applicants."""
+    access = access_for(actor)
+    qs = Nomination.objects.select_related("application__applicant", "application__call__owner", "option", "host")
+    if access.is_admin:
+        return qs
+    return qs.filter(host_id__in=access.institutions_with({Role.COORDINATOR, Role.COMPANY_SUPERVISOR}))
+
+
+def nomination_for_host(*, actor, pk: int) -> Nomination | None:
+    return nominations_for_host(actor=actor).filter(pk=pk).first()
+
+
+def options_for_call(call: Call):
+    """Cooperation conditions and offers a coordinator may draw places from, with the places left this year."""
+    from ortaq.agreements.models import AgreementState, CooperationCondition
+
+    from .services import places_used
+
+    conditions = CooperationCondition.objects.filter(
+        sending_id=call.owner_id, mobility_type=call.mobility_type, start_year__lte=call.academic_year, end_year__gte=call.academic_year,
+        agreement__state__in=[AgreementState.APPROVED, AgreementState.IN_EFFECT],
+    ).select_related("receiving", "agreement")
+    offers = InternshipOffer.objects.filter(state=OfferState.PUBLISHED).select_related("host")
+    return (
+        [(c, c.places_per_year - places_used(c, call.academic_year)) for c in conditions],
+        list(offers) if call.mobility_type == "student_internship" else [],
+    )

@@ -1,0 +1,280 @@
+"""Writes for offers, calls and applications: permission-checked, validated, transactional and audited."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ortaq.accounts.models import Role
+from ortaq.accounts.selectors import access_for
+from ortaq.agreements.models import AgreementState, CooperationCondition
+from ortaq.audit.services import audit_record, snapshot
+from ortaq.errors import DomainError, Forbidden, ValidationFailed
+
+from . import eligibility
+from .forms import APPLICATION_FIELDS, CALL_FIELDS, OFFER_FIELDS, MAX_DOCUMENT_BYTES, ApplicationForm, CallForm, OfferForm, ScoreForm, sniff_document
+from .models import (
+    Application,
+    ApplicationDocument,
+    ApplicationState,
+    Call,
+    CallOption,
+    CallState,
+    Choice,
+    InternshipOffer,
+    OfferState,
+)
+
+HOST_ROLES = {Role.COORDINATOR, Role.COMPANY_SUPERVISOR}
+
+
+def _errors(form) -> dict[str, list[str]]:
+    return {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+
+
+def _valid(form):
+    if not form.is_valid():
+        raise ValidationFailed(_errors(form))
+    return form
+
+
+# Offers -------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def offer_create(*, actor, host, data: dict) -> InternshipOffer:
+    access = access_for(actor)
+    if not (access.is_admin or access.has_role(host.pk, *HOST_ROLES)):
+        raise Forbidden(_("Only a coordinator or company supervisor of the host can post its offers."))
+    offer = _valid(OfferForm(data=data, instance=InternshipOffer(host=host, created_by=actor))).save()
+    audit_record(actor=actor, action="create", obj=offer, after=snapshot(offer, OFFER_FIELDS))
+    return offer
+
+
+@transaction.atomic
+def offer_publish(*, actor, offer: InternshipOffer) -> InternshipOffer:
+    access = access_for(actor)
+    if not (access.is_admin or access.has_role(offer.host_id, *HOST_ROLES)):
+        raise Forbidden()
+    if offer.state != OfferState.DRAFT:
+        raise DomainError(_("Only a draft offer can be published."), code="state")
+    offer.state = OfferState.PUBLISHED
+    offer.save(update_fields=["state"])
+    audit_record(actor=actor, action="transition", obj=offer, before={"state": "draft"}, after={"state": "published"})
+    return offer
+
+
+# Calls --------------------------------------------------------------------------------------------------
+
+def _require_call_coordinator(actor, call: Call) -> None:
+    access = access_for(actor)
+    if not (access.is_admin or call.owner_id in access.manages):
+        raise Forbidden(_("Only a coordinator of %(institution)s manages this call.") % {"institution": call.owner})
+
+
+@transaction.atomic
+def call_create(*, actor, owner, data: dict, programmes=()) -> Call:
+    access = access_for(actor)
+    if not (access.is_admin or owner.pk in access.manages):
+        raise Forbidden(_("Only a coordinator of the sending institution can open its calls."))
+    if "lottery_seed" not in data or data.get("lottery_seed") in ("", None):
+        data = {**data, "lottery_seed": secrets.randbelow(10**9)}
+    call = _valid(CallForm(data=data, instance=Call(owner=owner, created_by=actor))).save()
+    call.eligible_programmes.set(programmes)
+    audit_record(actor=actor, action="create", obj=call, after=snapshot(call, CALL_FIELDS))
+    return call
+
+
+def places_used(condition: CooperationCondition, academic_year: int, *, excluding: CallOption | None = None) -> int:
+    qs = CallOption.objects.filter(condition=condition, call__academic_year=academic_year)
+    if excluding is not None:
+        qs = qs.exclude(pk=excluding.pk)
+    return qs.aggregate(total=Sum("places"))["total"] or 0
+
+
+@transaction.atomic
+def call_option_add(*, actor, call: Call, places: int, condition: CooperationCondition | None = None,
+                    offer: InternshipOffer | None = None, reserved_inclusion: int = 0) -> CallOption:
+    _require_call_coordinator(actor, call)
+    if call.state not in (CallState.DRAFT, CallState.OPEN):
+        raise DomainError(_("Options can only be added while the call is a draft or open."), code="state")
+    if (condition is None) == (offer is None):
+        raise ValidationFailed({"source": [str(_("Choose either a cooperation condition or an internship offer."))]})
+    if places is None or places < 1:
+        raise ValidationFailed({"places": [str(_("Places must be at least 1."))]})
+    if reserved_inclusion < 0 or reserved_inclusion > places:
+        raise ValidationFailed({"reserved_inclusion": [str(_("Reserved places must be between 0 and the number of places."))]})
+    if condition is not None:
+        CooperationCondition.objects.select_for_update().filter(pk=condition.pk).first()
+        agreement = condition.agreement
+        if agreement.state not in (AgreementState.APPROVED, AgreementState.IN_EFFECT):
+            raise DomainError(_("Places can only come from an approved or in-effect agreement."), code="agreement_state")
+        if condition.sending_id != call.owner_id:
+            raise DomainError(_("This condition sends people from another institution."), code="not_sending")
+        if not condition.start_year <= call.academic_year <= condition.end_year:
+            raise DomainError(_("The condition does not cover the call's academic year."), code="year")
+        if condition.mobility_type != call.mobility_type:
+            raise DomainError(_("The condition is for another type of mobility."), code="mobility_type")
+        left = condition.places_per_year - places_used(condition, call.academic_year)
+        if places > left:
+            raise ValidationFailed({"places": [str(_("The agreement allows %(left)d more place(s) for this year.") % {"left": max(left, 0)})]})
+        host_id = condition.receiving_id
+    else:
+        if offer.state != OfferState.PUBLISHED:
+            raise DomainError(_("Only a published offer can be used in a call."), code="offer_state")
+        left = offer.places - (CallOption.objects.filter(offer=offer).aggregate(total=Sum("places"))["total"] or 0)
+        if places > left:
+            raise ValidationFailed({"places": [str(_("The offer has %(left)d place(s) left.") % {"left": max(left, 0)})]})
+        host_id = offer.host_id
+    option = CallOption.objects.create(call=call, condition=condition, offer=offer, host_id=host_id, places=places, reserved_inclusion=reserved_inclusion)
+    audit_record(actor=actor, action="create", obj=option, after=snapshot(option), summary=str(call))
+    return option
+
+
+@transaction.atomic
+def call_open(*, actor, call: Call) -> Call:
+    _require_call_coordinator(actor, call)
+    if call.state != CallState.DRAFT:
+        raise DomainError(_("Only a draft call can be opened."), code="state")
+    if not call.options.exists():
+        raise DomainError(_("Add at least one option with places before opening the call."), code="no_options")
+    if call.deadline <= timezone.now():
+        raise DomainError(_("The deadline has already passed."), code="deadline")
+    call.state = CallState.OPEN
+    call.save(update_fields=["state"])
+    audit_record(actor=actor, action="transition", obj=call, before={"state": "draft"}, after={"state": "open"})
+    from ortaq.accounts.models import Membership
+    from ortaq.notifications.services import notify
+
+    from django.urls import reverse
+
+    role = Role.TEACHER if call.mobility_type in ("teacher_internship", "staff_training") else Role.STUDENT
+    recipients = [m.user for m in Membership.objects.filter(institution=call.owner, role=role).select_related("user")]
+    notify(recipients=recipients, key="call_opened", params={"call": call.title, "deadline": call.deadline.strftime("%Y-%m-%d %H:%M")},
+                                         url=reverse("mobility:call", args=[call.pk]))
+    return call
+
+
+@transaction.atomic
+def call_close(*, actor, call: Call) -> Call:
+    _require_call_coordinator(actor, call)
+    if call.state != CallState.OPEN:
+        raise DomainError(_("Only an open call can be closed."), code="state")
+    call.state = CallState.CLOSED
+    call.save(update_fields=["state"])
+    audit_record(actor=actor, action="transition", obj=call, before={"state": "open"}, after={"state": "closed"})
+    return call
+
+
+# Applications -------------------------------------------------------------------------------------------
+
+def _require_open(call: Call) -> None:
+    if call.state != CallState.OPEN or call.deadline <= timezone.now():
+        raise DomainError(_("The call is not open for applications (deadline %(deadline)s).") % {"deadline": call.deadline.strftime("%Y-%m-%d %H:%M")}, code="closed")
+
+
+def may_apply(actor, call: Call) -> bool:
+    role = Role.TEACHER if call.mobility_type in ("teacher_internship", "staff_training") else Role.STUDENT
+    return access_for(actor).has_role(call.owner_id, role)
+
+
+@transaction.atomic
+def application_save(*, actor, call: Call, data: dict, option_ids: list[int], submit: bool = False) -> Application:
+    """Create or edit the actor's own application; submitting checks eligibility and issues a receipt."""
+    if not may_apply(actor, call):
+        raise Forbidden(_("This call is for members of %(institution)s.") % {"institution": call.owner})
+    _require_open(call)
+    application = Application.objects.select_for_update().filter(call=call, applicant=actor).first() or Application(call=call, applicant=actor)
+    if application.state == ApplicationState.WITHDRAWN:
+        application.state = ApplicationState.DRAFT
+    before = snapshot(application, APPLICATION_FIELDS) if application.pk else None
+    form = _valid(ApplicationForm(data=data, instance=application))
+    ids = [int(i) for i in option_ids if str(i).strip()]
+    if len(ids) != len(set(ids)):
+        raise ValidationFailed({"choices": [str(_("Each option can be ranked only once."))]})
+    if len(ids) > call.max_choices:
+        raise ValidationFailed({"choices": [str(_("You may rank at most %(n)d options.") % {"n": call.max_choices})]})
+    options = {o.pk: o for o in call.options.select_related("condition", "offer").filter(pk__in=ids)}
+    if len(options) != len(ids):
+        raise ValidationFailed({"choices": [str(_("An option you chose is not part of this call."))]})
+    if submit:
+        if not ids:
+            raise ValidationFailed({"choices": [str(_("Rank at least one option."))]})
+        certificates = list(actor.language_certificates.all())
+        cleaned = form.cleaned_data
+        problems = eligibility.call_reasons(
+            call, programme_id=cleaned["programme"].pk if cleaned.get("programme") else None, year_of_study=cleaned.get("year_of_study"),
+            grade=cleaned.get("grade"), certificates=certificates, eligible_programme_ids=set(call.eligible_programmes.values_list("pk", flat=True)),
+        )
+        for option_id in ids:
+            problems += eligibility.option_reasons(options[option_id], certificates)
+        if problems:
+            raise ValidationFailed({"eligibility": problems})
+    application = form.save(commit=False)
+    if submit:
+        application.state = ApplicationState.SUBMITTED
+        application.submitted_at = timezone.now()
+        application.receipt = application.receipt or f"{call.pk:04d}-{secrets.token_hex(3).upper()}"
+    application.save()
+    application.choices.all().delete()
+    Choice.objects.bulk_create([Choice(application=application, option=options[i], rank=r) for r, i in enumerate(ids, start=1)])
+    after = {**snapshot(application, APPLICATION_FIELDS), "choices": ids, "state": application.state}
+    audit_record(actor=actor, action="update" if before else "create", obj=application, before=before, after=after)
+    if submit:
+        from django.urls import reverse
+
+        from ortaq.notifications.services import notify
+
+        notify(recipients=[actor], key="application_submitted", params={"call": call.title, "receipt": application.receipt},
+                                             url=reverse("mobility:call", args=[call.pk]))
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, actor, application: Application) -> Application:
+    """The applicant withdraws: before the deadline, or after a result (the place then goes to the next round)."""
+    if application.applicant_id != actor.pk:
+        raise Forbidden()
+    if application.state == ApplicationState.WITHDRAWN:
+        raise DomainError(_("The application is already withdrawn."), code="state")
+    application.state = ApplicationState.WITHDRAWN
+    application.save(update_fields=["state", "updated_at"])
+    audit_record(actor=actor, action="transition", obj=application, after={"state": "withdrawn"})
+    return application
+
+
+@transaction.atomic
+def document_add(*, actor, application: Application, upload) -> ApplicationDocument:
+    if application.applicant_id != actor.pk:
+        raise Forbidden()
+    _require_open(application.call)
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise ValidationFailed({"file": [str(_("A document may be at most 5 MB."))]})
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = sniff_document(head)
+    if content_type is None:
+        raise ValidationFailed({"file": [str(_("Upload a PDF, JPEG or PNG file."))]})
+    document = ApplicationDocument.objects.create(application=application, file=upload, original_name=upload.name[:200], content_type=content_type, size=upload.size)
+    audit_record(actor=actor, action="create", obj=document, after={"name": document.original_name, "type": content_type, "size": upload.size})
+    return document
+
+
+@transaction.atomic
+def application_score(*, actor, application: Application, data: dict) -> Application:
+    _require_call_coordinator(actor, application.call)
+    if application.call.state not in (CallState.OPEN, CallState.CLOSED):
+        raise DomainError(_("Scores can no longer change once results are published."), code="state")
+    form = ScoreForm(data=data)
+    if not form.is_valid():
+        raise ValidationFailed(_errors(form))
+    before = {"motivation_score": application.motivation_score, "interview_score": application.interview_score}
+    application.motivation_score = form.cleaned_data["motivation_score"]
+    application.interview_score = form.cleaned_data["interview_score"]
+    application.save(update_fields=["motivation_score", "interview_score", "updated_at"])
+    audit_record(actor=actor, action="update", obj=application, before=before,
+                 after={"motivation_score": application.motivation_score, "interview_score": application.interview_score})
+    return application

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "mobility"
+urlpatterns = [
+    path("", views.mobility_home, name="home"),
+    path("offers/", views.offer_list, name="offers"),
+    path("offers/new/", views.offer_create, name="offer_create"),
+    path("offers/<int:pk>/publish/", views.offer_publish, name="offer_publish"),
+    path("calls/new/", views.call_create, name="call_create"),
+    path("calls/<int:pk>/", views.call_detail, name="call"),
+    path("calls/<int:pk>/application/", views.application_save, name="application_save"),
+    path("calls/<int:pk>/application/withdraw/", views.application_withdraw, name="application_withdraw"),
+    path("calls/<int:pk>/applications/<int:application_id>/score/", views.application_score, name="application_score"),
+    path("calls/<int:pk>/applications.<str:fmt>", views.applications_export, name="applications_export"),
+    path("calls/<int:pk>/<str:action>/", views.call_action, name="call_action"),
+    path("rounds/<int:pk>/", views.round_detail, name="round"),
+    path("rounds/<int:pk>/publish/", views.round_publish, name="round_publish"),
+    path("nominations/", views.nominations, name="nominations"),
+    path("nominations/<int:pk>/", views.nomination_decide, name="nomination_decide"),
+]

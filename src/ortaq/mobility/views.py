@@ -1,0 +1,312 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from ortaq.accounts.selectors import access_for
+from ortaq.agreements.models import CooperationCondition
+from ortaq.errors import DomainError
+from ortaq.institutions.models import Institution
+from ortaq.programmes.models import Programme
+from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
+
+from . import eligibility, rounds, selectors, services
+from .forms import ApplicationForm, CallForm, OfferForm, ScoreForm
+from .models import InternshipOffer, PlacementRound
+
+REASONS = {
+    "below_cutoff": gettext_lazy("Other applicants ranked higher took all its places (your position there: %(rank)s)."),
+    "not_acceptable": gettext_lazy("The host did not rank you for this option."),
+    "no_capacity": gettext_lazy("This option had no places."),
+    "not_eligible": gettext_lazy("You did not meet its requirements."),
+}
+
+
+def _messages_of(error: DomainError) -> str:
+    return "; ".join(m for ms in error.errors.values() for m in ms) if hasattr(error, "errors") else str(error.message)
+
+
+class HostForm(forms.Form):
+    host = forms.ModelChoiceField(label=gettext_lazy("host institution"), queryset=Institution.objects.none())
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        access = access_for(actor)
+        ids = access.institutions_with(services.HOST_ROLES)
+        self.fields["host"].queryset = Institution.objects.all() if access.is_admin else Institution.objects.filter(pk__in=ids)
+
+
+class OwnerForm(forms.Form):
+    owner = forms.ModelChoiceField(label=gettext_lazy("sending institution"), queryset=Institution.objects.none())
+    programmes = forms.ModelMultipleChoiceField(label=gettext_lazy("eligible programmes (none: any)"), queryset=Programme.objects.all(), required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        access = access_for(actor)
+        self.fields["owner"].queryset = Institution.objects.all() if access.is_admin else Institution.objects.filter(pk__in=access.manages)
+
+
+@login_required
+def mobility_home(request):
+    access = access_for(request.user)
+    return render(request, "mobility/home.html", {
+        **paginate(request, selectors.calls_visible_to(actor=request.user)),
+        "may_open_calls": access.is_admin or bool(access.manages),
+        "is_host": bool(access.institutions_with(services.HOST_ROLES)),
+        "nav_section": "mobility",
+    })
+
+
+@login_required
+def offer_list(request):
+    access = access_for(request.user)
+    return render(request, "mobility/offers.html", {
+        **paginate(request, selectors.offers_visible_to(actor=request.user)),
+        "may_post": access.is_admin or bool(access.institutions_with(services.HOST_ROLES)), "nav_section": "mobility",
+    })
+
+
+@login_required
+def offer_create(request):
+    host_form = HostForm(request.POST or None, actor=request.user)
+    form = OfferForm(request.POST or None)
+    if not host_form.fields["host"].queryset.exists():
+        raise PermissionDenied
+    if request.method == "POST" and host_form.is_valid():
+        try:
+            offer = services.offer_create(actor=request.user, host=host_form.cleaned_data["host"],
+                                          data=form_data(request) | {"accessibility_facilities": request.POST.getlist("accessibility_facilities")})
+            if request.POST.get("publish"):
+                services.offer_publish(actor=request.user, offer=offer)
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("The offer has been saved."))
+            return redirect("mobility:offers")
+    return render(request, "mobility/offer_form.html", {"form": form, "host_form": host_form, "nav_section": "mobility"})
+
+
+@login_required
+@require_POST
+def offer_publish(request, pk: int):
+    offer = selectors.offers_visible_to(actor=request.user).filter(pk=pk).first()
+    if offer is None:
+        raise Http404
+    try:
+        services.offer_publish(actor=request.user, offer=offer)
+        messages.success(request, _("The offer is published."))
+    except DomainError as error:
+        messages.error(request, _messages_of(error))
+    return redirect("mobility:offers")
+
+
+@login_required
+def call_create(request):
+    owner_form = OwnerForm(request.POST or None, actor=request.user)
+    if not owner_form.fields["owner"].queryset.exists():
+        raise PermissionDenied
+    form = CallForm(request.POST or None)
+    if request.method == "POST" and owner_form.is_valid():
+        try:
+            call = services.call_create(actor=request.user, owner=owner_form.cleaned_data["owner"], data=form_data(request),
+                                        programmes=owner_form.cleaned_data["programmes"])
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Call saved as a draft. Add options with places, then open it."))
+            return redirect("mobility:call", call.pk)
+    return render(request, "mobility/call_form.html", {"form": form, "owner_form": owner_form, "nav_section": "mobility"})
+
+
+def _get_call(request, pk: int):
+    call = selectors.call_get(actor=request.user, pk=pk)
+    if call is None:
+        raise Http404
+    return call
+
+
+def _explain(outcome, options_by_id) -> list[dict]:
+    rows = []
+    for item in outcome.explanations if outcome else []:
+        text = str(REASONS.get(item["reason"], item["reason"])) % {"rank": item.get("rank", "—")}
+        rows.append({"option": options_by_id.get(item["option"]), "reason": item["reason"], "text": text, "details": item.get("details", [])})
+    return rows
+
+
+@login_required
+def call_detail(request, pk: int):
+    call = _get_call(request, pk)
+    manages = selectors.manages_call(actor=request.user, call=call)
+    options = list(call.options.all())
+    options_by_id = {o.pk: o for o in options}
+    context = {"call": call, "options": options, "manages": manages, "nav_section": "mobility"}
+    if manages:
+        applications = selectors.applications_for_coordinator(actor=request.user, call=call)
+        conditions, offers = selectors.options_for_call(call)
+        latest = selectors.latest_round(call)
+        context |= {"applications": applications, "conditions": conditions, "offers": offers, "latest_round": latest,
+                    "fill_rates": selectors.fill_rates(latest) if latest and latest.state in ("dry_run", "published") else [],
+                    "rounds": call.rounds.all()}
+    if services.may_apply(request.user, call):
+        application = selectors.own_application(actor=request.user, call=call)
+        certificates = list(request.user.language_certificates.all())
+        programme_ids = set(call.eligible_programmes.values_list("pk", flat=True))
+        base = eligibility.call_reasons(call, programme_id=getattr(application, "programme_id", None), year_of_study=getattr(application, "year_of_study", None),
+                                        grade=getattr(application, "grade", None), certificates=certificates, eligible_programme_ids=programme_ids) if application else []
+        outcome = selectors.outcome_of(application=application) if application else None
+        context |= {
+            "may_apply": True, "application": application,
+            "application_form": ApplicationForm(instance=application, prefix="app"),
+            "option_eligibility": [(o, eligibility.option_reasons(o, certificates)) for o in options],
+            "call_reasons": base, "ranks": range(1, call.max_choices + 1),
+            "chosen": {c.rank: c.option_id for c in application.choices.all()} if application else {},
+            "outcome": outcome, "explanations": _explain(outcome, options_by_id),
+            "nomination": outcome.nomination if outcome and hasattr(outcome, "nomination") else None,
+        }
+    return render(request, "mobility/call.html", context)
+
+
+@login_required
+@require_POST
+def call_action(request, pk: int, action: str):
+    call = _get_call(request, pk)
+    try:
+        if action == "open":
+            services.call_open(actor=request.user, call=call)
+            messages.success(request, _("The call is open. Eligible people have been notified."))
+        elif action == "close":
+            services.call_close(actor=request.user, call=call)
+            messages.success(request, _("The call is closed."))
+        elif action == "option":
+            source = request.POST.get("source", "")
+            condition = CooperationCondition.objects.filter(pk=source[1:]).first() if source.startswith("c") else None
+            offer = InternshipOffer.objects.filter(pk=source[1:]).first() if source.startswith("o") else None
+            services.call_option_add(actor=request.user, call=call, condition=condition, offer=offer,
+                                     places=int(request.POST.get("places") or 0), reserved_inclusion=int(request.POST.get("reserved_inclusion") or 0))
+            messages.success(request, _("Option added."))
+        elif action == "round":
+            placement_round = rounds.round_request(actor=request.user, call=call)
+            messages.success(request, _("The dry run has started."))
+            return redirect("mobility:round", placement_round.pk)
+        else:
+            raise Http404
+    except (ValueError, DomainError) as error:
+        messages.error(request, _messages_of(error) if isinstance(error, DomainError) else _("Please enter whole numbers."))
+    return redirect("mobility:call", call.pk)
+
+
+@login_required
+@require_POST
+def application_save(request, pk: int):
+    call = _get_call(request, pk)
+    data = {k[4:]: v for k, v in form_data(request).items() if k.startswith("app-")}
+    option_ids = [request.POST.get(f"rank-{i}") for i in range(1, call.max_choices + 1)]
+    option_ids = [i for i in option_ids if i]
+    try:
+        services.application_save(actor=request.user, call=call, data=data, option_ids=option_ids, submit=bool(request.POST.get("submit")))
+        upload = request.FILES.get("document")
+        if upload:
+            services.document_add(actor=request.user, application=selectors.own_application(actor=request.user, call=call), upload=upload)
+    except DomainError as error:
+        messages.error(request, _messages_of(error))
+    else:
+        messages.success(request, _("Your application has been submitted.") if request.POST.get("submit") else _("Your draft has been saved."))
+    return redirect("mobility:call", call.pk)
+
+
+@login_required
+@require_POST
+def application_withdraw(request, pk: int):
+    call = _get_call(request, pk)
+    application = selectors.own_application(actor=request.user, call=call)
+    if application is None:
+        raise Http404
+    try:
+        services.application_withdraw(actor=request.user, application=application)
+        messages.success(request, _("Your application has been withdrawn."))
+    except DomainError as error:
+        messages.error(request, _messages_of(error))
+    return redirect("mobility:call", call.pk)
+
+
+@login_required
+@require_POST
+def application_score(request, pk: int, application_id: int):
+    call = _get_call(request, pk)
+    application = selectors.applications_for_coordinator(actor=request.user, call=call).filter(pk=application_id).first()
+    if application is None:
+        raise Http404
+    try:
+        services.application_score(actor=request.user, application=application, data=form_data(request))
+        messages.success(request, _("Scores saved."))
+    except DomainError as error:
+        messages.error(request, _messages_of(error))
+    return redirect("mobility:call", call.pk)
+
+
+@login_required
+def applications_export(request, pk: int, fmt: str):
+    call = _get_call(request, pk)
+    if not selectors.manages_call(actor=request.user, call=call):
+        raise PermissionDenied
+    header = ["id", "applicant", "applicant_latin", "state", "receipt", "year_of_study", "grade", "motivation_score", "interview_score", "choices"]
+    rows = ([a.pk, a.applicant.full_name, a.applicant.full_name_latin, a.state, a.receipt, a.year_of_study, a.grade, a.motivation_score,
+             a.interview_score, "; ".join(c.option.host.name_latin for c in a.choices.all())]
+            for a in selectors.applications_for_coordinator(actor=request.user, call=call))
+    return export_response(fmt, f"call-{call.pk}-applications", header, rows)
+
+
+def _get_round(request, pk: int) -> PlacementRound:
+    placement_round = PlacementRound.objects.select_related("call__owner").filter(pk=pk).first()
+    if placement_round is None or not selectors.manages_call(actor=request.user, call=placement_round.call):
+        raise Http404
+    return placement_round
+
+
+@login_required
+def round_detail(request, pk: int):
+    placement_round = _get_round(request, pk)
+    options_by_id = {o.pk: o for o in placement_round.call.options.select_related("host")}
+    outcomes = [(o, _explain(o, options_by_id)) for o in selectors.round_outcomes(actor=request.user, placement_round=placement_round)]
+    template = "mobility/_round_status.html" if request.htmx else "mobility/round.html"
+    return render(request, template, {"round": placement_round, "call": placement_round.call, "outcomes": outcomes,
+                                      "fill_rates": selectors.fill_rates(placement_round), "nav_section": "mobility"})
+
+
+@login_required
+@require_POST
+def round_publish(request, pk: int):
+    placement_round = _get_round(request, pk)
+    try:
+        rounds.round_publish(actor=request.user, placement_round=placement_round)
+        messages.success(request, _("Results published. Applicants and hosts are being notified."))
+    except DomainError as error:
+        messages.error(request, _messages_of(error))
+    return redirect("mobility:round", placement_round.pk)
+
+
+@login_required
+def nominations(request):
+    qs = selectors.nominations_for_host(actor=request.user)
+    return render(request, "mobility/nominations.html", {**paginate(request, qs), "nav_section": "mobility"})
+
+
+@login_required
+@require_POST
+def nomination_decide(request, pk: int):
+    nomination = selectors.nomination_for_host(actor=request.user, pk=pk)
+    if nomination is None:
+        raise Http404
+    try:
+        rounds.nomination_decide(actor=request.user, nomination=nomination, accept=request.POST.get("decision") == "accept", reason=request.POST.get("reason", ""))
+        messages.success(request, _("Decision recorded."))
+    except DomainError as error:
+        messages.error(request, _messages_of(error))
+    return redirect("mobility:nominations")
