@@ -161,3 +161,24 @@ def test_it_agrees_with_the_digital_bazaar_stack_on_co_signed_proof_sets_and_pro
     assert [creds.verify(d).verified for d in (proof_set, chain, forged)] == [True, True, False]
     outcome = node_verify(node_dir, write_loader(tmp_path / "loader.json"), [proof_set, chain, forged], tmp_path)
     assert [r["verified"] for r in outcome["results"]] == [True, True, False], outcome["results"]
+
+
+def test_it_agrees_with_the_digital_bazaar_status_list_library_on_revocation(node_dir, make_credential, tmp_path) -> None:
+    key = creds.generate_key()
+    url = "https://almaty-poly.edu.kz/status/revocation/7"
+    status_list = creds.StatusList("revocation")
+    indices = [status_list.allocate() for _ in range(2)]
+    signed = [creds.sign(make_credential(key.controller, status=[status_list.entry(i, url)]), key) for i in indices]
+    status_list.set(indices[1])  # revoke the second credential
+    list_credential = creds.sign(status_list.credential(url, key.controller), key)
+    cache = creds.StatusListCache()
+    cache.put(url, list_credential)
+    assert [creds.verify(s, status_resolver=cache).status for s in signed] == ["valid", "revoked"]
+    loader = write_loader(tmp_path / "loader.json", {url: list_credential})
+    batch = tmp_path / "status-batch.json"
+    batch.write_text(json.dumps(signed, ensure_ascii=False), encoding="utf-8")
+    result = subprocess.run(["node", str(node_dir / "interop.mjs"), "verify", str(loader), str(batch), "--status"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)["results"]
+    assert [r["verified"] for r in outcome] == [True, True], outcome  # the status check itself succeeded
+    assert [r["status"] for r in outcome] == [[False], [True]], outcome  # and found the second revoked

@@ -1,6 +1,9 @@
 // Cross-check Ortaq credentials with the Digital Bazaar JavaScript stack (offline).
 //
-//   node interop.mjs verify LOADER.json CREDENTIALS.json   -> {"results":[{"verified":bool,"error":str}], "ms": n}
+//   node interop.mjs verify LOADER.json CREDENTIALS.json [--status]
+//        -> {"results":[{"verified":bool,"error":str,"status":[bool]}], "ms": n, "cpu_ms": n}
+//        with --status, credentialStatus is checked by @digitalbazaar/vc-bitstring-status-list
+//        (status list credentials come from LOADER.json "documents"); otherwise it is stubbed.
 //   node interop.mjs sign LOADER.json KEY.json UNSIGNED.json OUT.json [eddsa-rdfc-2022|Ed25519Signature2020]
 //
 // LOADER.json = {"contexts": {url: document}, "documents": {id: controller document}}; the Python
@@ -15,6 +18,7 @@ import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
 import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-key-2020';
 import didContext from 'did-context';
+import {checkStatus as bitstringCheckStatus} from '@digitalbazaar/vc-bitstring-status-list';
 
 const readJson = path => JSON.parse(readFileSync(path, 'utf8'));
 
@@ -58,7 +62,7 @@ function makeLoader(config) {
   };
 }
 
-async function verify(loaderPath, credentialsPath) {
+async function verify(loaderPath, credentialsPath, statusFlag) {
   const documentLoader = makeLoader(readJson(loaderPath));
   const credentials = readJson(credentialsPath);
   const suite = [
@@ -73,13 +77,14 @@ async function verify(loaderPath, credentialsPath) {
     try {
       const result = await vc.verifyCredential({
         credential, suite, documentLoader,
-        // status is Ortaq's own check; this cross-check is about proofs
-        checkStatus: async () => ({verified: true})
+        // without --status, status is Ortaq's own check and this cross-check is about proofs
+        checkStatus: statusFlag === '--status' ? bitstringCheckStatus : async () => ({verified: true})
       });
       const error = result.verified ? '' : String(
         (result.error && (result.error.errors || [result.error]).map(e => e.message).join('; ')) ||
         JSON.stringify(result.results || result));
-      results.push({verified: result.verified, error});
+      const status = ((result.statusResult && result.statusResult.results) || []).map(r => r.status);
+      results.push({verified: result.verified, error, status});
     } catch(e) {
       results.push({verified: false, error: String(e && e.message || e)});
     }
