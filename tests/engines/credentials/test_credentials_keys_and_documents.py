@@ -125,3 +125,45 @@ def test_it_checks_each_badge_embedded_in_a_clr_transcript(signed_diploma: dict,
     nested = next(c for c in report.checks if c.name == "nested")
     assert not nested.ok and "embedded credential 2" in nested.reason
     assert not report.verified
+
+
+class _FakeResponse:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def read(self, limit: int) -> bytes:
+        return self.body[:limit]
+
+    def __enter__(self) -> "_FakeResponse":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def test_it_fetches_did_web_over_https_only_when_allowed_and_caches_the_document(monkeypatch, tmp_path) -> None:
+    did = creds.did_web("almaty-poly.edu.kz")
+    key = creds.generate_key(controller=did)
+    body = json.dumps(creds.did_web_document("almaty-poly.edu.kz", None, [key])).encode()
+    requested: list[str] = []
+
+    def fake_urlopen(request, timeout):  # noqa: ANN001 - urllib's signature
+        requested.append(request.full_url)
+        return _FakeResponse(body)
+
+    monkeypatch.setattr("urllib.request.urlopen", fake_urlopen)
+    with pytest.raises(creds.DidResolutionError, match="HTTPS resolution is not allowed"):
+        creds.DidResolver().resolve(did)
+    assert requested == []
+    online = creds.DidResolver(cache_dir=tmp_path, allow_https=True)
+    assert online.resolve(did)["id"] == did
+    assert requested == ["https://almaty-poly.edu.kz/.well-known/did.json"]
+    offline = creds.DidResolver(cache_dir=tmp_path)  # later, without network: the cached copy
+    assert offline.resolve(did)["assertionMethod"] == [key.id]
+
+
+def test_it_refuses_a_fetched_did_document_that_describes_another_did(monkeypatch) -> None:
+    other = creds.did_web_document("evil.example", None, [creds.generate_key(controller=creds.did_web("evil.example"))])
+    monkeypatch.setattr("urllib.request.urlopen", lambda request, timeout: _FakeResponse(json.dumps(other).encode()))
+    with pytest.raises(creds.DidResolutionError, match="does not describe did:web:almaty-poly.edu.kz"):
+        creds.DidResolver(allow_https=True).resolve("did:web:almaty-poly.edu.kz")

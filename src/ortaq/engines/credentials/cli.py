@@ -94,7 +94,10 @@ def _verify(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"cannot read {args.input}: {exc.strerror or exc}") from None
     report = verify(raw, did_resolver=resolver, status_resolver=cache if args.status_list else None)
-    print(report.to_json())
+    try:
+        print(report.to_json())
+    except UnicodeEncodeError:  # a terminal that cannot show Kazakh or Chinese still gets the report
+        print(json.dumps(report.to_dict(), ensure_ascii=True, indent=2))
     return 0 if report.verified else 1
 
 
