@@ -189,3 +189,13 @@ def test_it_rejects_a_key_whose_claimed_controller_is_not_the_document_that_list
     report = creds.verify(signed, did_resolver=creds.DidResolver([attacker_document]))
     assert not report.verified
     assert "but it is listed by did:web:attacker.example" in _check(report, "proof").reason
+
+
+def test_it_rejects_a_proof_past_its_own_expiry_and_a_proof_with_a_malformed_date(diploma: dict, college_key) -> None:
+    proof = creds.create_proof(diploma, college_key, created="2026-07-01T00:00:00Z")
+    expiring = creds.add_proof(diploma, proof)
+    assert creds.verify(expiring).verified
+    expiring["proof"]["expires"] = "2026-07-02T00:00:00Z"  # an unsigned edit would also break the signature
+    assert "the proof expired at 2026-07-02T00:00:00Z" in _check(creds.verify(expiring), "proof").reason
+    expiring["proof"]["created"] = "first of July"
+    assert "not a valid date-time" in _check(creds.verify(expiring), "proof").reason

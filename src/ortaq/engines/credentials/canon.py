@@ -15,13 +15,15 @@ import json
 from decimal import Decimal
 from typing import Any
 
+# frozendict and c14n are pyld's own dependencies; they are used here only to match how pyld keys
+# and freezes contexts (see _Processor and _Resolver).
+from c14n.Canonicalize import canonicalize as c14n_canonicalize
 from frozendict import frozendict
 from pyld import jsonld
 from pyld.canon import URDNA2015
 from pyld.identifier_issuer import IdentifierIssuer
 from pyld.context_resolver import ContextResolver
 from pyld.jsonld import _is_absolute_iri, _resolved_context_cache
-from c14n.Canonicalize import canonicalize as c14n_canonicalize
 
 from .contexts import CONTEXTS, UnknownContextError, context_document, document_loader
 

@@ -1,8 +1,9 @@
 """Builders for Open Badges 3.0 and CLR 2.0 credentials (VC Data Model 2.0).
 
 Open Badges requires `name` and `description` to be plain strings, so a credential carries one
-primary string (the caller's preferred language, else the first of kk, ru, zh, en given) and the full set of translations in `nameLanguageMap` / `descriptionLanguageMap`,
-terms from Ortaq's own context (https://ortaq.org/ns/credentials/v1) that map to schema.org
+primary string (the caller's preferred language, else the first of kk, ru, zh, en given) and the
+full set of translations in `nameLanguageMap` / `descriptionLanguageMap`, terms from Ortaq's own
+context (https://ortaq.org/ns/credentials/v1) that map to schema.org
 `name`/`description` with `@container: @language`. A JSON-LD consumer therefore sees language-
 tagged `schema:name` values; a plain OB 3.0 consumer sees the primary string and ignores the rest.
 """

@@ -159,7 +159,14 @@ def _parse_time(value: Any) -> datetime:
     return parsed
 
 
-def verify_proof(document: dict[str, Any], proof: Any, resolver: DidResolver, *, expected_purpose: str = "assertionMethod") -> ProofResult:
+def verify_proof(
+    document: dict[str, Any],
+    proof: Any,
+    resolver: DidResolver,
+    *,
+    expected_purpose: str = "assertionMethod",
+    now: datetime | None = None,
+) -> ProofResult:
     """Check one proof of `document` (the secured document, proofs included)."""
     if not isinstance(proof, dict):
         return ProofResult(False, "proof is not a JSON object")
@@ -177,9 +184,17 @@ def verify_proof(document: dict[str, Any], proof: Any, resolver: DidResolver, *,
         return result
     try:
         _parse_time(proof.get("created", "1970-01-01T00:00:00Z"))
+        expires = _parse_time(proof["expires"]) if "expires" in proof else None
+    except ValueError:
+        result.reason = "the proof's created/expires is not a valid date-time"
+        return result
+    if expires is not None and expires <= (now or datetime.now(timezone.utc)):
+        result.reason = f"the proof expired at {proof['expires']}"
+        return result
+    try:
         key, controller_document = resolver.verification_method(method_id)
-    except ValueError as exc:
-        result.reason = f"created is not a valid date-time: {exc}" if "date" in str(exc) or "isoformat" in str(exc) else str(exc)
+    except (DidResolutionError, ValueError) as exc:
+        result.reason = str(exc)
         return result
     if key.controller != controller_document.get("id"):
         # Otherwise a document at did:web:a could claim a key "controlled by" did:web:b and pass

@@ -154,7 +154,7 @@ def _verify(
     else:
         report.checks.append(Check("schema", True, "schema check skipped by caller"))
 
-    results = _check_proofs(report, document, resolver)
+    results = _check_proofs(report, document, resolver, now)
     _check_issuer(report, results)
     _check_nested(report, document, resolver, now)
     _check_validity(report, document, now)
@@ -165,7 +165,7 @@ def _verify(
         report.status = "none"
 
 
-def _check_proofs(report: VerificationReport, document: dict[str, Any], resolver: DidResolver) -> list[ProofResult]:
+def _check_proofs(report: VerificationReport, document: dict[str, Any], resolver: DidResolver, now: datetime) -> list[ProofResult]:
     proofs = proofs_of(document)
     if not proofs:
         report.checks.append(Check("proof", False, "the credential has no proof"))
@@ -173,7 +173,7 @@ def _check_proofs(report: VerificationReport, document: dict[str, Any], resolver
     if len(proofs) > 16:
         report.checks.append(Check("proof", False, f"{len(proofs)} proofs; at most 16 are checked"))
         return []
-    results = [verify_proof(document, proof, resolver) for proof in proofs]
+    results = [verify_proof(document, proof, resolver, now=now) for proof in proofs]
     failed = [r for r in results if not r.verified]
     if failed:
         reasons = "; ".join(f"proof {i + 1} ({r.cryptosuite or 'unknown suite'}): {r.reason}" for i, r in enumerate(results) if not r.verified)
