@@ -129,3 +129,9 @@ def test_it_never_raises_or_verifies_when_a_signed_field_is_replaced(signed_dipl
     hostile[path] = value
     report = creds.verify(hostile)
     assert report.verified is False
+
+
+def test_it_refuses_documents_with_too_many_json_values_before_expensive_work() -> None:
+    many = {"@context": "https://www.w3.org/ns/credentials/v2", "items": list(range(25_000))}
+    report = creds.verify(json.dumps(many))
+    assert "more than 20000 JSON values" in _reason(report, "input")

@@ -29,6 +29,9 @@ from .contexts import CONTEXTS, UnknownContextError, context_document, document_
 
 MAX_DOCUMENT_BYTES = 1_000_000
 MAX_DEPTH = 48
+# JSON-LD expansion costs roughly 0.2 ms per JSON value; 20,000 values (a CLR transcript with about
+# a hundred badges) bounds the work one document can demand to a couple of seconds.
+MAX_JSON_VALUES = 20_000
 MAX_BLANK_NODES = 4096
 MAX_NDEGREE_CALLS = 10_000
 
@@ -72,13 +75,17 @@ def parse_json(data: bytes | str, *, max_bytes: int = MAX_DOCUMENT_BYTES, max_de
     return value
 
 
-def check_depth(value: Any, max_depth: int = MAX_DEPTH) -> None:
-    """Iterative depth check (no recursion, so a deep document cannot exhaust the stack)."""
+def check_depth(value: Any, max_depth: int = MAX_DEPTH, max_values: int = MAX_JSON_VALUES) -> None:
+    """Iterative depth and size check (no recursion, so a deep document cannot exhaust the stack)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
+    seen = 0
     while stack:
         node, depth = stack.pop()
+        seen += 1
         if depth > max_depth:
             raise InputError(f"document nests deeper than {max_depth} levels")
+        if seen > max_values:
+            raise InputError(f"document has more than {max_values} JSON values")
         if isinstance(node, dict):
             stack.extend((child, depth + 1) for child in node.values())
         elif isinstance(node, list):
