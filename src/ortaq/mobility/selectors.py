@@ -124,3 +124,39 @@ def options_for_call(call: Call):
         [(c, c.places_per_year - places_used(c, call.academic_year)) for c in conditions],
         list(offers) if call.mobility_type == "student_internship" else [],
     )
+
+
+def mobility_agreements_visible_to(*, actor):
+    """The learner's own, the sending side's outgoing and the host's incoming agreements."""
+    from .models import MobilityAgreement
+
+    access = access_for(actor)
+    qs = MobilityAgreement.objects.select_related("nomination__application__applicant", "nomination__application__call__owner", "nomination__host")
+    if access.is_admin:
+        return qs
+    return qs.filter(
+        Q(nomination__application__applicant=actor)
+        | Q(nomination__application__call__owner_id__in=access.manages)
+        | Q(nomination__host_id__in=access.institutions_with({Role.COORDINATOR, Role.COMPANY_SUPERVISOR}))
+    )
+
+
+def mobility_agreement_get(*, actor, pk: int):
+    return mobility_agreements_visible_to(actor=actor).prefetch_related("components__outcomes", "signatures__signed_by", "versions", "proposals", "logbook", "evaluations", "transcript__component").filter(pk=pk).first()
+
+
+def learners_behind_target(*, actor, today=None) -> list:
+    """Outgoing learners of the actor's institutions whose logged hours fall under 80 % of the plan."""
+    from .during import hours_summary
+    from .models import MobilityAgreementState
+
+    access = access_for(actor)
+    qs = mobility_agreements_visible_to(actor=actor).filter(state=MobilityAgreementState.SIGNED).prefetch_related("logbook")
+    if not access.is_admin:
+        qs = qs.filter(nomination__application__call__owner_id__in=access.manages)
+    flagged = []
+    for agreement in qs:
+        summary = hours_summary(agreement, today)
+        if summary["behind"]:
+            flagged.append((agreement, summary))
+    return flagged

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_during
 
 app_name = "mobility"
 urlpatterns = [
@@ -19,4 +19,9 @@ urlpatterns = [
     path("rounds/<int:pk>/publish/", views.round_publish, name="round_publish"),
     path("nominations/", views.nominations, name="nominations"),
     path("nominations/<int:pk>/", views.nomination_decide, name="nomination_decide"),
+    path("nominations/<int:nomination_id>/agreement/", views_during.agreement_start, name="agreement_start"),
+    path("agreements/<int:pk>/", views_during.agreement_detail, name="agreement"),
+    path("agreements/<int:pk>/<str:action>/", views_during.agreement_action, name="agreement_action"),
+    path("logbook/<str:token>/", views_during.logbook_link, name="logbook_link"),
+    path("behind/", views_during.behind_target, name="behind"),
 ]

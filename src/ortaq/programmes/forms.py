@@ -48,6 +48,10 @@ class ProgrammeForm(forms.ModelForm):
 
 class ModuleForm(forms.ModelForm):
     credits = forms.IntegerField(label=_("credits"), min_value=1, max_value=240)
+    order = forms.IntegerField(label=_("order"), min_value=0, max_value=999, required=False)
+
+    def clean_order(self):
+        return self.cleaned_data.get("order") or 0
 
     class Meta:
         model = Module

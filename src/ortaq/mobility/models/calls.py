@@ -1,6 +1,10 @@
 """Offers, calls, applications and placement rounds: the first half of a mobility, up to the nomination."""
 
-from __future__ import annotations
+__all__ = [
+    "OfferState", "InternshipOffer", "CallState", "RankingRule", "Call", "CallOption", "ApplicationState", "Application", "Choice",
+    "ApplicationDocument", "HostRanking", "RoundState", "PlacementRound", "PlacementOutcome", "NominationState", "Nomination",
+]
+
 
 from django.conf import settings
 from django.db import models

@@ -1,0 +1,347 @@
+"""Services for the mobility itself: the three-party agreement and its changes, the logbook with the
+host's verification, the evaluation of outcomes and the transcript. Permission-checked and audited."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal, InvalidOperation
+
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ortaq.accounts.selectors import access_for
+from ortaq.audit.services import audit_record
+from ortaq.errors import DomainError, Forbidden, ValidationFailed
+
+from . import grades
+from .models import (
+    AgreementKind,
+    ChangeProposal,
+    Component,
+    EntryState,
+    LogbookEntry,
+    MobilityAgreement,
+    MobilityAgreementState,
+    MobilityAgreementVersion,
+    Nomination,
+    NominationState,
+    OutcomeEvaluation,
+    Party,
+    ProposalState,
+    Rating,
+    ReasonCode,
+    Signature,
+    TranscriptEntry,
+)
+from .services import HOST_ROLES
+
+LINK_SALT = "ortaq.mobility.logbook-verification"
+LINK_MAX_AGE = 14 * 24 * 3600
+
+
+def parties_of(actor, agreement: MobilityAgreement) -> set[str]:
+    """Which of the three parties the actor may act for on this agreement."""
+    nomination = agreement.nomination
+    access = access_for(actor)
+    held = set()
+    if nomination.application.applicant_id == actor.pk:
+        held.add(Party.LEARNER)
+    if access.is_admin or nomination.application.call.owner_id in access.manages:
+        held.add(Party.SENDING)
+    if access.is_admin or access.has_role(nomination.host_id, *HOST_ROLES):
+        held.add(Party.RECEIVING)
+    return held
+
+
+def _require_party(actor, agreement, *parties: str) -> set[str]:
+    held = parties_of(actor, agreement)
+    if not held & set(parties or Party.values):
+        raise Forbidden()
+    return held
+
+
+def content_of(agreement: MobilityAgreement) -> dict:
+    components = [
+        {"code": c.code, "title": c.title, "credits": str(c.credits), "hours": c.hours, "recognition": c.recognition,
+         "outcomes": sorted(c.outcomes.values_list("pk", flat=True))}
+        for c in agreement.components.order_by("id")
+    ]
+    return {"kind": agreement.kind, "start_date": agreement.start_date.isoformat(), "end_date": agreement.end_date.isoformat(),
+            "weekly_hours": agreement.weekly_hours, "components": components}
+
+
+def _sha256(content: dict) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+
+
+def _clean_components(rows: list[dict]) -> list[dict]:
+    errors, clean = [], []
+    for number, row in enumerate(rows, start=1):
+        title = str(row.get("title", "")).strip()
+        try:
+            credits = Decimal(str(row.get("credits") or 0).replace(",", "."))
+            hours = int(row.get("hours") or 0)
+        except (InvalidOperation, ValueError):
+            errors.append(str(_("Row %(n)d: credits and hours must be numbers.") % {"n": number}))
+            continue
+        if not title:
+            errors.append(str(_("Row %(n)d: give the component or task a title.") % {"n": number}))
+        if credits < 0 or hours < 0 or credits > 60 or hours > 2000:
+            errors.append(str(_("Row %(n)d: credits or hours are out of range.") % {"n": number}))
+        clean.append({"code": str(row.get("code", "")).strip()[:40] or f"C{number}", "title": title[:300], "credits": credits, "hours": hours,
+                      "recognition": str(row.get("recognition", "")).strip()[:300], "outcomes": [int(o) for o in row.get("outcomes", []) if str(o).isdigit()]})
+    if not clean:
+        errors.append(str(_("List at least one component or task.")))
+    if errors:
+        raise ValidationFailed({"components": errors})
+    return clean
+
+
+def _replace_components(agreement: MobilityAgreement, rows: list[dict]) -> None:
+    agreement.components.all().delete()
+    for row in rows:
+        component = Component.objects.create(agreement=agreement, code=row["code"], title=row["title"], credits=row["credits"],
+                                             hours=row["hours"], recognition=row["recognition"])
+        if row["outcomes"]:
+            component.outcomes.set(row["outcomes"])
+
+
+def _snapshot(agreement: MobilityAgreement, *, actor, reason_code: str = "", comment: str = "") -> MobilityAgreementVersion:
+    content = content_of(agreement)
+    return MobilityAgreementVersion.objects.create(agreement=agreement, number=agreement.version, content=content, sha256=_sha256(content),
+                                                   reason_code=reason_code, comment=comment, created_by=actor)
+
+
+def _lock(agreement: MobilityAgreement, expected_version: int | None) -> MobilityAgreement:
+    fresh = MobilityAgreement.objects.select_for_update().select_related("nomination__application__call").get(pk=agreement.pk)
+    if expected_version is not None and fresh.version != expected_version:
+        raise DomainError(_("Someone else changed this agreement (now version %(version)d). Reload it and apply your change again.")
+                          % {"version": fresh.version}, code="stale_version")
+    return fresh
+
+
+@transaction.atomic
+def mobility_agreement_create(*, actor, nomination: Nomination, start_date, end_date, weekly_hours: int = 30, components: list[dict]) -> MobilityAgreement:
+    if nomination.state != NominationState.ACCEPTED:
+        raise DomainError(_("A learning or training agreement follows an accepted nomination."), code="nomination")
+    probe = MobilityAgreement(nomination=nomination, kind=AgreementKind.LEARNING, start_date=start_date, end_date=end_date)
+    _require_party(actor, probe, Party.LEARNER, Party.SENDING)
+    if end_date < start_date:
+        raise ValidationFailed({"end_date": [str(_("The end date cannot be before the start date."))]})
+    if not 1 <= int(weekly_hours) <= 60:
+        raise ValidationFailed({"weekly_hours": [str(_("Target hours per week must be between 1 and 60."))]})
+    rows = _clean_components(components)
+    kind = AgreementKind.LEARNING if nomination.application.call.mobility_type == "student_study" else AgreementKind.TRAINING
+    agreement = MobilityAgreement.objects.create(nomination=nomination, kind=kind, start_date=start_date, end_date=end_date, weekly_hours=weekly_hours)
+    _replace_components(agreement, rows)
+    version = _snapshot(agreement, actor=actor)
+    audit_record(actor=actor, action="create", obj=agreement, after=version.content)
+    return agreement
+
+
+@transaction.atomic
+def mobility_agreement_edit(*, actor, agreement: MobilityAgreement, components: list[dict], expected_version: int | None) -> MobilityAgreement:
+    """Direct edits while nobody has signed; afterwards every change is a proposal with a reason."""
+    agreement = _lock(agreement, expected_version)
+    _require_party(actor, agreement)
+    if agreement.signatures.exists():
+        raise DomainError(_("The agreement has signatures: propose a change with a reason instead."), code="signed")
+    before = content_of(agreement)
+    _replace_components(agreement, _clean_components(components))
+    agreement.version += 1
+    agreement.save(update_fields=["version"])
+    version = _snapshot(agreement, actor=actor)
+    audit_record(actor=actor, action="update", obj=agreement, before=before, after=version.content)
+    return agreement
+
+
+@transaction.atomic
+def mobility_agreement_sign(*, actor, agreement: MobilityAgreement, party: str, expected_version: int | None = None) -> Signature:
+    agreement = _lock(agreement, expected_version)
+    if party not in parties_of(actor, agreement):
+        raise Forbidden(_("You cannot sign for this party."))
+    if agreement.signatures.filter(version=agreement.version, party=party).exists():
+        raise DomainError(_("This party has already signed this version."), code="already_signed")
+    version = agreement.versions.get(number=agreement.version)
+    signature = Signature.objects.create(agreement=agreement, version=agreement.version, party=party, sha256=version.sha256, signed_by=actor)
+    signed = set(agreement.signatures.filter(version=agreement.version).values_list("party", flat=True))
+    agreement.state = MobilityAgreementState.SIGNED if signed == set(Party.values) else MobilityAgreementState.SIGNING
+    agreement.save(update_fields=["state"])
+    audit_record(actor=actor, action="approve", obj=agreement, after={"party": party, "version": agreement.version, "sha256": version.sha256})
+    return signature
+
+
+@transaction.atomic
+def change_propose(*, actor, agreement: MobilityAgreement, components: list[dict], reason_code: str, comment: str = "", expected_version: int | None = None) -> ChangeProposal:
+    agreement = _lock(agreement, expected_version)
+    _require_party(actor, agreement)
+    if reason_code not in ReasonCode.values:
+        raise ValidationFailed({"reason_code": [str(_("Choose a reason for the change."))]})
+    rows = _clean_components(components)
+    proposal = ChangeProposal.objects.create(
+        agreement=agreement, base_version=agreement.version, reason_code=reason_code, comment=comment.strip(), proposed_by=actor,
+        components=[{**r, "credits": str(r["credits"])} for r in rows],
+    )
+    audit_record(actor=actor, action="create", obj=proposal, after={"reason": reason_code, "base_version": agreement.version})
+    return proposal
+
+
+@transaction.atomic
+def change_decide(*, actor, proposal: ChangeProposal, approve: bool, response: str = "") -> ChangeProposal:
+    agreement = _lock(proposal.agreement, None)
+    _require_party(actor, agreement, Party.SENDING, Party.RECEIVING)
+    if proposal.proposed_by_id == actor.pk and not access_for(actor).is_admin:
+        raise DomainError(_("Another party must decide on your proposal."), code="own_proposal")
+    if proposal.state != ProposalState.PENDING:
+        raise DomainError(_("This proposal has already been decided."), code="state")
+    if proposal.base_version != agreement.version:
+        proposal.state = ProposalState.REJECTED
+        proposal.response = str(_("The agreement changed after this proposal was made."))
+        proposal.save()
+        raise DomainError(_("The agreement has changed since this proposal; it must be proposed again."), code="stale_version")
+    if not approve and not response.strip():
+        raise ValidationFailed({"response": [str(_("Say why the proposal is rejected."))]})
+    proposal.state = ProposalState.APPROVED if approve else ProposalState.REJECTED
+    proposal.response = response.strip()
+    proposal.decided_by = actor
+    proposal.save()
+    if approve:
+        before = content_of(agreement)
+        _replace_components(agreement, _clean_components(proposal.components))
+        agreement.version += 1
+        agreement.state = MobilityAgreementState.SIGNING  # every party signs the changed agreement again
+        agreement.save(update_fields=["version", "state"])
+        version = _snapshot(agreement, actor=actor, reason_code=proposal.reason_code, comment=proposal.comment)
+        audit_record(actor=actor, action="update", obj=agreement, before=before, after=version.content, summary=proposal.reason_code)
+    audit_record(actor=actor, action="transition", obj=proposal, after={"state": proposal.state})
+    return proposal
+
+
+# Logbook ------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def logbook_submit(*, actor, agreement: MobilityAgreement, week_start, hours, description: str, outcome_ids=(), evidence=None) -> LogbookEntry:
+    if Party.LEARNER not in parties_of(actor, agreement):
+        raise Forbidden(_("Only the learner keeps the logbook."))
+    if agreement.state != MobilityAgreementState.SIGNED:
+        raise DomainError(_("The logbook opens once all three parties have signed the agreement."), code="not_signed")
+    errors = {}
+    try:
+        hours = Decimal(str(hours).replace(",", "."))
+        if not 0 < hours <= 80:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["hours"] = [str(_("Hours must be a number above 0 and at most 80 a week."))]
+    if not agreement.start_date <= week_start <= agreement.end_date:
+        errors["week_start"] = [str(_("The week must fall within the mobility dates."))]
+    if not description.strip():
+        errors["description"] = [str(_("Describe what you did this week."))]
+    if errors:
+        raise ValidationFailed(errors)
+    entry = LogbookEntry.objects.filter(agreement=agreement, week_start=week_start).first()
+    if entry and entry.state == EntryState.VERIFIED:
+        raise DomainError(_("This week is already verified by the host."), code="verified")
+    entry = entry or LogbookEntry(agreement=agreement, week_start=week_start)
+    entry.hours, entry.description, entry.state = hours, description.strip(), EntryState.SUBMITTED
+    if evidence is not None:
+        entry.evidence = evidence
+    entry.save()
+    allowed = set(Component.outcomes.through.objects.filter(component__agreement=agreement).values_list("learningoutcome_id", flat=True))
+    entry.outcomes.set([o for o in outcome_ids if int(o) in allowed])
+    audit_record(actor=actor, action="update", obj=entry, after={"week": week_start.isoformat(), "hours": str(hours)})
+    return entry
+
+
+def supervisor_link_token(agreement: MobilityAgreement) -> str:
+    """A single-purpose signed token: verify this agreement's logbook, for 14 days, without an account."""
+    return signing.TimestampSigner(salt=LINK_SALT).sign_object({"agreement": agreement.pk})
+
+
+def agreement_for_link(token: str) -> MobilityAgreement | None:
+    try:
+        data = signing.TimestampSigner(salt=LINK_SALT).unsign_object(token, max_age=LINK_MAX_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    return MobilityAgreement.objects.filter(pk=data.get("agreement")).first()
+
+
+@transaction.atomic
+def logbook_verify(*, entry: LogbookEntry, verified_hours, approve: bool, comment: str = "", actor=None, via_link: bool = False) -> LogbookEntry:
+    """The host verifies (or returns) a week, signed in or through the supervisor link."""
+    if not via_link and Party.RECEIVING not in parties_of(actor, entry.agreement):
+        raise Forbidden(_("Only the host verifies the logbook."))
+    if entry.state == EntryState.VERIFIED:
+        raise DomainError(_("This week is already verified."), code="verified")
+    if approve:
+        try:
+            hours = Decimal(str(verified_hours).replace(",", "."))
+            if not 0 <= hours <= entry.hours:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            raise ValidationFailed({"verified_hours": [str(_("Verified hours must be between 0 and the hours submitted."))]})
+        entry.state, entry.verified_hours = EntryState.VERIFIED, hours
+    else:
+        if not comment.strip():
+            raise ValidationFailed({"comment": [str(_("Say why the week is returned."))]})
+        entry.state = EntryState.REJECTED
+    entry.supervisor_comment = comment.strip()
+    entry.verified_by = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    entry.verified_via_link = via_link
+    entry.verified_at = timezone.now()
+    entry.save()
+    audit_record(actor=entry.verified_by, action="approve" if approve else "transition", obj=entry,
+                 after={"state": entry.state, "verified_hours": str(entry.verified_hours), "via_link": via_link})
+    return entry
+
+
+def hours_summary(agreement: MobilityAgreement, today=None) -> dict:
+    """Planned, submitted and verified hours to date, and whether the learner is falling behind (under 80 %)."""
+    today = today or timezone.localdate()
+    end = min(today, agreement.end_date)
+    weeks = max(0, ((end - agreement.start_date).days + 1) // 7) if end >= agreement.start_date else 0
+    planned = weeks * agreement.weekly_hours
+    entries = list(agreement.logbook.all())
+    submitted = sum((e.hours for e in entries if e.state != EntryState.REJECTED), Decimal(0))
+    verified = sum((e.verified_hours or 0 for e in entries if e.state == EntryState.VERIFIED), Decimal(0))
+    return {"planned": planned, "submitted": submitted, "verified": verified, "behind": planned > 0 and submitted < Decimal("0.8") * planned}
+
+
+# Evaluation and transcript ------------------------------------------------------------------------------
+
+@transaction.atomic
+def outcome_evaluate(*, actor, agreement: MobilityAgreement, outcome_id: int, rating: str, comment: str = "") -> OutcomeEvaluation:
+    if Party.RECEIVING not in parties_of(actor, agreement):
+        raise Forbidden(_("Only the host evaluates the learning outcomes."))
+    if rating not in Rating.values:
+        raise ValidationFailed({"rating": [str(_("Choose a rating."))]})
+    served = set(Component.outcomes.through.objects.filter(component__agreement=agreement).values_list("learningoutcome_id", flat=True))
+    if int(outcome_id) not in served:
+        raise ValidationFailed({"outcome": [str(_("This outcome is not part of the agreement."))]})
+    evaluation, _created = OutcomeEvaluation.objects.update_or_create(
+        agreement=agreement, outcome_id=outcome_id, defaults={"rating": rating, "comment": comment.strip(), "evaluated_by": actor})
+    audit_record(actor=actor, action="update", obj=evaluation, after={"outcome": int(outcome_id), "rating": rating})
+    return evaluation
+
+
+@transaction.atomic
+def transcript_record(*, actor, agreement: MobilityAgreement, component: Component, host_grade: str, host_scale: str) -> TranscriptEntry:
+    if Party.RECEIVING not in parties_of(actor, agreement):
+        raise Forbidden(_("Only the host records results."))
+    if component.agreement_id != agreement.pk:
+        raise ValidationFailed({"component": [str(_("This component is not part of the agreement."))]})
+    if host_scale not in grades.SCALES:
+        raise ValidationFailed({"host_scale": [str(_("Unknown grading scale."))]})
+    try:
+        home = grades.to_kz_letter(host_grade, host_scale)
+    except grades.GradeError:
+        raise ValidationFailed({"host_grade": [str(_("“%(grade)s” is not a grade of this scale.") % {"grade": host_grade})]})
+    entry, _created = TranscriptEntry.objects.update_or_create(
+        agreement=agreement, component=component,
+        defaults={"host_grade": host_grade.strip(), "host_scale": host_scale, "home_grade": home, "credits_host": component.credits,
+                  "credits_home": grades.kz_credits(component.hours, component.credits), "recorded_by": actor},
+    )
+    audit_record(actor=actor, action="update", obj=entry, after={"component": component.code, "host": host_grade, "home": home})
+    return entry

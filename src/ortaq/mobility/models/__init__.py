@@ -1,0 +1,4 @@
+"""Mobility state: calls up to the nomination (calls.py), then the mobility itself (learning.py)."""
+
+from .calls import *  # noqa: F401,F403
+from .learning import *  # noqa: F401,F403

@@ -1,0 +1,162 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from ortaq.errors import DomainError, Forbidden, ValidationFailed
+from ortaq.mobility import during, rounds, selectors
+from ortaq.mobility.models import EntryState, MobilityAgreementState, NominationState, Party
+from ortaq.programmes import services as programme_services
+from tests.mobility.conftest import close, students
+
+
+@pytest.fixture
+def accepted(world, open_call, enterprise, django_capture_on_commit_callbacks):
+    from ortaq.mobility import services
+
+    person = students(world, 1)[0]
+    offer_option = open_call.options.get(offer__isnull=False)
+    services.application_save(actor=person, call=open_call, data={"year_of_study": 2, "grade": "90"}, option_ids=[offer_option.pk], submit=True)
+    close(open_call)
+    with django_capture_on_commit_callbacks(execute=True):
+        placement_round = rounds.round_request(actor=world["coordinator_a"], call=open_call)
+    placement_round.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        rounds.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
+    company, supervisor = enterprise
+    nomination = selectors.nominations_for_host(actor=supervisor).get()
+    rounds.nomination_decide(actor=supervisor, nomination=nomination, accept=True)
+    nomination.refresh_from_db()
+    return nomination, person, supervisor
+
+
+@pytest.fixture
+def outcome(world):
+    programme = programme_services.programme_create(actor=world["registrar_a"], data={"code": "P", "title_en": "Mechatronics", "isced_code": "0714"}, awarding=[world.a])
+    module = programme_services.module_add(actor=world["registrar_a"], programme=programme, data={"code": "PLC", "title_en": "PLC", "credits": 5})
+    return programme_services.outcome_add(actor=world["registrar_a"], module=module, data={"code": "LO1", "text_en": "Programs a PLC", "text_ru": "Программирует ПЛК"})
+
+
+def components(outcome_id=None):
+    return [{"code": "T1", "title": "Commission PLC cabinets", "credits": "3", "hours": 90, "recognition": "Module PLC-1", "outcomes": [outcome_id] if outcome_id else []}]
+
+
+@pytest.fixture
+def signed(world, accepted, outcome):
+    nomination, learner, supervisor = accepted
+    agreement = during.mobility_agreement_create(actor=learner, nomination=nomination, start_date=dt.date(2026, 3, 2), end_date=dt.date(2026, 5, 31), components=components(outcome.pk))
+    during.mobility_agreement_sign(actor=learner, agreement=agreement, party=Party.LEARNER)
+    during.mobility_agreement_sign(actor=world["coordinator_a"], agreement=agreement, party=Party.SENDING)
+    during.mobility_agreement_sign(actor=supervisor, agreement=agreement, party=Party.RECEIVING)
+    agreement.refresh_from_db()
+    return agreement, learner, supervisor
+
+
+def test_three_signatures_each_record_who_when_and_the_hash_of_the_version(world, signed):
+    agreement, learner, supervisor = signed
+    assert agreement.state == MobilityAgreementState.SIGNED
+    version = agreement.versions.get(number=agreement.version)
+    assert {s.party: (s.signed_by, s.sha256) for s in agreement.signatures.all()} == {
+        "learner": (learner, version.sha256), "sending": (world["coordinator_a"], version.sha256), "receiving": (supervisor, version.sha256)}
+
+
+def test_nobody_signs_for_a_party_they_do_not_represent(world, accepted, outcome):
+    nomination, learner, supervisor = accepted
+    agreement = during.mobility_agreement_create(actor=learner, nomination=nomination, start_date=dt.date(2026, 3, 2), end_date=dt.date(2026, 5, 31), components=components())
+    with pytest.raises(Forbidden):
+        during.mobility_agreement_sign(actor=learner, agreement=agreement, party=Party.RECEIVING)
+    with pytest.raises(Forbidden):
+        during.mobility_agreement_sign(actor=world["coordinator_b"], agreement=agreement, party=Party.SENDING)
+
+
+def test_an_agreement_needs_an_accepted_nomination(world, accepted):
+    nomination, learner, supervisor = accepted
+    nomination.state = NominationState.PENDING
+    nomination.save()
+    with pytest.raises(DomainError):
+        during.mobility_agreement_create(actor=learner, nomination=nomination, start_date=dt.date(2026, 3, 2), end_date=dt.date(2026, 5, 31), components=components())
+
+
+def test_a_change_is_a_proposal_with_a_reason_and_needs_all_signatures_again(world, signed):
+    agreement, learner, supervisor = signed
+    with pytest.raises(DomainError) as error:
+        during.mobility_agreement_edit(actor=learner, agreement=agreement, components=components(), expected_version=agreement.version)
+    assert error.value.code == "signed"
+    with pytest.raises(ValidationFailed):
+        during.change_propose(actor=learner, agreement=agreement, components=components(), reason_code="whim")
+    new = components() + [{"code": "T2", "title": "Robot cell maintenance", "credits": "2", "hours": 60}]
+    proposal = during.change_propose(actor=learner, agreement=agreement, components=new, reason_code="not_available", comment="PLC lab closed in May")
+    with pytest.raises(Forbidden):
+        during.change_decide(actor=learner, proposal=proposal, approve=True)
+    during.change_decide(actor=supervisor, proposal=proposal, approve=True)
+    agreement.refresh_from_db()
+    assert agreement.version == 2 and agreement.state == MobilityAgreementState.SIGNING
+    assert agreement.components.count() == 2
+    assert agreement.versions.get(number=2).reason_code == "not_available"
+    assert agreement.versions.count() == 2  # every version kept
+
+
+def test_an_edit_based_on_a_stale_version_is_refused(world, accepted):
+    nomination, learner, supervisor = accepted
+    agreement = during.mobility_agreement_create(actor=learner, nomination=nomination, start_date=dt.date(2026, 3, 2), end_date=dt.date(2026, 5, 31), components=components())
+    during.mobility_agreement_edit(actor=world["coordinator_a"], agreement=agreement, components=components(), expected_version=1)
+    with pytest.raises(DomainError) as error:
+        during.mobility_agreement_edit(actor=learner, agreement=agreement, components=components(), expected_version=1)
+    assert error.value.code == "stale_version"
+
+
+def test_the_supervisor_verifies_hours_through_an_expiring_link_without_an_account(client, world, signed):
+    agreement, learner, supervisor = signed
+    entry = during.logbook_submit(actor=learner, agreement=agreement, week_start=dt.date(2026, 3, 2), hours="32", description="Wired two cabinets")
+    token = during.supervisor_link_token(agreement)
+    page = client.get(f"/en/mobility/logbook/{token}/")
+    assert page.status_code == 200 and "Wired two cabinets" in page.content.decode()
+    client.post(f"/en/mobility/logbook/{token}/", {"entry": entry.pk, "verified_hours": "30", "decision": "verify"})
+    entry.refresh_from_db()
+    assert entry.state == EntryState.VERIFIED and entry.verified_hours == Decimal("30") and entry.verified_via_link
+    assert client.get(f"/en/mobility/logbook/{token}x/").status_code == 410
+
+
+def test_an_expired_supervisor_link_is_refused(world, signed, monkeypatch):
+    agreement, *_ = signed
+    token = during.supervisor_link_token(agreement)
+    monkeypatch.setattr(during, "LINK_MAX_AGE", -1)
+    assert during.agreement_for_link(token) is None
+
+
+def test_the_logbook_refuses_bad_weeks(world, signed):
+    agreement, learner, supervisor = signed
+    with pytest.raises(ValidationFailed) as error:
+        during.logbook_submit(actor=learner, agreement=agreement, week_start=dt.date(2027, 1, 4), hours="100", description="")
+    assert set(error.value.errors) == {"hours", "week_start", "description"}
+    with pytest.raises(Forbidden):
+        during.logbook_submit(actor=supervisor, agreement=agreement, week_start=dt.date(2026, 3, 2), hours="10", description="x")
+
+
+def test_learners_behind_their_target_are_flagged_to_their_coordinator(world, signed):
+    agreement, learner, supervisor = signed
+    during.logbook_submit(actor=learner, agreement=agreement, week_start=dt.date(2026, 3, 2), hours="10", description="Slow start")
+    flagged = selectors.learners_behind_target(actor=world["coordinator_a"], today=dt.date(2026, 3, 15))
+    assert [(a.pk, s["planned"], s["submitted"]) for a, s in flagged] == [(agreement.pk, 60, Decimal("10"))]
+    assert selectors.learners_behind_target(actor=world["coordinator_b"], today=dt.date(2026, 3, 15)) == []
+
+
+def test_the_host_evaluates_outcomes_and_records_results_converted_to_the_home_scale(world, signed, outcome):
+    agreement, learner, supervisor = signed
+    with pytest.raises(Forbidden):
+        during.outcome_evaluate(actor=learner, agreement=agreement, outcome_id=outcome.pk, rating="achieved")
+    evaluation = during.outcome_evaluate(actor=supervisor, agreement=agreement, outcome_id=outcome.pk, rating="achieved", comment="Independent work")
+    assert evaluation.rating == "achieved"
+    component = agreement.components.get()
+    entry = during.transcript_record(actor=supervisor, agreement=agreement, component=component, host_grade="良好", host_scale="cn_five_band")
+    assert (entry.home_grade, entry.credits_host, entry.credits_home) == ("B+", Decimal("3.0"), Decimal("3.0"))
+    assert during.transcript_record(actor=supervisor, agreement=agreement, component=component, host_grade="91", host_scale="percent").home_grade == "A-"
+    with pytest.raises(ValidationFailed):
+        during.transcript_record(actor=supervisor, agreement=agreement, component=component, host_grade="excellent", host_scale="percent")
+
+
+def test_the_agreement_page_is_visible_to_the_three_parties_only(client, world, signed):
+    agreement, learner, supervisor = signed
+    for user, status in ((learner, 200), (supervisor, 200), (world["coordinator_a"], 200), (world["coordinator_b"], 404), (world["student_a"], 404), (world["coordinator_c"], 404)):
+        client.force_login(user)
+        assert client.get(f"/en/mobility/agreements/{agreement.pk}/").status_code == status
