@@ -13,8 +13,8 @@ Implementation: because an applicant rejected by block k of a placement can neve
 block k (the pool a block chooses from only grows), DA with this rule equals plain DA in which every
 placement is split into its blocks and each applicant lists a placement's blocks consecutively in
 precedence order. `_deferred_acceptance` runs that plain DA round by round with numpy: every free
-applicant proposes at once, and each touched block keeps its best `capacity` by key (one argsort per
-round). `solve_reference` is the textbook one-proposal-at-a-time DA over the un-split choice rule;
+applicant proposes at once, and each touched block keeps its best `capacity` by key (the round's
+proposals are sorted and merged into the blocks' already sorted seats). `solve_reference` is the textbook one-proposal-at-a-time DA over the un-split choice rule;
 tests check both agree.
 """
 
