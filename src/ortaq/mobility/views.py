@@ -41,6 +41,8 @@ class HostForm(forms.Form):
         access = access_for(actor)
         ids = access.institutions_with(services.HOST_ROLES)
         self.fields["host"].queryset = Institution.objects.all() if access.is_admin else Institution.objects.filter(pk__in=ids)
+        if len(ids) == 1 and not access.is_admin:  # most people act for one institution: choose it for them
+            self.fields["host"].initial = next(iter(ids))
 
 
 class OwnerForm(forms.Form):
@@ -51,6 +53,8 @@ class OwnerForm(forms.Form):
         super().__init__(*args, **kwargs)
         access = access_for(actor)
         self.fields["owner"].queryset = Institution.objects.all() if access.is_admin else Institution.objects.filter(pk__in=access.manages)
+        if len(access.manages) == 1 and not access.is_admin:
+            self.fields["owner"].initial = next(iter(access.manages))
 
 
 @login_required
