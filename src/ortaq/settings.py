@@ -167,7 +167,9 @@ LANGUAGES = [
     ("zh-hans", _("Chinese (Simplified)")),
     ("en", _("English")),
 ]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Project catalogues first; then our Kazakh translations of Django's own strings that Django's kk catalogue
+# lacks (a separate folder so that makemessages, which rewrites "locale" folders, leaves it alone).
+LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "locale_django"]
 # Django ships no Kazakh formats module; ours lives in ortaq/formats/kk.
 FORMAT_MODULE_PATH = ["ortaq.formats"]
 TIME_ZONE = "Asia/Almaty"
