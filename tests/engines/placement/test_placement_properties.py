@@ -208,3 +208,25 @@ def test_the_fast_json_writer_produces_exactly_the_result_object(obj):
     result = solve(load_instance(obj))
     assert json.loads(result.to_json()) == result.as_dict()
     assert json.loads(result.to_json(indent=2)) == result.as_dict()
+
+
+@FAST
+@given(instances(max_applicants=10, max_placements=4))
+def test_a_reserved_seat_goes_to_a_non_member_only_when_no_rejected_member_applied(obj):
+    inst = load_instance(obj)
+    result = solve(inst).as_dict()
+    placed = result["matching"]
+    cats = {a["id"]: set(a.get("categories", [])) for a in obj["applicants"]}
+    for p in obj["placements"]:
+        accepts = set(p.get("preferences", p.get("priorities", {})))
+        for block in p.get("reserved", []):
+            cutoff = result["cutoffs"][p["id"]][block["category"]]
+            if not cutoff.get("reverted"):
+                continue
+            # some seat reserved for this category went to an outsider: then every member who applied
+            # here and is accepted must have been admitted (rejected members would have had priority)
+            for a in obj["applicants"]:
+                if block["category"] in cats[a["id"]] and a["id"] in accepts and p["id"] in a["preferences"]:
+                    got = placed[a["id"]]
+                    applied = got is None or a["preferences"].index(p["id"]) <= a["preferences"].index(got)
+                    assert not applied or got == p["id"], f"member {a['id']} rejected by {p['id']}"

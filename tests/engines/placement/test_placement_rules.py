@@ -183,3 +183,20 @@ def test_the_checker_uses_the_reserved_seat_rule():
     problems = check(inst, {"matching": {"x1": "p", "x2": "p", "m1": None}})
     assert len(problems) == 1 and "'m1'" in problems[0] and "inclusion" in problems[0]
     assert check(inst, {"matching": {"x1": "p", "x2": None, "m1": "p"}}) == []
+
+
+def test_the_api_builds_an_instance_from_python_objects_and_checks_a_result_object():
+    from ortaq.engines.placement import instance_from_parts
+
+    inst = instance_from_parts([applicant("a", "p")], [{"id": "p", "capacity": 1, "preferences": ["a"]}])
+    result = solve(inst)
+    assert result.matching() == {"a": "p"}
+    assert check(inst, result) == []
+    assert check(inst, {"matching": {"a": "p"}, "lottery_seed": 99}) == [
+        "lottery_seed 99 differs from the instance's None"]
+    assert check(inst, {"placements": {}}) == ["the result must be an object with a 'matching' object"]
+
+
+def test_load_instance_raises_instance_error_naming_the_entry():
+    with pytest.raises(InstanceError, match=r"applicants\[1\]: duplicate id 'a'"):
+        load_instance({"applicants": [applicant("a"), applicant("a")], "placements": []})
