@@ -7,7 +7,16 @@ nominations and explanations.
 
 from __future__ import annotations
 
-from django.db import transaction
+import json
+import time
+from collections import namedtuple
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from django.db import connection, transaction
 from django.db.models import Max, Prefetch
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from ortaq.accounts.models import LanguageCertificate
 from ortaq.audit.services import audit_record
 from ortaq.engines import placement
+from ortaq.engines.placement.model import _join_ranks, _order_priorities
 from ortaq.errors import DomainError
 
 from . import eligibility
@@ -119,34 +129,311 @@ def round_request(*, actor, call: Call) -> PlacementRound:
     return placement_round
 
 
-def round_execute(round_id: int) -> PlacementRound:
-    """The work of a round (run by a worker): solve and store outcomes, reporting progress as it goes."""
+# --------------------------------------------------------------------------- the round's hot path
+#
+# `build_instance` above is the readable reference: it walks ORM objects and builds the engine's JSON
+# instance. For a national call (200,000 applications x 20 choices = 4M Choice rows) that is far too
+# slow, so a round reads plain columns instead (`values_list`; the choices through a binary COPY on
+# PostgreSQL), evaluates the same eligibility rules once per distinct input (memoised calls of
+# `eligibility.call_reasons`, `eligibility.option_reasons` and `eligibility.points`), builds the engine's
+# `Instance` straight from numpy arrays (the same arrays `load_instance` would produce from the
+# reference instance; bench/placement_round.py --verify compares the two) and writes outcomes with
+# COPY. Behaviour is the same: reasons, points, declined nominations, host ranks, reserved inclusion
+# seats, outcome/explanation format, cutoffs keyed by option id.
+
+Certificate = namedtuple("Certificate", "language framework level")
+
+
+@dataclass(eq=False)
+class RoundInput:
+    """What a round needs, as arrays. Entries (one per kept choice) are grouped by application, in rank order."""
+
+    instance: placement.Instance
+    application_ids: np.ndarray  # int64, ascending; applicant i of the instance is application_ids[i]
+    option_ids: np.ndarray  # int64, ascending; placement j of the instance is option_ids[j]
+    ineligible: np.ndarray  # bool per entry: a call- or option-level rule excludes the applicant there
+    why_key: np.ndarray  # int64 per application: its call-level reasons and certificate group, packed
+    option_requirement: np.ndarray  # int64 per option: its language requirement, as an id
+    why: Callable[[int, int], list[str]]  # (why_key, requirement id) -> the reasons, as build_instance gives them
+
+
+def _rows(queryset, *fields):
+    return list(queryset.values_list(*fields))
+
+
+def _choices(call: Call) -> np.ndarray:
+    """(application_id, option_id, rank) of every choice of a submitted application, as an (k, 3) int64 array."""
+    if connection.vendor == "postgresql":
+        # 4M rows: a binary COPY parsed by numpy instead of 4M Python tuples.
+        sql = (f"COPY (SELECT c.application_id::int8, c.option_id::int8, c.rank::int8 FROM {Choice._meta.db_table} c "
+               f"JOIN {Application._meta.db_table} a ON a.id = c.application_id "
+               f"WHERE a.call_id = {int(call.pk)} AND a.state = '{ApplicationState.SUBMITTED.value}') TO STDOUT (FORMAT BINARY)")
+        connection.ensure_connection()
+        buffer = bytearray()
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for block in copy:
+                buffer += block
+        # header: 11-byte signature, int32 flags, int32 extension length; trailer: int16 -1
+        extension = int.from_bytes(buffer[15:19], "big")
+        body = memoryview(buffer)[19 + extension:len(buffer) - 2]
+        row = np.dtype([("n", ">i2"), ("l0", ">i4"), ("a", ">i8"), ("l1", ">i4"), ("o", ">i8"), ("l2", ">i4"), ("r", ">i8")])
+        records = np.frombuffer(body, dtype=row)
+        if len(records) and not ((records["n"] == 3).all() and (records["l0"] == 8).all() and (records["l1"] == 8).all() and (records["l2"] == 8).all()):
+            raise RuntimeError("unexpected COPY BINARY layout")  # pragma: no cover
+        out = np.empty((len(records), 3), dtype=np.int64)
+        out[:, 0], out[:, 1], out[:, 2] = records["a"], records["o"], records["r"]
+        return out
+    rows = _rows(Choice.objects.filter(application__call=call, application__state=ApplicationState.SUBMITTED), "application_id", "option_id", "rank")
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def load_round_input(call: Call) -> RoundInput:
+    """Read a call's applications and choices and build the engine instance (the fast `build_instance`)."""
+    points_rule = call.ranking_rule == RankingRule.POINTS
+    programme_ids = set(call.eligible_programmes.values_list("pk", flat=True))
+
+    # ---- options and their language requirements
+    options = _rows(call.options.order_by("id"), "id", "places", "reserved_inclusion", "condition_id", "offer_id",
+                    "condition__language", "condition__language_framework", "condition__language_min_level",
+                    "offer__language", "offer__language_framework", "offer__language_min_level")
+    m = len(options)
+    option_ids = np.array([o[0] for o in options], dtype=np.int64)
+    placement_ids = [f"o{o[0]}" for o in options]
+    capacity = np.array([o[1] for o in options], dtype=np.int64)
+    requirement_index: dict[Any, int] = {}
+    requirement_option: list[Any] = []  # a stand-in option per distinct requirement, for eligibility.option_reasons
+    option_requirement = np.zeros(m, dtype=np.int64)
+    reserved: dict[int, list[tuple[int, int]]] = {}
+    for j, (pk, places, reserve, condition_id, offer_id, *language) in enumerate(options):
+        stand_in = SimpleNamespace(
+            condition_id=condition_id,
+            condition=SimpleNamespace(language=language[0], language_framework=language[1], language_min_level=language[2]) if condition_id else None,
+            offer=SimpleNamespace(language=language[3], language_framework=language[4], language_min_level=language[5]) if offer_id else None)
+        requirement = eligibility.option_requirement(stand_in)
+        if requirement not in requirement_index:
+            requirement_index[requirement] = len(requirement_option)
+            requirement_option.append(stand_in)
+        option_requirement[j] = requirement_index[requirement]
+        if reserve:
+            if reserve > places:  # the message load_instance gives
+                raise placement.InstanceError(f"placements[{j}] (id 'o{pk}'): reserved seats ({reserve}) exceed capacity ({places})")
+            reserved[j] = [(0, reserve)]
+
+    # ---- applications, certificates, call-level reasons and points
+    submitted = Application.objects.filter(call=call, state=ApplicationState.SUBMITTED)
+    applications = _rows(submitted.order_by("id"), "id", "applicant_id", "programme_id", "year_of_study", "grade",
+                         "motivation_score", "interview_score", "share_accessibility_needs", "applicant__accessibility_consent_at")
+    n = len(applications)
+    application_ids = np.array([a[0] for a in applications], dtype=np.int64)
+    certificates: dict[int, list[Certificate]] = {}
+    for user_id, language, framework, level in _rows(
+            LanguageCertificate.objects.filter(user__applications__call=call, user__applications__state=ApplicationState.SUBMITTED).order_by("id"),
+            "user_id", "language", "framework", "level"):
+        certificates.setdefault(user_id, []).append(Certificate(language, framework, level))
+    group_index: dict[tuple, int] = {(): 0}
+    group_certificates: list[list[Certificate]] = [[]]
+    base_index: dict[tuple, int] = {(): 0}
+    base_reasons: list[tuple[str, ...]] = [()]
+    reasons_memo: dict[tuple, int] = {}
+    points_memo: dict[tuple, int] = {}
+    group = np.zeros(n, dtype=np.int64)
+    base = np.zeros(n, dtype=np.int64)
+    score = np.zeros(n, dtype=np.int64)
+    member = np.zeros((1, n), dtype=bool)
+    for i, (pk, applicant_id, programme_id, year, grade, motivation, interview, share, consent_at) in enumerate(applications):
+        certs = certificates.get(applicant_id, ())
+        key = tuple(certs)
+        g = group_index.get(key)
+        if g is None:
+            g = group_index[key] = len(group_certificates)
+            group_certificates.append(list(certs))
+        group[i] = g
+        memo_key = (programme_id, year, grade, g)
+        b = reasons_memo.get(memo_key)
+        if b is None:
+            why = tuple(eligibility.call_reasons(call, programme_id=programme_id, year_of_study=year, grade=grade,
+                                                 certificates=group_certificates[g], eligible_programme_ids=programme_ids))
+            b = base_index.setdefault(why, len(base_reasons))
+            if b == len(base_reasons):
+                base_reasons.append(why)
+            reasons_memo[memo_key] = b
+        base[i] = b
+        if points_rule:
+            memo_key = (grade, motivation, interview, g)
+            s = points_memo.get(memo_key)
+            if s is None:
+                s = points_memo[memo_key] = int(eligibility.points(
+                    call, SimpleNamespace(grade=grade, motivation_score=motivation, interview_score=interview), group_certificates[g]) * 100)
+            score[i] = s
+        member[0, i] = bool(share and consent_at)
+    # option-level reasons per (certificate group, requirement)
+    n_req = len(requirement_option)
+    option_why = [[eligibility.option_reasons(requirement_option[r], certs) for r in range(n_req)] for certs in group_certificates]
+    option_bad = np.array([[bool(w) for w in row] for row in option_why], dtype=bool).reshape(len(group_certificates), n_req)
+    base_bad = np.array([bool(w) for w in base_reasons], dtype=bool)
+
+    # ---- choices -> entries grouped by application in rank order, declined nominations left out
+    choices = _choices(call)
+    a_idx = np.searchsorted(application_ids, choices[:, 0])
+    o_idx = np.searchsorted(option_ids, choices[:, 1]) if m else np.zeros(len(choices), dtype=np.int64)
+    unknown = (o_idx >= m) | (option_ids[np.minimum(o_idx, max(m - 1, 0))] != choices[:, 1]) if m else np.ones(len(choices), dtype=bool)
+    if unknown.any():
+        k = int(np.flatnonzero(unknown)[0])
+        raise placement.InstanceError(f"applicants[{int(a_idx[k])}] (id 'a{int(choices[k, 0])}'): preferences names unknown placement 'o{int(choices[k, 1])}'")
+    sort_key = a_idx * (int(choices[:, 2].max()) + 1 if len(choices) else 1) + choices[:, 2]
+    if len(sort_key) > 1 and not (sort_key[1:] > sort_key[:-1]).all():
+        order = np.argsort(sort_key, kind="stable")
+        a_idx, o_idx = a_idx[order], o_idx[order]
+    declined = Nomination.objects.filter(application__call=call, state=NominationState.DECLINED).values_list("application_id", "option_id")
+    declined_keys = [int(i) * m + int(j) for a, o in declined
+                     for i, j in [(np.searchsorted(application_ids, a), np.searchsorted(option_ids, o))]
+                     if i < n and j < m and application_ids[i] == a and option_ids[j] == o]
+    if declined_keys:
+        keep = ~np.isin(a_idx * m + o_idx, np.array(declined_keys, dtype=np.int64))
+        a_idx, o_idx = a_idx[keep], o_idx[keep]
+    app_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(a_idx, minlength=n), out=app_ptr[1:])
+    app_pref = o_idx.astype(np.int32)
+    ineligible = base_bad[base[a_idx]] | option_bad[group[a_idx], option_requirement[o_idx]]
+
+    # ---- placement side: who each option accepts, in its order
+    applicant_ids = [f"a{pk}" for pk in application_ids.tolist()]
+    eligible = np.flatnonzero(~ineligible)
+    if points_rule:
+        by_option = eligible[np.argsort(o_idx[eligible], kind="stable")]
+        lengths = np.bincount(o_idx[by_option], minlength=m).astype(np.int64)
+        flat = a_idx[by_option].astype(np.int32)
+        order, prios = _order_priorities(applicant_ids, placement_ids, np.arange(m, dtype=np.int64), lengths, flat,
+                                         [score[flat].tolist()], call.lottery_seed, "single")
+        pl_app, pl_priority = flat[order].astype(np.int32), prios[order]
+        uses_priorities = np.ones(m, dtype=bool)
+    else:
+        ranked = np.array(_rows(HostRanking.objects.filter(option__call=call), "option_id", "application_id", "rank"), dtype=np.int64).reshape(-1, 3)
+        r_o = np.searchsorted(option_ids, ranked[:, 0]) if m else np.zeros(len(ranked), dtype=np.int64)
+        r_a = np.searchsorted(application_ids, ranked[:, 1]) if n else np.zeros(len(ranked), dtype=np.int64)
+        valid = (r_o < m) & (r_a < n)
+        valid[valid] &= (option_ids[r_o[valid]] == ranked[valid, 0]) & (application_ids[r_a[valid]] == ranked[valid, 1])
+        r_key, r_rank = r_a[valid] * m + r_o[valid], ranked[valid, 2]
+        by_key = np.argsort(r_key, kind="stable")
+        r_key, r_rank = r_key[by_key], r_rank[by_key]
+        e_key = a_idx[eligible] * m + o_idx[eligible]
+        pos = np.minimum(np.searchsorted(r_key, e_key), max(len(r_key) - 1, 0))
+        found = (r_key[pos] == e_key) if len(r_key) else np.zeros(len(e_key), dtype=bool)
+        sel = eligible[found]
+        sel_o, sel_a, sel_r = o_idx[sel], a_idx[sel], r_rank[pos[found]]
+        # the reference sorts each option's (rank, engine id) pairs: ties in rank go by the id as a string
+        string_position = np.empty(n, dtype=np.int64)
+        string_position[np.array(sorted(range(n), key=applicant_ids.__getitem__), dtype=np.int64)] = np.arange(n, dtype=np.int64)
+        order = np.lexsort((string_position[sel_a], sel_r, sel_o))
+        lengths = np.bincount(sel_o, minlength=m).astype(np.int64)
+        pl_app = sel_a[order].astype(np.int32)
+        pl_priority = np.zeros(len(pl_app), dtype=np.int64)
+        uses_priorities = np.zeros(m, dtype=bool)
+    pl_ptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(lengths, out=pl_ptr[1:])
+    instance = placement.Instance(
+        applicant_ids=applicant_ids, placement_ids=placement_ids, app_ptr=app_ptr, app_pref=app_pref,
+        entry_rank=_join_ranks(n, m, app_ptr, app_pref, pl_ptr, pl_app), capacity=capacity, pl_ptr=pl_ptr, pl_app=pl_app,
+        pl_priority=pl_priority, uses_priorities=uses_priorities, categories=[INCLUSION], member=member, reserved=reserved,
+        lottery_seed=call.lottery_seed, tie_breaking="single")
+
+    groups = len(group_certificates)
+
+    def why(key: int, r: int) -> list[str]:
+        return list(base_reasons[key // groups]) + option_why[key % groups][r]
+
+    return RoundInput(instance=instance, application_ids=application_ids, option_ids=option_ids, ineligible=ineligible,
+                      why_key=base * groups + group, option_requirement=option_requirement, why=why)
+
+
+def _outcome_rows(data: RoundInput, result: placement.Result) -> tuple[list[int | None], list[str]]:
+    """Per application (in data.application_ids order): the option placed at, and the explanations as JSON text.
+
+    The explanations list every option ranked above the placement (all, if unplaced) with the engine's
+    reason, or `not_eligible` and the eligibility reasons when a rule excluded the applicant there.
+    """
+    inst = data.instance
+    n, ids = inst.n_applicants, data.option_ids.tolist()
+    match = result.match.tolist()
+    placed = [ids[p] if p >= 0 else None for p in match]
+    lengths = np.diff(inst.app_ptr)
+    a_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    limit = np.where(result.match_entry >= 0, result.match_entry, inst.app_ptr[1:])
+    above = np.flatnonzero(np.arange(len(inst.app_pref), dtype=np.int64) < limit[a_of])
+    p_above = inst.app_pref[above]
+    rank = inst.entry_rank[above].astype(np.int64)
+    code = np.where(rank < 0, -1, np.where(inst.capacity[p_above] == 0, -2, rank + 1))
+    bad = data.ineligible[above]
+    code[bad] = -3
+    not_acceptable = ['{"option":%d,"reason":"not_acceptable","details":[]}' % o for o in ids]
+    no_capacity = ['{"option":%d,"reason":"no_capacity","details":[]}' % o for o in ids]
+    below = ['{"option":%d,"reason":"below_cutoff","details":[],"rank":' % o for o in ids]
+    items = [not_acceptable[p] if c == -1 else no_capacity[p] if c == -2 else below[p] + str(c) + "}" if c > 0 else ""
+             for p, c in zip(p_above.tolist(), code.tolist())]
+    if bad.any():
+        memo: dict[tuple[int, int], str] = {}
+        where = np.flatnonzero(bad)
+        keys = data.why_key[a_of[above[where]]].tolist()
+        requirements = data.option_requirement[p_above[where]].tolist()
+        for k, key, r, p in zip(where.tolist(), keys, requirements, p_above[where].tolist()):
+            details = memo.get((key, r))
+            if details is None:
+                details = memo[(key, r)] = json.dumps(data.why(key, r), ensure_ascii=False)
+            items[k] = '{"option":%d,"reason":"not_eligible","details":%s}' % (ids[p], details)
+    counts = np.bincount(a_of[above], minlength=n).tolist() if n else []
+    explanations, start = [], 0
+    for c in counts:
+        explanations.append("[" + ",".join(items[start:start + c]) + "]")
+        start += c
+    return placed, explanations
+
+
+def _store_outcomes(round_id: int, application_ids: list[int], placed: list[int | None], explanations: list[str]) -> None:
+    PlacementOutcome.objects.filter(round_id=round_id).delete()
+    if connection.vendor == "postgresql":
+        table = PlacementOutcome._meta.db_table
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {table} (round_id, application_id, option_id, explanations) FROM STDIN") as copy:
+            # COPY text format: JSON text has no raw tabs or newlines, only backslashes need escaping
+            for lo in range(0, len(application_ids), 20_000):
+                copy.write("".join([f"{round_id}\t{a}\t{'\\N' if o is None else o}\t{e.replace('\\', '\\\\')}\n" for a, o, e in zip(
+                    application_ids[lo:lo + 20_000], placed[lo:lo + 20_000], explanations[lo:lo + 20_000])]))
+        return
+    PlacementOutcome.objects.bulk_create(
+        (PlacementOutcome(round_id=round_id, application_id=a, option_id=o, explanations=json.loads(e))
+         for a, o, e in zip(application_ids, placed, explanations)), batch_size=5000)
+
+
+def round_execute(round_id: int, *, timings: dict[str, float] | None = None) -> PlacementRound:
+    """The work of a round (run by a worker): solve and store outcomes, reporting progress as it goes.
+
+    `timings`, when given, receives the seconds spent loading/building, solving and persisting.
+    """
+    clock = time.perf_counter()
     placement_round = PlacementRound.objects.select_related("call").get(pk=round_id)
     PlacementRound.objects.filter(pk=round_id).update(state=RoundState.RUNNING, progress=10)
     try:
-        instance, reasons = build_instance(placement_round.call)
+        data = load_round_input(placement_round.call)
         PlacementRound.objects.filter(pk=round_id).update(progress=40)
-        result = placement.solve(placement.load_instance(instance)).as_dict()
+        loaded = time.perf_counter()
+        result = placement.solve(data.instance)
         PlacementRound.objects.filter(pk=round_id).update(progress=70)
     except placement.InstanceError as error:
         PlacementRound.objects.filter(pk=round_id).update(state=RoundState.FAILED, error=str(error), progress=100)
         raise
-    option_ids = {f"o{o}": o for o in placement_round.call.options.values_list("pk", flat=True)}
-    outcomes = []
-    for engine_id, placed in result["matching"].items():
-        application_id = int(engine_id[1:])
-        explanations = []
-        for item in result["explanations"].get(engine_id, []):
-            option_id = option_ids[item["placement"]]
-            why = reasons.get(application_id, {}).get(option_id)
-            explanations.append({"option": option_id, "reason": "not_eligible" if why else item["reason"], "details": why or [],
-                                 **({"rank": item["rank"]} if "rank" in item else {})})
-        outcomes.append(PlacementOutcome(round=placement_round, application_id=application_id, option_id=option_ids[placed] if placed else None, explanations=explanations))
+    solved = time.perf_counter()
+    inst = data.instance
+    placed, explanations = _outcome_rows(data, result)
+    cut = result.cutoffs()
+    option_ids = data.option_ids.tolist()
+    cutoffs = {str(option_ids[p]): cut[p] for p in sorted(range(inst.n_placements), key=inst.placement_ids.__getitem__)}
+    stats = {"applicants": inst.n_applicants, "placed": result.placed, "seats": int(inst.capacity.sum()),
+             "proposals": result.proposals(), "seconds": round(result.seconds, 6)}
     with transaction.atomic():
-        PlacementOutcome.objects.filter(round=placement_round).delete()
-        PlacementOutcome.objects.bulk_create(outcomes, batch_size=5000)
-        cutoffs = {str(option_ids[k]): v for k, v in result["cutoffs"].items()}
-        PlacementRound.objects.filter(pk=round_id).update(state=RoundState.DRY_RUN, progress=100, stats=result["stats"], cutoffs=cutoffs)
+        _store_outcomes(round_id, data.application_ids.tolist(), placed, explanations)
+        PlacementRound.objects.filter(pk=round_id).update(state=RoundState.DRY_RUN, progress=100, stats=stats, cutoffs=cutoffs)
+    if timings is not None:
+        timings.update(load=loaded - clock, solve=solved - loaded, persist=time.perf_counter() - solved, total=time.perf_counter() - clock)
     return PlacementRound.objects.get(pk=round_id)
 
 
