@@ -80,6 +80,7 @@ def test_check_exits_1_when_the_result_places_someone_where_she_is_not_accepted(
         ("{not json", "not valid JSON"),
         ([1, 2], "must be an object with a 'matching' object"),
         ({"matching": []}, "must be an object with a 'matching' object"),
+        ({"matching": {"s1": 2}}, "matching['s1'] must be a placement id or null, got int"),
     ],
 )
 def test_check_exits_2_on_a_bad_result_file(tmp_path, capsys, result, message):

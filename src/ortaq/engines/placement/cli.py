@@ -113,6 +113,10 @@ def _check(instance_path: str, result_path: str) -> int:
     result = _read_json(result_path, "result")
     if not isinstance(result, dict) or not isinstance(result.get("matching"), dict):
         raise _BadInput(f"result {result_path!r} must be an object with a 'matching' object")
+    for aid, pid in result["matching"].items():
+        if pid is not None and not isinstance(pid, str):
+            raise _BadInput(f"result {result_path!r}: matching[{aid!r}] must be a placement id or null, "
+                            f"got {type(pid).__name__}")
     problems = check(inst, result)
     if problems:
         print(f"{result_path}: INVALID ({len(problems)} problem{'s' if len(problems) != 1 else ''})")
