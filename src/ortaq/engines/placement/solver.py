@@ -70,37 +70,36 @@ def make_blocks(inst: Instance) -> Blocks:
     return Blocks(ptr=ptr, placement=placement, category=category, cap=cap)
 
 
-def _expand(inst: Instance, blocks: Blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+def _expand(inst: Instance, blocks: Blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Each acceptable entry (a, p) becomes one entry per block of p, in precedence order.
 
-    Returns (x_ptr, x_block, x_key, x_orig, big): applicant CSR of expanded entries, their block,
-    their key in that block (lower is better) and the original entry index. In a category block a
-    non-member's key is her rank plus `big`, so every member comes first.
+    Returns (x_ptr, x_code, csum, width, big): the applicant CSR of expanded entries, each packed as
+    code = block * width + key (key: her rank, plus `big` for a non-member in a category block, so
+    every member comes first; lower is better), and csum, where original entry e expands to
+    csum[e]:csum[e+1]. Few, large arrays on purpose: on a national call the first touch of fresh memory
+    costs as much as the arithmetic.
     """
-    n = inst.n_applicants
     nb = np.diff(blocks.ptr)
     rank = inst.entry_rank
     p_of = inst.app_pref
     reps = nb[p_of]
     reps[rank < 0] = 0
     big = int(max(1, len(inst.pl_app)) + 1)
+    width = 2 * big + 1  # keys < 2 * big; the value 2 * big marks an empty seat
     csum = np.zeros(len(reps) + 1, dtype=np.int64)
     np.cumsum(reps, out=csum[1:])
     x_ptr = csum[inst.app_ptr]
     e1 = np.flatnonzero(reps)
+    x_code = blocks.ptr[p_of[e1]] * width
+    x_code += rank[e1]
     if not inst.reserved:  # exactly one block per acceptable entry
-        return x_ptr, blocks.ptr[p_of[e1]], rank[e1].astype(np.int64), e1, big
-    # Scatter instead of np.repeat over every entry: only entries at placements with reserved seats
-    # have more than one block, and only they need the category test.
+        return x_ptr, x_code, csum, width, big
+    # Scatter: only entries at placements with reserved seats have more than one block, and only they
+    # need the category test.
     first = csum[:-1]
-    total = int(csum[-1])
-    x_orig = np.empty(total, dtype=np.int64)
-    x_block = np.empty(total, dtype=np.int64)
-    x_key = np.empty(total, dtype=np.int64)
-    pos = first[e1]
-    x_orig[pos] = e1
-    x_block[pos] = blocks.ptr[p_of[e1]]
-    x_key[pos] = rank[e1]
+    out = np.empty(int(csum[-1]), dtype=np.int64)
+    out[first[e1]] = x_code
+    del x_code
     has_reserve = np.zeros(inst.n_placements, dtype=bool)
     has_reserve[list(inst.reserved)] = True
     e_res = e1[has_reserve[p_of[e1]]]
@@ -108,18 +107,15 @@ def _expand(inst: Instance, blocks: Blocks) -> tuple[np.ndarray, np.ndarray, np.
     for j in range(int(reps[e_res].max()) if e_res.size else 0):
         sel = reps[e_res] > j
         ej, aj = e_res[sel], a_res[sel]
-        pos = first[ej] + j
         b = blocks.ptr[p_of[ej]] + j
         cat = blocks.category[b]
         outsider = (cat >= 0) & ~inst.member[np.maximum(cat, 0), aj] if len(inst.categories) else np.zeros(len(ej), bool)
-        x_orig[pos] = ej
-        x_block[pos] = b
-        x_key[pos] = rank[ej] + big * outsider
-    return x_ptr, x_block, x_key, x_orig, big
+        out[first[ej] + j] = b * width + rank[ej] + big * outsider
+    return x_ptr, out, csum, width, big
 
 
 def _deferred_acceptance(
-    n: int, x_ptr: np.ndarray, x_block: np.ndarray, x_key: np.ndarray, cap: np.ndarray,
+    n: int, x_ptr: np.ndarray, x_code: np.ndarray, width: int, cap: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Round-based applicant-proposing DA over blocks with responsive preferences given by keys.
 
@@ -133,9 +129,7 @@ def _deferred_acceptance(
     n_blocks = len(cap)
     seat_off = np.zeros(n_blocks + 1, dtype=np.int64)
     np.cumsum(cap, out=seat_off[1:])
-    inf = int(x_key.max()) + 1 if len(x_key) else 1
-    width = inf + 1
-    x_code = x_block * width + x_key
+    inf = width - 1  # keys are below width - 1, so this code marks an empty seat
     base = np.arange(n_blocks, dtype=np.int64) * width
     slot_block = np.repeat(np.arange(n_blocks, dtype=np.int64), cap)
     slot_app = np.full(int(seat_off[-1]), -1, dtype=np.int64)
@@ -403,15 +397,15 @@ def solve(inst: Instance) -> Result:
     """The applicant-optimal stable matching of `inst` (strict orders after the lottery)."""
     t0 = time.perf_counter()
     blocks = make_blocks(inst)
-    x_ptr, x_block, x_key, x_orig, big = _expand(inst, blocks)
-    slot_app, slot_key, nxt, rounds = _deferred_acceptance(inst.n_applicants, x_ptr, x_block, x_key, blocks.cap)
+    x_ptr, x_code, csum, width, big = _expand(inst, blocks)
+    slot_app, slot_key, nxt, rounds = _deferred_acceptance(inst.n_applicants, x_ptr, x_code, width, blocks.cap)
     n = inst.n_applicants
     match = np.full(n, -1, dtype=np.int64)
     match_entry = np.full(n, -1, dtype=np.int64)
     held = slot_app[slot_app >= 0]
     xe = nxt[held] - 1
-    match_entry[held] = x_orig[xe]
-    match[held] = blocks.placement[x_block[xe]]
+    match_entry[held] = np.searchsorted(csum, xe, side="right") - 1
+    match[held] = blocks.placement[x_code[xe] // width]
     seconds = time.perf_counter() - t0
     return Result(instance=inst, match=match, match_entry=match_entry, blocks=blocks, slot_app=slot_app,
                   slot_key=slot_key, big=big, seconds=seconds, rounds=rounds)
