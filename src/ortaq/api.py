@@ -55,12 +55,14 @@ def domain_error(request, exc: DomainError):
 
 def _register_routers() -> None:
     from ortaq.agreements.api import router as agreements
+    from ortaq.credentials.api import router as vc
     from ortaq.institutions.api import router as institutions
     from ortaq.programmes.api import router as programmes
 
     api.add_router("/institutions", institutions)
     api.add_router("/agreements", agreements)
     api.add_router("/programmes", programmes)
+    api.add_router("/vc", vc)
 
 
 _register_routers()

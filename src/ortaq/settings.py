@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "ortaq.programmes",
     "ortaq.notifications",
     "ortaq.mobility",
+    "ortaq.credentials",
     "ortaq.web",
 ]
 

@@ -4,12 +4,17 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from ortaq.api import api
+from ortaq.credentials import views as credential_views
 from ortaq.web import views as web_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Stable public addresses of the credential system (no language prefix: machines read them).
+    path("issuers/<int:institution_id>/did.json", credential_views.did_json, name="issuer_did"),
+    path("ns/credentials/v1", credential_views.ortaq_context, name="ortaq_context"),
+    path("credentials/status/<int:issuer_id>/<str:purpose>", credential_views.status_list, name="credential_status_list"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -20,6 +25,9 @@ urlpatterns += i18n_patterns(
     path("programmes/", include("ortaq.programmes.urls")),
     path("mobility/", include("ortaq.mobility.urls")),
     path("notifications/", include("ortaq.notifications.urls")),
+    path("wallet/", include("ortaq.credentials.urls")),
+    path("verify/", credential_views.verify_page, name="verify"),
+    path("verify/<str:code>", credential_views.verify_code, name="verify_code"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     prefix_default_language=True,
 )

@@ -1,0 +1,158 @@
+"""Issuing credentials: documents built from the platform's records, signed (and co-signed), idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+import ortaq.engines.credentials as creds
+from ortaq.audit.services import audit_record
+from ortaq.engines import frameworks as fw
+from ortaq.errors import DomainError
+
+from .keys import issuer_ensure, signing_key
+from .models import CredentialKind, IssuedCredential, IssuerProfile
+from .status_lists import allocate_indexes, list_url
+
+LANGS = {"kk": "kk", "ru": "ru", "zh": "zh", "en": "en"}
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: typeable from paper
+
+
+def new_code(length: int = 8) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def _texts(obj, base: str) -> dict[str, str]:
+    return {lang: getattr(obj, f"{base}_{suffix}") for lang, suffix in LANGS.items() if getattr(obj, f"{base}_{suffix}", "")}
+
+
+def _institution_names(institution) -> dict[str, str]:
+    names = _texts(institution, "name")
+    return names or {"en": institution.name_latin}
+
+
+def _stamp(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _alignments(programme) -> list[dict]:
+    items = []
+    if programme.eqf_level:
+        items.append(creds.alignment("EQF", programme.eqf_level, {"en": f"EQF level {programme.eqf_level}"}))
+    if programme.kz_nqf_level:
+        items.append(creds.alignment("KZ-NQF", programme.kz_nqf_level, {"en": f"KZ NQF level {programme.kz_nqf_level}", "kk": f"ҰБШ {programme.kz_nqf_level}-деңгей"}))
+    if programme.isced_code and (term := fw.isced_field(programme.isced_code)):
+        items.append(creds.alignment("ISCED-F", programme.isced_code, {"en": term.names["en"], "ru": term.names["ru"], "kk": term.names["kk"], "zh": term.names["zh-hans"]}))
+    return items
+
+
+def _holder_identity(holder) -> list[dict]:
+    # OB 3.0 IdentityObject with identityType "name": the holder's name as issued, in the original script
+    # and the Latin form, unhashed so that a verifier can compare it with a passport.
+    names = [holder.full_name or holder.get_full_name() or holder.username]
+    if holder.full_name_latin and holder.full_name_latin not in names:
+        names.append(holder.full_name_latin)
+    return [{"type": "IdentityObject", "hashed": False, "identityHash": name, "identityType": "name"} for name in names]
+
+
+def _issue(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency_key: str, achievement: dict, title: dict,
+           valid_from: dt.date, cosigners=(), results=(), credits_earned=None, activity=(None, None), batch=None) -> IssuedCredential:
+    existing = IssuedCredential.objects.filter(idempotency_key=idempotency_key).first()
+    if existing:
+        return existing
+    credential_uuid = uuid.uuid4()
+    revocation_index, suspension_index = allocate_indexes(issuer)
+    status_r = creds.StatusList("revocation").entry(revocation_index, list_url(issuer, "revocation"))
+    status_s = creds.StatusList("suspension").entry(suspension_index, list_url(issuer, "suspension"))
+    document = creds.build_open_badge(
+        f"urn:uuid:{credential_uuid}", issuer=creds.issuer_profile(issuer.did, _institution_names(issuer.institution), url=issuer.institution.website or None),
+        subject_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{settings.SITE_ROOT}/people/{holder.pk}')}",
+        achievement=achievement, valid_from=_stamp(valid_from), results=list(results), credits_earned=credits_earned,
+        activity_start=activity[0], activity_end=activity[1], credential_status=[status_r, status_s],
+        preferred=holder.preferred_language[:2] if holder.preferred_language else None,
+    )
+    document["credentialSubject"]["identifier"] = _holder_identity(holder)
+    signed = creds.sign(document, signing_key(issuer))
+    for cosigner in cosigners:
+        signed = creds.sign(signed, signing_key(cosigner), as_cosigner=True)
+    language = holder.preferred_language or "kk"
+    try:
+        with transaction.atomic():
+            record = IssuedCredential.objects.create(
+                public_id=credential_uuid, kind=kind, issuer=issuer, holder=holder, idempotency_key=idempotency_key, title=title,
+                document=signed, revocation_index=revocation_index, suspension_index=suspension_index, language=language,
+                second_language="en" if language != "en" else "kk", verify_code=new_code(10), issued_by=actor, batch=batch,
+            )
+    except IntegrityError:
+        # A concurrent worker issued the same credential (or took the same index): keep theirs, never a duplicate.
+        existing = IssuedCredential.objects.filter(idempotency_key=idempotency_key).first()
+        if existing:
+            return existing
+        raise
+    audit_record(actor=actor, action="create", obj=record, after={"kind": kind, "holder": holder.pk, "issuer": issuer.did}, summary=idempotency_key)
+    return record
+
+
+def diploma_issue(*, actor, programme, holder, graduation_date: dt.date, batch=None) -> IssuedCredential:
+    """A dual diploma: issued by the joint college (or the first awarding institution), co-signed by the others."""
+    awarding = sorted(programme.awarding_institutions.all(), key=lambda i: (i.kind != "joint_college", i.pk))
+    if not awarding:
+        raise DomainError(_("The programme has no awarding institution."), code="no_issuer")
+    issuers = [issuer_ensure(actor=None, institution=inst) for inst in awarding]
+    title = _texts(programme, "title")
+    achievement = creds.build_achievement(
+        f"{settings.SITE_ROOT}/programmes/{programme.pk}#diploma", name=title,
+        description={"en": "Dual qualification of a joint programme: " + " / ".join(filter(None, [programme.qualification_kz, programme.qualification_cn])),
+                     "ru": "Двойная квалификация совместной программы", "kk": "Бірлескен бағдарламаның қос біліктілігі", "zh": "合作办学双资格证书"},
+        criteria={"en": "Completed every module of the joint programme and passed the final assessment.",
+                  "ru": "Освоены все модули совместной программы, итоговая аттестация пройдена.",
+                  "kk": "Бірлескен бағдарламаның барлық модулі меңгерілді, қорытынды аттестаттаудан өтті.",
+                  "zh": "完成合作办学专业全部模块并通过最终考核。"},
+        achievement_type="Diploma", alignments=_alignments(programme), credits_available=float(programme.total_credits or 0) or None,
+        human_code=programme.code,
+    )
+    return _issue(actor=actor, issuer=issuers[0], holder=holder, kind=CredentialKind.DIPLOMA, idempotency_key=f"diploma:{programme.pk}:{holder.pk}",
+                  achievement=achievement, title=title, valid_from=graduation_date, cosigners=issuers[1:], batch=batch)
+
+
+def module_certificate_issue(*, actor, module, holder, issuer_institution, date: dt.date, batch=None) -> IssuedCredential:
+    issuer = issuer_ensure(actor=None, institution=issuer_institution)
+    title = _texts(module, "title")
+    outcomes = [o.text_en or o.text_ru or o.text_kk or o.text_zh for o in module.outcomes.all()]
+    achievement = creds.build_achievement(
+        f"{settings.SITE_ROOT}/programmes/{module.programme_id}#module-{module.pk}", name=title,
+        description={"en": f"Module {module.code} of {module.programme.title_en}"}, criteria={"en": "; ".join(outcomes) or "Module completed."},
+        achievement_type="Course", alignments=_alignments(module.programme), credits_available=float(module.credits), human_code=module.code,
+    )
+    return _issue(actor=actor, issuer=issuer, holder=holder, kind=CredentialKind.MODULE, idempotency_key=f"module:{module.pk}:{holder.pk}",
+                  achievement=achievement, title=title, valid_from=date, credits_earned=float(module.credits), batch=batch)
+
+
+def internship_certificate_issue(*, actor, mobility_agreement) -> IssuedCredential:
+    """From the verified logbook and the host's evaluation: hours, outcomes achieved, host."""
+    from ortaq.mobility.models import EntryState, MobilityAgreementState
+
+    if mobility_agreement.state != MobilityAgreementState.SIGNED:
+        raise DomainError(_("The agreement is not signed by all parties."), code="not_signed")
+    verified = sum((e.verified_hours or 0) for e in mobility_agreement.logbook.filter(state=EntryState.VERIFIED))
+    if not verified:
+        raise DomainError(_("No verified hours yet: the host must verify the logbook first."), code="no_hours")
+    nomination = mobility_agreement.nomination
+    sending = nomination.application.call.owner
+    issuer = issuer_ensure(actor=None, institution=sending)
+    achieved = [e.outcome for e in mobility_agreement.evaluations.select_related("outcome").filter(rating__in=["achieved", "partially"])]
+    host = nomination.host
+    achievement = creds.build_achievement(
+        f"{settings.SITE_ROOT}/mobility/agreements/{mobility_agreement.pk}#certificate",
+        name={"en": f"Internship at {host.name_latin}", "ru": f"Стажировка: {host.name_ru or host.name_latin}", "kk": f"Тағылымдама: {host.name_kk or host.name_latin}", "zh": f"实习：{host.name_zh or host.name_latin}"},
+        description={"en": f"{verified} hours verified by the host; outcomes achieved: " + "; ".join(o.text_en or o.code for o in achieved)},
+        criteria={"en": "Hours verified by the host's supervisor; learning outcomes evaluated by the host."}, achievement_type="Fieldwork",
+    )
+    return _issue(actor=actor, issuer=issuer, holder=nomination.application.applicant, kind=CredentialKind.INTERNSHIP,
+                  idempotency_key=f"internship:{mobility_agreement.pk}", achievement=achievement, title={"en": f"Internship at {host.name_latin}"},
+                  valid_from=mobility_agreement.end_date, activity=(_stamp(mobility_agreement.start_date), _stamp(mobility_agreement.end_date)))

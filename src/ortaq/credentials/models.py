@@ -1,0 +1,133 @@
+"""Issuers, their keys, issued credentials, status lists, share codes and issuance batches."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class IssuerProfile(models.Model):
+    """An institution that issues credentials, identified by a did:web the platform serves."""
+
+    institution = models.OneToOneField("institutions.Institution", on_delete=models.PROTECT, related_name="issuer_profile")
+    did = models.CharField(max_length=300, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.did
+
+
+class IssuerKey(models.Model):
+    """An Ed25519 key. The secret is encrypted at rest; retired keys stay so that old credentials verify."""
+
+    issuer = models.ForeignKey(IssuerProfile, on_delete=models.PROTECT, related_name="keys")
+    key_id = models.CharField(max_length=400, unique=True)
+    public_key_multibase = models.CharField(max_length=100)
+    secret_encrypted = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    compromised = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class CredentialKind(models.TextChoices):
+    DIPLOMA = "diploma", _("Dual diploma")
+    MODULE = "module", _("Module certificate")
+    INTERNSHIP = "internship", _("Internship certificate")
+    TRAINING = "training", _("Professional-development micro-credential")
+    TRANSCRIPT = "transcript", _("Transcript of records")
+
+
+class CredentialState(models.TextChoices):
+    VALID = "valid", _("Valid")
+    SUSPENDED = "suspended", _("Suspended")
+    REVOKED = "revoked", _("Revoked")
+
+
+class IssuedCredential(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=12, choices=CredentialKind.choices)
+    issuer = models.ForeignKey(IssuerProfile, on_delete=models.PROTECT, related_name="credentials")
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credentials")
+    # Re-running a batch must never issue twice: one credential per idempotency key.
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    title = models.JSONField(default=dict)  # {"kk": ..., "ru": ..., "zh": ..., "en": ...}
+    document = models.JSONField()  # the signed credential, exactly as issued
+    revocation_index = models.PositiveIntegerField()
+    suspension_index = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, choices=CredentialState.choices, default=CredentialState.VALID)
+    state_reason = models.TextField(blank=True)
+    language = models.CharField(max_length=10, default="kk")
+    second_language = models.CharField(max_length=10, default="en")
+    verify_code = models.CharField(max_length=12, unique=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    batch = models.ForeignKey("IssuanceBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="credentials")
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "revocation_index"], name="unique_revocation_index"),
+            models.UniqueConstraint(fields=["issuer", "suspension_index"], name="unique_suspension_index"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.holder}"
+
+
+class StatusListRecord(models.Model):
+    """The signed status list credential an issuer publishes, rebuilt when an entry changes."""
+
+    issuer = models.ForeignKey(IssuerProfile, on_delete=models.CASCADE, related_name="status_lists")
+    purpose = models.CharField(max_length=12)  # revocation | suspension
+    document = models.JSONField(null=True)
+    stale = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "purpose"], name="one_status_list_per_purpose")]
+
+
+class ShareCode(models.Model):
+    """A short code the holder chooses to hand out, valid until it expires or the holder revokes it."""
+
+    credential = models.ForeignKey(IssuedCredential, on_delete=models.CASCADE, related_name="share_codes")
+    code = models.CharField(max_length=12, unique=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class BatchState(models.TextChoices):
+    REQUESTED = "requested", _("Awaiting a registrar's approval")
+    APPROVED = "approved", _("Approved, queued")
+    RUNNING = "running", _("Issuing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class IssuanceBatch(models.Model):
+    kind = models.CharField(max_length=12, choices=CredentialKind.choices)
+    issuer = models.ForeignKey(IssuerProfile, on_delete=models.PROTECT, related_name="batches")
+    programme = models.ForeignKey("programmes.Programme", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    module = models.ForeignKey("programmes.Module", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    holders = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    graduation_date = models.DateField()
+    state = models.CharField(max_length=12, choices=BatchState.choices, default=BatchState.REQUESTED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,127 @@
+"""Registrars' writes: issuance batches (approved, then run in the background), revocation and suspension;
+holders' writes: share codes. Permission-checked and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ortaq.accounts.models import Membership, Role
+from ortaq.accounts.selectors import access_for
+from ortaq.audit.services import audit_record
+from ortaq.errors import DomainError, Forbidden, ValidationFailed
+
+from . import issuance
+from .keys import issuer_ensure
+from .models import BatchState, CredentialKind, CredentialState, IssuanceBatch, IssuedCredential, ShareCode
+from .status_lists import mark_stale
+
+
+def _registrar_of(actor, institution_id: int) -> bool:
+    access = access_for(actor)
+    return access.is_admin or access.has_role(institution_id, Role.REGISTRAR)
+
+
+@transaction.atomic
+def batch_request(*, actor, programme, holders, graduation_date: dt.date, kind: str = CredentialKind.DIPLOMA, module=None) -> IssuanceBatch:
+    """A registrar prepares a cohort's credentials; a registrar approves before anything is signed."""
+    awarding = list(programme.awarding_institutions.all())
+    institution = next((i for i in awarding if _registrar_of(actor, i.pk)), None)
+    if institution is None:
+        raise Forbidden(_("Only a registrar of an awarding institution can prepare its credentials."))
+    holders = list(holders)
+    if not holders:
+        raise ValidationFailed({"holders": [str(_("Choose at least one graduate."))]})
+    members = set(Membership.objects.filter(institution__in=awarding, role=Role.STUDENT, user__in=holders).values_list("user_id", flat=True))
+    strangers = [h for h in holders if h.pk not in members]
+    if strangers:
+        raise ValidationFailed({"holders": [str(_("%(name)s is not a student of an awarding institution.") % {"name": strangers[0]})]})
+    issuer = issuer_ensure(actor=actor, institution=sorted(awarding, key=lambda i: (i.kind != "joint_college", i.pk))[0])
+    batch = IssuanceBatch.objects.create(kind=kind, issuer=issuer, programme=programme, module=module, graduation_date=graduation_date,
+                                         requested_by=actor, total=len(holders))
+    batch.holders.set(holders)
+    audit_record(actor=actor, action="create", obj=batch, after={"kind": kind, "programme": programme.pk, "holders": [h.pk for h in holders]})
+    return batch
+
+
+@transaction.atomic
+def batch_approve(*, actor, batch: IssuanceBatch) -> IssuanceBatch:
+    batch = IssuanceBatch.objects.select_for_update().get(pk=batch.pk)
+    if not _registrar_of(actor, batch.issuer.institution_id) and not any(_registrar_of(actor, i.pk) for i in batch.programme.awarding_institutions.all()):
+        raise Forbidden(_("Only a registrar can approve issuance."))
+    if batch.state != BatchState.REQUESTED:
+        raise DomainError(_("This batch is not awaiting approval."), code="state")
+    batch.state, batch.approved_by = BatchState.APPROVED, actor
+    batch.save(update_fields=["state", "approved_by"])
+    audit_record(actor=actor, action="approve", obj=batch, after={"state": "approved"})
+    from .tasks import run_batch
+
+    transaction.on_commit(lambda: run_batch.enqueue(batch.pk))
+    return batch
+
+
+def batch_run(batch_id: int) -> IssuanceBatch:
+    """Issue every credential of the batch. Safe to run again after a crash: issued ones are found by their
+    idempotency key and skipped, so a resumed batch neither loses nor duplicates anything."""
+    batch = IssuanceBatch.objects.select_related("programme", "module", "approved_by").get(pk=batch_id)
+    if batch.state not in (BatchState.APPROVED, BatchState.RUNNING, BatchState.FAILED):
+        return batch
+    IssuanceBatch.objects.filter(pk=batch_id).update(state=BatchState.RUNNING)
+    done = 0
+    try:
+        for holder in batch.holders.order_by("pk"):
+            if batch.kind == CredentialKind.MODULE:
+                issuance.module_certificate_issue(actor=batch.approved_by, module=batch.module, holder=holder,
+                                                  issuer_institution=batch.issuer.institution, date=batch.graduation_date, batch=batch)
+            else:
+                issuance.diploma_issue(actor=batch.approved_by, programme=batch.programme, holder=holder, graduation_date=batch.graduation_date, batch=batch)
+            done += 1
+            IssuanceBatch.objects.filter(pk=batch_id).update(done=done)
+    except Exception as error:
+        IssuanceBatch.objects.filter(pk=batch_id).update(state=BatchState.FAILED, error=str(error)[:2000])
+        raise
+    IssuanceBatch.objects.filter(pk=batch_id).update(state=BatchState.DONE, done=done)
+    return IssuanceBatch.objects.get(pk=batch_id)
+
+
+@transaction.atomic
+def credential_set_state(*, actor, credential: IssuedCredential, state: str, reason: str) -> IssuedCredential:
+    """Revoke (final), suspend or reinstate, with a reason; the issuer's status lists are rebuilt."""
+    if not _registrar_of(actor, credential.issuer.institution_id):
+        raise Forbidden(_("Only a registrar of the issuing institution can change a credential's status."))
+    if state not in CredentialState.values:
+        raise ValidationFailed({"state": [str(_("Unknown status."))]})
+    if not reason.strip():
+        raise ValidationFailed({"reason": [str(_("State the reason."))]})
+    if credential.state == CredentialState.REVOKED:
+        raise DomainError(_("A revoked credential cannot be changed again."), code="revoked")
+    before = credential.state
+    credential.state, credential.state_reason = state, reason.strip()
+    credential.save(update_fields=["state", "state_reason"])
+    mark_stale(credential.issuer)
+    audit_record(actor=actor, action="transition", obj=credential, before={"state": before}, after={"state": state, "reason": reason.strip()})
+    return credential
+
+
+@transaction.atomic
+def share_code_create(*, actor, credential: IssuedCredential, days: int) -> ShareCode:
+    if credential.holder_id != actor.pk:
+        raise Forbidden()
+    if not 1 <= int(days) <= 180:
+        raise ValidationFailed({"days": [str(_("A share code lasts from 1 to 180 days."))]})
+    code = ShareCode.objects.create(credential=credential, code=issuance.new_code(8), expires_at=timezone.now() + dt.timedelta(days=int(days)))
+    audit_record(actor=actor, action="create", obj=code, after={"credential": str(credential.public_id), "days": int(days)})
+    return code
+
+
+@transaction.atomic
+def share_code_revoke(*, actor, share_code: ShareCode) -> ShareCode:
+    if share_code.credential.holder_id != actor.pk:
+        raise Forbidden()
+    share_code.revoked_at = timezone.now()
+    share_code.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="transition", obj=share_code, after={"revoked": True})
+    return share_code

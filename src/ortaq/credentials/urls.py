@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "credentials"
+urlpatterns = [
+    path("", views.wallet, name="wallet"),
+    path("registrar/", views.registrar, name="registrar"),
+    path("registrar/batches/<int:pk>/", views.batch_status, name="batch_status"),
+    path("registrar/batches/<int:pk>/approve/", views.batch_approve, name="batch_approve"),
+    path("registrar/issuers/<int:pk>/rotate/", views.issuer_rotate, name="issuer_rotate"),
+    path("internship/<int:agreement_id>/", views.internship_certificate, name="internship_certificate"),
+    path("<uuid:public_id>/state/", views.credential_state, name="state"),
+    path("<uuid:public_id>/credential.json", views.credential_json, name="json"),
+    path("<uuid:public_id>/certificate.pdf", views.credential_pdf_view, name="pdf"),
+    path("<uuid:public_id>/share/", views.share_code_create, name="share"),
+    path("<uuid:public_id>/share/<str:code>/revoke/", views.share_code_revoke, name="share_revoke"),
+]

@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+
+import ortaq.engines.credentials as creds
+from ortaq.accounts.models import Membership, Role, User
+from ortaq.accounts.selectors import access_for
+from ortaq.errors import DomainError
+from ortaq.programmes.models import Programme
+
+from . import issuance, selectors, services, verification
+from .keys import did_document, key_rotate, may_manage_issuer
+from .models import CredentialState, IssuedCredential, IssuerProfile
+from .pdf import credential_pdf
+from .status_lists import PURPOSES, status_list_document
+
+
+def _messages_of(error: DomainError) -> str:
+    return "; ".join(m for ms in error.errors.values() for m in ms) if hasattr(error, "errors") else str(error.message)
+
+
+# Holder ---------------------------------------------------------------------------------------------
+
+@login_required
+def wallet(request):
+    return render(request, "credentials/wallet.html", {"credentials": selectors.wallet_of(user=request.user), "nav_section": "credentials"})
+
+
+def _own(request, public_id) -> IssuedCredential:
+    credential = selectors.wallet_of(user=request.user).filter(public_id=public_id).first()
+    if credential is None:
+        raise Http404
+    return credential
+
+
+@login_required
+def credential_json(request, public_id):
+    credential = _own(request, public_id)
+    response = HttpResponse(json.dumps(credential.document, ensure_ascii=False, indent=2), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="credential-{credential.public_id}.json"'
+    return response
+
+
+@login_required
+def credential_pdf_view(request, public_id):
+    credential = _own(request, public_id)
+    languages = dict(LANGUAGE_CHOICES)
+    first = request.GET.get("lang") if request.GET.get("lang") in languages else credential.language
+    second = request.GET.get("second") if request.GET.get("second") in languages else credential.second_language
+    response = HttpResponse(credential_pdf(credential, language=first, second_language=second), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="credential-{credential.public_id}.pdf"'
+    return response
+
+
+LANGUAGE_CHOICES = [("kk", "Қазақша"), ("ru", "Русский"), ("zh-hans", "简体中文"), ("en", "English")]
+
+
+@login_required
+@require_POST
+def share_code_create(request, public_id):
+    credential = _own(request, public_id)
+    try:
+        code = services.share_code_create(actor=request.user, credential=credential, days=int(request.POST.get("days") or 0))
+        messages.success(request, _("Share code %(code)s created.") % {"code": code.code})
+    except (ValueError, DomainError) as error:
+        messages.error(request, _messages_of(error) if isinstance(error, DomainError) else _("Choose a number of days."))
+    return redirect("credentials:wallet")
+
+
+@login_required
+@require_POST
+def share_code_revoke(request, public_id, code):
+    credential = _own(request, public_id)
+    share = credential.share_codes.filter(code=code).first()
+    if share is None:
+        raise Http404
+    services.share_code_revoke(actor=request.user, share_code=share)
+    messages.success(request, _("The share code no longer works."))
+    return redirect("credentials:wallet")
+
+
+# Registrar ------------------------------------------------------------------------------------------
+
+class BatchForm(forms.Form):
+    programme = forms.ModelChoiceField(label=gettext_lazy("programme"), queryset=Programme.objects.none())
+    holders = forms.ModelMultipleChoiceField(label=gettext_lazy("graduates"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple)
+    graduation_date = forms.DateField(label=gettext_lazy("graduation date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        access = access_for(actor)
+        mine = access.institutions_with({Role.REGISTRAR})
+        programmes = Programme.objects.all() if access.is_admin else Programme.objects.filter(awarding_institutions__in=mine).distinct()
+        self.fields["programme"].queryset = programmes
+        students = Membership.objects.filter(role=Role.STUDENT, institution__programmes__in=programmes).values("user_id")
+        self.fields["holders"].queryset = User.objects.filter(pk__in=students).order_by("full_name_latin", "username")
+        self.fields["holders"].label_from_instance = lambda u: u.display_name
+
+
+@login_required
+def registrar(request):
+    access = access_for(request.user)
+    if not (access.is_admin or access.institutions_with({Role.REGISTRAR})):
+        raise PermissionDenied
+    form = BatchForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.batch_request(actor=request.user, programme=form.cleaned_data["programme"], holders=form.cleaned_data["holders"],
+                                   graduation_date=form.cleaned_data["graduation_date"])
+            messages.success(request, _("Batch prepared. A registrar must approve it before anything is signed."))
+            return redirect("credentials:registrar")
+        except DomainError as error:
+            messages.error(request, _messages_of(error))
+    issuers = IssuerProfile.objects.filter(institution_id__in=access.institutions_with({Role.REGISTRAR})) if not access.is_admin else IssuerProfile.objects.all()
+    return render(request, "credentials/registrar.html", {
+        "form": form, "batches": selectors.batches_for_registrar(actor=request.user)[:20],
+        "credentials": selectors.credentials_for_registrar(actor=request.user)[:200], "issuers": issuers.select_related("institution").prefetch_related("keys"),
+        "states": CredentialState.choices, "nav_section": "credentials",
+    })
+
+
+@login_required
+def batch_status(request, pk: int):
+    batch = selectors.batches_for_registrar(actor=request.user).filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    return render(request, "credentials/_batch_row.html", {"batch": batch})
+
+
+@login_required
+@require_POST
+def batch_approve(request, pk: int):
+    batch = selectors.batches_for_registrar(actor=request.user).filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    try:
+        services.batch_approve(actor=request.user, batch=batch)
+        messages.success(request, _("Approved: the credentials are being issued."))
+    except DomainError as error:
+        messages.error(request, _messages_of(error))
+    return redirect("credentials:registrar")
+
+
+@login_required
+@require_POST
+def credential_state(request, public_id):
+    credential = selectors.credentials_for_registrar(actor=request.user).filter(public_id=public_id).first()
+    if credential is None:
+        raise Http404
+    try:
+        services.credential_set_state(actor=request.user, credential=credential, state=request.POST.get("state", ""), reason=request.POST.get("reason", ""))
+        messages.success(request, _("Status changed."))
+    except DomainError as error:
+        messages.error(request, _messages_of(error))
+    return redirect("credentials:registrar")
+
+
+@login_required
+@require_POST
+def issuer_rotate(request, pk: int):
+    issuer = IssuerProfile.objects.filter(pk=pk).first()
+    if issuer is None or not may_manage_issuer(request.user, issuer.institution_id):
+        raise Http404
+    key_rotate(actor=request.user, issuer=issuer, compromised=request.POST.get("compromised") == "1")
+    messages.success(request, _("A new key signs from now on; the old one still verifies what it signed."))
+    return redirect("credentials:registrar")
+
+
+@login_required
+@require_POST
+def internship_certificate(request, agreement_id: int):
+    from ortaq.mobility.selectors import mobility_agreement_get
+
+    agreement = mobility_agreement_get(actor=request.user, pk=agreement_id)
+    if agreement is None:
+        raise Http404
+    access = access_for(request.user)
+    if not (access.is_admin or agreement.nomination.application.call.owner_id in access.manages):
+        raise PermissionDenied
+    try:
+        issuance.internship_certificate_issue(actor=request.user, mobility_agreement=agreement)
+        messages.success(request, _("Internship certificate issued to the learner's wallet."))
+    except DomainError as error:
+        messages.error(request, _messages_of(error))
+    return redirect("mobility:agreement", agreement.pk)
+
+
+# Public ---------------------------------------------------------------------------------------------
+
+def _client(request) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def verify_page(request):
+    if request.GET.get("code", "").strip():
+        return redirect("verify_code", request.GET["code"].strip())
+    result = None
+    if request.method == "POST":
+        if not verification.allow(_client(request)):
+            return render(request, "credentials/verify.html", {"too_many": True}, status=429)
+        raw = request.POST.get("document", "")
+        if request.FILES.get("file"):
+            raw = request.FILES["file"].read(1_100_000)
+        result = verification.verify_document(raw)
+        document = None
+        try:
+            document = json.loads(raw) if raw else None
+        except (ValueError, UnicodeDecodeError):
+            pass
+        result["summary"] = verification.summary(document) if isinstance(document, dict) else None
+    return render(request, "credentials/verify.html", {"result": result})
+
+
+def verify_code(request, code: str):
+    if not verification.allow(_client(request)):
+        return render(request, "credentials/verify.html", {"too_many": True}, status=429)
+    credential = selectors.credential_by_code(code)
+    if credential is None:
+        return render(request, "credentials/verify.html", {"not_found": True, "code": code}, status=404)
+    result = verification.verify_document(credential.document)
+    result["summary"] = verification.summary(credential.document)
+    return render(request, "credentials/verify.html", {"result": result, "code": code})
+
+
+def did_json(request, institution_id: int):
+    issuer = IssuerProfile.objects.filter(institution_id=institution_id).prefetch_related("keys").first()
+    if issuer is None:
+        raise Http404
+    return JsonResponse(did_document(issuer), content_type="application/did+json")
+
+
+def ortaq_context(request):
+    return HttpResponse(creds.context_bytes(creds.ORTAQ_CONTEXT_URL), content_type="application/ld+json")
+
+
+@cache_control(public=True, max_age=300)
+def status_list(request, issuer_id: int, purpose: str):
+    issuer = IssuerProfile.objects.filter(pk=issuer_id).first()
+    if issuer is None or purpose not in PURPOSES:
+        raise Http404
+    return JsonResponse(status_list_document(issuer, purpose), content_type="application/vc+ld+json")
