@@ -347,7 +347,6 @@ def load_instance(obj: Any) -> Instance:
     # ---- placement orders
     rank_owners = [placements[j] for j in range(m)]
     ranked = _intern_lists("placements", rank_owners, rank_lists, "preferences", aindex, "applicant")
-    _check_no_duplicates("placements", rank_owners, rank_lists, "preferences")
     prio_owners = [placements[j] for j in prio_owner]
     prio_flat = _intern_lists("placements", prio_owners, prio_keys, "priorities", aindex, "applicant", prio_owner)
     if prio_owner and seed is None:
@@ -372,7 +371,9 @@ def load_instance(obj: Any) -> Instance:
         pl_app[prio_slots] = prio_flat[order]
         pl_priority[prio_slots] = prios[order]
 
-    entry_rank = _join_ranks(n, m, app_ptr, app_pref, pl_ptr, pl_app)
+    entry_rank, repeats = _join_ranks(n, m, app_ptr, app_pref, pl_ptr, pl_app)
+    if repeats:  # the join sorts (applicant, placement) pairs anyway; name the first repeat in file order
+        _check_no_duplicates("placements", rank_owners, rank_lists, "preferences")
     return Instance(
         applicant_ids=applicant_ids, placement_ids=placement_ids, app_ptr=app_ptr, app_pref=app_pref,
         entry_rank=entry_rank, capacity=capacity, pl_ptr=pl_ptr, pl_app=pl_app, pl_priority=pl_priority,
@@ -432,17 +433,15 @@ def _order_priorities(
 
 
 def _join_ranks(n: int, m: int, app_ptr: np.ndarray, app_pref: np.ndarray, pl_ptr: np.ndarray,
-                pl_app: np.ndarray) -> np.ndarray:
+                pl_app: np.ndarray) -> tuple[np.ndarray, bool]:
     """For each applicant entry (a, p), the rank of a in p's order, or -1 if p does not accept a.
 
     Both sides are keyed by a*m + p. The placement side is radix-sorted by applicant (stable, so the
     keys come out sorted because placements are already in ascending order); the applicant side is
     already grouped by applicant, so searchsorted walks the sorted keys almost sequentially.
     """
-    if len(app_pref) == 0:
-        return np.zeros(0, dtype=np.int32)
     if len(pl_app) == 0:
-        return np.full(len(app_pref), -1, dtype=np.int32)
+        return np.full(len(app_pref), -1, dtype=np.int32), False
     pl_len = np.diff(pl_ptr)
     pl_of = np.repeat(np.arange(m, dtype=np.int64), pl_len)
     rank = np.arange(len(pl_app), dtype=np.int64) - np.repeat(pl_ptr[:-1], pl_len)
@@ -454,7 +453,8 @@ def _join_ranks(n: int, m: int, app_ptr: np.ndarray, app_pref: np.ndarray, pl_pt
     pos = np.searchsorted(sorted_keys, keys)
     np.minimum(pos, len(sorted_keys) - 1, out=pos)
     found = sorted_keys[pos] == keys
-    return np.where(found, sorted_rank[pos], -1).astype(np.int32)
+    repeats = bool(np.any(sorted_keys[1:] == sorted_keys[:-1]))  # an applicant twice in a placement's order
+    return np.where(found, sorted_rank[pos], -1).astype(np.int32), repeats
 
 
 def instance_from_parts(
