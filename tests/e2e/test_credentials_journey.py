@@ -1,0 +1,61 @@
+"""A cohort's diplomas from the registrar's desk to an anonymous verifier, then revoked."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_diploma_is_issued_shared_verified_and_revoked(page, live_server, demo_world, axe_check):
+    from ortaq.accounts.models import User
+    from ortaq.programmes.models import Programme
+
+    student = User.objects.get(username="student")
+    programme = Programme.objects.get(code="DEMO-JP-0714")
+    problems = {}
+
+    sign_in(page, live_server, "registrar")
+    page.goto(f"{live_server.url}/en/wallet/registrar/")
+    page.select_option("#id_programme", str(programme.pk))
+    page.check(f"input[name=holders][value='{student.pk}']")
+    page.fill("#id_graduation_date", "2026-06-30")
+    page.click("button:has-text('Prepare the batch')")
+    expect(page.locator(".messages")).to_contain_text("A registrar must approve it")
+    page.click("button:has-text('Approve and issue')")
+    expect(page.locator(".batch-state").first).to_have_text("Done")
+    problems["registrar"] = axe_check(page)
+
+    page.context.clear_cookies()
+    sign_in(page, live_server, "student", language="kk")
+    page.goto(f"{live_server.url}/kk/wallet/")
+    with page.expect_download() as download:
+        page.locator("form[action$='certificate.pdf'] button").first.click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    page.locator("input[name=days]").first.fill("30")
+    page.locator("form[action$='/share/'] button").first.click()
+    code = page.locator(".share-code").first.inner_text()
+    problems["wallet"] = axe_check(page)
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/zh-hans/verify/")
+    page.fill("#verify-code", code)
+    page.click("#code-form button")
+    expect(page.locator("#verify-holder")).to_contain_text("Дана Серікқызы")
+    status_valid = page.locator("#verify-status").inner_text()
+    problems["verify"] = axe_check(page)
+
+    sign_in(page, live_server, "registrar")
+    page.goto(f"{live_server.url}/en/wallet/registrar/")
+    row = page.locator("tr", has_text="Дана Серікқызы")
+    row.locator("select[name=state]").select_option("revoked")
+    row.locator("input[name=reason]").fill("Issued in error")
+    row.locator("button:has-text('Apply')").click()
+    expect(page.locator(".messages")).to_contain_text("Status changed")
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/en/verify/{code}")
+    expect(page.locator("#verify-status")).to_have_text("revoked")
+    assert status_valid != page.locator("#verify-status").inner_text()
+    assert {k: v for k, v in problems.items() if v} == {}
