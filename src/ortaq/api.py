@@ -55,6 +55,7 @@ def domain_error(request, exc: DomainError):
 
 def _register_routers() -> None:
     from ortaq.agreements.api import router as agreements
+    from ortaq.analytics.api import router as analytics
     from ortaq.credentials.api import router as vc
     from ortaq.institutions.api import router as institutions
     from ortaq.programmes.api import router as programmes
@@ -63,6 +64,7 @@ def _register_routers() -> None:
     api.add_router("/agreements", agreements)
     api.add_router("/programmes", programmes)
     api.add_router("/vc", vc)
+    api.add_router("/analytics", analytics)
 
 
 _register_routers()
