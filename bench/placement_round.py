@@ -43,12 +43,14 @@ def main() -> None:
     parser.add_argument("--rule", choices=["points", "host_ranks"], default="points")
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--verify", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="keep the data of the previous run (its rounds are deleted)")
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("ORTAQ_DATA_DIR", "/tmp/ortaq-bench")
     os.environ["DJANGO_SETTINGS_MODULE"] = "ortaq.settings"
-    _recreate_database(args.database_url)
+    if not args.reuse:
+        _recreate_database(args.database_url)
 
     import django
 
@@ -61,8 +63,16 @@ def main() -> None:
     print(f"machine: {platform.machine()}, nproc {os.cpu_count()}, load average {os.getloadavg()[0]:.2f} at start, "
           f"Python {platform.python_version()}")
     started = time.perf_counter()
-    call = _populate(args.applicants, args.options, args.choices, args.rule)
-    print(f"populated {args.applicants} applications x {args.choices} choices, {args.options} options "
+    if args.reuse:
+        from ortaq.mobility.models import Call
+
+        call = Call.objects.get(title="National internships 2027")
+        call.rounds.all().delete()
+        Call.objects.filter(pk=call.pk).update(state="closed")
+        print(f"reusing {call.applications.count()} applications, {call.options.count()} options ({call.ranking_rule})")
+    else:
+        call = _populate(args.applicants, args.options, args.choices, args.rule)
+        print(f"populated {args.applicants} applications x {args.choices} choices, {args.options} options "
           f"in {time.perf_counter() - started:.1f} s (not timed below)")
 
     from ortaq.mobility import rounds

@@ -7,6 +7,7 @@ nominations and explanations.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import namedtuple
@@ -25,7 +26,6 @@ from django.utils.translation import gettext_lazy as _
 from ortaq.accounts.models import LanguageCertificate
 from ortaq.audit.services import audit_record
 from ortaq.engines import placement
-from ortaq.engines.placement.model import _join_ranks, _order_priorities
 from ortaq.errors import DomainError
 
 from . import eligibility
@@ -300,12 +300,12 @@ def load_round_input(call: Call) -> RoundInput:
     applicant_ids = [f"a{pk}" for pk in application_ids.tolist()]
     eligible = np.flatnonzero(~ineligible)
     if points_rule:
-        by_option = eligible[np.argsort(o_idx[eligible], kind="stable")]
-        lengths = np.bincount(o_idx[by_option], minlength=m).astype(np.int64)
-        flat = a_idx[by_option].astype(np.int32)
-        order, prios = _order_priorities(applicant_ids, placement_ids, np.arange(m, dtype=np.int64), lengths, flat,
-                                         [score[flat].tolist()], call.lottery_seed, "single")
-        pl_app, pl_priority = flat[order].astype(np.int32), prios[order]
+        # higher points first; ties by the smaller single-lottery number (docs/placement.md, "the lottery")
+        digests = [hashlib.sha256(b"%d\x00%s" % (call.lottery_seed, x.encode())).digest() for x in applicant_ids]
+        lottery = np.empty(n, dtype=np.int64)
+        lottery[np.array(sorted(range(n), key=digests.__getitem__), dtype=np.int64)] = np.arange(n, dtype=np.int64)
+        e_a = a_idx[eligible]
+        accepted = eligible[np.lexsort((lottery[e_a], -score[e_a], o_idx[eligible]))]
         uses_priorities = np.ones(m, dtype=bool)
     else:
         ranked = np.array(_rows(HostRanking.objects.filter(option__call=call), "option_id", "application_id", "rank"), dtype=np.int64).reshape(-1, 3)
@@ -320,20 +320,21 @@ def load_round_input(call: Call) -> RoundInput:
         pos = np.minimum(np.searchsorted(r_key, e_key), max(len(r_key) - 1, 0))
         found = (r_key[pos] == e_key) if len(r_key) else np.zeros(len(e_key), dtype=bool)
         sel = eligible[found]
-        sel_o, sel_a, sel_r = o_idx[sel], a_idx[sel], r_rank[pos[found]]
         # the reference sorts each option's (rank, engine id) pairs: ties in rank go by the id as a string
         string_position = np.empty(n, dtype=np.int64)
         string_position[np.array(sorted(range(n), key=applicant_ids.__getitem__), dtype=np.int64)] = np.arange(n, dtype=np.int64)
-        order = np.lexsort((string_position[sel_a], sel_r, sel_o))
-        lengths = np.bincount(sel_o, minlength=m).astype(np.int64)
-        pl_app = sel_a[order].astype(np.int32)
-        pl_priority = np.zeros(len(pl_app), dtype=np.int64)
+        accepted = sel[np.lexsort((string_position[a_idx[sel]], r_rank[pos[found]], o_idx[sel]))]
         uses_priorities = np.zeros(m, dtype=bool)
+    # accepted: the entries each option accepts, grouped by option, best first
     pl_ptr = np.zeros(m + 1, dtype=np.int64)
-    np.cumsum(lengths, out=pl_ptr[1:])
+    np.cumsum(np.bincount(o_idx[accepted], minlength=m), out=pl_ptr[1:])
+    pl_app = a_idx[accepted].astype(np.int32)
+    pl_priority = score[pl_app] if points_rule else np.zeros(len(pl_app), dtype=np.int64)
+    entry_rank = np.full(len(app_pref), -1, dtype=np.int32)
+    entry_rank[accepted] = np.arange(len(accepted), dtype=np.int64) - pl_ptr[o_idx[accepted]]
     instance = placement.Instance(
         applicant_ids=applicant_ids, placement_ids=placement_ids, app_ptr=app_ptr, app_pref=app_pref,
-        entry_rank=_join_ranks(n, m, app_ptr, app_pref, pl_ptr, pl_app), capacity=capacity, pl_ptr=pl_ptr, pl_app=pl_app,
+        entry_rank=entry_rank, capacity=capacity, pl_ptr=pl_ptr, pl_app=pl_app,
         pl_priority=pl_priority, uses_priorities=uses_priorities, categories=[INCLUSION], member=member, reserved=reserved,
         lottery_seed=call.lottery_seed, tie_breaking="single")
 
