@@ -260,6 +260,33 @@ def _programmes(inst: dict) -> None:
                 LearningOutcome.objects.create(module=module, code=lo_code, text_kk=kk, text_ru=ru, text_zh=zh, text_en=en)
 
 
+def _training(inst: dict, people: dict) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ortaq.training.models import Cohort, Course, Session, TrainingProgramme
+
+    programme, created = TrainingProgramme.objects.get_or_create(
+        code="DEMO-AI-MGMT", defaults={
+            "title_en": "AI in education management (demo)", "title_ru": "ИИ в управлении образованием (демо)",
+            "title_kk": "Білім беруді басқарудағы ЖИ (демо)", "title_zh": "教育管理中的人工智能（演示）", "provider": inst["shaanxi"],
+            "prerequisites": "A management post at a college."})
+    if not created:
+        return
+    course = Course.objects.create(
+        programme=programme, code="AI-101", title_en="Data-driven college management with AI", title_ru="Управление колледжем на основе данных и ИИ",
+        title_kk="Деректер мен ЖИ негізінде колледжді басқару", title_zh="基于数据与人工智能的院校管理", hours=36,
+        modules="AI foundations for managers\nEthics and data protection\nDigital learning platforms\nFinal project: an AI plan for your college",
+        competences=["unesco_ai_teachers:ethics", "unesco_ai_teachers:foundations", "digcomporg:leadership"])
+    cohort = Cohort.objects.create(course=course, title="Spring 2026 cohort, Xi'an and online (demo)", format="blended", language="ru",
+                                   location="Xi'an / online", start_date=dt.date(2026, 3, 2), end_date=dt.date(2026, 5, 29), capacity=25,
+                                   rubric=__import__("ortaq.training.models", fromlist=["DEFAULT_RUBRIC"]).DEFAULT_RUBRIC)
+    cohort.trainers.add(people["trainer"])
+    for day, topic in ((2, "AI foundations for managers"), (16, "Ethics and data protection"), (30, "Digital learning platforms")):
+        Session.objects.create(cohort=cohort, starts_at=timezone.make_aware(dt.datetime(2026, 3, day, 10, 0)), topic=topic)
+
+
 @transaction.atomic
 def load_demo() -> str:
     from ortaq.accounts.models import User
@@ -271,6 +298,7 @@ def load_demo() -> str:
     people = _people(inst)
     _agreements(inst, people)
     _programmes(inst)
+    _training(inst, people)
     return (
         f"{Institution.objects.filter(is_demo=True).count()} institutions, {User.objects.count()} people, "
         f"{Agreement.objects.filter(is_demo=True).count()} agreements, {Programme.objects.filter(is_demo=True).count()} programmes"

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "ortaq.notifications",
     "ortaq.mobility",
     "ortaq.credentials",
+    "ortaq.training",
     "ortaq.analytics",
     "ortaq.web",
 ]

@@ -156,3 +156,19 @@ def internship_certificate_issue(*, actor, mobility_agreement) -> IssuedCredenti
     return _issue(actor=actor, issuer=issuer, holder=nomination.application.applicant, kind=CredentialKind.INTERNSHIP,
                   idempotency_key=f"internship:{mobility_agreement.pk}", achievement=achievement, title={"en": f"Internship at {host.name_latin}"},
                   valid_from=mobility_agreement.end_date, activity=(_stamp(mobility_agreement.start_date), _stamp(mobility_agreement.end_date)))
+
+
+def micro_credential_issue(*, actor, issuer_institution, holder, idempotency_key: str, title: dict, description: dict,
+                           competences: list[tuple[str, str, dict, str]], date: dt.date, hours: int | None = None) -> IssuedCredential:
+    """A professional-development micro-credential; `competences` are (framework, code, names, framework URL)
+    and become the achievement's alignments."""
+    issuer = issuer_ensure(actor=None, institution=issuer_institution)
+    achievement = creds.build_achievement(
+        f"{settings.SITE_ROOT}/training/{idempotency_key.replace(':', '/')}", name=title, description=description,
+        criteria={"en": "Attendance threshold met and assessed work passed.", "ru": "Выполнен порог посещаемости, оценённые работы зачтены.",
+                  "kk": "Қатысу шегі орындалды, бағаланған жұмыстар сынақтан өтті.", "zh": "达到出勤要求并通过考核作业。"},
+        achievement_type="MicroCredential",
+        alignments=[creds.alignment(framework, code, names, url=url) for framework, code, names, url in competences],
+    )
+    return _issue(actor=actor, issuer=issuer, holder=holder, kind="training", idempotency_key=idempotency_key, achievement=achievement,
+                  title=title, valid_from=date)

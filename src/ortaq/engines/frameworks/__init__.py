@@ -258,3 +258,32 @@ def localized(term: Term, lang: str) -> str:
         if names.get(key):
             return names[key]
     return next((v for v in names.values() if v), term.code)
+
+
+@dataclass(frozen=True)
+class CompetencyFramework:
+    """A public framework a manager assesses themself against: elements rated on ordered levels."""
+
+    code: str
+    names: dict[str, str]
+    levels: tuple[Term, ...]
+    elements: tuple[Term, ...]
+    source: str
+
+
+@cache
+def _competences() -> dict[str, CompetencyFramework]:
+    raw = _load("competences.json")
+    sources = raw["_meta"]["sources"]
+    return {
+        f["code"]: CompetencyFramework(f["code"], dict(f["names"]), _terms(f["levels"]), _terms(f["elements"]), sources[f["code"]])
+        for f in raw["frameworks"]
+    }
+
+
+def competency_frameworks() -> list[CompetencyFramework]:
+    return list(_competences().values())
+
+
+def competency_framework(code: str) -> CompetencyFramework | None:
+    return _competences().get(code)

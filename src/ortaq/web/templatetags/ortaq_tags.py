@@ -27,3 +27,18 @@ def script_lang(text: str) -> str:
     if any("\u0400" <= ch <= "\u04ff" for ch in text):
         return "ru"
     return "en"
+
+
+@register.filter
+def lookup_lang(names: dict, language: str) -> str:
+    """The name in the reader's language from a {"kk", "ru", "zh-hans", "en"} dictionary, English as fallback."""
+    key = "zh-hans" if (language or "").startswith("zh") else (language or "en")[:2]
+    return names.get(key) or names.get("en") or next(iter(names.values()), "")
+
+
+@register.filter
+def multiply(value, factor):
+    try:
+        return int(value) * int(factor)
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,248 @@
+"""Writes for professional development: cohorts, nominations, enrolment, attendance, assessment,
+self-assessment and completion (which issues a micro-credential). Permission-checked and audited."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ortaq.accounts.models import Membership, Role
+from ortaq.accounts.selectors import access_for
+from ortaq.audit.services import audit_record
+from ortaq.engines import frameworks as fw
+from ortaq.errors import DomainError, Forbidden, ValidationFailed
+
+from .models import (
+    DEFAULT_RUBRIC,
+    Assessment,
+    AssessmentKind,
+    Attendance,
+    Cohort,
+    CohortState,
+    Enrolment,
+    EnrolmentState,
+    Feedback,
+    Phase,
+    SelfAssessment,
+    Session,
+)
+
+COMPETENCE_URLS = {
+    "unesco_ai_teachers": "https://doi.org/10.54675/ZJTE2084",
+    "digcomporg": "https://publications.jrc.ec.europa.eu/repository/handle/JRC98209",
+}
+
+
+def is_trainer(actor, cohort: Cohort) -> bool:
+    return access_for(actor).is_admin or cohort.trainers.filter(pk=actor.pk).exists()
+
+
+def _require_trainer(actor, cohort: Cohort) -> None:
+    if not is_trainer(actor, cohort):
+        raise Forbidden(_("Only a trainer of this cohort can do this."))
+
+
+@transaction.atomic
+def cohort_create(*, actor, course, title: str, start_date, end_date, capacity: int, language: str = "ru", format: str = "blended",
+                  location: str = "", sessions: list[tuple] = (), attendance_threshold: int = 80, pass_mark: int = 60) -> Cohort:
+    access = access_for(actor)
+    if not (access.is_admin or access.institutions_with({Role.TRAINER})):
+        raise Forbidden(_("Only trainers create cohorts."))
+    errors = {}
+    if not title.strip():
+        errors["title"] = [str(_("Give the cohort a title."))]
+    if end_date < start_date:
+        errors["end_date"] = [str(_("The end date cannot be before the start date."))]
+    if not 1 <= int(capacity) <= 500:
+        errors["capacity"] = [str(_("Capacity must be between 1 and 500."))]
+    if not 0 <= int(attendance_threshold) <= 100 or not 0 <= int(pass_mark) <= 100:
+        errors["attendance_threshold"] = [str(_("Thresholds are percentages from 0 to 100."))]
+    if errors:
+        raise ValidationFailed(errors)
+    cohort = Cohort.objects.create(course=course, title=title.strip(), start_date=start_date, end_date=end_date, capacity=capacity,
+                                   language=language, format=format, location=location, attendance_threshold=attendance_threshold,
+                                   pass_mark=pass_mark, rubric=DEFAULT_RUBRIC)
+    cohort.trainers.add(actor)
+    for starts_at, topic in sessions:
+        Session.objects.create(cohort=cohort, starts_at=starts_at, topic=topic)
+    audit_record(actor=actor, action="create", obj=cohort, after={"title": cohort.title, "capacity": capacity, "sessions": len(sessions)})
+    return cohort
+
+
+@transaction.atomic
+def session_add(*, actor, cohort: Cohort, starts_at, topic: str) -> Session:
+    _require_trainer(actor, cohort)
+    if not topic.strip():
+        raise ValidationFailed({"topic": [str(_("Give the session a topic."))]})
+    session = Session.objects.create(cohort=cohort, starts_at=starts_at, topic=topic.strip())
+    audit_record(actor=actor, action="create", obj=session, after={"topic": session.topic})
+    return session
+
+
+@transaction.atomic
+def nominate(*, actor, cohort: Cohort, manager) -> Enrolment:
+    """A college nominates one of its managers in training."""
+    if cohort.state == CohortState.COMPLETED:
+        raise DomainError(_("The cohort has ended."), code="state")
+    access = access_for(actor)
+    colleges = set(Membership.objects.filter(user=manager, role=Role.MANAGER_IN_TRAINING).values_list("institution_id", flat=True))
+    nominating = colleges & (access.manages | (set(Membership.objects.values_list("institution_id", flat=True)) if access.is_admin else set()))
+    if not nominating:
+        raise Forbidden(_("A college coordinator nominates the college's own managers in training."))
+    if Enrolment.objects.filter(cohort=cohort, manager=manager).exists():
+        raise DomainError(_("This manager is already nominated to the cohort."), code="duplicate")
+    enrolment = Enrolment.objects.create(cohort=cohort, manager=manager, institution_id=sorted(nominating)[0], nominated_by=actor)
+    audit_record(actor=actor, action="create", obj=enrolment, after={"cohort": cohort.pk, "manager": manager.pk})
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_decide(*, actor, enrolment: Enrolment, enrol: bool) -> Enrolment:
+    cohort = Cohort.objects.select_for_update().get(pk=enrolment.cohort_id)
+    _require_trainer(actor, cohort)
+    if enrolment.state != EnrolmentState.NOMINATED:
+        raise DomainError(_("This nomination has already been decided."), code="state")
+    if enrol and cohort.enrolments.filter(state__in=[EnrolmentState.ENROLLED, EnrolmentState.COMPLETED]).count() >= cohort.capacity:
+        raise DomainError(_("The cohort is full (%(n)d places).") % {"n": cohort.capacity}, code="full")
+    enrolment.state = EnrolmentState.ENROLLED if enrol else EnrolmentState.DECLINED
+    enrolment.decided_by = actor
+    enrolment.save(update_fields=["state", "decided_by"])
+    audit_record(actor=actor, action="transition", obj=enrolment, after={"state": enrolment.state})
+    return enrolment
+
+
+@transaction.atomic
+def attendance_record(*, actor, session: Session, enrolment: Enrolment, present: bool) -> Attendance:
+    _require_trainer(actor, session.cohort)
+    if enrolment.cohort_id != session.cohort_id or enrolment.state not in (EnrolmentState.ENROLLED, EnrolmentState.NOT_COMPLETED):
+        raise DomainError(_("Only enrolled participants of this cohort have attendance."), code="not_enrolled")
+    mark, _created = Attendance.objects.update_or_create(session=session, enrolment=enrolment, defaults={"present": bool(present)})
+    audit_record(actor=actor, action="update", obj=mark, after={"present": bool(present), "session": session.pk})
+    return mark
+
+
+@transaction.atomic
+def assessment_record(*, actor, enrolment: Enrolment, kind: str, title: str, scores: dict) -> Assessment:
+    cohort = enrolment.cohort
+    _require_trainer(actor, cohort)
+    if kind not in AssessmentKind.values:
+        raise ValidationFailed({"kind": [str(_("Unknown kind of assessed work."))]})
+    rubric = {c["code"]: c["max"] for c in cohort.rubric}
+    clean, errors = {}, []
+    for code, maximum in rubric.items():
+        try:
+            value = int(scores.get(code, ""))
+        except (TypeError, ValueError):
+            errors.append(str(_("Score every criterion.")))
+            break
+        if not 0 <= value <= maximum:
+            errors.append(str(_("A score is outside 0–%(max)d.") % {"max": maximum}))
+            break
+        clean[code] = value
+    if errors:
+        raise ValidationFailed({"scores": errors})
+    percent = round(100 * sum(clean.values()) / (sum(rubric.values()) or 1))
+    assessment, _created = Assessment.objects.update_or_create(
+        enrolment=enrolment, kind=kind, title=title.strip() or kind,
+        defaults={"scores": clean, "percent": percent, "passed": percent >= cohort.pass_mark, "assessed_by": actor},
+    )
+    audit_record(actor=actor, action="update", obj=assessment, after={"percent": percent, "passed": assessment.passed})
+    return assessment
+
+
+@transaction.atomic
+def feedback_add(*, actor, session: Session, text: str) -> Feedback:
+    cohort = session.cohort
+    if not (is_trainer(actor, cohort) or cohort.enrolments.filter(manager=actor, state__in=[EnrolmentState.ENROLLED, EnrolmentState.COMPLETED]).exists()):
+        raise Forbidden()
+    if not text.strip():
+        raise ValidationFailed({"text": [str(_("Write your feedback."))]})
+    return Feedback.objects.create(session=session, author=actor, text=text.strip()[:4000])
+
+
+@transaction.atomic
+def self_assessment_submit(*, actor, enrolment: Enrolment, phase: str, framework: str, ratings: dict) -> SelfAssessment:
+    if enrolment.manager_id != actor.pk:
+        raise Forbidden(_("Only the manager assesses themself."))
+    spec = fw.competency_framework(framework)
+    if spec is None or phase not in Phase.values:
+        raise ValidationFailed({"framework": [str(_("Unknown framework."))]})
+    if phase == Phase.AFTER and enrolment.cohort.state == CohortState.PLANNED:
+        raise DomainError(_("The closing self-assessment opens once the course has started."), code="too_early")
+    levels = {t.code for t in spec.levels}
+    missing = [e.code for e in spec.elements if str(ratings.get(e.code, "")) not in levels]
+    if missing:
+        raise ValidationFailed({"ratings": [str(_("Rate every area (%(n)d missing).") % {"n": len(missing)})]})
+    assessment, _created = SelfAssessment.objects.update_or_create(
+        enrolment=enrolment, phase=phase, framework=framework, defaults={"ratings": {e.code: str(ratings[e.code]) for e in spec.elements}})
+    audit_record(actor=actor, action="update", obj=assessment, after={"phase": phase, "framework": framework})
+    return assessment
+
+
+def completion_status(enrolment: Enrolment) -> dict:
+    """The completion rules: attendance at or above the threshold, and every assessed work passed, a final project included."""
+    cohort = enrolment.cohort
+    sessions = cohort.sessions.count()
+    attended = enrolment.attendance.filter(present=True).count()
+    attendance = round(100 * attended / sessions) if sessions else 0
+    assessments = list(enrolment.assessments.all())
+    final = [a for a in assessments if a.kind == AssessmentKind.FINAL_PROJECT]
+    reasons = []
+    if attendance < cohort.attendance_threshold:
+        reasons.append(str(_("Attendance %(a)d%% is below the required %(t)d%%.") % {"a": attendance, "t": cohort.attendance_threshold}))
+    if not final:
+        reasons.append(str(_("The final project has not been assessed yet.")))
+    if any(not a.passed for a in assessments):
+        reasons.append(str(_("Some assessed work is below the pass mark.")))
+    return {"attendance": attendance, "complete": not reasons, "reasons": reasons}
+
+
+@transaction.atomic
+def completion_decide(*, actor, enrolment: Enrolment) -> Enrolment:
+    """Apply the rules; a manager who completes receives a micro-credential aligned to the course's competences."""
+    from ortaq.credentials.issuance import micro_credential_issue
+
+    cohort = enrolment.cohort
+    _require_trainer(actor, cohort)
+    if enrolment.state not in (EnrolmentState.ENROLLED, EnrolmentState.NOT_COMPLETED):
+        raise DomainError(_("Only enrolled participants can complete."), code="state")
+    status = completion_status(enrolment)
+    if not status["complete"]:
+        if cohort.state == CohortState.COMPLETED:
+            # The course is over: the outcome is final and recorded.
+            enrolment.state = EnrolmentState.NOT_COMPLETED
+            enrolment.save(update_fields=["state"])
+            audit_record(actor=actor, action="transition", obj=enrolment, after={"state": "not_completed", "reasons": status["reasons"]})
+            return enrolment
+        raise DomainError("; ".join(status["reasons"]), code="incomplete")
+    course = cohort.course
+    competences = []
+    for ref in course.competences:
+        framework_code, element_code = ref.split(":", 1)
+        spec = fw.competency_framework(framework_code)
+        element = next((e for e in spec.elements if e.code == element_code), None) if spec else None
+        if element:
+            names = {("zh" if k == "zh-hans" else k): v for k, v in element.names.items()}
+            competences.append((spec.names["en"], element.code, names, f"{COMPETENCE_URLS.get(framework_code, '')}#{element.code}"))
+    title = {k: v for k, v in {"kk": course.title_kk, "ru": course.title_ru, "zh": course.title_zh, "en": course.title_en}.items() if v}
+    enrolment.credential = micro_credential_issue(
+        actor=actor, issuer_institution=course.programme.provider, holder=enrolment.manager, idempotency_key=f"training:{cohort.pk}:{enrolment.manager_id}",
+        title=title, description={"en": f"{course.hours} hours, {cohort.get_format_display()}, {cohort.title}"}, competences=competences,
+        date=min(cohort.end_date, timezone.localdate()),
+    )
+    enrolment.state = EnrolmentState.COMPLETED
+    enrolment.save(update_fields=["state", "credential"])
+    audit_record(actor=actor, action="transition", obj=enrolment, after={"state": "completed", "credential": str(enrolment.credential.public_id)})
+    return enrolment
+
+
+@transaction.atomic
+def cohort_set_state(*, actor, cohort: Cohort, state: str) -> Cohort:
+    _require_trainer(actor, cohort)
+    if state not in CohortState.values:
+        raise ValidationFailed({"state": [str(_("Unknown state."))]})
+    cohort.state = state
+    cohort.save(update_fields=["state"])
+    audit_record(actor=actor, action="transition", obj=cohort, after={"state": state})
+    return cohort
