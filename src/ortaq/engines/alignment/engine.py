@@ -1,0 +1,116 @@
+"""Alignment operations: outcome-to-outcome matches and module-to-module proposals with evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from .backends import Backend, get_backend
+from .model import AlignmentInputError, Match, ModuleProposal, Outcome, OutcomePair, check_unique
+from .search import top_k_rows
+
+COVERED = 0.5  # calibrated probability; the raw threshold it stands for differs per backend and language pair
+HOME_WEIGHT = 0.8  # module score: 0.8 x coverage of the home module + 0.2 x use of the abroad outcomes
+
+
+def _outcomes(items: Sequence[Outcome], what: str) -> list[Outcome]:
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        raise AlignmentInputError(f"{what} must be a list of outcomes")
+    out = [o if isinstance(o, Outcome) else Outcome.from_dict(o, where=f"{what}[{i}]") for i, o in enumerate(items)]
+    check_unique(out, what)
+    return out
+
+
+def align(sources: Sequence[Outcome], targets: Sequence[Outcome], k: int = 5,
+          backend: str | Backend = "default", *, block: int = 2048) -> dict[str, list[Match]]:
+    """The k best targets for each source outcome, best first.
+
+    Ranking uses the language-pair-normalised similarity (z), so a Chinese source is ranked fairly
+    against a mixed kk/ru target list; ``Match.score`` is the calibrated probability of equivalence.
+    """
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise AlignmentInputError(f"k must be a positive integer, got {k!r}")
+    src = _outcomes(sources, "sources")
+    tgt = _outcomes(targets, "targets")
+    be = get_backend(backend)
+    result: dict[str, list[Match]] = {o.id: [] for o in src}
+    if not src or not tgt:
+        return result
+    calib = be.calibration() or be.calibration_for(src, tgt)
+    for start, _stop, z in be.calibrated_z(src, tgt, block, calib):
+        top = top_k_rows(z, k + 1)
+        picked = np.take_along_axis(z, top, axis=1)
+        probs = calib.prob(picked[:, :k])
+        for r in range(z.shape[0]):
+            row = []
+            n = min(k, top.shape[1])
+            for c in range(n):
+                nxt = picked[r, c + 1] if c + 1 < top.shape[1] else picked[r, c]
+                row.append(Match(target=tgt[top[r, c]].id, score=float(probs[r, c]), z=float(picked[r, c]),
+                                 margin=float(picked[r, c] - nxt), rank=c + 1))
+            result[src[start + r].id] = row
+    return result
+
+
+def compare_modules(abroad: Sequence[Outcome], home: Mapping[str, Sequence[Outcome]],
+                    backend: str | Backend = "default") -> list[ModuleProposal]:
+    """Propose home modules for recognising an abroad module, best first, with outcome-level evidence.
+
+    For each home module: every abroad outcome is paired with its best home outcome (score and margin
+    over the module's next-best outcome, in z units; with a single outcome, over an average non-match);
+    a home outcome is covered when its best abroad outcome reaches the calibrated score ``COVERED``.
+    """
+    src = _outcomes(abroad, "abroad outcomes")
+    if not isinstance(home, Mapping):
+        raise AlignmentInputError("home must be a mapping {module id: [outcomes]}")
+    modules: list[tuple[str, list[Outcome]]] = []
+    for mid, items in home.items():
+        modules.append((str(mid), _outcomes(items, f"home module {mid!r}")))
+    be = get_backend(backend)
+    flat = [o for _, items in modules for o in items]
+    if not src or not flat:
+        return [ModuleProposal(module=mid, score=0.0, coverage=0.0, uncovered=[o.id for o in items],
+                               unused=[o.id for o in src]) for mid, items in modules]
+    # Outcome ids need only be unique within a module: work by position.
+    calib = be.calibration() or be.calibration_for(src, flat)
+    z = np.vstack([blk for _, _, blk in be.calibrated_z(src, flat, calib=calib)])
+    p = calib.prob(z)
+    proposals = []
+    col = 0
+    for mid, items in modules:
+        n = len(items)
+        if n == 0:
+            proposals.append(ModuleProposal(module=mid, score=0.0, coverage=0.0, unused=[o.id for o in src]))
+            continue
+        zm, pm = z[:, col : col + n], p[:, col : col + n]
+        col += n
+        best_h = zm.argmax(axis=1)
+        pairs = []
+        for a, h in enumerate(best_h):
+            if n > 1:
+                second = np.partition(zm[a], n - 2)[n - 2]
+                margin = float(zm[a, h] - second)
+            else:
+                margin = float(zm[a, h])
+            pairs.append(OutcomePair(source=src[a].id, target=items[h].id, score=float(pm[a, h]), margin=margin))
+        pairs.sort(key=lambda pr: -pr.score)
+        best_a = pm.argmax(axis=0)
+        best_p_home = pm.max(axis=0)
+        covered = {items[h].id: src[best_a[h]].id for h in range(n) if best_p_home[h] >= COVERED}
+        uncovered = [items[h].id for h in range(n) if best_p_home[h] < COVERED]
+        unused = [src[a].id for a in range(len(src)) if pm[a].max() < COVERED]
+        coverage = float(best_p_home.mean())
+        use = float(pm.max(axis=1).mean())
+        proposals.append(ModuleProposal(module=mid, score=HOME_WEIGHT * coverage + (1 - HOME_WEIGHT) * use,
+                                        coverage=coverage, pairs=pairs, covered=covered, uncovered=uncovered,
+                                        unused=unused))
+    proposals.sort(key=lambda m: (-m.score, m.module))
+    return proposals
+
+
+def recommend_offers(student: Sequence[Outcome], offers: Mapping[str, Sequence[Outcome]],
+                     backend: str | Backend = "default") -> list[ModuleProposal]:
+    """Rank internship offers by how well a student's outcomes cover each offer's tasks (same evidence
+    as ``compare_modules``: which tasks the student is prepared for, which are new to them)."""
+    return compare_modules(student, offers, backend)
