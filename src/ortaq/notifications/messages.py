@@ -8,5 +8,6 @@ MESSAGES = {
     "round_published": (_("Placement result: %(call)s"), _("The placement result of %(call)s is published. Open it to see your result and its explanation.")),
     "nomination_received": (_("New nomination: %(applicant)s"), _("%(applicant)s has been nominated to %(host)s through %(call)s. Please accept or decline.")),
     "nomination_decided": (_("Nomination %(decision)s: %(call)s"), _("%(host)s has %(decision)s the nomination of %(applicant)s.")),
+    "recognition_decided": (_("Recognition decision"), _("The recognition of your studies abroad is decided. You may appeal until %(deadline)s.")),
     "offer_published": (_("New internship offer: %(offer)s"), _("%(host)s published an internship offer.")),
 }

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.db.models import Q
+
+from ortaq.accounts.models import Role
+from ortaq.accounts.selectors import access_for
+
+from .models import Dossier
+
+
+def dossiers_visible_to(*, actor):
+    """The student sees only their own dossiers; the home institution's coordinators and registrars see its dossiers."""
+    access = access_for(actor)
+    qs = Dossier.objects.select_related("student", "home_institution", "mobility_agreement__nomination__host")
+    if access.is_admin:
+        return qs
+    return qs.filter(Q(student=actor) | Q(home_institution_id__in=access.institutions_with({Role.COORDINATOR, Role.REGISTRAR})))
+
+
+def dossier_get(*, actor, pk: int):
+    return dossiers_visible_to(actor=actor).prefetch_related("items__component", "items__home_module", "appeals__reviewer").filter(pk=pk).first()

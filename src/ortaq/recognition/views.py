@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ortaq.errors import DomainError
+from ortaq.programmes.models import Module
+
+from . import selectors, services
+from .models import Decision
+
+
+def _messages_of(error: DomainError) -> str:
+    return "; ".join(m for ms in error.errors.values() for m in ms) if hasattr(error, "errors") else str(error.message)
+
+
+@login_required
+def dossier_list(request):
+    return render(request, "recognition/list.html", {"dossiers": selectors.dossiers_visible_to(actor=request.user)[:200], "nav_section": "mobility"})
+
+
+@login_required
+@require_POST
+def dossier_open(request, agreement_id: int):
+    from ortaq.mobility.selectors import mobility_agreement_get
+
+    agreement = mobility_agreement_get(actor=request.user, pk=agreement_id)
+    if agreement is None:
+        raise Http404
+    try:
+        dossier = services.dossier_open(actor=request.user, mobility_agreement=agreement)
+    except DomainError as error:
+        messages.error(request, _messages_of(error))
+        return redirect("mobility:agreement", agreement.pk)
+    return redirect("recognition:dossier", dossier.pk)
+
+
+def _get(request, pk: int):
+    dossier = selectors.dossier_get(actor=request.user, pk=pk)
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
+@login_required
+def dossier_detail(request, pk: int):
+    dossier = _get(request, pk)
+    items = list(dossier.items.all())
+    modules = {m.pk: m for m in Module.objects.filter(pk__in={p["module"] for i in items for p in i.proposal} | {i.home_module_id for i in items if i.home_module_id}).prefetch_related("outcomes")}
+    outcome_text = {f"lo{o.pk}": o for m in modules.values() for o in m.outcomes.all()}
+    for item in items:
+        item.proposals = [{**p, "module_obj": modules.get(p["module"]),
+                           "uncovered_outcomes": [outcome_text.get(u) for u in p["uncovered"] if outcome_text.get(u)]} for p in item.proposal]
+    return render(request, "recognition/dossier.html", {
+        "dossier": dossier, "items": items, "may_decide": services.may_decide(request.user, dossier), "decisions": Decision.choices[1:],
+        "is_student": dossier.student_id == request.user.pk, "candidates": list(services.candidate_modules(dossier.mobility_agreement)),
+        "nav_section": "mobility",
+    })
+
+
+@login_required
+@require_POST
+def dossier_action(request, pk: int, action: str):
+    dossier = _get(request, pk)
+    post = request.POST
+    try:
+        if action == "decide":
+            item = dossier.items.filter(pk=post.get("item") or 0).first()
+            if item is None:
+                raise Http404
+            module = Module.objects.filter(pk=post.get("home_module") or 0).first()
+            services.item_decide(actor=request.user, item=item, decision=post.get("decision", ""), home_module=module,
+                                 substantial_difference=post.get("substantial_difference", ""), compensating_measure=post.get("compensating_measure", ""))
+            messages.success(request, _("Decision saved."))
+        elif action == "sign":
+            services.dossier_sign(actor=request.user, dossier=dossier)
+            messages.success(request, _("The decision is signed and the student is informed."))
+        elif action == "appeal":
+            services.appeal_file(actor=request.user, dossier=dossier, reason=post.get("reason", ""))
+            messages.success(request, _("Your appeal has been filed; a second reviewer will decide."))
+        elif action == "review":
+            appeal = dossier.appeals.filter(pk=post.get("appeal") or 0).first()
+            if appeal is None:
+                raise Http404
+            services.appeal_decide(actor=request.user, appeal=appeal, change=post.get("outcome") == "change", response=post.get("response", ""))
+            messages.success(request, _("Appeal decided."))
+        else:
+            raise Http404
+    except DomainError as error:
+        messages.error(request, _messages_of(error))
+    return redirect("recognition:dossier", dossier.pk)
