@@ -1,9 +1,55 @@
-"""Analytics pages: thin views over selectors (reads) and services (refresh)."""
+"""Analytics pages: thin views over selectors (reads) and services (refresh requests)."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ortaq.agreements.models import MobilityType
+from ortaq.errors import DomainError
+from ortaq.web.helpers import export_response
+
+from . import selectors, services
+from .models import Stage
+
+FORMATS = ("csv", "xlsx")
 
 
 def dashboard(request):
-    return render(request, "analytics/dashboard.html", {"nav_section": "analytics"})
+    data = selectors.dashboard(actor=request.user, filters=selectors.Filters.from_query(request.GET))
+    return render(request, "analytics/dashboard.html", {
+        "data": data, "filters": data.filters, "query": data.filters.query(), "mobility_types": MobilityType.choices,
+        "own_query": data.filters.query(view="own"), "partners_query": data.filters.query(view="partners"),
+        "stages": Stage.choices, "nav_section": "analytics", "threshold": selectors.disclosure.THRESHOLD,
+    })
+
+
+def export(request, key: str, fmt: str):
+    """One table of the reader's own dashboard, with the same filters and the same disclosure control."""
+    table = selectors.table_for(actor=request.user, filters=selectors.Filters.from_query(request.GET), key=key)
+    if table is None or fmt not in FORMATS:
+        raise Http404
+    return export_response(fmt, f"ortaq-{key}", table.header, table.export_rows())
+
+
+def open_data(request, key: str, fmt: str):
+    """An open dataset for anyone (the figures an anonymous visitor sees)."""
+    table = selectors.open_dataset(key=key, filters=selectors.Filters.from_query(request.GET))
+    if table is None or fmt not in FORMATS:
+        raise Http404
+    return export_response(fmt, f"ortaq-open-{key}", table.open_header, table.open_rows())
+
+
+@login_required
+@require_POST
+def refresh(request):
+    try:
+        services.aggregates_refresh_request(actor=request.user)
+        messages.success(request, _("The figures are being recalculated; reload the page in a minute."))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    return redirect("analytics:dashboard")

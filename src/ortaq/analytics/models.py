@@ -1,0 +1,115 @@
+"""Pre-aggregated figures behind the dashboards and the open data.
+
+No table here holds a person: each row is a count over a group of people, refreshed from the source apps
+by `services.aggregates_refresh()` (a background task and `ortaq manage analytics_refresh`). The
+dashboards read only these tables, so they answer quickly whatever the size of the source tables.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Stage(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    PLACED = "placed", _("Placed")
+    DEPARTED = "departed", _("Departed")
+    COMPLETED = "completed", _("Completed")
+
+
+class MobilityFact(models.Model):
+    """People at one stage of the funnel, for one combination of year, flow, field, level and type."""
+
+    academic_year = models.PositiveSmallIntegerField()
+    sending = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    receiving = models.ForeignKey("institutions.Institution", null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # Copied from the institutions at refresh time, so that filters and groupings need no join.
+    sending_country = models.CharField(max_length=2)
+    receiving_country = models.CharField(max_length=2, blank=True)
+    sending_region = models.CharField(max_length=120, blank=True)
+    receiving_region = models.CharField(max_length=120, blank=True)
+    sending_cluster_id = models.IntegerField(null=True)
+    receiving_cluster_id = models.IntegerField(null=True)
+    receiving_has_facilities = models.BooleanField(default=False)
+    isced_code = models.CharField(max_length=4, blank=True)
+    eqf_level = models.CharField(max_length=2, blank=True)
+    mobility_type = models.CharField(max_length=30)
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    people = models.PositiveIntegerField()
+    # Of whom: people who recorded accessibility needs and consented to their use.
+    with_needs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["academic_year", "stage"]),
+            models.Index(fields=["sending", "academic_year"]),
+            models.Index(fields=["receiving", "academic_year"]),
+            models.Index(fields=["sending_country", "receiving_country"]),
+        ]
+
+
+class PlacesFact(models.Model):
+    """One cooperation condition in one academic year: places agreed, offered in calls, nominated."""
+
+    academic_year = models.PositiveSmallIntegerField()
+    agreement_id = models.IntegerField()
+    agreement_title = models.CharField(max_length=300)
+    condition_id = models.IntegerField()
+    sending = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    receiving = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    sending_country = models.CharField(max_length=2)
+    receiving_country = models.CharField(max_length=2)
+    sending_region = models.CharField(max_length=120, blank=True)
+    receiving_region = models.CharField(max_length=120, blank=True)
+    isced_code = models.CharField(max_length=4)
+    eqf_level = models.CharField(max_length=2, blank=True)
+    mobility_type = models.CharField(max_length=30)
+    places = models.PositiveIntegerField()
+    offered = models.PositiveIntegerField(default=0)
+    reserved_inclusion = models.PositiveIntegerField(default=0)
+    nominated = models.PositiveIntegerField(default=0)
+    has_inclusion_support = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["academic_year", "sending"]), models.Index(fields=["academic_year", "receiving"])]
+
+
+class CredentialFact(models.Model):
+    """Credentials one institution issued in one academic year, by kind: issued, and of those revoked or suspended."""
+
+    academic_year = models.PositiveSmallIntegerField()
+    institution = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    country = models.CharField(max_length=2)
+    region = models.CharField(max_length=120, blank=True)
+    kind = models.CharField(max_length=12)
+    issued = models.PositiveIntegerField(default=0)
+    revoked = models.PositiveIntegerField(default=0)
+    suspended = models.PositiveIntegerField(default=0)
+    verified = models.PositiveIntegerField(default=0)
+
+
+class VerificationEvent(models.Model):
+    """A successful verification of a platform-issued credential (no verifier, no holder: only what and when).
+
+    The credentials app records these through `services.verification_record()`; until it does, the dashboards
+    show zero verifications and say so.
+    """
+
+    issuer_institution = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    kind = models.CharField(max_length=12)
+    verified_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+class Refresh(models.Model):
+    """When the figures were last rebuilt: the pages say how fresh they are."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    # What the filters may offer (years, countries, regions, fields, levels), computed with the figures.
+    choices = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-started_at"]

@@ -1,0 +1,235 @@
+"""Writes of the analytics app: rebuilding the pre-aggregated tables, and recording verifications.
+
+The rebuild reads the source apps' models (never their views), groups in the database, and replaces the
+fact tables in one transaction, so a reader sees either the old or the new figures, never half of each.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils import timezone
+
+from ortaq.accounts.selectors import access_for
+from ortaq.agreements.models import CooperationCondition
+from ortaq.credentials.models import IssuedCredential
+from ortaq.errors import Forbidden
+from ortaq.institutions.models import Institution
+from ortaq.mobility.models import (
+    Application,
+    CallOption,
+    Choice,
+    LogbookEntry,
+    MobilityAgreement,
+    Nomination,
+    PlacementOutcome,
+    PlacementRound,
+    TranscriptEntry,
+)
+
+from .models import CredentialFact, MobilityFact, PlacesFact, Refresh, Stage, VerificationEvent
+
+BATCH = 5000
+# Agreements whose places count: approved by all parties (in effect or not yet), or run and since terminated.
+COUNTED_AGREEMENT_STATES = ("approved", "in_effect", "terminated")
+
+
+def _needs(prefix: str) -> Q:
+    """People who recorded accessibility needs and consented to their use (no consent, not counted)."""
+    return Q(**{f"{prefix}accessibility_consent_at__isnull": False}) & ~Q(**{f"{prefix}accessibility_needs": ""})
+
+
+def _institutions() -> dict[int, tuple[str, str, int | None, bool]]:
+    return {
+        pk: (country, region, cluster, bool(facilities))
+        for pk, country, region, cluster, facilities in Institution.objects.values_list(
+            "id", "country", "region", "parent_cluster_id", "accessibility_facilities"
+        ).iterator(chunk_size=BATCH)
+    }
+
+
+def _options() -> dict[int, tuple[int, str, str]]:
+    """Call option -> (host, ISCED-F field, EQF level); internship offers carry a field but no level."""
+    return {
+        pk: (host, cond_isced or offer_isced or "", eqf or "")
+        for pk, host, cond_isced, eqf, offer_isced in CallOption.objects.values_list(
+            "id", "host_id", "condition__isced_code", "condition__eqf_level", "offer__isced_code"
+        ).iterator(chunk_size=BATCH)
+    }
+
+
+def _stage_groups() -> dict[str, list[dict]]:
+    """Per stage: counts grouped by (year, sending, type, option), the option giving host, field and level."""
+    first_choice = Choice.objects.filter(application=OuterRef("pk")).order_by("rank").values("option_id")[:1]
+    applied = (
+        Application.objects.filter(state="submitted")
+        .annotate(first_option=Subquery(first_choice))
+        .values(g_year=F("call__academic_year"), g_owner=F("call__owner_id"), g_kind=F("call__mobility_type"), g_option=F("first_option"))
+        .annotate(people=Count("id"), with_needs=Count("id", filter=_needs("applicant__")))
+    )
+    later_round = PlacementRound.objects.filter(
+        call=OuterRef("round__call"), state="published", number__gt=OuterRef("round__number")
+    )
+    placed = (
+        PlacementOutcome.objects.filter(round__state="published", option__isnull=False)
+        .exclude(Exists(later_round))
+        .values(g_year=F("round__call__academic_year"), g_owner=F("round__call__owner_id"), g_kind=F("round__call__mobility_type"), g_option=F("option_id"))
+        .annotate(people=Count("application_id", distinct=True), with_needs=Count("application_id", distinct=True, filter=_needs("application__applicant__")))
+    )
+    signed = MobilityAgreement.objects.filter(state="signed")
+    completed = signed.filter(
+        Exists(TranscriptEntry.objects.filter(agreement=OuterRef("pk")))
+        | Exists(LogbookEntry.objects.filter(agreement=OuterRef("pk"), state="verified"))
+    )
+    prefix = "nomination__application__"
+
+    def by_option(qs):
+        return qs.values(
+            g_year=F(f"{prefix}call__academic_year"), g_owner=F(f"{prefix}call__owner_id"), g_kind=F(f"{prefix}call__mobility_type"), g_option=F("nomination__option_id")
+        ).annotate(people=Count("id"), with_needs=Count("id", filter=_needs(f"{prefix}applicant__")))
+
+    return {Stage.APPLIED: list(applied), Stage.PLACED: list(placed), Stage.DEPARTED: list(by_option(signed)), Stage.COMPLETED: list(by_option(completed))}
+
+
+def _mobility_facts(institutions, options) -> list[MobilityFact]:
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for stage, groups in _stage_groups().items():
+        for g in groups:
+            host, isced, eqf = options.get(g["g_option"], (None, "", ""))
+            key = (g["g_year"], g["g_owner"], host, isced, eqf, g["g_kind"], stage)
+            totals[key][0] += g["people"]
+            totals[key][1] += g["with_needs"]
+    facts = []
+    for (year, owner, host, isced, eqf, kind, stage), (people, with_needs) in totals.items():
+        s_country, s_region, s_cluster, _ = institutions.get(owner, ("", "", None, False))
+        r_country, r_region, r_cluster, r_facilities = institutions.get(host, ("", "", None, False))
+        facts.append(MobilityFact(
+            academic_year=year, sending_id=owner, receiving_id=host, sending_country=s_country, receiving_country=r_country,
+            sending_region=s_region, receiving_region=r_region, sending_cluster_id=s_cluster, receiving_cluster_id=r_cluster,
+            receiving_has_facilities=r_facilities, isced_code=isced, eqf_level=eqf, mobility_type=kind, stage=stage,
+            people=people, with_needs=with_needs,
+        ))
+    return facts
+
+
+def _places_facts(institutions) -> list[PlacesFact]:
+    offered = {
+        (row["condition_id"], row["call__academic_year"]): (row["places"] or 0, row["reserved"] or 0)
+        for row in CallOption.objects.filter(condition__isnull=False)
+        .values("condition_id", "call__academic_year")
+        .annotate(places=Sum("places"), reserved=Sum("reserved_inclusion"))
+    }
+    nominated = {
+        (row["option__condition_id"], row["application__call__academic_year"]): row["n"]
+        for row in Nomination.objects.filter(option__condition__isnull=False)
+        .exclude(state="declined")
+        .values("option__condition_id", "application__call__academic_year")
+        .annotate(n=Count("id"))
+    }
+    facts = []
+    conditions = CooperationCondition.objects.filter(agreement__state__in=COUNTED_AGREEMENT_STATES).values_list(
+        "id", "agreement_id", "agreement__title", "agreement__start_year", "agreement__end_year", "start_year", "end_year",
+        "sending_id", "receiving_id", "isced_code", "eqf_level", "mobility_type", "places_per_year", "inclusion_support",
+    )
+    for (cid, aid, title, a_start, a_end, start, end, sending, receiving, isced, eqf, kind, places, support) in conditions.iterator(chunk_size=BATCH):
+        s_country, s_region, _, _ = institutions.get(sending, ("", "", None, False))
+        r_country, r_region, _, _ = institutions.get(receiving, ("", "", None, False))
+        for year in range(max(start, a_start), min(end, a_end) + 1):
+            offered_places, reserved = offered.get((cid, year), (0, 0))
+            facts.append(PlacesFact(
+                academic_year=year, agreement_id=aid, agreement_title=title[:300], condition_id=cid, sending_id=sending,
+                receiving_id=receiving, sending_country=s_country, receiving_country=r_country, sending_region=s_region,
+                receiving_region=r_region, isced_code=isced, eqf_level=eqf or "", mobility_type=kind, places=places,
+                offered=offered_places, reserved_inclusion=reserved, nominated=nominated.get((cid, year), 0),
+                has_inclusion_support=bool(support.strip()),
+            ))
+    return facts
+
+
+def academic_year_of(year: int, month: int) -> int:
+    """Academic years start in September: March 2026 belongs to 2025/26, written 2025."""
+    return year if month >= 9 else year - 1
+
+
+def _credential_facts(institutions) -> list[CredentialFact]:
+    counts: dict[tuple, dict[str, int]] = defaultdict(lambda: {"issued": 0, "revoked": 0, "suspended": 0, "verified": 0})
+    issued = (
+        IssuedCredential.objects.annotate(y=ExtractYear("issued_at"), m=ExtractMonth("issued_at"))
+        .values("issuer__institution_id", "kind", "y", "m")
+        .annotate(issued=Count("id"), revoked=Count("id", filter=Q(state="revoked")), suspended=Count("id", filter=Q(state="suspended")))
+    )
+    for row in issued:
+        key = (academic_year_of(row["y"], row["m"]), row["issuer__institution_id"], row["kind"])
+        for measure in ("issued", "revoked", "suspended"):
+            counts[key][measure] += row[measure]
+    verified = (
+        VerificationEvent.objects.annotate(y=ExtractYear("verified_at"), m=ExtractMonth("verified_at"))
+        .values("issuer_institution_id", "kind", "y", "m")
+        .annotate(n=Count("id"))
+    )
+    for row in verified:
+        counts[(academic_year_of(row["y"], row["m"]), row["issuer_institution_id"], row["kind"])]["verified"] += row["n"]
+    facts = []
+    for (year, institution, kind), measures in counts.items():
+        country, region, _, _ = institutions.get(institution, ("", "", None, False))
+        facts.append(CredentialFact(academic_year=year, institution_id=institution, country=country, region=region, kind=kind, **measures))
+    return facts
+
+
+def _choices(mobility, places, credentials) -> dict:
+    regions: dict[str, set[str]] = defaultdict(set)
+    for f in [*mobility, *places]:
+        for country, region in ((f.sending_country, f.sending_region), (f.receiving_country, f.receiving_region)):
+            if country and region:
+                regions[country].add(region)
+    return {
+        "years": sorted({f.academic_year for f in [*mobility, *places, *credentials]}, reverse=True),
+        "countries": sorted({c for f in [*mobility, *places] for c in (f.sending_country, f.receiving_country) if c}),
+        "regions": {country: sorted(names) for country, names in sorted(regions.items())},
+        "fields": sorted({f.isced_code for f in [*mobility, *places] if f.isced_code}),
+        "levels": sorted({f.eqf_level for f in [*mobility, *places] if f.eqf_level}),
+    }
+
+
+def aggregates_refresh() -> Refresh:
+    """Rebuild every fact table from the source data. Safe to run at any time, and again."""
+    started = time.perf_counter()
+    refresh = Refresh(started_at=timezone.now())
+    institutions = _institutions()
+    options = _options()
+    mobility = _mobility_facts(institutions, options)
+    places = _places_facts(institutions)
+    credentials = _credential_facts(institutions)
+    with transaction.atomic():
+        MobilityFact.objects.all().delete()
+        PlacesFact.objects.all().delete()
+        CredentialFact.objects.all().delete()
+        MobilityFact.objects.bulk_create(mobility, batch_size=BATCH)
+        PlacesFact.objects.bulk_create(places, batch_size=BATCH)
+        CredentialFact.objects.bulk_create(credentials, batch_size=BATCH)
+        refresh.finished_at = timezone.now()
+        refresh.rows = len(mobility) + len(places) + len(credentials)
+        refresh.seconds = time.perf_counter() - started
+        refresh.choices = _choices(mobility, places, credentials)
+        refresh.save()
+    Refresh.objects.filter(pk__in=Refresh.objects.order_by("-started_at").values_list("pk", flat=True)[20:]).delete()
+    return refresh
+
+
+def aggregates_refresh_request(*, actor) -> None:
+    """Queue a rebuild now (admins and ministry analysts; otherwise the scheduled refresh does it)."""
+    access = access_for(actor)
+    if not (access.is_admin or access.is_ministry):
+        raise Forbidden()
+    from .tasks import refresh_aggregates
+
+    transaction.on_commit(lambda: refresh_aggregates.enqueue())
+
+
+def verification_record(*, credential: IssuedCredential) -> VerificationEvent:
+    """Count one successful verification (called by the credentials app; stores no verifier or holder)."""
+    return VerificationEvent.objects.create(issuer_institution_id=credential.issuer.institution_id, kind=credential.kind)
