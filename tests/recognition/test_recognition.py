@@ -133,3 +133,22 @@ def test_conversion_rules_are_versioned_and_admin_only(world):
         services.conversion_rule_update(actor=world["coordinator_a"], rule=rule, data={"hours_per_kz_credit": 25})
     services.conversion_rule_update(actor=world["admin"], rule=rule, data={"hours_per_kz_credit": 25})
     assert rule.version == 2 and [v.content["hours_per_kz_credit"] for v in rule.versions.order_by("number")] == [30, 25]
+
+
+def test_recognised_modules_flow_into_a_verifiable_clr_transcript(world, returned, home_modules):
+    from ortaq.credentials.verification import verify_document
+
+    agreement, learner = returned
+    dossier = services.dossier_open(actor=world["coordinator_a"], mobility_agreement=agreement)
+    with pytest.raises(DomainError):
+        services.transcript_credential_issue(actor=world["coordinator_a"], dossier=dossier)
+    decide_all(world, dossier, home_modules)
+    dossier = services.dossier_sign(actor=world["coordinator_a"], dossier=dossier)
+    transcript = services.transcript_credential_issue(actor=world["coordinator_a"], dossier=dossier)
+    assert transcript.kind == "transcript" and transcript.holder == learner
+    assert "ClrCredential" in transcript.document["type"]
+    nested = transcript.document["credentialSubject"]["verifiableCredential"]
+    assert sorted(c["credentialSubject"]["achievement"]["humanCode"] for c in nested) == ["PLC-1", "WLD-1"]
+    report = verify_document(transcript.document)
+    assert report["verified"] is True, report["checks"]
+    assert services.transcript_credential_issue(actor=world["coordinator_a"], dossier=dossier).pk == transcript.pk

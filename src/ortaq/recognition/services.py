@@ -245,3 +245,23 @@ def appeal_decide(*, actor, appeal: Appeal, change: bool, response: str) -> Appe
     dossier.save(update_fields=["state"])
     audit_record(actor=actor, action="transition", obj=appeal, after={"state": appeal.state, "response": appeal.response})
     return appeal
+
+
+@transaction.atomic
+def transcript_credential_issue(*, actor, dossier: Dossier):
+    """The recognised modules as a CLR 2.0 transcript in the student's wallet, issued by the home institution."""
+    from ortaq.credentials.transcripts import transcript_issue
+
+    if not may_decide(actor, dossier):
+        raise Forbidden()
+    if dossier.state not in (DossierState.DECIDED, DossierState.FINAL):
+        raise DomainError(_("Sign the decision before issuing the transcript."), code="state")
+    recognised = list(RecognisedModule.objects.filter(item__dossier=dossier).select_related("module"))
+    if not recognised:
+        raise DomainError(_("No module was recognised: there is nothing to put on a transcript."), code="empty")
+    entries = [{"code": r.module.code, "title": {k: v for k, v in {"kk": r.module.title_kk, "ru": r.module.title_ru, "zh": r.module.title_zh, "en": r.module.title_en}.items() if v},
+                "credits": float(r.credits), "grade": r.grade} for r in recognised]
+    return transcript_issue(actor=actor, issuer_institution=dossier.home_institution, holder=dossier.student, idempotency_key=f"transcript:dossier:{dossier.pk}",
+                            title={"en": "Transcript of records: recognised learning abroad", "ru": "Академическая справка: перезачтённое обучение за рубежом",
+                                   "kk": "Транскрипт: шетелде оқудың есепке алынған нәтижелері", "zh": "成绩单：境外学习认定结果"},
+                            entries=entries, date=dossier.decided_at.date())

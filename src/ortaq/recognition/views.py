@@ -79,6 +79,9 @@ def dossier_action(request, pk: int, action: str):
         elif action == "sign":
             services.dossier_sign(actor=request.user, dossier=dossier)
             messages.success(request, _("The decision is signed and the student is informed."))
+        elif action == "transcript":
+            services.transcript_credential_issue(actor=request.user, dossier=dossier)
+            messages.success(request, _("The transcript is in the student's wallet."))
         elif action == "appeal":
             services.appeal_file(actor=request.user, dossier=dossier, reason=post.get("reason", ""))
             messages.success(request, _("Your appeal has been filed; a second reviewer will decide."))
