@@ -123,3 +123,16 @@ def test_the_cohort_page_shows_aggregates_to_the_ministry_but_no_names(client, w
     page = client.get(f"/en/training/{cohort.pk}/").content.decode()
     assert "Cohort report (aggregated)" in page and "Manager_A" not in page
     assert client.get(f"/en/training/{cohort.pk}/report.csv").status_code == 200
+
+
+def test_the_report_by_college_shows_each_college_only_its_own_figures(client, world, cohort, people, enrolled):
+    trainer, manager_a, manager_b = people
+    services.nominate(actor=world["coordinator_b"], cohort=cohort, manager=manager_b)
+    rows_a = selectors.institution_report(actor=world["coordinator_a"])
+    assert [(r["institution"], r["nominated"], r["enrolled"]) for r in rows_a] == [(world.a, 1, 1)]
+    assert {r["institution"] for r in selectors.institution_report(actor=world["analyst"])} == {world.a, world.b}
+    client.force_login(world["coordinator_a"])
+    assert "College A" in client.get("/en/training/report/?format=csv").content.decode("utf-8-sig")
+    client.force_login(world["student_a"])
+    assert client.get("/en/training/report/").status_code == 403
+    assert client.get("/en/training/catalogue/").status_code == 200

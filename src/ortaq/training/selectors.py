@@ -92,3 +92,38 @@ def managers_of(*, actor):
     if not access.is_admin:
         ids = ids.filter(institution_id__in=access.manages)
     return User.objects.filter(pk__in=ids.values("user_id")).order_by("full_name_latin", "username")
+
+
+def catalogue():
+    from .models import TrainingProgramme
+
+    return TrainingProgramme.objects.select_related("provider").prefetch_related("courses__cohorts__trainers").order_by("code")
+
+
+def institution_report(*, actor) -> list[dict]:
+    """Per college the actor coordinates (all colleges for admins and the ministry): enrolments, completion and
+    mean growth per area — aggregates, no names."""
+    from ortaq.institutions.models import Institution
+
+    access = access_for(actor)
+    enrolments = Enrolment.objects.all() if access.sees_everything else Enrolment.objects.filter(institution_id__in=access.manages)
+    by_institution: dict[int, dict] = {}
+    for enrolment in enrolments.select_related("institution").prefetch_related("self_assessments"):
+        row = by_institution.setdefault(enrolment.institution_id, {"institution": enrolment.institution, "nominated": 0, "enrolled": 0, "completed": 0, "growth": defaultdict(list)})
+        row["nominated"] += 1
+        if enrolment.state in (EnrolmentState.ENROLLED, EnrolmentState.COMPLETED, EnrolmentState.NOT_COMPLETED):
+            row["enrolled"] += 1
+        if enrolment.state == EnrolmentState.COMPLETED:
+            row["completed"] += 1
+        ratings = {(s.framework, s.phase): s.ratings for s in enrolment.self_assessments.all()}
+        for spec in fw.competency_frameworks():
+            before, after = ratings.get((spec.code, Phase.BEFORE)), ratings.get((spec.code, Phase.AFTER))
+            if before and after:
+                for element in spec.elements:
+                    row["growth"][(spec.code, element.code)].append(int(after[element.code]) - int(before[element.code]))
+    rows = []
+    for row in sorted(by_institution.values(), key=lambda r: r["institution"].name_latin):
+        growth = {key: round(sum(values) / len(values), 2) for key, values in row["growth"].items()}
+        rows.append({**row, "growth": growth, "mean_growth": round(sum(growth.values()) / len(growth), 2) if growth else None,
+                     "completion_rate": round(100 * row["completed"] / row["enrolled"]) if row["enrolled"] else 0})
+    return rows

@@ -187,3 +187,22 @@ def cohort_report_export(request, pk: int, fmt: str):
     rows = [[a["framework"].code, a["element"].code, a["n"], a["before"], a["after"], a["growth"], a["max"]] for a in report["areas"]]
     rows.append(["enrolment", "nominated/enrolled/completed", report["nominated"], report["enrolled"], report["completed"], f'{report["completion_rate"]}%', ""])
     return export_response(fmt, f"cohort-{cohort.pk}-report", header, rows)
+
+
+@login_required
+def catalogue(request):
+    return render(request, "training/catalogue.html", {"programmes": selectors.catalogue(), "nav_section": "training"})
+
+
+@login_required
+def institution_report(request):
+    access = access_for(request.user)
+    if not (access.sees_everything or access.manages):
+        raise PermissionDenied
+    rows = selectors.institution_report(actor=request.user)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        header = ["institution", "nominated", "enrolled", "completed", "completion_rate", "mean_growth"]
+        return export_response(fmt, "training-by-institution", header,
+                               [[r["institution"].name_latin, r["nominated"], r["enrolled"], r["completed"], r["completion_rate"], r["mean_growth"]] for r in rows])
+    return render(request, "training/report.html", {"rows": rows, "nav_section": "training"})
