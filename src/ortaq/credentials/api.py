@@ -2,6 +2,7 @@
 the W3C VC-API test suites expect (https://w3c-ccg.github.io/vc-api/)."""
 
 import json
+from datetime import datetime, timezone
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
@@ -42,10 +43,12 @@ def issue(request: HttpRequest):
     credential = dict(body["credential"])
     contexts = credential.get("@context")
     contexts = contexts if isinstance(contexts, list) else [contexts]
-    if VC_V1 in contexts:
-        return _error(422, "VC Data Model 1.1 input is not accepted: send a VC 2.0 credential (@context https://www.w3.org/ns/credentials/v2)")
-    if not contexts or contexts[0] != VC_V2:
-        return _error(400, "the first @context must be https://www.w3.org/ns/credentials/v2")
+    if not contexts or contexts[0] not in (VC_V2, VC_V1):
+        return _error(400, "the first @context must be https://www.w3.org/ns/credentials/v2 (VC 2.0) or https://www.w3.org/2018/credentials/v1 (VC 1.1)")
+    if contexts[0] == VC_V1:
+        # VC 1.1: issuanceDate is required (VC 1.1 §4.6); the issuer sets it when the caller did not.
+        # The engine appends the Data Integrity context (VC Data Integrity 1.0 §2.4.2) when signing.
+        credential.setdefault("issuanceDate", datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"))
     if not credential.get("credentialSubject"):
         return _error(400, "a credential needs a credentialSubject")
     if "proof" in credential:

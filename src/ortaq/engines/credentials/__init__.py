@@ -22,7 +22,7 @@ from .documents import (
 from .keys import Multikey, generate_key, key_from_seed, resolve_did_key
 from .proofs import JCS, RDFC, add_proof, create_proof
 from .schemas import validate as validate_schema
-from .signing import SigningError, sign
+from .signing import SigningError, is_vc_v1, sign, with_data_integrity_context
 from .status import MIN_ENTRIES, StatusList, StatusListCache, StatusListError
 from .verify import Check, VerificationReport, verify
 
@@ -56,6 +56,7 @@ __all__ = [
     "did_web_document",
     "did_web_url",
     "generate_key",
+    "is_vc_v1",
     "issuer_profile",
     "jcs",
     "key_from_seed",
@@ -68,4 +69,5 @@ __all__ = [
     "sign",
     "validate_schema",
     "verify",
+    "with_data_integrity_context",
 ]

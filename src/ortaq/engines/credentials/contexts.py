@@ -19,6 +19,7 @@ from typing import Any
 
 ORTAQ_CONTEXT_URL = "https://ortaq.org/ns/credentials/v1"
 VC_V2_URL = "https://www.w3.org/ns/credentials/v2"
+VC_V1_URL = "https://www.w3.org/2018/credentials/v1"
 OB_V3P0_URL = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CLR_V2P0_URL = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 DATA_INTEGRITY_V2_URL = "https://w3id.org/security/data-integrity/v2"
@@ -31,6 +32,12 @@ CONTEXTS: dict[str, tuple[str, str]] = {
     VC_V2_URL: (
         "credentials-v2.jsonld",
         "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734",
+    ),
+    # VC Data Model 1.1 base context. W3C publishes this SHA-256 for it (VC 1.1, appendix B.1, "Base
+    # Context"); the bytes are w3c/vc-data-model `contexts/credentials/v1` as of the v1.1 Recommendation.
+    VC_V1_URL: (
+        "credentials-v1.jsonld",
+        "ab4ddd9a531758807a79a5b450510d61ae8d147eab966cc9a200c07095b0cdcc",
     ),
     DATA_INTEGRITY_V2_URL: (
         "data-integrity-v2.jsonld",

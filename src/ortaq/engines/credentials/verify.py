@@ -225,18 +225,22 @@ def _check_issuer(report: VerificationReport, results: list[ProofResult]) -> Non
 
 
 def _check_validity(report: VerificationReport, document: dict[str, Any], now: datetime) -> None:
+    # VC 2.0 says validFrom/validUntil; VC 1.1 says issuanceDate/expirationDate (same meaning:
+    # the credential is valid from the issuance date until the expiration date).
+    start = "validFrom" if "validFrom" in document else "issuanceDate" if "issuanceDate" in document else None
+    end = "validUntil" if "validUntil" in document else "expirationDate" if "expirationDate" in document else None
     try:
-        valid_from = _parse_time(document["validFrom"]) if "validFrom" in document else None
-        valid_until = _parse_time(document["validUntil"]) if "validUntil" in document else None
+        valid_from = _parse_time(document[start]) if start else None
+        valid_until = _parse_time(document[end]) if end else None
     except ValueError as exc:
         report.checks.append(Check("validity", False, f"invalid validity date: {exc}"))
         return
     if valid_from and now < valid_from:
-        report.checks.append(Check("validity", False, f"not valid before {document['validFrom']}"))
+        report.checks.append(Check("validity", False, f"not valid before {document[start]}"))
     elif valid_until and now >= valid_until:
-        report.checks.append(Check("validity", False, f"expired at {document['validUntil']}"))
+        report.checks.append(Check("validity", False, f"expired at {document[end]}"))
     else:
-        span = f"from {document.get('validFrom', 'any time')} until {document.get('validUntil', 'no end date')}"
+        span = f"from {document[start] if start else 'any time'} until {document[end] if end else 'no end date'}"
         report.checks.append(Check("validity", True, f"within its validity period ({span})"))
 
 
