@@ -51,7 +51,7 @@ def _load(path: str, what: str) -> list[Outcome]:
     if len(data) > MAX_FILE:
         raise AlignmentInputError(f"{what} {path!r} is larger than {MAX_FILE // (1024 * 1024)} MiB")
     try:
-        items: Any = json.loads(data)
+        items: Any = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise AlignmentInputError(f"{what} {path!r} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
