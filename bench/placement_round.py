@@ -42,6 +42,8 @@ def main() -> None:
     parser.add_argument("--choices", type=int, default=20)
     parser.add_argument("--rule", choices=["points", "host_ranks"], default="points")
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--ineligible", type=float, default=0.02,
+                        help="share of applicants who became ineligible after submitting (grade, year or a withdrawn certificate)")
     parser.add_argument("--verify", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="keep the data of the previous run (its rounds are deleted)")
     args = parser.parse_args()
@@ -71,7 +73,7 @@ def main() -> None:
         Call.objects.filter(pk=call.pk).update(state="closed")
         print(f"reusing {call.applications.count()} applications, {call.options.count()} options ({call.ranking_rule})")
     else:
-        call = _populate(args.applicants, args.options, args.choices, args.rule)
+        call = _populate(args.applicants, args.options, args.choices, args.rule, args.ineligible)
         print(f"populated {args.applicants} applications x {args.choices} choices, {args.options} options "
           f"in {time.perf_counter() - started:.1f} s (not timed below)")
 
@@ -81,17 +83,35 @@ def main() -> None:
     placement_round = PlacementRound.objects.create(call=call, number=1)
     timings: dict[str, float] = {}
     load_before = os.getloadavg()[0]
-    cpu = time.process_time()
+    backend = _backend_pid()
+    cpu, server_cpu = time.process_time(), _cpu_of(backend)
     rounds.round_execute(placement_round.pk, timings=timings)
-    cpu = time.process_time() - cpu
+    cpu, server_cpu = time.process_time() - cpu, _cpu_of(backend) - server_cpu
     placement_round.refresh_from_db()
     print(f"\nround_execute ({args.rule}), load average {load_before:.2f} before:")
     for phase in ("load", "solve", "persist", "total"):
         print(f"  {phase:8s} {timings[phase]:6.2f} s")
-    print(f"  CPU of this process {cpu:.2f} s (the rest is PostgreSQL and waiting); stats {placement_round.stats}")
+    print(f"  CPU: this process {cpu:.2f} s, its PostgreSQL backend {server_cpu:.2f} s; stats {placement_round.stats}")
     if args.verify:
         _verify(call, placement_round)
     _measure_page(call, placement_round, args.requests)
+
+
+def _backend_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a local process (the PostgreSQL backend serving this connection)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _recreate_database(url: str) -> None:
@@ -117,7 +137,7 @@ def _copy(table: str, columns: str, lines) -> None:
         copy.write(buffer.getvalue())
 
 
-def _populate(n: int, m: int, k: int, rule: str):
+def _populate(n: int, m: int, k: int, rule: str, ineligible: float):
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -154,15 +174,24 @@ def _populate(n: int, m: int, k: int, rule: str):
                   accessibility_consent_at=now if i % 10 == 0 else None) for i in range(n)], batch_size=10_000)
         user_ids = list(User.objects.filter(username__startswith="student").order_by("id").values_list("id", flat=True))
         Membership.objects.bulk_create([Membership(user_id=u, institution=college, role="student") for u in user_ids], batch_size=10_000)
+        # Submitting checks eligibility, so applicants are eligible when they submit; a share `ineligible` became
+        # ineligible afterwards: half by a grade or year corrected below the call's minimum, half by withdrawing
+        # the English certificate that options needing English B1 require.
+        late = rng.random(n) < ineligible
+        call_level = late & (rng.random(n) < 0.5)
+        english_b1 = np.array([i % 10 >= 7 or i % 13 == 0 for i in range(n)]) & (np.arange(n) % 4 > 0)  # B1, B2 or C1
         certificates = []
         for i, u in enumerate(user_ids):
             if i % 10 < 6:
                 certificates.append(LanguageCertificate(user_id=u, language="zh", framework="hsk", level=str(1 + i % 6)))
-            if i % 10 >= 7 or i % 13 == 0:
+            if (i % 10 >= 7 or i % 13 == 0) and not (late[i] and not call_level[i]):
                 certificates.append(LanguageCertificate(user_id=u, language="en", framework="cefr", level=["A2", "B1", "B2", "C1"][i % 4]))
         LanguageCertificate.objects.bulk_create(certificates, batch_size=10_000)
-        grades = np.round(rng.uniform(40, 100, n), 2)
-        years = rng.choice([1, 2, 3, 4], size=n, p=[0.05, 0.35, 0.35, 0.25])
+        grades = np.round(rng.uniform(50, 100, n), 2)
+        years = rng.choice([2, 3, 4], size=n, p=[0.4, 0.35, 0.25])
+        low = call_level & (rng.random(n) < 0.5)
+        grades[low] = np.round(rng.uniform(35, 49.99, int(low.sum())), 2)
+        years[call_level & ~low] = 1
         motivation = rng.integers(0, 101, n)
         interview = rng.integers(0, 101, n)
         table = Application._meta.db_table
@@ -172,16 +201,18 @@ def _populate(n: int, m: int, k: int, rule: str):
                f"R-{i}\t{motivation[i]}\t{interview[i]}\t{now.isoformat()}\n" for i, u in enumerate(user_ids)))
         application_ids = list(Application.objects.filter(call=call).order_by("id").values_list("id", flat=True))
 
-        # choices: skewed popularity, k distinct options each
+        # choices: skewed popularity, k distinct options each; options needing English only for those who had B1+
         popularity = rng.lognormal(0.0, 1.0, m)
         popularity /= popularity.sum()
-        draws = rng.choice(m, size=(n, 3 * k), p=popularity).tolist()
-        extra = rng.integers(0, m, size=(n, 4 * k)).tolist()
+        plain = np.where(english, 0.0, popularity)
+        plain /= plain.sum()
+        draws_any = rng.choice(m, size=(n, 3 * k), p=popularity).tolist()
+        draws_plain = rng.choice(m, size=(n, 3 * k), p=plain).tolist()
         picks = []
         for i in range(n):
-            prefs = list(dict.fromkeys(draws[i]))[:k]
-            if len(prefs) < k:
-                prefs = list(dict.fromkeys(prefs + extra[i]))[:k]
+            prefs = list(dict.fromkeys(draws_any[i] if english_b1[i] else draws_plain[i]))[:k]
+            while len(prefs) < k:
+                prefs = list(dict.fromkeys(prefs + [j for j in rng.integers(0, m, size=4 * k).tolist() if english_b1[i] or not english[j]]))[:k]
             picks.append(prefs)
         _copy(Choice._meta.db_table, "application_id, option_id, rank",
               (f"{a}\t{option_ids[j]}\t{r}\n" for a, prefs in zip(application_ids, picks) for r, j in enumerate(prefs, 1)))
