@@ -60,9 +60,9 @@ def open_call(world, agreement_ac_in_effect, published_offer):
     return call
 
 
-def students(world, n: int) -> list:
+def students(world, n: int, start: int = 0) -> list:
     people = []
-    for i in range(n):
+    for i in range(start, start + n):
         person = make_user(f"applicant{i}", (world.a, "student"))
         LanguageCertificate.objects.create(user=person, language="zh", framework="hsk", level=str(3 + i % 3))
         people.append(person)

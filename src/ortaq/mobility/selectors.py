@@ -20,7 +20,7 @@ def offers_visible_to(*, actor) -> QuerySet[InternshipOffer]:
 
 def calls_visible_to(*, actor) -> QuerySet[Call]:
     access = access_for(actor)
-    qs = Call.objects.select_related("owner").annotate(option_count=Count("options", distinct=True))
+    qs = Call.objects.select_related("owner").annotate(option_count=Count("options", distinct=True)).order_by("-deadline", "-id")
     if access.sees_everything:
         return qs if access.is_admin else qs.exclude(state=CallState.DRAFT)
     hosting = CallOption.objects.filter(host_id__in=access.staff_of).values("call_id")

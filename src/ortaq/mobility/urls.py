@@ -17,6 +17,7 @@ urlpatterns = [
     path("calls/<int:pk>/<str:action>/", views.call_action, name="call_action"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/publish/", views.round_publish, name="round_publish"),
+    path("rounds/<int:pk>/outcomes.<str:fmt>", views.round_export, name="round_export"),
     path("nominations/", views.nominations, name="nominations"),
     path("nominations/<int:pk>/", views.nomination_decide, name="nomination_decide"),
     path("nominations/<int:nomination_id>/agreement/", views_during.agreement_start, name="agreement_start"),

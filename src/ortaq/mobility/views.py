@@ -152,10 +152,10 @@ def call_detail(request, pk: int):
     options_by_id = {o.pk: o for o in options}
     context = {"call": call, "options": options, "manages": manages, "nav_section": "mobility"}
     if manages:
-        applications = selectors.applications_for_coordinator(actor=request.user, call=call)
+        applications = paginate(request, selectors.applications_for_coordinator(actor=request.user, call=call), per_page=50)
         conditions, offers = selectors.options_for_call(call)
         latest = selectors.latest_round(call)
-        context |= {"applications": applications, "conditions": conditions, "offers": offers, "latest_round": latest,
+        context |= {**applications, "applications": applications["page"], "conditions": conditions, "offers": offers, "latest_round": latest,
                     "fill_rates": selectors.fill_rates(latest) if latest and latest.state in ("dry_run", "published") else [],
                     "rounds": call.rounds.all()}
     if services.may_apply(request.user, call):
@@ -278,10 +278,23 @@ def _get_round(request, pk: int) -> PlacementRound:
 def round_detail(request, pk: int):
     placement_round = _get_round(request, pk)
     options_by_id = {o.pk: o for o in placement_round.call.options.select_related("host")}
-    outcomes = [(o, _explain(o, options_by_id)) for o in selectors.round_outcomes(actor=request.user, placement_round=placement_round)]
+    pages = paginate(request, selectors.round_outcomes(actor=request.user, placement_round=placement_round), per_page=100)
+    outcomes = [(o, _explain(o, options_by_id)) for o in pages["page"]]
     template = "mobility/_round_status.html" if request.htmx else "mobility/round.html"
-    return render(request, template, {"round": placement_round, "call": placement_round.call, "outcomes": outcomes,
+    return render(request, template, {**pages, "round": placement_round, "call": placement_round.call, "outcomes": outcomes,
                                       "fill_rates": selectors.fill_rates(placement_round), "nav_section": "mobility"})
+
+
+@login_required
+def round_export(request, pk: int, fmt: str):
+    placement_round = _get_round(request, pk)
+    options_by_id = {o.pk: o for o in placement_round.call.options.select_related("host")}
+    header = ["application", "applicant", "applicant_latin", "placed_at", "options_ranked_higher"]
+    rows = ([o.application_id, o.application.applicant.full_name, o.application.applicant.full_name_latin,
+             o.option.host.name_latin if o.option_id else "",
+             "; ".join(f"{options_by_id[e['option']].host.name_latin}: {e['reason']}" for e in o.explanations if e["option"] in options_by_id)]
+            for o in selectors.round_outcomes(actor=request.user, placement_round=placement_round))
+    return export_response(fmt, f"round-{placement_round.pk}", header, rows)
 
 
 @login_required
