@@ -174,6 +174,10 @@ def call_detail(request, pk: int):
             "outcome": outcome, "explanations": _explain(outcome, options_by_id),
             "nomination": outcome.nomination if outcome and hasattr(outcome, "nomination") else None,
         }
+        if call.state == "open" and application and application.programme_id:
+            from .recommendations import recommend
+
+            context["recommendations"] = recommend(programme=application.programme, options=options)
     return render(request, "mobility/call.html", context)
 
 
