@@ -336,7 +336,7 @@ def flows_by_region(filters: Filters, scope: Scope) -> Table:
                (r["p"],)) for r in qs]
     return _build("flows_region", _("Flows by region"),
                   [Column("sending_region", _("From (region)")), Column("receiving_region", _("To (region)"))],
-                  [Column("people", PEOPLE, people=True)], groups, scope=scope, chart="bar")
+                  [Column("people", PEOPLE, people=True)], groups, scope=scope, chart="bar", shown=INSTITUTION_ROWS_SHOWN)
 
 
 def flows_by_institution(filters: Filters, scope: Scope, *, export: bool = False) -> Table:
@@ -502,14 +502,26 @@ def dashboard(*, actor, filters: Filters, export: bool = False) -> Dashboard:
 OPEN_DATASETS = ("funnel", "flows_country", "flows_region", "placements_field", "placements_cluster", "fill_rates", "credentials", "inclusion")
 
 
+def _one_table(key: str, filters: Filters, scope: Scope) -> Table | None:
+    builders = {"funnel": funnel, "flows_country": flows_by_country, "flows_region": flows_by_region, "placements_field": placements_by_field,
+                "placements_cluster": placements_by_cluster, "fill_rates": fill_rates, "credentials": credentials}
+    if key == "flows_institution":
+        return flows_by_institution(filters, scope, export=True) if scope.by_institution else None
+    if key == "inclusion":
+        return inclusion(filters, scope, funnel(filters, scope))
+    return builders[key](filters, scope) if key in builders else None
+
+
 def open_dataset(*, key: str, filters: Filters) -> Table | None:
     """One open dataset, as anyone may see it (no account, disclosure-controlled, no institution filter)."""
     if key not in OPEN_DATASETS:
         return None
-    filters = replace(filters, institution=None, view="own")
-    return next(t for t in tables_for(filters, PUBLIC, export=True) if t.key == key)
+    return _one_table(key, replace(filters, institution=None, view="own"), PUBLIC)
 
 
 def table_for(*, actor, filters: Filters, key: str) -> Table | None:
-    """One table of the reader's dashboard (for CSV and XLSX export)."""
-    return dashboard(actor=actor, filters=filters, export=True).table(key)
+    """One table of the reader's dashboard (for CSV and XLSX export), with the dashboard's scope and filters."""
+    scope = scope_for(actor=actor, view=filters.view)
+    if not scope.by_institution:
+        filters = replace(filters, institution=None)
+    return _one_table(key, filters, scope)
