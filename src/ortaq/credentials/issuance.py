@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,11 +18,70 @@ from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError
 
 from .keys import issuer_ensure, signing_key
-from .models import CredentialKind, IssuedCredential, IssuerProfile
-from .status_lists import allocate_indexes, list_url
+from .models import CredentialKind, IssuedCredential, IssuerKey, IssuerProfile
+from .status_lists import SIZE, allocate_indexes, list_url
 
 LANGS = {"kk": "kk", "ru": "ru", "zh": "zh", "en": "en"}
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: typeable from paper
+
+
+class BatchCache:
+    """What stays the same from one credential of a batch to the next, so that a batch of n credentials does
+    O(n) work instead of O(n²): the issuers of a programme and its achievement, the issuers' decrypted signing
+    keys, and the status-list indexes already taken (loaded once, then only the rows added since).
+
+    Behaviour is unchanged: a key is reused only while it is still the issuer's active key (one light query per
+    credential finds a rotation or a compromise), and an index taken meanwhile by another worker makes the insert
+    fail on the unique constraint, after which the taken set is reloaded and the credential built again."""
+
+    def __init__(self) -> None:
+        self.programmes: dict[int, tuple[list[IssuerProfile], dict, dict]] = {}
+        self.keys: dict[int, tuple[int, creds.Multikey]] = {}  # issuer pk -> (IssuerKey pk, key)
+        self.taken: dict[int, tuple[set[int], set[int], int]] = {}  # issuer pk -> (revocation, suspension, last pk seen)
+
+    def signing_keys(self, issuers: list[IssuerProfile]) -> list[creds.Multikey]:
+        active: dict[int, int] = {}
+        for issuer_id, key_pk in (IssuerKey.objects.filter(issuer__in=[i.pk for i in issuers], retired_at__isnull=True, compromised=False)
+                                  .order_by("created_at", "id").values_list("issuer_id", "id")):
+            active[issuer_id] = key_pk  # the newest wins, as in keys.signing_key
+        keys = []
+        for issuer in issuers:
+            cached = self.keys.get(issuer.pk)
+            if cached is None or cached[0] != active.get(issuer.pk):
+                key = signing_key(issuer)  # decrypts; raises if the issuer has no active key
+                cached = self.keys[issuer.pk] = (active.get(issuer.pk), key)
+            keys.append(cached[1])
+        return keys
+
+    def allocate(self, issuer: IssuerProfile) -> tuple[int, int]:
+        """Like status_lists.allocate_indexes, without reading the whole issuer's credentials every time."""
+        used_r, used_s, last = self.taken.get(issuer.pk) or (set(), set(), 0)
+        for pk, r, s in IssuedCredential.objects.filter(issuer=issuer, pk__gt=last).values_list("pk", "revocation_index", "suspension_index"):
+            used_r.add(r)
+            used_s.add(s)
+            last = max(last, pk)
+        self.taken[issuer.pk] = (used_r, used_s, last)
+        if len(used_r) >= SIZE:
+            raise creds.StatusListError("status list is full")
+        pick = lambda used: next(i for i in iter(lambda: secrets.randbelow(SIZE), None) if i not in used)  # noqa: E731
+        return pick(used_r), pick(used_s)
+
+    def forget_taken(self, issuer: IssuerProfile) -> None:
+        """After a clash with another worker: rows committed out of pk order may be missing, so reload them all."""
+        self.taken.pop(issuer.pk, None)
+
+
+_batch: ContextVar[BatchCache | None] = ContextVar("ortaq_credentials_batch_cache", default=None)
+
+
+@contextmanager
+def batch_cache():
+    """Issue within this block with per-batch caches (see BatchCache)."""
+    token = _batch.set(BatchCache())
+    try:
+        yield _batch.get()
+    finally:
+        _batch.reset(token)
 
 
 def new_code(length: int = 8) -> str:
@@ -65,41 +126,65 @@ def _issue(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency_key: 
     existing = IssuedCredential.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         return existing
-    credential_uuid = uuid.uuid4()
-    revocation_index, suspension_index = allocate_indexes(issuer)
-    status_r = creds.StatusList("revocation").entry(revocation_index, list_url(issuer, "revocation"))
-    status_s = creds.StatusList("suspension").entry(suspension_index, list_url(issuer, "suspension"))
-    document = creds.build_open_badge(
-        f"urn:uuid:{credential_uuid}", issuer=creds.issuer_profile(issuer.did, _institution_names(issuer.institution), url=issuer.institution.website or None),
-        subject_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{settings.SITE_ROOT}/people/{holder.pk}')}",
-        achievement=achievement, valid_from=_stamp(valid_from), results=list(results), credits_earned=credits_earned,
-        activity_start=activity[0], activity_end=activity[1], credential_status=[status_r, status_s],
-        preferred=holder.preferred_language[:2] if holder.preferred_language else None,
-    )
-    document["credentialSubject"]["identifier"] = _holder_identity(holder)
-    signed = creds.sign(document, signing_key(issuer))
-    for cosigner in cosigners:
-        signed = creds.sign(signed, signing_key(cosigner), as_cosigner=True)
-    language = holder.preferred_language or "kk"
-    try:
-        with transaction.atomic():
-            record = IssuedCredential.objects.create(
-                public_id=credential_uuid, kind=kind, issuer=issuer, holder=holder, idempotency_key=idempotency_key, title=title,
-                document=signed, revocation_index=revocation_index, suspension_index=suspension_index, language=language,
-                second_language="en" if language != "en" else "kk", verify_code=new_code(10), issued_by=actor, batch=batch,
-            )
-    except IntegrityError:
-        # A concurrent worker issued the same credential (or took the same index): keep theirs, never a duplicate.
-        existing = IssuedCredential.objects.filter(idempotency_key=idempotency_key).first()
-        if existing:
-            return existing
-        raise
+    cache = _batch.get()
+    attempts = 5 if cache is not None else 1
+    for attempt in range(attempts):
+        credential_uuid = uuid.uuid4()
+        revocation_index, suspension_index = cache.allocate(issuer) if cache is not None else allocate_indexes(issuer)
+        status_r = creds.StatusList("revocation").entry(revocation_index, list_url(issuer, "revocation"))
+        status_s = creds.StatusList("suspension").entry(suspension_index, list_url(issuer, "suspension"))
+        document = creds.build_open_badge(
+            f"urn:uuid:{credential_uuid}", issuer=creds.issuer_profile(issuer.did, _institution_names(issuer.institution), url=issuer.institution.website or None),
+            subject_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{settings.SITE_ROOT}/people/{holder.pk}')}",
+            achievement=achievement, valid_from=_stamp(valid_from), results=list(results), credits_earned=credits_earned,
+            activity_start=activity[0], activity_end=activity[1], credential_status=[status_r, status_s],
+            preferred=holder.preferred_language[:2] if holder.preferred_language else None,
+        )
+        document["credentialSubject"]["identifier"] = _holder_identity(holder)
+        if cache is not None:
+            key, *cosigner_keys = cache.signing_keys([issuer, *cosigners])
+        else:
+            key, cosigner_keys = signing_key(issuer), [signing_key(cosigner) for cosigner in cosigners]
+        signed = creds.sign(document, key)
+        for cosigner_key in cosigner_keys:
+            signed = creds.sign(signed, cosigner_key, as_cosigner=True)
+        language = holder.preferred_language or "kk"
+        try:
+            with transaction.atomic():
+                record = IssuedCredential.objects.create(
+                    public_id=credential_uuid, kind=kind, issuer=issuer, holder=holder, idempotency_key=idempotency_key, title=title,
+                    document=signed, revocation_index=revocation_index, suspension_index=suspension_index, language=language,
+                    second_language="en" if language != "en" else "kk", verify_code=new_code(10), issued_by=actor, batch=batch,
+                )
+        except IntegrityError:
+            # A concurrent worker issued the same credential (or took the same index): keep theirs, never a duplicate.
+            existing = IssuedCredential.objects.filter(idempotency_key=idempotency_key).first()
+            if existing:
+                return existing
+            if attempt + 1 == attempts:
+                raise
+            cache.forget_taken(issuer)  # an index another worker took meanwhile: reload and build again
+            continue
+        break
     audit_record(actor=actor, action="create", obj=record, after={"kind": kind, "holder": holder.pk, "issuer": issuer.did}, summary=idempotency_key)
     return record
 
 
 def diploma_issue(*, actor, programme, holder, graduation_date: dt.date, batch=None) -> IssuedCredential:
     """A dual diploma: issued by the joint college (or the first awarding institution), co-signed by the others."""
+    cache = _batch.get()
+    prepared = cache.programmes.get(programme.pk) if cache is not None else None
+    if prepared is None:
+        prepared = _diploma_parts(programme)
+        if cache is not None:
+            cache.programmes[programme.pk] = prepared
+    issuers, title, achievement = prepared
+    return _issue(actor=actor, issuer=issuers[0], holder=holder, kind=CredentialKind.DIPLOMA, idempotency_key=f"diploma:{programme.pk}:{holder.pk}",
+                  achievement=achievement, title=title, valid_from=graduation_date, cosigners=issuers[1:], batch=batch)
+
+
+def _diploma_parts(programme) -> tuple[list[IssuerProfile], dict, dict]:
+    """The programme's issuers (the joint college first), title and achievement: the same for the whole cohort."""
     awarding = sorted(programme.awarding_institutions.all(), key=lambda i: (i.kind != "joint_college", i.pk))
     if not awarding:
         raise DomainError(_("The programme has no awarding institution."), code="no_issuer")
@@ -116,8 +201,7 @@ def diploma_issue(*, actor, programme, holder, graduation_date: dt.date, batch=N
         achievement_type="Diploma", alignments=_alignments(programme), credits_available=float(programme.total_credits or 0) or None,
         human_code=programme.code,
     )
-    return _issue(actor=actor, issuer=issuers[0], holder=holder, kind=CredentialKind.DIPLOMA, idempotency_key=f"diploma:{programme.pk}:{holder.pk}",
-                  achievement=achievement, title=title, valid_from=graduation_date, cosigners=issuers[1:], batch=batch)
+    return issuers, title, achievement
 
 
 def module_certificate_issue(*, actor, module, holder, issuer_institution, date: dt.date, batch=None) -> IssuedCredential:

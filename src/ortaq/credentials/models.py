@@ -68,6 +68,9 @@ class IssuedCredential(models.Model):
     issued_at = models.DateTimeField(auto_now_add=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     batch = models.ForeignKey("IssuanceBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="credentials")
+    # The certificate rendered by the batch (in `language` and `second_language`), stored under MEDIA_ROOT (not
+    # served publicly: only the holder downloads it); other language pairs are rendered on demand.
+    pdf = models.FileField(upload_to="credentials/%Y/", blank=True, max_length=200)
 
     class Meta:
         ordering = ["-issued_at", "-id"]

@@ -64,22 +64,30 @@ def batch_approve(*, actor, batch: IssuanceBatch) -> IssuanceBatch:
 
 
 def batch_run(batch_id: int) -> IssuanceBatch:
-    """Issue every credential of the batch. Safe to run again after a crash: issued ones are found by their
-    idempotency key and skipped, so a resumed batch neither loses nor duplicates anything."""
-    batch = IssuanceBatch.objects.select_related("programme", "module", "approved_by").get(pk=batch_id)
+    """Issue every credential of the batch and render each one's PDF certificate. Safe to run again after a
+    crash: issued ones are found by their idempotency key and skipped (their PDF rendered if it is missing), so
+    a resumed batch neither loses nor duplicates anything. What is the same for every credential of the batch
+    (issuers, keys, achievement, status-list indexes taken) is loaded once: see issuance.BatchCache."""
+    from .pdf import credential_pdf_store
+
+    batch = IssuanceBatch.objects.select_related("programme", "module", "approved_by", "issuer__institution").get(pk=batch_id)
     if batch.state not in (BatchState.APPROVED, BatchState.RUNNING, BatchState.FAILED):
         return batch
     IssuanceBatch.objects.filter(pk=batch_id).update(state=BatchState.RUNNING)
     done = 0
     try:
-        for holder in batch.holders.order_by("pk"):
-            if batch.kind == CredentialKind.MODULE:
-                issuance.module_certificate_issue(actor=batch.approved_by, module=batch.module, holder=holder,
-                                                  issuer_institution=batch.issuer.institution, date=batch.graduation_date, batch=batch)
-            else:
-                issuance.diploma_issue(actor=batch.approved_by, programme=batch.programme, holder=holder, graduation_date=batch.graduation_date, batch=batch)
-            done += 1
-            IssuanceBatch.objects.filter(pk=batch_id).update(done=done)
+        with issuance.batch_cache():
+            for holder in batch.holders.order_by("pk"):
+                if batch.kind == CredentialKind.MODULE:
+                    record = issuance.module_certificate_issue(actor=batch.approved_by, module=batch.module, holder=holder,
+                                                               issuer_institution=batch.issuer.institution, date=batch.graduation_date, batch=batch)
+                else:
+                    record = issuance.diploma_issue(actor=batch.approved_by, programme=batch.programme, holder=holder,
+                                                    graduation_date=batch.graduation_date, batch=batch)
+                if not record.pdf:
+                    credential_pdf_store(record)
+                done += 1
+                IssuanceBatch.objects.filter(pk=batch_id).update(done=done)
     except Exception as error:
         IssuanceBatch.objects.filter(pk=batch_id).update(state=BatchState.FAILED, error=str(error)[:2000])
         raise

@@ -59,7 +59,16 @@ def credential_pdf_view(request, public_id):
     languages = dict(LANGUAGE_CHOICES)
     first = request.GET.get("lang") if request.GET.get("lang") in languages else credential.language
     second = request.GET.get("second") if request.GET.get("second") in languages else credential.second_language
-    response = HttpResponse(credential_pdf(credential, language=first, second_language=second), content_type="application/pdf")
+    content = None
+    if credential.pdf and (first, second) == (credential.language, credential.second_language):
+        try:  # rendered by the batch in exactly these languages
+            with credential.pdf.open("rb") as stored:
+                content = stored.read()
+        except OSError:
+            content = None
+    if content is None:
+        content = credential_pdf(credential, language=first, second_language=second)
+    response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="credential-{credential.public_id}.pdf"'
     return response
 
