@@ -150,6 +150,22 @@ def eval_translation(backend, concepts: list[dict]) -> dict[str, dict[str, float
     return out
 
 
+def eval_paraphrases(backend, concepts: list[dict]) -> dict[str, dict[str, float]]:
+    """Held-out reworded outcomes (paraphrases.jsonl, written after the glossary was frozen) -> the
+    original outcome, in every language including the query's own (one relevant item among the test
+    outcomes)."""
+    paras = [json.loads(x) for x in (DATA / "paraphrases.jsonl").read_text("utf-8").splitlines()]
+    out = {}
+    for variant in QUERY_VARIANTS:
+        queries = [as_outcome({**p, "id": p["concept"]}, variant) for p in paras]
+        rows = []
+        for t in LANGS:
+            res = align(queries, [as_outcome(c, t) for c in concepts], k=10, backend=backend)
+            rows += [ranking_metrics([m.target for m in res[p["concept"]]], {p["concept"]: 1}) for p in paras]
+        out[variant] = mean_metrics(rows)
+    return out
+
+
 def eval_units(backend, concepts: list[dict], units: list[dict]) -> dict[str, dict[str, float]]:
     """Outcome -> professional-standard unit (units in Russian with their Kazakh version)."""
     specs = {c["specialty"] for c in concepts}
@@ -198,11 +214,13 @@ def cmd_quality(args) -> None:
     concepts, units, modules, pairs = load()
     test = split(concepts, args.split)
     names = args.backends.split(",")
-    tr, un, mo, mo_kk = {}, {}, {}, {}
+    tr, pa, un, mo, mo_kk = {}, {}, {}, {}, {}
     for name in names:
         be = get_backend(name)
         t0 = time.perf_counter()
         tr[name] = eval_translation(be, test)
+        if args.split == "test":
+            pa[name] = eval_paraphrases(be, test)
         un[name] = eval_units(be, test, units)
         mo[name] = eval_modules(be, test, modules, pairs)
         mo_kk[name] = {f"{k} (home kk only)": v for k, v in
@@ -211,6 +229,9 @@ def cmd_quality(args) -> None:
     n_specs = len({c["specialty"] for c in test})
     print(f"Split: {args.split} ({len(test)} outcomes per language, {n_specs} specialties)\n")
     print(table("Outcome -> same outcome in each other language (mean over target languages)", tr), "\n")
+    if pa:
+        print(table("Held-out reworded outcome -> original outcome in each language (24 queries per language)", pa),
+              "\n")
     print(table("Outcome -> professional-standard unit (units in ru with kk version)", un), "\n")
     both = {n: {**mo[n], **mo_kk[n]} for n in names}
     print(table("Abroad module -> home modules, graded 0-3 (home outcomes kk with ru version unless noted)", both))

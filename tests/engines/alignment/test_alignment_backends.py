@@ -157,3 +157,16 @@ def test_a_local_sentence_transformers_model_is_loaded_offline_from_its_director
     assert vecs.shape == (2, 8)
     assert loaded == {"path": str(tmp_path), "device": "cpu", "offline": "1", "transformers_offline": "1"}
     assert be.version.startswith("local:sentence-transformers:") and be.version.endswith("query: ")
+
+
+def test_a_dense_backend_folds_calibration_into_the_matmul_without_changing_the_z_scores():
+    rng = np.random.default_rng(5)
+    calib = Calibration("test", rng.uniform(0.1, 0.8, (4, 4)), rng.uniform(0.05, 0.3, (4, 4)))
+    be = CountingBackend()
+    langs = ["kk", "ru", "zh", "en"]
+    src = sorted((Outcome(f"s{i}", f"text {i} {'x' * i}", langs[i % 4]) for i in range(12)), key=lambda o: o.lang)
+    tgt = [Outcome(f"t{i}", f"target {i} {'y' * i}", langs[(i * 3) % 4]) for i in range(9)]
+    folded = np.vstack([z for _, _, z in be.calibrated_z(src, tgt, block=5, calib=calib)])
+    raw = be.similarity(src, tgt)
+    direct = calib.z(raw, lang_indexes(be.effective_langs(src)), lang_indexes(be.effective_langs(tgt)))
+    assert np.allclose(folded, direct, atol=1e-4)

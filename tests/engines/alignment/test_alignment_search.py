@@ -32,3 +32,10 @@ def test_blocked_search_gives_the_same_answer_as_one_big_matmul():
 def test_k_is_capped_at_the_corpus_size():
     idx, val = top_k_similar(np.eye(3, dtype=np.float32), np.eye(3, dtype=np.float32)[:2], k=5)
     assert idx.shape == (3, 2)
+
+
+def test_wide_rows_use_grouped_selection_and_still_agree_with_a_full_sort():
+    rng = np.random.default_rng(3)
+    scores = rng.standard_normal((20, 10_001)).astype(np.float32)
+    expected = np.argsort(-scores, axis=1, kind="stable")[:, :5]
+    assert (top_k_rows(scores, 5) == expected).all()

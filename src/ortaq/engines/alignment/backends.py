@@ -137,6 +137,39 @@ class DenseBackend(Backend):
             stop = min(start + block, len(sources))
             yield start, stop, es[start:stop] @ et_t
 
+    def calibrated_z(self, sources, targets, block=2048, calib=None):
+        """z-scores straight from one matmul: the calibration is folded into the target matrix.
+
+        z = (e_s . e_t - mean[ls, lt]) / sd[ls, lt] = [e_s, 1] . [e_t / sd, -mean / sd], with one scaled
+        target matrix per source language, so there is no extra pass over the (block x targets) scores.
+        """
+        calib = calib or self.calibration()
+        if calib is None or not len(sources) or not len(targets):
+            yield from super().calibrated_z(sources, targets, block, calib)
+            return
+        es = self.embed(sources)
+        et = self.embed(targets)
+        src_l = lang_indexes(self.effective_langs(sources))
+        tgt_l = lang_indexes(self.effective_langs(targets))
+        es_aug = np.hstack([es, np.ones((len(es), 1), dtype=np.float32)])
+        scaled: dict[int, np.ndarray] = {}
+
+        def target_matrix(lang: int) -> np.ndarray:
+            if lang not in scaled:
+                inv = (1.0 / calib.sd[lang, tgt_l]).astype(np.float32)
+                off = (-calib.mean[lang, tgt_l] * (1.0 / calib.sd[lang, tgt_l])).astype(np.float32)
+                scaled[lang] = np.ascontiguousarray(np.vstack([(et * inv[:, None]).T, off[None, :]]))
+            return scaled[lang]
+
+        for start in range(0, len(sources), block):
+            stop = min(start + block, len(sources))
+            langs = src_l[start:stop]
+            bounds = np.flatnonzero(np.diff(langs)) + 1
+            out = np.empty((stop - start, len(targets)), dtype=np.float32)
+            for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(langs)], strict=True):
+                np.matmul(es_aug[start + a : start + b], target_matrix(int(langs[a])), out=out[a:b])
+            yield start, stop, out
+
     def describe(self):
         return {**super().describe(), "version": self.version}
 

@@ -42,9 +42,17 @@ class Calibration:
 
     def z(self, raw: np.ndarray, src_langs: np.ndarray, tgt_langs: np.ndarray) -> np.ndarray:
         """raw: (n_src, n_tgt); *_langs: integer language indexes of each row / column."""
-        mu = self.mean[src_langs[:, None], tgt_langs[None, :]]
-        sd = self.sd[src_langs[:, None], tgt_langs[None, :]]
-        return (raw - mu) / sd
+        out = np.empty(raw.shape, dtype=np.float32)
+        # Runs of rows in the same source language (engine.align sorts sources by language): one
+        # vectorised subtract-and-scale per run, on contiguous slices.
+        bounds = np.flatnonzero(np.diff(src_langs)) + 1
+        for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(src_langs)], strict=True):
+            lang = src_langs[a]
+            mu = self.mean[lang, tgt_langs].astype(np.float32)
+            inv_sd = (1.0 / self.sd[lang, tgt_langs]).astype(np.float32)
+            np.subtract(raw[a:b], mu, out=out[a:b])
+            out[a:b] *= inv_sd
+        return out
 
     def prob(self, z: np.ndarray | float) -> np.ndarray:
         x = np.clip(self.a * np.asarray(z, dtype=np.float64) + self.b, -50.0, 50.0)

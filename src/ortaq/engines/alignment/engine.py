@@ -37,19 +37,25 @@ def align(sources: Sequence[Outcome], targets: Sequence[Outcome], k: int = 5,
     result: dict[str, list[Match]] = {o.id: [] for o in src}
     if not src or not tgt:
         return result
-    calib = be.calibration() or be.calibration_for(src, tgt)
-    for start, _stop, z in be.calibrated_z(src, tgt, block, calib):
+    # Process sources grouped by (effective) language: calibration is then one vector operation per run.
+    langs = be.effective_langs(src)
+    order = sorted(range(len(src)), key=lambda i: langs[i])
+    src_sorted = [src[i] for i in order]
+    calib = be.calibration() or be.calibration_for(src_sorted, tgt)
+    tgt_ids = [o.id for o in tgt]
+    for start, _stop, z in be.calibrated_z(src_sorted, tgt, block, calib):
         top = top_k_rows(z, k + 1)
         picked = np.take_along_axis(z, top, axis=1)
-        probs = calib.prob(picked[:, :k])
+        n = min(k, top.shape[1])
+        probs = calib.prob(picked[:, :n]).tolist()
+        nxt = np.concatenate([picked[:, 1:], picked[:, -1:]], axis=1)
+        margins = (picked - nxt)[:, :n].tolist()
+        zs = picked[:, :n].tolist()
+        tops = top[:, :n].tolist()
         for r in range(z.shape[0]):
-            row = []
-            n = min(k, top.shape[1])
-            for c in range(n):
-                nxt = picked[r, c + 1] if c + 1 < top.shape[1] else picked[r, c]
-                row.append(Match(target=tgt[top[r, c]].id, score=float(probs[r, c]), z=float(picked[r, c]),
-                                 margin=float(picked[r, c] - nxt), rank=c + 1))
-            result[src[start + r].id] = row
+            pr, mr, zr, tr = probs[r], margins[r], zs[r], tops[r]
+            result[src_sorted[start + r].id] = [
+                Match(target=tgt_ids[tr[c]], score=pr[c], z=zr[c], margin=mr[c], rank=c + 1) for c in range(n)]
     return result
 
 
