@@ -109,6 +109,26 @@ def test_it_ships_schemas_that_say_they_are_written_from_the_specifications() ->
     assert "not the 1EdTech-published schema file" in document["description"]
 
 
+def test_it_ships_the_published_clr_schema_byte_for_byte() -> None:
+    import hashlib
+
+    data = schemas.schema_bytes(schemas.CLR_SCHEMA_ID)
+    assert len(data) == 114345 and not data.endswith(b"\n")
+    assert hashlib.sha256(data).hexdigest() == schemas.DIGESTS[schemas.CLR_SCHEMA_ID] == "59d778659204b0bd593e9e2ab1683fb6f688e339885c44019f606ed6feb4caee"
+    document = schemas.schema_document(schemas.CLR_SCHEMA_ID)
+    assert document["$id"] == schemas.CLR_SCHEMA_ID
+    assert document["$schema"] == "https://json-schema.org/draft/2019-09/schema#"
+
+
+def test_the_published_clr_schema_checks_embedded_badges_against_the_ob_schema(signed_diploma: dict) -> None:
+    broken = json.loads(json.dumps(signed_diploma))
+    del broken["credentialSubject"]["achievement"]["criteria"]
+    clr = creds.build_clr("urn:uuid:0c9a8b7c-6d5e-4f3a-8b2c-1d0e9f8a7b6e", issuer=signed_diploma["issuer"], subject_id="did:example:student-aigerim",
+                          credentials=[broken], name="Transcript", valid_from="2026-07-01T00:00:00Z")
+    errors = creds.validate_schema(clr)
+    assert any(e.startswith("credentialSubject/verifiableCredential/0/") and "criteria" in e for e in errors), errors
+
+
 def test_it_checks_each_badge_embedded_in_a_clr_transcript(signed_diploma: dict, college_key) -> None:
     forged_badge = json.loads(json.dumps(signed_diploma))
     forged_badge["credentialSubject"]["result"][0]["value"] = "A+"
