@@ -18,6 +18,12 @@ def _test_settings(settings, tmp_path):
     # Background tasks run at once in tests (the worker's code path is the same function).
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
+    # A request under /kk/ or /zh-hans/ leaves that language active in the thread; start every test in English.
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 def make_institution(name: str, *, country: str = "KZ", kind: str = "college", **extra) -> Institution:
