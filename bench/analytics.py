@@ -43,12 +43,14 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=200_000)
     parser.add_argument("--institutions", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--reuse", action="store_true", help="keep the database a previous run populated")
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("ORTAQ_DATA_DIR", "/tmp/ortaq-bench")
     os.environ["DJANGO_SETTINGS_MODULE"] = "ortaq.settings"
-    _recreate_database(args.database_url)
+    if not args.reuse:
+        _recreate_database(args.database_url)
 
     import django
 
@@ -65,8 +67,13 @@ def main() -> None:
         pg_version = cursor.fetchone()[0].split(" on ")[0]
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {pg_version}")
     started = time.perf_counter()
-    users, counts = _populate(args)
-    print(f"populated {counts} in {time.perf_counter() - started:.1f} s")
+    if args.reuse:
+        users = _existing_users()
+    else:
+        users, counts = _populate(args)
+        print(f"populated {counts} in {time.perf_counter() - started:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as autovacuum would have done in a live database
 
     from ortaq.analytics.models import MobilityFact, PlacesFact
     from ortaq.analytics.services import aggregates_refresh
@@ -229,6 +236,14 @@ def _populate(args) -> tuple[dict, dict]:
         analyst = User.objects.create_user("bench-analyst", password="x")
         Membership.objects.create(user=analyst, institution_id=1, role="ministry_analyst")
     return {"analyst": analyst, "coordinator": coordinator, "anonymous": None, "busy": busy}, counts
+
+
+def _existing_users() -> dict:
+    from ortaq.accounts.models import User
+
+    coordinator = User.objects.get(username="bench-coordinator")
+    return {"analyst": User.objects.get(username="bench-analyst"), "coordinator": coordinator, "anonymous": None,
+            "busy": coordinator.memberships.get().institution_id}
 
 
 def _measure(users: dict, repeat: int) -> None:

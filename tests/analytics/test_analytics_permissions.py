@@ -78,3 +78,13 @@ def test_only_analysts_and_admins_may_ask_for_a_recalculation(client, figures, d
         response = client.post("/en/analytics/refresh/")
     assert response.status_code == 302
     assert selectors.last_refresh().pk != figures.refresh.pk  # the task ran (immediate backend in tests)
+
+
+def test_a_page_withholds_exactly_the_cells_its_full_export_withholds(figures):
+    for key in ("flows_institution", "fill_rates"):
+        for stage in ("applied", "placed"):
+            filters = Filters(stage=stage, year=2026)
+            page = _dashboard(figures.world["analyst"], stage=stage, year=2026).table(key)
+            export = selectors.table_for(actor=figures.world["analyst"], filters=filters, key=key)
+            assert {r.keys: r.values for r in page.rows} == {r.keys: r.values for r in export.rows if r.keys in {p.keys for p in page.rows}}
+            assert page.total == export.total

@@ -13,21 +13,26 @@ from __future__ import annotations
 THRESHOLD = 5
 
 
+def complements(n_small: int, sum_small: int, larger_ascending: list[int], *, threshold: int = THRESHOLD) -> tuple[int, bool]:
+    """Given the small cells of a column (how many, their sum) and its larger cells smallest first (ties in
+    the table's order), how many larger cells must be withheld too, and whether the total may be shown."""
+    k = 0
+    if n_small:
+        while (n_small + k < 2 or sum_small < threshold) and k < len(larger_ascending):
+            sum_small += larger_ascending[k]
+            k += 1
+    total_ok = not (n_small and (n_small + k < 2 or sum_small < threshold))
+    return k, total_ok
+
+
 def suppress_column(values: list[int], *, threshold: int = THRESHOLD) -> tuple[list[int | None], int | None]:
     """The column's cells and total as they may be published (None = withheld)."""
+    small = [i for i, v in enumerate(values) if 0 < v < threshold]
+    larger = sorted((i for i, v in enumerate(values) if v >= threshold), key=lambda i: (values[i], i))
+    k, total_ok = complements(len(small), sum(values[i] for i in small), [values[i] for i in larger], threshold=threshold)
+    hidden = {*small, *larger[:k]}
     total = sum(values)
-    hidden = {i for i, v in enumerate(values) if 0 < v < threshold}
-    if hidden:
-        while len(hidden) < 2 or sum(values[i] for i in hidden) < threshold:
-            candidates = [i for i, v in enumerate(values) if v > 0 and i not in hidden]
-            if not candidates:
-                break
-            hidden.add(min(candidates, key=lambda i: (values[i], i)))
-    shown_total: int | None = total
-    if hidden and (len(hidden) < 2 or sum(values[i] for i in hidden) < threshold):
-        shown_total = None
-    if 0 < total < threshold:
-        shown_total = None
+    shown_total = total if total_ok and not 0 < total < threshold else None
     return [None if i in hidden else v for i, v in enumerate(values)], shown_total
 
 

@@ -43,6 +43,8 @@ class MobilityFact(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["academic_year", "stage"]),
+            # Rows are written in stage order, so a stage's rows sit together and this index reads only them.
+            models.Index(fields=["stage", "academic_year"]),
             models.Index(fields=["sending", "academic_year"]),
             models.Index(fields=["receiving", "academic_year"]),
             models.Index(fields=["sending_country", "receiving_country"]),

@@ -209,6 +209,7 @@ class Table:
     chart: str = ""  # "bar" draws a bar chart of the first value column
     note: str = ""
     shown: int | None = None  # rows on the page; None: all
+    more: int = 0  # rows not even fetched (page mode: only the export lists them)
 
     @property
     def header(self) -> list[str]:
@@ -220,7 +221,7 @@ class Table:
 
     @property
     def hidden_rows(self) -> int:
-        return 0 if self.shown is None else max(0, len(self.rows) - self.shown)
+        return self.more + (0 if self.shown is None else max(0, len(self.rows) - self.shown))
 
     def export_rows(self) -> list[list]:
         rows = [[*r.labels, *(_published(v) for v in r.values)] for r in self.rows]
@@ -318,49 +319,111 @@ def funnel(filters: Filters, scope: Scope) -> Table:
                   groups, scope=scope, chart="bar", totals=False)
 
 
-def flows_by_country(filters: Filters, scope: Scope) -> Table:
-    qs = _mobility(filters, scope).filter(stage=filters.stage).values("sending_country", "receiving_country").annotate(p=Sum("people")).order_by("-p", "sending_country", "receiving_country")
-    groups = [((r["sending_country"], r["receiving_country"]), (_country_name(r["sending_country"]), _country_name(r["receiving_country"])), (r["p"],)) for r in qs]
+def _paged(key, title, key_columns, value_columns, grouped, *, people: str, sums: list[str], page_order: list[str],
+           tie_order: list[str], to_group, scope: Scope, note="") -> Table:
+    """A long table's page without fetching every row: the first rows, and the column statistics that
+    disclosure control needs (how many small cells and their sum, the smallest larger cell). It withholds
+    exactly the cells `disclosure.suppress_column` withholds in the full export (same order on ties)."""
+    page = list(grouped.order_by(*page_order)[:INSTITUTION_ROWS_SHOWN])
+    small = Q(**{f"{people}__gt": 0, f"{people}__lt": disclosure.THRESHOLD})
+    stats = grouped.aggregate(_rows=Count("*"), _n_small=Count(people, filter=small), _s_small=Sum(people, filter=small),
+                              **{f"_t_{name}": Sum(name) for name in sums})
+    complement_keys, total_ok = set(), True
+    if not scope.exact and stats["_n_small"]:
+        # One larger cell (5 or more) always completes the protection: two cells withheld, adding up to 5 or more.
+        larger = list(grouped.filter(**{f"{people}__gte": disclosure.THRESHOLD}).order_by(people, *tie_order)[:1])
+        k, total_ok = disclosure.complements(stats["_n_small"], stats["_s_small"] or 0, [r[people] for r in larger])
+        complement_keys = {tuple(r[t] for t in tie_order) for r in larger[:k]}
+    rows = []
+    for r in page:
+        keys, labels, values = to_group(r)
+        values = list(values)
+        if not scope.exact:
+            i = sums.index(people)
+            if 0 < (values[i] or 0) < disclosure.THRESHOLD or tuple(r[t] for t in tie_order) in complement_keys:
+                values[i] = None
+        rows.append(Row(tuple(keys), list(labels), values))
+    total = []
+    for name in sums:
+        value = stats[f"_t_{name}"] or 0
+        if name == people and not scope.exact and (not total_ok or 0 < value < disclosure.THRESHOLD):
+            value = None
+        total.append(value)
+    total += [None] * (len(value_columns) - len(sums))
+    return Table(key=key, title=title, key_columns=key_columns, value_columns=value_columns, rows=rows, total=total, note=note,
+                 more=max(0, stats["_rows"] - len(rows)))
+
+
+def _region_rows(filters: Filters, scope: Scope) -> list[dict]:
+    """Flows by region pair: one query serves both the country and the region table."""
+    return list(_mobility(filters, scope).filter(stage=filters.stage)
+                .values("sending_country", "sending_region", "receiving_country", "receiving_region").annotate(p=Sum("people"))
+                .order_by("-p", "sending_country", "sending_region", "receiving_country", "receiving_region"))
+
+
+def flows_by_country(filters: Filters, scope: Scope, region_rows: list[dict] | None = None) -> Table:
+    sums: dict[tuple, int] = {}
+    for r in region_rows if region_rows is not None else _region_rows(filters, scope):
+        key = (r["sending_country"], r["receiving_country"])
+        sums[key] = sums.get(key, 0) + r["p"]
+    ordered = sorted(sums.items(), key=lambda kv: (-kv[1], kv[0]))
+    groups = [(k, (_country_name(k[0]), _country_name(k[1])), (p,)) for k, p in ordered]
     return _build("flows_country", _("Flows by country and direction"),
                   [Column("sending_country", _("From (country)")), Column("receiving_country", _("To (country)"))],
                   [Column("people", PEOPLE, people=True)], groups, scope=scope, chart="bar")
 
 
-def flows_by_region(filters: Filters, scope: Scope) -> Table:
-    qs = (_mobility(filters, scope).filter(stage=filters.stage)
-          .values("sending_country", "sending_region", "receiving_country", "receiving_region").annotate(p=Sum("people"))
-          .order_by("-p", "sending_region", "receiving_region"))
+def flows_by_region(filters: Filters, scope: Scope, region_rows: list[dict] | None = None) -> Table:
     unknown = str(_("Not recorded"))
     groups = [((r["sending_region"], r["receiving_region"]),
                (f"{r['sending_region'] or unknown} ({r['sending_country']})", f"{r['receiving_region'] or unknown} ({r['receiving_country'] or '—'})"),
-               (r["p"],)) for r in qs]
+               (r["p"],)) for r in (region_rows if region_rows is not None else _region_rows(filters, scope))]
     return _build("flows_region", _("Flows by region"),
                   [Column("sending_region", _("From (region)")), Column("receiving_region", _("To (region)"))],
                   [Column("people", PEOPLE, people=True)], groups, scope=scope, chart="bar", shown=INSTITUTION_ROWS_SHOWN)
 
 
 def flows_by_institution(filters: Filters, scope: Scope, *, export: bool = False) -> Table:
-    qs = list(_mobility(filters, scope).filter(stage=filters.stage).values("sending_id", "receiving_id").annotate(p=Sum("people")).order_by("-p", "sending_id", "receiving_id"))
-    named = qs if export else qs[:INSTITUTION_ROWS_SHOWN]  # the page shows the first rows; an export names them all
-    names = _names({r["sending_id"] for r in named} | {r["receiving_id"] for r in named})
-    groups = [((r["sending_id"], r["receiving_id"]), (names.get(r["sending_id"], f"#{r['sending_id']}"), names.get(r["receiving_id"], f"#{r['receiving_id']}") if r["receiving_id"] else str(_("No choice"))), (r["p"],)) for r in qs]
-    return _build("flows_institution", _("Flows by institution"),
-                  [Column("sending_institution", _("Sending institution")), Column("receiving_institution", _("Receiving institution"))],
-                  [Column("people", PEOPLE, people=True)], groups, scope=scope, shown=INSTITUTION_ROWS_SHOWN)
+    grouped = _mobility(filters, scope).filter(stage=filters.stage).values("sending_id", "receiving_id").annotate(p=Sum("people"))
+    order = ["sending_id", "receiving_id"]
+    title, key_columns = _("Flows by institution"), [Column("sending_institution", _("Sending institution")), Column("receiving_institution", _("Receiving institution"))]
+    value_columns = [Column("people", PEOPLE, people=True)]
+
+    def to_groups(rows):
+        names = _names({r["sending_id"] for r in rows} | {r["receiving_id"] for r in rows})
+        return [((r["sending_id"], r["receiving_id"]), (names.get(r["sending_id"], f"#{r['sending_id']}"),
+                 names.get(r["receiving_id"], f"#{r['receiving_id']}") if r["receiving_id"] else str(_("No choice"))), (r["p"],)) for r in rows]
+
+    if export:
+        return _build("flows_institution", title, key_columns, value_columns, to_groups(list(grouped.order_by("-p", *order))), scope=scope)
+    page = list(grouped.order_by("-p", *order)[:INSTITUTION_ROWS_SHOWN])
+    named = {g[0]: g for g in to_groups(page)}
+    return _paged("flows_institution", title, key_columns, value_columns, grouped, people="p", sums=["p"], page_order=["-p", *order],
+                  tie_order=order, to_group=lambda r: named[(r["sending_id"], r["receiving_id"])], scope=scope)
 
 
-def placements_by_field(filters: Filters, scope: Scope) -> Table:
-    qs = _mobility(filters, scope).filter(stage=Stage.PLACED).values("isced_code").annotate(p=Sum("people")).order_by("isced_code")
-    groups = [((r["isced_code"],), (_field_name(r["isced_code"]),), (r["p"],)) for r in qs]
+def _placed_rows(filters: Filters, scope: Scope) -> list[dict]:
+    """Placements by field and cluster: one query serves both tables."""
+    return list(_mobility(filters, scope).filter(stage=Stage.PLACED).values("isced_code", "receiving_cluster_id").annotate(p=Sum("people")))
+
+
+def placements_by_field(filters: Filters, scope: Scope, placed_rows: list[dict] | None = None) -> Table:
+    sums: dict[str, int] = {}
+    for r in placed_rows if placed_rows is not None else _placed_rows(filters, scope):
+        sums[r["isced_code"]] = sums.get(r["isced_code"], 0) + r["p"]
+    groups = [((code,), (_field_name(code),), (p,)) for code, p in sorted(sums.items())]
     return _build("placements_field", _("Placements by field (ISCED-F 2013)"), [Column("isced_code", _("Field"))],
                   [Column("people", PEOPLE, people=True)], groups, scope=scope, chart="bar")
 
 
-def placements_by_cluster(filters: Filters, scope: Scope) -> Table:
-    qs = list(_mobility(filters, scope).filter(stage=Stage.PLACED).values("receiving_cluster_id").annotate(p=Sum("people")).order_by("-p", "receiving_cluster_id"))
-    names = _names(r["receiving_cluster_id"] for r in qs)
+def placements_by_cluster(filters: Filters, scope: Scope, placed_rows: list[dict] | None = None) -> Table:
+    sums: dict[int | None, int] = {}
+    for r in placed_rows if placed_rows is not None else _placed_rows(filters, scope):
+        sums[r["receiving_cluster_id"]] = sums.get(r["receiving_cluster_id"], 0) + r["p"]
+    ordered = sorted(sums.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or 0))
+    names = _names(k for k, _p in ordered)
     outside = str(_("Host in no industrial cluster"))
-    groups = [((r["receiving_cluster_id"],), (names.get(r["receiving_cluster_id"], outside),), (r["p"],)) for r in qs]
+    groups = [((k,), (names.get(k, outside),), (p,)) for k, p in ordered]
     return _build("placements_cluster", _("Placements by industrial cluster of the host"), [Column("cluster", _("Industrial cluster"))],
                   [Column("people", PEOPLE, people=True)], groups, scope=scope, chart="bar")
 
@@ -369,23 +432,34 @@ def _rate(part, whole) -> float | None:
     return None if part is None or not whole else round(100 * part / whole, 1)
 
 
-def fill_rates(filters: Filters, scope: Scope) -> Table:
+def fill_rates(filters: Filters, scope: Scope, *, export: bool = False) -> Table:
     """Places agreed per year in cooperation conditions, places offered in calls, people nominated.
 
-    Per agreement for accounts; per country pair in the open data."""
+    Per agreement for accounts (the page lists the agreements with most places first); per country pair in
+    the open data."""
     qs = _places(filters, scope)
+    title = _("Fill rate of agreed places")
+    value_columns = [Column("places", _("Places agreed")), Column("offered", _("Places offered in calls")),
+                     Column("nominated", _("People nominated"), people=True), Column("fill_rate", _("Fill rate (%)"), total=False)]
     if scope.by_institution:
-        keys, key_columns = ("agreement_id", "agreement_title"), [Column("agreement", _("Agreement"))]
-        rows = qs.values(*keys).annotate(pl=Sum("places"), of=Sum("offered"), no=Sum("nominated")).order_by("agreement_title", "agreement_id")
-        groups = [((r["agreement_id"],), (r["agreement_title"],), (r["pl"], r["of"], r["no"])) for r in rows]
+        key_columns = [Column("agreement", _("Agreement"))]
+        grouped = qs.values("agreement_id", "agreement_title").annotate(pl=Sum("places"), of=Sum("offered"), no=Sum("nominated"))
+
+        def to_group(r):
+            return (r["agreement_id"],), (r["agreement_title"],), (r["pl"], r["of"], r["no"], 0)
+
+        if export:
+            table = _build("fill_rates", title, key_columns, value_columns,
+                           [to_group(r) for r in grouped.order_by("agreement_title", "agreement_id")], scope=scope)
+        else:
+            table = _paged("fill_rates", title, key_columns, value_columns, grouped, people="no", sums=["pl", "of", "no"],
+                           page_order=["-pl", "agreement_title", "agreement_id"], tie_order=["agreement_title", "agreement_id"],
+                           to_group=to_group, scope=scope)
     else:
         key_columns = [Column("sending_country", _("From (country)")), Column("receiving_country", _("To (country)"))]
         rows = qs.values("sending_country", "receiving_country").annotate(pl=Sum("places"), of=Sum("offered"), no=Sum("nominated")).order_by("sending_country", "receiving_country")
-        groups = [((r["sending_country"], r["receiving_country"]), (_country_name(r["sending_country"]), _country_name(r["receiving_country"])), (r["pl"], r["of"], r["no"])) for r in rows]
-    table = _build("fill_rates", _("Fill rate of agreed places"), key_columns,
-                   [Column("places", _("Places agreed")), Column("offered", _("Places offered in calls")),
-                    Column("nominated", _("People nominated"), people=True), Column("fill_rate", _("Fill rate (%)"), total=False)],
-                   [(k, lbl, (*v, 0)) for k, lbl, v in groups], scope=scope, shown=INSTITUTION_ROWS_SHOWN if scope.by_institution else None)
+        groups = [((r["sending_country"], r["receiving_country"]), (_country_name(r["sending_country"]), _country_name(r["receiving_country"])), (r["pl"], r["of"], r["no"], 0)) for r in rows]
+        table = _build("fill_rates", title, key_columns, value_columns, groups, scope=scope)
     for r in table.rows:
         r.values[3] = _rate(r.values[2], r.values[0])
     if table.total is not None:
@@ -459,11 +533,12 @@ def last_refresh() -> Refresh | None:
 
 def tables_for(filters: Filters, scope: Scope, *, export: bool = False) -> list[Table]:
     funnel_table = funnel(filters, scope)
-    tables = [funnel_table, flows_by_country(filters, scope), flows_by_region(filters, scope)]
+    regions, placed = _region_rows(filters, scope), _placed_rows(filters, scope)
+    tables = [funnel_table, flows_by_country(filters, scope, regions), flows_by_region(filters, scope, regions)]
     if scope.by_institution:
         tables.append(flows_by_institution(filters, scope, export=export))
-    tables += [placements_by_field(filters, scope), placements_by_cluster(filters, scope), fill_rates(filters, scope),
-               credentials(filters, scope), inclusion(filters, scope, funnel_table)]
+    tables += [placements_by_field(filters, scope, placed), placements_by_cluster(filters, scope, placed),
+               fill_rates(filters, scope, export=export), credentials(filters, scope), inclusion(filters, scope, funnel_table)]
     # Recognition and professional development join here once their apps exist (see docs/analytics.md).
     return tables
 
@@ -504,7 +579,9 @@ OPEN_DATASETS = ("funnel", "flows_country", "flows_region", "placements_field", 
 
 def _one_table(key: str, filters: Filters, scope: Scope) -> Table | None:
     builders = {"funnel": funnel, "flows_country": flows_by_country, "flows_region": flows_by_region, "placements_field": placements_by_field,
-                "placements_cluster": placements_by_cluster, "fill_rates": fill_rates, "credentials": credentials}
+                "placements_cluster": placements_by_cluster, "credentials": credentials}
+    if key == "fill_rates":
+        return fill_rates(filters, scope, export=True)
     if key == "flows_institution":
         return flows_by_institution(filters, scope, export=True) if scope.by_institution else None
     if key == "inclusion":

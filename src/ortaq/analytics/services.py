@@ -81,9 +81,10 @@ def _stage_groups() -> dict[str, list[dict]]:
         .annotate(people=Count("application_id", distinct=True), with_needs=Count("application_id", distinct=True, filter=_needs("application__applicant__")))
     )
     signed = MobilityAgreement.objects.filter(state="signed")
+    # IN (subquery), not EXISTS: under OR, PostgreSQL hashes an IN list once but runs EXISTS once per row.
     completed = signed.filter(
-        Exists(TranscriptEntry.objects.filter(agreement=OuterRef("pk")))
-        | Exists(LogbookEntry.objects.filter(agreement=OuterRef("pk"), state="verified"))
+        Q(pk__in=TranscriptEntry.objects.values("agreement_id"))
+        | Q(pk__in=LogbookEntry.objects.filter(state="verified").values("agreement_id"))
     )
     prefix = "nomination__application__"
 
@@ -104,7 +105,8 @@ def _mobility_facts(institutions, options) -> list[MobilityFact]:
             totals[key][0] += g["people"]
             totals[key][1] += g["with_needs"]
     facts = []
-    for (year, owner, host, isced, eqf, kind, stage), (people, with_needs) in totals.items():
+    stage_order = {s: i for i, s in enumerate(Stage.values)}
+    for (year, owner, host, isced, eqf, kind, stage), (people, with_needs) in sorted(totals.items(), key=lambda kv: (stage_order[kv[0][6]], kv[0][0])):
         s_country, s_region, s_cluster, _ = institutions.get(owner, ("", "", None, False))
         r_country, r_region, r_cluster, r_facilities = institutions.get(host, ("", "", None, False))
         facts.append(MobilityFact(
