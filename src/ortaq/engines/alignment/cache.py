@@ -74,7 +74,7 @@ class EmbedCache:
             self._mem.popitem(last=False)
 
     def embed(self, version: str, texts: Sequence[str], encode: Callable[[list[str]], np.ndarray],
-              batch: int = 64) -> np.ndarray:
+              batch: int = 256) -> np.ndarray:
         """Vectors for ``texts``, encoding only the ones not cached (each distinct text once)."""
         found: dict[str, np.ndarray] = {}
         todo: list[str] = []
