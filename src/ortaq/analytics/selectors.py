@@ -309,11 +309,15 @@ def _places(filters: Filters, scope: Scope) -> QuerySet[PlacesFact]:
     return PlacesFact.objects.filter(filters.mobility_q() & scope.mobility_q())
 
 
-def funnel(filters: Filters, scope: Scope) -> Table:
+def funnel(filters: Filters, scope: Scope, region_rows: list[dict] | None = None) -> Table:
     """Applied (submitted applications), placed, departed, completed. Each stage is a subset of the one
     before, so the rows are not added up, and each is withheld on its own when small."""
-    got = {r["stage"]: r for r in _mobility(filters, scope).values("stage").annotate(p=Sum("people"), n=Sum("with_needs"))}
-    groups = [((s.value,), (str(s.label),), (got.get(s.value, {}).get("p") or 0, got.get(s.value, {}).get("n") or 0)) for s in Stage]
+    got: dict[str, list[int]] = {}
+    for r in region_rows if region_rows is not None else _region_rows(filters, scope):
+        sums = got.setdefault(r["stage"], [0, 0])
+        sums[0] += r["p"]
+        sums[1] += r["n"]
+    groups = [((s.value,), (str(s.label),), tuple(got.get(s.value, (0, 0)))) for s in Stage]
     return _build("funnel", _("Application funnel"), [Column("stage", _("Stage"))],
                   [Column("people", PEOPLE, people=True), Column("with_needs", _("With accessibility needs (consented)"), people=True)],
                   groups, scope=scope, chart="bar", totals=False)
@@ -355,15 +359,18 @@ def _paged(key, title, key_columns, value_columns, grouped, *, people: str, sums
 
 
 def _region_rows(filters: Filters, scope: Scope) -> list[dict]:
-    """Flows by region pair: one query serves both the country and the region table."""
-    return list(_mobility(filters, scope).filter(stage=filters.stage)
-                .values("sending_country", "sending_region", "receiving_country", "receiving_region").annotate(p=Sum("people"))
-                .order_by("-p", "sending_country", "sending_region", "receiving_country", "receiving_region"))
+    """People by stage and region pair: one scan serves the funnel and the country and region flows."""
+    return list(_mobility(filters, scope).values("stage", "sending_country", "sending_region", "receiving_country", "receiving_region")
+                .annotate(p=Sum("people"), n=Sum("with_needs")).order_by())
+
+
+def _at_stage(rows: list[dict], stage: str) -> list[dict]:
+    return [r for r in rows if r["stage"] == stage]
 
 
 def flows_by_country(filters: Filters, scope: Scope, region_rows: list[dict] | None = None) -> Table:
     sums: dict[tuple, int] = {}
-    for r in region_rows if region_rows is not None else _region_rows(filters, scope):
+    for r in _at_stage(region_rows if region_rows is not None else _region_rows(filters, scope), filters.stage):
         key = (r["sending_country"], r["receiving_country"])
         sums[key] = sums.get(key, 0) + r["p"]
     ordered = sorted(sums.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -375,9 +382,11 @@ def flows_by_country(filters: Filters, scope: Scope, region_rows: list[dict] | N
 
 def flows_by_region(filters: Filters, scope: Scope, region_rows: list[dict] | None = None) -> Table:
     unknown = str(_("Not recorded"))
+    rows = _at_stage(region_rows if region_rows is not None else _region_rows(filters, scope), filters.stage)
+    rows.sort(key=lambda r: (-r["p"], r["sending_country"], r["sending_region"], r["receiving_country"], r["receiving_region"]))
     groups = [((r["sending_region"], r["receiving_region"]),
                (f"{r['sending_region'] or unknown} ({r['sending_country']})", f"{r['receiving_region'] or unknown} ({r['receiving_country'] or '—'})"),
-               (r["p"],)) for r in (region_rows if region_rows is not None else _region_rows(filters, scope))]
+               (r["p"],)) for r in rows]
     return _build("flows_region", _("Flows by region"),
                   [Column("sending_region", _("From (region)")), Column("receiving_region", _("To (region)"))],
                   [Column("people", PEOPLE, people=True)], groups, scope=scope, chart="bar", shown=INSTITUTION_ROWS_SHOWN)
@@ -532,8 +541,8 @@ def last_refresh() -> Refresh | None:
 
 
 def tables_for(filters: Filters, scope: Scope, *, export: bool = False) -> list[Table]:
-    funnel_table = funnel(filters, scope)
     regions, placed = _region_rows(filters, scope), _placed_rows(filters, scope)
+    funnel_table = funnel(filters, scope, regions)
     tables = [funnel_table, flows_by_country(filters, scope, regions), flows_by_region(filters, scope, regions)]
     if scope.by_institution:
         tables.append(flows_by_institution(filters, scope, export=export))
