@@ -56,7 +56,7 @@ class BatchCache:
     def allocate(self, issuer: IssuerProfile) -> tuple[int, int]:
         """Like status_lists.allocate_indexes, without reading the whole issuer's credentials every time."""
         used_r, used_s, last = self.taken.get(issuer.pk) or (set(), set(), 0)
-        for pk, r, s in IssuedCredential.objects.filter(issuer=issuer, pk__gt=last).values_list("pk", "revocation_index", "suspension_index"):
+        for pk, r, s in IssuedCredential.objects.filter(issuer=issuer, pk__gt=last).order_by().values_list("pk", "revocation_index", "suspension_index"):
             used_r.add(r)
             used_s.add(s)
             last = max(last, pk)
