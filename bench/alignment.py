@@ -32,7 +32,11 @@ from ortaq.engines.alignment import (
     top_k_similar,
 )
 from ortaq.engines.alignment import calibration as cal
-from ortaq.engines.alignment.backends import DenseBackend, E5Backend, FusedBackend, LexicalBackend
+from ortaq.engines.alignment.backends import (
+    E5Backend,
+    FusedBackend,
+    LexicalBackend,
+)
 from ortaq.engines.alignment.metrics import mean_metrics, ranking_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,6 +207,32 @@ def eval_modules(backend, concepts: list[dict], modules: dict, pairs: list[dict]
     return out
 
 
+def eval_calibration(backend, concepts: list[dict]) -> dict[str, dict[str, float]]:
+    """How the calibrated score behaves on the test specialties, per query language (cross-language
+    pairs only): share of true pairs scoring >= 0.5, false pairs scoring >= 0.5 per query, and the mean
+    score of true and of false pairs."""
+    calib = backend.calibration()
+    out = {}
+    for variant in QUERY_VARIANTS:
+        tp, fp_per_q, pos_mean, neg_mean = [], [], [], []
+        for t in LANGS:
+            if t == base_lang(variant):
+                continue
+            src = [as_outcome(c, variant) for c in concepts]
+            tgt = [as_outcome(c, t) for c in concepts]
+            cal_ = calib or backend.calibration_for(src, tgt)
+            z = np.vstack([blk for _, _, blk in backend.calibrated_z(src, tgt, calib=cal_)])
+            p = cal_.prob(z)
+            eye = np.eye(len(concepts), dtype=bool)
+            tp.append((p[eye] >= 0.5).mean())
+            fp_per_q.append((p[~eye] >= 0.5).sum() / len(concepts))
+            pos_mean.append(p[eye].mean())
+            neg_mean.append(p[~eye].mean())
+        out[variant] = {"true >= 0.5": float(np.mean(tp)), "false >= 0.5 per query": float(np.mean(fp_per_q)),
+                        "mean score, true": float(np.mean(pos_mean)), "mean score, false": float(np.mean(neg_mean))}
+    return out
+
+
 def table(title: str, results: dict[str, dict[str, dict[str, float]]]) -> str:
     lines = [f"**{title}**", "", "| backend | query | R@1 | R@5 | MRR | nDCG@10 |", "|---|---|---|---|---|---|"]
     for be, per_lang in results.items():
@@ -215,7 +245,7 @@ def cmd_quality(args) -> None:
     concepts, units, modules, pairs = load()
     test = split(concepts, args.split)
     names = args.backends.split(",")
-    tr, pa, un, mo, mo_kk = {}, {}, {}, {}, {}
+    tr, pa, un, mo, mo_kk, ca = {}, {}, {}, {}, {}, {}
     for name in names:
         be = get_backend(name)
         t0 = time.perf_counter()
@@ -223,19 +253,28 @@ def cmd_quality(args) -> None:
         if args.split == "test":
             pa[name] = eval_paraphrases(be, test)
         un[name] = eval_units(be, test, units)
+        ca[name] = eval_calibration(be, test)
         mo[name] = eval_modules(be, test, modules, pairs)
         mo_kk[name] = {f"{k} (home kk only)": v for k, v in
                        eval_modules(be, test, modules, pairs, home_variant="kk").items() if k in {"zh", "en"}}
         print(f"{name}: {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     n_specs = len({c["specialty"] for c in test})
     print(f"Split: {args.split} ({len(test)} outcomes per language, {n_specs} specialties)\n")
-    print(table("Outcome -> same outcome in each other language (mean over target languages)", tr), "\n")
+    print(table("Outcome -> same outcome in each other language (mean over target languages)", tr) + "\n")
     if pa:
-        print(table("Held-out reworded outcome -> original outcome in each language (24 queries per language)", pa),
-              "\n")
-    print(table("Outcome -> professional-standard unit (units in ru with kk version)", un), "\n")
+        print(table("Held-out reworded outcome -> original outcome in each language (24 queries per language)", pa)
+              + "\n")
+    print(table("Outcome -> professional-standard unit (units in ru, with kk version)", un) + "\n")
     both = {n: {**mo[n], **mo_kk[n]} for n in names}
     print(table("Abroad module -> home modules, graded 0-3 (home outcomes kk with ru version unless noted)", both))
+    print("\n**Calibrated scores on the test specialties (translation pairs = true, all other pairs = false)**\n")
+    print("| backend | query | true pairs >= 0.5 | false pairs >= 0.5, per query | mean score true "
+          "| mean score false |")
+    print("|---|---|---|---|---|---|")
+    for n in names:
+        for lang, m in ca[n].items():
+            print(f"| {n} | {lang} | {m['true >= 0.5']:.3f} | {m['false >= 0.5 per query']:.2f} | "
+                  f"{m['mean score, true']:.3f} | {m['mean score, false']:.3f} |")
 
 
 # ------------------------------------------------------------------------------------------------------ perf

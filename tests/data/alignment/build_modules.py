@@ -89,7 +89,8 @@ def main() -> None:
     hist = defaultdict(int)
     for p in pairs:
         hist[p["grade"]] += 1
-    print(f"{len(home)} home modules, {len(abroad)} abroad modules, {len(pairs)} pairs, grades {dict(sorted(hist.items()))}")
+    grades = dict(sorted(hist.items()))
+    print(f"{len(home)} home modules, {len(abroad)} abroad modules, {len(pairs)} pairs, grades {grades}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,11 @@ from ortaq.engines.alignment import (
     align,
     get_backend,
 )
-from ortaq.engines.alignment.calibration import Calibration, lang_indexes, stored_calibration
+from ortaq.engines.alignment.calibration import (
+    Calibration,
+    lang_indexes,
+    stored_calibration,
+)
 
 
 class CountingBackend(DenseBackend):

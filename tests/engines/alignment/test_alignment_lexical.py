@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from alignment_samples import TEXTS, outcomes
 
 from ortaq.engines.alignment import Outcome
 from ortaq.engines.alignment.lexical import lexical_similarity, load_glossary, ngrams
-
-from alignment_samples import TEXTS, outcomes
 
 
 def test_the_glossary_finds_the_same_term_in_kazakh_russian_chinese_and_english():

@@ -33,4 +33,5 @@ def test_heavy_model_libraries_are_imported_only_inside_the_local_backend():
         tree = ast.parse(path.read_text("utf-8"))
         top_level = {a.name for node in tree.body if isinstance(node, ast.Import) for a in node.names}
         top_level |= {node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.module}
-        assert not top_level & {"torch", "sentence_transformers", "onnxruntime", "tokenizers", "transformers"}, path.name
+        heavy = {"torch", "sentence_transformers", "onnxruntime", "tokenizers", "transformers"}
+        assert not top_level & heavy, path.name

@@ -20,7 +20,14 @@ from .backends import (
 )
 from .cache import EmbedCache
 from .engine import COVERED, align, compare_modules, recommend_offers
-from .model import LANGS, AlignmentInputError, Match, ModuleProposal, Outcome, OutcomePair
+from .model import (
+    LANGS,
+    AlignmentInputError,
+    Match,
+    ModuleProposal,
+    Outcome,
+    OutcomePair,
+)
 from .search import top_k_rows, top_k_similar
 
 __all__ = [

