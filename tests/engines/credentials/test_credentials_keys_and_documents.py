@@ -187,3 +187,50 @@ def test_it_refuses_a_fetched_did_document_that_describes_another_did(monkeypatc
     monkeypatch.setattr("urllib.request.urlopen", lambda request, timeout: _FakeResponse(json.dumps(other).encode()))
     with pytest.raises(creds.DidResolutionError, match="does not describe did:web:almaty-poly.edu.kz"):
         creds.DidResolver(allow_https=True).resolve("did:web:almaty-poly.edu.kz")
+
+
+def test_it_ships_the_published_achievement_credential_schema_byte_for_byte() -> None:
+    import hashlib
+
+    sid = schemas.ACHIEVEMENT_CREDENTIAL_SCHEMA_ID
+    data = schemas.schema_bytes(sid)
+    assert len(data) == 112794 and not data.endswith(b"\n")
+    assert hashlib.sha256(data).hexdigest() == schemas.DIGESTS[sid] == "c3cbfc94bde1c1ed8500994933fefb2dadc13a591bbe7b6c58e9978921fd34c3"
+    assert schemas.schema_document(sid)["$id"] == sid
+
+
+def _published(document: dict) -> list:
+    return list(schemas._validator(schemas.ACHIEVEMENT_CREDENTIAL_SCHEMA_ID).iter_errors(document))
+
+
+@pytest.mark.parametrize("achievement_type", ["Diploma", "MicroCredential", "Fieldwork", "ext:OrtaqCourse"])
+def test_platform_like_badges_pass_the_published_schema_unchanged(achievement_type: str) -> None:
+    from .conftest import make_diploma
+
+    document = make_diploma("did:example:almaty-poly")
+    document["credentialSubject"]["achievement"]["achievementType"] = achievement_type
+    # What the platform adds: the holder's name as an IdentityObject (identityType "name").
+    document["credentialSubject"]["identifier"] = [{"type": "IdentityObject", "hashed": False, "identityHash": "Айгерім Серікқызы", "identityType": "name"}]
+    assert _published(document) == []  # language maps, alignments (ext: targetType), results: all accepted
+    assert creds.validate_schema(document) == []
+
+
+def test_the_published_schema_is_strict_where_it_says_so() -> None:
+    from .conftest import make_diploma
+
+    document = make_diploma("did:example:almaty-poly")
+    document["credentialSubject"]["identifier"] = [{"type": "IdentityObject", "hashed": False, "identityHash": "x", "identityType": "name", "nameLanguageMap": {"en": "x"}}]
+    assert _published(document)  # IdentityObject has additionalProperties: false
+    assert any("identifier" in e for e in creds.validate_schema(document))
+
+
+def test_two_status_entries_are_the_one_documented_deviation_from_the_published_schema() -> None:
+    from .conftest import make_diploma
+
+    entry = {"id": "https://example.org/status/1#5", "type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": "5", "statusListCredential": "https://example.org/status/1"}
+    document = make_diploma("did:example:almaty-poly", status=[entry, {**entry, "id": "https://example.org/status/2#5", "statusPurpose": "suspension", "statusListCredential": "https://example.org/status/2"}])
+    assert isinstance(document["credentialStatus"], list)
+    assert any(list(e.absolute_path) == ["credentialStatus"] for e in _published(document))  # 1EdTech: 0..1
+    assert creds.validate_schema(document) == []  # accepted: each entry passes the published CredentialStatus
+    document["credentialStatus"][1] = {"statusPurpose": "suspension"}  # no type: fails the published definition
+    assert any(e.startswith("credentialStatus/1") for e in creds.validate_schema(document))
