@@ -32,9 +32,7 @@ def calls_visible_to(*, actor) -> QuerySet[Call]:
 
 
 def call_get(*, actor, pk: int) -> Call | None:
-    return calls_visible_to(actor=actor).prefetch_related(
-        Prefetch("options", queryset=CallOption.objects.select_related("host", "condition__agreement", "offer")), "eligible_programmes"
-    ).filter(pk=pk).first()
+    return calls_visible_to(actor=actor).prefetch_related("eligible_programmes").filter(pk=pk).first()
 
 
 def manages_call(*, actor, call: Call) -> bool:

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -146,17 +147,25 @@ def _explain(outcome, options_by_id) -> list[dict]:
 
 @login_required
 def call_detail(request, pk: int):
+    """One page for everyone involved in a call. It stays light for national calls with tens of thousands of
+    options: options are listed a page at a time (with a search), and only the applicant's own choices and
+    the options named in her result are loaded besides."""
     call = _get_call(request, pk)
     manages = selectors.manages_call(actor=request.user, call=call)
-    options = list(call.options.all())
-    options_by_id = {o.pk: o for o in options}
-    context = {"call": call, "options": options, "manages": manages, "nav_section": "mobility"}
+    options_qs = call.options.select_related("host", "condition__agreement", "offer").order_by("id")
+    q = request.GET.get("q", "").strip()
+    if q:
+        options_qs = options_qs.filter(Q(host__name_latin__icontains=q) | Q(host__name_original__icontains=q) | Q(offer__title__icontains=q))
+    option_page = paginate(request, options_qs, per_page=50, param="opage")
+    options = list(option_page["page"])
+    context = {"call": call, "options": options, "option_page": option_page["page"], "option_query": q,
+               "option_querystring": option_page["querystring_without_page"], "manages": manages, "nav_section": "mobility"}
     if manages:
         applications = paginate(request, selectors.applications_for_coordinator(actor=request.user, call=call), per_page=50)
         conditions, offers = selectors.options_for_call(call)
         latest = selectors.latest_round(call)
         context |= {**applications, "applications": applications["page"], "conditions": conditions, "offers": offers, "latest_round": latest,
-                    "fill_rates": selectors.fill_rates(latest) if latest and latest.state in ("dry_run", "published") else [],
+                    "fill_rates": selectors.fill_rates(latest)[:200] if latest and latest.state in ("dry_run", "published") else [],
                     "rounds": call.rounds.all()}
     if services.may_apply(request.user, call):
         application = selectors.own_application(actor=request.user, call=call)
@@ -165,13 +174,17 @@ def call_detail(request, pk: int):
         base = eligibility.call_reasons(call, programme_id=getattr(application, "programme_id", None), year_of_study=getattr(application, "year_of_study", None),
                                         grade=getattr(application, "grade", None), certificates=certificates, eligible_programme_ids=programme_ids) if application else []
         outcome = selectors.outcome_of(application=application) if application else None
+        chosen = {c.rank: c.option for c in application.choices.all()} if application else {}
+        named = {e["option"] for e in (outcome.explanations if outcome else [])}
+        related = {o.pk: o for o in call.options.select_related("host", "offer").filter(pk__in=named)} if named else {}
+        selectable = list({o.pk: o for o in [*chosen.values(), *options]}.values())
         context |= {
             "may_apply": True, "application": application,
             "application_form": ApplicationForm(instance=application, prefix="app"),
             "option_eligibility": [(o, eligibility.option_reasons(o, certificates)) for o in options],
-            "call_reasons": base, "ranks": range(1, call.max_choices + 1),
-            "chosen": {c.rank: c.option_id for c in application.choices.all()} if application else {},
-            "outcome": outcome, "explanations": _explain(outcome, options_by_id),
+            "call_reasons": base, "ranks": range(1, call.max_choices + 1), "selectable": selectable,
+            "chosen": {rank: option.pk for rank, option in chosen.items()},
+            "outcome": outcome, "explanations": _explain(outcome, related),
             "nomination": outcome.nomination if outcome and hasattr(outcome, "nomination") else None,
         }
         if call.state == "open" and application and application.programme_id:

@@ -14,13 +14,14 @@ from ortaq.errors import DomainError, ValidationFailed
 PAGE_SIZE = 25
 
 
-def paginate(request, queryset, per_page: int = PAGE_SIZE) -> dict:
-    """A page plus the query string to keep filters across page links."""
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(request, queryset, per_page: int = PAGE_SIZE, param: str = "page") -> dict:
+    """A page plus the query string to keep filters across page links (`param` names the page parameter, so
+    that two lists on one page page independently)."""
+    page = Paginator(queryset, per_page).get_page(request.GET.get(param))
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop(param, None)
     qs = params.urlencode()
-    return {"page": page, "querystring_without_page": f"{qs}&" if qs else ""}
+    return {"page": page, "querystring_without_page": f"{qs}&" if qs else "", "page_param": param}
 
 
 def form_data(request) -> dict:
