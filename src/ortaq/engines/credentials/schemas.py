@@ -101,6 +101,11 @@ def _achievement_key(document: dict[str, Any]) -> str | None:
     return None
 
 
+def schema_ids_for(schema_id: str) -> tuple[str, ...]:
+    """The schema files actually applied for `schema_id` (published first)."""
+    return _OB_SCHEMAS if schema_id == OB_SCHEMA_ID else (schema_id,)
+
+
 def schema_for(document: dict[str, Any]) -> str | None:
     """Which shipped schema applies, from the credential's `type`."""
     types = document.get("type")
@@ -121,7 +126,7 @@ def validate(document: Any, schema_id: str | None = None) -> list[str]:
         return ["type must include OpenBadgeCredential, AchievementCredential or ClrCredential"]
     key = _achievement_key(document) if schema_id == OB_SCHEMA_ID else None
     checked = key is not None and key in _VALID_ACHIEVEMENTS
-    ids = _OB_SCHEMAS if schema_id == OB_SCHEMA_ID else (schema_id,)
+    ids = schema_ids_for(schema_id)
     messages: list[str] = []
     for sid in ids:
         target, status_messages = _status_as_published(document, sid)

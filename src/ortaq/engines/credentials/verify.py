@@ -149,7 +149,7 @@ def _verify(
         else:
             unsecured = {k: v for k, v in document.items() if k != "proof"}
             errors = schemas.validate(unsecured, schema_id)
-            short = schema_id.rsplit("/", 1)[-1]
+            short = " and ".join(s.rsplit("/", 1)[-1] for s in schemas.schema_ids_for(schema_id))
             report.checks.append(Check("schema", not errors, f"valid against {short}" if not errors else f"{short}: " + "; ".join(errors)))
     else:
         report.checks.append(Check("schema", True, "schema check skipped by caller"))
