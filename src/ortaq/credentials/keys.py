@@ -93,7 +93,9 @@ def key_rotate(*, actor, issuer: IssuerProfile, compromised: bool = False) -> Is
     """A new key signs from now on. The old one is marked (expired, or revoked if compromised), never deleted."""
     if not may_manage_issuer(actor, issuer.institution_id):
         raise Forbidden()
-    now = timezone.now().replace(microsecond=0)
+    # Proof times have whole seconds: retire at the next whole second so that a proof made in this second
+    # (before the rotation) still counts as made before the key expired.
+    now = (timezone.now() + timezone.timedelta(seconds=1)).replace(microsecond=0)
     for record in issuer.keys.filter(retired_at__isnull=True):
         record.retired_at = now
         record.compromised = compromised
