@@ -467,14 +467,25 @@ def round_publish(*, actor, placement_round: PlacementRound) -> PlacementRound:
     placement_round.save(update_fields=["state", "published_at"])
     call.state = CallState.PUBLISHED
     call.save(update_fields=["state"])
-    created = []
-    for outcome in placement_round.outcomes.filter(option__isnull=False).select_related("option", "application__applicant"):
-        existing = Nomination.objects.filter(application=outcome.application).exclude(state=NominationState.DECLINED)
-        if existing.filter(option=outcome.option).exists():
+    # In bulk, because a national round places on the order of 10^5 applicants: one query for the standing
+    # nominations, one update for those superseded, one insert for the new ones.
+    placed = list(placement_round.outcomes.filter(option__isnull=False).values_list("pk", "application_id", "option_id", "option__host_id"))
+    standing: dict[int, set[int]] = {}
+    for application_id, option_id in Nomination.objects.filter(application__call=call).exclude(state=NominationState.DECLINED).values_list("application_id", "option_id"):
+        standing.setdefault(application_id, set()).add(option_id)
+    new, superseded = [], []
+    for outcome_id, application_id, option_id, host_id in placed:
+        held = standing.get(application_id, set())
+        if option_id in held:
             continue
-        # The applicant moved to an option she prefers: the earlier nomination no longer stands.
-        existing.update(state=NominationState.DECLINED, reason=str(_("Placed at a preferred option in round %(n)d.") % {"n": placement_round.number}), decided_at=timezone.now())
-        created.append(Nomination.objects.create(outcome=outcome, application=outcome.application, option=outcome.option, host_id=outcome.option.host_id))
+        if held:
+            superseded.append(application_id)  # she moved to an option she prefers: earlier nominations lapse
+        new.append(Nomination(outcome_id=outcome_id, application_id=application_id, option_id=option_id, host_id=host_id))
+    if superseded:
+        reason = str(_("Placed at a preferred option in round %(n)d.") % {"n": placement_round.number})
+        Nomination.objects.filter(application_id__in=superseded).exclude(state=NominationState.DECLINED).update(
+            state=NominationState.DECLINED, reason=reason, decided_at=timezone.now())
+    created = Nomination.objects.bulk_create(new, batch_size=5000)
     audit_record(actor=actor, action="transition", obj=placement_round, after={"state": "published", "nominations": len(created)}, summary=str(call))
     from .tasks import notify_round_published
 
@@ -483,17 +494,31 @@ def round_publish(*, actor, placement_round: PlacementRound) -> PlacementRound:
 
 
 def round_notify(round_id: int, nomination_ids: list[int]) -> int:
-    from ortaq.accounts.models import Membership, Role
+    """Tell every applicant that results are out, and each host's staff once about their new nominees."""
+    from collections import defaultdict
+
+    from ortaq.accounts.models import Membership, Role, User
     from ortaq.notifications.services import notify
 
     placement_round = PlacementRound.objects.select_related("call").get(pk=round_id)
     call = placement_round.call
-    applicants = [o.application.applicant for o in placement_round.outcomes.select_related("application__applicant")]
-    sent = notify(recipients=applicants, key="round_published", params={"call": call.title}, url=reverse("mobility:call", args=[call.pk]))
+    applicants = User.objects.filter(pk__in=placement_round.outcomes.values("application__applicant_id"))
+    sent = notify(recipients=list(applicants), key="round_published", params={"call": call.title}, url=reverse("mobility:call", args=[call.pk]))
+    by_host: dict[int, list] = defaultdict(list)
     for nomination in Nomination.objects.filter(pk__in=nomination_ids).select_related("application__applicant", "host"):
-        hosts = [m.user for m in Membership.objects.filter(institution=nomination.host, role__in=[Role.COORDINATOR, Role.COMPANY_SUPERVISOR]).select_related("user")]
-        sent += notify(recipients=hosts, key="nomination_received", url=reverse("mobility:nominations"),
-                       params={"applicant": str(nomination.application.applicant), "host": str(nomination.host), "call": call.title})
+        by_host[nomination.host_id].append(nomination)
+    staff: dict[int, list] = defaultdict(list)
+    for membership in Membership.objects.filter(institution_id__in=by_host, role__in=[Role.COORDINATOR, Role.COMPANY_SUPERVISOR]).select_related("user"):
+        staff[membership.institution_id].append(membership.user)
+    for host_id, nominations in by_host.items():
+        if not staff[host_id]:
+            continue
+        if len(nominations) == 1:
+            params = {"applicant": str(nominations[0].application.applicant), "host": str(nominations[0].host), "call": call.title}
+            sent += notify(recipients=staff[host_id], key="nomination_received", url=reverse("mobility:nominations"), params=params)
+        else:
+            params = {"count": len(nominations), "host": str(nominations[0].host), "call": call.title}
+            sent += notify(recipients=staff[host_id], key="nominations_received", url=reverse("mobility:nominations"), params=params)
     return sent
 
 

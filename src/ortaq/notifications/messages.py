@@ -7,6 +7,7 @@ MESSAGES = {
     "application_submitted": (_("Application received: %(call)s"), _("Your application is submitted. Receipt: %(receipt)s.")),
     "round_published": (_("Placement result: %(call)s"), _("The placement result of %(call)s is published. Open it to see your result and its explanation.")),
     "nomination_received": (_("New nomination: %(applicant)s"), _("%(applicant)s has been nominated to %(host)s through %(call)s. Please accept or decline.")),
+    "nominations_received": (_("%(count)d new nominations: %(call)s"), _("%(count)d people have been nominated to %(host)s through %(call)s. Please accept or decline each.")),
     "nomination_decided": (_("Nomination %(decision)s: %(call)s"), _("%(host)s has %(decision)s the nomination of %(applicant)s.")),
     "recognition_decided": (_("Recognition decision"), _("The recognition of your studies abroad is decided. You may appeal until %(deadline)s.")),
     "offer_published": (_("New internship offer: %(offer)s"), _("%(host)s published an internship offer.")),
