@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -323,29 +324,43 @@ def funnel(filters: Filters, scope: Scope, region_rows: list[dict] | None = None
                   groups, scope=scope, chart="bar", totals=False)
 
 
+def _page_and_stats(grouped, *, people: str, sums: list[str], page_order: list[str]) -> tuple[list[dict], dict]:
+    """The first rows of a grouped query and, in the same query (window functions over all its rows), the
+    number of rows, the column sums, and how many cells of `people` are small and what they add up to."""
+    sql, params = grouped.order_by().query.sql_with_params()
+    t = disclosure.THRESHOLD
+    p = f'g."{people}"'
+    windows = [f'COUNT(*) OVER () AS "_rows"', f"SUM(CASE WHEN {p} > 0 AND {p} < {t} THEN 1 ELSE 0 END) OVER () AS \"_n_small\"",
+               f"SUM(CASE WHEN {p} > 0 AND {p} < {t} THEN {p} ELSE 0 END) OVER () AS \"_s_small\""]
+    windows += [f'SUM(g."{name}") OVER () AS "_t_{name}"' for name in sums]
+    order = ", ".join(f'g."{f.lstrip("-")}" {"DESC" if f.startswith("-") else "ASC"}' for f in page_order)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT g.*, {', '.join(windows)} FROM ({sql}) g ORDER BY {order} LIMIT {INSTITUTION_ROWS_SHOWN}", params)
+        columns = [c[0] for c in cursor.description]
+        page = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    stat_names = ["_rows", "_n_small", "_s_small", *(f"_t_{name}" for name in sums)]
+    stats = {name: int(page[0][name] or 0) if page else 0 for name in stat_names}
+    return page, stats
+
+
 def _paged(key, title, key_columns, value_columns, grouped, *, people: str, sums: list[str], page_order: list[str],
-           tie_order: list[str], to_group, scope: Scope, note="") -> Table:
+           tie_order: list[str], to_groups, scope: Scope, note="") -> Table:
     """A long table's page without fetching every row: the first rows, and the column statistics that
     disclosure control needs (how many small cells and their sum, the smallest larger cell). It withholds
     exactly the cells `disclosure.suppress_column` withholds in the full export (same order on ties)."""
-    page = list(grouped.order_by(*page_order)[:INSTITUTION_ROWS_SHOWN])
-    small = Q(**{f"{people}__gt": 0, f"{people}__lt": disclosure.THRESHOLD})
-    stats = grouped.aggregate(_rows=Count("*"), _n_small=Count(people, filter=small), _s_small=Sum(people, filter=small),
-                              **{f"_t_{name}": Sum(name) for name in sums})
+    page, stats = _page_and_stats(grouped, people=people, sums=sums, page_order=page_order)
     complement_keys, total_ok = set(), True
     if not scope.exact and stats["_n_small"]:
         # One larger cell (5 or more) always completes the protection: two cells withheld, adding up to 5 or more.
         larger = list(grouped.filter(**{f"{people}__gte": disclosure.THRESHOLD}).order_by(people, *tie_order)[:1])
-        k, total_ok = disclosure.complements(stats["_n_small"], stats["_s_small"] or 0, [r[people] for r in larger])
+        k, total_ok = disclosure.complements(stats["_n_small"], stats["_s_small"], [r[people] for r in larger])
         complement_keys = {tuple(r[t] for t in tie_order) for r in larger[:k]}
+    i = sums.index(people)
     rows = []
-    for r in page:
-        keys, labels, values = to_group(r)
+    for r, (keys, labels, values) in zip(page, to_groups(page)):
         values = list(values)
-        if not scope.exact:
-            i = sums.index(people)
-            if 0 < (values[i] or 0) < disclosure.THRESHOLD or tuple(r[t] for t in tie_order) in complement_keys:
-                values[i] = None
+        if not scope.exact and (0 < (values[i] or 0) < disclosure.THRESHOLD or tuple(r[t] for t in tie_order) in complement_keys):
+            values[i] = None
         rows.append(Row(tuple(keys), list(labels), values))
     total = []
     for name in sums:
@@ -405,10 +420,8 @@ def flows_by_institution(filters: Filters, scope: Scope, *, export: bool = False
 
     if export:
         return _build("flows_institution", title, key_columns, value_columns, to_groups(list(grouped.order_by("-p", *order))), scope=scope)
-    page = list(grouped.order_by("-p", *order)[:INSTITUTION_ROWS_SHOWN])
-    named = {g[0]: g for g in to_groups(page)}
     return _paged("flows_institution", title, key_columns, value_columns, grouped, people="p", sums=["p"], page_order=["-p", *order],
-                  tie_order=order, to_group=lambda r: named[(r["sending_id"], r["receiving_id"])], scope=scope)
+                  tie_order=order, to_groups=to_groups, scope=scope)
 
 
 def _placed_rows(filters: Filters, scope: Scope) -> list[dict]:
@@ -463,7 +476,7 @@ def fill_rates(filters: Filters, scope: Scope, *, export: bool = False) -> Table
         else:
             table = _paged("fill_rates", title, key_columns, value_columns, grouped, people="no", sums=["pl", "of", "no"],
                            page_order=["-pl", "agreement_title", "agreement_id"], tie_order=["agreement_title", "agreement_id"],
-                           to_group=to_group, scope=scope)
+                           to_groups=lambda rows: [to_group(r) for r in rows], scope=scope)
     else:
         key_columns = [Column("sending_country", _("From (country)")), Column("receiving_country", _("To (country)"))]
         rows = qs.values("sending_country", "receiving_country").annotate(pl=Sum("places"), of=Sum("offered"), no=Sum("nominated")).order_by("sending_country", "receiving_country")
