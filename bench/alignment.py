@@ -233,6 +233,27 @@ def eval_calibration(backend, concepts: list[dict]) -> dict[str, dict[str, float
     return out
 
 
+def eval_coverage(backend, concepts: list[dict], modules: dict, pairs: list[dict]) -> dict[str, float]:
+    """Evidence quality: is each home outcome of each graded pair (abroad zh, home kk with ru version)
+    correctly marked covered (its concept is taught by the abroad module) or uncovered?"""
+    by_id = {c["id"]: c for c in concepts}
+    specs = {c["specialty"] for c in concepts}
+    tp = fp = fn = tn = 0
+    for p in pairs:
+        if modules["specialty"][p["abroad"]] not in specs or modules["specialty"][p["home"]] not in specs:
+            continue
+        a_ids, h_ids = modules["abroad"][p["abroad"]], modules["home"][p["home"]]
+        prop = compare_modules([as_outcome(by_id[c], "zh") for c in a_ids],
+                               {p["home"]: [as_outcome(by_id[c], "kk+ru") for c in h_ids]}, backend)[0]
+        for h in h_ids:
+            truth, said = h in a_ids, h in prop.covered
+            tp += truth and said
+            fp += said and not truth
+            fn += truth and not said
+            tn += not truth and not said
+    return {"precision": tp / max(tp + fp, 1), "recall": tp / max(tp + fn, 1), "home outcomes": tp + fp + fn + tn}
+
+
 def table(title: str, results: dict[str, dict[str, dict[str, float]]]) -> str:
     lines = [f"**{title}**", "", "| backend | query | R@1 | R@5 | MRR | nDCG@10 |", "|---|---|---|---|---|---|"]
     for be, per_lang in results.items():
@@ -245,7 +266,7 @@ def cmd_quality(args) -> None:
     concepts, units, modules, pairs = load()
     test = split(concepts, args.split)
     names = args.backends.split(",")
-    tr, pa, un, mo, mo_kk, ca = {}, {}, {}, {}, {}, {}
+    tr, pa, un, mo, mo_kk, ca, cov = {}, {}, {}, {}, {}, {}, {}
     for name in names:
         be = get_backend(name)
         t0 = time.perf_counter()
@@ -254,6 +275,7 @@ def cmd_quality(args) -> None:
             pa[name] = eval_paraphrases(be, test)
         un[name] = eval_units(be, test, units)
         ca[name] = eval_calibration(be, test)
+        cov[name] = eval_coverage(be, test, modules, pairs)
         mo[name] = eval_modules(be, test, modules, pairs)
         mo_kk[name] = {f"{k} (home kk only)": v for k, v in
                        eval_modules(be, test, modules, pairs, home_variant="kk").items() if k in {"zh", "en"}}
@@ -267,6 +289,12 @@ def cmd_quality(args) -> None:
     print(table("Outcome -> professional-standard unit (units in ru, with kk version)", un) + "\n")
     both = {n: {**mo[n], **mo_kk[n]} for n in names}
     print(table("Abroad module -> home modules, graded 0-3 (home outcomes kk with ru version unless noted)", both))
+    print("\n**Covered / uncovered evidence in module proposals (abroad zh, home kk with ru version)**\n")
+    print("| backend | precision of 'covered' | recall of 'covered' | home outcomes judged |")
+    print("|---|---|---|---|")
+    for n in names:
+        m = cov[n]
+        print(f"| {n} | {m['precision']:.3f} | {m['recall']:.3f} | {m['home outcomes']} |")
     print("\n**Calibrated scores on the test specialties (translation pairs = true, all other pairs = false)**\n")
     print("| backend | query | true pairs >= 0.5 | false pairs >= 0.5, per query | mean score true "
           "| mean score false |")

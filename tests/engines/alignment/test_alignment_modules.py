@@ -69,3 +69,22 @@ def test_internship_offers_are_ranked_by_how_many_of_their_tasks_the_student_has
     assert [p.module for p in ranked][0] == "clinic"
     assert ranked[-1].module == "warehouse"
     assert {p.module: p.uncovered for p in ranked}["shipyard"] == ["task-plc"]
+
+
+def test_a_home_outcome_counts_as_covered_only_when_the_match_is_mutual(lexical):
+    abroad = [_o("weld", "zh", "a-")]
+    home = {"welding": [Outcome("h-pipes", TEXTS["weld"]["ru"], "ru"),
+                        Outcome("h-plates", "Выполнять ручную дуговую сварку стальных листов", "ru")]}
+    proposal = compare_modules(abroad, home, backend=lexical)[0]
+    assert proposal.covered == {"h-pipes": "a-weld"}
+    assert proposal.uncovered == ["h-plates"]
+    # the evidence still says which abroad outcome came closest, and by how much it led
+    assert proposal.home_best["h-plates"].source == "a-weld"
+    assert proposal.home_best["h-pipes"].score > proposal.home_best["h-plates"].score
+
+
+def test_every_home_outcome_gets_its_best_abroad_outcome_as_evidence(lexical):
+    partial = {p.module: p for p in compare_modules(ABROAD, HOME, backend=lexical)}["welding-and-shipping"]
+    assert set(partial.home_best) == {"h-weld", "h-waybill"}
+    assert partial.home_best["h-weld"].source == "a-weld"
+    assert partial.home_best["h-waybill"].score < 0.5

@@ -17,7 +17,11 @@ from .model import (
 )
 from .search import top_k_rows
 
-COVERED = 0.5  # calibrated probability; the raw threshold it stands for differs per backend and language pair
+# A home outcome is covered when its best abroad outcome (1) scores at least COVERED (a calibrated
+# probability: the raw threshold it stands for differs per backend and language pair) and (2) has that home
+# outcome as its own best match in the module (mutual best: a rank-based check). Chosen on the calibration
+# specialties: the highest precision that kept recall at 1.0 there (docs/benchmarks.md).
+COVERED = 0.7
 HOME_WEIGHT = 0.8  # module score: 0.8 x coverage of the home module + 0.2 x use of the abroad outcomes
 
 
@@ -71,8 +75,10 @@ def compare_modules(abroad: Sequence[Outcome], home: Mapping[str, Sequence[Outco
     """Propose home modules for recognising an abroad module, best first, with outcome-level evidence.
 
     For each home module: every abroad outcome is paired with its best home outcome (score and margin
-    over the module's next-best outcome, in z units; with a single outcome, over an average non-match);
-    a home outcome is covered when its best abroad outcome reaches the calibrated score ``COVERED``.
+    over the module's next-best outcome, in z units; with a single outcome, over an average non-match),
+    and every home outcome with its best abroad outcome (``home_best``, margin over the next-best abroad
+    outcome). A home outcome is covered when that pair reaches the calibrated score ``COVERED`` and is a
+    mutual best; an abroad outcome is unused when it covers nothing in the module.
     """
     src = _outcomes(abroad, "abroad outcomes")
     if not isinstance(home, Mapping):
@@ -110,14 +116,22 @@ def compare_modules(abroad: Sequence[Outcome], home: Mapping[str, Sequence[Outco
         pairs.sort(key=lambda pr: -pr.score)
         best_a = pm.argmax(axis=0)
         best_p_home = pm.max(axis=0)
-        covered = {items[h].id: src[best_a[h]].id for h in range(n) if best_p_home[h] >= COVERED}
-        uncovered = [items[h].id for h in range(n) if best_p_home[h] < COVERED]
-        unused = [src[a].id for a in range(len(src)) if pm[a].max() < COVERED]
+        home_best = {}
+        for h in range(n):
+            ranked = np.sort(zm[:, h])
+            margin = float(ranked[-1] - ranked[-2]) if len(ranked) > 1 else float(ranked[-1])
+            home_best[items[h].id] = OutcomePair(source=src[best_a[h]].id, target=items[h].id,
+                                                 score=float(best_p_home[h]), margin=margin)
+        is_covered = [best_p_home[h] >= COVERED and best_h[best_a[h]] == h for h in range(n)]
+        covered = {items[h].id: src[best_a[h]].id for h in range(n) if is_covered[h]}
+        uncovered = [items[h].id for h in range(n) if not is_covered[h]]
+        used = {best_a[h] for h in range(n) if is_covered[h]}
+        unused = [src[a].id for a in range(len(src)) if a not in used]
         coverage = float(best_p_home.mean())
         use = float(pm.max(axis=1).mean())
         proposals.append(ModuleProposal(module=mid, score=HOME_WEIGHT * coverage + (1 - HOME_WEIGHT) * use,
                                         coverage=coverage, pairs=pairs, covered=covered, uncovered=uncovered,
-                                        unused=unused))
+                                        unused=unused, home_best=home_best))
     proposals.sort(key=lambda m: (-m.score, m.module))
     return proposals
 

@@ -128,8 +128,10 @@ class ModuleProposal:
 
     ``score`` (0..1) = 0.8 x coverage of the home module's outcomes + 0.2 x share of the abroad outcomes
     used, both from calibrated scores. ``covered`` maps each covered home outcome to the abroad outcome
-    that covers it; ``uncovered`` lists home outcomes nothing abroad matched; ``unused`` lists abroad
-    outcomes that matched nothing in this module. People decide; these are proposals.
+    that covers it; ``uncovered`` lists home outcomes nothing abroad matched well enough; ``unused`` lists
+    abroad outcomes that cover nothing in this module; ``home_best`` gives, for every home outcome, its
+    best abroad outcome with score and margin (the evidence behind covered/uncovered). People decide;
+    these are proposals.
     """
 
     module: str
@@ -139,8 +141,10 @@ class ModuleProposal:
     covered: dict[str, str] = field(default_factory=dict)
     uncovered: list[str] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)
+    home_best: dict[str, OutcomePair] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"module": self.module, "score": round(self.score, 4), "coverage": round(self.coverage, 4),
                 "pairs": [p.to_dict() for p in self.pairs], "covered": dict(self.covered),
-                "uncovered": list(self.uncovered), "unused": list(self.unused)}
+                "uncovered": list(self.uncovered), "unused": list(self.unused),
+                "home_best": {h: p.to_dict() for h, p in self.home_best.items()}}
