@@ -47,3 +47,22 @@ class ValidationFailed(DomainError):
 
         super().__init__(_("Please correct the errors below."), code="validation")
         self.errors = errors
+
+
+def form_errors(form) -> dict[str, list[str]]:
+    """A form's errors as plain strings, ready for ValidationFailed."""
+    return {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+
+
+def valid_or_raise(form):
+    """The form if it is valid; otherwise ValidationFailed with its field errors."""
+    if not form.is_valid():
+        raise ValidationFailed(form_errors(form))
+    return form
+
+
+def error_text(error: DomainError) -> str:
+    """One line for a message banner: every field error of a ValidationFailed, or the error's message."""
+    if isinstance(error, ValidationFailed):
+        return "; ".join(m for messages in error.errors.values() for m in messages)
+    return str(error.message)

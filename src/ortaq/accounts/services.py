@@ -6,17 +6,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from ortaq.audit.services import audit_record, snapshot
-from ortaq.errors import Forbidden, ValidationFailed
+from ortaq.errors import Forbidden, ValidationFailed, form_errors
 
 from .forms import PROFILE_FIELDS, AccessibilityForm, LanguageCertificateForm, ProfileForm
 from .models import ApiToken, LanguageCertificate, Membership, User
 from .selectors import access_for
 
 TOKEN_PREFIX = "ortaq_"
-
-
-def _errors(form) -> dict[str, list[str]]:
-    return {field: [str(e) for e in errs] for field, errs in form.errors.items()}
 
 
 def _may_manage_person(actor, person: User) -> bool:
@@ -35,7 +31,7 @@ def user_create(*, actor, username: str, password: str | None, email: str = "", 
         raise Forbidden()
     form = ProfileForm(data={"preferred_language": "en", **(profile or {})})
     if not form.is_valid():
-        raise ValidationFailed(_errors(form))
+        raise ValidationFailed(form_errors(form))
     user = form.save(commit=False)
     user.username = username
     user.email = email
@@ -52,7 +48,7 @@ def profile_update(*, actor, person: User, data: dict) -> User:
     before = snapshot(person, PROFILE_FIELDS)
     form = ProfileForm(data={**before, **data}, instance=person)
     if not form.is_valid():
-        raise ValidationFailed(_errors(form))
+        raise ValidationFailed(form_errors(form))
     person = form.save()
     after = snapshot(person, PROFILE_FIELDS)
     if after != before:
@@ -69,7 +65,7 @@ def accessibility_update(*, actor, person: User, data: dict) -> User:
         raise Forbidden()
     form = AccessibilityForm(data=data)
     if not form.is_valid():
-        raise ValidationFailed(_errors(form))
+        raise ValidationFailed(form_errors(form))
     if form.cleaned_data["consent"] and form.cleaned_data["accessibility_needs"]:
         person.accessibility_needs = form.cleaned_data["accessibility_needs"]
         person.accessibility_consent_at = timezone.now()
@@ -87,7 +83,7 @@ def language_certificate_add(*, actor, person: User, data: dict) -> LanguageCert
         raise Forbidden()
     form = LanguageCertificateForm(data=data, instance=LanguageCertificate(user=person))
     if not form.is_valid():
-        raise ValidationFailed(_errors(form))
+        raise ValidationFailed(form_errors(form))
     certificate = form.save()
     audit_record(actor=actor, action="create", obj=certificate, after=snapshot(certificate), summary=str(person))
     return certificate

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ortaq.accounts.selectors import access_for
 from ortaq.audit.services import audit_record, snapshot
-from ortaq.errors import DomainError, Forbidden, ValidationFailed
+from ortaq.errors import DomainError, Forbidden, ValidationFailed, form_errors
 from ortaq.institutions.models import Institution
 
 from .forms import AGREEMENT_FIELDS, CONDITION_FIELDS, AgreementForm, ConditionForm
@@ -29,10 +29,6 @@ from .models import (
     CooperationCondition,
 )
 from .selectors import current_approvals, may_edit_agreement, parties_of
-
-
-def _errors(form) -> dict[str, list[str]]:
-    return {field: [str(e) for e in errs] for field, errs in form.errors.items()}
 
 
 def canonical_content(agreement: Agreement) -> dict:
@@ -89,7 +85,7 @@ def agreement_create(*, actor, data: dict, initiator: Institution, parties: list
         raise Forbidden(_("Only a coordinator of the initiating institution can draft its agreements."))
     form = AgreementForm(data=data)
     if not form.is_valid():
-        raise ValidationFailed(_errors(form))
+        raise ValidationFailed(form_errors(form))
     parties = list(dict.fromkeys(parties))
     _check_parties(form.cleaned_data["kind"], initiator, parties)
     agreement = form.save(commit=False)
@@ -130,7 +126,7 @@ def agreement_update(
     before = canonical_content(agreement)
     form = AgreementForm(data={**{f: getattr(agreement, f) for f in AGREEMENT_FIELDS}, **data}, instance=agreement)
     if not form.is_valid():
-        raise ValidationFailed(_errors(form))
+        raise ValidationFailed(form_errors(form))
     agreement = form.save()
     if parties is not None:
         parties = list(dict.fromkeys(parties))
@@ -157,7 +153,7 @@ def _condition_form(agreement: Agreement, data: dict, instance: CooperationCondi
     party_qs = Institution.objects.filter(agreement_links__agreement=agreement)
     form = ConditionForm(data=data, instance=instance, agreement=agreement, party_queryset=party_qs)
     if not form.is_valid():
-        raise ValidationFailed(_errors(form))
+        raise ValidationFailed(form_errors(form))
     return form
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 import ortaq.engines.credentials as creds
 from ortaq.accounts.models import Membership, Role, User
 from ortaq.accounts.selectors import access_for
-from ortaq.errors import DomainError
+from ortaq.errors import DomainError, error_text
 from ortaq.programmes.models import Programme
 
 from . import issuance, selectors, services, verification
@@ -25,10 +25,6 @@ from .keys import did_document, key_rotate, may_manage_issuer
 from .models import CredentialState, IssuedCredential, IssuerProfile
 from .pdf import credential_pdf
 from .status_lists import PURPOSES, status_list_document
-
-
-def _messages_of(error: DomainError) -> str:
-    return "; ".join(m for ms in error.errors.values() for m in ms) if hasattr(error, "errors") else str(error.message)
 
 
 # Holder ---------------------------------------------------------------------------------------------
@@ -84,7 +80,7 @@ def share_code_create(request, public_id):
         code = services.share_code_create(actor=request.user, credential=credential, days=int(request.POST.get("days") or 0))
         messages.success(request, _("Share code %(code)s created.") % {"code": code.code})
     except (ValueError, DomainError) as error:
-        messages.error(request, _messages_of(error) if isinstance(error, DomainError) else _("Choose a number of days."))
+        messages.error(request, error_text(error) if isinstance(error, DomainError) else _("Choose a number of days."))
     return redirect("credentials:wallet")
 
 
@@ -131,7 +127,7 @@ def registrar(request):
             messages.success(request, _("Batch prepared. A registrar must approve it before anything is signed."))
             return redirect("credentials:registrar")
         except DomainError as error:
-            messages.error(request, _messages_of(error))
+            messages.error(request, error_text(error))
     issuers = IssuerProfile.objects.filter(institution_id__in=access.institutions_with({Role.REGISTRAR})) if not access.is_admin else IssuerProfile.objects.all()
     return render(request, "credentials/registrar.html", {
         "form": form, "batches": selectors.batches_for_registrar(actor=request.user)[:20],
@@ -158,7 +154,7 @@ def batch_approve(request, pk: int):
         services.batch_approve(actor=request.user, batch=batch)
         messages.success(request, _("Approved: the credentials are being issued."))
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
     return redirect("credentials:registrar")
 
 
@@ -172,7 +168,7 @@ def credential_state(request, public_id):
         services.credential_set_state(actor=request.user, credential=credential, state=request.POST.get("state", ""), reason=request.POST.get("reason", ""))
         messages.success(request, _("Status changed."))
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
     return redirect("credentials:registrar")
 
 
@@ -202,7 +198,7 @@ def internship_certificate(request, agreement_id: int):
         issuance.internship_certificate_issue(actor=request.user, mobility_agreement=agreement)
         messages.success(request, _("Internship certificate issued to the learner's wallet."))
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
     return redirect("mobility:agreement", agreement.pk)
 
 

@@ -5,21 +5,17 @@ from __future__ import annotations
 from django.db import transaction
 
 from ortaq.audit.services import audit_record, snapshot
-from ortaq.errors import Forbidden, ValidationFailed
+from ortaq.errors import Forbidden, ValidationFailed, form_errors
 
 from .forms import EDITABLE_FIELDS, ContactForm, InstitutionForm
 from .models import Contact, Institution
 from .selectors import may_edit_institution, may_register_institutions
 
 
-def _errors(form) -> dict[str, list[str]]:
-    return {field: [str(e) for e in errs] for field, errs in form.errors.items()}
-
-
 def institution_validate(data: dict, *, instance: Institution | None = None) -> InstitutionForm:
     form = InstitutionForm(data=data, instance=instance)
     if not form.is_valid():
-        raise ValidationFailed(_errors(form))
+        raise ValidationFailed(form_errors(form))
     return form
 
 
@@ -55,7 +51,7 @@ def contact_add(*, actor, institution: Institution, data: dict) -> Contact:
         raise Forbidden()
     form = ContactForm(data=data)
     if not form.is_valid():
-        raise ValidationFailed(_errors(form))
+        raise ValidationFailed(form_errors(form))
     contact = form.save(commit=False)
     contact.institution = institution
     contact.save()

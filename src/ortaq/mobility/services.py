@@ -13,7 +13,7 @@ from ortaq.accounts.models import Role
 from ortaq.accounts.selectors import access_for
 from ortaq.agreements.models import AgreementState, CooperationCondition
 from ortaq.audit.services import audit_record, snapshot
-from ortaq.errors import DomainError, Forbidden, ValidationFailed
+from ortaq.errors import DomainError, Forbidden, ValidationFailed, form_errors, valid_or_raise
 
 from . import eligibility
 from .forms import APPLICATION_FIELDS, CALL_FIELDS, OFFER_FIELDS, MAX_DOCUMENT_BYTES, ApplicationForm, CallForm, OfferForm, ScoreForm, sniff_document
@@ -32,16 +32,6 @@ from .models import (
 HOST_ROLES = {Role.COORDINATOR, Role.COMPANY_SUPERVISOR}
 
 
-def _errors(form) -> dict[str, list[str]]:
-    return {field: [str(e) for e in errs] for field, errs in form.errors.items()}
-
-
-def _valid(form):
-    if not form.is_valid():
-        raise ValidationFailed(_errors(form))
-    return form
-
-
 # Offers -------------------------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -49,7 +39,7 @@ def offer_create(*, actor, host, data: dict) -> InternshipOffer:
     access = access_for(actor)
     if not (access.is_admin or access.has_role(host.pk, *HOST_ROLES)):
         raise Forbidden(_("Only a coordinator or company supervisor of the host can post its offers."))
-    offer = _valid(OfferForm(data=data, instance=InternshipOffer(host=host, created_by=actor))).save()
+    offer = valid_or_raise(OfferForm(data=data, instance=InternshipOffer(host=host, created_by=actor))).save()
     audit_record(actor=actor, action="create", obj=offer, after=snapshot(offer, OFFER_FIELDS))
     return offer
 
@@ -82,7 +72,7 @@ def call_create(*, actor, owner, data: dict, programmes=()) -> Call:
         raise Forbidden(_("Only a coordinator of the sending institution can open its calls."))
     if "lottery_seed" not in data or data.get("lottery_seed") in ("", None):
         data = {**data, "lottery_seed": secrets.randbelow(10**9)}
-    call = _valid(CallForm(data=data, instance=Call(owner=owner, created_by=actor))).save()
+    call = valid_or_raise(CallForm(data=data, instance=Call(owner=owner, created_by=actor))).save()
     call.eligible_programmes.set(programmes)
     audit_record(actor=actor, action="create", obj=call, after=snapshot(call, CALL_FIELDS))
     return call
@@ -191,7 +181,7 @@ def application_save(*, actor, call: Call, data: dict, option_ids: list[int], su
     if application.state == ApplicationState.WITHDRAWN:
         application.state = ApplicationState.DRAFT
     before = snapshot(application, APPLICATION_FIELDS) if application.pk else None
-    form = _valid(ApplicationForm(data=data, instance=application))
+    form = valid_or_raise(ApplicationForm(data=data, instance=application))
     ids = [int(i) for i in option_ids if str(i).strip()]
     if len(ids) != len(set(ids)):
         raise ValidationFailed({"choices": [str(_("Each option can be ranked only once."))]})
@@ -270,7 +260,7 @@ def application_score(*, actor, application: Application, data: dict) -> Applica
         raise DomainError(_("Scores can no longer change once results are published."), code="state")
     form = ScoreForm(data=data)
     if not form.is_valid():
-        raise ValidationFailed(_errors(form))
+        raise ValidationFailed(form_errors(form))
     before = {"motivation_score": application.motivation_score, "interview_score": application.interview_score}
     application.motivation_score = form.cleaned_data["motivation_score"]
     application.interview_score = form.cleaned_data["interview_score"]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ortaq.accounts.selectors import access_for
 from ortaq.agreements.models import CooperationCondition
-from ortaq.errors import DomainError
+from ortaq.errors import DomainError, error_text
 from ortaq.institutions.models import Institution
 from ortaq.programmes.models import Programme
 from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
@@ -28,10 +28,6 @@ REASONS = {
     "no_capacity": gettext_lazy("This option had no places."),
     "not_eligible": gettext_lazy("You did not meet its requirements."),
 }
-
-
-def _messages_of(error: DomainError) -> str:
-    return "; ".join(m for ms in error.errors.values() for m in ms) if hasattr(error, "errors") else str(error.message)
 
 
 class HostForm(forms.Form):
@@ -108,7 +104,7 @@ def offer_publish(request, pk: int):
         services.offer_publish(actor=request.user, offer=offer)
         messages.success(request, _("The offer is published."))
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
     return redirect("mobility:offers")
 
 
@@ -219,7 +215,7 @@ def call_action(request, pk: int, action: str):
         else:
             raise Http404
     except (ValueError, DomainError) as error:
-        messages.error(request, _messages_of(error) if isinstance(error, DomainError) else _("Please enter whole numbers."))
+        messages.error(request, error_text(error) if isinstance(error, DomainError) else _("Please enter whole numbers."))
     return redirect("mobility:call", call.pk)
 
 
@@ -236,7 +232,7 @@ def application_save(request, pk: int):
         if upload:
             services.document_add(actor=request.user, application=selectors.own_application(actor=request.user, call=call), upload=upload)
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("Your application has been submitted.") if request.POST.get("submit") else _("Your draft has been saved."))
     return redirect("mobility:call", call.pk)
@@ -253,7 +249,7 @@ def application_withdraw(request, pk: int):
         services.application_withdraw(actor=request.user, application=application)
         messages.success(request, _("Your application has been withdrawn."))
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
     return redirect("mobility:call", call.pk)
 
 
@@ -268,7 +264,7 @@ def application_score(request, pk: int, application_id: int):
         services.application_score(actor=request.user, application=application, data=form_data(request))
         messages.success(request, _("Scores saved."))
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
     return redirect("mobility:call", call.pk)
 
 
@@ -322,7 +318,7 @@ def round_publish(request, pk: int):
         rounds.round_publish(actor=request.user, placement_round=placement_round)
         messages.success(request, _("Results published. Applicants and hosts are being notified."))
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
     return redirect("mobility:round", placement_round.pk)
 
 
@@ -342,5 +338,5 @@ def nomination_decide(request, pk: int):
         rounds.nomination_decide(actor=request.user, nomination=nomination, accept=request.POST.get("decision") == "accept", reason=request.POST.get("reason", ""))
         messages.success(request, _("Decision recorded."))
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
     return redirect("mobility:nominations")

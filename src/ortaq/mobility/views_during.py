@@ -12,14 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ortaq.errors import DomainError
+from ortaq.errors import DomainError, error_text
 
 from . import during, grades, selectors
 from .models import Nomination, Party, Rating, ReasonCode
-
-
-def _messages_of(error: DomainError) -> str:
-    return "; ".join(m for ms in error.errors.values() for m in ms) if hasattr(error, "errors") else str(error.message)
 
 
 def parse_components(text: str) -> list[dict]:
@@ -62,7 +58,7 @@ def agreement_start(request, nomination_id: int):
         agreement = during.mobility_agreement_create(actor=request.user, nomination=nomination, start_date=start, end_date=end,
                                                      weekly_hours=request.POST.get("weekly_hours") or 30, components=parse_components(request.POST.get("components", "")))
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
         return redirect("mobility:call", nomination.application.call_id)
     return redirect("mobility:agreement", agreement.pk)
 
@@ -144,7 +140,7 @@ def agreement_action(request, pk: int, action: str):
         else:
             raise Http404
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
     return redirect("mobility:agreement", agreement.pk)
 
 
@@ -162,7 +158,7 @@ def logbook_link(request, token: str):
                                   comment=request.POST.get("comment", ""), via_link=True)
             messages.success(request, _("Thank you: your decision is recorded."))
         except DomainError as error:
-            messages.error(request, _messages_of(error))
+            messages.error(request, error_text(error))
         return redirect(request.path)
     return render(request, "mobility/logbook_link.html", {"agreement": agreement, "entries": agreement.logbook.all(), "summary": during.hours_summary(agreement)})
 

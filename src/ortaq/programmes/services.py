@@ -5,22 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from ortaq.accounts.selectors import PROGRAMME_ROLES, access_for
 from ortaq.audit.services import audit_record, snapshot
-from ortaq.errors import Forbidden, ValidationFailed
+from ortaq.errors import Forbidden, ValidationFailed, form_errors, valid_or_raise
 from ortaq.institutions.models import Institution
 
 from .forms import MODULE_FIELDS, OUTCOME_FIELDS, PROGRAMME_FIELDS, ModuleForm, OutcomeForm, ProgrammeForm
 from .models import LearningOutcome, Module, Programme
 from .selectors import may_edit_programme
-
-
-def _errors(form) -> dict[str, list[str]]:
-    return {field: [str(e) for e in errs] for field, errs in form.errors.items()}
-
-
-def _valid(form):
-    if not form.is_valid():
-        raise ValidationFailed(_errors(form))
-    return form
 
 
 @transaction.atomic
@@ -31,7 +21,7 @@ def programme_create(*, actor, data: dict, awarding: list[Institution]) -> Progr
         raise ValidationFailed({"awarding_institutions": [str(_("Choose at least one awarding institution."))]})
     if not (access.is_admin or mine & {i.pk for i in awarding}):
         raise Forbidden(_("One of the awarding institutions must be yours."))
-    programme = _valid(ProgrammeForm(data=data)).save()
+    programme = valid_or_raise(ProgrammeForm(data=data)).save()
     programme.awarding_institutions.set(awarding)
     audit_record(actor=actor, action="create", obj=programme, after={**snapshot(programme, PROGRAMME_FIELDS), "awarding": [i.pk for i in awarding]})
     return programme
@@ -42,7 +32,7 @@ def programme_update(*, actor, programme: Programme, data: dict) -> Programme:
     if not may_edit_programme(actor=actor, programme=programme):
         raise Forbidden()
     before = snapshot(programme, PROGRAMME_FIELDS)
-    programme = _valid(ProgrammeForm(data={**before, **data}, instance=programme)).save()
+    programme = valid_or_raise(ProgrammeForm(data={**before, **data}, instance=programme)).save()
     after = snapshot(programme, PROGRAMME_FIELDS)
     if after != before:
         audit_record(actor=actor, action="update", obj=programme, before=before, after=after)
@@ -54,7 +44,7 @@ def module_add(*, actor, programme: Programme, data: dict) -> Module:
     if not may_edit_programme(actor=actor, programme=programme):
         raise Forbidden()
     form = ModuleForm(data=data, instance=Module(programme=programme))
-    module = _valid(form).save()
+    module = valid_or_raise(form).save()
     audit_record(actor=actor, action="create", obj=module, after=snapshot(module, MODULE_FIELDS), summary=str(programme))
     return module
 
@@ -63,6 +53,6 @@ def module_add(*, actor, programme: Programme, data: dict) -> Module:
 def outcome_add(*, actor, module: Module, data: dict) -> LearningOutcome:
     if not may_edit_programme(actor=actor, programme=module.programme):
         raise Forbidden()
-    outcome = _valid(OutcomeForm(data=data, instance=LearningOutcome(module=module))).save()
+    outcome = valid_or_raise(OutcomeForm(data=data, instance=LearningOutcome(module=module))).save()
     audit_record(actor=actor, action="create", obj=outcome, after=snapshot(outcome, OUTCOME_FIELDS), summary=str(module))
     return outcome

@@ -7,15 +7,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ortaq.errors import DomainError
+from ortaq.errors import DomainError, error_text
 from ortaq.programmes.models import Module
 
 from . import selectors, services
 from .models import Decision
-
-
-def _messages_of(error: DomainError) -> str:
-    return "; ".join(m for ms in error.errors.values() for m in ms) if hasattr(error, "errors") else str(error.message)
 
 
 @login_required
@@ -34,7 +30,7 @@ def dossier_open(request, agreement_id: int):
     try:
         dossier = services.dossier_open(actor=request.user, mobility_agreement=agreement)
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
         return redirect("mobility:agreement", agreement.pk)
     return redirect("recognition:dossier", dossier.pk)
 
@@ -94,5 +90,5 @@ def dossier_action(request, pk: int, action: str):
         else:
             raise Http404
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
     return redirect("recognition:dossier", dossier.pk)

@@ -15,15 +15,11 @@ from django.utils.translation import gettext_lazy
 from ortaq.accounts.models import Role, User
 from ortaq.accounts.selectors import access_for
 from ortaq.engines import frameworks as fw
-from ortaq.errors import DomainError
+from ortaq.errors import DomainError, error_text
 from ortaq.web.helpers import export_response
 
 from . import selectors, services
 from .models import AssessmentKind, Course, Format
-
-
-def _messages_of(error: DomainError) -> str:
-    return "; ".join(m for ms in error.errors.values() for m in ms) if hasattr(error, "errors") else str(error.message)
 
 
 class CohortForm(forms.Form):
@@ -72,7 +68,7 @@ def cohort_create(request):
                                             end_date=data["end_date"], capacity=data["capacity"], language=data["language"], format=data["format"],
                                             location=data["location"], sessions=data["sessions"])
         except DomainError as error:
-            messages.error(request, _messages_of(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("Cohort created. Colleges can now nominate their managers."))
             return redirect("training:cohort", cohort.pk)
@@ -151,7 +147,7 @@ def cohort_action(request, pk: int, action: str):
         else:
             raise Http404
     except DomainError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, error_text(error))
     return redirect("training:cohort", cohort.pk)
 
 
@@ -168,7 +164,7 @@ def self_assessment(request, pk: int, phase: str, framework: str):
             services.self_assessment_submit(actor=request.user, enrolment=enrolment, phase=phase, framework=framework,
                                             ratings={e.code: request.POST.get(e.code, "") for e in spec.elements})
         except DomainError as error:
-            messages.error(request, _messages_of(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("Your self-assessment is saved."))
             return redirect("training:cohort", cohort.pk)
