@@ -256,7 +256,7 @@ def _measure(users: dict, repeat: int) -> None:
         "analyst": [
             ("no filter", ""), ("year", "year=2026"), ("year + country", "year=2025&country=CN"), ("region", "region=Almaty"),
             ("institution", f"institution={busy}"), ("field (broad)", "isced=07"), ("level + type", "level=5&mobility_type=student_internship"),
-            ("every filter", f"year=2026&country=KZ&region=Almaty&isced=0714&level=5&mobility_type=student_internship&stage=placed"),
+            ("every filter", "year=2026&country=KZ&region=Almaty&isced=0714&level=5&mobility_type=student_internship&stage=placed"),
             ("flows of applicants", "stage=applied"),
         ],
         "coordinator": [("own, no filter", ""), ("own, year + field", "year=2026&isced=07"), ("partners", "view=partners"),
