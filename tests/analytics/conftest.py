@@ -12,6 +12,9 @@ facilities) under agreement A–C; college B (KZ, Astana) sends to C under agree
     Places: A→C 10 a year 2025–2027 (8 offered in 2026, 1 reserved for inclusion, inclusion support offered);
         B→C 4 a year in 2026 only (3 offered).
     Credentials issued by A this year: 7 diplomas, 1 revoked, 1 suspended; 1 verification recorded.
+    Recognition (A's 6 departed): 6 dossiers, 5 decided 10 days after the mobility ended, each with one
+        component recognised in full and one refused (50 %); 1 still open.
+    Professional development (cohort starting October 2026): 7 managers of A nominated, 6 enrolled, 5 completed.
 """
 
 from __future__ import annotations
@@ -86,6 +89,30 @@ def _mobility_agreement(nomination, state) -> MobilityAgreement:
     return MobilityAgreement.objects.create(nomination=nomination, kind="training", start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 5, 31), state=state)
 
 
+def _recognition(mobility_agreements, world) -> None:
+    from ortaq.recognition.models import Dossier, Item
+
+    decided_at = timezone.make_aware(dt.datetime(2027, 6, 10, 12))  # the mobilities end on 31 May 2027: 10 days
+    for i, ma in enumerate(mobility_agreements):
+        decided = i < 5
+        dossier = Dossier.objects.create(mobility_agreement=ma, student=ma.nomination.application.applicant, home_institution=world.a,
+                                         state="decided" if decided else "open", decided_at=decided_at if decided else None)
+        for j, decision in enumerate(("full", "refused") if decided else ("pending",)):
+            component = Component.objects.create(agreement=ma, code=f"R{i}{j}", title="Component", credits=5)
+            Item.objects.create(dossier=dossier, component=component, decision=decision)
+
+
+def _training(world) -> None:
+    from ortaq.training.models import Cohort, Course, Enrolment, TrainingProgramme
+
+    programme = TrainingProgramme.objects.create(code="LEAD", title_en="Leadership", provider=world.c)
+    course = Course.objects.create(programme=programme, code="L1", title_en="Leading a college")
+    cohort = Cohort.objects.create(course=course, title="Autumn 2026", start_date=dt.date(2026, 10, 1), end_date=dt.date(2026, 12, 1), capacity=20)
+    for i, state in enumerate(["completed"] * 5 + ["not_completed", "declined"]):
+        manager = make_user(f"manager_a{i}", (world.a, "manager_in_training"))
+        Enrolment.objects.create(cohort=cohort, manager=manager, institution=world.a, state=state, nominated_by=world["coordinator_a"])
+
+
 @pytest.fixture
 def figures(world):
     from ortaq.analytics.services import aggregates_refresh, verification_record
@@ -134,6 +161,9 @@ def figures(world):
         credential = IssuedCredential.objects.create(kind="diploma", issuer=issuer, holder=holder, idempotency_key=f"k{i}", document={},
                                                      revocation_index=i, suspension_index=i, state=state, verify_code=f"CODE{i}")
     verification_record(credential=credential)
+
+    _recognition(agreements[:6], world)
+    _training(world)
 
     refresh = aggregates_refresh()
     return SimpleNamespace(world=world, cluster=cluster, ac=ac, bc=bc, refresh=refresh)

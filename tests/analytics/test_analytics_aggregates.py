@@ -69,3 +69,43 @@ def test_refreshing_again_replaces_the_figures_instead_of_adding_to_them(figures
     assert _people(stage="applied") == 15
     assert Refresh.objects.count() == 2
     assert Refresh.objects.first().choices["years"] == [2027, 2026, 2025]
+
+
+def test_recognition_counts_dossiers_decisions_recognised_components_and_days_from_return(figures):
+    from ortaq.analytics.models import RecognitionFact
+
+    fact = RecognitionFact.objects.get()
+    assert (fact.sending_id, fact.receiving_id, fact.isced_code, fact.academic_year) == (figures.world.a.pk, figures.world.c.pk, "0714", 2026)
+    assert (fact.dossiers, fact.decided, fact.items_decided, fact.items_recognised, fact.days_to_decision) == (6, 5, 10, 5, 50)
+
+
+def test_the_recognition_panel_gives_the_rate_and_the_mean_days_to_a_decision(figures):
+    a = figures.world.a.pk
+    table = selectors.recognition(Filters(), Scope(kind="own", institutions=frozenset({a}), own=frozenset({a})))
+    assert [(r.keys, r.values) for r in table.rows] == [(("student_internship",), [6, 5, 50.0, 10.0])]
+    public = selectors.recognition(Filters(), selectors.PUBLIC)
+    assert public.rows[0].values == [6, 5, 50.0, 10.0]  # 5 and 6 are not small
+
+
+def test_professional_development_counts_nominated_enrolled_and_completed_managers(figures):
+    from ortaq.analytics.models import TrainingFact
+
+    fact = TrainingFact.objects.get()
+    assert (fact.institution_id, fact.academic_year, fact.nominated, fact.enrolled, fact.completed) == (figures.world.a.pk, 2026, 7, 6, 5)
+    table = selectors.training(Filters(year=2026), selectors.PUBLIC)
+    assert [(r.labels, r.values) for r in table.rows] == [(["Almaty (KZ)"], [7, 6, 5, 83.3])]
+
+
+def test_recognition_and_training_panels_appear_only_once_there_are_figures(figures, client):
+    client.force_login(figures.world["analyst"])
+    keys = [t.key for t in client.get("/en/analytics/").context["data"].tables]
+    assert "recognition" in keys and "training" in keys
+    from ortaq.recognition.models import Dossier, Item
+    from ortaq.training.models import Enrolment
+
+    Item.objects.all().delete()
+    Dossier.objects.all().delete()
+    Enrolment.objects.all().delete()
+    call_command("analytics_refresh")
+    keys = [t.key for t in client.get("/en/analytics/").context["data"].tables]
+    assert "recognition" not in keys and "training" not in keys

@@ -115,3 +115,38 @@ class Refresh(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+
+
+class RecognitionFact(models.Model):
+    """Recognition dossiers of returned learners, grouped like the mobility facts (flow, field, level, type).
+
+    Filled only when the recognition app is installed; the dashboard shows its panel once rows exist.
+    """
+
+    academic_year = models.PositiveSmallIntegerField()
+    sending = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    receiving = models.ForeignKey("institutions.Institution", null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    sending_country = models.CharField(max_length=2)
+    receiving_country = models.CharField(max_length=2, blank=True)
+    sending_region = models.CharField(max_length=120, blank=True)
+    receiving_region = models.CharField(max_length=120, blank=True)
+    isced_code = models.CharField(max_length=4, blank=True)
+    eqf_level = models.CharField(max_length=2, blank=True)
+    mobility_type = models.CharField(max_length=30)
+    dossiers = models.PositiveIntegerField(default=0)
+    decided = models.PositiveIntegerField(default=0)  # dossiers with a decision (decided, under appeal, final)
+    items_decided = models.PositiveIntegerField(default=0)
+    items_recognised = models.PositiveIntegerField(default=0)  # in full or in part
+    days_to_decision = models.PositiveIntegerField(default=0)  # summed over decided dossiers: decision date − end of the mobility
+
+
+class TrainingFact(models.Model):
+    """Professional development of managers: enrolments by the manager's institution and cohort year."""
+
+    academic_year = models.PositiveSmallIntegerField()
+    institution = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    country = models.CharField(max_length=2)
+    region = models.CharField(max_length=120, blank=True)
+    nominated = models.PositiveIntegerField(default=0)
+    enrolled = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)

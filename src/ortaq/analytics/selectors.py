@@ -12,12 +12,13 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from ortaq.agreements.models import MobilityType
 from ortaq.credentials.models import CredentialKind
 from ortaq.engines import frameworks as fw
 from ortaq.institutions.models import Institution
 
 from . import disclosure
-from .models import CredentialFact, MobilityFact, PlacesFact, Refresh, Stage
+from .models import CredentialFact, MobilityFact, PlacesFact, RecognitionFact, Refresh, Stage, TrainingFact
 from .scopes import PUBLIC, Filters, Scope, partners_of, scope_for
 from .tables import INSTITUTION_ROWS_SHOWN, Column, Row, Table, _build, _paged
 
@@ -198,6 +199,57 @@ def credentials(filters: Filters, scope: Scope) -> Table:
                   note=_("Filtered by year, country, region and institution only. Verifications are counted from the day the credentials app records them."))
 
 
+def _mean(total, count) -> float | None:
+    return None if total is None or not count else round(total / count, 1)
+
+
+def recognition(filters: Filters, scope: Scope) -> Table:
+    """Recognition of returned learners' results, by mobility type: dossiers, decided dossiers, the share of
+    decided components recognised (in full or in part) and the mean days from the end of the mobility to
+    the decision. The rate and the mean are withheld with the count of decided dossiers they rest on."""
+    rows = (RecognitionFact.objects.filter(filters.mobility_q() & scope.mobility_q()).values("mobility_type")
+            .annotate(d=Sum("dossiers"), dd=Sum("decided"), idc=Sum("items_decided"), ir=Sum("items_recognised"), days=Sum("days_to_decision"))
+            .order_by("mobility_type"))
+    labels = dict(MobilityType.choices)
+    extra = {r["mobility_type"]: r for r in rows}
+    groups = [((k,), (str(labels.get(k, k)),), (r["d"], r["dd"], 0, 0)) for k, r in extra.items()]
+    table = _build("recognition", _("Recognition of learning abroad"), [Column("mobility_type", _("Mobility type"))],
+                   [Column("dossiers", _("Recognition dossiers"), people=True), Column("decided", _("Decided"), people=True),
+                    Column("recognition_rate", _("Components recognised (%)"), total=False),
+                    Column("mean_days_to_decision", _("Mean days from return to decision"), total=False)],
+                   groups, scope=scope, note=_("A component recognised in full or in part counts as recognised."))
+    totals = [0, 0, 0]
+    for row in table.rows:
+        r = extra[row.keys[0]]
+        totals = [totals[0] + (r["ir"] or 0), totals[1] + (r["idc"] or 0), totals[2] + (r["days"] or 0)]
+        shown = row.values[1] is not None
+        row.values[2] = _rate(r["ir"] if shown else None, r["idc"])
+        row.values[3] = _mean(r["days"] if shown else None, r["dd"])
+    if table.total is not None:
+        shown = table.total[1] is not None
+        table.total[2] = _rate(totals[0] if shown else None, totals[1])
+        table.total[3] = _mean(totals[2] if shown else None, table.total[1])
+    return table
+
+
+def training(filters: Filters, scope: Scope) -> Table:
+    """Managers' professional development by region of their institution: nominated, enrolled, completed."""
+    rows = (TrainingFact.objects.filter(filters.credentials_q() & scope.credentials_q()).values("country", "region")
+            .annotate(n=Sum("nominated"), e=Sum("enrolled"), c=Sum("completed")).order_by("country", "region"))
+    unknown = str(_("Not recorded"))
+    groups = [((r["country"], r["region"]), (f"{r['region'] or unknown} ({r['country']})",), (r["n"], r["e"], r["c"], 0)) for r in rows]
+    table = _build("training", _("Professional development of managers"), [Column("region", _("Region"))],
+                   [Column("nominated", _("Nominated"), people=True), Column("enrolled", _("Enrolled"), people=True),
+                    Column("completed", _("Completed"), people=True), Column("completion_rate", _("Completion rate (%)"), total=False)],
+                   groups, scope=scope, chart="bar",
+                   note=_("Filtered by year (of the cohort's start), country, region and institution only. Growth in self-assessed competence is not shown yet."))
+    for row in table.rows:
+        row.values[3] = _rate(row.values[2], row.values[1])
+    if table.total is not None:
+        table.total[3] = _rate(table.total[2], table.total[1])
+    return table
+
+
 def inclusion(filters: Filters, scope: Scope, funnel_table: Table) -> Table:
     places = _places(filters, scope).aggregate(reserved=Sum("reserved_inclusion"), supported=Count("id", filter=Q(has_inclusion_support=True)))
     hosts = _mobility(filters, scope).filter(stage=Stage.PLACED, receiving_has_facilities=True).aggregate(n=Count("receiving_id", distinct=True))["n"]
@@ -250,7 +302,7 @@ def last_refresh() -> Refresh | None:
     return Refresh.objects.filter(finished_at__isnull=False).order_by("-finished_at").first()
 
 
-def tables_for(filters: Filters, scope: Scope, *, export: bool = False) -> list[Table]:
+def tables_for(filters: Filters, scope: Scope, *, export: bool = False, panels: dict | None = None) -> list[Table]:
     regions, placed = _region_rows(filters, scope), _placed_rows(filters, scope)
     funnel_table = funnel(filters, scope, regions)
     tables = [funnel_table, flows_by_country(filters, scope, regions), flows_by_region(filters, scope, regions)]
@@ -258,7 +310,12 @@ def tables_for(filters: Filters, scope: Scope, *, export: bool = False) -> list[
         tables.append(flows_by_institution(filters, scope, export=export))
     tables += [placements_by_field(filters, scope, placed), placements_by_cluster(filters, scope, placed),
                fill_rates(filters, scope, export=export), credentials(filters, scope), inclusion(filters, scope, funnel_table)]
-    # Recognition and professional development join here once their apps exist (see docs/analytics.md).
+    # Recognition and professional development appear once the last refresh found any (see docs/analytics.md).
+    panels = panels or {}
+    if panels.get("recognition"):
+        tables.insert(-1, recognition(filters, scope))
+    if panels.get("training"):
+        tables.insert(-1, training(filters, scope))
     return tables
 
 
@@ -287,18 +344,19 @@ def dashboard(*, actor, filters: Filters, export: bool = False) -> Dashboard:
         filters = replace(filters, institution=None)
     refresh = last_refresh()
     return Dashboard(
-        scope=scope, filters=filters, tables=tables_for(filters, scope, export=export),
+        scope=scope, filters=filters, tables=tables_for(filters, scope, export=export, panels=refresh.choices if refresh else {}),
         as_of=refresh.finished_at if refresh else None, choices=refresh.choices if refresh else {},
         institutions=_institution_choices(scope, filters),
     )
 
 
-OPEN_DATASETS = ("funnel", "flows_country", "flows_region", "placements_field", "placements_cluster", "fill_rates", "credentials", "inclusion")
+OPEN_DATASETS = ("funnel", "flows_country", "flows_region", "placements_field", "placements_cluster", "fill_rates", "credentials", "inclusion",
+                 "recognition", "training")
 
 
 def _one_table(key: str, filters: Filters, scope: Scope) -> Table | None:
     builders = {"funnel": funnel, "flows_country": flows_by_country, "flows_region": flows_by_region, "placements_field": placements_by_field,
-                "placements_cluster": placements_by_cluster, "credentials": credentials}
+                "placements_cluster": placements_by_cluster, "credentials": credentials, "recognition": recognition, "training": training}
     if key == "fill_rates":
         return fill_rates(filters, scope, export=True)
     if key == "flows_institution":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
@@ -31,7 +32,7 @@ from ortaq.mobility.models import (
     TranscriptEntry,
 )
 
-from .models import CredentialFact, MobilityFact, PlacesFact, Refresh, Stage, VerificationEvent
+from .models import CredentialFact, MobilityFact, PlacesFact, RecognitionFact, Refresh, Stage, TrainingFact, VerificationEvent
 
 BATCH = 5000
 # Agreements whose places count: approved by all parties (in effect or not yet), or run and since terminated.
@@ -182,6 +183,73 @@ def _credential_facts(institutions) -> list[CredentialFact]:
     return facts
 
 
+RECOGNISED = ("full", "partial")
+DECIDED_DOSSIER_STATES = ("decided", "appealed", "final")
+
+
+def _recognition_facts(institutions, options) -> list[RecognitionFact]:
+    """Dossiers by the flow of the mobility they recognise; empty while the recognition app is not installed."""
+    if not apps.is_installed("ortaq.recognition"):
+        return []
+    from ortaq.recognition.models import Dossier, Item
+
+    items = {
+        row["dossier_id"]: (row["decided"], row["recognised"])
+        for row in Item.objects.values("dossier_id").annotate(
+            decided=Count("id", filter=~Q(decision="pending")), recognised=Count("id", filter=Q(decision__in=RECOGNISED)))
+    }
+    prefix = "mobility_agreement__nomination__"
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for d in Dossier.objects.values(
+        "id", "state", "decided_at", end=F("mobility_agreement__end_date"), g_year=F(f"{prefix}application__call__academic_year"),
+        g_owner=F(f"{prefix}application__call__owner_id"), g_kind=F(f"{prefix}application__call__mobility_type"), g_option=F(f"{prefix}option_id"),
+    ).iterator(chunk_size=BATCH):
+        host, isced, eqf = options.get(d["g_option"], (None, "", ""))
+        sums = totals[(d["g_year"], d["g_owner"], host, isced, eqf, d["g_kind"])]
+        sums[0] += 1
+        if d["state"] in DECIDED_DOSSIER_STATES and d["decided_at"]:
+            sums[1] += 1
+            sums[4] += max(0, (d["decided_at"].date() - d["end"]).days)
+        decided, recognised = items.get(d["id"], (0, 0))
+        sums[2] += decided
+        sums[3] += recognised
+    facts = []
+    for (year, owner, host, isced, eqf, kind), (dossiers, decided, items_decided, items_recognised, days) in totals.items():
+        s_country, s_region, _, _ = institutions.get(owner, ("", "", None, False))
+        r_country, r_region, _, _ = institutions.get(host, ("", "", None, False))
+        facts.append(RecognitionFact(
+            academic_year=year, sending_id=owner, receiving_id=host, sending_country=s_country, receiving_country=r_country,
+            sending_region=s_region, receiving_region=r_region, isced_code=isced, eqf_level=eqf, mobility_type=kind, dossiers=dossiers,
+            decided=decided, items_decided=items_decided, items_recognised=items_recognised, days_to_decision=days,
+        ))
+    return facts
+
+
+ENROLLED_STATES = ("enrolled", "completed", "not_completed")
+
+
+def _training_facts(institutions) -> list[TrainingFact]:
+    """Managers' enrolments by institution and the academic year their cohort starts; empty without the training app."""
+    if not apps.is_installed("ortaq.training"):
+        return []
+    from ortaq.training.models import Enrolment
+
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    rows = (Enrolment.objects.annotate(y=ExtractYear("cohort__start_date"), m=ExtractMonth("cohort__start_date"))
+            .values("institution_id", "state", "y", "m").annotate(n=Count("id")))
+    for row in rows:
+        sums = counts[(academic_year_of(row["y"], row["m"]), row["institution_id"])]
+        sums[0] += row["n"]
+        sums[1] += row["n"] if row["state"] in ENROLLED_STATES else 0
+        sums[2] += row["n"] if row["state"] == "completed" else 0
+    facts = []
+    for (year, institution), (nominated, enrolled, completed) in counts.items():
+        country, region, _, _ = institutions.get(institution, ("", "", None, False))
+        facts.append(TrainingFact(academic_year=year, institution_id=institution, country=country, region=region,
+                                  nominated=nominated, enrolled=enrolled, completed=completed))
+    return facts
+
+
 def _choices(mobility, places, credentials) -> dict:
     regions: dict[str, set[str]] = defaultdict(set)
     for f in [*mobility, *places]:
@@ -206,17 +274,18 @@ def aggregates_refresh() -> Refresh:
     mobility = _mobility_facts(institutions, options)
     places = _places_facts(institutions)
     credentials = _credential_facts(institutions)
+    recognition = _recognition_facts(institutions, options)
+    training = _training_facts(institutions)
     with transaction.atomic():
-        MobilityFact.objects.all().delete()
-        PlacesFact.objects.all().delete()
-        CredentialFact.objects.all().delete()
-        MobilityFact.objects.bulk_create(mobility, batch_size=BATCH)
-        PlacesFact.objects.bulk_create(places, batch_size=BATCH)
-        CredentialFact.objects.bulk_create(credentials, batch_size=BATCH)
+        for model, facts in ((MobilityFact, mobility), (PlacesFact, places), (CredentialFact, credentials),
+                             (RecognitionFact, recognition), (TrainingFact, training)):
+            model.objects.all().delete()
+            model.objects.bulk_create(facts, batch_size=BATCH)
         refresh.finished_at = timezone.now()
-        refresh.rows = len(mobility) + len(places) + len(credentials)
+        refresh.rows = len(mobility) + len(places) + len(credentials) + len(recognition) + len(training)
         refresh.seconds = time.perf_counter() - started
-        refresh.choices = _choices(mobility, places, credentials)
+        # The recognition and training panels appear once there is something to show.
+        refresh.choices = {**_choices(mobility, places, credentials), "recognition": bool(recognition), "training": bool(training)}
         refresh.save()
     Refresh.objects.filter(pk__in=Refresh.objects.order_by("-started_at").values_list("pk", flat=True)[20:]).delete()
     return refresh
