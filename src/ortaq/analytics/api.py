@@ -24,7 +24,7 @@ def _as_of() -> str | None:
 def datasets(request):
     items = []
     for key in selectors.OPEN_DATASETS:
-        table = selectors.open_dataset(key=key, filters=selectors.Filters())
+        table = selectors.open_dataset_definition(key=key)
         items.append({
             "dataset": key, "title": str(table.title), "url": f"/api/v1/analytics/datasets/{key}",
             "csv": f"/en/analytics/open-data/{key}.csv",

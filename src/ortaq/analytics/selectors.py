@@ -23,7 +23,7 @@ from .scopes import PUBLIC, Filters, Scope, partners_of, scope_for
 from .tables import INSTITUTION_ROWS_SHOWN, Column, Row, Table, _build, _paged
 
 __all__ = ["PUBLIC", "Filters", "Scope", "partners_of", "scope_for", "Table", "Row", "Column", "dashboard", "table_for",
-           "open_dataset", "last_refresh", "OPEN_DATASETS", "disclosure"]
+           "open_dataset", "open_dataset_definition", "last_refresh", "OPEN_DATASETS", "disclosure"]
 
 
 def _lang() -> str:
@@ -371,6 +371,11 @@ def open_dataset(*, key: str, filters: Filters) -> Table | None:
     if key not in OPEN_DATASETS:
         return None
     return _one_table(key, replace(filters, institution=None, view="own"), PUBLIC)
+
+
+def open_dataset_definition(*, key: str) -> Table | None:
+    """A dataset's columns without its figures: built for a year no row has, so each query finds nothing at once."""
+    return open_dataset(key=key, filters=Filters(year=1))
 
 
 def table_for(*, actor, filters: Filters, key: str) -> Table | None:
