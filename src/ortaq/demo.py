@@ -299,6 +299,9 @@ def load_demo() -> str:
     _agreements(inst, people)
     _programmes(inst)
     _training(inst, people)
+    from ortaq.analytics.services import aggregates_refresh
+
+    aggregates_refresh()  # so that the dashboards show the demo's figures at once
     return (
         f"{Institution.objects.filter(is_demo=True).count()} institutions, {User.objects.count()} people, "
         f"{Agreement.objects.filter(is_demo=True).count()} agreements, {Programme.objects.filter(is_demo=True).count()} programmes"

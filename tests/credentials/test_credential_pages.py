@@ -98,3 +98,12 @@ def test_vc_api_issue_refuses_bad_credentials(client, world, credential, status)
 def test_vc_api_verify_answers_400_or_422_for_anything_unverifiable(client, db, body):
     response = client.post("/api/v1/vc/credentials/verify", json.dumps(body), content_type="application/json")
     assert response.status_code in (400, 422)
+
+
+def test_a_successful_public_verification_is_counted_for_analytics(client, world, issued):
+    from ortaq.analytics.models import VerificationEvent
+
+    batch, programme, joint, registrar, graduates = issued
+    credential = IssuedCredential.objects.get(holder=graduates[0])
+    client.get(f"/en/verify/{credential.verify_code}")
+    assert VerificationEvent.objects.filter(issuer_institution_id=joint.pk, kind="diploma").count() == 1

@@ -13,9 +13,19 @@ from .status_lists import resolve_status_list
 RATE_LIMIT = 30  # verifications per minute and client address
 
 
-def verify_document(document) -> dict:
+def verify_document(document, *, count: bool = False) -> dict:
+    """Verify offline against our issuers; with `count`, a successful check of a credential we issued is
+    counted for the analytics (no verifier or holder is stored)."""
     report = creds.verify(document, did_resolver=resolver(), status_resolver=resolve_status_list)
     result = report.to_dict()
+    if count and report.verified and isinstance(result.get("credential"), str) and result["credential"].startswith("urn:uuid:"):
+        from ortaq.analytics.services import verification_record
+
+        from .models import IssuedCredential
+
+        issued = IssuedCredential.objects.select_related("issuer").filter(public_id=result["credential"].removeprefix("urn:uuid:")).first()
+        if issued is not None:
+            verification_record(credential=issued)
     issuer = known_issuer(result.get("issuer"))
     result["known_issuer"] = issuer
     if isinstance(document, dict):

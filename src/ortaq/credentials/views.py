@@ -218,7 +218,7 @@ def verify_page(request):
         raw = request.POST.get("document", "")
         if request.FILES.get("file"):
             raw = request.FILES["file"].read(1_100_000)
-        result = verification.verify_document(raw)
+        result = verification.verify_document(raw, count=True)
         document = None
         try:
             document = json.loads(raw) if raw else None
@@ -234,7 +234,7 @@ def verify_code(request, code: str):
     credential = selectors.credential_by_code(code)
     if credential is None:
         return render(request, "credentials/verify.html", {"not_found": True, "code": code}, status=404)
-    result = verification.verify_document(credential.document)
+    result = verification.verify_document(credential.document, count=True)
     result["summary"] = verification.summary(credential.document)
     return render(request, "credentials/verify.html", {"result": result, "code": code})
 
