@@ -152,3 +152,12 @@ def test_recognised_modules_flow_into_a_verifiable_clr_transcript(world, returne
     report = verify_document(transcript.document)
     assert report["verified"] is True, report["checks"]
     assert services.transcript_credential_issue(actor=world["coordinator_a"], dossier=dossier).pk == transcript.pk
+
+
+def test_admins_edit_conversion_rules_on_a_page_and_others_cannot(client, world):
+    client.force_login(world["coordinator_a"])
+    assert client.get("/en/recognition/rules/").status_code == 404
+    client.force_login(world["admin"])
+    assert client.get("/en/recognition/rules/").status_code == 200
+    client.post("/en/recognition/rules/", {"agreement": "", "hours_per_kz_credit": "28", "hours_per_cn_credit": "18", "hours_per_ects": "27"})
+    assert services.rule_for(None).hours_per_kz_credit == 28

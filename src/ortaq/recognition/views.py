@@ -92,3 +92,31 @@ def dossier_action(request, pk: int, action: str):
     except DomainError as error:
         messages.error(request, error_text(error))
     return redirect("recognition:dossier", dossier.pk)
+
+
+@login_required
+def conversion_rules(request):
+    """Platform administrators edit the credit conversion rules; every change is a new, audited version."""
+    from ortaq.accounts.selectors import access_for
+    from ortaq.agreements.models import Agreement
+
+    from .models import ConversionRule
+
+    if not access_for(request.user).is_admin:
+        raise Http404
+    if request.method == "POST":
+        agreement = Agreement.objects.filter(pk=request.POST.get("agreement") or 0).first()
+        rule = ConversionRule.objects.filter(agreement=agreement).first() or services.rule_for(agreement)
+        if agreement is not None and rule.agreement_id is None:
+            rule = ConversionRule.objects.create(agreement=agreement)
+        try:
+            services.conversion_rule_update(actor=request.user, rule=rule, data={k: request.POST.get(k) for k in ("hours_per_kz_credit", "hours_per_cn_credit", "hours_per_ects")})
+            messages.success(request, _("Saved as a new version."))
+        except (ValueError, DomainError) as error:
+            messages.error(request, error_text(error) if isinstance(error, DomainError) else _("Please enter whole numbers."))
+        return redirect("recognition:rules")
+    services.rule_for(None)
+    return render(request, "recognition/rules.html", {
+        "rules": ConversionRule.objects.select_related("agreement").prefetch_related("versions__created_by").order_by("agreement_id"),
+        "agreements": Agreement.objects.filter(state__in=["approved", "in_effect"]).order_by("title"), "nav_section": "mobility",
+    })
