@@ -131,15 +131,6 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _backends() -> list[int]:
-    """PostgreSQL server processes serving this database (the workers keep their connections open)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        return [row[0] for row in cursor.fetchall()]
-
-
 def _issue(registrar, programme, holders, workers: int, timeout: float) -> dict:
     from django.db import transaction
 
@@ -158,9 +149,7 @@ def _issue(registrar, programme, holders, workers: int, timeout: float) -> dict:
         procs.append(subprocess.Popen([sys.executable, "-m", "ortaq.cli", "worker", "--no-startup-delay", "--interval", "0.2", "--worker-id", f"bench{n}"],
                                       env=env, stdout=log, stderr=subprocess.STDOUT))
     time.sleep(8)  # Django set-up and the migration check: the workers are idle and polling before the clock starts
-    backends = _backends()
     cpu_before = [_cpu_seconds(p.pid) for p in procs]
-    pg_before = {pid: _cpu_seconds(pid) for pid in backends}
     load_before = os.getloadavg()
     started = time.perf_counter()
     for batch in batches:
@@ -184,7 +173,6 @@ def _issue(registrar, programme, holders, workers: int, timeout: float) -> dict:
             time.sleep(0.5)
         wall = time.perf_counter() - started
         cpu = [_cpu_seconds(p.pid) - b for p, b in zip(procs, cpu_before, strict=True)]
-        pg_cpu = sum(_cpu_seconds(pid) - before for pid, before in pg_before.items() if Path(f"/proc/{pid}").exists())
     finally:
         for p in procs:
             p.terminate()
@@ -197,7 +185,6 @@ def _issue(registrar, programme, holders, workers: int, timeout: float) -> dict:
     return {
         "wall_seconds": round(wall, 1), "per_second": round(issued / wall, 1),
         "worker_cpu_seconds": [round(c, 1) for c in cpu], "cpu_ms_per_credential": round(1000 * sum(cpu) / max(issued, 1), 1),
-        "postgres_cpu_seconds": round(pg_cpu, 1), "postgres_backends": len(pg_before),
         "batches": {str(pk): v for pk, v in finished.items()}, "issued": issued, "with_pdf": with_pdf,
         "distinct_holders": IssuedCredential.objects.values("holder").distinct().count(),
         "pdf_files": len(sizes), "pdf_mean_kb": round(statistics.mean(sizes) / 1024, 1) if sizes else None,
