@@ -150,3 +150,7 @@ class TrainingFact(models.Model):
     nominated = models.PositiveIntegerField(default=0)
     enrolled = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
+    # Growth in self-assessed competence: per manager with both a before and an after self-assessment, the
+    # mean rise over all areas as a percentage of the scale; summed here, divided on display.
+    growth_people = models.PositiveIntegerField(default=0)
+    growth_percent_sum = models.FloatField(default=0)

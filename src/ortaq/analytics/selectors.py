@@ -233,20 +233,29 @@ def recognition(filters: Filters, scope: Scope) -> Table:
 
 
 def training(filters: Filters, scope: Scope) -> Table:
-    """Managers' professional development by region of their institution: nominated, enrolled, completed."""
+    """Managers' professional development by region of their institution: nominated, enrolled, completed, and
+    the mean growth in self-assessed competence (shown only where at least 5 managers assessed themselves twice)."""
     rows = (TrainingFact.objects.filter(filters.credentials_q() & scope.credentials_q()).values("country", "region")
-            .annotate(n=Sum("nominated"), e=Sum("enrolled"), c=Sum("completed")).order_by("country", "region"))
+            .annotate(n=Sum("nominated"), e=Sum("enrolled"), c=Sum("completed"), gp=Sum("growth_people"), gs=Sum("growth_percent_sum"))
+            .order_by("country", "region"))
     unknown = str(_("Not recorded"))
-    groups = [((r["country"], r["region"]), (f"{r['region'] or unknown} ({r['country']})",), (r["n"], r["e"], r["c"], 0)) for r in rows]
+    rows = list(rows)
+    groups = [((r["country"], r["region"]), (f"{r['region'] or unknown} ({r['country']})",), (r["n"], r["e"], r["c"], 0, 0)) for r in rows]
+    growth = {(r["country"], r["region"]): (r["gp"] or 0, r["gs"] or 0.0) for r in rows}
     table = _build("training", _("Professional development of managers"), [Column("region", _("Region"))],
                    [Column("nominated", _("Nominated"), people=True), Column("enrolled", _("Enrolled"), people=True),
-                    Column("completed", _("Completed"), people=True), Column("completion_rate", _("Completion rate (%)"), total=False)],
+                    Column("completed", _("Completed"), people=True), Column("completion_rate", _("Completion rate (%)"), total=False),
+                    Column("competence_growth", _("Mean growth in self-assessed competence (% of the scale)"), total=False)],
                    groups, scope=scope, chart="bar",
-                   note=_("Filtered by year (of the cohort's start), country, region and institution only. Growth in self-assessed competence is not shown yet."))
+                   note=_("Filtered by year (of the cohort's start), country, region and institution only. Growth is the mean rise between the self-assessments before and after the course, shown where at least 5 managers took both."))
     for row in table.rows:
         row.values[3] = _rate(row.values[2], row.values[1])
+        people, total = growth.get(tuple(row.keys), (0, 0.0))
+        row.values[4] = round(total / people, 1) if people >= 5 else None
     if table.total is not None:
         table.total[3] = _rate(table.total[2], table.total[1])
+        people = sum(p for p, _t in growth.values())
+        table.total[4] = round(sum(t for _p, t in growth.values()) / people, 1) if people >= 5 else None
     return table
 
 

@@ -234,7 +234,14 @@ def _training_facts(institutions) -> list[TrainingFact]:
         return []
     from ortaq.training.models import Enrolment
 
+    from ortaq.training.selectors import growth_percent
+
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    growth: dict[tuple, list[float]] = defaultdict(list)
+    for enrolment in Enrolment.objects.select_related("cohort").prefetch_related("self_assessments"):
+        value = growth_percent(enrolment)
+        if value is not None:
+            growth[(academic_year_of(enrolment.cohort.start_date.year, enrolment.cohort.start_date.month), enrolment.institution_id)].append(value)
     rows = (Enrolment.objects.annotate(y=ExtractYear("cohort__start_date"), m=ExtractMonth("cohort__start_date"))
             .values("institution_id", "state", "y", "m").annotate(n=Count("id")))
     for row in rows:
@@ -245,8 +252,10 @@ def _training_facts(institutions) -> list[TrainingFact]:
     facts = []
     for (year, institution), (nominated, enrolled, completed) in counts.items():
         country, region, _, _ = institutions.get(institution, ("", "", None, False))
+        gains = growth.get((year, institution), [])
         facts.append(TrainingFact(academic_year=year, institution_id=institution, country=country, region=region,
-                                  nominated=nominated, enrolled=enrolled, completed=completed))
+                                  nominated=nominated, enrolled=enrolled, completed=completed,
+                                  growth_people=len(gains), growth_percent_sum=sum(gains)))
     return facts
 
 

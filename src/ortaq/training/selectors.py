@@ -127,3 +127,10 @@ def institution_report(*, actor) -> list[dict]:
         rows.append({**row, "growth": growth, "mean_growth": round(sum(growth.values()) / len(growth), 2) if growth else None,
                      "completion_rate": round(100 * row["completed"] / row["enrolled"]) if row["enrolled"] else 0})
     return rows
+
+
+def growth_percent(enrolment: Enrolment) -> float | None:
+    """A manager's mean rise over all areas with a before and an after rating, as a percentage of each scale."""
+    rises = [100 * (row["after"] - row["before"]) / row["max"] for row in growth(enrolment)
+             if row["before"] is not None and row["after"] is not None and row["max"]]
+    return sum(rises) / len(rises) if rises else None
