@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -60,8 +60,13 @@ def issuer_ensure(*, actor, institution) -> IssuerProfile:
     if actor is not None and not may_manage_issuer(actor, institution.pk):
         raise Forbidden(_("Only a registrar or coordinator of the institution can make it an issuer."))
     did = creds.did_web(did_domain(), did_path(institution.pk))
-    issuer = IssuerProfile.objects.create(institution=institution, did=did)
-    _store(issuer, creds.generate_key(did, key_id=f"{did}#key-1"))
+    try:
+        with transaction.atomic():
+            issuer = IssuerProfile.objects.create(institution=institution, did=did)
+            _store(issuer, creds.generate_key(did, key_id=f"{did}#key-1"))
+    except IntegrityError:
+        # Two workers made the same institution an issuer at the same moment: use the one that won.
+        return IssuerProfile.objects.get(institution=institution)
     audit_record(actor=actor, action="create", obj=issuer, after={"did": did})
     return issuer
 
