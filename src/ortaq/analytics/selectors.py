@@ -245,7 +245,7 @@ def training(filters: Filters, scope: Scope) -> Table:
     table = _build("training", _("Professional development of managers"), [Column("region", _("Region"))],
                    [Column("nominated", _("Nominated"), people=True), Column("enrolled", _("Enrolled"), people=True),
                     Column("completed", _("Completed"), people=True), Column("completion_rate", _("Completion rate (%)"), total=False),
-                    Column("competence_growth", _("Mean growth in self-assessed competence (% of the scale)"), total=False)],
+                    Column("competence_growth", _("Mean growth in self-assessed competence, in percentage points of the scale"), total=False)],
                    groups, scope=scope, chart="bar",
                    note=_("Filtered by year (of the cohort's start), country, region and institution only. Growth is the mean rise between the self-assessments before and after the course, shown where at least 5 managers took both."))
     for row in table.rows:
