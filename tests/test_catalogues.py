@@ -69,3 +69,21 @@ def test_djangos_own_kazakh_gaps_are_filled_by_the_project():
 def test_the_home_page_reads_in_kazakh(client, db):
     page = client.get("/kk/").content.decode()
     assert "Ortaq — the shared platform" not in page and "ортақ платформасы" in page
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "zh_Hans", "en"])
+def test_catalogues_compile_with_format_checks_and_match_the_committed_mo(language, tmp_path):
+    """msgfmt --check-format catches a translation whose %(name)s placeholders differ from its msgid."""
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("msgfmt") is None:
+        if os.getenv("CI") == "true":
+            pytest.fail("gettext's msgfmt is required in CI (.ci/run installs it)")
+        pytest.skip("msgfmt not installed")
+    po = LOCALE / language / "LC_MESSAGES" / "django.po"
+    out = tmp_path / "django.mo"
+    result = subprocess.run(["msgfmt", "--check-format", "-o", str(out), str(po)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == po.with_suffix(".mo").read_bytes(), f"recompile {language}: the committed .mo is stale"
