@@ -415,6 +415,10 @@ def _store_outcomes(round_id: int, application_ids: list[int], placed: list[int 
             for lo in range(0, len(application_ids), 20_000):
                 copy.write("".join([f"{round_id}\t{a}\t{'\\N' if o is None else o}\t{e.replace('\\', '\\\\')}\n" for a, o, e in zip(
                     application_ids[lo:lo + 20_000], placed[lo:lo + 20_000], explanations[lo:lo + 20_000])]))
+        with connection.cursor() as cursor:
+            # A round replaces ~10^5 rows at once: refresh the planner's statistics now rather than when
+            # autovacuum gets to it, or the applicants' result pages are planned for the old table.
+            cursor.execute(f"ANALYZE {table}")
         return
     PlacementOutcome.objects.bulk_create(
         (PlacementOutcome(round_id=round_id, application_id=a, option_id=o, explanations=json.loads(e))

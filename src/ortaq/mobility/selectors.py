@@ -71,8 +71,9 @@ def latest_round(call: Call, *, published_only: bool = False) -> PlacementRound 
 def outcome_of(*, application: Application) -> PlacementOutcome | None:
     """The applicant's result in the latest published round (never a dry run)."""
     return (
+        # Not select_related("round"): a national round's cutoffs are megabytes of JSON the result page never shows.
         PlacementOutcome.objects.filter(application=application, round__state="published")
-        .select_related("option__host", "round")
+        .select_related("option__host")
         .order_by("-round__number")
         .first()
     )
