@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import logging
+
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 
 from .messages import MESSAGES
 from .models import Notification
+
+logger = logging.getLogger(__name__)
 
 
 def render(notification: Notification, language: str | None = None) -> tuple[str, str]:
@@ -54,7 +58,12 @@ def _send_emails(created: list[Notification]) -> None:
             continue
         subject, body = render(notification, user.preferred_language)
         address = settings.SITE_ROOT + link(notification, user.preferred_language)
-        send_mail(subject, f"{body}\n\n{address}" if notification.url else body, None, [user.email], fail_silently=True)
+        try:
+            send_mail(subject, f"{body}\n\n{address}" if notification.url else body, None, [user.email])
+        except OSError:
+            # The in-app notification stands; a mail server that is down must not undo the action that caused it.
+            logger.warning("could not e-mail notification %s to user %s", notification.pk, user.pk)
+            continue
         sent.append(notification.pk)
     Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
 
