@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -44,7 +45,10 @@ def status_list_document(issuer: IssuerProfile, purpose: str) -> dict:
     field = "revocation_index" if purpose == "revocation" else "suspension_index"
     for index in IssuedCredential.objects.filter(issuer=issuer, state=flagged).values_list(field, flat=True):
         status_list.set(index)
-    document = creds.sign(status_list.credential(list_url(issuer, purpose), issuer.did), signing_key(issuer))
+    # Valid from a minute ago: a verifier that fixed "now" just before asking for the list (or whose clock is a
+    # little behind ours) must not find a freshly rebuilt list "not yet valid" and report the status unknown.
+    valid_from = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    document = creds.sign(status_list.credential(list_url(issuer, purpose), issuer.did, valid_from=valid_from), signing_key(issuer))
     record.document, record.stale = document, False
     record.save(update_fields=["document", "stale", "updated_at"])
     return document
