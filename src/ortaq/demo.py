@@ -287,6 +287,38 @@ def _training(inst: dict, people: dict) -> None:
         Session.objects.create(cohort=cohort, starts_at=timezone.make_aware(dt.datetime(2026, 3, day, 10, 0)), topic=topic)
 
 
+def _mobility(inst: dict, people: dict) -> None:
+    """An enterprise's internship offer and an open call, so that students have something to apply to."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ortaq.agreements.models import Agreement
+    from ortaq.mobility import services
+    from ortaq.mobility.models import Call, InternshipOffer
+
+    if Call.objects.filter(title__endswith="(demo)").exists():
+        return
+    offer = InternshipOffer.objects.filter(title__endswith="(demo)").first() or services.offer_create(
+        actor=people["supervisor"], host=inst["cn_company"], data={
+            "title": "PLC commissioning intern (demo)",
+            "tasks": "Commission and test PLC cabinets\nWire sensors and actuators\nKeep the commissioning log",
+            "city": "Tianjin", "start_date": "2027-03-01", "end_date": "2027-05-28", "places": 4, "isced_code": "0714",
+            "language": "ru", "language_framework": "cefr", "language_min_level": "A2",
+            "accessibility_facilities": ["adapted_workplace"]})
+    if offer.state == "draft":
+        services.offer_publish(actor=people["supervisor"], offer=offer)
+    call = services.call_create(actor=people["coordinator"], owner=inst["almaty"], data={
+        "title": "Internships in Tianjin, spring 2027 (demo)", "mobility_type": "student_internship", "academic_year": 2026,
+        "deadline": (timezone.now() + dt.timedelta(days=60)).strftime("%Y-%m-%d %H:%M"), "max_choices": 3,
+        "ranking_rule": "points", "weight_grade": 50, "weight_language": 20, "weight_motivation": 15, "weight_interview": 15,
+        "lottery_seed": 20270301})
+    condition = Agreement.objects.get(reference="DEMO-IIA-001").conditions.get(mobility_type="student_internship")
+    services.call_option_add(actor=people["coordinator"], call=call, condition=condition, places=4)
+    services.call_option_add(actor=people["coordinator"], call=call, offer=offer, places=2)
+    services.call_open(actor=people["coordinator"], call=call)
+
+
 @transaction.atomic
 def load_demo() -> str:
     from ortaq.accounts.models import User
@@ -299,6 +331,7 @@ def load_demo() -> str:
     _agreements(inst, people)
     _programmes(inst)
     _training(inst, people)
+    _mobility(inst, people)
     from ortaq.analytics.services import aggregates_refresh
 
     aggregates_refresh()  # so that the dashboards show the demo's figures at once
