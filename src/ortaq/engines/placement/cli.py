@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .check import check
-from .model import InstanceError, load_instance
+from .model import Instance, InstanceError, load_instance_bytes
 from .solver import solve
 
 PROG = "ortaq match"
+T = TypeVar("T")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,14 +44,18 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _read_json(path: str, what: str) -> Any:
+def _read_bytes(path: str, what: str) -> bytes:
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            return f.read()
     except OSError as exc:
         raise _BadInput(f"cannot read {what} {path!r}: {exc.strerror or exc}") from None
+
+
+def _decoding(path: str, what: str, decode: Callable[[], T]) -> T:
+    """Run `decode` (which parses the file's JSON), turning JSON errors into one-line messages."""
     try:
-        return json.loads(data)
+        return decode()
     except UnicodeDecodeError as exc:
         raise _BadInput(f"{what} {path!r} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
@@ -57,6 +63,11 @@ def _read_json(path: str, what: str) -> Any:
                         f"column {exc.colno}") from None
     except RecursionError:
         raise _BadInput(f"{what} {path!r} is nested too deeply") from None
+
+
+def _read_json(path: str, what: str) -> Any:
+    data = _read_bytes(path, what)
+    return _decoding(path, what, lambda: json.loads(data))
 
 
 def main(argv: list[str]) -> int:
@@ -84,10 +95,10 @@ def main(argv: list[str]) -> int:
         return 2
 
 
-def _load(path: str) -> Any:
-    obj = _read_json(path, "instance")
+def _load(path: str) -> Instance:
+    data = _read_bytes(path, "instance")
     try:
-        return load_instance(obj)
+        return _decoding(path, "instance", lambda: load_instance_bytes(data))
     except InstanceError as exc:
         raise _BadInput(f"{path}: {exc}") from None
 

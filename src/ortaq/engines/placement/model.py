@@ -12,12 +12,19 @@ path has failed.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
 import numpy as np
+
+from .kernel import Kernel, use_compiled
+
+# Instance text per preference entry on a national call (83 MB for 4 million applicant entries and as
+# many on the placements' side); turns a file size into the entry count `use_compiled` expects.
+BYTES_PER_ENTRY = 20
 
 TIE_BREAKING = ("single", "multiple")
 APPLICANT_KEYS = frozenset({"id", "preferences", "categories"})
@@ -208,18 +215,15 @@ def _radix_argsort(values: np.ndarray, bound: int) -> np.ndarray:
 # --------------------------------------------------------------------------- load_instance
 
 
-def load_instance(obj: Any) -> Instance:
-    """Validate a decoded JSON instance and intern it. Raises `InstanceError` naming the bad entry."""
-    if not isinstance(obj, dict):
-        raise InstanceError("the instance must be a JSON object with 'applicants' and 'placements'")
-    _unknown_keys("the instance", obj, TOP_KEYS)
-    applicants = obj.get("applicants")
-    placements = obj.get("placements")
-    if not isinstance(applicants, list):
-        raise InstanceError("'applicants' must be a list")
-    if not isinstance(placements, list):
-        raise InstanceError("'placements' must be a list")
-    options = obj.get("options", {})
+@dataclass(frozen=True)
+class Options:
+    lottery_seed: int | None
+    tie_breaking: str
+    declared_categories: list[str] | None
+
+
+def check_options(options: Any) -> Options:
+    """Validate the `options` object (absent means {})."""
     if not isinstance(options, dict):
         raise InstanceError("'options' must be an object")
     _unknown_keys("options", options, OPTION_KEYS)
@@ -234,6 +238,49 @@ def load_instance(obj: Any) -> Instance:
         raise InstanceError("options.categories must be a list of strings")
     if declared is not None and "open" in declared:
         raise InstanceError("options.categories cannot declare 'open', which names the unreserved seats")
+    return Options(lottery_seed=seed, tie_breaking=tie_breaking, declared_categories=declared)
+
+
+def check_reserved(what: str, res: Any, cap: int) -> list[tuple[str, int]]:
+    """Validate a placement's `reserved` list; returns [(category name, seats), ...] in order."""
+    if type(res) is not list:
+        raise InstanceError(f"{what}: 'reserved' must be a list of {{category, seats}} objects")
+    seen: set[str] = set()
+    blocks: list[tuple[str, int]] = []
+    for k, r in enumerate(res):
+        if (type(r) is not dict or set(r) != {"category", "seats"} or not isinstance(r["category"], str)
+                or not _is_int(r["seats"])):
+            raise InstanceError(f"{what}: reserved[{k}] must be {{\"category\": string, \"seats\": integer}}")
+        if r["seats"] < 0:
+            raise InstanceError(f"{what}: reserved[{k}] seats must not be negative")
+        if r["category"] == "open":
+            raise InstanceError(f"{what}: reserved[{k}] cannot use the category name 'open', "
+                                f"which names the unreserved seats in cutoffs")
+        if r["category"] in seen:
+            raise InstanceError(f"{what}: reserved[{k}] repeats category {r['category']!r}")
+        seen.add(r["category"])
+        blocks.append((r["category"], r["seats"]))
+    if sum(s for _, s in blocks) > cap:
+        raise InstanceError(f"{what}: reserved seats ({sum(s for _, s in blocks)}) exceed capacity ({cap})")
+    return blocks
+
+
+def load_instance(obj: Any, *, kernel: Kernel | None = None) -> Instance:
+    """Validate a decoded JSON instance and intern it. Raises `InstanceError` naming the bad entry.
+
+    This is the reference reader: `load_instance_bytes` tries a compiled reader first on large files
+    and falls back to this one, which alone words every error.
+    """
+    if not isinstance(obj, dict):
+        raise InstanceError("the instance must be a JSON object with 'applicants' and 'placements'")
+    _unknown_keys("the instance", obj, TOP_KEYS)
+    applicants = obj.get("applicants")
+    placements = obj.get("placements")
+    if not isinstance(applicants, list):
+        raise InstanceError("'applicants' must be a list")
+    if not isinstance(placements, list):
+        raise InstanceError("'placements' must be a list")
+    opts = check_options(obj.get("options", {}))
 
     applicant_ids, aindex = _index_ids("applicants", applicants)
     placement_ids, pindex = _index_ids("placements", placements)
@@ -297,28 +344,61 @@ def load_instance(obj: Any) -> Instance:
             prio_owner.append(j)
         res = p.get("reserved")
         if res is not None:
-            if type(res) is not list:
-                raise InstanceError(f"{what}: 'reserved' must be a list of {{category, seats}} objects")
-            seen: set[str] = set()
-            blocks: list[tuple[str, int]] = []
-            for k, r in enumerate(res):
-                if (type(r) is not dict or set(r) != {"category", "seats"} or not isinstance(r["category"], str)
-                        or not _is_int(r["seats"])):
-                    raise InstanceError(f"{what}: reserved[{k}] must be {{\"category\": string, \"seats\": integer}}")
-                if r["seats"] < 0:
-                    raise InstanceError(f"{what}: reserved[{k}] seats must not be negative")
-                if r["category"] == "open":
-                    raise InstanceError(f"{what}: reserved[{k}] cannot use the category name 'open', "
-                                        f"which names the unreserved seats in cutoffs")
-                if r["category"] in seen:
-                    raise InstanceError(f"{what}: reserved[{k}] repeats category {r['category']!r}")
-                seen.add(r["category"])
-                blocks.append((r["category"], r["seats"]))
-            if sum(s for _, s in blocks) > cap:
-                raise InstanceError(f"{what}: reserved seats ({sum(s for _, s in blocks)}) exceed capacity ({cap})")
+            blocks = check_reserved(what, res, cap)
             if blocks:
                 reserved_raw[j] = blocks
 
+    # ---- placement orders, in file order (priorities are ordered by the lottery later)
+    rank_owners = [placements[j] for j in range(m)]
+    ranked = _intern_lists("placements", rank_owners, rank_lists, "preferences", aindex, "applicant")
+    prio_owners = [placements[j] for j in prio_owner]
+    prio_flat = _intern_lists("placements", prio_owners, prio_keys, "priorities", aindex, "applicant", prio_owner)
+    pl_len = np.fromiter(map(len, rank_lists), dtype=np.int64, count=m)
+    prio_len = np.fromiter(map(len, prio_keys), dtype=np.int64, count=len(prio_keys))
+    owners = np.asarray(prio_owner, dtype=np.int64)
+    pl_len[owners] = prio_len
+    pl_start = np.cumsum(pl_len) - pl_len
+    pl_flat = np.empty(int(pl_len.sum()), dtype=np.int32)
+    pl_values = np.zeros(len(pl_flat), dtype=np.int64)
+    is_ranked = ~uses_priorities
+    pl_flat[_ranges(pl_start[is_ranked], pl_len[is_ranked])] = ranked
+    if prio_owner:
+        slots = _ranges(pl_start[owners], prio_len)
+        pl_flat[slots] = prio_flat
+        try:
+            pl_values[slots] = np.fromiter(chain.from_iterable(prio_vals), dtype=np.int64, count=len(prio_flat))
+        except OverflowError:
+            raise InstanceError("priorities must be integers strictly between -2**53 and 2**53") from None
+
+    inst, repeats = finish_instance(
+        applicant_ids=applicant_ids, placement_ids=placement_ids, app_ptr=app_ptr, app_pref=app_pref,
+        cat_lists=cat_lists, capacity=capacity, uses_priorities=uses_priorities, pl_len=pl_len,
+        pl_flat=pl_flat, pl_values=pl_values, reserved_raw=reserved_raw, options=opts,
+        compiled=use_compiled(kernel, len(app_pref)))
+    if repeats:  # the join sorts (applicant, placement) pairs anyway; name the first repeat in file order
+        _check_no_duplicates("placements", rank_owners, rank_lists, "preferences")
+    inst._applicant_index, inst._placement_index = aindex, pindex
+    return inst
+
+
+def _name(kind: str, i: int, ids: list[str]) -> str:
+    return f"{kind}[{i}] (id {ids[i]!r})"
+
+
+def finish_instance(
+    *, applicant_ids: list[str], placement_ids: list[str], app_ptr: np.ndarray, app_pref: np.ndarray,
+    cat_lists: list[tuple[int, list[Any]]], capacity: np.ndarray, uses_priorities: np.ndarray,
+    pl_len: np.ndarray, pl_flat: np.ndarray, pl_values: np.ndarray,
+    reserved_raw: dict[int, list[tuple[str, int]]], options: Options, compiled: bool,
+) -> tuple[Instance, bool]:
+    """What both readers share once ids are ints: categories, the lottery, the rank join.
+
+    pl_flat lists each placement's applicants in file order (pl_len per placement), pl_values their
+    priorities (0 for ranked lists). Returns the instance and whether some placement lists an applicant
+    twice (the caller names the entry).
+    """
+    n, m = len(applicant_ids), len(placement_ids)
+    seed, tie_breaking, declared = options.lottery_seed, options.tie_breaking, options.declared_categories
     # ---- categories: declared in options, or else those some placement reserves seats for
     if declared is not None:
         categories = list(dict.fromkeys(declared))
@@ -326,7 +406,7 @@ def load_instance(obj: Any) -> Instance:
             for k, (c, _) in enumerate(blocks):
                 if c not in categories:
                     raise InstanceError(
-                        f"{_describe('placements', j, placements[j])}: reserved[{k}] names unknown category {c!r} "
+                        f"{_name('placements', j, placement_ids)}: reserved[{k}] names unknown category {c!r} "
                         f"(not in options.categories)")
     else:
         categories = list(dict.fromkeys(c for blocks in reserved_raw.values() for c, _ in blocks))
@@ -337,48 +417,59 @@ def load_instance(obj: Any) -> Instance:
             ci = cindex.get(c)
             if ci is None:
                 raise InstanceError(
-                    f"{_describe('applicants', i, applicants[i])}: categories[{k}] names unknown category {c!r} "
+                    f"{_name('applicants', i, applicant_ids)}: categories[{k}] names unknown category {c!r} "
                     f"(no placement reserves seats for it and options.categories does not declare it)")
             if member[ci, i]:
-                raise InstanceError(f"{_describe('applicants', i, applicants[i])}: categories[{k}] repeats {c!r}")
+                raise InstanceError(f"{_name('applicants', i, applicant_ids)}: categories[{k}] repeats {c!r}")
             member[ci, i] = True
     reserved = {j: [(cindex[c], s) for c, s in blocks] for j, blocks in reserved_raw.items()}
 
     # ---- placement orders
-    rank_owners = [placements[j] for j in range(m)]
-    ranked = _intern_lists("placements", rank_owners, rank_lists, "preferences", aindex, "applicant")
-    prio_owners = [placements[j] for j in prio_owner]
-    prio_flat = _intern_lists("placements", prio_owners, prio_keys, "priorities", aindex, "applicant", prio_owner)
-    if prio_owner and seed is None:
+    prio_owner = np.flatnonzero(uses_priorities)
+    if len(prio_owner) and seed is None:
         raise InstanceError(
-            f"{_describe('placements', prio_owner[0], placements[prio_owner[0]])}: uses 'priorities', so "
+            f"{_name('placements', int(prio_owner[0]), placement_ids)}: uses 'priorities', so "
             f"options.lottery_seed is required to break ties reproducibly")
-    lengths = np.fromiter(map(len, rank_lists), dtype=np.int64, count=m)
-    prio_len = np.fromiter(map(len, prio_keys), dtype=np.int64, count=len(prio_keys))
-    lengths[np.asarray(prio_owner, dtype=np.int64)] = prio_len
     pl_ptr = np.zeros(m + 1, dtype=np.int64)
-    np.cumsum(lengths, out=pl_ptr[1:])
-    pl_app = np.empty(int(pl_ptr[-1]), dtype=np.int32)
+    np.cumsum(pl_len, out=pl_ptr[1:])
+    pl_app = pl_flat.astype(np.int32, copy=True)
     pl_priority = np.zeros(int(pl_ptr[-1]), dtype=np.int64)
-    is_ranked = ~uses_priorities
-    ranked_slots = _ranges(pl_ptr[:-1][is_ranked], lengths[is_ranked])
-    pl_app[ranked_slots] = ranked
-    if prio_owner:
-        owners = np.asarray(prio_owner, dtype=np.int64)
+    if len(prio_owner):
+        prio_len = pl_len[prio_owner]
+        slots = _ranges(pl_ptr[:-1][prio_owner], prio_len)
+        prio_flat = pl_flat[slots]
         order, prios = _order_priorities(
-            applicant_ids, placement_ids, owners, prio_len, prio_flat, prio_vals, seed, tie_breaking)
-        prio_slots = _ranges(pl_ptr[:-1][owners], prio_len)
-        pl_app[prio_slots] = prio_flat[order]
-        pl_priority[prio_slots] = prios[order]
+            applicant_ids, placement_ids, prio_owner, prio_len, prio_flat, pl_values[slots], seed, tie_breaking,
+            compiled)
+        pl_app[slots] = prio_flat[order]
+        pl_priority[slots] = prios[order]
 
-    entry_rank, repeats = _join_ranks(n, m, app_ptr, app_pref, pl_ptr, pl_app)
-    if repeats:  # the join sorts (applicant, placement) pairs anyway; name the first repeat in file order
-        _check_no_duplicates("placements", rank_owners, rank_lists, "preferences")
-    return Instance(
+    if compiled:
+        from .compiled_parse import join_ranks
+        entry_rank, repeats = join_ranks(n, m, app_ptr, app_pref, pl_ptr, pl_app)
+    else:
+        entry_rank, repeats = _join_ranks(n, m, app_ptr, app_pref, pl_ptr, pl_app)
+    inst = Instance(
         applicant_ids=applicant_ids, placement_ids=placement_ids, app_ptr=app_ptr, app_pref=app_pref,
         entry_rank=entry_rank, capacity=capacity, pl_ptr=pl_ptr, pl_app=pl_app, pl_priority=pl_priority,
         uses_priorities=uses_priorities, categories=categories, member=member, reserved=reserved,
-        lottery_seed=seed, tie_breaking=tie_breaking, _applicant_index=aindex, _placement_index=pindex)
+        lottery_seed=seed, tie_breaking=tie_breaking)
+    return inst, bool(repeats)
+
+
+def load_instance_bytes(data: bytes, *, kernel: Kernel | None = None) -> Instance:
+    """Read an instance from the bytes of its JSON file.
+
+    Large files go through the compiled reader (`compiled_parse`); when it declines the text -- any
+    shape it does not handle, valid or not -- or on smaller files, this is `load_instance(json.loads(data))`.
+    Raises `InstanceError` for a malformed instance and the usual `ValueError`s of `json.loads`.
+    """
+    if use_compiled(kernel, len(data) // BYTES_PER_ENTRY):
+        from .compiled_parse import parse_instance_bytes
+        inst = parse_instance_bytes(data)
+        if inst is not None:
+            return inst
+    return load_instance(json.loads(data), kernel=kernel)
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -392,7 +483,7 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 def _order_priorities(
     applicant_ids: list[str], placement_ids: list[str], owners: np.ndarray, lengths: np.ndarray,
-    flat: np.ndarray, values: list[list[int]], seed: int | None, tie_breaking: str,
+    flat: np.ndarray, prios_i: np.ndarray, seed: int | None, tie_breaking: str, compiled: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Order each priorities placement: higher priority first, ties by smaller lottery number.
 
@@ -402,18 +493,18 @@ def _order_priorities(
     if len(flat) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     group = np.repeat(np.arange(len(owners), dtype=np.int64), lengths)
-    try:
-        prios_i = np.fromiter(chain.from_iterable(values), dtype=np.int64, count=len(flat))
-    except OverflowError:
-        prios_i = None
-    if prios_i is None or (len(prios_i) and int(np.abs(prios_i).max()) >= 2**53):
+    if len(prios_i) and int(np.abs(prios_i).max()) >= 2**53:
         raise InstanceError("priorities must be integers strictly between -2**53 and 2**53")
     if tie_breaking == "single":
         # one number per applicant: rank all applicants by digest once; the rank is the lottery position
-        digests = [hashlib.sha256(b"%d\x00%s" % (seed, x.encode("utf-8"))).digest() for x in applicant_ids]
-        position = np.empty(len(applicant_ids), dtype=np.int64)
-        position[np.asarray(sorted(range(len(digests)), key=digests.__getitem__), dtype=np.int64)] = np.arange(
-            len(digests), dtype=np.int64)
+        if compiled:
+            from .compiled_lottery import single_lottery_positions
+            position = single_lottery_positions(seed, applicant_ids)
+        else:
+            digests = [hashlib.sha256(b"%d\x00%s" % (seed, x.encode("utf-8"))).digest() for x in applicant_ids]
+            position = np.empty(len(applicant_ids), dtype=np.int64)
+            position[np.asarray(sorted(range(len(digests)), key=digests.__getitem__), dtype=np.int64)] = np.arange(
+                len(digests), dtype=np.int64)
         lot = position[flat]
         lo, hi = int(prios_i.min()), int(prios_i.max())
         span = hi - lo + 1
