@@ -43,6 +43,12 @@ def test_compiled_reader_builds_the_reference_instance(obj):
     assert_same_instance(parse_instance_bytes(encoded(obj)), want)
 
 
+@settings(max_examples=40, deadline=None)
+@given(instances(max_applicants=12, max_placements=6, levels=2))
+def test_compiled_lottery_and_join_order_decoded_instances_as_the_numpy_path_does(obj):
+    assert_same_instance(load_instance(obj, kernel="numba"), load_instance(obj, kernel="numpy"))
+
+
 @settings(max_examples=20, deadline=None)
 @given(instances(max_applicants=8, max_placements=4), st.sampled_from([None, 0, 2]), st.randoms(use_true_random=False))
 def test_compiled_reader_ignores_layout_and_key_order(obj, indent, rng):
@@ -177,6 +183,14 @@ def test_compiled_rank_join_matches_the_numpy_join(obj):
     want_rank, want_repeats = _join_ranks(*args)
     assert np.array_equal(got_rank, want_rank)
     assert bool(got_repeats) == want_repeats
+
+
+def test_compiled_lottery_orders_extreme_priorities_exactly():
+    obj = {"applicants": [{"id": f"s{i}", "preferences": ["p"]} for i in range(6)],
+           "placements": [{"id": "p", "capacity": 2,
+                           "priorities": {"s0": 2**52, "s1": -(2**52), "s2": 0, "s3": 2**52, "s4": -(2**52), "s5": 7}}],
+           "options": {"lottery_seed": 3}}
+    assert_same_instance(load_instance(obj, kernel="numba"), load_instance(obj, kernel="numpy"))
 
 
 def test_compiled_rank_join_reports_an_applicant_listed_twice_and_keeps_her_best_rank():

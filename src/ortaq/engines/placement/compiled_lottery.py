@@ -89,24 +89,60 @@ def _sha256_words(msg, length, out, w, h):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def digests(prefix, blob, offsets):  # pragma: no cover - compiled
-    """SHA-256(prefix + blob[offsets[i]:offsets[i+1]]) for each i, as rows of 8 big-endian uint32 words."""
-    count = len(offsets) - 1
+def digests(prefix, blob, starts, ends):  # pragma: no cover - compiled
+    """SHA-256(prefix + blob[starts[i]:ends[i]]) for each i, as rows of 8 words (big-endian byte order)."""
+    count = len(starts)
     out = np.empty((count, 8), dtype=np.uint32)
     longest = 0
     for i in range(count):
-        longest = max(longest, offsets[i + 1] - offsets[i])
+        longest = max(longest, ends[i] - starts[i])
     msg = np.empty(len(prefix) + longest + 72, dtype=np.uint8)
     msg[:len(prefix)] = prefix
     w = np.empty(64, dtype=np.uint64)
     h = np.empty(8, dtype=np.uint64)
     for i in range(count):
-        lo = offsets[i]
-        n = offsets[i + 1] - lo
+        lo = starts[i]
+        n = ends[i] - lo
         for q in range(n):
             msg[len(prefix) + q] = blob[lo + q]
         _sha256_words(msg, len(prefix) + n, out[i], w, h)
     return out
+
+
+@njit(cache=True, nogil=True)
+def order_priority_lists(pl_ptr, owners, pl_app, pl_priority, position):  # pragma: no cover - compiled
+    """Sort each priorities placement's list in place: higher priority first, then smaller lottery position.
+
+    One sort of a combined key (priority step, then position) when it fits in 63 bits, which it does for
+    any realistic range of priorities; otherwise two exact stable sorts (by position, then by priority).
+    """
+    n = len(position)
+    keys = np.empty(pl_ptr[-1] - pl_ptr[0], dtype=np.int64)
+    for p in owners:
+        lo = pl_ptr[p]
+        hi = pl_ptr[p + 1]
+        size = hi - lo
+        if size < 2:
+            continue
+        top = pl_priority[lo]
+        bottom = top
+        for q in range(lo, hi):
+            top = max(top, pl_priority[q])
+            bottom = min(bottom, pl_priority[q])
+        if (top - bottom + 1) < (2**62) // max(n, 1):
+            k = keys[:size]
+            for q in range(size):
+                k[q] = (top - pl_priority[lo + q]) * n + position[pl_app[lo + q]]
+            order = np.argsort(k)  # keys are distinct: positions are, within one list
+        else:
+            by_lottery = np.argsort(position[pl_app[lo:hi]], kind="mergesort")
+            by_priority = np.argsort(-pl_priority[lo:hi][by_lottery], kind="mergesort")
+            order = by_lottery[by_priority]
+        apps = pl_app[lo:hi].copy()
+        prios = pl_priority[lo:hi].copy()
+        for q in range(size):
+            pl_app[lo + q] = apps[order[q]]
+            pl_priority[lo + q] = prios[order[q]]
 
 
 def sha256_many(prefix: bytes, items: list[bytes]) -> np.ndarray:
@@ -115,18 +151,27 @@ def sha256_many(prefix: bytes, items: list[bytes]) -> np.ndarray:
     offsets = np.zeros(len(items) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     blob = np.frombuffer(b"".join(items), dtype=np.uint8)
-    return digests(np.frombuffer(prefix, dtype=np.uint8), blob, offsets)
+    return digests(np.frombuffer(prefix, dtype=np.uint8), blob, offsets[:-1], offsets[1:])
 
 
-def single_lottery_positions(seed: int, applicant_ids: list[str]) -> np.ndarray:
-    """position[a] = a's place in the single lottery (0 = smallest number), as `model` computes it."""
-    words = sha256_many(b"%d\x00" % seed, [x.encode("utf-8") for x in applicant_ids])
+def lottery_prefix(seed: int) -> np.ndarray:
+    """The bytes before the applicant id in a single-lottery message: decimal(seed) NUL."""
+    return np.frombuffer(b"%d\x00" % seed, dtype=np.uint8)
+
+
+def positions(words: np.ndarray) -> np.ndarray:
+    """position[i] = rank of digest i among all (0 = smallest), from the rows `digests` returns."""
     # lexicographic order of the digests' bytes = order of their big-endian words, first word first;
     # the first 64 bits decide unless two digests share them, then all 256 bits are compared
     head = (words[:, 0].astype(np.uint64) << np.uint64(32)) | words[:, 1]
     order = np.argsort(head, kind="stable")
     if len(order) > 1 and np.any(head[order[1:]] == head[order[:-1]]):
         order = np.lexsort(tuple(words[:, q] for q in range(7, -1, -1)))
-    position = np.empty(len(applicant_ids), dtype=np.int64)
-    position[order] = np.arange(len(applicant_ids), dtype=np.int64)
+    position = np.empty(len(words), dtype=np.int64)
+    position[order] = np.arange(len(words), dtype=np.int64)
     return position
+
+
+def single_lottery_positions(seed: int, applicant_ids: list[str]) -> np.ndarray:
+    """position[a] = a's place in the single lottery (0 = smallest number), as `model` computes it."""
+    return positions(sha256_many(b"%d\x00" % seed, [x.encode("utf-8") for x in applicant_ids]))

@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit
 
 from . import model
+from .compiled_lottery import digests, lottery_prefix, positions
 
 _U64 = np.uint64
 _FNV_OFFSET = np.uint64(14695981039346656037)
@@ -632,10 +633,18 @@ def parse_instance_bytes(data: bytes) -> model.Instance | None:
                          if s >= 0}
     except (ValueError, RecursionError):
         return None
-    # The two sides are independent and the kernels release the GIL: intern them on two cores.
+    try:
+        opts = model.check_options(options)
+    except model.InstanceError:
+        return None
+    # The two sides are independent and the kernels release the GIL: intern them on two cores, and
+    # draw the single lottery (SHA-256 per applicant, from the ids' bytes) beside the lighter side.
+    lottery = opts.tie_breaking == "single" and opts.lottery_seed is not None and bool(p_prio.any())
     with ThreadPoolExecutor(max_workers=1) as pool:
         placements_side = pool.submit(_intern_lists, buf, str_s, str_e, p_lo, p_hi, a_id, False)
         app_ptr, app_pref, a_ok = _intern_lists(buf, str_s, str_e, a_lo, a_hi, p_id, True)
+        words = (digests(lottery_prefix(opts.lottery_seed), buf, str_s[a_id], str_e[a_id])
+                 if lottery and a_ok else None)
         pl_ptr, pl_flat, p_ok = placements_side.result()
     if not (a_ok and p_ok):
         return None
@@ -652,13 +661,13 @@ def parse_instance_bytes(data: bytes) -> model.Instance | None:
         pl_values = val[model._ranges(p_lo.astype(np.int64), pl_len)]
         pl_values[~np.repeat(p_prio, pl_len)] = 0
     try:
-        opts = model.check_options(options)
         reserved_raw = {j: model.check_reserved(f"placements[{j}] (id {placement_ids[j]!r})", res, int(p_cap[j]))
                         for j, res in reserved_json.items()}
         inst, repeats = model.finish_instance(
             applicant_ids=applicant_ids, placement_ids=placement_ids, app_ptr=app_ptr, app_pref=app_pref,
             cat_lists=cat_lists, capacity=p_cap.copy(), uses_priorities=p_prio.copy(), pl_len=pl_len,
-            pl_flat=pl_flat, pl_values=pl_values, reserved_raw=reserved_raw, options=opts, compiled=True)
+            pl_flat=pl_flat, pl_values=pl_values, reserved_raw=reserved_raw, options=opts, compiled=True,
+            lottery_positions=None if words is None else positions(words))
     except model.InstanceError:
         return None  # the reference path names the entry
     if repeats:  # a placement lists an applicant twice (or a priorities object repeats a key)

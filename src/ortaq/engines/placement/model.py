@@ -390,12 +390,15 @@ def finish_instance(
     cat_lists: list[tuple[int, list[Any]]], capacity: np.ndarray, uses_priorities: np.ndarray,
     pl_len: np.ndarray, pl_flat: np.ndarray, pl_values: np.ndarray,
     reserved_raw: dict[int, list[tuple[str, int]]], options: Options, compiled: bool,
+    lottery_positions: np.ndarray | None = None,
 ) -> tuple[Instance, bool]:
     """What both readers share once ids are ints: categories, the lottery, the rank join.
 
     pl_flat lists each placement's applicants in file order (pl_len per placement), pl_values their
     priorities (0 for ranked lists). Returns the instance and whether some placement lists an applicant
-    twice (the caller names the entry).
+    twice (the caller names the entry). `lottery_positions`, when given, are the single lottery's
+    positions of the applicants, already computed by the caller (the compiled reader overlaps them with
+    interning).
     """
     n, m = len(applicant_ids), len(placement_ids)
     seed, tie_breaking, declared = options.lottery_seed, options.tie_breaking, options.declared_categories
@@ -434,13 +437,19 @@ def finish_instance(
     np.cumsum(pl_len, out=pl_ptr[1:])
     pl_app = pl_flat.astype(np.int32, copy=True)
     pl_priority = np.zeros(int(pl_ptr[-1]), dtype=np.int64)
-    if len(prio_owner):
+    if len(prio_owner) and compiled and tie_breaking == "single":
+        from .compiled_lottery import order_priority_lists, single_lottery_positions
+        if len(pl_values) and int(np.abs(pl_values).max()) >= 2**53:
+            raise InstanceError("priorities must be integers strictly between -2**53 and 2**53")
+        position = lottery_positions if lottery_positions is not None else single_lottery_positions(seed, applicant_ids)
+        pl_priority[:] = pl_values
+        order_priority_lists(pl_ptr, prio_owner, pl_app, pl_priority, position)
+    elif len(prio_owner):
         prio_len = pl_len[prio_owner]
         slots = _ranges(pl_ptr[:-1][prio_owner], prio_len)
         prio_flat = pl_flat[slots]
         order, prios = _order_priorities(
-            applicant_ids, placement_ids, prio_owner, prio_len, prio_flat, pl_values[slots], seed, tie_breaking,
-            compiled)
+            applicant_ids, placement_ids, prio_owner, prio_len, prio_flat, pl_values[slots], seed, tie_breaking)
         pl_app[slots] = prio_flat[order]
         pl_priority[slots] = prios[order]
 
@@ -483,7 +492,7 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 def _order_priorities(
     applicant_ids: list[str], placement_ids: list[str], owners: np.ndarray, lengths: np.ndarray,
-    flat: np.ndarray, prios_i: np.ndarray, seed: int | None, tie_breaking: str, compiled: bool = False,
+    flat: np.ndarray, prios_i: np.ndarray, seed: int | None, tie_breaking: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Order each priorities placement: higher priority first, ties by smaller lottery number.
 
@@ -497,14 +506,10 @@ def _order_priorities(
         raise InstanceError("priorities must be integers strictly between -2**53 and 2**53")
     if tie_breaking == "single":
         # one number per applicant: rank all applicants by digest once; the rank is the lottery position
-        if compiled:
-            from .compiled_lottery import single_lottery_positions
-            position = single_lottery_positions(seed, applicant_ids)
-        else:
-            digests = [hashlib.sha256(b"%d\x00%s" % (seed, x.encode("utf-8"))).digest() for x in applicant_ids]
-            position = np.empty(len(applicant_ids), dtype=np.int64)
-            position[np.asarray(sorted(range(len(digests)), key=digests.__getitem__), dtype=np.int64)] = np.arange(
-                len(digests), dtype=np.int64)
+        digests = [hashlib.sha256(b"%d\x00%s" % (seed, x.encode("utf-8"))).digest() for x in applicant_ids]
+        position = np.empty(len(applicant_ids), dtype=np.int64)
+        position[np.asarray(sorted(range(len(digests)), key=digests.__getitem__), dtype=np.int64)] = np.arange(
+            len(digests), dtype=np.int64)
         lot = position[flat]
         lo, hi = int(prios_i.min()), int(prios_i.max())
         span = hi - lo + 1
