@@ -14,8 +14,11 @@ block k (the pool a block chooses from only grows), DA with this rule equals pla
 placement is split into its blocks and each applicant lists a placement's blocks consecutively in
 precedence order. `_deferred_acceptance` runs that plain DA round by round with numpy: every free
 applicant proposes at once, and each touched block keeps its best `capacity` by key (the round's
-proposals are sorted and merged into the blocks' already sorted seats). `solve_reference` is the textbook one-proposal-at-a-time DA over the un-split choice rule;
-tests check both agree.
+proposals are sorted and merged into the blocks' already sorted seats). On large instances `solve` runs
+instead the compiled kernel of compiled_da.py (Numba; kernel.py decides which), one proposal at a time
+on the same split market without building the expanded arrays; it returns exactly the same result.
+`solve_reference` is the textbook one-proposal-at-a-time DA over the un-split choice rule; tests check
+all of them agree.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .kernel import Kernel, use_compiled
 from .model import Instance, _ranges, lottery_number
 
 OPEN = "open"
@@ -70,6 +74,11 @@ def make_blocks(inst: Instance) -> Blocks:
     return Blocks(ptr=ptr, placement=placement, category=category, cap=cap)
 
 
+def _big(inst: Instance) -> int:
+    """The key offset of a non-member in a category block: above every rank at any placement."""
+    return int(max(1, len(inst.pl_app)) + 1)
+
+
 def _expand(inst: Instance, blocks: Blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Each acceptable entry (a, p) becomes one entry per block of p, in precedence order.
 
@@ -84,7 +93,7 @@ def _expand(inst: Instance, blocks: Blocks) -> tuple[np.ndarray, np.ndarray, np.
     p_of = inst.app_pref
     reps = nb[p_of]
     reps[rank < 0] = 0
-    big = int(max(1, len(inst.pl_app)) + 1)
+    big = _big(inst)
     width = 2 * big + 1  # keys < 2 * big; the value 2 * big marks an empty seat
     csum = np.zeros(len(reps) + 1, dtype=np.int64)
     np.cumsum(reps, out=csum[1:])
@@ -210,7 +219,11 @@ class Result:
     slot_key: np.ndarray
     big: int
     seconds: float
+    # rounds of the numpy path's round-based DA; 0 when the compiled kernel ran (it has no rounds: one
+    # proposal at a time)
     rounds: int
+    # solved by the compiled kernel (compiled_da.py)
+    compiled: bool = False
 
     @property
     def placed(self) -> int:
@@ -393,10 +406,25 @@ class Result:
         return out
 
 
-def solve(inst: Instance) -> Result:
-    """The applicant-optimal stable matching of `inst` (strict orders after the lottery)."""
+def solve(inst: Instance, kernel: Kernel | None = None) -> Result:
+    """The applicant-optimal stable matching of `inst` (strict orders after the lottery).
+
+    `kernel` picks the implementation ("auto" when None: the compiled kernel for large instances, see
+    kernel.py); every choice gives the same result.
+    """
     t0 = time.perf_counter()
     blocks = make_blocks(inst)
+    big = _big(inst)
+    if use_compiled(kernel, len(inst.app_pref)):
+        from . import compiled_da  # imports Numba: only when the kernel runs
+
+        # (an instance beyond the kernel's packed 31-bit fields -- a billion entries -- takes the numpy path)
+        if compiled_da.fits(inst.n_applicants, len(inst.app_pref), big):
+            slot_app, slot_key, match, match_entry = compiled_da.deferred_acceptance(
+                inst.app_ptr, inst.app_pref, inst.entry_rank, blocks.ptr, blocks.cap, blocks.category, inst.member,
+                big)
+            return Result(instance=inst, match=match, match_entry=match_entry, blocks=blocks, slot_app=slot_app,
+                          slot_key=slot_key, big=big, seconds=time.perf_counter() - t0, rounds=0, compiled=True)
     x_ptr, x_code, csum, width, big = _expand(inst, blocks)
     slot_app, slot_key, nxt, rounds = _deferred_acceptance(inst.n_applicants, x_ptr, x_code, width, blocks.cap)
     n = inst.n_applicants
