@@ -1,7 +1,9 @@
-"""The compiled deferred acceptance kernel gives exactly what the numpy path gives."""
+"""The compiled kernels (deferred acceptance and the JSON writer) give exactly what the numpy path gives."""
 
 from __future__ import annotations
 
+import io
+import json
 import random
 import subprocess
 import sys
@@ -17,6 +19,8 @@ from ortaq.engines.placement.solver import _big, make_blocks
 
 SLOW_OK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ARRAYS = ("match", "match_entry", "slot_app", "slot_key")
+# characters JSON must escape or may pass through; lone surrogates come from "\ud800" escapes in the input
+TRICKY = ['"', "\\", "\n", "\x1f", "\x7f", "é", "\u2028", "😀", "\ud800", "\udfff", "/"]
 
 
 @st.composite
@@ -77,6 +81,29 @@ def test_heap_blocks_and_any_queue_delay_fill_the_same_seats(obj, sorted_max_cap
         assert np.array_equal(array, getattr(reference, name)), name
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(st.characters(exclude_characters="\x00") | st.sampled_from(TRICKY), min_size=1, max_size=8),
+                min_size=8, max_size=8, unique=True),
+       st.integers(0, 2**32))
+def test_compiled_writer_escapes_any_id_as_the_python_writer_does(names, seed):
+    # rankings only: the lottery hashes ids as strict UTF-8, which lone surrogates are not
+    obj = random_instance(random.Random(seed), 5, 3, priorities=0.0, reserves=0.5, max_cap=2)
+    rename = dict(zip([a["id"] for a in obj["applicants"]] + [p["id"] for p in obj["placements"]], names))
+    for a in obj["applicants"]:
+        a["id"] = rename[a["id"]]
+        a["preferences"] = [rename[p] for p in a["preferences"]]
+    for p in obj["placements"]:
+        p["id"] = rename[p["id"]]
+        if "preferences" in p:
+            p["preferences"] = [rename[a] for a in p["preferences"]]
+        else:
+            p["priorities"] = {rename[a]: v for a, v in p["priorities"].items()}
+    compiled, reference = both(load_instance(obj))
+    assert compiled.to_json() == reference.to_json()
+    assert compiled.to_json_bytes() == reference.to_json_bytes()
+    assert json.loads(compiled.to_json()) == compiled.as_dict()
+
+
 def test_compiled_kernels_agree_with_the_numpy_path_on_thousands_of_applicants():
     # capacities up to 150 put some blocks above SORTED_MAX_CAP, so both seat layouts run
     obj = random_instance(random.Random(7), 4000, 120, k=8, max_cap=150, reserves=0.4, accept=0.95, levels=4)
@@ -86,6 +113,31 @@ def test_compiled_kernels_agree_with_the_numpy_path_on_thousands_of_applicants()
     assert check(inst, compiled) == []
     assert compiled.placed > 2000 and (compiled.blocks.cap > 64).any()  # neither vacuous nor all small blocks
     assert reference.rounds > 1 and compiled.rounds == 0
+
+
+def test_compiled_writer_splits_the_applicants_between_two_threads_seamlessly(monkeypatch):
+    from ortaq.engines.placement import compiled_output
+
+    monkeypatch.setattr(compiled_output, "TWO_THREADS_FROM", 2)
+    obj = random_instance(random.Random(3), 301, 40, k=6, max_cap=12, reserves=0.3)
+    compiled, reference = both(load_instance(obj))
+    assert compiled.to_json() == reference.to_json()
+    assert 100 < compiled.placed < 301  # both halves hold placed and unplaced applicants' explanations
+
+
+def test_bytes_and_files_carry_the_same_json_as_the_text(tmp_path):
+    obj = random_instance(random.Random(11), 60, 8, max_cap=5)
+    inst = load_instance(obj)
+    for result in both(inst):
+        text = result.to_json()
+        assert result.to_json_bytes() == text.encode("utf-8")
+        assert result.to_json_bytes(indent=2) == result.to_json(indent=2).encode("utf-8")
+        path = tmp_path / f"{result.compiled}.json"
+        result.write_json(path)
+        assert path.read_bytes() == text.encode("utf-8") + b"\n"
+        buffer = io.BytesIO()
+        result.write_json(buffer, indent=1)
+        assert buffer.getvalue() == result.to_json(indent=1).encode("utf-8") + b"\n"
 
 
 def test_kernel_choice_is_recorded_and_small_instances_stay_on_the_numpy_path(monkeypatch):

@@ -24,10 +24,11 @@ all of them agree.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -222,7 +223,7 @@ class Result:
     # rounds of the numpy path's round-based DA; 0 when the compiled kernel ran (it has no rounds: one
     # proposal at a time)
     rounds: int
-    # solved by the compiled kernel (compiled_da.py)
+    # solved by the compiled kernels (compiled_da.py); then to_json writes with compiled_output.py too
     compiled: bool = False
 
     @property
@@ -273,8 +274,12 @@ class Result:
 
         json.dumps over a million small explanation dicts costs seconds on a national call; here each
         placement's JSON fragments are rendered once and reused, and only ranks are formatted per entry.
-        Tests check json.loads(to_json()) == as_dict().
+        A result solved by the compiled kernels (`compiled`) is written by compiled_output.py instead,
+        which gives the same text. Tests check json.loads(to_json()) == as_dict(), and that both writers
+        agree to the byte.
         """
+        if indent is None and self.compiled:
+            return str(self._compiled_json(), "utf-8", "surrogatepass")
         if indent is not None:
             return json.dumps(self.as_dict(), ensure_ascii=False, indent=indent)
         inst = self.instance
@@ -283,12 +288,10 @@ class Result:
         aj = [enc(x) for x in aids]
         pj = [enc(x) for x in pids]
         a_order = sorted(range(inst.n_applicants), key=aids.__getitem__)
-        p_order = sorted(range(inst.n_placements), key=pids.__getitem__)
         match = self.match.tolist()
         pj_or_null = pj + ["null"]  # index -1 -> null
         matching = ",".join([aj[a] + ":" + pj_or_null[match[a]] for a in a_order])
-        cut = self.cutoffs()
-        cutoffs = ",".join([pj[p] + ":" + enc(cut[p]) for p in p_order])
+        cutoffs, tail = self._json_cutoffs_and_tail(enc, pj)
         # explanations: the entries strictly above her placement (all entries if unplaced)
         n = inst.n_applicants
         lengths = np.diff(inst.app_ptr)
@@ -308,15 +311,64 @@ class Result:
         counts_l = counts.tolist()
         explanations = ",".join([aj[a] + ":[" + ",".join(items[starts[a]:starts[a] + counts_l[a]]) + "]"
                                  for a in a_order])
+        return '{"matching":{%s},"cutoffs":{%s},"explanations":{%s},%s}' % (matching, cutoffs, explanations, tail)
+
+    def to_json_bytes(self, indent: int | None = None) -> bytes:
+        """`to_json(indent)` encoded as UTF-8 (lone surrogates in ids, which JSON input can carry, are
+        passed through), without the detour through a str for compiled results."""
+        if indent is None and self.compiled:
+            return self._compiled_json().tobytes()
+        return self.to_json(indent).encode("utf-8", "surrogatepass")
+
+    def write_json(self, target: str | os.PathLike[str] | BinaryIO, indent: int | None = None) -> None:
+        """Write `to_json(indent)` and a newline, as UTF-8, to a path or a binary file (like `ortaq match -o`).
+
+        The cheapest way out for a national call: the compiled writer's buffer goes to the file as is.
+        """
+        data: Any = self._compiled_json() if indent is None and self.compiled else self.to_json_bytes(indent)
+        if isinstance(target, (str, os.PathLike)):
+            with open(target, "wb") as f:
+                f.write(data)
+                f.write(b"\n")
+        else:
+            target.write(data)
+            target.write(b"\n")
+
+    def _json_cutoffs_and_tail(self, enc: Any, pj: list[str]) -> tuple[str, str]:
+        """The compact JSON of the cutoffs members, and of the members after the explanations."""
+        inst = self.instance
+        pids = inst.placement_ids
+        p_order = sorted(range(inst.n_placements), key=pids.__getitem__)
+        cut = self.cutoffs()
+        cutoffs = ",".join([pj[p] + ":" + enc(cut[p]) for p in p_order])
         stats = {
-            "applicants": n,
+            "applicants": inst.n_applicants,
             "placed": self.placed,
             "seats": int(inst.capacity.sum()),
             "proposals": self.proposals(),
             "seconds": round(self.seconds, 6),
         }
-        return ('{"matching":{%s},"cutoffs":{%s},"explanations":{%s},"lottery_seed":%s,"stats":%s}'
-                % (matching, cutoffs, explanations, enc(inst.lottery_seed), enc(stats)))
+        return cutoffs, '"lottery_seed":%s,"stats":%s' % (enc(inst.lottery_seed), enc(stats))
+
+    def _compiled_json(self) -> np.ndarray:
+        """The compact document as a uint8 array, from compiled_output.py (imports Numba)."""
+        from . import compiled_output
+
+        inst = self.instance
+        enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        aids = inst.applicant_ids
+        p_ids = compiled_output.encoded_ids(inst.placement_ids)
+        pj = [enc(x) for x in inst.placement_ids]
+        cutoffs, tail = self._json_cutoffs_and_tail(enc, pj)
+        order = np.asarray(sorted(range(inst.n_applicants), key=aids.__getitem__), dtype=np.int64)
+
+        def utf8(text: str) -> bytes:
+            return text.encode("utf-8", "surrogatepass")
+
+        return compiled_output.render(
+            b'{"matching":{', utf8('},"cutoffs":{%s},"explanations":{' % cutoffs), utf8("},%s}" % tail),
+            compiled_output.encoded_ids(aids), p_ids, order, self.match, self.match_entry, inst.app_ptr,
+            inst.app_pref, inst.entry_rank, inst.capacity)
 
     def cutoffs(self) -> list[dict[str, Any]]:
         """Per placement and block ("open", then each reserved category): the last admitted applicant.
