@@ -123,9 +123,8 @@ def render(
     a_buf, a_off = a_ids
     p_buf, p_off = p_ids
     n = len(order)
-    m_pos, x_pos = _positions(len(head_u), len(mid_u), a_off, p_off, order, match, match_entry, app_ptr, app_pref,
-                              entry_rank, capacity, _PIECE_OFF)
-    out = _allocate(int(x_pos[n]) + len(tail_u))
+    m_pos, x_pos, out = _positions(len(head_u), len(mid_u), len(tail_u), a_off, p_off, order, match, match_entry,
+                                   app_ptr, app_pref, entry_rank, capacity, _PIECE_OFF)
     out[:len(head_u)] = head_u
     out[m_pos[n]:m_pos[n] + len(mid_u)] = mid_u
     out[x_pos[n]:] = tail_u
@@ -143,22 +142,18 @@ def render(
 
 
 @njit(cache=True, nogil=True)
-def _allocate(size: int) -> np.ndarray:
-    # Numba's allocator, not numpy's: numpy asks for transparent huge pages on large arrays, and on a
-    # fresh process the kernel may stall to compact memory for them (measured: twice slower).
-    return np.empty(size, dtype=np.uint8)
-
-
-@njit(cache=True, nogil=True)
 def _positions(
-    len_head: int, len_mid: int, a_off: np.ndarray, p_off: np.ndarray, order: np.ndarray, match: np.ndarray,
-    match_entry: np.ndarray, app_ptr: np.ndarray, app_pref: np.ndarray, entry_rank: np.ndarray,
+    len_head: int, len_mid: int, len_tail: int, a_off: np.ndarray, p_off: np.ndarray, order: np.ndarray,
+    match: np.ndarray, match_entry: np.ndarray, app_ptr: np.ndarray, app_pref: np.ndarray, entry_rank: np.ndarray,
     capacity: np.ndarray, piece_off: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Where the k-th applicant's member starts in matching (m_pos[k]) and in explanations (x_pos[k]).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the k-th applicant's member starts in matching (m_pos[k]) and in explanations (x_pos[k]),
+    and the (uninitialised) array for the whole document.
 
     m_pos[n] is where matching ends (and `mid` starts), x_pos[n] where explanations end (`tail` starts).
-    A member after the first starts with its comma.
+    A member after the first starts with its comma. The document is allocated here, by Numba's
+    allocator rather than numpy's: numpy asks for transparent huge pages on large arrays, and in a fresh
+    process the kernel may stall to compact memory for them (measured: twice slower).
     """
     n = order.shape[0]
     len_open = piece_off[OPEN + 1] - piece_off[OPEN]
@@ -196,7 +191,7 @@ def _positions(
             else:
                 pos += len_bc + _digits(r + 1) + 1
     x_pos[n] = pos
-    return m_pos, x_pos
+    return m_pos, x_pos, np.empty(pos + len_tail, dtype=np.uint8)
 
 
 @njit(cache=True, nogil=True)
