@@ -185,3 +185,33 @@ def test_the_installed_command_runs_in_a_fresh_process(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "ortaq.cli", "match", write(tmp_path, "[", "bad.json")],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "not valid JSON" in bad.stderr
+
+
+def test_compiled_and_numpy_runs_write_the_same_file(tmp_path, monkeypatch):
+    import random
+
+    from placement_instances import random_instance
+
+    path = write(tmp_path, random_instance(random.Random(11), 300, 25, k=6))
+    outputs = {}
+    for kernel in ("numba", "numpy"):
+        monkeypatch.setenv("ORTAQ_PLACEMENT_KERNEL", kernel)
+        out = tmp_path / f"{kernel}.json"
+        assert main(["match", path, "-o", str(out)]) == 0
+        text = out.read_text(encoding="utf-8")
+        assert text.endswith("}\n")
+        seconds = json.loads(text)["stats"]["seconds"]
+        outputs[kernel] = text.replace(f'"seconds":{json.dumps(seconds)}', '"seconds":0')
+    assert outputs["numba"] == outputs["numpy"]
+    assert '"seconds":0}' in outputs["numba"]
+
+
+def test_a_text_only_stdout_still_gets_the_result(tmp_path, monkeypatch):
+    import io
+
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", stream)
+    assert main(["match", write(tmp_path, GOOD)]) == 0
+    result = json.loads(stream.getvalue())
+    assert sorted(result["matching"]) == ["s1", "s4", "s7", "s9"]
+    assert stream.getvalue().endswith("}\n")

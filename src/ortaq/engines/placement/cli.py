@@ -106,14 +106,17 @@ def _load(path: str) -> Instance:
 def _solve(path: str, output: str | None, indent: int | None) -> int:
     inst = _load(path)
     result = solve(inst)
-    text = result.to_json(indent)
     if output is None:
-        sys.stdout.write(text + "\n")
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is None:  # a text-only stream (e.g. io.StringIO in an embedding program)
+            sys.stdout.write(result.to_json(indent) + "\n")
+            return 0
+        sys.stdout.flush()
+        result.write_json(binary, indent)
+        binary.flush()
         return 0
     try:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.write("\n")
+        result.write_json(output, indent)
     except OSError as exc:
         raise _BadInput(f"cannot write {output!r}: {exc.strerror or exc}") from None
     return 0
