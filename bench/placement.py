@@ -3,9 +3,11 @@
 1. A national call: 200,000 applicants x 20,000 placements x 20 preferences each (skewed popularity,
    half the placements rank applicants, half give priorities 0-4 broken by a single lottery, 10% of
    placements reserve seats for the 15% of applicants in the "inclusion" category).
-   Measures: the floor (json.load + interning ids to int arrays, nothing else), load_instance,
-   solve (median of 5), the whole `ortaq match` run in a fresh process (wall time, peak RSS),
-   and `ortaq match --check`.
+   Measures, for the compiled kernels (Numba, what `ortaq match` uses at this size) and the numpy path:
+   the floors (merely reading the preference lists: the file's bytes tokenised and every id interned to
+   an int, compiled; and json.load + dict interning), loading, solve (median of 5), writing the result,
+   the whole `ortaq match` run in fresh processes (wall time, peak RSS; also once with an empty Numba
+   cache, i.e. compiling first), and `ortaq match --check`.
 2. The `matching` package (HospitalResident, build + solve) against our engine on a 20,000-applicant
    instance without reserves, and the ratio.
 """
@@ -29,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ortaq.engines.placement import load_instance, solve
+from ortaq.engines.placement import load_instance, load_instance_bytes, solve
 
 
 def make_instance(n: int, m: int, k: int, *, seed: int = 1, reserves: bool = True) -> dict[str, Any]:
@@ -87,14 +89,44 @@ def floor_read(path: str) -> float:
     return time.perf_counter() - t0
 
 
-def run_cli(args: list[str]) -> tuple[float, float, int]:
+def floor_compiled(path: str) -> float:
+    """The compiled floor: read the bytes, tokenise, intern both sides' ids (what compiled_parse does
+    before validation, the lottery and the rank join), on two cores as the reader does."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ortaq.engines.placement import compiled_parse as cp
+
+    t0 = time.perf_counter()
+    with open(path, "rb") as f:
+        data = f.read()
+    buf = np.frombuffer(data, dtype=np.uint8)
+    quotes, braces, _ = cp._count(buf)
+    str_s = np.empty(quotes // 2 + 1, dtype=np.int32)
+    str_e = np.empty(quotes // 2 + 1, dtype=np.int32)
+    val = np.zeros(quotes // 2 + 1, dtype=np.int64)
+    objs = [np.empty(braces + 1, dtype=np.int32) for _ in range(10)]
+    p_cap = np.empty(braces + 1, dtype=np.int64)
+    p_prio = np.empty(braces + 1, dtype=np.bool_)
+    out = np.zeros(5, dtype=np.int64)
+    a_id, a_lo, a_hi, a_clo, a_chi, p_id, p_lo, p_hi, p_rs, p_re = objs
+    assert cp._parse(buf, str_s, str_e, val, a_id, a_lo, a_hi, a_clo, a_chi, p_id, p_cap, p_prio, p_lo, p_hi,
+                     p_rs, p_re, out) == 0
+    na, npl = int(out[1]), int(out[2])
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(cp._intern_lists, buf, str_s, str_e, p_lo[:npl], p_hi[:npl], a_id[:na], False)
+        ok = cp._intern_lists(buf, str_s, str_e, a_lo[:na], a_hi[:na], p_id[:npl], True)[2]
+        assert ok and other.result()[2]
+    return time.perf_counter() - t0
+
+
+def run_cli(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """Wall seconds, peak RSS in MB and exit status of `python -m ortaq.cli ARGS` in a fresh process."""
     t0 = time.perf_counter()
     pid = os.fork()
     if pid == 0:  # child: exec so ru_maxrss of the child is the CLI's own
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
-        os.execv(sys.executable, [sys.executable, "-m", "ortaq.cli", *args])
+        os.execve(sys.executable, [sys.executable, "-m", "ortaq.cli", *args], {**os.environ, **(env or {})})
     _, status, usage = os.wait4(pid, 0)
     return time.perf_counter() - t0, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
@@ -123,35 +155,58 @@ def national_call(n: int, m: int, k: int) -> None:
         del obj
         print(f"generated in {time.perf_counter() - t0:.1f} s; instance file {os.path.getsize(path) / 1e6:.0f} MB")
 
-        floor = min(floor_read(path) for _ in range(2))
-        print(f"floor, json.load + ids -> int arrays:     {floor:7.3f} s")
-        t0 = time.perf_counter()
-        with open(path, "rb") as f:
-            raw = json.load(f)
-        t_json = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        inst = load_instance(raw)
-        t_load = time.perf_counter() - t0
-        del raw
-        print(f"json.load alone:                          {t_json:7.3f} s")
-        print(f"load_instance (validate, intern, lottery): {t_load:7.3f} s")
-        times = []
-        for _ in range(6):
-            result = solve(inst)
-            times.append(result.seconds)
-        # the first call also pays for the first touch of fresh memory, as a CLI run does
-        print(f"solve, first call in the process:         {times[0] * 1000:7.1f} ms")
-        print(f"solve (median of the next 5):             {statistics.median(times[1:]) * 1000:7.1f} ms "
-              f"(min {min(times[1:]) * 1000:.1f}; {result.rounds} DA rounds; placed {result.placed:,} of {n:,}; "
-              f"{result.proposals():,} proposals)")
-        t0 = time.perf_counter()
-        text = result.to_json()
-        print(f"result JSON (to_json):                    {time.perf_counter() - t0:7.3f} s ({len(text) / 1e6:.0f} MB)")
-        del text, inst, result
+        # warm the compiled kernels (loads Numba's cache, or compiles it the first time on a machine)
+        small = str(Path(tmp) / "small.json")
+        with open(small, "w") as f:
+            json.dump(make_instance(2_000, 200, k), f)
+        with open(small, "rb") as f:
+            solve(load_instance_bytes(f.read(), kernel="numba"), kernel="numba").to_json()
 
-        wall, rss, code = run_cli(["match", path, "-o", out])
-        print(f"whole `ortaq match` run (fresh process):  {wall:7.3f} s, peak RSS {rss:,.0f} MB, exit {code}")
-        print(f"  = {wall / floor:.2f} x the floor")
+        floor_c = min(floor_compiled(path) for _ in range(3))
+        floor = min(floor_read(path) for _ in range(2))
+        print(f"floor, compiled: bytes tokenised + ids interned:  {floor_c:7.3f} s (min of 3)")
+        print(f"floor, json.load + dict interning:               {floor:7.3f} s")
+        with open(path, "rb") as f:
+            data = f.read()
+        for kernel in ("numba", "numpy"):
+            print(f"\n### kernel = {kernel}")
+            loads = []
+            for _ in range(3 if kernel == "numba" else 1):
+                t0 = time.perf_counter()
+                inst = load_instance_bytes(data, kernel=kernel)
+                loads.append(time.perf_counter() - t0)
+            print(f"load_instance_bytes (parse, validate, intern, lottery, join): {min(loads):7.3f} s "
+                  f"(min of {len(loads)})")
+            times = []
+            for _ in range(6):
+                result = solve(inst, kernel=kernel)
+                times.append(result.seconds)
+            # the first call also pays for the first touch of fresh memory, as a CLI run does
+            print(f"solve, first call in the process:         {times[0] * 1000:7.1f} ms")
+            print(f"solve (median of the next 5):             {statistics.median(times[1:]) * 1000:7.1f} ms "
+                  f"(min {min(times[1:]) * 1000:.1f}; placed {result.placed:,} of {n:,}; "
+                  f"{result.proposals():,} proposals)")
+            t0 = time.perf_counter()
+            text = result.to_json_bytes()
+            print(f"result JSON (to_json_bytes):              {time.perf_counter() - t0:7.3f} s ({len(text) / 1e6:.0f} MB)")
+            del text, inst, result
+
+        print()
+        env_numpy = {"ORTAQ_PLACEMENT_KERNEL": "numpy"}
+        for label, env, runs in (("default kernel choice (compiled at national scale)", None, 5), ("numpy path", env_numpy, 1)):
+            walls, rsss = [], []
+            for _ in range(runs):
+                wall, rss, code = run_cli(["match", path, "-o", out], env)
+                assert code == 0, code
+                walls.append(wall)
+                rsss.append(rss)
+            print(f"whole `ortaq match` run, {label}: median {statistics.median(walls):.3f} s "
+                  f"(min {min(walls):.3f}, max {max(walls):.3f}, {runs} fresh processes), peak RSS {max(rsss):,.0f} MB")
+            if env is None:
+                print(f"  = {statistics.median(walls) / floor_c:.2f} x the compiled floor")
+        with tempfile.TemporaryDirectory() as cache:
+            wall, rss, code = run_cli(["match", path, "-o", out], {"NUMBA_CACHE_DIR": cache})
+        print(f"whole run with an empty Numba cache (compiles first): {wall:.3f} s, exit {code}")
         wall_c, rss_c, code_c = run_cli(["match", "--check", path, out])
         print(f"`ortaq match --check`:                    {wall_c:7.3f} s, peak RSS {rss_c:,.0f} MB, exit {code_c}")
 
@@ -186,12 +241,16 @@ def peer_comparison(n: int) -> None:
     t0 = time.perf_counter()
     inst2 = load_instance(obj)
     t_ours_load = time.perf_counter() - t0
+    solve(inst2, kernel="numba")
+    t_ours_numba = statistics.median([solve(inst2, kernel="numba").seconds for _ in range(5)])
     ours_times = [solve(inst2).seconds for _ in range(5)]
     t_ours = statistics.median(ours_times)
     ours = {k: v for k, v in solve(inst2).matching().items() if v is not None}
     same = ours == theirs
     print(f"matching package: build {t_build:.2f} s + solve {t_solve:.2f} s = {t_build + t_solve:.2f} s")
-    print(f"ours: solve {t_ours * 1000:.1f} ms (median of 5); load_instance from the same dicts {t_ours_load:.3f} s")
+    print(f"ours: solve {t_ours * 1000:.1f} ms (median of 5; numpy path, the default at this size); "
+          f"compiled kernel {t_ours_numba * 1000:.1f} ms; load_instance from the same dicts {t_ours_load:.3f} s")
+    print(f"ratio, peer build+solve / our compiled solve:      {(t_build + t_solve) / t_ours_numba:,.0f} x")
     print(f"ratio, peer build+solve / our solve:               {(t_build + t_solve) / t_ours:,.0f} x")
     print(f"ratio, peer build+solve / our load_instance+solve: {(t_build + t_solve) / (t_ours_load + t_ours):,.0f} x")
     print(f"same matching: {same}")
