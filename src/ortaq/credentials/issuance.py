@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -126,21 +127,40 @@ def _issue(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency_key: 
     existing = IssuedCredential.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         return existing
+
+    def build(credential_uuid: uuid.UUID, status: list[dict]) -> dict:
+        document = creds.build_open_badge(
+            f"urn:uuid:{credential_uuid}", issuer=creds.issuer_profile(issuer.did, _institution_names(issuer.institution), url=issuer.institution.website or None),
+            subject_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{settings.SITE_ROOT}/people/{holder.pk}')}",
+            achievement=achievement, valid_from=_stamp(valid_from), results=list(results), credits_earned=credits_earned,
+            activity_start=activity[0], activity_end=activity[1], credential_status=status,
+            preferred=holder.preferred_language[:2] if holder.preferred_language else None,
+        )
+        document["credentialSubject"]["identifier"] = _holder_identity(holder)
+        return document
+
+    return store_signed(actor=actor, issuer=issuer, holder=holder, kind=kind, idempotency_key=idempotency_key, title=title,
+                        build=build, cosigners=cosigners, batch=batch,
+                        audit_after={"kind": kind, "holder": holder.pk, "issuer": issuer.did})
+
+
+def store_signed(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency_key: str, title: dict,
+                 build: Callable[[uuid.UUID, list[dict]], dict], audit_after: dict, cosigners=(), batch=None) -> IssuedCredential:
+    """Allocate the credential's revocation and suspension entries, build it (`build(uuid, status entries)`),
+    sign it (issuer, then co-signers) and store it, once per idempotency key.
+
+    A concurrent worker that issued the same credential wins and its record is returned; in a batch, an index
+    another worker took meanwhile is reloaded and the credential built again (up to 5 attempts). Every kind of
+    credential goes through here, so none can be stored twice or share a status index.
+    """
     cache = _batch.get()
     attempts = 5 if cache is not None else 1
     for attempt in range(attempts):
         credential_uuid = uuid.uuid4()
         revocation_index, suspension_index = cache.allocate(issuer) if cache is not None else allocate_indexes(issuer)
-        status_r = creds.StatusList("revocation").entry(revocation_index, list_url(issuer, "revocation"))
-        status_s = creds.StatusList("suspension").entry(suspension_index, list_url(issuer, "suspension"))
-        document = creds.build_open_badge(
-            f"urn:uuid:{credential_uuid}", issuer=creds.issuer_profile(issuer.did, _institution_names(issuer.institution), url=issuer.institution.website or None),
-            subject_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{settings.SITE_ROOT}/people/{holder.pk}')}",
-            achievement=achievement, valid_from=_stamp(valid_from), results=list(results), credits_earned=credits_earned,
-            activity_start=activity[0], activity_end=activity[1], credential_status=[status_r, status_s],
-            preferred=holder.preferred_language[:2] if holder.preferred_language else None,
-        )
-        document["credentialSubject"]["identifier"] = _holder_identity(holder)
+        status = [creds.StatusList("revocation").entry(revocation_index, list_url(issuer, "revocation")),
+                  creds.StatusList("suspension").entry(suspension_index, list_url(issuer, "suspension"))]
+        document = build(credential_uuid, status)
         if cache is not None:
             key, *cosigner_keys = cache.signing_keys([issuer, *cosigners])
         else:
@@ -166,7 +186,7 @@ def _issue(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency_key: 
             cache.forget_taken(issuer)  # an index another worker took meanwhile: reload and build again
             continue
         break
-    audit_record(actor=actor, action="create", obj=record, after={"kind": kind, "holder": holder.pk, "issuer": issuer.did}, summary=idempotency_key)
+    audit_record(actor=actor, action="create", obj=record, after=audit_after, summary=idempotency_key)
     return record
 
 

@@ -7,15 +7,12 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 
 import ortaq.engines.credentials as creds
-from ortaq.audit.services import audit_record
 
-from .issuance import _holder_identity, _institution_names, _stamp, new_code
+from .issuance import _holder_identity, _institution_names, _stamp, store_signed
 from .keys import issuer_ensure, signing_key
 from .models import CredentialKind, IssuedCredential
-from .status_lists import allocate_indexes, list_url
 
 
 def transcript_issue(*, actor, issuer_institution, holder, idempotency_key: str, title: dict, entries: list[dict], date: dt.date) -> IssuedCredential:
@@ -37,27 +34,12 @@ def transcript_issue(*, actor, issuer_institution, holder, idempotency_key: str,
         badge = creds.build_open_badge(f"urn:uuid:{uuid.uuid4()}", issuer=profile, subject_id=subject_id, achievement=achievement,
                                        valid_from=_stamp(date), results=[creds.result(entry["grade"])], credits_earned=float(entry["credits"]))
         courses.append(creds.sign(badge, key))
-    credential_uuid = uuid.uuid4()
-    revocation_index, suspension_index = allocate_indexes(issuer)
-    clr = creds.build_clr(
-        f"urn:uuid:{credential_uuid}", issuer=profile, subject_id=subject_id, credentials=courses, name=title, valid_from=_stamp(date),
-        credential_status=[creds.StatusList("revocation").entry(revocation_index, list_url(issuer, "revocation")),
-                           creds.StatusList("suspension").entry(suspension_index, list_url(issuer, "suspension"))],
-    )
-    clr["credentialSubject"]["identifier"] = _holder_identity(holder)
-    signed = creds.sign(clr, key)
-    language = holder.preferred_language or "kk"
-    try:
-        with transaction.atomic():
-            record = IssuedCredential.objects.create(
-                public_id=credential_uuid, kind=CredentialKind.TRANSCRIPT, issuer=issuer, holder=holder, idempotency_key=idempotency_key,
-                title=title, document=signed, revocation_index=revocation_index, suspension_index=suspension_index, language=language,
-                second_language="en" if language != "en" else "kk", verify_code=new_code(10), issued_by=actor,
-            )
-    except IntegrityError:
-        existing = IssuedCredential.objects.filter(idempotency_key=idempotency_key).first()
-        if existing:
-            return existing
-        raise
-    audit_record(actor=actor, action="create", obj=record, after={"kind": "transcript", "modules": [e["code"] for e in entries]})
-    return record
+
+    def build(credential_uuid: uuid.UUID, status: list[dict]) -> dict:
+        clr = creds.build_clr(f"urn:uuid:{credential_uuid}", issuer=profile, subject_id=subject_id, credentials=courses, name=title,
+                              valid_from=_stamp(date), credential_status=status)
+        clr["credentialSubject"]["identifier"] = _holder_identity(holder)
+        return clr
+
+    return store_signed(actor=actor, issuer=issuer, holder=holder, kind=CredentialKind.TRANSCRIPT, idempotency_key=idempotency_key,
+                        title=title, build=build, audit_after={"kind": "transcript", "modules": [e["code"] for e in entries]})
