@@ -92,30 +92,13 @@ def floor_read(path: str) -> float:
 def floor_compiled(path: str) -> float:
     """The compiled floor: read the bytes, tokenise, intern both sides' ids (what compiled_parse does
     before validation, the lottery and the rank join), on two cores as the reader does."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from ortaq.engines.placement import compiled_parse as cp
+    from ortaq.engines.placement.compiled_parse import intern_both, tokenise
 
     t0 = time.perf_counter()
     with open(path, "rb") as f:
-        data = f.read()
-    buf = np.frombuffer(data, dtype=np.uint8)
-    quotes, braces, _ = cp._count(buf)
-    str_s = np.empty(quotes // 2 + 1, dtype=np.int32)
-    str_e = np.empty(quotes // 2 + 1, dtype=np.int32)
-    val = np.zeros(quotes // 2 + 1, dtype=np.int64)
-    objs = [np.empty(braces + 1, dtype=np.int32) for _ in range(10)]
-    p_cap = np.empty(braces + 1, dtype=np.int64)
-    p_prio = np.empty(braces + 1, dtype=np.bool_)
-    out = np.zeros(5, dtype=np.int64)
-    a_id, a_lo, a_hi, a_clo, a_chi, p_id, p_lo, p_hi, p_rs, p_re = objs
-    assert cp._parse(buf, str_s, str_e, val, a_id, a_lo, a_hi, a_clo, a_chi, p_id, p_cap, p_prio, p_lo, p_hi,
-                     p_rs, p_re, out) == 0
-    na, npl = int(out[1]), int(out[2])
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        other = pool.submit(cp._intern_lists, buf, str_s, str_e, p_lo[:npl], p_hi[:npl], a_id[:na], False)
-        ok = cp._intern_lists(buf, str_s, str_e, a_lo[:na], a_hi[:na], p_id[:npl], True)[2]
-        assert ok and other.result()[2]
+        buf = np.frombuffer(f.read(), dtype=np.uint8)
+    tokens = tokenise(buf)
+    assert tokens is not None and intern_both(buf, tokens) is not None
     return time.perf_counter() - t0
 
 

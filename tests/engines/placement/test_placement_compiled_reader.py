@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from placement_instances import instances, random_instance
 
 from ortaq.engines.placement import load_instance
-from ortaq.engines.placement.compiled_lottery import sha256_many, single_lottery_positions
-from ortaq.engines.placement.compiled_parse import join_ranks, parse_instance_bytes
+from ortaq.engines.placement.compiled_orders import join_ranks, sha256_many, single_lottery_positions
+from ortaq.engines.placement.compiled_parse import parse_instance_bytes
 from ortaq.engines.placement.model import InstanceError, _join_ranks, load_instance_bytes
 
 ARRAYS = ("app_ptr", "app_pref", "entry_rank", "capacity", "pl_ptr", "pl_app", "pl_priority",
@@ -118,6 +118,10 @@ BASE = {"applicants": [{"id": "s1", "preferences": ["p1"]}],
     '{"applicants":[],"placements":[]',
     '{"applicants":[{"id":"s1","preferences":["p1"]},],"placements":[]}',
     '[]',
+    '{}',
+    '{"applicants":[{"id":"s1","preferences":[],"categories":[],"categories":["x"]}],"placements":[]}',
+    '{"applicants":[],"placements":[{"id":"p1","capacity":1,"capacity":2,"preferences":[]}]}',
+    '{"applicants":[],"placements":[],"applicants":[]}',
 ])
 def test_compiled_reader_declines_what_the_reference_path_must_judge(text):
     data = text.encode("utf-8")

@@ -18,14 +18,16 @@ Small sub-values (`options`, each `reserved` list) are located here and decoded 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numba import njit
 
 from . import model
-from .compiled_lottery import digests, lottery_prefix, positions
+from .compiled_orders import digests, lottery_prefix, positions
 
 _U64 = np.uint64
 _FNV_OFFSET = np.uint64(14695981039346656037)
@@ -47,18 +49,16 @@ MAX_INT_DIGITS = 15  # |value| < 10**15 < 2**53; longer numbers go to the refere
 
 @njit(cache=True, nogil=True)
 def _count(buf):  # pragma: no cover - compiled
-    """Upper bounds for preallocation: quotes (2 per string) and '{' (1 per object); any byte >= 0x80.
+    """Upper bounds for preallocation: quotes (2 per string) and '{' (1 per object).
 
     Branch-free so that LLVM vectorises the loop (a quarter of the time of the branching version).
     """
     quotes = 0
     braces = 0
-    high = 0
     for c in buf:
         quotes += c == 34
         braces += c == 123
-        high |= c >> 7
-    return quotes, braces, high != 0
+    return quotes, braces
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -143,29 +143,179 @@ def _skip_value(buf, i, n):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def _open(buf, i, n, opening, closing):  # pragma: no cover - compiled
+    """At a container: (index of its first item, False), (index after it, True) when empty, or BAIL."""
+    if i < 0 or i >= n or buf[i] != opening:
+        return BAIL, False
+    i = _ws(buf, i + 1, n)
+    if i < n and buf[i] == closing:
+        return i + 1, True
+    return i, False
+
+
+@njit(cache=True, nogil=True)
+def _after(buf, i, n, closing):  # pragma: no cover - compiled
+    """After an item of a container: (index of the next item, True), (index after the container, False),
+    or BAIL."""
+    if i < 0:
+        return BAIL, False
+    i = _ws(buf, i, n)
+    if i >= n:
+        return BAIL, False
+    if buf[i] == 44:
+        return _ws(buf, i + 1, n), True
+    if buf[i] == closing:
+        return i + 1, False
+    return BAIL, False
+
+
+@njit(cache=True, nogil=True)
+def _key(buf, i, n):  # pragma: no cover - compiled
+    """At an object member: (key start, key end, index of its value), or BAIL first."""
+    ke = _string(buf, i, n)
+    if ke < 0:
+        return BAIL, 0, 0
+    j = _ws(buf, ke + 1, n)
+    if j >= n or buf[j] != 58:
+        return BAIL, 0, 0
+    return i + 1, ke, _ws(buf, j + 1, n)
+
+
+@njit(cache=True, nogil=True)
+def _id(buf, i, n, str_s, str_e, ns):  # pragma: no cover - compiled
+    """An id at i, stored as string ns: the index after it, or BAIL (an empty id is an error, which the
+    reference path names)."""
+    e = _string(buf, i, n)
+    if e < 0 or e == i + 1:
+        return BAIL
+    str_s[ns] = i + 1
+    str_e[ns] = e
+    return e + 1
+
+
+@njit(cache=True, nogil=True)
 def _string_list(buf, i, n, str_s, str_e, ns):  # pragma: no cover - compiled
     """A list of strings at i, appended to the string table: (index after it, new table size)."""
-    if i >= n or buf[i] != 91:
-        return BAIL, ns
-    i = _ws(buf, i + 1, n)
-    if i < n and buf[i] == 93:
-        return i + 1, ns
-    while True:
+    i, done = _open(buf, i, n, 91, 93)
+    while i >= 0 and not done:
         e = _string(buf, i, n)
         if e < 0:
             return BAIL, ns
         str_s[ns] = i + 1
         str_e[ns] = e
         ns += 1
-        i = _ws(buf, e + 1, n)
-        if i >= n:
+        i, more = _after(buf, e + 1, n, 93)
+        done = not more
+    return i, ns
+
+
+@njit(cache=True, nogil=True)
+def _priorities(buf, i, n, str_s, str_e, val, ns):  # pragma: no cover - compiled
+    """A priorities object at i: keys appended to the string table, values beside them in val."""
+    i, done = _open(buf, i, n, 123, 125)
+    while i >= 0 and not done:
+        ks, ke, i = _key(buf, i, n)
+        if ks < 0:
             return BAIL, ns
-        if buf[i] == 44:
-            i = _ws(buf, i + 1, n)
-        elif buf[i] == 93:
-            return i + 1, ns
+        i, v = _int(buf, i, n)
+        if i < 0:
+            return BAIL, ns
+        str_s[ns] = ks
+        str_e[ns] = ke
+        val[ns] = v
+        ns += 1
+        i, more = _after(buf, i, n, 125)
+        done = not more
+    return i, ns
+
+
+@njit(cache=True, nogil=True)
+def _applicant(buf, i, n, str_s, str_e, ns, k, a_id, a_lo, a_hi, a_clo, a_chi):  # pragma: no cover - compiled
+    """Applicant k's object at i: (index after it, new string table size), or BAIL."""
+    i, done = _open(buf, i, n, 123, 125)
+    has_id = False
+    has_pref = False
+    has_cat = False
+    a_clo[k] = 0  # no categories unless listed
+    a_chi[k] = 0
+    while i >= 0 and not done:
+        ks, ke, i = _key(buf, i, n)
+        if ks < 0:
+            return BAIL, ns
+        if _is_key(buf, ks, ke, K_ID) and not has_id:
+            has_id = True
+            a_id[k] = ns
+            i = _id(buf, i, n, str_s, str_e, ns)
+            ns += 1
+        elif _is_key(buf, ks, ke, K_PREFERENCES) and not has_pref:
+            has_pref = True
+            a_lo[k] = ns
+            i, ns = _string_list(buf, i, n, str_s, str_e, ns)
+            a_hi[k] = ns
+        elif _is_key(buf, ks, ke, K_CATEGORIES) and not has_cat:
+            has_cat = True
+            a_clo[k] = ns
+            i, ns = _string_list(buf, i, n, str_s, str_e, ns)
+            a_chi[k] = ns
         else:
             return BAIL, ns
+        i, more = _after(buf, i, n, 125)
+        done = not more
+    if i < 0 or not (has_id and has_pref):
+        return BAIL, ns
+    return i, ns
+
+
+@njit(cache=True, nogil=True)
+def _placement(buf, i, n, str_s, str_e, val, ns, k, p_id, p_cap, p_prio, p_lo, p_hi, p_rs,
+               p_re):  # pragma: no cover - compiled
+    """Placement k's object at i: (index after it, new string table size), or BAIL."""
+    i, done = _open(buf, i, n, 123, 125)
+    has_id = False
+    has_cap = False
+    has_list = False
+    p_rs[k] = -1
+    p_re[k] = -1
+    while i >= 0 and not done:
+        ks, ke, i = _key(buf, i, n)
+        if ks < 0:
+            return BAIL, ns
+        if _is_key(buf, ks, ke, K_ID) and not has_id:
+            has_id = True
+            p_id[k] = ns
+            i = _id(buf, i, n, str_s, str_e, ns)
+            ns += 1
+        elif _is_key(buf, ks, ke, K_CAPACITY) and not has_cap:
+            has_cap = True
+            i, v = _int(buf, i, n)
+            if v < 0:
+                return BAIL, ns
+            p_cap[k] = v
+        elif _is_key(buf, ks, ke, K_PREFERENCES) and not has_list:
+            has_list = True
+            p_prio[k] = False
+            p_lo[k] = ns
+            i, ns = _string_list(buf, i, n, str_s, str_e, ns)
+            p_hi[k] = ns
+        elif _is_key(buf, ks, ke, K_PRIORITIES) and not has_list:
+            has_list = True
+            p_prio[k] = True
+            p_lo[k] = ns
+            i, ns = _priorities(buf, i, n, str_s, str_e, val, ns)
+            p_hi[k] = ns
+        elif _is_key(buf, ks, ke, K_RESERVED) and p_rs[k] < 0:
+            if i >= n or buf[i] != 91:
+                return BAIL, ns
+            p_rs[k] = i
+            i = _skip_value(buf, i, n)
+            p_re[k] = i
+        else:
+            return BAIL, ns
+        i, more = _after(buf, i, n, 125)
+        done = not more
+    if i < 0 or not (has_id and has_cap and has_list):
+        return BAIL, ns
+    return i, ns
 
 
 @njit(cache=True, nogil=True)
@@ -181,234 +331,42 @@ def _parse(buf, str_s, str_e, val, a_id, a_lo, a_hi, a_clo, a_chi,
     npl = 0
     opt_s = -1
     opt_e = -1
-    i = _ws(buf, 0, n)
-    if i >= n or buf[i] != 123:
-        return BAIL
-    i = _ws(buf, i + 1, n)
     seen_a = False
     seen_p = False
-    while True:
-        ke = _string(buf, i, n)
-        if ke < 0:
+    i, done = _open(buf, _ws(buf, 0, n), n, 123, 125)
+    if done:  # {} has neither applicants nor placements
+        return BAIL
+    while i >= 0 and not done:
+        ks, ke, i = _key(buf, i, n)
+        if ks < 0:
             return BAIL
-        ks = i + 1
-        i = _ws(buf, ke + 1, n)
-        if i >= n or buf[i] != 58:
-            return BAIL
-        i = _ws(buf, i + 1, n)
         if _is_key(buf, ks, ke, K_APPLICANTS) and not seen_a:
             seen_a = True
-            if i >= n or buf[i] != 91:
-                return BAIL
-            i = _ws(buf, i + 1, n)
-            if i < n and buf[i] == 93:
-                i += 1
-            else:
-                while True:
-                    if i >= n or buf[i] != 123:
-                        return BAIL
-                    i = _ws(buf, i + 1, n)
-                    has_id = False
-                    has_pref = False
-                    has_cat = False
-                    while True:
-                        ke = _string(buf, i, n)
-                        if ke < 0:
-                            return BAIL
-                        ks = i + 1
-                        i = _ws(buf, ke + 1, n)
-                        if i >= n or buf[i] != 58:
-                            return BAIL
-                        i = _ws(buf, i + 1, n)
-                        if _is_key(buf, ks, ke, K_ID) and not has_id:
-                            has_id = True
-                            e = _string(buf, i, n)
-                            if e < 0 or e == i + 1:  # an empty id is an error: the reference path names it
-                                return BAIL
-                            str_s[ns] = i + 1
-                            str_e[ns] = e
-                            a_id[na] = ns
-                            ns += 1
-                            i = e + 1
-                        elif _is_key(buf, ks, ke, K_PREFERENCES) and not has_pref:
-                            has_pref = True
-                            a_lo[na] = ns
-                            i, ns = _string_list(buf, i, n, str_s, str_e, ns)
-                            a_hi[na] = ns
-                        elif _is_key(buf, ks, ke, K_CATEGORIES) and not has_cat:
-                            has_cat = True
-                            a_clo[na] = ns
-                            i, ns = _string_list(buf, i, n, str_s, str_e, ns)
-                            a_chi[na] = ns
-                        else:
-                            return BAIL
-                        if i < 0:
-                            return BAIL
-                        i = _ws(buf, i, n)
-                        if i >= n:
-                            return BAIL
-                        if buf[i] == 44:
-                            i = _ws(buf, i + 1, n)
-                        elif buf[i] == 125:
-                            i += 1
-                            break
-                        else:
-                            return BAIL
-                    if not (has_id and has_pref):
-                        return BAIL
-                    if not has_cat:
-                        a_clo[na] = 0
-                        a_chi[na] = 0
-                    na += 1
-                    i = _ws(buf, i, n)
-                    if i >= n:
-                        return BAIL
-                    if buf[i] == 44:
-                        i = _ws(buf, i + 1, n)
-                    elif buf[i] == 93:
-                        i += 1
-                        break
-                    else:
-                        return BAIL
+            i, empty = _open(buf, i, n, 91, 93)
+            while i >= 0 and not empty:
+                i, ns = _applicant(buf, i, n, str_s, str_e, ns, na, a_id, a_lo, a_hi, a_clo, a_chi)
+                na += 1
+                i, more = _after(buf, i, n, 93)
+                empty = not more
         elif _is_key(buf, ks, ke, K_PLACEMENTS) and not seen_p:
             seen_p = True
-            if i >= n or buf[i] != 91:
-                return BAIL
-            i = _ws(buf, i + 1, n)
-            if i < n and buf[i] == 93:
-                i += 1
-            else:
-                while True:
-                    if i >= n or buf[i] != 123:
-                        return BAIL
-                    i = _ws(buf, i + 1, n)
-                    has_id = False
-                    has_cap = False
-                    has_list = False
-                    has_res = False
-                    p_rs[npl] = -1
-                    p_re[npl] = -1
-                    while True:
-                        ke = _string(buf, i, n)
-                        if ke < 0:
-                            return BAIL
-                        ks = i + 1
-                        i = _ws(buf, ke + 1, n)
-                        if i >= n or buf[i] != 58:
-                            return BAIL
-                        i = _ws(buf, i + 1, n)
-                        if _is_key(buf, ks, ke, K_ID) and not has_id:
-                            has_id = True
-                            e = _string(buf, i, n)
-                            if e < 0 or e == i + 1:
-                                return BAIL
-                            str_s[ns] = i + 1
-                            str_e[ns] = e
-                            p_id[npl] = ns
-                            ns += 1
-                            i = e + 1
-                        elif _is_key(buf, ks, ke, K_CAPACITY) and not has_cap:
-                            has_cap = True
-                            i, v = _int(buf, i, n)
-                            if i < 0 or v < 0:
-                                return BAIL
-                            p_cap[npl] = v
-                        elif _is_key(buf, ks, ke, K_PREFERENCES) and not has_list:
-                            has_list = True
-                            p_prio[npl] = False
-                            p_lo[npl] = ns
-                            i, ns = _string_list(buf, i, n, str_s, str_e, ns)
-                            p_hi[npl] = ns
-                        elif _is_key(buf, ks, ke, K_PRIORITIES) and not has_list:
-                            has_list = True
-                            p_prio[npl] = True
-                            p_lo[npl] = ns
-                            if i >= n or buf[i] != 123:
-                                return BAIL
-                            i = _ws(buf, i + 1, n)
-                            if i < n and buf[i] == 125:
-                                i += 1
-                            else:
-                                while True:
-                                    e = _string(buf, i, n)
-                                    if e < 0:
-                                        return BAIL
-                                    str_s[ns] = i + 1
-                                    str_e[ns] = e
-                                    i = _ws(buf, e + 1, n)
-                                    if i >= n or buf[i] != 58:
-                                        return BAIL
-                                    i, v = _int(buf, _ws(buf, i + 1, n), n)
-                                    if i < 0:
-                                        return BAIL
-                                    val[ns] = v
-                                    ns += 1
-                                    i = _ws(buf, i, n)
-                                    if i >= n:
-                                        return BAIL
-                                    if buf[i] == 44:
-                                        i = _ws(buf, i + 1, n)
-                                    elif buf[i] == 125:
-                                        i += 1
-                                        break
-                                    else:
-                                        return BAIL
-                            p_hi[npl] = ns
-                        elif _is_key(buf, ks, ke, K_RESERVED) and not has_res:
-                            has_res = True
-                            if i >= n or buf[i] != 91:
-                                return BAIL
-                            p_rs[npl] = i
-                            i = _skip_value(buf, i, n)
-                            p_re[npl] = i
-                        else:
-                            return BAIL
-                        if i < 0:
-                            return BAIL
-                        i = _ws(buf, i, n)
-                        if i >= n:
-                            return BAIL
-                        if buf[i] == 44:
-                            i = _ws(buf, i + 1, n)
-                        elif buf[i] == 125:
-                            i += 1
-                            break
-                        else:
-                            return BAIL
-                    if not (has_id and has_cap and has_list):
-                        return BAIL
-                    npl += 1
-                    i = _ws(buf, i, n)
-                    if i >= n:
-                        return BAIL
-                    if buf[i] == 44:
-                        i = _ws(buf, i + 1, n)
-                    elif buf[i] == 93:
-                        i += 1
-                        break
-                    else:
-                        return BAIL
+            i, empty = _open(buf, i, n, 91, 93)
+            while i >= 0 and not empty:
+                i, ns = _placement(buf, i, n, str_s, str_e, val, ns, npl, p_id, p_cap, p_prio, p_lo, p_hi, p_rs, p_re)
+                npl += 1
+                i, more = _after(buf, i, n, 93)
+                empty = not more
         elif _is_key(buf, ks, ke, K_OPTIONS) and opt_s < 0:
             if i >= n or buf[i] != 123:
                 return BAIL
             opt_s = i
             i = _skip_value(buf, i, n)
-            if i < 0:
-                return BAIL
             opt_e = i
         else:
             return BAIL
-        i = _ws(buf, i, n)
-        if i >= n:
-            return BAIL
-        if buf[i] == 44:
-            i = _ws(buf, i + 1, n)
-        elif buf[i] == 125:
-            i = _ws(buf, i + 1, n)
-            break
-        else:
-            return BAIL
-    if i != n or not (seen_a and seen_p):
+        i, more = _after(buf, i, n, 125)
+        done = not more
+    if i < 0 or _ws(buf, i, n) != n or not (seen_a and seen_p):
         return BAIL
     out[0] = ns
     out[1] = na
@@ -559,56 +517,31 @@ def _strings(buf: np.ndarray, str_s: np.ndarray, str_e: np.ndarray, idx: np.ndar
     return _joined(buf, str_s, str_e, idx).tobytes().decode("utf-8").split("\n")
 
 
-@njit(cache=True, nogil=True)
-def join_ranks(n, m, app_ptr, app_pref, pl_ptr, pl_app):  # pragma: no cover - compiled
-    """`model._join_ranks` compiled: a counting sort of the placement side by applicant, then per
-    applicant a lookup in a placement-indexed scratch array (20 random accesses into 80 KB, not 4M)."""
-    start = np.zeros(n + 1, dtype=np.int64)
-    for x in pl_app:
-        start[x + 1] += 1
-    for a in range(n):
-        start[a + 1] += start[a]
-    fill = start[:-1].copy()
-    by_p = np.empty(len(pl_app), dtype=np.int32)
-    by_r = np.empty(len(pl_app), dtype=np.int32)
-    for p in range(m):
-        lo = pl_ptr[p]
-        for k in range(lo, pl_ptr[p + 1]):
-            a = pl_app[k]
-            q = fill[a]
-            by_p[q] = p
-            by_r[q] = k - lo
-            fill[a] = q + 1
-    owner = np.full(m, -1, dtype=np.int32)
-    rank_at = np.zeros(m, dtype=np.int32)
-    entry_rank = np.full(len(app_pref), -1, dtype=np.int32)
-    repeats = False
-    for a in range(n):
-        for q in range(start[a], start[a + 1]):
-            p = by_p[q]
-            if owner[p] == a:
-                repeats = True  # the first (best) rank stays, as in the numpy join
-            else:
-                owner[p] = a
-                rank_at[p] = by_r[q]
-        for e in range(app_ptr[a], app_ptr[a + 1]):
-            p = app_pref[e]
-            if owner[p] == a:
-                entry_rank[e] = rank_at[p]
-    return entry_rank, repeats
+@dataclass(frozen=True)
+class Tokens:
+    """What `tokenise` found: the string table (spans in the file) and each entry's place in it."""
+
+    str_s: np.ndarray  # string t is buf[str_s[t]:str_e[t]]
+    str_e: np.ndarray
+    val: np.ndarray  # a priority's value, beside its applicant id's string
+    a_id: np.ndarray  # per applicant: her id's string; her preferences are strings a_lo:a_hi, categories a_clo:a_chi
+    a_lo: np.ndarray
+    a_hi: np.ndarray
+    a_clo: np.ndarray
+    a_chi: np.ndarray
+    p_id: np.ndarray  # per placement: its id's string, capacity, priorities or not, list p_lo:p_hi,
+    p_cap: np.ndarray  # and the byte span of its `reserved` value (-1 without one)
+    p_prio: np.ndarray
+    p_lo: np.ndarray
+    p_hi: np.ndarray
+    p_rs: np.ndarray
+    p_re: np.ndarray
+    options: tuple[int, int]  # byte span of the `options` object, (-1, -1) without one
 
 
-def parse_instance_bytes(data: bytes) -> model.Instance | None:
-    """The instance in `data`, or None when this reader does not handle the text (see module docstring)."""
-    if len(data) >= 2**31 - 1:
-        return None
-    buf = np.frombuffer(data, dtype=np.uint8)
-    quotes, braces, high = _count(buf)
-    if high:
-        try:  # the reader compares ids as bytes, which matches comparing strings only for valid UTF-8
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
+def tokenise(buf: np.ndarray) -> Tokens | None:
+    """One pass over the file's bytes; None when the text leaves the shape this reader handles."""
+    quotes, braces = _count(buf)
     cap_s = quotes // 2 + 1
     cap_o = braces + 1
     str_s = np.empty(cap_s, dtype=np.int32)
@@ -622,32 +555,59 @@ def parse_instance_bytes(data: bytes) -> model.Instance | None:
     if _parse(buf, str_s, str_e, val, a_id, a_lo, a_hi, a_clo, a_chi,
               p_id, p_cap, p_prio, p_lo, p_hi, p_rs, p_re, out) != 0:
         return None
-    ns, na, npl, opt_s, opt_e = (int(x) for x in out)
-    a_id, a_lo, a_hi, a_clo, a_chi = a_id[:na], a_lo[:na], a_hi[:na], a_clo[:na], a_chi[:na]
-    p_id, p_lo, p_hi, p_rs, p_re = p_id[:npl], p_lo[:npl], p_hi[:npl], p_rs[:npl], p_re[:npl]
-    p_cap, p_prio = p_cap[:npl], p_prio[:npl]
+    _, na, npl, opt_s, opt_e = (int(x) for x in out)
+    return Tokens(str_s=str_s, str_e=str_e, val=val, a_id=a_id[:na], a_lo=a_lo[:na], a_hi=a_hi[:na],
+                  a_clo=a_clo[:na], a_chi=a_chi[:na], p_id=p_id[:npl], p_cap=p_cap[:npl], p_prio=p_prio[:npl],
+                  p_lo=p_lo[:npl], p_hi=p_hi[:npl], p_rs=p_rs[:npl], p_re=p_re[:npl], options=(opt_s, opt_e))
 
-    try:
-        options: Any = json.loads(data[opt_s:opt_e]) if opt_s >= 0 else {}
-        reserved_json = {j: json.loads(data[s:e]) for j, (s, e) in enumerate(zip(p_rs.tolist(), p_re.tolist()))
-                         if s >= 0}
-    except (ValueError, RecursionError):
-        return None
-    try:
-        opts = model.check_options(options)
-    except model.InstanceError:
-        return None
-    # The two sides are independent and the kernels release the GIL: intern them on two cores, and
-    # draw the single lottery (SHA-256 per applicant, from the ids' bytes) beside the lighter side.
-    lottery = opts.tie_breaking == "single" and opts.lottery_seed is not None and bool(p_prio.any())
+
+def intern_both(buf: np.ndarray, tok: Tokens, beside: Callable[[], Any] | None = None):
+    """Both sides' lists as ints: (app_ptr, app_pref, pl_ptr, pl_flat, what `beside` returned), or None.
+
+    The two sides are independent and the kernels release the GIL, so they run on two cores; `beside`
+    (if given) runs on this thread after the lighter, applicants' side.
+    """
     with ThreadPoolExecutor(max_workers=1) as pool:
-        placements_side = pool.submit(_intern_lists, buf, str_s, str_e, p_lo, p_hi, a_id, False)
-        app_ptr, app_pref, a_ok = _intern_lists(buf, str_s, str_e, a_lo, a_hi, p_id, True)
-        words = (digests(lottery_prefix(opts.lottery_seed), buf, str_s[a_id], str_e[a_id])
-                 if lottery and a_ok else None)
+        placements_side = pool.submit(_intern_lists, buf, tok.str_s, tok.str_e, tok.p_lo, tok.p_hi, tok.a_id, False)
+        app_ptr, app_pref, a_ok = _intern_lists(buf, tok.str_s, tok.str_e, tok.a_lo, tok.a_hi, tok.p_id, True)
+        extra = beside() if beside is not None and a_ok else None
         pl_ptr, pl_flat, p_ok = placements_side.result()
     if not (a_ok and p_ok):
         return None
+    return app_ptr, app_pref, pl_ptr, pl_flat, extra
+
+
+def parse_instance_bytes(data: bytes) -> model.Instance | None:
+    """The instance in `data`, or None when this reader does not handle the text (see module docstring)."""
+    if len(data) >= 2**31 - 1:
+        return None
+    buf = np.frombuffer(data, dtype=np.uint8)
+    if len(buf) and buf.max() >= 0x80:
+        try:  # the reader compares ids as bytes, which matches comparing strings only for valid UTF-8
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    tok = tokenise(buf)
+    if tok is None:
+        return None
+    str_s, str_e, val = tok.str_s, tok.str_e, tok.val
+    a_id, a_clo, a_chi = tok.a_id, tok.a_clo, tok.a_chi
+    p_id, p_cap, p_prio, p_lo = tok.p_id, tok.p_cap, tok.p_prio, tok.p_lo
+    opt_s, opt_e = tok.options
+    try:
+        options: Any = json.loads(data[opt_s:opt_e]) if opt_s >= 0 else {}
+        reserved_json = {j: json.loads(data[s:e]) for j, (s, e) in enumerate(zip(tok.p_rs.tolist(), tok.p_re.tolist()))
+                         if s >= 0}
+        opts = model.check_options(options)
+    except (ValueError, RecursionError):  # InstanceError is a ValueError
+        return None
+    # the single lottery (SHA-256 per applicant, from the ids' bytes) is drawn beside the interning
+    lottery = opts.tie_breaking == "single" and opts.lottery_seed is not None and bool(p_prio.any())
+    interned = intern_both(buf, tok, (lambda: digests(lottery_prefix(opts.lottery_seed), buf, str_s[a_id], str_e[a_id]))
+                           if lottery else None)
+    if interned is None:
+        return None
+    app_ptr, app_pref, pl_ptr, pl_flat, words = interned
     pl_len = np.diff(pl_ptr)
 
     applicant_ids = _strings(buf, str_s, str_e, a_id)

@@ -438,7 +438,7 @@ def finish_instance(
     pl_app = pl_flat.astype(np.int32, copy=True)
     pl_priority = np.zeros(int(pl_ptr[-1]), dtype=np.int64)
     if len(prio_owner) and compiled and tie_breaking == "single":
-        from .compiled_lottery import order_priority_lists, single_lottery_positions
+        from .compiled_orders import order_priority_lists, single_lottery_positions
         if len(pl_values) and int(np.abs(pl_values).max()) >= 2**53:
             raise InstanceError("priorities must be integers strictly between -2**53 and 2**53")
         position = lottery_positions if lottery_positions is not None else single_lottery_positions(seed, applicant_ids)
@@ -454,7 +454,7 @@ def finish_instance(
         pl_priority[slots] = prios[order]
 
     if compiled:
-        from .compiled_parse import join_ranks
+        from .compiled_orders import join_ranks
         entry_rank, repeats = join_ranks(n, m, app_ptr, app_pref, pl_ptr, pl_app)
     else:
         entry_rank, repeats = _join_ranks(n, m, app_ptr, app_pref, pl_ptr, pl_app)

@@ -1,4 +1,4 @@
-"""Compiled single lottery: SHA-256 of every applicant's lottery message, and their order.
+"""Compiled placement orders: the single lottery, each priorities list's order, and the rank join.
 
 The lottery (docs/placement.md, "Lottery") gives applicant x the number SHA-256(decimal(seed) NUL x);
 the smaller number wins a tie. Hashing 200,000 short messages through `hashlib` one Python call at a
@@ -175,3 +175,42 @@ def positions(words: np.ndarray) -> np.ndarray:
 def single_lottery_positions(seed: int, applicant_ids: list[str]) -> np.ndarray:
     """position[a] = a's place in the single lottery (0 = smallest number), as `model` computes it."""
     return positions(sha256_many(b"%d\x00" % seed, [x.encode("utf-8") for x in applicant_ids]))
+
+
+@njit(cache=True, nogil=True)
+def join_ranks(n, m, app_ptr, app_pref, pl_ptr, pl_app):  # pragma: no cover - compiled
+    """`model._join_ranks` compiled: a counting sort of the placement side by applicant, then per
+    applicant a lookup in a placement-indexed scratch array (20 random accesses into 80 KB, not 4M)."""
+    start = np.zeros(n + 1, dtype=np.int64)
+    for x in pl_app:
+        start[x + 1] += 1
+    for a in range(n):
+        start[a + 1] += start[a]
+    fill = start[:-1].copy()
+    by_p = np.empty(len(pl_app), dtype=np.int32)
+    by_r = np.empty(len(pl_app), dtype=np.int32)
+    for p in range(m):
+        lo = pl_ptr[p]
+        for k in range(lo, pl_ptr[p + 1]):
+            a = pl_app[k]
+            q = fill[a]
+            by_p[q] = p
+            by_r[q] = k - lo
+            fill[a] = q + 1
+    owner = np.full(m, -1, dtype=np.int32)
+    rank_at = np.zeros(m, dtype=np.int32)
+    entry_rank = np.full(len(app_pref), -1, dtype=np.int32)
+    repeats = False
+    for a in range(n):
+        for q in range(start[a], start[a + 1]):
+            p = by_p[q]
+            if owner[p] == a:
+                repeats = True  # the first (best) rank stays, as in the numpy join
+            else:
+                owner[p] = a
+                rank_at[p] = by_r[q]
+        for e in range(app_ptr[a], app_ptr[a + 1]):
+            p = app_pref[e]
+            if owner[p] == a:
+                entry_rank[e] = rank_at[p]
+    return entry_rank, repeats
