@@ -1,8 +1,8 @@
 """Which implementation runs the hot loops: compiled (Numba) kernels or the numpy path.
 
 Both paths give identical results (tests run every property on both). The compiled kernels pay a fixed
-cost on first use in a process -- importing Numba and loading the cached machine code, about 1.5 s on
-our benchmark machine, plus several seconds of compilation the very first time on a machine -- so
+cost on first use in a process -- importing Numba and loading the cached machine code, about 0.5 s on
+our benchmark machine, plus about 20 s of compilation the very first time on a machine -- so
 `auto` uses them only for instances large enough to win that back (docs/placement.md, "Kernels").
 
 `ORTAQ_PLACEMENT_KERNEL=numpy` forces the numpy path everywhere (for example where Numba cannot be
