@@ -194,6 +194,17 @@ def _positions(
     return m_pos, x_pos, np.empty(pos + len_tail, dtype=np.uint8)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _member_key(out, pos, k, a_buf, a_off, a):
+    """Write the k-th member's start, `,"id":` (no comma before the first), at pos; returns the position after."""
+    if k:
+        out[pos] = 44  # ,
+        pos += 1
+    pos = _put(out, pos, a_buf, a_off[a], a_off[a + 1])
+    out[pos] = 58  # :
+    return pos + 1
+
+
 @njit(cache=True, nogil=True)
 def _fill(
     k_lo: int, k_hi: int, out: np.ndarray, m_pos: np.ndarray, x_pos: np.ndarray, a_buf: np.ndarray,
@@ -204,13 +215,7 @@ def _fill(
     """Write the members of applicants order[k_lo:k_hi] in both objects, at the positions of `_positions`."""
     for k in range(k_lo, k_hi):
         a = order[k]
-        pos = m_pos[k]
-        if k:
-            out[pos] = 44  # ,
-            pos += 1
-        pos = _put(out, pos, a_buf, a_off[a], a_off[a + 1])
-        out[pos] = 58  # :
-        pos += 1
+        pos = _member_key(out, m_pos[k], k, a_buf, a_off, a)
         p = match[a]
         if p >= 0:
             _put(out, pos, p_buf, p_off[p], p_off[p + 1])
@@ -218,14 +223,9 @@ def _fill(
             _put(out, pos, pieces, piece_off[NULL], piece_off[NULL + 1])
     for k in range(k_lo, k_hi):
         a = order[k]
-        pos = x_pos[k]
-        if k:
-            out[pos] = 44  # ,
-            pos += 1
-        pos = _put(out, pos, a_buf, a_off[a], a_off[a + 1])
-        out[pos] = 58  # :
-        out[pos + 1] = 91  # [
-        pos += 2
+        pos = _member_key(out, x_pos[k], k, a_buf, a_off, a)
+        out[pos] = 91  # [
+        pos += 1
         lo = app_ptr[a]
         hi = match_entry[a] if match_entry[a] >= 0 else app_ptr[a + 1]
         for e in range(lo, hi):
