@@ -50,7 +50,10 @@ def domain_error(request, exc: DomainError):
     body = {"detail": str(exc.message), "code": exc.code}
     if isinstance(exc, ValidationFailed):
         body["errors"] = exc.errors
-    return api.create_response(request, body, status=exc.status)
+    response = api.create_response(request, body, status=exc.status)
+    if retry_after := getattr(exc, "retry_after", None):  # Throttled (429)
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _register_routers() -> None:

@@ -29,7 +29,8 @@ def issued(world, joint_programme, django_capture_on_commit_callbacks):
 
     programme, joint, registrar, graduates = joint_programme
     batch = services.batch_request(actor=registrar, programme=programme, holders=graduates, graduation_date=dt.date(2026, 6, 30))
+    second = make_user("registrar_joint_second", (joint, "registrar"))  # four eyes: another registrar approves
     with django_capture_on_commit_callbacks(execute=True):
-        services.batch_approve(actor=registrar, batch=batch)
+        services.batch_approve(actor=second, batch=batch)
     batch.refresh_from_db()
     return batch, programme, joint, registrar, graduates

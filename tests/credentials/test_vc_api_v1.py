@@ -8,6 +8,8 @@ from ortaq.accounts.services import api_token_create
 
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 DI_V2 = "https://w3id.org/security/data-integrity/v2"
+# Bitstring Status List v1.0 §2.1: a VC 1.1 document needs this context for the status entries the platform adds.
+STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
 ISSUE = "/api/v1/vc/credentials/issue"
 VERIFY = "/api/v1/vc/credentials/verify"
 
@@ -25,7 +27,8 @@ def test_vc_api_issues_a_vc_1_1_credential_that_verifies(client, world, issuance
     response = _issue(client, secret, credential)
     assert response.status_code == 201, response.content
     signed = response.json()["verifiableCredential"]
-    assert signed["@context"] == [VC_V1, DI_V2]
+    assert signed["@context"] == [VC_V1, STATUS_V1, DI_V2]
+    assert {entry["statusPurpose"] for entry in signed["credentialStatus"]} == {"revocation", "suspension"}
     assert signed["proof"]["type"] == "DataIntegrityProof" and signed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     assert signed["issuanceDate"] == (issuance_date or signed["issuanceDate"]) and "validFrom" not in signed
     verified = client.post(VERIFY, json.dumps({"verifiableCredential": signed}), content_type="application/json")

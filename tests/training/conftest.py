@@ -5,13 +5,13 @@ from django.utils import timezone
 
 from ortaq.training import services
 from ortaq.training.models import Course, TrainingProgramme
-from tests.conftest import make_institution, make_user
+from tests.conftest import make_user
 
 
 @pytest.fixture
 def course(world):
-    provider = make_institution("Shaanxi Digital College", country="CN")
-    programme = TrainingProgramme.objects.create(code="AI", title_en="AI in education management", provider=provider)
+    # Partner C provides the course; its trainer (see `people`) runs the cohort and signs the micro-credentials.
+    programme = TrainingProgramme.objects.create(code="AI", title_en="AI in education management", provider=world.c)
     return Course.objects.create(programme=programme, code="AI-101", title_en="Data-driven management", title_ru="Управление на основе данных", hours=36,
                                  competences=["unesco_ai_teachers:ethics", "digcomporg:leadership"])
 

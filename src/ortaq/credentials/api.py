@@ -9,10 +9,10 @@ from django.http import HttpRequest, JsonResponse
 from ninja import Router
 
 import ortaq.engines.credentials as creds
-from ortaq.accounts.models import Role
-from ortaq.accounts.selectors import access_for
+from ortaq.errors import DomainError
+from ortaq.lib.throttle import client_address, throttle_hit, throttle_limits
 
-from .keys import issuer_ensure, signing_key
+from .external import vc_api_issue
 from .verification import verify_document
 
 router = Router(tags=["VC-API"])
@@ -23,8 +23,13 @@ VC_V1 = "https://www.w3.org/2018/credentials/v1"
 def _body(request: HttpRequest) -> Any:
     try:
         return json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: hostile nesting
         return None
+
+
+def _throttle(scope: str, key: str) -> None:
+    limit, window = throttle_limits(scope)
+    throttle_hit(scope, key, limit=limit, window=window)  # raises Throttled (429), answered by the API's handler
 
 
 def _error(status: int, message: str) -> JsonResponse:
@@ -33,10 +38,9 @@ def _error(status: int, message: str) -> JsonResponse:
 
 @router.post("/credentials/issue", summary="Issue a credential (VC-API)", openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}})
 def issue(request: HttpRequest):
-    access = access_for(request.user)
-    institutions = access.institutions_with({Role.REGISTRAR, Role.COORDINATOR})
-    if not institutions and not access.is_admin:
-        return _error(403, "the token's user issues for no institution")
+    """Sign as the token's registrar institution; the credential is recorded, gets status entries (so it can
+    be revoked) and an audit line, like every credential the platform signs (credentials.external)."""
+    _throttle("vc_issue", f"user:{request.user.pk}")
     body = _body(request)
     if not isinstance(body, dict) or not isinstance(body.get("credential"), dict):
         return _error(400, "the request must be a JSON object with a 'credential' object")
@@ -53,25 +57,23 @@ def issue(request: HttpRequest):
         return _error(400, "a credential needs a credentialSubject")
     if "proof" in credential:
         return _error(400, "the credential to issue must not carry a proof")
-    from ortaq.institutions.models import Institution
-
-    institution = Institution.objects.filter(pk__in=sorted(institutions)).order_by("pk").first() if institutions else Institution.objects.order_by("pk").first()
-    issuer = issuer_ensure(actor=request.user, institution=institution)
     given = credential.get("issuer")
     given_id = given.get("id") if isinstance(given, dict) else given
-    if given_id and given_id != issuer.did:
-        return _error(400, f"this token issues as {issuer.did}, not {given_id}")
-    if not given_id:
-        credential["issuer"] = issuer.did
+    if given is not None and not isinstance(given_id, str):
+        return _error(400, "issuer must be a DID string or an object with an id")
     try:
-        signed = creds.sign(credential, signing_key(issuer))
+        record = vc_api_issue(actor=request.user, credential=credential, issuer_did=given_id or None,
+                              idempotency_key=request.headers.get("Idempotency-Key") or None)
     except creds.SigningError as error:
         return _error(422, str(error))
-    return JsonResponse({"verifiableCredential": signed}, status=201)
+    except DomainError as error:
+        return _error(error.status, str(error.message))
+    return JsonResponse({"verifiableCredential": record.document}, status=201)
 
 
 @router.post("/credentials/verify", auth=None, summary="Verify a credential (VC-API)", openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}})
 def verify(request: HttpRequest):
+    _throttle("vc_verify", client_address(request))
     body = _body(request)
     if not isinstance(body, dict) or not isinstance(body.get("verifiableCredential"), dict):
         return _error(400, "the request must be a JSON object with a 'verifiableCredential' object")

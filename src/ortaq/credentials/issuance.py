@@ -14,15 +14,39 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 import ortaq.engines.credentials as creds
+from ortaq.accounts.models import Role
+from ortaq.accounts.selectors import access_for
 from ortaq.audit.services import audit_record
 from ortaq.engines import frameworks as fw
-from ortaq.errors import DomainError
+from ortaq.errors import DomainError, Forbidden
 
 from .keys import issuer_ensure, signing_key
 from .models import CredentialKind, IssuedCredential, IssuerKey, IssuerProfile
 from .status_lists import SIZE, allocate_indexes, list_url
 
 LANGS = {"kk": "kk", "ru": "ru", "zh": "zh", "en": "en"}
+
+# Who may sign, with an institution's key, a credential of each kind. Issuing is the registrar's act; the
+# workflows that end in a credential of their own (an internship the sending coordinator closes, a recognition
+# decision the coordinator signs, a course the trainer completes) may also sign it as part of that act.
+# store_signed checks this for every signature, whatever path it came by (web, batch, VC-API, transcripts).
+ISSUING_ROLES: dict[str, frozenset[str]] = {
+    CredentialKind.DIPLOMA: frozenset({Role.REGISTRAR}),
+    CredentialKind.MODULE: frozenset({Role.REGISTRAR}),
+    CredentialKind.EXTERNAL: frozenset({Role.REGISTRAR}),
+    CredentialKind.TRANSCRIPT: frozenset({Role.REGISTRAR, Role.COORDINATOR}),
+    CredentialKind.INTERNSHIP: frozenset({Role.REGISTRAR, Role.COORDINATOR}),
+    CredentialKind.TRAINING: frozenset({Role.REGISTRAR, Role.TRAINER}),
+}
+
+
+def may_issue(actor, institution_id: int, kind: str) -> bool:
+    """Whether `actor` may sign a credential of `kind` in the name of the institution (platform
+    administrators may, as operators of every issuer; every signature is audited with its actor)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    access = access_for(actor)
+    return access.is_admin or access.has_role(institution_id, *ISSUING_ROLES.get(kind, ()))
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: typeable from paper
 
 
@@ -128,7 +152,7 @@ def _issue(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency_key: 
     if existing:
         return existing
 
-    def build(credential_uuid: uuid.UUID, status: list[dict]) -> dict:
+    def build(credential_uuid: uuid.UUID, status: list[dict], _sign: Signer) -> dict:
         document = creds.build_open_badge(
             f"urn:uuid:{credential_uuid}", issuer=creds.issuer_profile(issuer.did, _institution_names(issuer.institution), url=issuer.institution.website or None),
             subject_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{settings.SITE_ROOT}/people/{holder.pk}')}",
@@ -144,15 +168,25 @@ def _issue(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency_key: 
                         audit_after={"kind": kind, "holder": holder.pk, "issuer": issuer.did})
 
 
+Signer = Callable[[dict], dict]
+
+
 def store_signed(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency_key: str, title: dict,
-                 build: Callable[[uuid.UUID, list[dict]], dict], audit_after: dict, cosigners=(), batch=None) -> IssuedCredential:
-    """Allocate the credential's revocation and suspension entries, build it (`build(uuid, status entries)`),
-    sign it (issuer, then co-signers) and store it, once per idempotency key.
+                 build: Callable[[uuid.UUID, list[dict], Signer], dict], audit_after: dict, cosigners=(), batch=None,
+                 external_id: str = "") -> IssuedCredential:
+    """The one place where an institution's key signs: check that `actor` may issue this kind for the issuer
+    (and each co-signer), allocate the credential's revocation and suspension entries, build it
+    (`build(uuid, status entries, sign)`, where `sign` signs embedded credentials with the issuer's key), sign it
+    (issuer, then co-signers), store it once per idempotency key, and audit it.
 
     A concurrent worker that issued the same credential wins and its record is returned; in a batch, an index
     another worker took meanwhile is reloaded and the credential built again (up to 5 attempts). Every kind of
-    credential goes through here, so none can be stored twice or share a status index.
+    credential goes through here, so none is signed without a record, a status entry and an audit line.
     """
+    # A dual diploma is the joint act of its awarding institutions (each agreed to co-award when the joint
+    # programme was set up), so a registrar of any of them may approve it; nobody else signs in their name.
+    if not any(may_issue(actor, inst, kind) for inst in [issuer.institution_id, *(c.institution_id for c in cosigners)]):
+        raise Forbidden(_("Only a registrar of the issuing institution can issue this credential."))
     cache = _batch.get()
     attempts = 5 if cache is not None else 1
     for attempt in range(attempts):
@@ -160,21 +194,22 @@ def store_signed(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency
         revocation_index, suspension_index = cache.allocate(issuer) if cache is not None else allocate_indexes(issuer)
         status = [creds.StatusList("revocation").entry(revocation_index, list_url(issuer, "revocation")),
                   creds.StatusList("suspension").entry(suspension_index, list_url(issuer, "suspension"))]
-        document = build(credential_uuid, status)
         if cache is not None:
             key, *cosigner_keys = cache.signing_keys([issuer, *cosigners])
         else:
             key, cosigner_keys = signing_key(issuer), [signing_key(cosigner) for cosigner in cosigners]
+        document = build(credential_uuid, status, lambda embedded: creds.sign(embedded, key))
         signed = creds.sign(document, key)
         for cosigner_key in cosigner_keys:
             signed = creds.sign(signed, cosigner_key, as_cosigner=True)
-        language = holder.preferred_language or "kk"
+        language = (holder.preferred_language if holder is not None else "") or "kk"
         try:
             with transaction.atomic():
                 record = IssuedCredential.objects.create(
                     public_id=credential_uuid, kind=kind, issuer=issuer, holder=holder, idempotency_key=idempotency_key, title=title,
                     document=signed, revocation_index=revocation_index, suspension_index=suspension_index, language=language,
                     second_language="en" if language != "en" else "kk", verify_code=new_code(10), issued_by=actor, batch=batch,
+                    external_id=external_id,
                 )
         except IntegrityError:
             # A concurrent worker issued the same credential (or took the same index): keep theirs, never a duplicate.

@@ -40,8 +40,10 @@ def did_path(institution_id: int) -> list[str]:
 
 
 def may_manage_issuer(actor, institution_id: int) -> bool:
+    """Making an institution an issuer, rotating its key or declaring it compromised: a registrar's act (or a
+    platform administrator's), like issuing itself."""
     access = access_for(actor)
-    return access.is_admin or access.has_role(institution_id, "registrar", "coordinator")
+    return access.is_admin or access.has_role(institution_id, "registrar")
 
 
 def _store(issuer: IssuerProfile, key: creds.Multikey) -> IssuerKey:
@@ -58,7 +60,7 @@ def issuer_ensure(*, actor, institution) -> IssuerProfile:
     if existing:
         return existing
     if actor is not None and not may_manage_issuer(actor, institution.pk):
-        raise Forbidden(_("Only a registrar or coordinator of the institution can make it an issuer."))
+        raise Forbidden(_("Only a registrar of the institution can make it an issuer."))
     did = creds.did_web(did_domain(), did_path(institution.pk))
     try:
         with transaction.atomic():
@@ -97,7 +99,8 @@ def did_document(issuer: IssuerProfile) -> dict:
 def key_rotate(*, actor, issuer: IssuerProfile, compromised: bool = False) -> IssuerKey:
     """A new key signs from now on. The old one is marked (expired, or revoked if compromised), never deleted."""
     if not may_manage_issuer(actor, issuer.institution_id):
-        raise Forbidden()
+        raise Forbidden(_("Only a registrar of the institution can rotate its signing key."))
+    issuer = IssuerProfile.objects.select_for_update().get(pk=issuer.pk)  # two rotations at once: one after the other
     # Proof times have whole seconds: retire at the next whole second so that a proof made in this second
     # (before the rotation) still counts as made before the key expired.
     now = (timezone.now() + timezone.timedelta(seconds=1)).replace(microsecond=0)

@@ -41,6 +41,9 @@ class CredentialKind(models.TextChoices):
     INTERNSHIP = "internship", _("Internship certificate")
     TRAINING = "training", _("Professional-development micro-credential")
     TRANSCRIPT = "transcript", _("Transcript of records")
+    # Signed through the W3C VC-API by a registrar's integration: the document is the caller's, the
+    # signature, status entries, record and audit are the platform's, as for every other kind.
+    EXTERNAL = "external", _("Credential issued through the VC-API")
 
 
 class CredentialState(models.TextChoices):
@@ -53,7 +56,10 @@ class IssuedCredential(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=12, choices=CredentialKind.choices)
     issuer = models.ForeignKey(IssuerProfile, on_delete=models.PROTECT, related_name="credentials")
-    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credentials")
+    # Empty only for VC-API credentials, whose subject need not be a person registered here.
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="credentials")
+    # The document's own `id` when it is not the urn:uuid of `public_id` (VC-API callers choose their ids).
+    external_id = models.CharField(max_length=500, blank=True, db_index=True)
     # Re-running a batch must never issue twice: one credential per idempotency key.
     idempotency_key = models.CharField(max_length=200, unique=True)
     title = models.JSONField(default=dict)  # {"kk": ..., "ru": ..., "zh": ..., "en": ...}

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
-from ortaq.accounts.models import Role
+from ortaq.accounts.models import Membership, Role, User
 from ortaq.accounts.selectors import access_for
 
 from .models import IssuanceBatch, IssuedCredential, IssuerProfile, ShareCode
@@ -41,3 +41,24 @@ def credential_by_code(code: str) -> IssuedCredential | None:
 
 def known_issuer(did: str | None) -> IssuerProfile | None:
     return IssuerProfile.objects.select_related("institution").filter(did=did).first() if did else None
+
+
+def batch_has_second_approver(batch: IssuanceBatch) -> bool:
+    """Whether someone besides the registrar who prepared the batch can approve it: another registrar of an
+    awarding institution, or a platform administrator. Where nobody can (a lone registrar on a platform
+    without administrators), the requester approves alone and the audit record says so."""
+    awarding = [batch.issuer.institution_id, *batch.programme.awarding_institutions.values_list("pk", flat=True)] if batch.programme_id else [batch.issuer.institution_id]
+    others = Membership.objects.filter(institution__in=awarding, role=Role.REGISTRAR, user__is_active=True).exclude(user_id=batch.requested_by_id)
+    admins = Membership.objects.filter(role=Role.PLATFORM_ADMIN, user__is_active=True).exclude(user_id=batch.requested_by_id)
+    superusers = User.objects.filter(is_superuser=True, is_active=True).exclude(pk=batch.requested_by_id)
+    return others.exists() or admins.exists() or superusers.exists()
+
+
+def may_approve_batch(*, actor, batch: IssuanceBatch) -> bool:
+    """Four eyes: a registrar of an awarding institution (or an administrator) other than the one who prepared
+    it, unless nobody else can approve."""
+    access = access_for(actor)
+    awarding = {batch.issuer.institution_id, *(batch.programme.awarding_institutions.values_list("pk", flat=True) if batch.programme_id else ())}
+    if not (access.is_admin or any(access.has_role(i, Role.REGISTRAR) for i in awarding)):
+        return False
+    return actor.pk != batch.requested_by_id or not batch_has_second_approver(batch)

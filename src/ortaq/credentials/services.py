@@ -17,6 +17,7 @@ from ortaq.errors import DomainError, Forbidden, ValidationFailed
 from . import issuance
 from .keys import issuer_ensure
 from .models import BatchState, CredentialKind, CredentialState, IssuanceBatch, IssuedCredential, ShareCode
+from .selectors import may_approve_batch
 from .status_lists import mark_stale
 
 
@@ -49,14 +50,17 @@ def batch_request(*, actor, programme, holders, graduation_date: dt.date, kind: 
 
 @transaction.atomic
 def batch_approve(*, actor, batch: IssuanceBatch) -> IssuanceBatch:
-    batch = IssuanceBatch.objects.select_for_update().get(pk=batch.pk)
-    if not _registrar_of(actor, batch.issuer.institution_id) and not any(_registrar_of(actor, i.pk) for i in batch.programme.awarding_institutions.all()):
+    batch = IssuanceBatch.objects.select_for_update().select_related("issuer").get(pk=batch.pk)
+    if not may_approve_batch(actor=actor, batch=batch):
+        if actor.pk == batch.requested_by_id:
+            raise Forbidden(_("Another registrar or an administrator approves a batch you prepared."))
         raise Forbidden(_("Only a registrar can approve issuance."))
     if batch.state != BatchState.REQUESTED:
         raise DomainError(_("This batch is not awaiting approval."), code="state")
     batch.state, batch.approved_by = BatchState.APPROVED, actor
     batch.save(update_fields=["state", "approved_by"])
-    audit_record(actor=actor, action="approve", obj=batch, after={"state": "approved"})
+    audit_record(actor=actor, action="approve", obj=batch,
+                 after={"state": "approved", "approved_alone": actor.pk == batch.requested_by_id})
     from .tasks import run_batch
 
     transaction.on_commit(lambda: run_batch.enqueue(batch.pk))
@@ -78,12 +82,15 @@ def batch_run(batch_id: int) -> IssuanceBatch:
     try:
         with issuance.batch_cache():
             for holder in batch.holders.order_by("pk"):
-                if batch.kind == CredentialKind.MODULE:
-                    record = issuance.module_certificate_issue(actor=batch.approved_by, module=batch.module, holder=holder,
-                                                               issuer_institution=batch.issuer.institution, date=batch.graduation_date, batch=batch)
-                else:
-                    record = issuance.diploma_issue(actor=batch.approved_by, programme=batch.programme, holder=holder,
-                                                    graduation_date=batch.graduation_date, batch=batch)
+                # The credential and its audit line are committed together: a worker killed between the two
+                # must not leave a signed credential nobody recorded issuing.
+                with transaction.atomic():
+                    if batch.kind == CredentialKind.MODULE:
+                        record = issuance.module_certificate_issue(actor=batch.approved_by, module=batch.module, holder=holder,
+                                                                   issuer_institution=batch.issuer.institution, date=batch.graduation_date, batch=batch)
+                    else:
+                        record = issuance.diploma_issue(actor=batch.approved_by, programme=batch.programme, holder=holder,
+                                                        graduation_date=batch.graduation_date, batch=batch)
                 if not record.pdf:
                     credential_pdf_store(record)
                 done += 1

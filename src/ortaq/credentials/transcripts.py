@@ -10,8 +10,8 @@ from django.conf import settings
 
 import ortaq.engines.credentials as creds
 
-from .issuance import _holder_identity, _institution_names, _stamp, store_signed
-from .keys import issuer_ensure, signing_key
+from .issuance import Signer, _holder_identity, _institution_names, _stamp, store_signed
+from .keys import issuer_ensure
 from .models import CredentialKind, IssuedCredential
 
 
@@ -21,21 +21,21 @@ def transcript_issue(*, actor, issuer_institution, holder, idempotency_key: str,
     if existing:
         return existing
     issuer = issuer_ensure(actor=None, institution=issuer_institution)
-    key = signing_key(issuer)
     profile = creds.issuer_profile(issuer.did, _institution_names(issuer_institution))
     subject_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{settings.SITE_ROOT}/people/{holder.pk}')}"
-    courses = []
-    for entry in entries:
-        achievement = creds.build_achievement(
-            f"{settings.SITE_ROOT}/transcripts/{idempotency_key.replace(':', '/')}/{entry['code']}", name=entry["title"],
-            description={"en": f"Module {entry['code']}"}, criteria={"en": "Recognised learning outcomes of the module."},
-            achievement_type="Course", credits_available=float(entry["credits"]), human_code=entry["code"],
-        )
-        badge = creds.build_open_badge(f"urn:uuid:{uuid.uuid4()}", issuer=profile, subject_id=subject_id, achievement=achievement,
-                                       valid_from=_stamp(date), results=[creds.result(entry["grade"])], credits_earned=float(entry["credits"]))
-        courses.append(creds.sign(badge, key))
-
-    def build(credential_uuid: uuid.UUID, status: list[dict]) -> dict:
+    def build(credential_uuid: uuid.UUID, status: list[dict], sign: Signer) -> dict:
+        # The course badges inside the CLR are signed with the same key by store_signed's signer, so that
+        # they too are covered by its role check and audit record.
+        courses = []
+        for entry in entries:
+            achievement = creds.build_achievement(
+                f"{settings.SITE_ROOT}/transcripts/{idempotency_key.replace(':', '/')}/{entry['code']}", name=entry["title"],
+                description={"en": f"Module {entry['code']}"}, criteria={"en": "Recognised learning outcomes of the module."},
+                achievement_type="Course", credits_available=float(entry["credits"]), human_code=entry["code"],
+            )
+            badge = creds.build_open_badge(f"urn:uuid:{uuid.uuid4()}", issuer=profile, subject_id=subject_id, achievement=achievement,
+                                           valid_from=_stamp(date), results=[creds.result(entry["grade"])], credits_earned=float(entry["credits"]))
+            courses.append(sign(badge))
         clr = creds.build_clr(f"urn:uuid:{credential_uuid}", issuer=profile, subject_id=subject_id, credentials=courses, name=title,
                               valid_from=_stamp(date), credential_status=status)
         clr["credentialSubject"]["identifier"] = _holder_identity(holder)

@@ -18,6 +18,7 @@ import ortaq.engines.credentials as creds
 from ortaq.accounts.models import Membership, Role, User
 from ortaq.accounts.selectors import access_for
 from ortaq.errors import DomainError, error_text
+from ortaq.lib import jsonguard
 from ortaq.programmes.models import Programme
 
 from . import issuance, selectors, services, verification
@@ -129,8 +130,10 @@ def registrar(request):
         except DomainError as error:
             messages.error(request, error_text(error))
     issuers = IssuerProfile.objects.filter(institution_id__in=access.institutions_with({Role.REGISTRAR})) if not access.is_admin else IssuerProfile.objects.all()
+    batches = list(selectors.batches_for_registrar(actor=request.user)[:20])
+    approvable = {b.pk for b in batches if b.state == "requested" and selectors.may_approve_batch(actor=request.user, batch=b)}
     return render(request, "credentials/registrar.html", {
-        "form": form, "batches": selectors.batches_for_registrar(actor=request.user)[:20],
+        "form": form, "batches": batches, "approvable": approvable,
         "credentials": selectors.credentials_for_registrar(actor=request.user)[:200], "issuers": issuers.select_related("institution").prefetch_related("keys"),
         "states": CredentialState.choices, "nav_section": "credentials",
     })
@@ -220,9 +223,9 @@ def verify_page(request):
             raw = request.FILES["file"].read(1_100_000)
         result = verification.verify_document(raw, count=True)
         document = None
-        try:
-            document = json.loads(raw) if raw else None
-        except (ValueError, UnicodeDecodeError):
+        try:  # through the guard: a pasted document nested 10,000 deep must not reach json.loads' recursion
+            document = jsonguard.loads(raw) if raw else None
+        except jsonguard.JsonRefused:
             pass
         result["summary"] = verification.summary(document) if isinstance(document, dict) else None
     return render(request, "credentials/verify.html", {"result": result})

@@ -47,8 +47,10 @@ def _require_trainer(actor, cohort: Cohort) -> None:
 def cohort_create(*, actor, course, title: str, start_date, end_date, capacity: int, language: str = "ru", format: str = "blended",
                   location: str = "", sessions: list[tuple] = (), attendance_threshold: int = 80, pass_mark: int = 60) -> Cohort:
     access = access_for(actor)
-    if not (access.is_admin or access.institutions_with({Role.TRAINER})):
-        raise Forbidden(_("Only trainers create cohorts."))
+    # The provider's trainers run its courses: the micro-credentials a cohort ends with are signed in the
+    # provider's name (credentials.issuance.ISSUING_ROLES), so a trainer of another institution may not.
+    if not (access.is_admin or access.has_role(course.programme.provider_id, Role.TRAINER)):
+        raise Forbidden(_("Only trainers of the course's provider create its cohorts."))
     errors = {}
     if not title.strip():
         errors["title"] = [str(_("Give the cohort a title."))]
