@@ -173,7 +173,8 @@ def positions(words: np.ndarray) -> np.ndarray:
 
 
 def single_lottery_positions(seed: int, applicant_ids: list[str]) -> np.ndarray:
-    """position[a] = a's place in the single lottery (0 = smallest number), as `model` computes it."""
+    """position[a] = a's place in the single lottery (0 = smallest number), as `lottery.single_lottery_positions`
+    computes it with hashlib (the public entry point; it calls this one for large inputs)."""
     return positions(sha256_many(b"%d\x00" % seed, [x.encode("utf-8") for x in applicant_ids]))
 
 

@@ -1,4 +1,4 @@
-"""Instances of the placement problem: validation, interning and the published lottery.
+"""Instances of the placement problem: validation, interning, and each placement's order after the lottery.
 
 `load_instance` turns the JSON object described in docs/placement.md into an `Instance` of flat numpy
 arrays (ids interned to ints once). Every problem with the input raises `InstanceError` whose message
@@ -11,7 +11,6 @@ path has failed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .kernel import Kernel, use_compiled
+from .lottery import lottery_digest, single_lottery_positions
 
 # Instance text per preference entry on a national call (83 MB for 4 million applicant entries and as
 # many on the placements' side); turns a file size into the entry count `use_compiled` expects.
@@ -90,26 +90,6 @@ class Instance:
 
     def open_seats(self, p: int) -> int:
         return int(self.capacity[p]) - sum(s for _, s in self.reserved.get(p, ()))
-
-
-# --------------------------------------------------------------------------- lottery
-
-
-def lottery_message(seed: int, applicant_id: str, placement_id: str | None = None) -> bytes:
-    """The bytes hashed for a lottery number (docs/placement.md, "Lottery").
-
-    single:   decimal(seed) NUL applicant_id          (one number per applicant, used everywhere)
-    multiple: decimal(seed) NUL placement_id NUL applicant_id   (one number per placement)
-    Ids cannot contain NUL, so the encoding is unambiguous.
-    """
-    if placement_id is None:
-        return b"%d\x00%s" % (seed, applicant_id.encode("utf-8"))
-    return b"%d\x00%s\x00%s" % (seed, placement_id.encode("utf-8"), applicant_id.encode("utf-8"))
-
-
-def lottery_number(seed: int, applicant_id: str, placement_id: str | None = None) -> str:
-    """The lottery number as 64 hex digits; the smaller number wins a tie."""
-    return hashlib.sha256(lottery_message(seed, applicant_id, placement_id)).hexdigest()
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -400,7 +380,7 @@ def finish_instance(
     positions of the applicants, already computed by the caller (the compiled reader overlaps them with
     interning).
     """
-    n, m = len(applicant_ids), len(placement_ids)
+    n = len(applicant_ids)
     seed, tie_breaking, declared = options.lottery_seed, options.tie_breaking, options.declared_categories
     # ---- categories: declared in options, or else those some placement reserves seats for
     if declared is not None:
@@ -426,8 +406,25 @@ def finish_instance(
                 raise InstanceError(f"{_name('applicants', i, applicant_ids)}: categories[{k}] repeats {c!r}")
             member[ci, i] = True
     reserved = {j: [(cindex[c], s) for c, s in blocks] for j, blocks in reserved_raw.items()}
+    return order_instance(
+        applicant_ids=applicant_ids, placement_ids=placement_ids, app_ptr=app_ptr, app_pref=app_pref, capacity=capacity,
+        uses_priorities=uses_priorities, pl_len=pl_len, pl_flat=pl_flat, pl_values=pl_values, categories=categories,
+        member=member, reserved=reserved, seed=seed, tie_breaking=tie_breaking, compiled=compiled,
+        lottery_positions=lottery_positions)
 
-    # ---- placement orders
+
+def order_instance(
+    *, applicant_ids: list[str], placement_ids: list[str], app_ptr: np.ndarray, app_pref: np.ndarray,
+    capacity: np.ndarray, uses_priorities: np.ndarray, pl_len: np.ndarray, pl_flat: np.ndarray,
+    pl_values: np.ndarray, categories: list[str], member: np.ndarray, reserved: dict[int, list[tuple[int, int]]],
+    seed: int | None, tie_breaking: str, compiled: bool, lottery_positions: np.ndarray | None = None,
+) -> tuple[Instance, bool]:
+    """The last step of every way to build an instance: each placement's order, then the rank join.
+
+    Ranked placements keep their lists as given; a priorities placement's list is sorted by priority,
+    ties by the lottery. Returns the instance and whether some placement lists an applicant twice.
+    """
+    n, m = len(applicant_ids), len(placement_ids)
     prio_owner = np.flatnonzero(uses_priorities)
     if len(prio_owner) and seed is None:
         raise InstanceError(
@@ -438,10 +435,11 @@ def finish_instance(
     pl_app = pl_flat.astype(np.int32, copy=True)
     pl_priority = np.zeros(int(pl_ptr[-1]), dtype=np.int64)
     if len(prio_owner) and compiled and tie_breaking == "single":
-        from .compiled_orders import order_priority_lists, single_lottery_positions
+        from .compiled_orders import order_priority_lists
         if len(pl_values) and int(np.abs(pl_values).max()) >= 2**53:
             raise InstanceError("priorities must be integers strictly between -2**53 and 2**53")
-        position = lottery_positions if lottery_positions is not None else single_lottery_positions(seed, applicant_ids)
+        position = (lottery_positions if lottery_positions is not None
+                    else single_lottery_positions(seed, applicant_ids, kernel="numba"))
         pl_priority[:] = pl_values
         order_priority_lists(pl_ptr, prio_owner, pl_app, pl_priority, position)
     elif len(prio_owner):
@@ -505,12 +503,8 @@ def _order_priorities(
     if len(prios_i) and int(np.abs(prios_i).max()) >= 2**53:
         raise InstanceError("priorities must be integers strictly between -2**53 and 2**53")
     if tie_breaking == "single":
-        # one number per applicant: rank all applicants by digest once; the rank is the lottery position
-        digests = [hashlib.sha256(b"%d\x00%s" % (seed, x.encode("utf-8"))).digest() for x in applicant_ids]
-        position = np.empty(len(applicant_ids), dtype=np.int64)
-        position[np.asarray(sorted(range(len(digests)), key=digests.__getitem__), dtype=np.int64)] = np.arange(
-            len(digests), dtype=np.int64)
-        lot = position[flat]
+        # one number per applicant: rank all applicants by it once; the rank is the lottery position
+        lot = single_lottery_positions(seed, applicant_ids, kernel="numpy")[flat]
         lo, hi = int(prios_i.min()), int(prios_i.max())
         span = hi - lo + 1
         n = max(1, len(applicant_ids))
@@ -521,8 +515,7 @@ def _order_priorities(
     # multiple: one number per (placement, applicant); compare whole digests, so sort in Python
     pid = np.repeat(owners, lengths).tolist()
     flat_l = flat.tolist()
-    keys = [(g, -v, hashlib.sha256(b"%d\x00%s\x00%s" % (seed, placement_ids[p].encode("utf-8"),
-                                                       applicant_ids[a].encode("utf-8"))).digest())
+    keys = [(g, -v, lottery_digest(seed, applicant_ids[a], placement_ids[p]))
             for g, v, p, a in zip(group.tolist(), prios_i.tolist(), pid, flat_l)]
     order = sorted(range(len(keys)), key=keys.__getitem__)
     return np.asarray(order, dtype=np.int64), prios_i

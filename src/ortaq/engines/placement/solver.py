@@ -33,7 +33,8 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from .kernel import Kernel, use_compiled
-from .model import Instance, _ranges, lottery_number
+from .lottery import lottery_number
+from .model import Instance, _ranges
 
 OPEN = "open"
 
