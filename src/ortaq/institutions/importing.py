@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from ortaq.audit.services import audit_record, snapshot
 from ortaq.errors import DomainError, Forbidden
+from ortaq.lib.exports import restore
 
 from .forms import EDITABLE_FIELDS, InstitutionForm
 from .models import Institution
@@ -87,6 +88,7 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
 def _row_data(header: list[str], row: list[str]) -> dict:
     data: dict = {}
     for column, value in zip(header, row):
+        value = restore(value.strip())  # a file we exported carries "'+7 727 …"; the quote is not part of the phone number
         if column in LIST_COLUMNS:
             data[column] = [v.strip() for v in value.replace(",", ";").split(";") if v.strip()]
         elif column:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 
 from ortaq.errors import DomainError, ValidationFailed
+from ortaq.lib import exports
 
 PAGE_SIZE = 25
 
@@ -46,34 +44,28 @@ def apply_errors(form, error: DomainError) -> None:
 
 
 def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8 (Cyrillic, Chinese)
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(exports.csv_text(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 
 
 def xlsx_response(filename: str, header: list[str], rows, sheet: str | None = None) -> HttpResponse:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet or filename[:31])
-    worksheet.append(header)
-    for row in rows:
-        worksheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        exports.xlsx_bytes(header, rows, sheet=sheet or filename),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
 
 
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
 def export_response(fmt: str, filename: str, header: list[str], rows) -> HttpResponse:
+    """A table as a CSV or XLSX download; text that a spreadsheet would run as a formula is neutralised
+    (see ortaq.lib.exports). Any other format is a 404, not a CSV under a wrong name."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
     if fmt == "xlsx":
         return xlsx_response(filename, header, rows)
     return csv_response(filename, header, rows)
