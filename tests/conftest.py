@@ -26,6 +26,33 @@ def _test_settings(settings, tmp_path):
     translation.deactivate()
 
 
+def pytest_configure(config):
+    # Importing settings makes no folder, so STATIC_ROOT may be missing; tests serve static files from the apps.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+_DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters(request, django_db_blocker):
+    """Every test starts with no throttle counts (failed logins, verifications) left by an earlier one.
+
+    The counters live in the database cache: cleared after each test that used the test database (rows
+    of an ordinary test roll back anyway; a live-server test's are committed), never before the test
+    database exists. A Redis cache (CACHE_URL) is cleared after every test."""
+    yield
+    from django.core.cache import caches
+
+    from ortaq.lib.dbcache import DatabaseCache
+
+    cache = caches["throttle"]
+    if not isinstance(cache, DatabaseCache):
+        cache.clear()
+    elif _DATABASE_FIXTURES & set(request.fixturenames) or request.node.get_closest_marker("django_db"):
+        with django_db_blocker.unblock():
+            cache.clear()
+
+
 def make_institution(name: str, *, country: str = "KZ", kind: str = "college", **extra) -> Institution:
     return Institution.objects.create(
         kind=kind, name_original=name, name_latin=name, name_en=name, country=country, city="City", **extra

@@ -4,7 +4,40 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
+from pathlib import Path
+
+
+def data_dir_prepare() -> Path:
+    """Make the data folder and, unless SECRET_KEY or SECRET_KEY_FILE is set, its secret key (0600).
+
+    Runs before Django reads the settings, which only read the key (importing settings writes nothing).
+    The folder is worked out as settings.DATA_DIR is.
+    """
+    data_dir = Path(os.getenv("ORTAQ_DATA_DIR", Path.cwd() / "var")).resolve()
+    (data_dir / "static").mkdir(parents=True, exist_ok=True)  # STATIC_ROOT: WhiteNoise expects it
+    path = data_dir / "secret_key"
+    if not (os.getenv("SECRET_KEY") or os.getenv("SECRET_KEY_FILE") or path.exists()):
+        # Written aside and linked into place, so that a process starting at the same moment sees either
+        # no key or the whole key, and only one key ever wins.
+        draft = data_dir / f".secret_key.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links: claim the name, then fill it
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                os.replace(draft, path)
+            except FileExistsError:
+                pass
+        finally:
+            draft.unlink(missing_ok=True)
+    return data_dir
 
 
 def _setup() -> None:
@@ -87,6 +120,7 @@ def manage(argv: list[str]) -> int:
 
 def main(command: str, argv: list[str]) -> int:
     try:
+        data_dir_prepare()
         return {"serve": serve, "worker": worker, "demo": demo, "manage": manage}[command](argv)
     except KeyboardInterrupt:
         return 130

@@ -7,19 +7,55 @@ Defaults run a single-machine demo on SQLite under ORTAQ_DATA_DIR; production se
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
 
 def envbool(name: str, default: str = "0") -> bool:
-    return os.getenv(name, default).strip().lower() in {"1", "true", "yes", "on"}
+    """A boolean from the environment. Anything but 1/0, true/false, yes/no, on/off (any case) stops the
+    start: a mistyped DEBUG=ture must not quietly mean False (nor SECURE_SSL_REDIRECT=flase True)."""
+    value = (os.getenv(name, "").strip() or default).lower()  # set but empty (VAR=) means the default
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={os.getenv(name)!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
 
 
 def envint(name: str, default: int) -> int:
-    return int(os.getenv(name, str(default)))
+    """An integer from the environment; anything else stops the start with the variable named."""
+    value = os.getenv(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
+
+
+def envthrottles(prefix: str, defaults: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    """Overrides of throttle limits, PREFIX<SCOPE>=limit/window (window in seconds), e.g.
+    ORTAQ_THROTTLE_LOGIN_ACCOUNT=5/600. An unknown scope or a malformed value stops the start."""
+    overrides = {}
+    for name, value in os.environ.items():
+        if not name.startswith(prefix):
+            continue
+        scope = name.removeprefix(prefix).lower()
+        if scope not in defaults:
+            raise ImproperlyConfigured(f"{name}: no throttle scope {scope!r}; known: {', '.join(sorted(defaults))}")
+        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", value)
+        if not match or int(match[2]) == 0:
+            raise ImproperlyConfigured(f"{name}={value!r}: write limit/window in seconds, e.g. 10/900")
+        overrides[scope] = (int(match[1]), int(match[2]))
+    return overrides
 
 
 def envlist(name: str, default: str = "") -> list[str]:
@@ -41,25 +77,26 @@ DEBUG = envbool("DEBUG", "0")
 
 
 def _secret_key() -> str:
-    """SECRET_KEY from the environment, else a random key kept (0600) in the data folder.
+    """SECRET_KEY (or SECRET_KEY_FILE) from the environment, else the key in the data folder.
 
-    A self-hosted install then works on its first start without shipping a known key.
+    Importing settings writes nothing: `ortaq serve`, `worker`, `demo` and `manage` generate the file
+    (0600) before Django starts (platform_cli.data_dir_prepare), so a self-hosted install works on its
+    first start without shipping a known key. Under pytest (PYTEST_VERSION, which pytest itself sets
+    for the processes it runs) a fresh checkout has neither, and a random key held in memory serves.
     """
     if key := envsecret("SECRET_KEY"):
         return key
-    import secrets
-
     path = DATA_DIR / "secret_key"
-    if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process (a worker) created it first
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    if path.is_file() and (key := path.read_text(encoding="utf-8").strip()):
+        return key
+    if os.getenv("PYTEST_VERSION"):
+        import secrets
+
+        return secrets.token_urlsafe(50)
+    raise ImproperlyConfigured(
+        f"No secret key: set SECRET_KEY (or SECRET_KEY_FILE naming a file that holds it), or run "
+        f"`ortaq serve` or `ortaq manage check` once with ORTAQ_DATA_DIR={DATA_DIR} to generate {path}"
+    )
 
 
 SECRET_KEY = _secret_key()
@@ -147,6 +184,39 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Throttle counters (ortaq.lib.throttle) must be shared by every web process, so they live in Redis when
+# CACHE_URL or REDIS_URL names one, else in the database (table "ortaq_cache", made by a migration).
+# Everything else may stay per process.
+_cache_url = os.getenv("CACHE_URL") or os.getenv("REDIS_URL")
+if _cache_url and not _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"CACHE_URL/REDIS_URL must be a redis://, rediss:// or unix:// URL, not {_cache_url!r}")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url, "KEY_PREFIX": "ortaq"}
+    if _cache_url
+    else {"BACKEND": "ortaq.lib.dbcache.DatabaseCache", "LOCATION": "ortaq_cache", "OPTIONS": {"MAX_ENTRIES": 5000}},
+}
+# Only behind our own reverse proxy: the META key of the header it sets with the client's address
+# (e.g. HTTP_X_FORWARDED_FOR; its right-most entry counts). Unset, REMOTE_ADDR counts.
+ORTAQ_PROXY_CLIENT_HEADER = os.getenv("ORTAQ_PROXY_CLIENT_HEADER", "").strip()
+if ORTAQ_PROXY_CLIENT_HEADER and not re.fullmatch(r"HTTP_[A-Z0-9_]+|REMOTE_ADDR", ORTAQ_PROXY_CLIENT_HEADER):
+    raise ImproperlyConfigured(
+        f"ORTAQ_PROXY_CLIENT_HEADER={ORTAQ_PROXY_CLIENT_HEADER!r}: give the request.META key, "
+        "e.g. HTTP_X_FORWARDED_FOR for the X-Forwarded-For header"
+    )
+# (limit, window in seconds) per scope; each can be overridden with ORTAQ_THROTTLE_<SCOPE>=limit/window.
+ORTAQ_THROTTLES = {
+    "login_account": (10, 15 * 60),  # failed sign-ins per user name
+    "login_client": (30, 15 * 60),  # failed sign-ins per client address (a college behind one NAT)
+    "password_reset_client": (10, 60 * 60),  # reset requests per client address
+    "password_reset_email": (3, 60 * 60),  # reset e-mails per address asked for
+    "share_code": (30, 60),  # lookups of /verify/<code> per client address
+    "verify_page": (30, 60),  # credentials pasted or uploaded on /verify/ per client address
+    "vc_verify": (60, 60),  # VC-API verifications per client address
+    "vc_issue": (120, 60),  # VC-API issuance per API token
+}
+ORTAQ_THROTTLES |= envthrottles("ORTAQ_THROTTLE_", ORTAQ_THROTTLES)
+
 TASKS = {
     "default": {
         "BACKEND": os.getenv("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -181,8 +251,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it even when it serves from the finders
+STATIC_ROOT = DATA_DIR / "static"  # made by `ortaq serve` (WhiteNoise warns when it is missing)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
