@@ -98,7 +98,8 @@ def worker(argv: list[str]) -> int:
     _migrate()
     from django.core.management import call_command
 
-    call_command("db_worker", *argv)
+    # db_worker with heartbeats: a task held by a worker that died is taken over (ortaq.jobs).
+    call_command("ortaq_worker", *argv)
     return 0
 
 

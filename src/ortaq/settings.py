@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "ortaq.training",
     "ortaq.recognition",
     "ortaq.analytics",
+    "ortaq.jobs",
     "ortaq.web",
 ]
 
@@ -222,6 +223,8 @@ TASKS = {
         "BACKEND": os.getenv("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A task RUNNING under a worker silent for this many seconds is put back in the queue (ortaq.jobs).
+WORKER_LEASE_SECONDS = envint("ORTAQ_WORKER_LEASE", 60)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -1,0 +1,1 @@
+"""Background work that survives crashes: worker heartbeats and the recovery of tasks a dead worker held."""
