@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -73,3 +74,23 @@ class LanguageCertificateForm(forms.ModelForm):
         if framework == "kaztest" and cleaned.get("language") not in (None, "kk"):
             self.add_error("language", _("KAZTEST certifies Kazakh only."))
         return cleaned
+
+
+class ThrottledFormMixin:
+    """A form that, once its view found the client over a throttle limit, fails with that message before
+    its own checks run (so a locked sign-in never reaches the password check)."""
+
+    throttled = None  # an ortaq.lib.throttle.Throttled, set by the view
+
+    def clean(self):
+        if self.throttled is not None:
+            raise forms.ValidationError(self.throttled.message, code="throttled")
+        return super().clean()
+
+
+class LoginForm(ThrottledFormMixin, AuthenticationForm):
+    pass
+
+
+class PasswordResetRequestForm(ThrottledFormMixin, PasswordResetForm):
+    pass

@@ -29,6 +29,10 @@ CACHE_ALIAS = "throttle"
 _GRACE = 60  # seconds an entry outlives its window (clock skew between processes, add/incr gap)
 
 
+def _now() -> float:
+    return time.time()
+
+
 class Throttled(DomainError):
     """Too many hits for a scope and key; `retry_after` is the number of seconds until the window ends."""
 
@@ -99,7 +103,7 @@ def _entry(scope: str, key: str, window: int, now: float) -> tuple[str, int]:
 def throttle_hit(scope: str, key: str, *, limit: int, window: int) -> None:
     """Count one hit of `key` in `scope`; raise Throttled when this hit is over `limit` in the window."""
     cache = caches[CACHE_ALIAS]
-    name, remaining = _entry(scope, key, window, time.time())
+    name, remaining = _entry(scope, key, window, _now())
     cache.add(name, 0, timeout=window + _GRACE)
     try:
         count = cache.incr(name)
@@ -114,7 +118,7 @@ def throttle_forgive(scope: str, key: str, *, window: int) -> None:
     """Take back one hit of the current window (an attempt that turned out legitimate, such as a
     successful login, so that only failures count against a shared address)."""
     cache = caches[CACHE_ALIAS]
-    name, _remaining = _entry(scope, key, window, time.time())
+    name, _remaining = _entry(scope, key, window, _now())
     try:
         if cache.decr(name) < 0:
             cache.incr(name)
@@ -125,5 +129,5 @@ def throttle_forgive(scope: str, key: str, *, window: int) -> None:
 def throttle_reset(scope: str, key: str) -> None:
     """Forget the hits of `key` in `scope` (current and previous window)."""
     _limit, window = throttle_limits(scope)
-    now = time.time()
+    now = _now()
     caches[CACHE_ALIAS].delete_many([_entry(scope, key, window, now)[0], _entry(scope, key, window, now - window)[0]])
