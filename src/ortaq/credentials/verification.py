@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 import ortaq.engines.credentials as creds
@@ -12,8 +11,6 @@ import ortaq.engines.credentials as creds
 from .keys import resolver
 from .selectors import known_issuer
 from .status_lists import resolve_status_list
-
-RATE_LIMIT = 30  # verifications per minute and client address
 
 
 def verify_document(document, *, count: bool = False) -> dict:
@@ -59,18 +56,6 @@ def _registered(issuer, credential_id):
         if found is not None:
             return found
     return records.filter(external_id=credential_id).first()
-
-
-def allow(client_key: str) -> bool:
-    """A fixed-window rate limit so that the public page cannot be used to hammer the verifier."""
-    key = f"verify-rate:{client_key}"
-    cache.add(key, 0, timeout=60)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=60)
-        count = 1
-    return count <= RATE_LIMIT
 
 
 def summary(document: dict) -> dict:

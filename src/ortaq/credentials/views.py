@@ -19,6 +19,7 @@ from ortaq.accounts.models import Membership, Role, User
 from ortaq.accounts.selectors import access_for
 from ortaq.errors import DomainError, error_text
 from ortaq.lib import jsonguard
+from ortaq.lib.throttle import Throttled, client_address, throttle_hit, throttle_limits
 from ortaq.programmes.models import Programme
 
 from . import issuance, selectors, services, verification
@@ -207,8 +208,17 @@ def internship_certificate(request, agreement_id: int):
 
 # Public ---------------------------------------------------------------------------------------------
 
-def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+def _too_many(request, scope: str):
+    """A 429 page when this client is over its limit for `scope` (counted in the cache every web process
+    shares), else None."""
+    limit, window = throttle_limits(scope)
+    try:
+        throttle_hit(scope, client_address(request), limit=limit, window=window)
+    except Throttled as error:
+        response = render(request, "credentials/verify.html", {"too_many": error}, status=429)
+        response["Retry-After"] = str(error.retry_after)
+        return response
+    return None
 
 
 def verify_page(request):
@@ -216,8 +226,8 @@ def verify_page(request):
         return redirect("verify_code", request.GET["code"].strip())
     result = None
     if request.method == "POST":
-        if not verification.allow(_client(request)):
-            return render(request, "credentials/verify.html", {"too_many": True}, status=429)
+        if refused := _too_many(request, "verify_page"):
+            return refused
         raw = request.POST.get("document", "")
         if request.FILES.get("file"):
             raw = request.FILES["file"].read(1_100_000)
@@ -232,8 +242,8 @@ def verify_page(request):
 
 
 def verify_code(request, code: str):
-    if not verification.allow(_client(request)):
-        return render(request, "credentials/verify.html", {"too_many": True}, status=429)
+    if refused := _too_many(request, "share_code"):  # share codes must not be guessable by trying
+        return refused
     credential = selectors.credential_by_code(code)
     if credential is None:
         return render(request, "credentials/verify.html", {"not_found": True, "code": code}, status=404)
