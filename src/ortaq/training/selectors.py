@@ -1,17 +1,52 @@
 """Reads for professional development, by role: trainers their cohorts, colleges their managers,
-the ministry aggregates only."""
+the ministry aggregates only.
+
+A manager's self-assessment ratings, and whether they completed, are personal data of their college. Exact
+figures go to the cohort's trainers (platform admins act as trainers everywhere), to the coordinator and
+registrar of the manager's own college, and to the manager themself (their growth chart). Figures that leave
+the college (other colleges' coordinators, ministry analysts) follow the open-data rule of
+`ortaq.analytics.disclosure`: no cell computed from fewer than 5 people.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from ortaq.accounts.models import Role
 from ortaq.accounts.selectors import access_for
+from ortaq.analytics import disclosure
 from ortaq.engines import frameworks as fw
 
-from .models import Cohort, CohortState, Enrolment, EnrolmentState, Phase, SelfAssessment
+from .models import Cohort, CohortState, Enrolment, EnrolmentState, Feedback, Phase, SelfAssessment
+
+# Roles that answer for their college's managers in training: they see that college's figures exactly.
+REPORT_ROLES = frozenset({Role.COORDINATOR, Role.REGISTRAR})
+ENROLLED_STATES = (EnrolmentState.ENROLLED, EnrolmentState.COMPLETED, EnrolmentState.NOT_COMPLETED)
+
+
+@dataclass(frozen=True)
+class Sight:
+    """Whose figures a reader sees exactly: everyone's, or those of the managers of the `own` colleges.
+    Everybody else's only inside aggregates of at least `disclosure.THRESHOLD` people."""
+
+    everyone: bool = False
+    own: frozenset[int] = frozenset()
+
+
+def sight_for(*, actor, cohort: Cohort | None = None) -> Sight:
+    access = access_for(actor)
+    if access.is_admin or (cohort is not None and cohort.trainers.filter(pk=actor.pk).exists()):
+        return Sight(everyone=True)
+    return Sight(own=frozenset(access.institutions_with(REPORT_ROLES)))
+
+
+def may_see_reports(*, actor, cohort: Cohort | None = None) -> bool:
+    """Reports (aggregates) are for a cohort's trainers, the colleges' coordinators and registrars, and the ministry."""
+    access = access_for(actor)
+    return access.sees_everything or bool(access.institutions_with(REPORT_ROLES)) or sight_for(actor=actor, cohort=cohort).everyone
 
 
 def cohorts_visible_to(*, actor):
@@ -19,7 +54,7 @@ def cohorts_visible_to(*, actor):
     qs = Cohort.objects.select_related("course__programme__provider").prefetch_related("trainers")
     if access.sees_everything:
         return qs
-    rule = Q(trainers=actor) | Q(enrolments__manager=actor) | Q(enrolments__institution_id__in=access.manages)
+    rule = Q(trainers=actor) | Q(enrolments__manager=actor) | Q(enrolments__institution_id__in=access.institutions_with(REPORT_ROLES))
     if access.manages:
         rule |= Q(state=CohortState.PLANNED)  # coordinators see cohorts open for nominations
     return qs.filter(rule).distinct()
@@ -30,13 +65,23 @@ def cohort_get(*, actor, pk: int):
 
 
 def enrolments_visible(*, actor, cohort: Cohort):
-    """Names of participants: trainers see all; a college sees its own managers; a manager sees themself.
-    Ministry analysts see none (aggregates only)."""
-    access = access_for(actor)
+    """Names of participants: trainers see all; a college (coordinator, registrar) sees its own managers; a
+    manager sees themself. Ministry analysts see none (aggregates only)."""
+    sight = sight_for(actor=actor, cohort=cohort)
     qs = cohort.enrolments.select_related("manager", "institution", "credential")
-    if access.is_admin or cohort.trainers.filter(pk=actor.pk).exists():
+    if sight.everyone:
         return qs
-    return qs.filter(Q(institution_id__in=access.manages) | Q(manager=actor))
+    return qs.filter(Q(institution_id__in=sight.own) | Q(manager=actor))
+
+
+def sessions_with_feedback(*, actor, cohort: Cohort):
+    """The cohort's sessions with the feedback the actor may read: the class (trainers and participants)
+    reads all of it; anyone else (colleges, the ministry) only their own, since it carries names and opinions."""
+    feedback = Feedback.objects.select_related("author")
+    in_class = sight_for(actor=actor, cohort=cohort).everyone or cohort.enrolments.filter(manager=actor, state__in=ENROLLED_STATES).exists()
+    if not in_class:
+        feedback = feedback.filter(author=actor)
+    return cohort.sessions.prefetch_related(Prefetch("feedback", queryset=feedback))
 
 
 def growth(enrolment: Enrolment) -> list[dict]:
@@ -56,31 +101,80 @@ def growth(enrolment: Enrolment) -> list[dict]:
     return rows
 
 
-def cohort_report(cohort: Cohort) -> dict:
-    """Aggregates only (no names): enrolment, completion, mean level per area before and after, the biggest gaps."""
-    states = defaultdict(int)
-    for state in cohort.enrolments.values_list("state", flat=True):
-        states[state] += 1
-    sums: dict[tuple, list[int]] = defaultdict(list)
-    for s in SelfAssessment.objects.filter(enrolment__cohort=cohort):
-        for element, level in s.ratings.items():
-            sums[(s.framework, element, s.phase)].append(int(level))
+def _counts(states: list[str], *, exact: bool) -> dict:
+    """Nominated, enrolled and completed, and the completion rate. Withheld (None) cells follow the disclosure
+    rule on the partition the three counts are made of (not enrolled, enrolled but not completed, completed),
+    so that no difference of two shown counts reveals a small group either."""
+    not_enrolled = sum(1 for s in states if s not in ENROLLED_STATES)
+    completed = sum(1 for s in states if s == EnrolmentState.COMPLETED)
+    parts, nominated = [not_enrolled, len(states) - not_enrolled - completed, completed], len(states)
+    if not exact:
+        parts, nominated = disclosure.suppress_column(parts)
+    not_enrolled, continuing, completed = parts
+    if continuing is not None and completed is not None:
+        enrolled = continuing + completed
+    else:
+        enrolled = nominated - not_enrolled if nominated is not None and not_enrolled is not None else None
+    rate = None
+    if enrolled is not None and completed is not None:
+        rate = round(100 * completed / enrolled) if enrolled else 0
+    return {"nominated": nominated, "enrolled": enrolled, "completed": completed, "completion_rate": rate}
+
+
+def _mean(values: list[int], *, exact: bool) -> float | None:
+    if not values or (not exact and disclosure.suppress_cell(len(values)) is None):
+        return None
+    return round(sum(values) / len(values), 2)
+
+
+def _summary(people: list[tuple[str, dict]], *, exact: bool) -> dict:
+    """Aggregates of some participants (state, {(framework, phase): ratings}): enrolment, completion, mean level
+    per area before and after, the biggest gaps. Not exact: every figure from fewer than 5 people is None."""
+    ratings: dict[tuple, list[int]] = defaultdict(list)
+    for _state, assessments in people:
+        for (framework, phase), values in assessments.items():
+            for element, level in values.items():
+                ratings[(framework, element, phase)].append(int(level))
     areas = []
     for spec in fw.competency_frameworks():
         top = max(int(level.code) for level in spec.levels)
         for element in spec.elements:
-            before = sums.get((spec.code, element.code, Phase.BEFORE), [])
-            after = sums.get((spec.code, element.code, Phase.AFTER), [])
+            before = ratings.get((spec.code, element.code, Phase.BEFORE), [])
+            after = ratings.get((spec.code, element.code, Phase.AFTER), [])
             if not before and not after:
                 continue
-            mean_b = round(sum(before) / len(before), 2) if before else None
-            mean_a = round(sum(after) / len(after), 2) if after else None
-            areas.append({"framework": spec, "element": element, "before": mean_b, "after": mean_a, "n": max(len(before), len(after)),
-                          "growth": round(mean_a - mean_b, 2) if mean_a is not None and mean_b is not None else None, "max": top})
-    enrolled = sum(states[s] for s in (EnrolmentState.ENROLLED, EnrolmentState.COMPLETED, EnrolmentState.NOT_COMPLETED))
+            n = max(len(before), len(after))
+            mean_b, mean_a = _mean(before, exact=exact), _mean(after, exact=exact)
+            area = {"framework": spec, "element": element, "before": mean_b, "after": mean_a, "max": top,
+                    "n": n if exact else disclosure.suppress_cell(n),
+                    "growth": round(mean_a - mean_b, 2) if mean_a is not None and mean_b is not None else None}
+            # Which cells are blank because they are withheld (the others are blank for want of ratings).
+            area["withheld"] = {k for k, values in (("n", [n]), ("before", before), ("after", after), ("growth", before and after)) if area[k] is None and values}
+            areas.append(area)
     gaps = sorted((a for a in areas if a["before"] is not None), key=lambda a: a["before"] / a["max"])[:3]
-    return {"nominated": sum(states.values()), "enrolled": enrolled, "completed": states[EnrolmentState.COMPLETED],
-            "completion_rate": round(100 * states[EnrolmentState.COMPLETED] / enrolled) if enrolled else 0, "areas": areas, "gaps": gaps}
+    counts = _counts([state for state, _a in people], exact=exact)
+    return {**counts, "counts_withheld": None in counts.values(), "areas": areas, "gaps": gaps, "exact": exact}
+
+
+def cohort_report(*, actor, cohort: Cohort) -> dict:
+    """The cohort's report as the actor may see it, in parts (no names in any): "all" (every participant; exact for
+    trainers, disclosure-controlled for the ministry), or "own" (the actor's colleges' managers, exact) and
+    "other" (everyone else, disclosure-controlled). The two parts never add up to anything the actor may not see."""
+    sight = sight_for(actor=actor, cohort=cohort)
+    assessments: dict[int, dict] = defaultdict(dict)
+    for enrolment_id, framework, phase, ratings in SelfAssessment.objects.filter(enrolment__cohort=cohort).values_list(
+            "enrolment_id", "framework", "phase", "ratings"):
+        assessments[enrolment_id][(framework, phase)] = ratings
+    own, other = [], []
+    for pk, institution_id, state in cohort.enrolments.values_list("pk", "institution_id", "state"):
+        (own if institution_id in sight.own else other).append((state, assessments.get(pk, {})))
+    if sight.everyone:
+        parts = [("all", _summary(own + other, exact=True))]
+    elif own:
+        parts = [("own", _summary(own, exact=True))] + ([("other", _summary(other, exact=False))] if other else [])
+    else:
+        parts = [("all", _summary(other, exact=False))]
+    return {"parts": [{"key": key, **summary} for key, summary in parts], "threshold": disclosure.THRESHOLD}
 
 
 def managers_of(*, actor):
@@ -101,20 +195,19 @@ def catalogue():
 
 
 def institution_report(*, actor) -> list[dict]:
-    """Per college the actor coordinates (all colleges for admins and the ministry): enrolments, completion and
-    mean growth per area — aggregates, no names."""
-    from ortaq.institutions.models import Institution
-
+    """Per college: enrolments, completion and mean growth per area, no names. A college's coordinator or
+    registrar sees their own colleges, exactly; admins see every college exactly; the ministry sees every
+    college with figures from fewer than 5 people withheld (None)."""
     access = access_for(actor)
-    enrolments = Enrolment.objects.all() if access.sees_everything else Enrolment.objects.filter(institution_id__in=access.manages)
+    sight = sight_for(actor=actor)
+    if sight.everyone or access.is_ministry:
+        enrolments = Enrolment.objects.all()
+    else:
+        enrolments = Enrolment.objects.filter(institution_id__in=sight.own)
     by_institution: dict[int, dict] = {}
     for enrolment in enrolments.select_related("institution").prefetch_related("self_assessments"):
-        row = by_institution.setdefault(enrolment.institution_id, {"institution": enrolment.institution, "nominated": 0, "enrolled": 0, "completed": 0, "growth": defaultdict(list)})
-        row["nominated"] += 1
-        if enrolment.state in (EnrolmentState.ENROLLED, EnrolmentState.COMPLETED, EnrolmentState.NOT_COMPLETED):
-            row["enrolled"] += 1
-        if enrolment.state == EnrolmentState.COMPLETED:
-            row["completed"] += 1
+        row = by_institution.setdefault(enrolment.institution_id, {"institution": enrolment.institution, "states": [], "growth": defaultdict(list)})
+        row["states"].append(enrolment.state)
         ratings = {(s.framework, s.phase): s.ratings for s in enrolment.self_assessments.all()}
         for spec in fw.competency_frameworks():
             before, after = ratings.get((spec.code, Phase.BEFORE)), ratings.get((spec.code, Phase.AFTER))
@@ -123,9 +216,13 @@ def institution_report(*, actor) -> list[dict]:
                     row["growth"][(spec.code, element.code)].append(int(after[element.code]) - int(before[element.code]))
     rows = []
     for row in sorted(by_institution.values(), key=lambda r: r["institution"].name_latin):
-        growth = {key: round(sum(values) / len(values), 2) for key, values in row["growth"].items()}
-        rows.append({**row, "growth": growth, "mean_growth": round(sum(growth.values()) / len(growth), 2) if growth else None,
-                     "completion_rate": round(100 * row["completed"] / row["enrolled"]) if row["enrolled"] else 0})
+        exact = sight.everyone or row["institution"].pk in sight.own
+        growth = {key: mean for key, values in row["growth"].items() if (mean := _mean(values, exact=exact)) is not None}
+        counts = _counts(row["states"], exact=exact)
+        rows.append({"institution": row["institution"], **counts, "growth": growth, "exact": exact,
+                     "counts": [counts["nominated"], counts["enrolled"], counts["completed"]], "growth_withheld": bool(row["growth"]) and not growth,
+                     "mean_growth": round(sum(growth.values()) / len(growth), 2) if growth else None,
+                     "withheld": any(v is None for v in counts.values()) or len(growth) < len(row["growth"])})
     return rows
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from ortaq.accounts.models import Role, User
 from ortaq.accounts.selectors import access_for
+from ortaq.analytics.disclosure import THRESHOLD
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, error_text
 from ortaq.web.helpers import export_response
@@ -96,9 +97,9 @@ def cohort_detail(request, pk: int):
         "cohort": cohort, "trainer": trainer, "enrolments": enrolments, "mine": mine,
         "growth": selectors.growth(mine) if mine else [], "frameworks": fw.competency_frameworks(),
         "done_before": {s.framework for s in mine.self_assessments.all() if s.phase == "before"} if mine else set(),
-        "report": selectors.cohort_report(cohort) if (trainer or access.sees_everything or access.manages) else None,
+        "report": selectors.cohort_report(actor=request.user, cohort=cohort) if selectors.may_see_reports(actor=request.user, cohort=cohort) else None,
         "managers": selectors.managers_of(actor=request.user) if access.manages else [],
-        "sessions": cohort.sessions.prefetch_related("feedback__author"), "kinds": AssessmentKind.choices, "nav_section": "training",
+        "sessions": selectors.sessions_with_feedback(actor=request.user, cohort=cohort), "kinds": AssessmentKind.choices, "nav_section": "training",
     })
 
 
@@ -172,16 +173,30 @@ def self_assessment(request, pk: int, phase: str, framework: str):
                                                              "ratings": existing.ratings if existing else {}, "nav_section": "training"})
 
 
+def _cells(*values) -> list:
+    """Withheld figures (None) are blank cells in an export; the row's note says why."""
+    return ["" if v is None else v for v in values]
+
+
+def _withheld_note(withheld: bool) -> str:
+    return _("withheld: fewer than %(threshold)d people") % {"threshold": THRESHOLD} if withheld else ""
+
+
 @login_required
 def cohort_report_export(request, pk: int, fmt: str):
     cohort = _get(request, pk)
-    access = access_for(request.user)
-    if not (services.is_trainer(request.user, cohort) or access.sees_everything or access.manages):
+    if not selectors.may_see_reports(actor=request.user, cohort=cohort):
         raise PermissionDenied
-    report = selectors.cohort_report(cohort)
-    header = ["framework", "area", "participants", "mean_before", "mean_after", "growth", "scale_max"]
-    rows = [[a["framework"].code, a["element"].code, a["n"], a["before"], a["after"], a["growth"], a["max"]] for a in report["areas"]]
-    rows.append(["enrolment", "nominated/enrolled/completed", report["nominated"], report["enrolled"], report["completed"], f'{report["completion_rate"]}%', ""])
+    report = selectors.cohort_report(actor=request.user, cohort=cohort)
+    header = ["colleges", "framework", "area", "participants", "mean_before", "mean_after", "growth", "scale_max", "note"]
+    rows = []
+    for part in report["parts"]:
+        for a in part["areas"]:
+            rows.append([part["key"], a["framework"].code, a["element"].code, *_cells(a["n"], a["before"], a["after"], a["growth"]), a["max"],
+                         _withheld_note(bool(a["withheld"]))])
+        rate = "" if part["completion_rate"] is None else f'{part["completion_rate"]}%'
+        rows.append([part["key"], "enrolment", "nominated/enrolled/completed", *_cells(part["nominated"], part["enrolled"], part["completed"]), rate, "",
+                     _withheld_note(part["counts_withheld"])])
     return export_response(fmt, f"cohort-{cohort.pk}-report", header, rows)
 
 
@@ -192,13 +207,14 @@ def catalogue(request):
 
 @login_required
 def institution_report(request):
-    access = access_for(request.user)
-    if not (access.sees_everything or access.manages):
+    if not selectors.may_see_reports(actor=request.user):
         raise PermissionDenied
     rows = selectors.institution_report(actor=request.user)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        header = ["institution", "nominated", "enrolled", "completed", "completion_rate", "mean_growth"]
-        return export_response(fmt, "training-by-institution", header,
-                               [[r["institution"].name_latin, r["nominated"], r["enrolled"], r["completed"], r["completion_rate"], r["mean_growth"]] for r in rows])
-    return render(request, "training/report.html", {"rows": rows, "nav_section": "training"})
+        header = ["institution", "nominated", "enrolled", "completed", "completion_rate", "mean_growth", "note"]
+        return export_response(fmt, "training-by-institution", header, [
+            [r["institution"].name_latin, *_cells(r["nominated"], r["enrolled"], r["completed"], r["completion_rate"], r["mean_growth"]), _withheld_note(r["withheld"])]
+            for r in rows])
+    return render(request, "training/report.html", {"rows": rows, "threshold": THRESHOLD, "withheld": any(r["withheld"] for r in rows),
+                                                    "nav_section": "training"})
