@@ -10,7 +10,7 @@ import time
 from collections import defaultdict
 
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
@@ -35,6 +35,7 @@ from ortaq.mobility.models import (
 from .models import CredentialFact, MobilityFact, PlacesFact, RecognitionFact, Refresh, Stage, TrainingFact, VerificationEvent
 
 BATCH = 5000
+REFRESH_LOCK = 0x6F72_7461_7131  # the advisory lock key of aggregates_refresh on PostgreSQL ("ortaq1")
 # Agreements whose places count: approved by all parties (in effect or not yet), or run and since terminated.
 COUNTED_AGREEMENT_STATES = ("approved", "in_effect", "terminated")
 
@@ -274,6 +275,18 @@ def _choices(mobility, places, credentials) -> dict:
     }
 
 
+def _one_refresh_at_a_time() -> None:
+    """Hold the refresh lock until the transaction ends.
+
+    Two refreshes at once (the hourly one and an analyst's) on PostgreSQL would each delete only the fact rows
+    committed before their DELETE began, then both insert: every figure counted twice. SQLite's IMMEDIATE
+    transactions already take the write lock at BEGIN, which serialises them there.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
+
+
 def aggregates_refresh() -> Refresh:
     """Rebuild every fact table from the source data. Safe to run at any time, and again."""
     started = time.perf_counter()
@@ -286,6 +299,7 @@ def aggregates_refresh() -> Refresh:
     recognition = _recognition_facts(institutions, options)
     training = _training_facts(institutions)
     with transaction.atomic():
+        _one_refresh_at_a_time()
         for model, facts in ((MobilityFact, mobility), (PlacesFact, places), (CredentialFact, credentials),
                              (RecognitionFact, recognition), (TrainingFact, training)):
             model.objects.all().delete()
