@@ -57,6 +57,9 @@ def main() -> None:
 
     import django
 
+    from ortaq.platform_cli import data_dir_prepare
+
+    data_dir_prepare()  # the secret key, as `ortaq` makes it: importing settings writes nothing
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
