@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from ortaq.accounts.models import Role
 from ortaq.accounts.selectors import access_for
@@ -68,6 +68,11 @@ def latest_round(call: Call, *, published_only: bool = False) -> PlacementRound 
     return qs.order_by("-number").first()
 
 
+def rounds_of(call: Call) -> QuerySet[PlacementRound]:
+    """A call's rounds for a list: without their cutoffs and stats (megabytes of JSON for a national round)."""
+    return call.rounds.only("id", "call_id", "number", "state")
+
+
 def outcome_of(*, application: Application) -> PlacementOutcome | None:
     """The applicant's result in the latest published round (never a dry run)."""
     return (
@@ -85,10 +90,12 @@ def round_outcomes(*, actor, placement_round: PlacementRound) -> QuerySet[Placem
     return placement_round.outcomes.select_related("application__applicant", "option__host").order_by("application_id")
 
 
-def fill_rates(placement_round: PlacementRound) -> list[dict]:
+def fill_rates(placement_round: PlacementRound, *, options: list[CallOption] | None = None) -> list[dict]:
+    """Placed, places and cutoff per option of the round's call (`options`: the call's options with their hosts,
+    when the caller has loaded them already)."""
     placed = dict(placement_round.outcomes.filter(option__isnull=False).values_list("option_id").annotate(n=Count("id")))
     rows = []
-    for option in placement_round.call.options.select_related("host").order_by("id"):
+    for option in options if options is not None else placement_round.call.options.select_related("host").order_by("id"):
         n = placed.get(option.pk, 0)
         rows.append({"option": option, "placed": n, "places": option.places, "cutoff": placement_round.cutoffs.get(str(option.pk), {}),
                      "rate": round(100 * n / option.places) if option.places else 0})
@@ -112,15 +119,19 @@ def options_for_call(call: Call):
     """Cooperation conditions and offers a coordinator may draw places from, with the places left this year."""
     from ortaq.agreements.models import AgreementState, CooperationCondition
 
-    from .services import places_used
-
     conditions = CooperationCondition.objects.filter(
         sending_id=call.owner_id, mobility_type=call.mobility_type, start_year__lte=call.academic_year, end_year__gte=call.academic_year,
         agreement__state__in=[AgreementState.APPROVED, AgreementState.IN_EFFECT],
     ).select_related("receiving", "agreement")
     offers = InternshipOffer.objects.filter(state=OfferState.PUBLISHED).select_related("host")
+    conditions = list(conditions)
+    # What `services.places_used` counts, for every condition in one query instead of one query each.
+    used = dict(
+        CallOption.objects.filter(condition__in=conditions, call__academic_year=call.academic_year)
+        .order_by().values_list("condition_id").annotate(total=Sum("places"))
+    ) if conditions else {}
     return (
-        [(c, c.places_per_year - places_used(c, call.academic_year)) for c in conditions],
+        [(c, c.places_per_year - (used.get(c.pk) or 0)) for c in conditions],
         list(offers) if call.mobility_type == "student_internship" else [],
     )
 

@@ -158,11 +158,10 @@ def call_detail(request, pk: int):
                "option_querystring": option_page["querystring_without_page"], "manages": manages, "nav_section": "mobility"}
     if manages:
         applications = paginate(request, selectors.applications_for_coordinator(actor=request.user, call=call), per_page=50)
-        conditions, offers = selectors.options_for_call(call)
-        latest = selectors.latest_round(call)
-        context |= {**applications, "applications": applications["page"], "conditions": conditions, "offers": offers, "latest_round": latest,
-                    "fill_rates": selectors.fill_rates(latest)[:200] if latest and latest.state in ("dry_run", "published") else [],
-                    "rounds": call.rounds.all()}
+        # Places can be added only to a draft or open call; later the page shows no such form, so nothing is loaded for it.
+        conditions, offers = selectors.options_for_call(call) if call.state in ("draft", "open") else ([], [])
+        context |= {**applications, "applications": applications["page"], "conditions": conditions, "offers": offers,
+                    "rounds": selectors.rounds_of(call)}
     if services.may_apply(request.user, call):
         application = selectors.own_application(actor=request.user, call=call)
         certificates = list(request.user.language_certificates.all())
@@ -290,12 +289,13 @@ def _get_round(request, pk: int) -> PlacementRound:
 @login_required
 def round_detail(request, pk: int):
     placement_round = _get_round(request, pk)
-    options_by_id = {o.pk: o for o in placement_round.call.options.select_related("host")}
+    options = list(placement_round.call.options.select_related("host").order_by("id"))  # loaded once: explanations and fill rates
+    options_by_id = {o.pk: o for o in options}
     pages = paginate(request, selectors.round_outcomes(actor=request.user, placement_round=placement_round), per_page=100)
     outcomes = [(o, _explain(o, options_by_id)) for o in pages["page"]]
     template = "mobility/_round_status.html" if request.htmx else "mobility/round.html"
     return render(request, template, {**pages, "round": placement_round, "call": placement_round.call, "outcomes": outcomes,
-                                      "fill_rates": selectors.fill_rates(placement_round), "nav_section": "mobility"})
+                                      "fill_rates": selectors.fill_rates(placement_round, options=options), "nav_section": "mobility"})
 
 
 @login_required
