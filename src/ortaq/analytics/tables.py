@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
@@ -111,7 +112,11 @@ def _build(key, title, key_columns, value_columns, groups, *, scope, chart="", n
 def _page_and_stats(grouped, *, people: str, sums: list[str], page_order: list[str]) -> tuple[list[dict], dict]:
     """The first rows of a grouped query and, in the same query (window functions over all its rows), the
     number of rows, the column sums, and how many cells of `people` are small and what they add up to."""
-    sql, params = grouped.order_by().query.sql_with_params()
+    stat_names = ["_rows", "_n_small", "_s_small", *(f"_t_{name}" for name in sums)]
+    try:
+        sql, params = grouped.order_by().query.sql_with_params()
+    except EmptyResultSet:  # a filter no row can match (a college without partners, `id IN ()`): compiled to nothing
+        return [], dict.fromkeys(stat_names, 0)
     t = disclosure.THRESHOLD
     p = f'g."{people}"'
     windows = ['COUNT(*) OVER () AS "_rows"', f"SUM(CASE WHEN {p} > 0 AND {p} < {t} THEN 1 ELSE 0 END) OVER () AS \"_n_small\"",
@@ -122,7 +127,6 @@ def _page_and_stats(grouped, *, people: str, sums: list[str], page_order: list[s
         cursor.execute(f"SELECT g.*, {', '.join(windows)} FROM ({sql}) g ORDER BY {order} LIMIT {INSTITUTION_ROWS_SHOWN}", params)
         columns = [c[0] for c in cursor.description]
         page = [dict(zip(columns, row)) for row in cursor.fetchall()]
-    stat_names = ["_rows", "_n_small", "_s_small", *(f"_t_{name}" for name in sums)]
     stats = {name: int(page[0][name] or 0) if page else 0 for name in stat_names}
     return page, stats
 
