@@ -128,3 +128,21 @@ def test_password_reset_requests_are_throttled_per_client_address(client, world,
     statuses = [client.post("/en/accounts/password/reset/", {"email": f"n{n}@example.org"}).status_code for n in range(3)]
     assert statuses == [302, 302, 429]
     assert "Too many attempts" in client.post("/en/accounts/password/reset/", {"email": "z@example.org"}).content.decode()
+
+
+def test_the_admins_sign_in_form_is_held_to_the_same_limits(client, world, limits, monkeypatch):
+    limits(login_account=(2, 900), login_client=(100, 900))
+    _sign_in(client, "admin", "wrong")  # one failure on our page, one on the admin's: one count
+    assert client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "wrong"}).status_code == 200
+    checked = []
+    real_authenticate = auth_forms.authenticate
+    monkeypatch.setattr(auth_forms, "authenticate", lambda *a, **kw: checked.append(kw) or real_authenticate(*a, **kw))
+    response = client.post("/admin/login/?next=/admin/", {"username": "admin", "password": PASSWORD})
+    assert "Too many attempts, try again in" in response.content.decode()
+    assert not _signed_in(client) and checked == []
+
+
+def test_a_field_left_empty_gives_nothing_back(client, world, limits):
+    limits(login_account=(100, 900), login_client=(2, 900))
+    assert [_sign_in(client, "teacher_a", "").status_code for _ in range(2)] == [200, 200]
+    assert _sign_in(client, "teacher_a", PASSWORD).status_code == 429

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from .forms import AdminLoginForm
 from .models import ApiToken, LanguageCertificate, Membership, User
+
+# The admin's sign-in under the same throttle as the platform's (failed attempts per account and address).
+admin.site.login_form = AdminLoginForm
 
 
 class MembershipInline(admin.TabularInline):

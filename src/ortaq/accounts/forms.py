@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.engines import frameworks as fw
+from ortaq.lib.throttle import Throttled, client_address, throttle_forgive, throttle_hit, throttle_limits, throttle_reset
 from ortaq.names import latin_form
 from ortaq.validators import validate_iin
 
@@ -78,7 +80,7 @@ class LanguageCertificateForm(forms.ModelForm):
 
 class ThrottledFormMixin:
     """A form that, once its view found the client over a throttle limit, fails with that message before
-    its own checks run (so a locked sign-in never reaches the password check)."""
+    its own checks run."""
 
     throttled = None  # an ortaq.lib.throttle.Throttled, set by the view
 
@@ -88,7 +90,37 @@ class ThrottledFormMixin:
         return super().clean()
 
 
-class LoginForm(ThrottledFormMixin, AuthenticationForm):
+class ThrottledSignInMixin:
+    """Sign-in throttled per account and per client address before the password is checked. Every attempt
+    takes a hit; a successful one gives its client hit back and clears the account's count, so only
+    failures add up (a college behind one address signs in freely; guessing does not). In the form, not
+    the view, so that the admin's sign-in (accounts.admin) is held to the same limits."""
+
+    throttled = None
+
+    def clean(self):
+        # Case folded: "Admin" and "admin" count as one account, whichever of them exists.
+        account = (self.cleaned_data.get("username") or "").strip().casefold()
+        client = client_address(self.request) if self.request is not None else "unknown"
+        try:
+            for scope, key in (("login_client", client), ("login_account", account)):
+                limit, window = throttle_limits(scope)
+                throttle_hit(scope, key, limit=limit, window=window)
+        except Throttled as error:
+            self.throttled = error
+            raise forms.ValidationError(error.message, code="throttled") from None
+        cleaned = super().clean()  # raises when the password is wrong or the account may not sign in
+        if self.get_user() is not None:  # signed in (not merely a field left empty)
+            throttle_reset("login_account", account)
+            throttle_forgive("login_client", client, window=throttle_limits("login_client")[1])
+        return cleaned
+
+
+class LoginForm(ThrottledSignInMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(ThrottledSignInMixin, AdminAuthenticationForm):
     pass
 
 

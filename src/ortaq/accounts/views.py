@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from ortaq.audit.selectors import history_for
 from ortaq.errors import DomainError
-from ortaq.lib.throttle import Throttled, client_address, throttle_forgive, throttle_hit, throttle_limits, throttle_reset
+from ortaq.lib.throttle import Throttled, client_address, throttle_hit, throttle_limits
 from ortaq.web.helpers import apply_errors, form_data, paginate
 
 from . import selectors, services
@@ -30,44 +30,20 @@ def _hits(*counted: tuple[str, str]) -> Throttled | None:
 
 
 class _Throttled:
-    """For a form view whose post() sets `throttled`: the form fails with its message (forms.ThrottledFormMixin)
-    and the answer is 429 with Retry-After."""
-
-    throttled = None
-
-    def get_form(self, form_class=None):
-        form = super().get_form(form_class)
-        form.throttled = self.throttled
-        return form
+    """For a form view whose form may be refused by a throttle (form.throttled): 429 with Retry-After."""
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
-        if self.throttled is not None:
+        if form.throttled is not None:
             response.status_code = 429
-            response["Retry-After"] = str(self.throttled.retry_after)
+            response["Retry-After"] = str(form.throttled.retry_after)
         return response
 
 
 class LoginView(_Throttled, auth_views.LoginView):
-    """Sign-in, throttled per account and per client address before the password is checked: every attempt
-    takes a hit; a successful one gives its client hit back and clears the account's count, so only
-    failures add up (a college behind one address signs in freely; guessing does not)."""
-
     template_name = "accounts/login.html"
-    authentication_form = LoginForm
+    authentication_form = LoginForm  # throttled per account and client address (forms.ThrottledSignInMixin)
     redirect_authenticated_user = True
-
-    def post(self, request, *args, **kwargs):
-        # Case folded: "Admin" and "admin" count as one account, whichever of them exists.
-        self.account = request.POST.get("username", "").strip().casefold()
-        self.client = client_address(request)
-        self.throttled = _hits(("login_client", self.client), ("login_account", self.account))
-        return super().post(request, *args, **kwargs)
-
-    def form_valid(self, form):
-        throttle_reset("login_account", self.account)
-        throttle_forgive("login_client", self.client, window=throttle_limits("login_client")[1])
-        return super().form_valid(form)
 
 
 class PasswordResetView(_Throttled, auth_views.PasswordResetView):
@@ -75,11 +51,17 @@ class PasswordResetView(_Throttled, auth_views.PasswordResetView):
     account has it, so that the answer does not tell)."""
 
     form_class = PasswordResetRequestForm
+    throttled = None
 
     def post(self, request, *args, **kwargs):
         email = request.POST.get("email", "").strip().casefold()
         self.throttled = _hits(("password_reset_client", client_address(request)), ("password_reset_email", email))
         return super().post(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.throttled = self.throttled
+        return form
 
 
 @login_required
