@@ -101,7 +101,10 @@ def _entry(scope: str, key: str, window: int, now: float) -> tuple[str, int]:
 
 
 def throttle_hit(scope: str, key: str, *, limit: int, window: int) -> None:
-    """Count one hit of `key` in `scope`; raise Throttled when this hit is over `limit` in the window."""
+    """Count one hit of `key` in `scope`; raise Throttled when this hit is over `limit` in the window.
+
+    Call it outside `transaction.atomic`: with the database cache, a transaction rolled back (by the very
+    error that answers the request, say) would take its hits back with it."""
     cache = caches[CACHE_ALIAS]
     name, remaining = _entry(scope, key, window, _now())
     cache.add(name, 0, timeout=window + _GRACE)
