@@ -1,9 +1,10 @@
 
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from ortaq.errors import NotFound, ValidationFailed
 from ortaq.institutions.models import Institution
+from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages, Text
 
 from . import selectors, services
 
@@ -68,57 +69,57 @@ class AgreementDetailOut(AgreementOut):
         return version.sha256 if version else None
 
 
-class AgreementIn(Schema):
-    kind: str
-    title: str
-    reference: str = ""
-    summary: str = ""
-    start_year: int
-    end_year: int
-    initiator_id: int
-    party_ids: list[int] = Field(..., description="Partner institutions; the initiator is added if missing")
+class AgreementIn(InputSchema):
+    kind: Line
+    title: Line
+    reference: Line = ""
+    summary: Text = ""
+    start_year: Int
+    end_year: Int
+    initiator_id: Id
+    party_ids: list[Id] = Field(..., max_length=100, description="Partner institutions; the initiator is added if missing")
 
 
-class AgreementPatch(Schema):
-    title: str | None = None
-    reference: str | None = None
-    summary: str | None = None
-    start_year: int | None = None
-    end_year: int | None = None
-    kind: str | None = None
-    expected_version: int | None = Field(None, description="Refuse the change if the agreement has moved on")
+class AgreementPatch(InputSchema):
+    title: Line | None = None
+    reference: Line | None = None
+    summary: Text | None = None
+    start_year: Int | None = None
+    end_year: Int | None = None
+    kind: Line | None = None
+    expected_version: Int | None = Field(None, description="Refuse the change if the agreement has moved on")
 
 
-class ConditionIn(Schema):
-    mobility_type: str
-    sending: int
-    receiving: int
-    isced_code: str
-    eqf_level: str = ""
-    nqf_level: str = ""
-    places_per_year: int
-    duration: int
-    duration_unit: str = "months"
-    language: str = ""
-    language_framework: str = ""
-    language_min_level: str = ""
-    start_year: int
-    end_year: int
-    inclusion_support: str = ""
-    expected_version: int | None = None
+class ConditionIn(InputSchema):
+    mobility_type: Line
+    sending: Id
+    receiving: Id
+    isced_code: Line
+    eqf_level: Line = ""
+    nqf_level: Line = ""
+    places_per_year: Int
+    duration: Int
+    duration_unit: Line = "months"
+    language: Line = ""
+    language_framework: Line = ""
+    language_min_level: Line = ""
+    start_year: Int
+    end_year: Int
+    inclusion_support: Text = ""
+    expected_version: Int | None = None
 
 
-class ApproveIn(Schema):
-    institution_id: int
-    expected_version: int | None = None
+class ApproveIn(InputSchema):
+    institution_id: Id
+    expected_version: Int | None = None
 
 
 class AgreementFilters(FilterSchema):
-    q: str = ""
-    state: str = ""
-    kind: str = ""
-    institution: int | None = None
-    mobility_type: str = ""
+    q: Line = ""
+    state: Line = ""
+    kind: Line = ""
+    institution: Id | None = None
+    mobility_type: Line = ""
 
 
 def _get(request, pk: int):
@@ -137,7 +138,7 @@ def _institutions(ids: list[int]) -> list[Institution]:
 
 
 @router.get("/", response=list[AgreementOut], summary="List agreements visible to you")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_agreements(request, filters: Query[AgreementFilters]):
     return selectors.agreement_list(actor=request.user, **filters.dict())
 

@@ -33,7 +33,8 @@ class Filters:
 
         def number(name: str) -> int | None:
             value = (params.get(name) or "").strip()
-            return int(value) if value.isdigit() and len(value) < 10 else None
+            # isascii: "²" is a digit to str.isdigit but not to int().
+            return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
         def text(name: str, max_length: int) -> str:
             return (params.get(name) or "").strip()[:max_length]

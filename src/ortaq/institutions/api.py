@@ -1,8 +1,9 @@
 
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from ortaq.errors import NotFound
+from ortaq.lib.schemas import InputSchema, Line, Pages
 
 from . import selectors, services
 from .forms import EDITABLE_FIELDS
@@ -32,61 +33,61 @@ class InstitutionOut(Schema):
     is_demo: bool
 
 
-class InstitutionIn(Schema):
-    kind: str
-    name_original: str
-    name_latin: str = ""
-    name_kk: str = ""
-    name_ru: str = ""
-    name_zh: str = ""
-    name_en: str = ""
-    short_name: str = ""
-    country: str
-    region: str = ""
-    city: str = ""
-    address: str = ""
-    website: str = ""
-    email: str = ""
-    phone: str = ""
-    kz_bin: str = ""
-    education_code: str = ""
-    cn_uscc: str = ""
-    schac: str = ""
-    accessibility_facilities: list[str] = []
+class InstitutionIn(InputSchema):
+    kind: Line
+    name_original: Line
+    name_latin: Line = ""
+    name_kk: Line = ""
+    name_ru: Line = ""
+    name_zh: Line = ""
+    name_en: Line = ""
+    short_name: Line = ""
+    country: Line
+    region: Line = ""
+    city: Line = ""
+    address: Line = ""
+    website: Line = ""
+    email: Line = ""
+    phone: Line = ""
+    kz_bin: Line = ""
+    education_code: Line = ""
+    cn_uscc: Line = ""
+    schac: Line = ""
+    accessibility_facilities: list[Line] = Field([], max_length=50)
 
 
-class InstitutionPatch(Schema):
-    kind: str | None = None
-    name_original: str | None = None
-    name_latin: str | None = None
-    name_kk: str | None = None
-    name_ru: str | None = None
-    name_zh: str | None = None
-    name_en: str | None = None
-    short_name: str | None = None
-    country: str | None = None
-    region: str | None = None
-    city: str | None = None
-    address: str | None = None
-    website: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    kz_bin: str | None = None
-    education_code: str | None = None
-    cn_uscc: str | None = None
-    schac: str | None = None
-    accessibility_facilities: list[str] | None = None
+class InstitutionPatch(InputSchema):
+    kind: Line | None = None
+    name_original: Line | None = None
+    name_latin: Line | None = None
+    name_kk: Line | None = None
+    name_ru: Line | None = None
+    name_zh: Line | None = None
+    name_en: Line | None = None
+    short_name: Line | None = None
+    country: Line | None = None
+    region: Line | None = None
+    city: Line | None = None
+    address: Line | None = None
+    website: Line | None = None
+    email: Line | None = None
+    phone: Line | None = None
+    kz_bin: Line | None = None
+    education_code: Line | None = None
+    cn_uscc: Line | None = None
+    schac: Line | None = None
+    accessibility_facilities: list[Line] | None = Field(None, max_length=50)
 
 
 class InstitutionFilters(FilterSchema):
-    q: str = Field("", description="Search in names, city, BIN and USCC")
-    kind: str = ""
-    country: str = ""
-    region: str = ""
+    q: Line = Field("", description="Search in names, city, BIN and USCC")
+    kind: Line = ""
+    country: Line = ""
+    region: Line = ""
 
 
 @router.get("/", response=list[InstitutionOut], summary="List institutions")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_institutions(request, filters: Query[InstitutionFilters]):
     return selectors.institution_list(actor=request.user, q=filters.q, kind=filters.kind, country=filters.country, region=filters.region)
 

@@ -1,9 +1,10 @@
 
-from ninja import FilterSchema, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, FilterSchema, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from ortaq.errors import NotFound, ValidationFailed
 from ortaq.institutions.models import Institution
+from ortaq.lib.schemas import Id, InputSchema, Line, Pages
 
 from . import selectors, services
 from .forms import PROGRAMME_FIELDS
@@ -62,47 +63,48 @@ class ProgrammeDetailOut(ProgrammeOut):
         return list(obj.modules.all())
 
 
-class ProgrammeIn(Schema):
-    code: str
-    title_en: str
-    title_kk: str = ""
-    title_ru: str = ""
-    title_zh: str = ""
-    isced_code: str
-    kz_nqf_level: str = ""
-    eqf_level: str = ""
-    cn_level: str = ""
+class ProgrammeIn(InputSchema):
+    code: Line
+    title_en: Line
+    title_kk: Line = ""
+    title_ru: Line = ""
+    title_zh: Line = ""
+    isced_code: Line
+    kz_nqf_level: Line = ""
+    eqf_level: Line = ""
+    cn_level: Line = ""
     is_joint: bool = True
     dual_qualification: bool = True
-    qualification_kz: str = ""
-    qualification_cn: str = ""
-    specialty_code_kz: str = ""
-    specialty_code_cn: str = ""
-    languages: list[str] = []
-    duration_months: int | None = None
-    awarding_institution_ids: list[int]
+    qualification_kz: Line = ""
+    qualification_cn: Line = ""
+    specialty_code_kz: Line = ""
+    specialty_code_cn: Line = ""
+    languages: list[Line] = Field([], max_length=20)
+    # The form takes any positive number; ten years bounds a vocational programme with room to spare.
+    duration_months: int | None = Field(None, ge=1, le=120)
+    awarding_institution_ids: list[Id] = Field(..., max_length=20)
 
 
-class ProgrammePatch(Schema):
-    code: str | None = None
-    title_en: str | None = None
-    title_kk: str | None = None
-    title_ru: str | None = None
-    title_zh: str | None = None
-    isced_code: str | None = None
-    kz_nqf_level: str | None = None
-    eqf_level: str | None = None
-    cn_level: str | None = None
+class ProgrammePatch(InputSchema):
+    code: Line | None = None
+    title_en: Line | None = None
+    title_kk: Line | None = None
+    title_ru: Line | None = None
+    title_zh: Line | None = None
+    isced_code: Line | None = None
+    kz_nqf_level: Line | None = None
+    eqf_level: Line | None = None
+    cn_level: Line | None = None
 
 
 class ProgrammeFilters(FilterSchema):
-    q: str = ""
-    institution: int | None = None
-    isced: str = ""
+    q: Line = ""
+    institution: Id | None = None
+    isced: Line = ""
 
 
 @router.get("/", response=list[ProgrammeOut], summary="List programmes")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_programmes(request, filters: Query[ProgrammeFilters]):
     return selectors.programme_list(actor=request.user, **filters.dict())
 

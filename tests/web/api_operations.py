@@ -1,0 +1,158 @@
+"""Every operation of the REST API with a caller allowed to use it and a valid request, shared by the hostile-input
+test and the OpenAPI fuzzing: both walk the OpenAPI document and fail when an operation is missing here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test import Client
+
+from ortaq.accounts.services import api_token_create
+from ortaq.agreements import services as agreement_services
+from ortaq.programmes import services as programme_services
+from tests.conftest import World, agreement_data, condition_data
+
+OPENAPI = "/api/v1/openapi.json"
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+# Reference tables nobody writes through the API, and rows every authenticated call may touch (token use).
+UNWATCHED = {"auth.Permission", "contenttypes.ContentType", "accounts.ApiToken", "sessions.Session"}
+CHANGED_IN_PLACE = {"accounts", "institutions", "agreements", "programmes", "credentials", "analytics"}
+
+
+@dataclass
+class Scene:
+    """The world of tests/conftest.py plus one record of each kind an operation's path can name."""
+
+    world: World
+    draft: object  # an agreement A drafts with C
+    proposed: object  # an agreement B proposed to C
+    programme: object  # a programme awarded by A
+    credential: dict  # a credential A's registrar signed through the VC-API
+    dataset: str = "funnel"
+
+
+@dataclass(frozen=True)
+class Operation:
+    user: str | None  # whose token calls it; None for a public operation
+    path: Callable[[Scene], dict] = lambda s: {}  # values of the path's parameters
+    body: Callable[[Scene], dict] | None = None  # a valid body
+    query: dict[str, str] = field(default_factory=dict)  # valid query parameters
+    ok: int = 200  # what the valid request answers
+    strict: bool = True  # unknown body fields are refused (the VC-API tolerates unknown members, as its spec asks)
+
+
+def _credential() -> dict:
+    return {"@context": [VC_V2], "type": ["VerifiableCredential"], "credentialSubject": {"id": "did:example:holder"},
+            "validFrom": "2026-01-01T00:00:00Z"}
+
+
+OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/api/v1/institutions/"): Operation("coordinator_a", query={"q": "College", "kind": "college", "country": "KZ", "region": "", "page": "1"}),
+    ("POST", "/api/v1/institutions/"): Operation(
+        "coordinator_a", ok=201,
+        body=lambda s: {"kind": "college", "name_original": "Колледж Д", "name_latin": "College D", "country": "KZ", "city": "Almaty",
+                        "accessibility_facilities": ["step_free_access"]},
+    ),
+    ("GET", "/api/v1/institutions/{pk}"): Operation("coordinator_a", path=lambda s: {"pk": s.world.a.pk}),
+    ("PATCH", "/api/v1/institutions/{pk}"): Operation(
+        "coordinator_a", path=lambda s: {"pk": s.world.a.pk},
+        body=lambda s: {"city": "Shymkent", "website": "https://a.example.kz", "accessibility_facilities": ["sign_language"]},
+    ),
+    ("GET", "/api/v1/agreements/"): Operation("coordinator_a", query={"q": "A", "state": "draft", "kind": "inter_institutional", "institution": "1", "mobility_type": "student_internship", "page": "1"}),
+    ("POST", "/api/v1/agreements/"): Operation(
+        "coordinator_a", ok=201,
+        body=lambda s: {**agreement_data(title="A–C study"), "initiator_id": s.world.a.pk, "party_ids": [s.world.c.pk]},
+    ),
+    ("GET", "/api/v1/agreements/{pk}"): Operation("coordinator_a", path=lambda s: {"pk": s.draft.pk}),
+    ("PATCH", "/api/v1/agreements/{pk}"): Operation(
+        "coordinator_a", path=lambda s: {"pk": s.draft.pk},
+        body=lambda s: {"title": "Edited", "summary": "Internships in Urumqi", "start_year": 2025, "end_year": 2029, "expected_version": s.draft.version},
+    ),
+    ("POST", "/api/v1/agreements/{pk}/conditions"): Operation(
+        "coordinator_a", ok=201, path=lambda s: {"pk": s.draft.pk},
+        body=lambda s: {**condition_data(s.world.c, s.world.a, places_per_year=2), "expected_version": s.draft.version},
+    ),
+    ("POST", "/api/v1/agreements/{pk}/propose"): Operation("coordinator_a", path=lambda s: {"pk": s.draft.pk}),
+    ("POST", "/api/v1/agreements/{pk}/approve"): Operation(
+        "coordinator_c", path=lambda s: {"pk": s.proposed.pk},
+        body=lambda s: {"institution_id": s.world.c.pk, "expected_version": s.proposed.version},
+    ),
+    ("GET", "/api/v1/programmes/"): Operation("registrar_a", query={"q": "Mech", "institution": "1", "isced": "0714", "page": "1"}),
+    ("POST", "/api/v1/programmes/"): Operation(
+        "registrar_a", ok=201,
+        body=lambda s: {"code": "P-N", "title_en": "Welding", "title_kk": "Дәнекерлеу", "isced_code": "0715", "eqf_level": "5",
+                        "languages": ["kk", "zh"], "duration_months": 24, "awarding_institution_ids": [s.world.a.pk]},
+    ),
+    ("GET", "/api/v1/programmes/{pk}"): Operation("registrar_a", path=lambda s: {"pk": s.programme.pk}),
+    ("PATCH", "/api/v1/programmes/{pk}"): Operation(
+        "registrar_a", path=lambda s: {"pk": s.programme.pk}, body=lambda s: {"title_en": "Mechatronics II", "eqf_level": "5"},
+    ),
+    ("POST", "/api/v1/vc/credentials/issue"): Operation(
+        "registrar_a", ok=201, strict=False, body=lambda s: {"credential": _credential(), "options": {}},
+    ),
+    ("POST", "/api/v1/vc/credentials/verify"): Operation(
+        None, strict=False, body=lambda s: {"verifiableCredential": s.credential, "options": {}},
+    ),
+    ("GET", "/api/v1/analytics/datasets"): Operation(None),
+    ("GET", "/api/v1/analytics/datasets/{key}"): Operation(None, path=lambda s: {"key": s.dataset}, query={"year": "2025", "country": "KZ"}),
+}
+
+
+def documented_operations(client: Client) -> set[tuple[str, str]]:
+    document = client.get(OPENAPI).json()
+    return {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+
+
+def relaxed_throttles(settings) -> None:
+    """Hundreds of requests from one address and token in a few seconds are the point here, not an attack."""
+    settings.ORTAQ_THROTTLES = {scope: (1_000_000, 60) for scope in getattr(settings, "ORTAQ_THROTTLES", {})}
+
+
+def token_headers(user) -> dict[str, str]:
+    if user is None:
+        return {}
+    _token, secret = api_token_create(actor=user, name="hostile")
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+def url_of(template: str, values: dict) -> str:
+    return template.format(**values)
+
+
+def database_state() -> tuple:
+    """Row counts of every table (one query) and every row of the apps whose records the API changes in place."""
+    models = [m for m in apps.get_models() if m._meta.label not in UNWATCHED]
+    quote = connection.ops.quote_name
+    rows = {}
+    with connection.cursor() as cursor:  # plain SQL: compiling ~60 ORM queries per request sent would dominate the run
+        cursor.execute(" UNION ALL ".join(f"SELECT {i}, COUNT(*) FROM {quote(m._meta.db_table)}" for i, m in enumerate(models)))
+        counts = sorted(cursor.fetchall())
+        for model in models:
+            if model._meta.app_label in CHANGED_IN_PLACE:
+                cursor.execute(f"SELECT * FROM {quote(model._meta.db_table)} ORDER BY {quote(model._meta.pk.column)}")
+                rows[model._meta.label] = cursor.fetchall()
+    return counts, rows
+
+
+@pytest.fixture
+def scene(world, settings) -> Scene:
+    relaxed_throttles(settings)
+    draft = agreement_services.agreement_create(actor=world["coordinator_a"], data=agreement_data(), initiator=world.a, parties=[world.a, world.c])
+    agreement_services.condition_add(actor=world["coordinator_a"], agreement=draft, data=condition_data(world.a, world.c))
+    proposed = agreement_services.agreement_create(actor=world["coordinator_b"], data=agreement_data(title="B–C"), initiator=world.b, parties=[world.c])
+    agreement_services.condition_add(actor=world["coordinator_b"], agreement=proposed, data=condition_data(world.b, world.c))
+    agreement_services.agreement_propose(actor=world["coordinator_b"], agreement=proposed)
+    draft.refresh_from_db()
+    proposed.refresh_from_db()
+    programme = programme_services.programme_create(
+        actor=world["registrar_a"], data={"code": "P-A", "title_en": "Mechatronics", "isced_code": "0714"}, awarding=[world.a]
+    )
+    response = Client().post("/api/v1/vc/credentials/issue", json.dumps({"credential": _credential()}), content_type="application/json",
+                             **token_headers(world["registrar_a"]))
+    assert response.status_code == 201, response.content
+    return Scene(world=world, draft=draft, proposed=proposed, programme=programme, credential=response.json()["verifiableCredential"])
