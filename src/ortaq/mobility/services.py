@@ -44,11 +44,20 @@ def offer_create(*, actor, host, data: dict) -> InternshipOffer:
     return offer
 
 
+def _lock_row(obj):
+    """Re-read `obj` under a row lock, so that of two requests making the same transition at once the second waits
+    and then sees the first's result (and refuses) instead of repeating it: a second audit line, a second round of
+    notifications. SQLite has no row locks; its IMMEDIATE transactions already hold the write lock from BEGIN."""
+    obj.refresh_from_db(from_queryset=type(obj).objects.select_for_update())
+    return obj
+
+
 @transaction.atomic
 def offer_publish(*, actor, offer: InternshipOffer) -> InternshipOffer:
     access = access_for(actor)
     if not (access.is_admin or access.has_role(offer.host_id, *HOST_ROLES)):
         raise Forbidden()
+    _lock_row(offer)
     if offer.state != OfferState.DRAFT:
         raise DomainError(_("Only a draft offer can be published."), code="state")
     offer.state = OfferState.PUBLISHED
@@ -127,6 +136,7 @@ def call_option_add(*, actor, call: Call, places: int, condition: CooperationCon
 @transaction.atomic
 def call_open(*, actor, call: Call) -> Call:
     _require_call_coordinator(actor, call)
+    _lock_row(call)  # opened twice at once, every student would be told twice
     if call.state != CallState.DRAFT:
         raise DomainError(_("Only a draft call can be opened."), code="state")
     if not call.options.exists():
@@ -151,6 +161,7 @@ def call_open(*, actor, call: Call) -> Call:
 @transaction.atomic
 def call_close(*, actor, call: Call) -> Call:
     _require_call_coordinator(actor, call)
+    _lock_row(call)
     if call.state != CallState.OPEN:
         raise DomainError(_("Only an open call can be closed."), code="state")
     call.state = CallState.CLOSED
@@ -228,6 +239,7 @@ def application_withdraw(*, actor, application: Application) -> Application:
     """The applicant withdraws: before the deadline, or after a result (the place then goes to the next round)."""
     if application.applicant_id != actor.pk:
         raise Forbidden()
+    _lock_row(application)
     if application.state == ApplicationState.WITHDRAWN:
         raise DomainError(_("The application is already withdrawn."), code="state")
     application.state = ApplicationState.WITHDRAWN
