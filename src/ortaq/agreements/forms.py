@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.engines import frameworks as fw
+from ortaq.inputs import HardenedForm
 
 from .models import Agreement, CooperationCondition
 
@@ -48,7 +49,7 @@ def language_level_choices():
     return choices
 
 
-class AgreementForm(forms.ModelForm):
+class AgreementForm(HardenedForm, forms.ModelForm):
     start_year = forms.IntegerField(label=_("first academic year (starting)"), min_value=YEAR_MIN, max_value=YEAR_MAX)
     end_year = forms.IntegerField(label=_("last academic year (starting)"), min_value=YEAR_MIN, max_value=YEAR_MAX)
 
@@ -65,7 +66,7 @@ class AgreementForm(forms.ModelForm):
         return cleaned
 
 
-class ConditionForm(forms.ModelForm):
+class ConditionForm(HardenedForm, forms.ModelForm):
     isced_code = forms.ChoiceField(label=_("ISCED-F 2013 field"), choices=isced_choices)
     eqf_level = forms.ChoiceField(label=_("EQF level"), choices=lambda: level_choices("eqf"), required=False)
     nqf_level = forms.ChoiceField(label=_("KZ NQF level"), choices=lambda: level_choices("kz_nqf"), required=False)

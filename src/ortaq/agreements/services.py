@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ortaq.accounts.selectors import access_for
 from ortaq.audit.services import audit_record, snapshot
 from ortaq.errors import DomainError, Forbidden, ValidationFailed, form_errors
+from ortaq.inputs import plain_text
 from ortaq.institutions.models import Institution
 
 from .forms import AGREEMENT_FIELDS, CONDITION_FIELDS, AgreementForm, ConditionForm
@@ -264,7 +265,6 @@ def agreement_terminate(*, actor, agreement: Agreement, reason: str) -> Agreemen
         raise Forbidden()
     if agreement.state != AgreementState.IN_EFFECT:
         raise DomainError(_("Only an agreement in effect can be terminated."), code="state")
-    if not reason.strip():
-        raise ValidationFailed({"reason": [str(_("State the reason for termination."))]})
-    agreement.terminated_reason = reason.strip()
+    reason = plain_text(reason, name="reason", required_message=_("State the reason for termination."))
+    agreement.terminated_reason = reason
     return _transition(actor, agreement, AgreementState.TERMINATED, summary=reason[:200])

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from ortaq.accounts.selectors import access_for
 from ortaq.audit.selectors import history_for
 from ortaq.errors import DomainError
+from ortaq.inputs import ID_MAX, HardenedForm, refused, whole_number
 from ortaq.institutions.models import Institution
 from ortaq.institutions.selectors import institution_choices, institutions_managed_by
 from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
@@ -22,7 +23,7 @@ from .forms import AgreementForm, ConditionForm
 from .models import AgreementKind, AgreementState, MobilityType
 
 
-class PartiesForm(forms.Form):
+class PartiesForm(HardenedForm, forms.Form):
     initiator = forms.ModelChoiceField(label=gettext_lazy("initiating institution"), queryset=Institution.objects.none())
     partners = forms.ModelMultipleChoiceField(
         label=gettext_lazy("partner institutions"), queryset=Institution.objects.none(),
@@ -95,7 +96,8 @@ def agreement_create(request):
             return redirect("agreements:detail", agreement.pk)
     elif request.method == "POST":
         form.is_valid()
-    return render(request, "agreements/form.html", {"form": form, "parties_form": parties_form, "nav_section": "agreements"})
+    status = 422 if request.method == "POST" else 200  # every successful POST has redirected above
+    return render(request, "agreements/form.html", {"form": form, "parties_form": parties_form, "nav_section": "agreements"}, status=status)
 
 
 @login_required
@@ -128,16 +130,14 @@ def agreement_edit(request, pk: int):
     form = AgreementForm(data=request.POST or None, instance=agreement)
     if request.method == "POST":
         try:
-            services.agreement_update(
-                actor=request.user, agreement=agreement, data=form_data(request),
-                expected_version=int(request.POST.get("version", 0)) or None,
-            )
+            services.agreement_update(actor=request.user, agreement=agreement, data=form_data(request), expected_version=_expected(request))
         except DomainError as error:
             apply_errors(form, error)
         else:
             messages.success(request, _("Changes saved as a new version. Earlier approvals no longer apply."))
             return redirect("agreements:detail", agreement.pk)
-    return render(request, "agreements/edit.html", {"form": form, "agreement": agreement, "nav_section": "agreements"})
+    status = 422 if request.method == "POST" else 200
+    return render(request, "agreements/edit.html", {"form": form, "agreement": agreement, "nav_section": "agreements"}, status=status)
 
 
 def _act(request, pk: int, action, success: str):
@@ -145,14 +145,15 @@ def _act(request, pk: int, action, success: str):
     try:
         action(agreement)
     except DomainError as error:
-        messages.error(request, str(error.message) if not hasattr(error, "errors") else "; ".join(m for ms in error.errors.values() for m in ms))
-    else:
-        messages.success(request, success)
+        return refused(request, error, agreement_detail, pk)
+    messages.success(request, success)
     return redirect("agreements:detail", agreement.pk)
 
 
 def _expected(request) -> int | None:
-    return int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None
+    """The version the form was showing (stale edits are refused); absent: no check. Raises ValidationFailed."""
+    value = request.POST.get("version", "")
+    return whole_number(value, name="version", minimum=1, maximum=ID_MAX) if value != "" else None
 
 
 @login_required
@@ -189,10 +190,14 @@ def agreement_propose(request, pk: int):
 @login_required
 @require_POST
 def agreement_approve(request, pk: int):
-    institution = Institution.objects.filter(pk=request.POST.get("institution") or 0).first()
-    if institution is None:
-        raise Http404
-    return _act(request, pk, lambda a: services.agreement_approve(actor=request.user, agreement=a, institution=institution, expected_version=_expected(request)), _("Approval recorded."))
+    def approve(agreement):
+        institution_id = whole_number(request.POST.get("institution"), name="institution", minimum=1, maximum=ID_MAX)
+        institution = Institution.objects.filter(pk=institution_id).first()
+        if institution is None:
+            raise Http404
+        services.agreement_approve(actor=request.user, agreement=agreement, institution=institution, expected_version=_expected(request))
+
+    return _act(request, pk, approve, _("Approval recorded."))
 
 
 @login_required
@@ -213,8 +218,12 @@ def agreement_compare(request, pk: int):
     versions = list(selectors.versions_of(agreement))
     by_number = {v.number: v for v in versions}
     newest = versions[0].number if versions else 1
-    a = by_number.get(int(request.GET.get("a", max(newest - 1, 1)) or 1))
-    b = by_number.get(int(request.GET.get("b", newest) or newest))
+
+    def number(name: str, default: int) -> int | None:
+        value = request.GET.get(name) or ""
+        return default if not value else int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+    a, b = by_number.get(number("a", max(newest - 1, 1))), by_number.get(number("b", newest))
     if a is None or b is None:
         raise Http404
     return render(request, "agreements/compare.html", {
@@ -227,7 +236,10 @@ def agreement_pdf(request, pk: int):
     from .pdf import agreement_pdf_bytes
 
     agreement = _get(request, pk)
-    language = request.GET.get("lang") or request.LANGUAGE_CODE
+    from django.conf import settings
+
+    # Only a language the site speaks: anything else would reach translation and the file name unchecked.
+    language = request.GET.get("lang") if request.GET.get("lang") in dict(settings.LANGUAGES) else request.LANGUAGE_CODE
     pdf = agreement_pdf_bytes(agreement, language=language)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="agreement-{agreement.pk}-v{agreement.version}-{language}.pdf"'
