@@ -108,5 +108,5 @@ def test_the_web_import_page_shows_the_row_report(client, world):
     upload = io.BytesIO(xlsx_bytes([GOOD_ROWS[0], ["college", "X", "KZ", "X", "123", ""]]))
     upload.name = "bad.xlsx"
     response = client.post("/en/institutions/import/", {"file": upload})
-    assert response.status_code == 200
+    assert response.status_code == 422  # nothing was imported: a refusal, with the report of every row
     assert b"kz_bin" in response.content and b"A BIN has exactly 12 digits." in response.content

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.engines import frameworks as fw
+from ortaq.inputs import HardenedForm
 from ortaq.names import latin_form
 from ortaq.validators import validate_bin, validate_schac_domain, validate_uscc
 
@@ -32,7 +33,7 @@ def _lang() -> str:
     return translation.get_language() or "en"
 
 
-class InstitutionForm(forms.ModelForm):
+class InstitutionForm(HardenedForm, forms.ModelForm):
     country = forms.ChoiceField(label=_("country"), choices=country_choices)
     accessibility_facilities = forms.MultipleChoiceField(
         label=_("accessibility facilities"), choices=facility_choices, required=False,
@@ -82,7 +83,7 @@ class InstitutionForm(forms.ModelForm):
         return cleaned
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(HardenedForm, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "name_latin", "position", "email", "phone"]
@@ -94,5 +95,5 @@ class ContactForm(forms.ModelForm):
         return cleaned
 
 
-class ImportForm(forms.Form):
+class ImportForm(HardenedForm, forms.Form):
     file = forms.FileField(label=_("CSV or XLSX file"))

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 
 from ortaq.audit.selectors import history_for
 from ortaq.engines import frameworks as fw
-from ortaq.errors import DomainError, Forbidden
+from ortaq.errors import DomainError, Forbidden, error_text
+from ortaq.inputs import refused
 from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
 
 from . import importing, selectors, services
@@ -84,7 +85,8 @@ def institution_create(request):
         else:
             messages.success(request, _("The institution has been registered."))
             return redirect("institutions:detail", institution.pk)
-    return render(request, "institutions/form.html", {"form": form, "nav_section": "institutions"})
+    status = 422 if request.method == "POST" else 200  # every successful POST has redirected above
+    return render(request, "institutions/form.html", {"form": form, "nav_section": "institutions"}, status=status)
 
 
 @login_required
@@ -101,7 +103,8 @@ def institution_edit(request, pk: int):
         else:
             messages.success(request, _("Changes saved."))
             return redirect("institutions:detail", institution.pk)
-    return render(request, "institutions/form.html", {"form": form, "institution": institution, "nav_section": "institutions"})
+    status = 422 if request.method == "POST" else 200
+    return render(request, "institutions/form.html", {"form": form, "institution": institution, "nav_section": "institutions"}, status=status)
 
 
 @login_required
@@ -113,11 +116,10 @@ def contact_add(request, pk: int):
     except Forbidden:
         raise PermissionDenied
     except DomainError as error:
-        form = ContactForm(data=request.POST)
-        apply_errors(form, error)
-        messages.error(request, _("The contact was not added: %(errors)s") % {"errors": "; ".join(str(m) for errs in form.errors.values() for m in errs)})
-    else:
-        messages.success(request, _("Contact added."))
+        error.message = _("The contact was not added: %(errors)s") % {"errors": error_text(error)}
+        error.errors = {"__all__": [error.message]}  # one sentence on the banner
+        return refused(request, error, institution_detail, pk)
+    messages.success(request, _("Contact added."))
     return redirect("institutions:detail", institution.pk)
 
 
@@ -141,4 +143,5 @@ def institution_import(request):
             if report.ok:
                 messages.success(request, _("%(count)d institutions imported.") % {"count": report.created})
                 return redirect("institutions:list")
-    return render(request, "institutions/import.html", {"form": form, "report": report, "columns": importing.COLUMNS, "nav_section": "institutions"})
+    status = 422 if request.method == "POST" else 200  # a refused file, or rows with errors (nothing imported)
+    return render(request, "institutions/import.html", {"form": form, "report": report, "columns": importing.COLUMNS, "nav_section": "institutions"}, status=status)
