@@ -5,6 +5,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.engines import frameworks as fw
+from ortaq.inputs import HardenedForm
 
 from .models import LearningOutcome, Module, Programme
 
@@ -28,7 +29,7 @@ def _levels(framework: str):
     return [("", "—")] + [(t.code, f"{t.code} · {fw.localized(t, _lang())}") for t in fw.levels(framework)]
 
 
-class ProgrammeForm(forms.ModelForm):
+class ProgrammeForm(HardenedForm, forms.ModelForm):
     isced_code = forms.ChoiceField(
         label=_("ISCED-F 2013 field"),
         choices=lambda: [(t.code, f"{t.code} {fw.localized(t, _lang())}") for t in fw.isced_fields() if t.group == "detailed"],
@@ -46,7 +47,7 @@ class ProgrammeForm(forms.ModelForm):
         fields = PROGRAMME_FIELDS
 
 
-class ModuleForm(forms.ModelForm):
+class ModuleForm(HardenedForm, forms.ModelForm):
     credits = forms.IntegerField(label=_("credits"), min_value=1, max_value=240)
     order = forms.IntegerField(label=_("order"), min_value=0, max_value=999, required=False)
 
@@ -58,7 +59,7 @@ class ModuleForm(forms.ModelForm):
         fields = MODULE_FIELDS
 
 
-class OutcomeForm(forms.ModelForm):
+class OutcomeForm(HardenedForm, forms.ModelForm):
     class Meta:
         model = LearningOutcome
         fields = OUTCOME_FIELDS

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -44,7 +45,12 @@ def module_add(*, actor, programme: Programme, data: dict) -> Module:
     if not may_edit_programme(actor=actor, programme=programme):
         raise Forbidden()
     form = ModuleForm(data=data, instance=Module(programme=programme))
-    module = valid_or_raise(form).save()
+    module = valid_or_raise(form).save(commit=False)
+    try:  # the form leaves out the programme, so its (programme, code) constraint is checked here, not by the database
+        module.validate_constraints()
+    except ValidationError as error:
+        raise ValidationFailed(error.message_dict)
+    module.save()
     audit_record(actor=actor, action="create", obj=module, after=snapshot(module, MODULE_FIELDS), summary=str(programme))
     return module
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ortaq.audit.selectors import history_for
 from ortaq.errors import DomainError
+from ortaq.inputs import HardenedForm, refused
 from ortaq.institutions.models import Institution
 from ortaq.web.helpers import apply_errors, form_data, paginate
 
@@ -19,7 +20,7 @@ from . import selectors, services
 from .forms import ModuleForm, OutcomeForm, ProgrammeForm
 
 
-class AwardingForm(forms.Form):
+class AwardingForm(HardenedForm, forms.Form):
     awarding = forms.ModelMultipleChoiceField(label=gettext_lazy("awarding institutions"), queryset=Institution.objects.order_by("name_latin"))
 
 
@@ -67,7 +68,10 @@ def programme_create(request):
         else:
             messages.success(request, _("Programme created. Add its modules and learning outcomes."))
             return redirect("programmes:detail", programme.pk)
-    return render(request, "programmes/form.html", {"form": form, "awarding_form": awarding, "nav_section": "programmes"})
+    elif request.method == "POST":
+        form.is_valid()  # show the programme's own errors beside those of the awarding institutions
+    status = 422 if request.method == "POST" else 200  # every successful POST has redirected above
+    return render(request, "programmes/form.html", {"form": form, "awarding_form": awarding, "nav_section": "programmes"}, status=status)
 
 
 @login_required
@@ -77,9 +81,8 @@ def module_add(request, pk: int):
     try:
         services.module_add(actor=request.user, programme=programme, data=form_data(request))
     except DomainError as error:
-        messages.error(request, "; ".join(m for ms in getattr(error, "errors", {"": [str(error.message)]}).values() for m in ms))
-    else:
-        messages.success(request, _("Module added."))
+        return refused(request, error, programme_detail, pk)
+    messages.success(request, _("Module added."))
     return redirect("programmes:detail", programme.pk)
 
 
@@ -93,7 +96,6 @@ def outcome_add(request, pk: int, module_id: int):
     try:
         services.outcome_add(actor=request.user, module=module, data=form_data(request))
     except DomainError as error:
-        messages.error(request, "; ".join(m for ms in getattr(error, "errors", {"": [str(error.message)]}).values() for m in ms))
-    else:
-        messages.success(request, _("Learning outcome added."))
+        return refused(request, error, programme_detail, pk)
+    messages.success(request, _("Learning outcome added."))
     return redirect("programmes:detail", programme.pk)
