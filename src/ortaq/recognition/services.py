@@ -16,6 +16,7 @@ from ortaq.accounts.models import Role
 from ortaq.accounts.selectors import access_for
 from ortaq.audit.services import audit_record
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
+from ortaq.inputs import TEXT_MAX, plain_text, whole_number
 
 from .models import Appeal, AppealState, ConversionRule, ConversionRuleVersion, Decision, Dossier, DossierState, Item, RecognisedModule
 
@@ -101,10 +102,7 @@ def conversion_rule_update(*, actor, rule: ConversionRule, data: dict) -> Conver
     before = _rule_content(rule)
     for field in ("hours_per_kz_credit", "hours_per_cn_credit", "hours_per_ects"):
         if field in data:
-            value = int(data[field])
-            if not 1 <= value <= 60:
-                raise ValidationFailed({field: [str(_("Hours per credit must be between 1 and 60."))]})
-            setattr(rule, field, value)
+            setattr(rule, field, whole_number(data[field], name=field, minimum=1, maximum=60, message=_("Hours per credit must be between 1 and 60.")))
     rule.version += 1
     rule.save()
     ConversionRuleVersion.objects.create(rule=rule, number=rule.version, content=_rule_content(rule), created_by=actor)
@@ -150,10 +148,18 @@ def item_decide(*, actor, item: Item, decision: str, home_module=None, substanti
     if dossier.state not in (DossierState.OPEN,):
         raise DomainError(_("The decision has been signed; an appeal reopens it."), code="signed")
     errors = {}
+    try:
+        substantial_difference = plain_text(substantial_difference, name="substantial_difference", max_length=TEXT_MAX)
+        compensating_measure = plain_text(compensating_measure, name="compensating_measure", max_length=TEXT_MAX)
+    except ValidationFailed as error:
+        errors |= error.errors
+        substantial_difference = compensating_measure = ""
     if decision not in (Decision.FULL, Decision.PARTIAL, Decision.REFUSED):
         errors["decision"] = [str(_("Choose full, partial or no recognition."))]
     if decision in (Decision.FULL, Decision.PARTIAL) and home_module is None:
         errors["home_module"] = [str(_("Choose the home module it replaces."))]
+    elif home_module is not None and not candidate_modules(dossier.mobility_agreement).filter(pk=home_module.pk).exists():
+        errors["home_module"] = [str(_("Choose a module of the learner's programme at home."))]
     if decision in (Decision.PARTIAL, Decision.REFUSED) and not substantial_difference.strip():
         errors["substantial_difference"] = [str(_("State the substantial difference that justifies this decision."))]
     if decision == Decision.PARTIAL and not compensating_measure.strip():
@@ -216,9 +222,8 @@ def appeal_file(*, actor, dossier: Dossier, reason: str) -> Appeal:
         raise DomainError(_("There is no signed decision to appeal, or it is already under appeal."), code="state")
     if timezone.localdate() > dossier.appeal_deadline:
         raise DomainError(_("The deadline for an appeal (%(date)s) has passed.") % {"date": dossier.appeal_deadline.isoformat()}, code="late")
-    if not reason.strip():
-        raise ValidationFailed({"reason": [str(_("State the grounds of your appeal."))]})
-    appeal = Appeal.objects.create(dossier=dossier, reason=reason.strip())
+    reason = plain_text(reason, name="reason", max_length=TEXT_MAX, required_message=_("State the grounds of your appeal."))
+    appeal = Appeal.objects.create(dossier=dossier, reason=reason)
     dossier.state = DossierState.APPEALED
     dossier.save(update_fields=["state"])
     audit_record(actor=actor, action="create", obj=appeal, after={"reason": appeal.reason})
@@ -236,10 +241,9 @@ def appeal_decide(*, actor, appeal: Appeal, change: bool, response: str) -> Appe
         raise Forbidden(_("An appeal goes to a second reviewer, not to the person who decided."))
     if appeal.state != AppealState.PENDING:
         raise DomainError(_("This appeal has already been decided."), code="state")
-    if not response.strip():
-        raise ValidationFailed({"response": [str(_("Give the reasons of the appeal decision."))]})
+    response = plain_text(response, name="response", max_length=TEXT_MAX, required_message=_("Give the reasons of the appeal decision."))
     appeal.state = AppealState.CHANGED if change else AppealState.UPHELD
-    appeal.reviewer, appeal.response, appeal.decided_at = actor, response.strip(), timezone.now()
+    appeal.reviewer, appeal.response, appeal.decided_at = actor, response, timezone.now()
     appeal.save()
     dossier.state = DossierState.OPEN if change else DossierState.FINAL
     dossier.save(update_fields=["state"])

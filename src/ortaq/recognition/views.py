@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ortaq.errors import DomainError, error_text
+from ortaq.errors import DomainError
+from ortaq.inputs import ID_MAX, choice, refused, whole_number
 from ortaq.programmes.models import Module
 
 from . import selectors, services
@@ -30,8 +32,7 @@ def dossier_open(request, agreement_id: int):
     try:
         dossier = services.dossier_open(actor=request.user, mobility_agreement=agreement)
     except DomainError as error:
-        messages.error(request, error_text(error))
-        return redirect("mobility:agreement", agreement.pk)
+        return refused(request, error, "mobility:agreement", agreement.pk)
     return redirect("recognition:dossier", dossier.pk)
 
 
@@ -63,12 +64,16 @@ def dossier_detail(request, pk: int):
 def dossier_action(request, pk: int, action: str):
     dossier = _get(request, pk)
     post = request.POST
+
+    def row_id(name: str) -> int:
+        return whole_number(post.get(name), name=name, minimum=1, maximum=ID_MAX)
+
     try:
         if action == "decide":
-            item = dossier.items.filter(pk=post.get("item") or 0).first()
+            item = dossier.items.filter(pk=row_id("item")).first()
             if item is None:
                 raise Http404
-            module = Module.objects.filter(pk=post.get("home_module") or 0).first()
+            module = Module.objects.filter(pk=row_id("home_module")).first() if post.get("home_module") else None
             services.item_decide(actor=request.user, item=item, decision=post.get("decision", ""), home_module=module,
                                  substantial_difference=post.get("substantial_difference", ""), compensating_measure=post.get("compensating_measure", ""))
             messages.success(request, _("Decision saved."))
@@ -82,15 +87,16 @@ def dossier_action(request, pk: int, action: str):
             services.appeal_file(actor=request.user, dossier=dossier, reason=post.get("reason", ""))
             messages.success(request, _("Your appeal has been filed; a second reviewer will decide."))
         elif action == "review":
-            appeal = dossier.appeals.filter(pk=post.get("appeal") or 0).first()
+            appeal = dossier.appeals.filter(pk=row_id("appeal")).first()
             if appeal is None:
                 raise Http404
-            services.appeal_decide(actor=request.user, appeal=appeal, change=post.get("outcome") == "change", response=post.get("response", ""))
+            outcome = choice(post.get("outcome"), ("uphold", "change"), name="outcome")
+            services.appeal_decide(actor=request.user, appeal=appeal, change=outcome == "change", response=post.get("response", ""))
             messages.success(request, _("Appeal decided."))
         else:
             raise Http404
     except DomainError as error:
-        messages.error(request, error_text(error))
+        return refused(request, error, dossier_detail, pk)
     return redirect("recognition:dossier", dossier.pk)
 
 
@@ -105,15 +111,21 @@ def conversion_rules(request):
     if not access_for(request.user).is_admin:
         raise Http404
     if request.method == "POST":
-        agreement = Agreement.objects.filter(pk=request.POST.get("agreement") or 0).first()
-        rule = ConversionRule.objects.filter(agreement=agreement).first() or services.rule_for(agreement)
-        if agreement is not None and rule.agreement_id is None:
-            rule = ConversionRule.objects.create(agreement=agreement)
         try:
-            services.conversion_rule_update(actor=request.user, rule=rule, data={k: request.POST.get(k) for k in ("hours_per_kz_credit", "hours_per_cn_credit", "hours_per_ects")})
-            messages.success(request, _("Saved as a new version."))
-        except (ValueError, DomainError) as error:
-            messages.error(request, error_text(error) if isinstance(error, DomainError) else _("Please enter whole numbers."))
+            agreement = None
+            if request.POST.get("agreement"):  # empty: the default rule
+                agreement_id = whole_number(request.POST.get("agreement"), name="agreement", minimum=1, maximum=ID_MAX)
+                agreement = Agreement.objects.filter(pk=agreement_id, state__in=["approved", "in_effect"]).first()
+                if agreement is None:
+                    raise Http404
+            with transaction.atomic():  # a rule made for the agreement goes again if its values are refused
+                rule = ConversionRule.objects.filter(agreement=agreement).first() or services.rule_for(agreement)
+                if agreement is not None and rule.agreement_id is None:
+                    rule = ConversionRule.objects.create(agreement=agreement)
+                services.conversion_rule_update(actor=request.user, rule=rule, data={k: request.POST.get(k) for k in ("hours_per_kz_credit", "hours_per_cn_credit", "hours_per_ects")})
+        except DomainError as error:
+            return refused(request, error, conversion_rules)
+        messages.success(request, _("Saved as a new version."))
         return redirect("recognition:rules")
     services.rule_for(None)
     return render(request, "recognition/rules.html", {
