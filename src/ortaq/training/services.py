@@ -12,6 +12,7 @@ from ortaq.accounts.selectors import access_for
 from ortaq.audit.services import audit_record
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
+from ortaq.inputs import plain_text, whole_number
 
 from .models import (
     DEFAULT_RUBRIC,
@@ -52,17 +53,26 @@ def cohort_create(*, actor, course, title: str, start_date, end_date, capacity: 
     if not (access.is_admin or access.has_role(course.programme.provider_id, Role.TRAINER)):
         raise Forbidden(_("Only trainers of the course's provider create its cohorts."))
     errors = {}
-    if not title.strip():
-        errors["title"] = [str(_("Give the cohort a title."))]
+    try:
+        title = plain_text(title, name="title", max_length=200, required_message=_("Give the cohort a title."))
+        location = plain_text(location, name="location", max_length=200)
+    except ValidationFailed as error:
+        errors |= error.errors
     if end_date < start_date:
         errors["end_date"] = [str(_("The end date cannot be before the start date."))]
-    if not 1 <= int(capacity) <= 500:
-        errors["capacity"] = [str(_("Capacity must be between 1 and 500."))]
-    if not 0 <= int(attendance_threshold) <= 100 or not 0 <= int(pass_mark) <= 100:
-        errors["attendance_threshold"] = [str(_("Thresholds are percentages from 0 to 100."))]
+    try:
+        capacity = whole_number(capacity, name="capacity", minimum=1, maximum=500, message=_("Capacity must be between 1 and 500."))
+    except ValidationFailed as error:
+        errors |= error.errors
+    try:
+        percent = _("Thresholds are percentages from 0 to 100.")
+        attendance_threshold = whole_number(attendance_threshold, name="attendance_threshold", minimum=0, maximum=100, message=percent)
+        pass_mark = whole_number(pass_mark, name="attendance_threshold", minimum=0, maximum=100, message=percent)
+    except ValidationFailed as error:
+        errors |= error.errors
     if errors:
         raise ValidationFailed(errors)
-    cohort = Cohort.objects.create(course=course, title=title.strip(), start_date=start_date, end_date=end_date, capacity=capacity,
+    cohort = Cohort.objects.create(course=course, title=title, start_date=start_date, end_date=end_date, capacity=capacity,
                                    language=language, format=format, location=location, attendance_threshold=attendance_threshold,
                                    pass_mark=pass_mark, rubric=DEFAULT_RUBRIC)
     cohort.trainers.add(actor)
@@ -130,13 +140,14 @@ def assessment_record(*, actor, enrolment: Enrolment, kind: str, title: str, sco
     _require_trainer(actor, cohort)
     if kind not in AssessmentKind.values:
         raise ValidationFailed({"kind": [str(_("Unknown kind of assessed work."))]})
+    title = plain_text(title, name="title", max_length=200)
     rubric = {c["code"]: c["max"] for c in cohort.rubric}
     clean, errors = {}, []
     for code, maximum in rubric.items():
         try:
-            value = int(scores.get(code, ""))
-        except (TypeError, ValueError):
-            errors.append(str(_("Score every criterion.")))
+            value = whole_number(scores.get(code), name="scores", minimum=-(10**9), maximum=10**9, message=_("Score every criterion."))
+        except ValidationFailed as error:
+            errors += error.errors["scores"]
             break
         if not 0 <= value <= maximum:
             errors.append(str(_("A score is outside 0–%(max)d.") % {"max": maximum}))
@@ -146,7 +157,7 @@ def assessment_record(*, actor, enrolment: Enrolment, kind: str, title: str, sco
         raise ValidationFailed({"scores": errors})
     percent = round(100 * sum(clean.values()) / (sum(rubric.values()) or 1))
     assessment, _created = Assessment.objects.update_or_create(
-        enrolment=enrolment, kind=kind, title=title.strip() or kind,
+        enrolment=enrolment, kind=kind, title=title or kind,
         defaults={"scores": clean, "percent": percent, "passed": percent >= cohort.pass_mark, "assessed_by": actor},
     )
     audit_record(actor=actor, action="update", obj=assessment, after={"percent": percent, "passed": assessment.passed})
@@ -158,9 +169,8 @@ def feedback_add(*, actor, session: Session, text: str) -> Feedback:
     cohort = session.cohort
     if not (is_trainer(actor, cohort) or cohort.enrolments.filter(manager=actor, state__in=[EnrolmentState.ENROLLED, EnrolmentState.COMPLETED]).exists()):
         raise Forbidden()
-    if not text.strip():
-        raise ValidationFailed({"text": [str(_("Write your feedback."))]})
-    return Feedback.objects.create(session=session, author=actor, text=text.strip()[:4000])
+    text = plain_text(text, name="text", max_length=4000, required_message=_("Write your feedback."))
+    return Feedback.objects.create(session=session, author=actor, text=text)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,18 +18,19 @@ from ortaq.accounts.selectors import access_for
 from ortaq.analytics.disclosure import THRESHOLD
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, error_text
+from ortaq.inputs import DATE_MAX, DATE_MIN, ID_MAX, HardenedForm, choice, refused, whole_number
 from ortaq.web.helpers import export_response
 
 from . import selectors, services
 from .models import AssessmentKind, Course, Format
 
 
-class CohortForm(forms.Form):
+class CohortForm(HardenedForm, forms.Form):
     course = forms.ModelChoiceField(label=gettext_lazy("course"), queryset=Course.objects.select_related("programme"))
     title = forms.CharField(label=gettext_lazy("title"), max_length=200)
     format = forms.ChoiceField(label=gettext_lazy("format"), choices=Format.choices)
     language = forms.ChoiceField(label=gettext_lazy("language"), choices=[("ru", "Русский"), ("kk", "Қазақша"), ("zh", "中文"), ("en", "English")])
-    location = forms.CharField(label=gettext_lazy("location"), required=False)
+    location = forms.CharField(label=gettext_lazy("location"), required=False, max_length=200)
     start_date = forms.DateField(label=gettext_lazy("start date"), widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label=gettext_lazy("end date"), widget=forms.DateInput(attrs={"type": "date"}))
     capacity = forms.IntegerField(label=gettext_lazy("capacity"), min_value=1, max_value=500)
@@ -43,6 +45,8 @@ class CohortForm(forms.Form):
             try:
                 starts = timezone.make_aware(dt.datetime.strptime(when.strip(), "%Y-%m-%d %H:%M"))
             except ValueError:
+                raise forms.ValidationError(_("Line %(n)d: write the date as YYYY-MM-DD HH:MM.") % {"n": number})
+            if not DATE_MIN <= starts.date() <= DATE_MAX:  # year 1 would overflow when stored in UTC
                 raise forms.ValidationError(_("Line %(n)d: write the date as YYYY-MM-DD HH:MM.") % {"n": number})
             rows.append((starts, topic.strip() or _("Session %(n)d") % {"n": number}))
         return rows
@@ -73,7 +77,8 @@ def cohort_create(request):
         else:
             messages.success(request, _("Cohort created. Colleges can now nominate their managers."))
             return redirect("training:cohort", cohort.pk)
-    return render(request, "training/cohort_form.html", {"form": form, "nav_section": "training"})
+    status = 422 if request.method == "POST" else 200  # every successful POST has redirected above
+    return render(request, "training/cohort_form.html", {"form": form, "nav_section": "training"}, status=status)
 
 
 def _get(request, pk: int):
@@ -109,15 +114,19 @@ def cohort_action(request, pk: int, action: str):
         raise Http404
     cohort = _get(request, pk)
     post = request.POST
+
+    def row_id(name: str) -> int:
+        return whole_number(post.get(name), name=name, minimum=1, maximum=ID_MAX)
+
     try:
         if action == "nominate":
-            manager = selectors.managers_of(actor=request.user).filter(pk=post.get("manager") or 0).first()
+            manager = selectors.managers_of(actor=request.user).filter(pk=row_id("manager")).first()
             if manager is None:
                 raise Http404
             services.nominate(actor=request.user, cohort=cohort, manager=manager)
             messages.success(request, _("Nominated."))
         elif action in ("enrol", "decline", "assess", "complete"):
-            enrolment = cohort.enrolments.filter(pk=post.get("enrolment") or 0).first()
+            enrolment = cohort.enrolments.filter(pk=row_id("enrolment")).first()
             if enrolment is None:
                 raise Http404
             if action in ("enrol", "decline"):
@@ -129,15 +138,18 @@ def cohort_action(request, pk: int, action: str):
                 services.completion_decide(actor=request.user, enrolment=enrolment)
             messages.success(request, _("Saved."))
         elif action == "attendance":
-            session = cohort.sessions.filter(pk=post.get("session") or 0).first()
+            session = cohort.sessions.filter(pk=row_id("session")).first()
             if session is None:
                 raise Http404
-            present = set(post.getlist("present"))
-            for enrolment in cohort.enrolments.filter(state="enrolled"):
-                services.attendance_record(actor=request.user, session=session, enrolment=enrolment, present=str(enrolment.pk) in present)
+            enrolled = list(cohort.enrolments.filter(state="enrolled"))
+            # Each box ticked names an enrolled participant; anything else refuses the whole list.
+            present = {choice(v, [str(e.pk) for e in enrolled], name="present") for v in post.getlist("present")}
+            with transaction.atomic():
+                for enrolment in enrolled:
+                    services.attendance_record(actor=request.user, session=session, enrolment=enrolment, present=str(enrolment.pk) in present)
             messages.success(request, _("Attendance saved."))
         elif action == "feedback":
-            session = cohort.sessions.filter(pk=post.get("session") or 0).first()
+            session = cohort.sessions.filter(pk=row_id("session")).first()
             if session is None:
                 raise Http404
             services.feedback_add(actor=request.user, session=session, text=post.get("text", ""))
@@ -148,7 +160,7 @@ def cohort_action(request, pk: int, action: str):
         else:
             raise Http404
     except DomainError as error:
-        messages.error(request, error_text(error))
+        return refused(request, error, cohort_detail, pk)
     return redirect("training:cohort", cohort.pk)
 
 
@@ -169,8 +181,9 @@ def self_assessment(request, pk: int, phase: str, framework: str):
         else:
             messages.success(request, _("Your self-assessment is saved."))
             return redirect("training:cohort", cohort.pk)
+    status = 422 if request.method == "POST" else 200  # every successful POST has redirected above
     return render(request, "training/self_assessment.html", {"cohort": cohort, "spec": spec, "phase": phase,
-                                                             "ratings": existing.ratings if existing else {}, "nav_section": "training"})
+                                                             "ratings": existing.ratings if existing else {}, "nav_section": "training"}, status=status)
 
 
 def _cells(*values) -> list:
