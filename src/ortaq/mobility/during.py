@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core import signing
 from django.db import transaction
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from ortaq.accounts.selectors import access_for
 from ortaq.audit.services import audit_record
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
+from ortaq.inputs import ID_MAX, LINE_MAX, TEXT_MAX, DateField, decimal_number, parse, plain_text, whole_number
 
 from . import grades
 from .models import (
@@ -36,7 +37,7 @@ from .models import (
     Signature,
     TranscriptEntry,
 )
-from .services import HOST_ROLES
+from .services import HOST_ROLES, document_check
 
 LINK_SALT = "ortaq.mobility.logbook-verification"
 LINK_MAX_AGE = 14 * 24 * 3600
@@ -77,23 +78,52 @@ def _sha256(content: dict) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
 
 
-def _clean_components(rows: list[dict]) -> list[dict]:
+def allowed_outcome_ids(nomination: Nomination) -> set[int]:
+    """The learning outcomes a component may serve: those of the learner's programme, or, when the application
+    names none, of the programmes the sending institution awards (the modules recognition will look at)."""
+    from ortaq.programmes.selectors import outcome_ids_of
+
+    application = nomination.application
+    if application.programme_id:
+        return outcome_ids_of(programme_ids=[application.programme_id])
+    return outcome_ids_of(awarded_by=application.call.owner_id)
+
+
+def _row_number(value, *, places: int | None = None):
+    """Credits (up to one decimal) or hours (whole) of a component row; ValidationFailed otherwise."""
+    if value in (None, ""):
+        return Decimal(0) if places else 0
+    if places:
+        return decimal_number(value, name="components", minimum=-10**6, maximum=10**6, places=places)
+    return whole_number(value, name="components", minimum=-10**6, maximum=10**6)
+
+
+def _clean_components(rows: list[dict], *, allowed_outcomes: set[int]) -> list[dict]:
     errors, clean = [], []
     for number, row in enumerate(rows, start=1):
-        title = str(row.get("title", "")).strip()
+        row = row if isinstance(row, dict) else {}
         try:
-            credits = Decimal(str(row.get("credits") or 0).replace(",", "."))
-            hours = int(row.get("hours") or 0)
-        except (InvalidOperation, ValueError):
+            credits, hours = _row_number(row.get("credits"), places=1), _row_number(row.get("hours"))
+            outcomes = [whole_number(o, name="components", minimum=1, maximum=ID_MAX) for o in row.get("outcomes") or []]
+        except ValidationFailed:
             errors.append(str(_("Row %(n)d: credits and hours must be numbers.") % {"n": number}))
+            continue
+        try:
+            code = plain_text(row.get("code"), name="components", max_length=40)
+            title = plain_text(row.get("title"), name="components", max_length=300)
+            recognition = plain_text(row.get("recognition"), name="components", max_length=300)
+        except ValidationFailed as error:
+            errors += [str(_("Row %(n)d: %(error)s") % {"n": number, "error": m}) for m in error.errors["components"]]
             continue
         if not title:
             errors.append(str(_("Row %(n)d: give the component or task a title.") % {"n": number}))
         if credits < 0 or hours < 0 or credits > 60 or hours > 2000:
             errors.append(str(_("Row %(n)d: credits or hours are out of range.") % {"n": number}))
-        clean.append({"code": str(row.get("code", "")).strip()[:40] or f"C{number}", "title": title[:300], "credits": credits, "hours": hours,
-                      "recognition": str(row.get("recognition", "")).strip()[:300], "outcomes": [int(o) for o in row.get("outcomes", []) if str(o).isdigit()]})
-    if not clean:
+        if set(outcomes) - allowed_outcomes:
+            errors.append(str(_("Row %(n)d: link only learning outcomes of the learner's programme.") % {"n": number}))
+        clean.append({"code": code or f"C{number}", "title": title, "credits": credits, "hours": hours,
+                      "recognition": recognition, "outcomes": sorted(set(outcomes))})
+    if not clean and not errors:
         errors.append(str(_("List at least one component or task.")))
     if errors:
         raise ValidationFailed({"components": errors})
@@ -129,11 +159,11 @@ def mobility_agreement_create(*, actor, nomination: Nomination, start_date, end_
         raise DomainError(_("A learning or training agreement follows an accepted nomination."), code="nomination")
     probe = MobilityAgreement(nomination=nomination, kind=AgreementKind.LEARNING, start_date=start_date, end_date=end_date)
     _require_party(actor, probe, Party.LEARNER, Party.SENDING)
+    start_date, end_date = parse(DateField(), start_date, name="start_date"), parse(DateField(), end_date, name="end_date")
     if end_date < start_date:
         raise ValidationFailed({"end_date": [str(_("The end date cannot be before the start date."))]})
-    if not 1 <= int(weekly_hours) <= 60:
-        raise ValidationFailed({"weekly_hours": [str(_("Target hours per week must be between 1 and 60."))]})
-    rows = _clean_components(components)
+    weekly_hours = whole_number(weekly_hours, name="weekly_hours", minimum=1, maximum=60, message=_("Target hours per week must be between 1 and 60."))
+    rows = _clean_components(components, allowed_outcomes=allowed_outcome_ids(nomination))
     kind = AgreementKind.LEARNING if nomination.application.call.mobility_type == "student_study" else AgreementKind.TRAINING
     agreement = MobilityAgreement.objects.create(nomination=nomination, kind=kind, start_date=start_date, end_date=end_date, weekly_hours=weekly_hours)
     _replace_components(agreement, rows)
@@ -150,7 +180,7 @@ def mobility_agreement_edit(*, actor, agreement: MobilityAgreement, components: 
     if agreement.signatures.exists():
         raise DomainError(_("The agreement has signatures: propose a change with a reason instead."), code="signed")
     before = content_of(agreement)
-    _replace_components(agreement, _clean_components(components))
+    _replace_components(agreement, _clean_components(components, allowed_outcomes=allowed_outcome_ids(agreement.nomination)))
     agreement.version += 1
     agreement.save(update_fields=["version"])
     version = _snapshot(agreement, actor=actor)
@@ -180,9 +210,10 @@ def change_propose(*, actor, agreement: MobilityAgreement, components: list[dict
     _require_party(actor, agreement)
     if reason_code not in ReasonCode.values:
         raise ValidationFailed({"reason_code": [str(_("Choose a reason for the change."))]})
-    rows = _clean_components(components)
+    comment = plain_text(comment, name="comment", max_length=LINE_MAX)
+    rows = _clean_components(components, allowed_outcomes=allowed_outcome_ids(agreement.nomination))
     proposal = ChangeProposal.objects.create(
-        agreement=agreement, base_version=agreement.version, reason_code=reason_code, comment=comment.strip(), proposed_by=actor,
+        agreement=agreement, base_version=agreement.version, reason_code=reason_code, comment=comment, proposed_by=actor,
         components=[{**r, "credits": str(r["credits"])} for r in rows],
     )
     audit_record(actor=actor, action="create", obj=proposal, after={"reason": reason_code, "base_version": agreement.version})
@@ -197,6 +228,7 @@ def change_decide(*, actor, proposal: ChangeProposal, approve: bool, response: s
         raise DomainError(_("Another party must decide on your proposal."), code="own_proposal")
     if proposal.state != ProposalState.PENDING:
         raise DomainError(_("This proposal has already been decided."), code="state")
+    response = plain_text(response, name="response", max_length=LINE_MAX)
     if proposal.base_version != agreement.version:
         proposal.state = ProposalState.REJECTED
         proposal.response = str(_("The agreement changed after this proposal was made."))
@@ -210,7 +242,7 @@ def change_decide(*, actor, proposal: ChangeProposal, approve: bool, response: s
     proposal.save()
     if approve:
         before = content_of(agreement)
-        _replace_components(agreement, _clean_components(proposal.components))
+        _replace_components(agreement, _clean_components(proposal.components, allowed_outcomes=allowed_outcome_ids(agreement.nomination)))
         agreement.version += 1
         agreement.state = MobilityAgreementState.SIGNING  # every party signs the changed agreement again
         agreement.save(update_fields=["version", "state"])
@@ -229,28 +261,46 @@ def logbook_submit(*, actor, agreement: MobilityAgreement, week_start, hours, de
     if agreement.state != MobilityAgreementState.SIGNED:
         raise DomainError(_("The logbook opens once all three parties have signed the agreement."), code="not_signed")
     errors = {}
+    hours_message = _("Hours must be a number above 0 and at most 80 a week.")
     try:
-        hours = Decimal(str(hours).replace(",", "."))
-        if not 0 < hours <= 80:
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        errors["hours"] = [str(_("Hours must be a number above 0 and at most 80 a week."))]
-    if not agreement.start_date <= week_start <= agreement.end_date:
-        errors["week_start"] = [str(_("The week must fall within the mobility dates."))]
-    if not description.strip():
-        errors["description"] = [str(_("Describe what you did this week."))]
+        hours = decimal_number(hours, name="hours", minimum=0, maximum=80, places=1, message=hours_message)
+        if hours == 0:
+            raise ValidationFailed({"hours": [str(hours_message)]})
+    except ValidationFailed as error:
+        errors |= error.errors
+    try:
+        week_start = parse(DateField(), week_start, name="week_start")
+        if not agreement.start_date <= week_start <= agreement.end_date:
+            errors["week_start"] = [str(_("The week must fall within the mobility dates."))]
+    except ValidationFailed as error:
+        errors |= error.errors
+    try:
+        description = plain_text(description, name="description", max_length=TEXT_MAX, required_message=_("Describe what you did this week."))
+    except ValidationFailed as error:
+        errors |= error.errors
+    try:
+        outcome_ids = {whole_number(o, name="outcomes", minimum=1, maximum=ID_MAX) for o in outcome_ids}
+        served = set(Component.outcomes.through.objects.filter(component__agreement=agreement).values_list("learningoutcome_id", flat=True))
+        if outcome_ids - served:
+            errors["outcomes"] = [str(_("This outcome is not part of the agreement."))]
+    except ValidationFailed as error:
+        errors |= error.errors
+    if evidence is not None:
+        try:
+            document_check(evidence, field="evidence")
+        except ValidationFailed as error:
+            errors |= error.errors
     if errors:
         raise ValidationFailed(errors)
     entry = LogbookEntry.objects.filter(agreement=agreement, week_start=week_start).first()
     if entry and entry.state == EntryState.VERIFIED:
         raise DomainError(_("This week is already verified by the host."), code="verified")
     entry = entry or LogbookEntry(agreement=agreement, week_start=week_start)
-    entry.hours, entry.description, entry.state = hours, description.strip(), EntryState.SUBMITTED
+    entry.hours, entry.description, entry.state = hours, description, EntryState.SUBMITTED
     if evidence is not None:
         entry.evidence = evidence
     entry.save()
-    allowed = set(Component.outcomes.through.objects.filter(component__agreement=agreement).values_list("learningoutcome_id", flat=True))
-    entry.outcomes.set([o for o in outcome_ids if int(o) in allowed])
+    entry.outcomes.set(sorted(outcome_ids))
     audit_record(actor=actor, action="update", obj=entry, after={"week": week_start.isoformat(), "hours": str(hours)})
     return entry
 
@@ -275,19 +325,16 @@ def logbook_verify(*, entry: LogbookEntry, verified_hours, approve: bool, commen
         raise Forbidden(_("Only the host verifies the logbook."))
     if entry.state == EntryState.VERIFIED:
         raise DomainError(_("This week is already verified."), code="verified")
+    comment = plain_text(comment, name="comment", max_length=LINE_MAX)
     if approve:
-        try:
-            hours = Decimal(str(verified_hours).replace(",", "."))
-            if not 0 <= hours <= entry.hours:
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            raise ValidationFailed({"verified_hours": [str(_("Verified hours must be between 0 and the hours submitted."))]})
+        hours = decimal_number(verified_hours, name="verified_hours", minimum=0, maximum=entry.hours, places=1,
+                               message=_("Verified hours must be between 0 and the hours submitted."))
         entry.state, entry.verified_hours = EntryState.VERIFIED, hours
     else:
-        if not comment.strip():
+        if not comment:
             raise ValidationFailed({"comment": [str(_("Say why the week is returned."))]})
         entry.state = EntryState.REJECTED
-    entry.supervisor_comment = comment.strip()
+    entry.supervisor_comment = comment
     entry.verified_by = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     entry.verified_via_link = via_link
     entry.verified_at = timezone.now()
@@ -317,12 +364,15 @@ def outcome_evaluate(*, actor, agreement: MobilityAgreement, outcome_id: int, ra
         raise Forbidden(_("Only the host evaluates the learning outcomes."))
     if rating not in Rating.values:
         raise ValidationFailed({"rating": [str(_("Choose a rating."))]})
+    outcome_message = _("This outcome is not part of the agreement.")
+    outcome_id = whole_number(outcome_id, name="outcome", minimum=1, maximum=ID_MAX, message=outcome_message)
     served = set(Component.outcomes.through.objects.filter(component__agreement=agreement).values_list("learningoutcome_id", flat=True))
-    if int(outcome_id) not in served:
-        raise ValidationFailed({"outcome": [str(_("This outcome is not part of the agreement."))]})
+    if outcome_id not in served:
+        raise ValidationFailed({"outcome": [str(outcome_message)]})
+    comment = plain_text(comment, name="comment", max_length=LINE_MAX)
     evaluation, _created = OutcomeEvaluation.objects.update_or_create(
-        agreement=agreement, outcome_id=outcome_id, defaults={"rating": rating, "comment": comment.strip(), "evaluated_by": actor})
-    audit_record(actor=actor, action="update", obj=evaluation, after={"outcome": int(outcome_id), "rating": rating})
+        agreement=agreement, outcome_id=outcome_id, defaults={"rating": rating, "comment": comment, "evaluated_by": actor})
+    audit_record(actor=actor, action="update", obj=evaluation, after={"outcome": outcome_id, "rating": rating})
     return evaluation
 
 
@@ -334,13 +384,14 @@ def transcript_record(*, actor, agreement: MobilityAgreement, component: Compone
         raise ValidationFailed({"component": [str(_("This component is not part of the agreement."))]})
     if host_scale not in grades.SCALES:
         raise ValidationFailed({"host_scale": [str(_("Unknown grading scale."))]})
+    host_grade = plain_text(host_grade, name="host_grade", max_length=10)  # the column's width
     try:
         home = grades.to_kz_letter(host_grade, host_scale)
     except grades.GradeError:
         raise ValidationFailed({"host_grade": [str(_("“%(grade)s” is not a grade of this scale.") % {"grade": host_grade})]})
     entry, _created = TranscriptEntry.objects.update_or_create(
         agreement=agreement, component=component,
-        defaults={"host_grade": host_grade.strip(), "host_scale": host_scale, "home_grade": home, "credits_host": component.credits,
+        defaults={"host_grade": host_grade, "host_scale": host_scale, "home_grade": home, "credits_host": component.credits,
                   "credits_home": grades.kz_credits(component.hours, component.credits), "recorded_by": actor},
     )
     audit_record(actor=actor, action="update", obj=entry, after={"component": component.code, "host": host_grade, "home": home})

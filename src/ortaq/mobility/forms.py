@@ -5,6 +5,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.engines import frameworks as fw
+from ortaq.inputs import HardenedForm
 
 from .models import Application, Call, InternshipOffer
 
@@ -35,7 +36,7 @@ def _check_language(form, cleaned) -> None:
             form.add_error("language", _("Choose the language the level applies to."))
 
 
-class OfferForm(forms.ModelForm):
+class OfferForm(HardenedForm, forms.ModelForm):
     isced_code = forms.ChoiceField(label=_("ISCED-F 2013 field"), choices=lambda: [(t.code, f"{t.code} {fw.localized(t, _lang())}") for t in fw.isced_fields() if t.group == "detailed"])
     accessibility_facilities = forms.MultipleChoiceField(label=_("accessibility facilities"), required=False, widget=forms.CheckboxSelectMultiple,
                                                          choices=lambda: [(t.code, fw.localized(t, _lang())) for t in fw.accessibility_facilities()])
@@ -59,7 +60,7 @@ class OfferForm(forms.ModelForm):
         return cleaned
 
 
-class CallForm(forms.ModelForm):
+class CallForm(HardenedForm, forms.ModelForm):
     mobility_type = forms.ChoiceField(label=_("mobility type"), choices=lambda: [(t.code, fw.localized(t, _lang())) for t in fw.mobility_types()])
     max_choices = forms.IntegerField(label=_("options an applicant may rank"), min_value=1, max_value=20, initial=3)
     academic_year = forms.IntegerField(label=_("academic year (starting)"), min_value=2000, max_value=2100)
@@ -85,7 +86,7 @@ class CallForm(forms.ModelForm):
         return cleaned
 
 
-class ApplicationForm(forms.ModelForm):
+class ApplicationForm(HardenedForm, forms.ModelForm):
     year_of_study = forms.IntegerField(label=_("year of study"), min_value=1, max_value=6)
     grade = forms.DecimalField(label=_("average grade (0–100)"), min_value=0, max_value=100)
 
@@ -95,7 +96,7 @@ class ApplicationForm(forms.ModelForm):
         widgets = {"motivation": forms.Textarea(attrs={"rows": 5})}
 
 
-class ScoreForm(forms.Form):
+class ScoreForm(HardenedForm, forms.Form):
     motivation_score = forms.IntegerField(label=_("motivation score (0–100)"), min_value=0, max_value=100, required=False)
     interview_score = forms.IntegerField(label=_("interview score (0–100)"), min_value=0, max_value=100, required=False)
 

@@ -29,7 +29,7 @@ def to_percent(grade: str, scale: str) -> Decimal:
             value = Decimal(grade.replace(",", "."))
         except Exception:
             raise GradeError(grade)
-        if not 0 <= value <= 100:
+        if not value.is_finite() or not 0 <= value <= 100:  # NaN would raise on comparison
             raise GradeError(grade)
         return value
     table = CN_FIVE_BANDS if scale == "cn_five_band" else ECTS if scale == "ects" else None

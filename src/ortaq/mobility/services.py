@@ -14,6 +14,7 @@ from ortaq.accounts.selectors import access_for
 from ortaq.agreements.models import AgreementState, CooperationCondition
 from ortaq.audit.services import audit_record, snapshot
 from ortaq.errors import DomainError, Forbidden, ValidationFailed, form_errors, valid_or_raise
+from ortaq.inputs import ID_MAX, whole_number
 
 from . import eligibility
 from .forms import APPLICATION_FIELDS, CALL_FIELDS, OFFER_FIELDS, MAX_DOCUMENT_BYTES, ApplicationForm, CallForm, OfferForm, ScoreForm, sniff_document
@@ -79,6 +80,10 @@ def call_create(*, actor, owner, data: dict, programmes=()) -> Call:
     access = access_for(actor)
     if not (access.is_admin or owner.pk in access.manages):
         raise Forbidden(_("Only a coordinator of the sending institution can open its calls."))
+    programmes = list(programmes)
+    foreign = [p for p in programmes if not p.awarding_institutions.filter(pk=owner.pk).exists()]
+    if foreign:
+        raise ValidationFailed({"programmes": [str(_("Choose programmes that %(institution)s awards.") % {"institution": owner})]})
     if "lottery_seed" not in data or data.get("lottery_seed") in ("", None):
         data = {**data, "lottery_seed": secrets.randbelow(10**9)}
     call = valid_or_raise(CallForm(data=data, instance=Call(owner=owner, created_by=actor))).save()
@@ -102,6 +107,8 @@ def call_option_add(*, actor, call: Call, places: int, condition: CooperationCon
         raise DomainError(_("Options can only be added while the call is a draft or open."), code="state")
     if (condition is None) == (offer is None):
         raise ValidationFailed({"source": [str(_("Choose either a cooperation condition or an internship offer."))]})
+    places = whole_number(places, name="places", minimum=-ID_MAX, maximum=100_000)
+    reserved_inclusion = whole_number(reserved_inclusion, name="reserved_inclusion", minimum=-ID_MAX, maximum=100_000)
     if places is None or places < 1:
         raise ValidationFailed({"places": [str(_("Places must be at least 1."))]})
     if reserved_inclusion < 0 or reserved_inclusion > places:
@@ -193,7 +200,7 @@ def application_save(*, actor, call: Call, data: dict, option_ids: list[int], su
         application.state = ApplicationState.DRAFT
     before = snapshot(application, APPLICATION_FIELDS) if application.pk else None
     form = valid_or_raise(ApplicationForm(data=data, instance=application))
-    ids = [int(i) for i in option_ids if str(i).strip()]
+    ids = [whole_number(i, name="choices", minimum=1, maximum=ID_MAX) for i in option_ids if str(i).strip()]
     if len(ids) != len(set(ids)):
         raise ValidationFailed({"choices": [str(_("Each option can be ranked only once."))]})
     if len(ids) > call.max_choices:
@@ -248,19 +255,27 @@ def application_withdraw(*, actor, application: Application) -> Application:
     return application
 
 
+def document_check(upload, *, field: str = "file") -> str:
+    """The content type of an uploaded document (PDF, JPEG or PNG, at most 5 MB), read from its first bytes;
+    ValidationFailed otherwise. Application documents and logbook evidence pass the same check."""
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise ValidationFailed({field: [str(_("A document may be at most 5 MB."))]})
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = sniff_document(head)
+    if content_type is None:
+        raise ValidationFailed({field: [str(_("Upload a PDF, JPEG or PNG file."))]})
+    return content_type
+
+
 @transaction.atomic
 def document_add(*, actor, application: Application, upload) -> ApplicationDocument:
     if application.applicant_id != actor.pk:
         raise Forbidden()
     _require_open(application.call)
-    if upload.size > MAX_DOCUMENT_BYTES:
-        raise ValidationFailed({"file": [str(_("A document may be at most 5 MB."))]})
-    head = upload.read(16)
-    upload.seek(0)
-    content_type = sniff_document(head)
-    if content_type is None:
-        raise ValidationFailed({"file": [str(_("Upload a PDF, JPEG or PNG file."))]})
-    document = ApplicationDocument.objects.create(application=application, file=upload, original_name=upload.name[:200], content_type=content_type, size=upload.size)
+    content_type = document_check(upload)
+    name = "".join(ch for ch in upload.name if ch.isprintable())[:200]  # a browser sends the name; NUL would stop PostgreSQL
+    document = ApplicationDocument.objects.create(application=application, file=upload, original_name=name, content_type=content_type, size=upload.size)
     audit_record(actor=actor, action="create", obj=document, after={"name": document.original_name, "type": content_type, "size": upload.size})
     return document
 

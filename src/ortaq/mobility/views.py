@@ -4,8 +4,9 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from ortaq.accounts.selectors import access_for
 from ortaq.agreements.models import CooperationCondition
-from ortaq.errors import DomainError, error_text
+from ortaq.errors import DomainError, ValidationFailed
+from ortaq.inputs import HardenedForm, choice, plain_text, refused, whole_number
 from ortaq.institutions.models import Institution
 from ortaq.programmes.models import Programme
 from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
@@ -30,7 +32,7 @@ REASONS = {
 }
 
 
-class HostForm(forms.Form):
+class HostForm(HardenedForm, forms.Form):
     host = forms.ModelChoiceField(label=gettext_lazy("host institution"), queryset=Institution.objects.none())
 
     def __init__(self, *args, actor, **kwargs):
@@ -42,7 +44,7 @@ class HostForm(forms.Form):
             self.fields["host"].initial = next(iter(ids))
 
 
-class OwnerForm(forms.Form):
+class OwnerForm(HardenedForm, forms.Form):
     owner = forms.ModelChoiceField(label=gettext_lazy("sending institution"), queryset=Institution.objects.none())
     programmes = forms.ModelMultipleChoiceField(label=gettext_lazy("eligible programmes (none: any)"), queryset=Programme.objects.all(), required=False)
 
@@ -50,6 +52,8 @@ class OwnerForm(forms.Form):
         super().__init__(*args, **kwargs)
         access = access_for(actor)
         self.fields["owner"].queryset = Institution.objects.all() if access.is_admin else Institution.objects.filter(pk__in=access.manages)
+        if not access.is_admin:  # the call's service checks that the chosen owner awards each one
+            self.fields["programmes"].queryset = Programme.objects.filter(awarding_institutions__in=access.manages).distinct()
         if len(access.manages) == 1 and not access.is_admin:
             self.fields["owner"].initial = next(iter(access.manages))
 
@@ -91,7 +95,8 @@ def offer_create(request):
         else:
             messages.success(request, _("The offer has been saved."))
             return redirect("mobility:offers")
-    return render(request, "mobility/offer_form.html", {"form": form, "host_form": host_form, "nav_section": "mobility"})
+    status = 422 if request.method == "POST" else 200  # every successful POST has redirected above
+    return render(request, "mobility/offer_form.html", {"form": form, "host_form": host_form, "nav_section": "mobility"}, status=status)
 
 
 @login_required
@@ -102,9 +107,9 @@ def offer_publish(request, pk: int):
         raise Http404
     try:
         services.offer_publish(actor=request.user, offer=offer)
-        messages.success(request, _("The offer is published."))
     except DomainError as error:
-        messages.error(request, error_text(error))
+        return refused(request, error, offer_list)
+    messages.success(request, _("The offer is published."))
     return redirect("mobility:offers")
 
 
@@ -123,7 +128,8 @@ def call_create(request):
         else:
             messages.success(request, _("Call saved as a draft. Add options with places, then open it."))
             return redirect("mobility:call", call.pk)
-    return render(request, "mobility/call_form.html", {"form": form, "owner_form": owner_form, "nav_section": "mobility"})
+    status = 422 if request.method == "POST" else 200
+    return render(request, "mobility/call_form.html", {"form": form, "owner_form": owner_form, "nav_section": "mobility"}, status=status)
 
 
 def _get_call(request, pk: int):
@@ -177,8 +183,9 @@ def call_detail(request, pk: int):
             "may_apply": True, "application": application,
             "application_form": ApplicationForm(instance=application, prefix="app"),
             "option_eligibility": [(o, eligibility.option_reasons(o, certificates)) for o in options],
-            "call_reasons": base, "ranks": range(1, call.max_choices + 1), "selectable": selectable,
-            "chosen": {rank: option.pk for rank, option in chosen.items()},
+            # every rank's <select> lists the same options: their labels are made once, not once per rank
+            "call_reasons": base, "selectable": [(o.pk, f"{o.host.display_name} — {o.offer.title}" if o.offer_id else o.host.display_name) for o in selectable],
+            "rank_choices": [(rank, chosen[rank].pk if rank in chosen else None) for rank in range(1, call.max_choices + 1)],
             "outcome": outcome, "explanations": _explain(outcome, related),
             "nomination": outcome.nomination if outcome and hasattr(outcome, "nomination") else None,
         }
@@ -201,11 +208,16 @@ def call_action(request, pk: int, action: str):
             services.call_close(actor=request.user, call=call)
             messages.success(request, _("The call is closed."))
         elif action == "option":
+            # The select sends "c<id>" for a cooperation condition and "o<id>" for an internship offer.
             source = request.POST.get("source", "")
-            condition = CooperationCondition.objects.filter(pk=source[1:]).first() if source.startswith("c") else None
-            offer = InternshipOffer.objects.filter(pk=source[1:]).first() if source.startswith("o") else None
+            kind, number = source[:1], source[1:]
+            if kind not in ("c", "o") or not (number.isascii() and number.isdigit() and len(number) < 19):
+                raise ValidationFailed({"source": [str(_("Choose either a cooperation condition or an internship offer."))]})
+            condition = CooperationCondition.objects.filter(pk=number).first() if kind == "c" else None
+            offer = InternshipOffer.objects.filter(pk=number).first() if kind == "o" else None
             services.call_option_add(actor=request.user, call=call, condition=condition, offer=offer,
-                                     places=int(request.POST.get("places") or 0), reserved_inclusion=int(request.POST.get("reserved_inclusion") or 0))
+                                     places=whole_number(request.POST.get("places"), name="places", minimum=1, maximum=10_000),
+                                     reserved_inclusion=whole_number(request.POST.get("reserved_inclusion") or "0", name="reserved_inclusion", minimum=0, maximum=10_000))
             messages.success(request, _("Option added."))
         elif action == "round":
             placement_round = rounds.round_request(actor=request.user, call=call)
@@ -213,8 +225,8 @@ def call_action(request, pk: int, action: str):
             return redirect("mobility:round", placement_round.pk)
         else:
             raise Http404
-    except (ValueError, DomainError) as error:
-        messages.error(request, error_text(error) if isinstance(error, DomainError) else _("Please enter whole numbers."))
+    except DomainError as error:
+        return refused(request, error, call_detail, pk)
     return redirect("mobility:call", call.pk)
 
 
@@ -226,14 +238,14 @@ def application_save(request, pk: int):
     option_ids = [request.POST.get(f"rank-{i}") for i in range(1, call.max_choices + 1)]
     option_ids = [i for i in option_ids if i]
     try:
-        services.application_save(actor=request.user, call=call, data=data, option_ids=option_ids, submit=bool(request.POST.get("submit")))
-        upload = request.FILES.get("document")
-        if upload:
-            services.document_add(actor=request.user, application=selectors.own_application(actor=request.user, call=call), upload=upload)
+        with transaction.atomic():  # a refused document leaves the application as it was, not half saved
+            services.application_save(actor=request.user, call=call, data=data, option_ids=option_ids, submit=bool(request.POST.get("submit")))
+            upload = request.FILES.get("document")
+            if upload:
+                services.document_add(actor=request.user, application=selectors.own_application(actor=request.user, call=call), upload=upload)
     except DomainError as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(request, _("Your application has been submitted.") if request.POST.get("submit") else _("Your draft has been saved."))
+        return refused(request, error, call_detail, pk)
+    messages.success(request, _("Your application has been submitted.") if request.POST.get("submit") else _("Your draft has been saved."))
     return redirect("mobility:call", call.pk)
 
 
@@ -246,9 +258,9 @@ def application_withdraw(request, pk: int):
         raise Http404
     try:
         services.application_withdraw(actor=request.user, application=application)
-        messages.success(request, _("Your application has been withdrawn."))
     except DomainError as error:
-        messages.error(request, error_text(error))
+        return refused(request, error, call_detail, pk)
+    messages.success(request, _("Your application has been withdrawn."))
     return redirect("mobility:call", call.pk)
 
 
@@ -261,9 +273,9 @@ def application_score(request, pk: int, application_id: int):
         raise Http404
     try:
         services.application_score(actor=request.user, application=application, data=form_data(request))
-        messages.success(request, _("Scores saved."))
     except DomainError as error:
-        messages.error(request, error_text(error))
+        return refused(request, error, call_detail, pk)
+    messages.success(request, _("Scores saved."))
     return redirect("mobility:call", call.pk)
 
 
@@ -316,9 +328,9 @@ def round_publish(request, pk: int):
     placement_round = _get_round(request, pk)
     try:
         rounds.round_publish(actor=request.user, placement_round=placement_round)
-        messages.success(request, _("Results published. Applicants and hosts are being notified."))
     except DomainError as error:
-        messages.error(request, error_text(error))
+        return refused(request, error, round_detail, pk)
+    messages.success(request, _("Results published. Applicants and hosts are being notified."))
     return redirect("mobility:round", placement_round.pk)
 
 
@@ -335,8 +347,10 @@ def nomination_decide(request, pk: int):
     if nomination is None:
         raise Http404
     try:
-        rounds.nomination_decide(actor=request.user, nomination=nomination, accept=request.POST.get("decision") == "accept", reason=request.POST.get("reason", ""))
-        messages.success(request, _("Decision recorded."))
+        decision = choice(request.POST.get("decision"), ("accept", "decline"), name="decision")
+        reason = plain_text(request.POST.get("reason"), name="reason")
+        rounds.nomination_decide(actor=request.user, nomination=nomination, accept=decision == "accept", reason=reason)
     except DomainError as error:
-        messages.error(request, error_text(error))
+        return refused(request, error, nominations)
+    messages.success(request, _("Decision recorded."))
     return redirect("mobility:nominations")

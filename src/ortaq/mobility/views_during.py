@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -12,14 +10,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ortaq.errors import DomainError, error_text
+from ortaq.errors import DomainError
+from ortaq.inputs import ID_MAX, TEXT_MAX, DateField, choice, parse, plain_text, refused, whole_number
 
 from . import during, grades, selectors
 from .models import Nomination, Party, Rating, ReasonCode
 
 
 def parse_components(text: str) -> list[dict]:
-    """One component per line: code | title | credits | hours | recognised at home as | outcome ids (comma-separated)."""
+    """One component per line: code | title | credits | hours | recognised at home as | outcome ids (comma-separated).
+    The services check each value; here only the whole text is limited (and refused with control characters)."""
+    text = plain_text(text, name="components", max_length=TEXT_MAX)
     rows = []
     for line in text.splitlines():
         if not line.strip():
@@ -37,29 +38,29 @@ def components_text(agreement) -> str:
     )
 
 
-def _parse_date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
+def _date(request, name: str, missing):
+    """An ISO date from the form (1900–2199), or ValidationFailed with Django's translated messages."""
+    return parse(DateField(error_messages={"required": missing}), request.POST.get(name), name=name)
+
+
+def _id(request, name: str) -> int:
+    return whole_number(request.POST.get(name), name=name, minimum=1, maximum=ID_MAX)
 
 
 @login_required
 @require_POST
 def agreement_start(request, nomination_id: int):
+    from .views import call_detail
+
     nomination = Nomination.objects.select_related("application__call").filter(pk=nomination_id).first()
     if nomination is None:
         raise Http404
-    start, end = _parse_date(request.POST.get("start_date")), _parse_date(request.POST.get("end_date"))
-    if start is None or end is None:
-        messages.error(request, _("Give the start and end dates."))
-        return redirect("mobility:call", nomination.application.call_id)
     try:
-        agreement = during.mobility_agreement_create(actor=request.user, nomination=nomination, start_date=start, end_date=end,
-                                                     weekly_hours=request.POST.get("weekly_hours") or 30, components=parse_components(request.POST.get("components", "")))
+        agreement = during.mobility_agreement_create(actor=request.user, nomination=nomination, start_date=_date(request, "start_date", _("Give the start and end dates.")),
+                                                     end_date=_date(request, "end_date", _("Give the start and end dates.")), weekly_hours=request.POST.get("weekly_hours") or 30,
+                                                     components=parse_components(request.POST.get("components", "")))
     except DomainError as error:
-        messages.error(request, error_text(error))
-        return redirect("mobility:call", nomination.application.call_id)
+        return refused(request, error, call_detail, nomination.application.call_id)
     return redirect("mobility:agreement", agreement.pk)
 
 
@@ -94,8 +95,9 @@ def agreement_detail(request, pk: int):
 @require_POST
 def agreement_action(request, pk: int, action: str):
     agreement = _get(request, pk)
-    expected = int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None
     try:
+        version = request.POST.get("version", "")
+        expected = whole_number(version, name="version", minimum=1, maximum=ID_MAX) if version != "" else None
         if action == "edit":
             during.mobility_agreement_edit(actor=request.user, agreement=agreement, components=parse_components(request.POST.get("components", "")), expected_version=expected)
             messages.success(request, _("Saved as a new version."))
@@ -107,31 +109,30 @@ def agreement_action(request, pk: int, action: str):
                                   reason_code=request.POST.get("reason_code", ""), comment=request.POST.get("comment", ""), expected_version=expected)
             messages.success(request, _("Change proposed."))
         elif action == "decide":
-            proposal = agreement.proposals.filter(pk=request.POST.get("proposal") or 0).first()
+            proposal = agreement.proposals.filter(pk=_id(request, "proposal")).first()
             if proposal is None:
                 raise Http404
-            during.change_decide(actor=request.user, proposal=proposal, approve=request.POST.get("decision") == "approve", response=request.POST.get("response", ""))
+            decision = choice(request.POST.get("decision"), ("approve", "reject"), name="decision")
+            during.change_decide(actor=request.user, proposal=proposal, approve=decision == "approve", response=request.POST.get("response", ""))
             messages.success(request, _("Decision recorded."))
         elif action == "logbook":
-            week = _parse_date(request.POST.get("week_start"))
-            if week is None:
-                raise DomainError(_("Give the first day of the week."))
-            during.logbook_submit(actor=request.user, agreement=agreement, week_start=week, hours=request.POST.get("hours", ""),
+            during.logbook_submit(actor=request.user, agreement=agreement, week_start=_date(request, "week_start", _("Give the first day of the week.")), hours=request.POST.get("hours", ""),
                                   description=request.POST.get("description", ""), outcome_ids=request.POST.getlist("outcomes"), evidence=request.FILES.get("evidence"))
             messages.success(request, _("Week submitted."))
         elif action == "verify":
-            entry = agreement.logbook.filter(pk=request.POST.get("entry") or 0).first()
+            entry = agreement.logbook.filter(pk=_id(request, "entry")).first()
             if entry is None:
                 raise Http404
+            decision = choice(request.POST.get("decision"), ("verify", "return"), name="decision")
             during.logbook_verify(actor=request.user, entry=entry, verified_hours=request.POST.get("verified_hours", ""),
-                                  approve=request.POST.get("decision") != "return", comment=request.POST.get("comment", ""))
+                                  approve=decision == "verify", comment=request.POST.get("comment", ""))
             messages.success(request, _("Decision recorded."))
         elif action == "evaluate":
-            during.outcome_evaluate(actor=request.user, agreement=agreement, outcome_id=int(request.POST.get("outcome") or 0),
+            during.outcome_evaluate(actor=request.user, agreement=agreement, outcome_id=request.POST.get("outcome", ""),
                                     rating=request.POST.get("rating", ""), comment=request.POST.get("comment", ""))
             messages.success(request, _("Evaluation saved."))
         elif action == "result":
-            component = agreement.components.filter(pk=request.POST.get("component") or 0).first()
+            component = agreement.components.filter(pk=_id(request, "component")).first()
             if component is None:
                 raise Http404
             during.transcript_record(actor=request.user, agreement=agreement, component=component,
@@ -140,7 +141,7 @@ def agreement_action(request, pk: int, action: str):
         else:
             raise Http404
     except DomainError as error:
-        messages.error(request, error_text(error))
+        return refused(request, error, agreement_detail, pk)
     return redirect("mobility:agreement", agreement.pk)
 
 
@@ -150,15 +151,16 @@ def logbook_link(request, token: str):
     if agreement is None:
         return render(request, "mobility/link_expired.html", status=410)
     if request.method == "POST":
-        entry = agreement.logbook.filter(pk=request.POST.get("entry") or 0).first()
-        if entry is None:
-            raise Http404
         try:
-            during.logbook_verify(entry=entry, verified_hours=request.POST.get("verified_hours", ""), approve=request.POST.get("decision") != "return",
+            entry = agreement.logbook.filter(pk=_id(request, "entry")).first()
+            if entry is None:
+                raise Http404
+            decision = choice(request.POST.get("decision"), ("verify", "return"), name="decision")
+            during.logbook_verify(entry=entry, verified_hours=request.POST.get("verified_hours", ""), approve=decision == "verify",
                                   comment=request.POST.get("comment", ""), via_link=True)
-            messages.success(request, _("Thank you: your decision is recorded."))
         except DomainError as error:
-            messages.error(request, error_text(error))
+            return refused(request, error, logbook_link, token)
+        messages.success(request, _("Thank you: your decision is recorded."))
         return redirect(request.path)
     return render(request, "mobility/logbook_link.html", {"agreement": agreement, "entries": agreement.logbook.all(), "summary": during.hours_summary(agreement)})
 

@@ -44,3 +44,15 @@ def may_edit_programme(*, actor, programme: Programme) -> bool:
 def may_create_programmes(*, actor) -> bool:
     access = access_for(actor)
     return access.is_admin or bool(access.institutions_with(PROGRAMME_ROLES))
+
+
+def outcome_ids_of(*, programme_ids=None, awarded_by: int | None = None) -> set[int]:
+    """Ids of the learning outcomes of these programmes, or of every programme an institution awards."""
+    from .models import LearningOutcome
+
+    qs = LearningOutcome.objects.all()
+    if programme_ids is not None:
+        qs = qs.filter(module__programme_id__in=programme_ids)
+    if awarded_by is not None:
+        qs = qs.filter(module__programme__awarding_institutions=awarded_by)
+    return set(qs.values_list("pk", flat=True))
