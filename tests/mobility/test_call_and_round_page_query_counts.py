@@ -95,3 +95,32 @@ def test_the_round_page_runs_the_same_queries_for_few_or_many_options_and_outcom
     many, _sql, html = captured(client, url)
     assert few == many == ROUND_PAGE_QUERIES
     assert html.count("Second host: ") == 6 * 10  # every explanation names its option's host
+
+
+def test_the_students_form_runs_the_same_queries_whatever_page_her_choices_are_on_and_shows_each_rank_chosen(client, world, open_call):
+    import datetime as dt
+
+    from ortaq.mobility import services
+    from ortaq.mobility.models import InternshipOffer
+
+    host = make_institution("Host enterprise", country="CN", kind="enterprise")
+    offers = InternshipOffer.objects.bulk_create([
+        InternshipOffer(host=host, title=f"Offer {i}", tasks="Tasks", city="Tianjin", start_date=dt.date(2026, 3, 1), end_date=dt.date(2026, 5, 31),
+                        places=1, isced_code="0714", state="published") for i in range(55)])
+    CallOption.objects.bulk_create([CallOption(call=open_call, offer=offer, host=host, places=1) for offer in offers])
+    options = list(open_call.options.order_by("id"))  # the options list shows 50 a page: the last 7 are on page 2
+    student = world["student_a"]
+    client.force_login(student)
+    url = f"/en/mobility/calls/{open_call.pk}/"
+
+    def save(chosen):
+        services.application_save(actor=student, call=open_call, data={"year_of_study": 2, "grade": "80"}, option_ids=[o.pk for o in chosen])
+        return captured(client, url)
+
+    on_first_page, _sql, _html = save(options[:3])
+    on_second_page, _sql, html = save(options[-3:])
+    assert on_first_page == on_second_page
+    for rank, option in enumerate(options[-3:], 1):
+        select = re.search(rf'<select id="rank-{rank}".*?</select>', html).group(0)
+        assert re.findall(r'<option value="(\d+)" selected>', select) == [str(option.pk)]
+        assert f'<option value="{option.pk}" selected>Host enterprise — {option.offer.title}</option>' in select

@@ -56,7 +56,7 @@ def applications_for_coordinator(*, actor, call: Call) -> QuerySet[Application]:
 def own_application(*, actor, call: Call) -> Application | None:
     return (
         Application.objects.filter(call=call, applicant=actor)
-        .prefetch_related(Prefetch("choices", queryset=Choice.objects.select_related("option__host")), "documents")
+        .prefetch_related(Prefetch("choices", queryset=Choice.objects.select_related("option__host", "option__offer")), "documents")
         .first()
     )
 
