@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.engines import frameworks as fw
+from ortaq.inputs import HardenedForm
 from ortaq.lib.throttle import Throttled, client_address, throttle_forgive, throttle_hit, throttle_limits, throttle_reset
 from ortaq.names import latin_form
 from ortaq.validators import validate_iin
@@ -16,7 +17,7 @@ from .models import LanguageCertificate, User
 PROFILE_FIELDS = ["full_name", "full_name_latin", "preferred_language", "iin", "passport_number", "passport_country"]
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(HardenedForm, forms.ModelForm):
     class Meta:
         model = User
         fields = PROFILE_FIELDS
@@ -40,7 +41,7 @@ class ProfileForm(forms.ModelForm):
         return cleaned
 
 
-class AccessibilityForm(forms.Form):
+class AccessibilityForm(HardenedForm, forms.Form):
     accessibility_needs = forms.CharField(label=_("accessibility needs"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     consent = forms.BooleanField(
         label=_("I agree that my coordinator, and the host institution that must act on them, may see these needs."),
@@ -54,7 +55,7 @@ class AccessibilityForm(forms.Form):
         return cleaned
 
 
-class LanguageCertificateForm(forms.ModelForm):
+class LanguageCertificateForm(HardenedForm, forms.ModelForm):
     framework = forms.ChoiceField(label=_("framework"), choices=lambda: [(t.code, fw.localized(t, translation.get_language() or "en")) for t in fw.language_frameworks()])
     language = forms.ChoiceField(label=_("language"), choices=lambda: [(t.code, fw.localized(t, translation.get_language() or "en")) for t in fw.languages()])
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ortaq.audit.services import audit_record, snapshot
 from ortaq.errors import Forbidden, ValidationFailed, form_errors
+from ortaq.inputs import plain_text
 
 from .forms import PROFILE_FIELDS, AccessibilityForm, LanguageCertificateForm, ProfileForm
 from .models import ApiToken, LanguageCertificate, Membership, User
@@ -103,8 +104,9 @@ def membership_add(*, actor, user: User, institution, role: str) -> Membership:
 @transaction.atomic
 def api_token_create(*, actor, name: str) -> tuple[ApiToken, str]:
     """A new token for the actor. The secret is returned once and never stored."""
+    name = plain_text(name, name="name", max_length=100) or "API"
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=actor, name=name.strip()[:100] or "API", prefix=secret[:12], digest=ApiToken.digest_of(secret))
+    token = ApiToken.objects.create(user=actor, name=name, prefix=secret[:12], digest=ApiToken.digest_of(secret))
     audit_record(actor=actor, action="token", obj=token, after={"name": token.name, "prefix": token.prefix})
     return token, secret
 

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ortaq.audit.selectors import history_for
-from ortaq.errors import DomainError
+from ortaq.errors import DomainError, error_text
+from ortaq.inputs import choice, refused
 from ortaq.lib.throttle import Throttled, client_address, throttle_hit, throttle_limits
 from ortaq.web.helpers import apply_errors, form_data, paginate
 
@@ -82,9 +83,14 @@ def profile(request):
             elif which == "accessibility":
                 accessibility_form = AccessibilityForm(data=request.POST, prefix="a")
                 services.accessibility_update(actor=request.user, person=person, data=data)
+            else:  # not one of the page's three forms: nothing to save, and no "Changes saved."
+                choice(which, ("profile", "certificate", "accessibility"), name="form")
         except DomainError as error:
-            target = {"profile": form, "certificate": certificate_form, "accessibility": accessibility_form}.get(which, form)
-            apply_errors(target, error)
+            target = {"profile": form, "certificate": certificate_form, "accessibility": accessibility_form}.get(which)
+            if target is None:
+                messages.error(request, error_text(error))
+            else:
+                apply_errors(target, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("accounts:profile")
@@ -92,13 +98,16 @@ def profile(request):
         "person": person, "form": form, "certificate_form": certificate_form, "accessibility_form": accessibility_form,
         "certificates": selectors.language_certificates_of(person=person), "memberships": selectors.memberships_of(user=person),
         "tokens": selectors.tokens_of(user=person), "new_token": request.session.pop("new_api_token", None),
-    })
+    }, status=422 if request.method == "POST" else 200)  # every successful POST has redirected above
 
 
 @login_required
 @require_POST
 def token_create(request):
-    _token, secret = services.api_token_create(actor=request.user, name=request.POST.get("name", ""))
+    try:
+        _token, secret = services.api_token_create(actor=request.user, name=request.POST.get("name", ""))
+    except DomainError as error:
+        return refused(request, error, profile)
     # Shown once on the next page and never stored in clear.
     request.session["new_api_token"] = secret
     return redirect("accounts:profile")
