@@ -18,6 +18,7 @@ import ortaq.engines.credentials as creds
 from ortaq.accounts.models import Membership, Role, User
 from ortaq.accounts.selectors import access_for
 from ortaq.errors import DomainError, error_text
+from ortaq.inputs import TEXT_MAX, HardenedForm, plain_text, refused, whole_number
 from ortaq.lib import jsonguard
 from ortaq.lib.throttle import Throttled, client_address, throttle_hit, throttle_limits
 from ortaq.programmes.models import Programme
@@ -79,10 +80,11 @@ LANGUAGE_CHOICES = [("kk", "Қазақша"), ("ru", "Русский"), ("zh-han
 def share_code_create(request, public_id):
     credential = _own(request, public_id)
     try:
-        code = services.share_code_create(actor=request.user, credential=credential, days=int(request.POST.get("days") or 0))
-        messages.success(request, _("Share code %(code)s created.") % {"code": code.code})
-    except (ValueError, DomainError) as error:
-        messages.error(request, error_text(error) if isinstance(error, DomainError) else _("Choose a number of days."))
+        days = whole_number(request.POST.get("days"), name="days", minimum=1, maximum=180, message=_("A share code lasts from 1 to 180 days."))
+        code = services.share_code_create(actor=request.user, credential=credential, days=days)
+    except DomainError as error:
+        return refused(request, error, wallet)
+    messages.success(request, _("Share code %(code)s created.") % {"code": code.code})
     return redirect("credentials:wallet")
 
 
@@ -100,7 +102,7 @@ def share_code_revoke(request, public_id, code):
 
 # Registrar ------------------------------------------------------------------------------------------
 
-class BatchForm(forms.Form):
+class BatchForm(HardenedForm, forms.Form):
     programme = forms.ModelChoiceField(label=gettext_lazy("programme"), queryset=Programme.objects.none())
     holders = forms.ModelMultipleChoiceField(label=gettext_lazy("graduates"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple)
     graduation_date = forms.DateField(label=gettext_lazy("graduation date"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -137,7 +139,7 @@ def registrar(request):
         "form": form, "batches": batches, "approvable": approvable,
         "credentials": selectors.credentials_for_registrar(actor=request.user)[:200], "issuers": issuers.select_related("institution").prefetch_related("keys"),
         "states": CredentialState.choices, "nav_section": "credentials",
-    })
+    }, status=422 if request.method == "POST" else 200)  # every successful POST has redirected above
 
 
 @login_required
@@ -156,9 +158,9 @@ def batch_approve(request, pk: int):
         raise Http404
     try:
         services.batch_approve(actor=request.user, batch=batch)
-        messages.success(request, _("Approved: the credentials are being issued."))
     except DomainError as error:
-        messages.error(request, error_text(error))
+        return refused(request, error, registrar)
+    messages.success(request, _("Approved: the credentials are being issued."))
     return redirect("credentials:registrar")
 
 
@@ -169,10 +171,11 @@ def credential_state(request, public_id):
     if credential is None:
         raise Http404
     try:
-        services.credential_set_state(actor=request.user, credential=credential, state=request.POST.get("state", ""), reason=request.POST.get("reason", ""))
-        messages.success(request, _("Status changed."))
+        reason = plain_text(request.POST.get("reason"), name="reason", max_length=TEXT_MAX)  # NUL would reach PostgreSQL
+        services.credential_set_state(actor=request.user, credential=credential, state=request.POST.get("state", ""), reason=reason)
     except DomainError as error:
-        messages.error(request, error_text(error))
+        return refused(request, error, registrar)
+    messages.success(request, _("Status changed."))
     return redirect("credentials:registrar")
 
 
@@ -200,9 +203,9 @@ def internship_certificate(request, agreement_id: int):
         raise PermissionDenied
     try:
         issuance.internship_certificate_issue(actor=request.user, mobility_agreement=agreement)
-        messages.success(request, _("Internship certificate issued to the learner's wallet."))
     except DomainError as error:
-        messages.error(request, error_text(error))
+        return refused(request, error, "mobility:agreement", agreement.pk)
+    messages.success(request, _("Internship certificate issued to the learner's wallet."))
     return redirect("mobility:agreement", agreement.pk)
 
 
