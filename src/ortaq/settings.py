@@ -215,7 +215,7 @@ ORTAQ_THROTTLES = {
     "share_code": (30, 60),  # lookups of /verify/<code> per client address
     "verify_page": (30, 60),  # credentials pasted or uploaded on /verify/ per client address
     "vc_verify": (60, 60),  # VC-API verifications per client address
-    "vc_issue": (120, 60),  # VC-API issuance per API token
+    "vc_issue": (120, 60),  # VC-API issuance per user (whose token signs)
 }
 ORTAQ_THROTTLES |= envthrottles("ORTAQ_THROTTLE_", ORTAQ_THROTTLES)
 
