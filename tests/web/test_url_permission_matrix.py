@@ -1,0 +1,776 @@
+"""Who gets what from every URL and every API operation: a permission matrix checked against the URL configuration.
+
+`MATRIX` names every URL pattern (web pages under the language prefixes, the machine-readable addresses, the
+API's documentation) and every operation of `/api/v1/` (as its OpenAPI lists it) and says, for each, who may
+pass and what the others get. A new view or API operation without an entry fails
+`test_every_url_and_api_operation_has_an_entry_in_the_matrix`.
+
+Each entry is read by one test that asks the URL as each demo login (README, "Demo logins") and as a signed-out
+visitor, about a record of the login's own institution and about one of another institution (tests/web/
+url_matrix_scene.py builds them and says whose each is). An entry's `gates` are the checks the view makes, in
+its order: `(who passes, what the others get)`. Who passes is written in a small language:
+
+    public, signed_in, admin (platform administrator), analyst (ministry analyst), anyone, nobody
+    coordinator@owner        a coordinator of one of the record's `owner` institutions (any relation name)
+    coordinator|registrar@x  either role;  staff@x: coordinator, registrar, teacher, trainer or company
+                             supervisor;  member@x: any role;  host@x: coordinator or company supervisor
+    coordinator@any          a coordinator of any institution
+    holder                   one of the record's people under that name (holder, learner, trainers, ...)
+    ... if state=a|b         only while the record is in one of these states (state!=a|b: in none of them)
+
+What the others get: a status code, LOGIN (a redirect to sign in), or MESSAGE (a redirect back with the error
+shown, the way the pages report a refused action). Every request runs in a savepoint that is rolled back, and a
+refused POST, PATCH or API call must also write nothing (no INSERT, UPDATE or DELETE outside the session and
+cache tables). GET is asked of every URL; POST-only views answer 405 to a GET, and their POST is sent as every
+login that should be refused (with a body that would otherwise be accepted); allowed writes are sent only where
+`send_allowed` says they are cheap.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pytest
+from django.contrib import admin
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils import translation
+
+from tests.web.url_matrix_scene import ANONYMOUS, ROLE_LOGINS, Scene, Thing, Viewer, build_scene
+
+LOGIN = "a redirect to sign in"
+ADMIN_LOGIN = "a redirect to the admin sign-in"
+MESSAGE = "a redirect back with an error message"
+GATES = "the gates, as anyone else"  # a signed-out visitor is judged by the gates like everybody (public addresses)
+
+# Who passes, reused by several entries -----------------------------------------------------------------------
+AGREEMENT_READERS = ("admin, analyst if state!=draft, staff@initiator, staff@parties if state!=draft, "
+                     "member@parties if state=approved|in_effect")
+AGREEMENT_EDITORS = ("admin if state=draft|proposed|approved, coordinator@initiator if state=draft, "
+                     "coordinator@parties if state=proposed|approved")
+AGREEMENT_PARTY_COORDINATORS = "admin, coordinator@parties"
+AGREEMENT_KINDS = ("agreement", "draft_agreement", "proposed_agreement")
+CALL_READERS = "admin, analyst if state!=draft, staff@owner, member@owner if state!=draft, staff@hosts if state!=draft"
+CALL_MANAGERS = "admin, coordinator@owner"
+MOBILITY_PARTIES = "admin, learner, coordinator@sending, host@host"
+MOBILITY_HOSTS = "admin, host@host"
+DOSSIER_READERS = "admin, student, coordinator|registrar@home"
+DOSSIER_DECIDERS = "admin, coordinator@home"
+COHORT_READERS = "admin, analyst, trainers, managers, coordinator|registrar@enrolled_from, coordinator@any if state=planned"
+REPORT_READERS = "admin, analyst, coordinator|registrar@any"  # aggregates of their own colleges (the ministry: all, small cells withheld)
+NOMINATION_CALL_READERS = "admin, analyst, staff@owner, member@owner, staff@host"  # the nomination's call is published
+COHORT_TRAINERS = "admin, trainers"
+BATCH_REGISTRARS = "admin, registrar@issuer, registrar@awarding"
+
+
+@dataclass(frozen=True)
+class Shows:
+    """What a list must show, and only that: each record of `kinds` appears (its `link`, a URL name with the
+    record's kwargs, or its `text`; in an API list, its id) exactly when the viewer passes `rule`."""
+
+    kinds: tuple[str, ...]
+    rule: str
+    link: str = ""
+    kwargs: dict[str, str] = field(default_factory=lambda: {"pk": "@pk"})
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str | None = None  # the kind of record the URL names (url_matrix_scene); None: no record
+    kwargs: dict[str, Any] = field(default_factory=dict)  # URL kwarg or API path parameter → "@name" of the record, or a literal
+    gates: tuple = ()  # ((who passes, what the others get), ...) in the order the view checks
+    anon: Any = LOGIN  # what a signed-out visitor gets (an API: 401)
+    ok: Any = 200  # what a login passing every gate gets
+    post_only: bool = False  # require_POST: a GET gets `get`; the gates apply to POST
+    get: Any = 405
+    form: bool = False  # the page's form POSTs back to it: refused POSTs are sent too
+    data: Callable[[Scene, Thing | None], dict] | dict | None = None  # POST form or API JSON body
+    send_allowed: bool = False  # also send the write as logins that pass (cheap; rolled back)
+    shows: Shows | None = None  # a list page: which records it must show to whom
+    xfail: str = ""
+
+
+def page(kind=None, *gates, **options) -> Entry:
+    return Entry(kind=kind, gates=tuple(gates), **options)
+
+
+def public(kind=None, **options) -> Entry:
+    return Entry(kind=kind, anon=GATES, **options)
+
+
+def action(kind=None, *gates, **options) -> Entry:
+    return Entry(kind=kind, gates=tuple(gates), post_only=True, **options)
+
+
+def api(kind=None, *gates, **options) -> Entry:
+    return Entry(kind=kind, gates=tuple(gates), **{"anon": 401, **options})
+
+
+def _condition(scene: Scene, thing: Thing) -> dict:
+    return {"mobility_type": "student_internship", "sending": thing.value("sending"), "receiving": thing.value("receiving"),
+            "isced_code": "0714", "places_per_year": 1, "duration": 2, "duration_unit": "months", "start_year": 2026, "end_year": 2027}
+
+
+def _institution(scene: Scene, thing) -> dict:
+    return {"kind": "college", "name_original": "Matrix College", "name_latin": "Matrix College", "country": "KZ", "city": "Aktobe"}
+
+
+def _programme(scene: Scene, thing) -> dict:
+    return {"code": "MATRIX-NEW", "title_en": "Matrix programme", "isced_code": "0714", "awarding_institution_ids": [thing.obj.pk]}
+
+
+def _agreement(scene: Scene, thing) -> dict:
+    return {"kind": "inter_institutional", "title": "Matrix agreement", "start_year": 2026, "end_year": 2028,
+            "initiator_id": thing.obj.pk, "party_ids": [scene.institutions["kz_cluster"].pk]}
+
+
+def foreign(kind: str, name: str) -> Callable[[Scene, Thing], Any]:
+    """`name` of another record of the kind: a reference the view must not follow from this record."""
+    return lambda scene, thing: next(other.value(name) for other in scene.things[kind] if other.obj.pk != thing.obj.pk)
+
+
+VC_CREDENTIAL = {"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                                "credentialSubject": {"id": "did:example:matrix", "name": "Matrix"}}}
+COMPONENTS = "T1 | Commission PLC cabinets | 3 | 90 | PLC-1 |"
+
+MATRIX: dict[str, Entry] = {
+    # Home, accounts, people -----------------------------------------------------------------------------------
+    "web:home": public(),
+    "accounts:login": Entry(anon=200, ok=302),  # signed in: sent on home
+    "accounts:logout": Entry(anon=405, ok=405),  # POST only (its POST would end the test's session: not sent)
+    "accounts:password_change": page(form=True, data={"old_password": "x", "new_password1": "Matrix-new-1", "new_password2": "Matrix-new-1"}),
+    "accounts:password_change_done": page(),
+    "accounts:password_reset": public(),
+    "accounts:password_reset_done": public(),
+    "accounts:password_reset_confirm": public(kwargs={"uidb64": "MQ", "token": "no-such-token"}),
+    "accounts:password_reset_complete": public(),
+    "accounts:profile": page(form=True, data={"form": "profile", "p-full_name": "Hijacked"}),
+    "accounts:token_create": action(data={"name": "matrix"}),
+    "accounts:token_revoke": action("token", ("owner", 404), kwargs={"pk": "@pk"}),
+    "accounts:people": page(shows=Shows(("person",), "admin, self, staff@member_of", link="accounts:person")),
+    "accounts:person": page("person", ("admin, self, staff@member_of", 404), kwargs={"pk": "@pk"}),
+    # Institutions ---------------------------------------------------------------------------------------------
+    "institutions:list": page(),
+    "institutions:create": page(None, ("admin, coordinator@any", 403), form=True, data=_institution),
+    "institutions:import": page(None, ("admin, coordinator@any", 403), form=True, data={}),
+    "institutions:export": page(kwargs={"fmt": "csv"}),
+    "institutions:detail": page("institution", kwargs={"pk": "@pk"}),
+    "institutions:edit": page("institution", ("admin, coordinator@self", 403), kwargs={"pk": "@pk"}, form=True,
+                              data=lambda s, t: {**_institution(s, t), "name_original": "Hijacked"}),
+    "institutions:contact_add": action("institution", ("admin, coordinator@self", 403), kwargs={"pk": "@pk"},
+                                       data={"name": "Intruder", "email": "intruder@example.org"}),
+    # Agreements -----------------------------------------------------------------------------------------------
+    "agreements:list": page(shows=Shows(AGREEMENT_KINDS, AGREEMENT_READERS, link="agreements:detail")),
+    "agreements:export": page(kwargs={"fmt": "csv"}, shows=Shows(AGREEMENT_KINDS, AGREEMENT_READERS, text="@title")),
+    "agreements:create": page(None, ("admin, coordinator@any", 403), form=True,
+                              data=lambda s, t: {"kind": "memorandum", "title": "Matrix", "start_year": 2026, "end_year": 2027,
+                                                 "initiator": s.institutions["xinjiang"].pk, "partners": [s.institutions["kz_cluster"].pk]}),
+    "agreements:detail": page("agreement", (AGREEMENT_READERS, 404), kwargs={"pk": "@pk"}),
+    "agreements:detail#draft": page("draft_agreement", (AGREEMENT_READERS, 404), kwargs={"pk": "@pk"}),
+    "agreements:detail#proposed": page("proposed_agreement", (AGREEMENT_READERS, 404), kwargs={"pk": "@pk"}),
+    "agreements:edit": page("draft_agreement", (AGREEMENT_READERS, 404), (AGREEMENT_EDITORS, 403), kwargs={"pk": "@pk"}, form=True,
+                            data={"kind": "inter_institutional", "title": "Hijacked", "start_year": 2026, "end_year": 2028}),
+    "agreements:edit#live": page("agreement", (AGREEMENT_READERS, 404), (AGREEMENT_EDITORS, 403), kwargs={"pk": "@pk"}, form=True,
+                                 data={"kind": "inter_institutional", "title": "Hijacked", "start_year": 2026, "end_year": 2028}),
+    "agreements:condition_add": action("draft_agreement", (AGREEMENT_READERS, 404), (AGREEMENT_EDITORS, 422), kwargs={"pk": "@pk"}, data=_condition),
+    "agreements:condition_remove": action("draft_agreement", (AGREEMENT_READERS, 404), (AGREEMENT_EDITORS, 403),
+                                          kwargs={"pk": "@pk", "condition_id": "@condition"}),
+    "agreements:propose": action("draft_agreement", (AGREEMENT_READERS, 404), ("admin, coordinator@initiator", 403), kwargs={"pk": "@pk"}),
+    "agreements:approve": action("proposed_agreement", (AGREEMENT_READERS, 404), ("admin, coordinator@first_party", 403),
+                                 kwargs={"pk": "@pk"}, data=lambda s, t: {"institution": t.value("first_party_id")}),
+    # References in the body to another record (a condition, application, proposal, ...) than the URL's: refused.
+    "agreements:condition_remove#foreign": action("draft_agreement", (AGREEMENT_READERS, 404), ("nobody", 404),
+                                                  kwargs={"pk": "@pk", "condition_id": "@foreign_condition"}),
+    "agreements:approve#non-party": action("proposed_agreement", (AGREEMENT_READERS, 404), ("nobody", 400), kwargs={"pk": "@pk"},
+                                           data=lambda s, t: {"institution": s.institutions["kz_cluster"].pk}),
+    "agreements:in_effect": action("agreement", (AGREEMENT_READERS, 404), (AGREEMENT_PARTY_COORDINATORS, 403), kwargs={"pk": "@pk"}),
+    "agreements:terminate": action("agreement", (AGREEMENT_READERS, 404), (AGREEMENT_PARTY_COORDINATORS, 403), kwargs={"pk": "@pk"},
+                                   data={"reason": "Matrix"}),
+    "agreements:compare": page("agreement", (AGREEMENT_READERS, 404), kwargs={"pk": "@pk"}),
+    "agreements:pdf": page("agreement", (AGREEMENT_READERS, 404), kwargs={"pk": "@pk"}),
+    # Programmes -----------------------------------------------------------------------------------------------
+    "programmes:list": page(),
+    "programmes:create": page(None, ("admin, coordinator|registrar@any", 403), form=True,
+                              data=lambda s, t: {"code": "MATRIX-WEB", "title_en": "Matrix", "isced_code": "0714", "awarding": [s.institutions["xinjiang"].pk]}),
+    "programmes:detail": page("programme", kwargs={"pk": "@pk"}),
+    "programmes:module_add": action("programme", ("admin, coordinator|registrar@awarding", 403), kwargs={"pk": "@pk"},
+                                    data={"code": "INTRUDER", "title_en": "Intruder", "credits": 3}),
+    "programmes:outcome_add": action("programme", ("admin, coordinator|registrar@awarding", 403), kwargs={"pk": "@pk", "module_id": "@module"},
+                                     data={"code": "LO9", "text_en": "Intrudes"}),
+    # Mobility: offers, calls, rounds, nominations -------------------------------------------------------------
+    "mobility:home": page(shows=Shows(("call", "draft_call"), CALL_READERS, link="mobility:call")),
+    "mobility:offers": page(shows=Shows(("draft_offer",), "admin, staff@host", text="@title")),
+    "mobility:offer_create": page(None, ("admin, host@any", 403), form=True,
+                                  data={"title": "Intruder", "tasks": "x", "city": "x", "start_date": "2027-03-01", "end_date": "2027-04-01",
+                                        "places": 1, "isced_code": "0714"}),
+    "mobility:offer_publish": action("draft_offer", ("admin, staff@host", 404), ("admin, host@host", MESSAGE),
+                                     kwargs={"pk": "@pk"}),
+    "mobility:call_create": page(None, ("admin, coordinator@any", 403), form=True, data={"title": "Intruder"}),
+    "mobility:call": page("call", (CALL_READERS, 404), kwargs={"pk": "@pk"}),
+    "mobility:call#draft": page("draft_call", (CALL_READERS, 404), kwargs={"pk": "@pk"}),
+    # Students of the sending college apply, while the call is open; these calls' results are published (400).
+    "mobility:application_save": action("call", (CALL_READERS, 404), ("student@owner", 403), ("nobody", 400), kwargs={"pk": "@pk"},
+                                        data={"app-year_of_study": 2, "app-grade": "90", "submit": "1"}),
+    "mobility:application_withdraw": action("call", (CALL_READERS, 404), ("applicants", 404), kwargs={"pk": "@pk"}),
+    "mobility:application_score": action("call", (CALL_READERS, 404), ("admin, coordinator|registrar@owner", 404), (CALL_MANAGERS, 403),
+                                         ("nobody", 400),  # scores are closed once results are published
+                                         kwargs={"pk": "@pk", "application_id": "@application"},
+                                         data={"motivation_score": 50, "interview_score": 50}),
+    "mobility:application_score#foreign": action("call", (CALL_READERS, 404), ("nobody", 404),
+                                                 kwargs={"pk": "@pk", "application_id": "@foreign_application"},
+                                                 data={"motivation_score": 50, "interview_score": 50}),
+    "mobility:applications_export": page("call", (CALL_READERS, 404), (CALL_MANAGERS, 403), kwargs={"pk": "@pk", "fmt": "csv"}),
+    "mobility:call_action#open": action("draft_call", (CALL_READERS, 404), (CALL_MANAGERS, 403), kwargs={"pk": "@pk", "action": "open"}),
+    "mobility:call_action#close": action("call", (CALL_READERS, 404), (CALL_MANAGERS, 403), kwargs={"pk": "@pk", "action": "close"}),
+    "mobility:call_action#option": action("draft_call", (CALL_READERS, 404), (CALL_MANAGERS, 403), kwargs={"pk": "@pk", "action": "option"},
+                                          data=lambda s, t: {"source": f"o{s.things['draft_offer'][0].obj.pk}", "places": 1}),
+    "mobility:call_action#option-unpublished": action("draft_call", (CALL_READERS, 404), (CALL_MANAGERS, 403), ("nobody", 400),
+                                                      kwargs={"pk": "@pk", "action": "option"},
+                                                      data=lambda s, t: {"source": f"o{s.things['draft_offer'][2].obj.pk}", "places": 1}),
+    "mobility:call_action#round": action("call", (CALL_READERS, 404), (CALL_MANAGERS, 403), kwargs={"pk": "@pk", "action": "round"}),
+    "mobility:round": page("round", (CALL_MANAGERS, 404), kwargs={"pk": "@pk"}),
+    "mobility:round_publish": action("round", (CALL_MANAGERS, 404), kwargs={"pk": "@pk"}),
+    "mobility:round_export": page("round", (CALL_MANAGERS, 404), kwargs={"pk": "@pk", "fmt": "csv"}),
+    "mobility:nominations": page(),
+    "mobility:nomination_decide": action("nomination", ("admin, host@host", 404), kwargs={"pk": "@pk"}, data={"decision": "accept"}),
+    # A refusal is shown on the call's page: those who may not see the call get 404.
+    "mobility:agreement_start": action("nomination", (NOMINATION_CALL_READERS, 404), ("admin, learner, coordinator@owner", 403),
+                                       kwargs={"nomination_id": "@pk"},
+                                       data={"start_date": "2027-03-01", "end_date": "2027-05-01", "components": COMPONENTS}),
+    # Mobility: the learning agreement, logbook and results ---------------------------------------------------
+    "mobility:agreement": page("mobility", (MOBILITY_PARTIES, 404), kwargs={"pk": "@pk"}),
+    "mobility:agreement_action#edit": action("mobility", (MOBILITY_PARTIES, 404), kwargs={"pk": "@pk", "action": "edit"}, data={"components": COMPONENTS}),
+    "mobility:agreement_action#sign": action("mobility", (MOBILITY_PARTIES, 404), ("learner", 403), kwargs={"pk": "@pk", "action": "sign"},
+                                             data={"party": "learner"}),
+    "mobility:agreement_action#propose": action("mobility", (MOBILITY_PARTIES, 404), kwargs={"pk": "@pk", "action": "propose"},
+                                                data={"components": COMPONENTS, "reason_code": "other"}),
+    "mobility:agreement_action#decide": action("mobility", (MOBILITY_PARTIES, 404), ("admin, coordinator@sending, host@host", 403),
+                                               kwargs={"pk": "@pk", "action": "decide"},
+                                               data=lambda s, t: {"proposal": t.value("proposal"), "decision": "approve"}),
+    "mobility:agreement_action#logbook": action("mobility", (MOBILITY_PARTIES, 404), ("learner", 403), kwargs={"pk": "@pk", "action": "logbook"},
+                                                data=lambda s, t: {"week_start": t.value("week"), "hours": "20", "description": "Intruded"}),
+    "mobility:agreement_action#verify": action("mobility", (MOBILITY_PARTIES, 404), (MOBILITY_HOSTS, 403), kwargs={"pk": "@pk", "action": "verify"},
+                                               data=lambda s, t: {"entry": t.value("entry"), "verified_hours": "30", "decision": "verify"}),
+    "mobility:agreement_action#evaluate": action("mobility", (MOBILITY_PARTIES, 404), (MOBILITY_HOSTS, 403),
+                                                 kwargs={"pk": "@pk", "action": "evaluate"},
+                                                 data=lambda s, t: {"outcome": t.value("outcome"), "rating": "achieved"}),
+    "mobility:agreement_action#result": action("mobility", (MOBILITY_PARTIES, 404), (MOBILITY_HOSTS, 403), kwargs={"pk": "@pk", "action": "result"},
+                                               data=lambda s, t: {"component": t.value("component"), "host_grade": "90", "host_scale": "percent"}),
+    **{f"mobility:agreement_action#{name}-foreign": action("mobility", (MOBILITY_PARTIES, 404), ("nobody", 404), kwargs={"pk": "@pk", "action": name},
+                                                           data=lambda s, t, field=field, value=value: {field: foreign("mobility", field)(s, t), **value})
+       for name, field, value in (("decide", "proposal", {"decision": "approve"}), ("verify", "entry", {"verified_hours": "30", "decision": "verify"}),
+                                  ("result", "component", {"host_grade": "90", "host_scale": "percent"}))},
+    "mobility:agreement_action#evaluate-foreign": action("mobility", (MOBILITY_PARTIES, 404), (MOBILITY_HOSTS, 403), ("nobody", 422),
+                                                         kwargs={"pk": "@pk", "action": "evaluate"},
+                                                         data=lambda s, t: {"outcome": t.value("foreign_outcome"), "rating": "achieved"}),
+    "mobility:logbook_link": public("logbook_link", kwargs={"token": "@token"}),
+    "mobility:behind": page(),
+    # Notifications --------------------------------------------------------------------------------------------
+    "notifications:list": page(),
+    "notifications:read": action(),
+    # Credentials: the holder's wallet and the registrar's desk ------------------------------------------------
+    "credentials:wallet": page(shows=Shows(("credential",), "holder", link="credentials:json", kwargs={"public_id": "@public_id"})),
+    "credentials:json": page("credential", ("holder", 404), kwargs={"public_id": "@public_id"}),
+    "credentials:pdf": page("credential", ("holder", 404), kwargs={"public_id": "@public_id"}),
+    "credentials:share": action("credential", ("holder", 404), kwargs={"public_id": "@public_id"}, data={"days": 7}),
+    "credentials:share_revoke": action("credential", ("holder", 404), kwargs={"public_id": "@public_id", "code": "@code"}),
+    "credentials:share_revoke#foreign": action("credential", ("holder", 404), ("nobody", 404), kwargs={"public_id": "@public_id", "code": "@foreign_code"}),
+    "credentials:registrar": page(None, ("admin, registrar@any", 403), form=True, data={"graduation_date": "2026-06-30"},
+                                  shows=Shows(("credential",), "admin, registrar@issuer", link="credentials:state", kwargs={"public_id": "@public_id"})),
+    "credentials:batch_status": page("batch", (BATCH_REGISTRARS, 404), kwargs={"pk": "@pk"}),
+    "credentials:batch_approve": action("batch", (BATCH_REGISTRARS, 404), kwargs={"pk": "@pk"}),
+    "credentials:state": action("credential", ("admin, registrar@issuer", 404), kwargs={"public_id": "@public_id"},
+                                data={"state": "revoked", "reason": "Matrix"}),
+    # Rotating an issuer's key (or declaring it compromised) is a registrar's act, not a coordinator's.
+    "credentials:issuer_rotate": action("issuer", ("admin, registrar@institution", 404), kwargs={"pk": "@pk"}, data={"compromised": "1"}),
+    "credentials:internship_certificate": action("mobility", (MOBILITY_PARTIES, 404), ("admin, coordinator@sending", 403),
+                                                 kwargs={"agreement_id": "@pk"}),
+    # Credentials: public addresses ----------------------------------------------------------------------------
+    "verify": public(),
+    "verify_code": public("credential", kwargs={"code": "@verify_code"}),
+    "issuer_did": public("issuer", kwargs={"institution_id": "@institution_id"}),
+    "ortaq_context": public(),
+    "credential_status_list": public("issuer", kwargs={"issuer_id": "@pk", "purpose": "revocation"}),
+    # Training -------------------------------------------------------------------------------------------------
+    "training:list": page(shows=Shows(("cohort",), COHORT_READERS, link="training:cohort")),
+    "training:catalogue": page(),
+    "training:create": page(None, ("admin, trainer@any", 403), form=True, data={"title": "Intruder"}),
+    "training:report_institutions": page(None, (REPORT_READERS, 403)),
+    "training:cohort": page("cohort", (COHORT_READERS, 404), kwargs={"pk": "@pk"}),
+    "training:report": page("cohort", (COHORT_READERS, 404), (f"{REPORT_READERS}, trainers", 403), kwargs={"pk": "@pk", "fmt": "csv"}),
+    "training:self_assessment": page("cohort", (COHORT_READERS, 404), ("managers", 404), form=True,
+                                     kwargs={"pk": "@pk", "phase": "before", "framework": "digcomporg"}),
+    # A cohort's actions answer 404 to a GET. Only the manager's own college nominates them.
+    "training:action#nominate": action("cohort", (COHORT_READERS, 404), ("admin", 404), get=404, kwargs={"pk": "@pk", "action": "nominate"},
+                                       data=lambda s, t: {"manager": t.value("manager")}),
+    **{f"training:action#{name}": action("cohort", (COHORT_READERS, 404), (COHORT_TRAINERS, 403), get=404, kwargs={"pk": "@pk", "action": name},
+                                         data=lambda s, t: {"enrolment": t.value("enrolment"), "kind": "final_project", "title": "x"})
+       for name in ("enrol", "decline", "assess", "complete")},
+    "training:action#enrol-foreign": action("cohort", (COHORT_READERS, 404), ("nobody", 404), get=404, kwargs={"pk": "@pk", "action": "enrol"},
+                                            data=lambda s, t: {"enrolment": foreign("cohort", "enrolment")(s, t)}),
+    "training:action#attendance": action("cohort", (COHORT_READERS, 404), (COHORT_TRAINERS, 403), get=404, kwargs={"pk": "@pk", "action": "attendance"},
+                                         data=lambda s, t: {"session": t.value("session"), "present": [t.value("enrolment")]}),
+    "training:action#feedback": action("cohort", (COHORT_READERS, 404), ("admin, trainers, managers", 403), get=404,
+                                       kwargs={"pk": "@pk", "action": "feedback"}, data=lambda s, t: {"session": t.value("session"), "text": "Intruded"}),
+    "training:action#state": action("cohort", (COHORT_READERS, 404), (COHORT_TRAINERS, 403), get=404, kwargs={"pk": "@pk", "action": "state"},
+                                    data={"state": "completed"}),
+    # Recognition ----------------------------------------------------------------------------------------------
+    "recognition:list": page(shows=Shows(("dossier",), DOSSIER_READERS, link="recognition:dossier")),
+    "recognition:rules": page(None, ("admin", 404), form=True, data={"hours_per_kz_credit": 1, "hours_per_cn_credit": 1, "hours_per_ects": 1}),
+    "recognition:open": action("mobility", (MOBILITY_PARTIES, 404), ("admin, coordinator@sending", 403), kwargs={"agreement_id": "@pk"}),
+    "recognition:dossier": page("dossier", (DOSSIER_READERS, 404), kwargs={"pk": "@pk"}),
+    "recognition:action#decide": action("dossier", (DOSSIER_READERS, 404), (DOSSIER_DECIDERS, 403), kwargs={"pk": "@pk", "action": "decide"},
+                                        data=lambda s, t: {"item": t.value("item"), "decision": "refused", "substantial_difference": "x"}),
+    "recognition:action#decide-foreign": action("dossier", (DOSSIER_READERS, 404), (DOSSIER_DECIDERS, 403), ("nobody", 422),
+                                                kwargs={"pk": "@pk", "action": "decide"},
+                                                data=lambda s, t: {"item": t.value("item"), "decision": "full", "home_module": t.value("foreign_module")}),
+    "recognition:action#review-foreign": action("dossier", (DOSSIER_READERS, 404), ("nobody", 404), kwargs={"pk": "@pk", "action": "review"},
+                                                data=lambda s, t: {"appeal": foreign("dossier", "appeal")(s, t), "outcome": "uphold", "response": "No"}),
+    "recognition:action#sign": action("dossier", (DOSSIER_READERS, 404), (DOSSIER_DECIDERS, 403), kwargs={"pk": "@pk", "action": "sign"}),
+    "recognition:action#transcript": action("dossier", (DOSSIER_READERS, 404), (DOSSIER_DECIDERS, 403), kwargs={"pk": "@pk", "action": "transcript"}),
+    "recognition:action#appeal": action("dossier", (DOSSIER_READERS, 404), ("student", 403), kwargs={"pk": "@pk", "action": "appeal"},
+                                        data={"reason": "Intruded"}),
+    "recognition:action#review": action("dossier", (DOSSIER_READERS, 404), ("admin, coordinator|registrar@home", 403),
+                                        kwargs={"pk": "@pk", "action": "review"},
+                                        data=lambda s, t: {"appeal": t.value("appeal"), "outcome": "uphold", "response": "No"}),
+    # Analytics: open figures for everybody, a refresh for the ministry ----------------------------------------
+    "analytics:dashboard": public(),
+    "analytics:export": public(kwargs={"key": "funnel", "fmt": "csv"}),
+    "analytics:open_data": public(kwargs={"key": "funnel", "fmt": "csv"}),
+    "analytics:refresh": action(None, ("admin, analyst", MESSAGE)),
+    # Other public addresses -----------------------------------------------------------------------------------
+    "set_language": public(ok=302),
+    "javascript-catalog": public(),
+    "api-v1:openapi-json": public(),
+    "api-v1:openapi-view": public(),
+    "api-v1:api-root": public(ok=404),
+    # The API (/api/v1/, as its OpenAPI lists the operations) ----------------------------------------------------
+    "GET /api/v1/institutions/": api(),
+    "POST /api/v1/institutions/": api("institution", ("admin, coordinator@any", 403), data=_institution, ok=201, send_allowed=True),
+    "GET /api/v1/institutions/{pk}": api("institution", kwargs={"pk": "@pk"}),
+    "PATCH /api/v1/institutions/{pk}": api("institution", ("admin, coordinator@self", 403), kwargs={"pk": "@pk"}, data={"city": "Changed"},
+                                           send_allowed=True),
+    "GET /api/v1/agreements/": api(shows=Shows(AGREEMENT_KINDS, AGREEMENT_READERS)),
+    "POST /api/v1/agreements/": api("institution", ("admin, coordinator@self", 403), data=_agreement, ok=201, send_allowed=True),
+    "GET /api/v1/agreements/{pk}": api("agreement", (AGREEMENT_READERS, 404), kwargs={"pk": "@pk"}),
+    "GET /api/v1/agreements/{pk}#draft": api("draft_agreement", (AGREEMENT_READERS, 404), kwargs={"pk": "@pk"}),
+    "PATCH /api/v1/agreements/{pk}": api("draft_agreement", (AGREEMENT_READERS, 404), (AGREEMENT_EDITORS, 403), kwargs={"pk": "@pk"},
+                                         data={"title": "Changed"}, send_allowed=True),
+    # An agreement in effect or terminated is locked for everybody (400) before anybody's right to edit is asked.
+    "PATCH /api/v1/agreements/{pk}#live": api("agreement", (AGREEMENT_READERS, 404), ("anyone if state=draft|proposed|approved", 400),
+                                              (AGREEMENT_EDITORS, 403), kwargs={"pk": "@pk"}, data={"title": "Changed"}, send_allowed=True),
+    "POST /api/v1/agreements/{pk}/conditions": api("draft_agreement", (AGREEMENT_READERS, 404), (AGREEMENT_EDITORS, 403), kwargs={"pk": "@pk"},
+                                                   data=_condition, ok=201, send_allowed=True),
+    "POST /api/v1/agreements/{pk}/propose": api("draft_agreement", (AGREEMENT_READERS, 404), ("admin, coordinator@initiator", 403),
+                                                kwargs={"pk": "@pk"}, data={}, send_allowed=True),
+    "POST /api/v1/agreements/{pk}/approve": api("proposed_agreement", (AGREEMENT_READERS, 404), ("admin, coordinator@first_party", 403),
+                                                kwargs={"pk": "@pk"}, data=lambda s, t: {"institution_id": t.value("first_party_id")}),
+    "GET /api/v1/programmes/": api(),
+    "POST /api/v1/programmes/": api("institution", ("admin, coordinator|registrar@self", 403), data=_programme, ok=201, send_allowed=True),
+    "GET /api/v1/programmes/{pk}": api("programme", kwargs={"pk": "@pk"}),
+    "PATCH /api/v1/programmes/{pk}": api("programme", ("admin, coordinator|registrar@awarding", 403), kwargs={"pk": "@pk"},
+                                         data={"title_en": "Changed"}, send_allowed=True),
+    # VC-API issuance needs a registrar's token; an administrator must name the issuer (400 without one).
+    "POST /api/v1/vc/credentials/issue": api(None, ("admin, registrar@any", 403), ("registrar@any", 400), data=VC_CREDENTIAL, ok=201,
+                                             send_allowed=True),
+    "POST /api/v1/vc/credentials/verify": api(anon=GATES, data={}, ok=400, send_allowed=True),  # public; {} is not a credential
+    "GET /api/v1/analytics/datasets": api(anon=GATES),
+    "GET /api/v1/analytics/datasets/{key}": api(anon=GATES, kwargs={"key": "funnel"}),
+}
+
+# Django's admin: only platform administrators (staff) get in; everybody else is sent to its sign-in page.
+ADMIN_SPECIAL: dict[str, Entry] = {
+    "admin:login": Entry(anon=200, ok=200),
+    "admin:logout": Entry(anon=302, gates=(("admin", 302),), ok=405),  # POST only; anybody else is sent to the admin's index
+    "admin:autocomplete": Entry(anon=ADMIN_LOGIN, gates=(("admin", ADMIN_LOGIN),), ok=403),  # without its parameters
+    "admin:view_on_site": Entry(anon=ADMIN_LOGIN, gates=(("admin", ADMIN_LOGIN),), ok=404, kwargs={"content_type_id": 1, "object_id": "0"}),
+}
+ADMIN_PAGES = {"admin:index", "admin:app_list", "admin:password_change", "admin:password_change_done", "admin:jsi18n",
+               "admin:None"}  # admin:None: <object id>/, an unnamed redirect to the change page
+ADMIN_MODEL_URL = re.compile(r"^admin:(?P<app>\w+?)_(?P<model>[a-z0-9]+)_(?P<view>changelist|add|change|delete|history)$")
+
+
+# The rule language ----------------------------------------------------------------------------------------------
+
+STAFF = {"coordinator", "registrar", "teacher", "trainer", "company_supervisor"}
+ROLE_WORDS = {
+    "coordinator": {"coordinator"}, "registrar": {"registrar"}, "teacher": {"teacher"}, "student": {"student"}, "trainer": {"trainer"},
+    "supervisor": {"company_supervisor"}, "manager": {"manager_in_training"}, "staff": STAFF, "host": {"coordinator", "company_supervisor"},
+    "member": {"student", "teacher", "coordinator", "registrar", "company_supervisor", "manager_in_training", "trainer", "ministry_analyst",
+               "platform_admin"},
+}
+
+
+def _state_holds(condition: str, thing: Thing | None) -> bool:
+    name, negated, values = re.fullmatch(r"(\w+)(!?)=([\w|]+)", condition).groups()
+    assert name == "state", condition
+    inside = thing is not None and thing.state in values.split("|")
+    return not inside if negated else inside
+
+
+def passes(rule: str, viewer: Viewer, thing: Thing | None) -> bool:
+    """Whether the viewer passes `rule` (comma-separated grants) for this record."""
+    for grant in (g.strip() for g in rule.split(",")):
+        who, _if, condition = grant.partition(" if ")
+        if condition and not _state_holds(condition, thing):
+            continue
+        if _grants(who.strip(), viewer, thing):
+            return True
+    return False
+
+
+def _grants(who: str, viewer: Viewer, thing: Thing | None) -> bool:
+    if who in ("public", "anyone"):
+        return True
+    if who == "nobody" or viewer.user is None:
+        return False
+    if who == "signed_in":
+        return True
+    if who == "admin":
+        return viewer.is_admin
+    if who == "analyst":
+        return viewer.is_ministry
+    if "@" in who:
+        roles_text, relation = who.split("@")
+        roles = set().union(*(ROLE_WORDS[r] for r in roles_text.split("|")))
+        institutions = viewer.institutions if relation == "any" else thing.inst[relation]
+        return any(viewer.roles.get(i, frozenset()) & roles for i in institutions)
+    return viewer.user.pk in thing.people[who]
+
+
+def expected(entry: Entry, viewer: Viewer, thing: Thing | None, *, posting: bool) -> Any:
+    """What this viewer should get: a status code, LOGIN, ADMIN_LOGIN or MESSAGE."""
+    if viewer.user is None and entry.anon != GATES:
+        return entry.anon
+    if entry.post_only and not posting:
+        return entry.get
+    for rule, refusal in entry.gates:
+        if not passes(rule, viewer, thing):
+            return refusal
+    return entry.ok
+
+
+# Running it -----------------------------------------------------------------------------------------------------
+
+ALWAYS_WRITABLE = {"django_session", "ortaq_cache"}  # signing in and throttling counters
+WRITE_SQL = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`"]?(\w+)', re.IGNORECASE)
+
+
+def writes_in(queries) -> list[str]:
+    found = []
+    for query in queries:
+        match = WRITE_SQL.match(query["sql"])
+        if not match or match[2] in ALWAYS_WRITABLE:
+            continue
+        if match[1].upper() == "UPDATE" and match[2] == "accounts_apitoken":  # a token's last use
+            continue
+        found.append(query["sql"][:140])
+    return found
+
+
+@dataclass
+class Answer:
+    status: int
+    location: str = ""
+    messages: bool = False
+    writes: list[str] = field(default_factory=list)
+    error: str = ""
+    content: bytes = b""
+
+
+def ask(client: Client, method: str, url: str, *, data=None, json_body: bool = False, headers: dict | None = None) -> Answer:
+    """One request in a savepoint that is rolled back, noting what it tried to write."""
+    with CaptureQueriesContext(connection) as queries:
+        with transaction.atomic():
+            try:
+                call = getattr(client, method)
+                if json_body:
+                    response = call(url, data=json.dumps(data), content_type="application/json", **(headers or {}))
+                elif method == "get":
+                    response = call(url, **(headers or {}))
+                else:
+                    response = call(url, data or {}, **(headers or {}))
+            except Exception as error:  # noqa: BLE001 - a crash is one more wrong answer to report
+                transaction.set_rollback(True)
+                return Answer(500, error=f"{type(error).__name__}: {error}"[:200])
+            transaction.set_rollback(True)
+    cookie = response.cookies.get("messages")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return Answer(response.status_code, response.get("Location", ""), bool(cookie and cookie.value), writes_in(queries.captured_queries), content=content)
+
+
+def judge(answer: Answer, want: Any, *, login_url: str, admin_login_url: str = "/admin/login/", refused: bool) -> str | None:
+    """None when the answer is the expected one, else what went wrong."""
+    if answer.error:
+        return f"raised {answer.error}"
+    if want == LOGIN:
+        ok = answer.status == 302 and answer.location.startswith(login_url)
+    elif want == ADMIN_LOGIN:
+        ok = answer.status == 302 and answer.location.startswith(admin_login_url)
+    elif want == MESSAGE:
+        ok = answer.status == 302 and not answer.location.startswith(login_url) and answer.messages
+    else:
+        ok = answer.status == want
+    problems = [] if ok else [f"got {answer.status} {answer.location}".rstrip()]
+    if refused and answer.writes:
+        problems.append(f"wrote {answer.writes}")
+    return "; ".join(problems) or None
+
+
+def shown_wrongly(shows: Shows, answer: Answer, scene: Scene, viewer: Viewer, *, is_api: bool) -> list[str]:
+    """The records a list shows but should not, and those it should show but does not."""
+    if is_api:
+        present = {item["id"] for item in json.loads(answer.content)["items"]}
+    else:
+        page = answer.content.decode()
+    problems, seen = [], set()
+    for kind in shows.kinds:
+        for thing in scene.things[kind]:
+            if thing.obj.pk in seen:
+                continue
+            seen.add(thing.obj.pk)
+            if is_api:
+                shown = thing.obj.pk in present
+            elif shows.link:
+                shown = reverse(shows.link, kwargs={k: resolve(v, thing) for k, v in shows.kwargs.items()}) in page
+            else:
+                text = str(resolve(shows.text, thing))
+                shown = text in page or html.escape(text) in page
+            should = passes(shows.rule, viewer, thing)
+            if shown != should:
+                problems.append(f"{'shows' if shown else 'does not show'} {thing.label}")
+    return problems
+
+
+def sides(entry: Entry, scene: Scene, role: str):
+    if entry.kind is None:
+        yield "-", None
+        return
+    for side in ("own", "other"):
+        thing = scene.pick(entry.kind, role, side)
+        if thing is not None:
+            yield side, thing
+
+
+def resolve(value, thing: Thing | None):
+    return thing.value(value[1:]) if isinstance(value, str) and value.startswith("@") else value
+
+
+def body(entry: Entry, scene: Scene, thing: Thing | None) -> dict:
+    data = entry.data(scene, thing) if callable(entry.data) else entry.data
+    return dict(data or {})
+
+
+def check_entry(key: str, entry: Entry, scene: Scene, clients: dict[str, Client]) -> list[str]:
+    failures = []
+    name = key.split("#")[0]
+    is_api = " " in name
+    login_url = reverse("accounts:login")
+    for role, client in clients.items():
+        viewer = scene.viewers[role]
+        for side, thing in sides(entry, scene, role):
+            kwargs = {k: resolve(v, thing) for k, v in entry.kwargs.items()}
+            label = f"{role:11} {side:5} {thing.label if thing else ''}"
+            if is_api:
+                method, path = name.split(" ", 1)
+                url = path.format(**kwargs)
+                headers = {"HTTP_AUTHORIZATION": f"Bearer {scene.tokens[role]}"} if viewer.user else {}
+                want = expected(entry, viewer, thing, posting=True)
+                if method == "GET":
+                    answer = ask(client, "get", url, headers=headers)
+                    problem = judge(answer, want, login_url=login_url, refused=False)
+                    if not problem and entry.shows and answer.status == 200:
+                        failures += [f"{label}: GET {url} {wrong}" for wrong in shown_wrongly(entry.shows, answer, scene, viewer, is_api=True)]
+                elif want != entry.ok or entry.send_allowed:
+                    problem = judge(ask(client, method.lower(), url, data=body(entry, scene, thing), json_body=True, headers=headers), want,
+                                    login_url=login_url, refused=want != entry.ok)
+                else:
+                    continue
+                if problem:
+                    failures.append(f"{label}: {method} {url}: {problem}; expected {want}")
+                continue
+            url = reverse(name, kwargs=kwargs)
+            want = expected(entry, viewer, thing, posting=False)
+            answer = ask(client, "get", url)
+            problem = judge(answer, want, login_url=login_url, refused=False)
+            if not problem and entry.shows and answer.status == 200:
+                failures += [f"{label}: GET {url} {wrong}" for wrong in shown_wrongly(entry.shows, answer, scene, viewer, is_api=False)]
+            if problem:
+                failures.append(f"{label}: GET {url}: {problem}; expected {want}")
+            if entry.post_only or entry.form:
+                want = expected(entry, viewer, thing, posting=True)
+                refused = want != entry.ok
+                if refused or (entry.send_allowed and entry.post_only):
+                    problem = judge(ask(client, "post", url, data=body(entry, scene, thing)), want, login_url=login_url, refused=refused)
+                    if problem:
+                        failures.append(f"{label}: POST {url}: {problem}; expected {want}")
+    return failures
+
+
+# Fixtures ---------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def scene(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo data and the matrix's records, built once for the module and rolled back after it."""
+    fast = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+        TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
+    )
+    with django_db_blocker.unblock(), fast, pytest.MonkeyPatch.context() as patch, translation.override("en"):
+        # The matrix asks who may download a PDF; rendering one is the PDF tests' business (and slow).
+        patch.setattr("ortaq.agreements.pdf.agreement_pdf_bytes", lambda agreement, language: b"%PDF-1.7 matrix")
+        patch.setattr("ortaq.credentials.views.credential_pdf", lambda credential, language, second_language: b"%PDF-1.7 matrix")
+        with transaction.atomic():
+            built = build_scene()
+            built.clients = {}
+            for role in [*ROLE_LOGINS, ANONYMOUS]:
+                client = Client()
+                if role != ANONYMOUS:
+                    client.force_login(built.viewers[role].user)
+                built.clients[role] = client
+            yield built
+            transaction.set_rollback(True)
+
+
+def _param(key: str, entry: Entry):
+    marks = [pytest.mark.xfail(strict=True, reason=entry.xfail)] if entry.xfail else []
+    return pytest.param(key, entry, id=key, marks=marks)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key, entry", [_param(k, e) for k, e in MATRIX.items()])
+def test_every_login_gets_the_expected_answer_from(scene, key, entry):
+    failures = check_entry(key, entry, scene, scene.clients)
+    assert not failures, f"{key}:\n  " + "\n  ".join(failures)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["kk", "ru", "zh-hans"])
+def test_the_language_prefix_does_not_change_who_gets_in(scene, language):
+    """The pages answer under /kk/, /ru/ and /zh-hans/ as under /en/: signed out, and as a student about another
+    college's records (the matrix above asks everything under /en/)."""
+    failures = []
+    with translation.override(language):
+        login_url = reverse("accounts:login")
+        for key, entry in MATRIX.items():
+            name = key.split("#")[0]
+            if " " in name or not reverse("web:home").startswith(f"/{language}/"):
+                continue
+            for role in (ANONYMOUS, "student"):
+                thing = scene.pick(entry.kind, role, "other") if entry.kind else None
+                url = reverse(name, kwargs={k: resolve(v, thing) for k, v in entry.kwargs.items()})
+                if not url.startswith(f"/{language}/"):
+                    continue
+                want = expected(entry, scene.viewers[role], thing, posting=False)
+                problem = judge(ask(scene.clients[role], "get", url), want, login_url=login_url, refused=False)
+                if problem:
+                    failures.append(f"{role} GET {url}: {problem}; expected {want}")
+    assert not failures, "\n  ".join(failures)
+
+
+# Completeness -----------------------------------------------------------------------------------------------------
+
+def url_names() -> set[str]:
+    """Every URL pattern's name (namespace:name), walking the whole URL configuration."""
+    names = set()
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(n for n in (namespace, pattern.namespace) if n)
+                walk(pattern.url_patterns, inner)
+            else:
+                names.add(f"{namespace}:{pattern.name}" if namespace else str(pattern.name))
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def api_operations() -> set[str]:
+    from ortaq.api import api as ninja_api
+
+    schema = ninja_api.get_openapi_schema()
+    return {f"{method.upper()} {path}" for path, operations in schema["paths"].items() for method in operations}
+
+
+def test_every_url_and_api_operation_has_an_entry_in_the_matrix():
+    from ortaq.api import api as ninja_api
+
+    # The API's URL patterns are named after their operations' functions; the operations are checked by method and path.
+    operation_ids = [op["operationId"] for ops in ninja_api.get_openapi_schema()["paths"].values() for op in ops.values()]
+    keys = {k.split("#")[0] for k in MATRIX}
+    missing_urls = sorted(
+        n for n in url_names()
+        if n not in keys and n not in ADMIN_SPECIAL and n not in ADMIN_PAGES and not ADMIN_MODEL_URL.match(n)
+        and not (n.startswith("api-v1:") and any(i.endswith("_" + n.split(":", 1)[1]) for i in operation_ids))
+    )
+    missing_operations = sorted(api_operations() - keys)
+    assert not missing_urls and not missing_operations, (
+        f"URLs without an entry in MATRIX: {missing_urls}\nAPI operations without an entry: {missing_operations}")
+
+
+def test_every_entry_of_the_matrix_names_a_url_or_operation_that_exists():
+    keys = {k.split("#")[0] for k in MATRIX}
+    unknown = sorted(k for k in keys if k not in url_names() and k not in api_operations())
+    assert not unknown
+
+
+def test_every_record_kind_the_matrix_uses_has_a_record_of_another_institution_for_every_login(scene):
+    for key, entry in MATRIX.items():
+        if entry.kind:
+            for role in ROLE_LOGINS:
+                assert scene.pick(entry.kind, role, "other") is not None, (key, role)
+
+
+# Django's admin ---------------------------------------------------------------------------------------------------
+
+def admin_urls(scene: Scene) -> list[tuple[str, str, int]]:
+    """(name, url, what an administrator gets) for the admin index, every app and every registered model's
+    pages (on its first record). Models kept read-only even for administrators (the audit log) answer 403 to
+    adding and deleting."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = scene.viewers["admin"].user
+    urls = [("admin:index", reverse("admin:index"), 200)]
+    for label in sorted({m._meta.app_label for m in admin.site._registry}):
+        urls.append(("admin:app_list", reverse("admin:app_list", kwargs={"app_label": label}), 200))
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        base = f"admin:{opts.app_label}_{opts.model_name}"
+        urls += [(f"{base}_changelist", reverse(f"{base}_changelist"), 200),
+                 (f"{base}_add", reverse(f"{base}_add"), 200 if model_admin.has_add_permission(request) else 403)]
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            for view in ("change", "history"):
+                urls.append((f"{base}_{view}", reverse(f"{base}_{view}", kwargs={"object_id": first.pk}), 200))
+            deletable = model_admin.has_delete_permission(request, first)
+            urls.append((f"{base}_delete", reverse(f"{base}_delete", kwargs={"object_id": first.pk}), 200 if deletable else 403))
+    for name in ("admin:password_change", "admin:password_change_done", "admin:jsi18n"):
+        urls.append((name, reverse(name), 200))
+    return urls
+
+
+@pytest.mark.django_db
+def test_only_platform_administrators_get_into_the_django_admin(scene):
+    failures = []
+    login_url = reverse("accounts:login")
+    targets = [(n, reverse(n, kwargs=e.kwargs or None), e) for n, e in ADMIN_SPECIAL.items()]
+    targets += [(n, u, Entry(anon=ADMIN_LOGIN, gates=(("admin", ADMIN_LOGIN),), ok=ok)) for n, u, ok in admin_urls(scene)]
+    for name, url, entry in targets:
+        for role, client in scene.clients.items():
+            viewer = scene.viewers[role]
+            want = expected(entry, viewer, None, posting=False)
+            if name == "admin:login" and viewer.is_admin:
+                want = 302  # already in
+            problem = judge(ask(client, "get", url), want, login_url=login_url, refused=False)
+            if problem:
+                failures.append(f"{role:11} GET {url} ({name}): {problem}; expected {want}")
+    assert not failures, "\n  ".join(failures)
