@@ -210,7 +210,7 @@ MATRIX: dict[str, Entry] = {
     "mobility:offer_create": page(None, ("admin, host@any", 403), form=True,
                                   data={"title": "Intruder", "tasks": "x", "city": "x", "start_date": "2027-03-01", "end_date": "2027-04-01",
                                         "places": 1, "isced_code": "0714"}),
-    "mobility:offer_publish": action("draft_offer", ("admin, staff@host", 404), ("admin, host@host", MESSAGE),
+    "mobility:offer_publish": action("draft_offer", ("admin, staff@host", 404), ("admin, host@host", 403),
                                      kwargs={"pk": "@pk"}),
     "mobility:call_create": page(None, ("admin, coordinator@any", 403), form=True, data={"title": "Intruder"}),
     "mobility:call": page("call", (CALL_READERS, 404), kwargs={"pk": "@pk"}),
@@ -344,7 +344,7 @@ MATRIX: dict[str, Entry] = {
     "analytics:dashboard": public(),
     "analytics:export": public(kwargs={"key": "funnel", "fmt": "csv"}),
     "analytics:open_data": public(kwargs={"key": "funnel", "fmt": "csv"}),
-    "analytics:refresh": action(None, ("admin, analyst", MESSAGE)),
+    "analytics:refresh": action(None, ("admin, analyst", 403)),
     # Other public addresses -----------------------------------------------------------------------------------
     "set_language": public(ok=302),
     "javascript-catalog": public(),
