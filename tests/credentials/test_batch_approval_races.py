@@ -31,3 +31,25 @@ def test_two_approvals_of_a_batch_at_once_approve_it_once_and_queue_one_run(shar
     assert AuditEvent.objects.filter(object_type="credentials.issuancebatch", object_id=str(batch.pk), action="approve").count() == 1
     assert DBTaskResult.objects.filter(task_path="ortaq.credentials.tasks.run_batch").count() == 1
     assert Notification.objects.count() == 0  # approving notifies nobody; above all, nobody twice
+
+
+def test_a_reinstatement_racing_a_revocation_never_writes_valid_over_revoked(shared_db, transactional_db, monkeypatch):
+    from ortaq.credentials.models import CredentialState, IssuedCredential
+
+    cohort = make_cohort(1)
+    batch = request_batch(cohort)
+    services.batch_approve(actor=cohort.approvers[0], batch=batch)  # tests run tasks at once: issued now
+    credential = IssuedCredential.objects.get()
+    services.credential_set_state(actor=cohort.requester, credential=credential, state=CredentialState.SUSPENDED, reason="under review")
+    monkeypatch.setattr(services, "mark_stale", slowed(services.mark_stale))
+    outcomes = at_once(
+        lambda: services.credential_set_state(actor=cohort.approvers[0], credential=credential, state=CredentialState.REVOKED, reason="fraud"),
+        lambda: services.credential_set_state(actor=cohort.approvers[1], credential=credential, state=CredentialState.VALID, reason="cleared"))
+    credential.refresh_from_db()
+    refused = [o for o in outcomes if isinstance(o, DomainError)]
+    # Either order is possible; what must never happen is "valid" written after "revoked".
+    if refused:
+        assert credential.state == CredentialState.REVOKED and refused[0].code == "revoked"
+    else:
+        assert credential.state == CredentialState.REVOKED
+    assert AuditEvent.objects.filter(object_type="credentials.issuedcredential", action="transition").count() == 3 - len(refused)

@@ -111,6 +111,8 @@ def credential_set_state(*, actor, credential: IssuedCredential, state: str, rea
         raise ValidationFailed({"state": [str(_("Unknown status."))]})
     if not reason.strip():
         raise ValidationFailed({"reason": [str(_("State the reason."))]})
+    # Re-read under a row lock: a reinstatement racing a revocation must not write "valid" over "revoked".
+    credential = IssuedCredential.objects.select_for_update().select_related("issuer").get(pk=credential.pk)
     if credential.state == CredentialState.REVOKED:
         raise DomainError(_("A revoked credential cannot be changed again."), code="revoked")
     before = credential.state
