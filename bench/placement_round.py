@@ -7,11 +7,12 @@ cutoffs and explanations) and the applicant's result page (GET /en/mobility/call
 client in-process: the whole request/response cycle without a network).
 
     uv run python bench/placement_round.py [--database-url postgres://postgres@127.0.0.1:5432/ortaq_bench_rounds]
-        [--applicants 200000] [--options 20000] [--choices 20] [--rule points|host_ranks] [--verify]
+        [--applicants 200000] [--options 20000] [--choices 20] [--verify]
 
-`--verify` also runs the reference `build_instance` (ORM objects) + `load_instance` + `as_dict`, checks that the
-fast path builds the same engine instance and stores the same outcomes, explanations, cutoffs and stats, then
-declines some nominations and checks a second round the same way. It is slow: use it with small sizes.
+`--verify` also runs the reference round of tests/mobility/round_oracle.py (`build_instance` over ORM objects,
+`load_instance`, `solve`), checks that the round built the same engine instance and stored the same outcomes,
+explanations, cutoffs and stats, then declines some nominations and checks a second round the same way. It is
+slow: use it with small sizes. (tests/mobility/test_round_oracle.py checks the same on generated calls.)
 
 The database named in the URL is dropped and recreated (PostgreSQL: it must not be a production database).
 """
@@ -31,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
 
 
 def main() -> None:
@@ -40,7 +42,6 @@ def main() -> None:
     parser.add_argument("--applicants", type=int, default=200_000)
     parser.add_argument("--options", type=int, default=20_000)
     parser.add_argument("--choices", type=int, default=20)
-    parser.add_argument("--rule", choices=["points", "host_ranks"], default="points")
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--ineligible", type=float, default=0.02,
                         help="share of applicants who became ineligible after submitting (grade, year or a withdrawn certificate)")
@@ -50,6 +51,7 @@ def main() -> None:
 
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("ORTAQ_DATA_DIR", "/tmp/ortaq-bench")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 40)  # settings refuse to start without one
     os.environ["DJANGO_SETTINGS_MODULE"] = "ortaq.settings"
     if not args.reuse:
         _recreate_database(args.database_url)
@@ -71,13 +73,13 @@ def main() -> None:
         call = Call.objects.get(title="National internships 2027")
         call.rounds.all().delete()
         Call.objects.filter(pk=call.pk).update(state="closed")
-        print(f"reusing {call.applications.count()} applications, {call.options.count()} options ({call.ranking_rule})")
+        print(f"reusing {call.applications.count()} applications, {call.options.count()} options")
     else:
-        call = _populate(args.applicants, args.options, args.choices, args.rule, args.ineligible)
+        call = _populate(args.applicants, args.options, args.choices, args.ineligible)
         print(f"populated {args.applicants} applications x {args.choices} choices, {args.options} options "
           f"in {time.perf_counter() - started:.1f} s (not timed below)")
 
-    from ortaq.mobility import rounds
+    from ortaq.mobility import round_services
     from ortaq.mobility.models import PlacementRound
 
     placement_round = PlacementRound.objects.create(call=call, number=1)
@@ -85,10 +87,10 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     backend = _backend_pid()
     cpu, server_cpu = time.process_time(), _cpu_of(backend)
-    rounds.round_execute(placement_round.pk, timings=timings)
+    round_services.round_execute(round_id=placement_round.pk, timings=timings)
     cpu, server_cpu = time.process_time() - cpu, _cpu_of(backend) - server_cpu
     placement_round.refresh_from_db()
-    print(f"\nround_execute ({args.rule}), load average {load_before:.2f} before:")
+    print(f"\nround_execute, load average {load_before:.2f} before:")
     for phase in ("load", "solve", "persist", "total"):
         print(f"  {phase:8s} {timings[phase]:6.2f} s")
     print(f"  CPU: this process {cpu:.2f} s, its PostgreSQL backend {server_cpu:.2f} s; stats {placement_round.stats}")
@@ -137,13 +139,13 @@ def _copy(table: str, columns: str, lines) -> None:
         copy.write(buffer.getvalue())
 
 
-def _populate(n: int, m: int, k: int, rule: str, ineligible: float):
+def _populate(n: int, m: int, k: int, ineligible: float):
     from django.db import connection, transaction
     from django.utils import timezone
 
     from ortaq.accounts.models import LanguageCertificate, Membership, User
     from ortaq.institutions.models import Institution
-    from ortaq.mobility.models import Application, Call, CallOption, Choice, HostRanking, InternshipOffer
+    from ortaq.mobility.models import Application, Call, CallOption, Choice, InternshipOffer
 
     rng = np.random.default_rng(20261129)
     now = timezone.now()
@@ -161,7 +163,7 @@ def _populate(n: int, m: int, k: int, rule: str, ineligible: float):
                              language_min_level="B1" if english[j] else "", state="published") for j in range(m)], batch_size=5000)
         call = Call.objects.create(owner=college, title="National internships 2027", mobility_type="student_internship", academic_year=2027,
                                    deadline=now - dt.timedelta(days=1), max_choices=k, min_year_of_study=2, min_grade=50, language="zh",
-                                   ranking_rule=rule, lottery_seed=20270901, state="closed")
+                                   ranking_rule="points", lottery_seed=20270901, state="closed")
         capacity = np.maximum(1, rng.poisson(0.9 * n / max(m, 1), m))
         reserve = (rng.random(m) < 0.10).astype(int)
         CallOption.objects.bulk_create(
@@ -216,43 +218,18 @@ def _populate(n: int, m: int, k: int, rule: str, ineligible: float):
             picks.append(prefs)
         _copy(Choice._meta.db_table, "application_id, option_id, rank",
               (f"{a}\t{option_ids[j]}\t{r}\n" for a, prefs in zip(application_ids, picks) for r, j in enumerate(prefs, 1)))
-        if rule == "host_ranks":  # each host ranks a random 80% of those who chose it (ties in rank are allowed)
-            _copy(HostRanking._meta.db_table, "option_id, application_id, rank",
-                  (f"{option_ids[j]}\t{a}\t{1 + (a * 7919 + j) % 50}\n" for a, prefs in zip(application_ids, picks) for j in prefs
-                   if (a + j) % 5))
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     return Call.objects.get(pk=call.pk)
 
 
-def _reference_outcomes(call) -> tuple:
-    """The round as the previous implementation computed it: build_instance + load_instance + as_dict."""
-    from ortaq.engines import placement
-    from ortaq.mobility import rounds
-
-    instance, reasons = rounds.build_instance(call)
-    inst = placement.load_instance(instance)
-    result = placement.solve(inst).as_dict()
-    option_ids = {f"o{o}": o for o in call.options.values_list("pk", flat=True)}
-    outcomes = {}
-    for engine_id, placed in result["matching"].items():
-        application_id = int(engine_id[1:])
-        explanations = []
-        for item in result["explanations"].get(engine_id, []):
-            option_id = option_ids[item["placement"]]
-            why = reasons.get(application_id, {}).get(option_id)
-            explanations.append({"option": option_id, "reason": "not_eligible" if why else item["reason"], "details": why or [],
-                                 **({"rank": item["rank"]} if "rank" in item else {})})
-        outcomes[application_id] = (option_ids[placed] if placed else None, explanations)
-    cutoffs = {str(option_ids[k]): v for k, v in result["cutoffs"].items()}
-    return inst, outcomes, json.loads(json.dumps(cutoffs)), result["stats"]
-
-
 def _verify_round(call, placement_round) -> None:
-    from ortaq.mobility import rounds
+    sys.path.insert(0, str(ROOT))  # the reference lives with the tests
+    from ortaq.mobility.round_input import load_round_input
+    from tests.mobility.round_oracle import reference_outcomes
 
-    inst, outcomes, cutoffs, stats = _reference_outcomes(call)
-    fast = rounds.load_round_input(call).instance
+    inst, outcomes, cutoffs, stats = reference_outcomes(call)
+    fast = load_round_input(call).instance
     for name in ("applicant_ids", "placement_ids", "app_ptr", "app_pref", "entry_rank", "capacity", "pl_ptr", "pl_app", "pl_priority",
                  "uses_priorities", "member", "reserved", "categories", "lottery_seed", "tie_breaking"):
         a, b = getattr(inst, name), getattr(fast, name)
@@ -268,7 +245,7 @@ def _verify_round(call, placement_round) -> None:
 
 
 def _verify(call, placement_round) -> None:
-    from ortaq.mobility import rounds
+    from ortaq.mobility import round_services
     from ortaq.mobility.models import Nomination, PlacementRound
 
     _verify_round(call, placement_round)
@@ -277,7 +254,7 @@ def _verify(call, placement_round) -> None:
     Nomination.objects.bulk_create([Nomination(outcome=o, application_id=o.application_id, option=o.option, host_id=o.option.host_id, state="declined")
                                     for o in placed])
     second = PlacementRound.objects.create(call=call, number=2)
-    rounds.round_execute(second.pk)
+    round_services.round_execute(round_id=second.pk)
     second.refresh_from_db()
     _verify_round(call, second)
     PlacementRound.objects.filter(pk=second.pk).delete()

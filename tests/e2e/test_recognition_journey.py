@@ -17,7 +17,7 @@ def returned_student(demo_world, settings):
 
     from ortaq.accounts.models import LanguageCertificate, User
     from ortaq.agreements.models import Agreement
-    from ortaq.mobility import during, rounds, services
+    from ortaq.mobility import during, round_services, services
     from ortaq.mobility.models import Call, Party
     from ortaq.programmes.models import Programme
 
@@ -35,12 +35,12 @@ def returned_student(demo_world, settings):
     services.application_save(actor=student, call=call, data={"year_of_study": 2, "grade": "90", "programme": programme.pk}, option_ids=[option.pk], submit=True)
     Call.objects.filter(pk=call.pk).update(deadline=timezone.now() - dt.timedelta(minutes=1))
     call.refresh_from_db()
-    placement_round = rounds.round_request(actor=coordinator, call=call)
-    rounds.round_execute(placement_round.pk)
+    placement_round = round_services.round_request(actor=coordinator, call=call)
+    round_services.round_execute(round_id=placement_round.pk)
     placement_round.refresh_from_db()
-    rounds.round_publish(actor=coordinator, placement_round=placement_round)
+    round_services.round_publish(actor=coordinator, placement_round=placement_round)
     nomination = option.nominations.get()
-    rounds.nomination_decide(actor=host, nomination=nomination, accept=True)
+    round_services.nomination_decide(actor=host, nomination=nomination, accept=True)
     nomination.refresh_from_db()
     agreement = during.mobility_agreement_create(actor=student, nomination=nomination, start_date=dt.date(2026, 9, 7), end_date=dt.date(2026, 12, 18), components=[
         {"code": "TJ-PLC", "title": "PLC programming and debugging in IEC 61131-3 languages", "credits": "3", "hours": 90},

@@ -72,3 +72,14 @@ def students(world, n: int, start: int = 0) -> list:
 def close(call: Call) -> None:
     Call.objects.filter(pk=call.pk).update(deadline=timezone.now() - dt.timedelta(minutes=1))
     call.refresh_from_db()
+
+
+def apply_all(call: Call, people, grades) -> tuple[list, object, object]:
+    """Each person applies with a grade, ranking the call's condition option first and its offer option second."""
+    condition_option = call.options.get(condition__isnull=False)
+    offer_option = call.options.get(offer__isnull=False)
+    applications = []
+    for person, grade in zip(people, grades):
+        applications.append(services.application_save(actor=person, call=call, data={"year_of_study": 2, "grade": str(grade), "motivation": "x"},
+                                                      option_ids=[condition_option.pk, offer_option.pk], submit=True))
+    return applications, condition_option, offer_option

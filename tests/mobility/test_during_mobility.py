@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
-from ortaq.mobility import during, rounds, selectors
+from ortaq.mobility import during, round_services, selectors
 from ortaq.mobility.models import EntryState, MobilityAgreementState, NominationState, Party
 from ortaq.programmes import services as programme_services
 from tests.mobility.conftest import close, students
@@ -19,13 +19,13 @@ def accepted(world, open_call, enterprise, django_capture_on_commit_callbacks):
     services.application_save(actor=person, call=open_call, data={"year_of_study": 2, "grade": "90"}, option_ids=[offer_option.pk], submit=True)
     close(open_call)
     with django_capture_on_commit_callbacks(execute=True):
-        placement_round = rounds.round_request(actor=world["coordinator_a"], call=open_call)
+        placement_round = round_services.round_request(actor=world["coordinator_a"], call=open_call)
     placement_round.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        rounds.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
+        round_services.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
     company, supervisor = enterprise
     nomination = selectors.nominations_for_host(actor=supervisor).get()
-    rounds.nomination_decide(actor=supervisor, nomination=nomination, accept=True)
+    round_services.nomination_decide(actor=supervisor, nomination=nomination, accept=True)
     nomination.refresh_from_db()
     return nomination, person, supervisor
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ortaq.mobility import rounds, services
+from ortaq.mobility import round_services, services
 from tests.mobility.conftest import close, students
 
 
@@ -28,7 +28,7 @@ def test_the_coordinators_call_page_and_round_page_do_not_grow_with_applications
     assert queries(client, f"/en/mobility/calls/{open_call.pk}/") == few
     close(open_call)
     with django_capture_on_commit_callbacks(execute=True):
-        placement_round = rounds.round_request(actor=world["coordinator_a"], call=open_call)
+        placement_round = round_services.round_request(actor=world["coordinator_a"], call=open_call)
     page = queries(client, f"/en/mobility/rounds/{placement_round.pk}/")
     assert page < 40
 
@@ -55,7 +55,7 @@ def test_round_outcomes_export_to_csv(client, world, open_call, django_capture_o
     apply(open_call, students(world, 2))
     close(open_call)
     with django_capture_on_commit_callbacks(execute=True):
-        placement_round = rounds.round_request(actor=world["coordinator_a"], call=open_call)
+        placement_round = round_services.round_request(actor=world["coordinator_a"], call=open_call)
     client.force_login(world["coordinator_a"])
     content = client.get(f"/en/mobility/rounds/{placement_round.pk}/outcomes.csv").content.decode("utf-8-sig")
     assert content.splitlines()[0].startswith("application,applicant") and len(content.splitlines()) == 3

@@ -1,19 +1,9 @@
 import pytest
 
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
-from ortaq.mobility import rounds, selectors, services
+from ortaq.mobility import round_services, selectors, services
 from ortaq.mobility.models import CallState, NominationState, RoundState
-from tests.mobility.conftest import close, students
-
-
-def apply_all(call, people, grades):
-    condition_option = call.options.get(condition__isnull=False)
-    offer_option = call.options.get(offer__isnull=False)
-    applications = []
-    for person, grade in zip(people, grades):
-        applications.append(services.application_save(actor=person, call=call, data={"year_of_study": 2, "grade": str(grade), "motivation": "x"},
-                                                      option_ids=[condition_option.pk, offer_option.pk], submit=True))
-    return applications, condition_option, offer_option
+from tests.mobility.conftest import apply_all, close, students
 
 
 @pytest.fixture
@@ -22,7 +12,7 @@ def ran_round(world, open_call, django_capture_on_commit_callbacks):
     applications, condition_option, offer_option = apply_all(open_call, people, [95, 80, 70, 60])
     close(open_call)
     with django_capture_on_commit_callbacks(execute=True):
-        placement_round = rounds.round_request(actor=world["coordinator_a"], call=open_call)
+        placement_round = round_services.round_request(actor=world["coordinator_a"], call=open_call)
     placement_round.refresh_from_db()
     return placement_round, applications, condition_option, offer_option
 
@@ -43,33 +33,33 @@ def test_a_dry_run_places_by_points_and_explains_every_higher_option(world, ran_
 def test_a_dry_run_is_invisible_to_applicants_until_published(world, ran_round):
     placement_round, applications, *_ = ran_round
     assert selectors.outcome_of(application=applications[0]) is None
-    rounds.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
+    round_services.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
     assert selectors.outcome_of(application=applications[0]).option_id is not None
     assert placement_round.call.state == CallState.PUBLISHED
 
 
 def test_publishing_nominates_the_placed_and_a_host_sees_only_its_nominees(world, enterprise, ran_round):
     placement_round, applications, condition_option, offer_option = ran_round
-    rounds.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
+    round_services.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
     company, supervisor = enterprise
     mine = list(selectors.nominations_for_host(actor=supervisor))
     assert [n.application_id for n in mine] == [applications[2].pk]
     assert selectors.nominations_for_host(actor=world["coordinator_b"]).count() == 0
     with pytest.raises(Forbidden):
-        rounds.nomination_decide(actor=world["coordinator_c"], nomination=mine[0], accept=True)
+        round_services.nomination_decide(actor=world["coordinator_c"], nomination=mine[0], accept=True)
     with pytest.raises(ValidationFailed):
-        rounds.nomination_decide(actor=supervisor, nomination=mine[0], accept=False, reason=" ")
-    decided = rounds.nomination_decide(actor=supervisor, nomination=mine[0], accept=False, reason="Дата не подходит")
+        round_services.nomination_decide(actor=supervisor, nomination=mine[0], accept=False, reason=" ")
+    decided = round_services.nomination_decide(actor=supervisor, nomination=mine[0], accept=False, reason="Дата не подходит")
     assert decided.state == NominationState.DECLINED and decided.decided_by == supervisor
 
 
 def test_a_second_round_after_a_withdrawal_leaves_nobody_worse_off(world, ran_round, django_capture_on_commit_callbacks):
     placement_round, applications, condition_option, offer_option = ran_round
-    rounds.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
+    round_services.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
     before = {o.application_id: o.option_id for o in placement_round.outcomes.all()}
     services.application_withdraw(actor=applications[0].applicant, application=applications[0])
     with django_capture_on_commit_callbacks(execute=True):
-        second = rounds.round_request(actor=world["coordinator_a"], call=placement_round.call)
+        second = round_services.round_request(actor=world["coordinator_a"], call=placement_round.call)
     second.refresh_from_db()
     after = {o.application_id: o.option_id for o in second.outcomes.all()}
     assert applications[0].pk not in after
@@ -78,7 +68,7 @@ def test_a_second_round_after_a_withdrawal_leaves_nobody_worse_off(world, ran_ro
         assert preference[option_id] <= preference[before[application_id]]
     assert after[applications[2].pk] == condition_option.pk  # moved up into the freed place
     assert after[applications[3].pk] == offer_option.pk
-    rounds.round_publish(actor=world["coordinator_a"], placement_round=second)
+    round_services.round_publish(actor=world["coordinator_a"], placement_round=second)
     states = {n.option_id: n.state for n in applications[2].nominations.all()}
     assert states == {offer_option.pk: NominationState.DECLINED, condition_option.pk: NominationState.PENDING}
 
@@ -91,7 +81,7 @@ def test_an_ineligible_choice_is_explained_as_such(world, open_call, django_capt
     person.language_certificates.all().delete()  # the certificate turned out to be invalid after submission
     close(open_call)
     with django_capture_on_commit_callbacks(execute=True):
-        placement_round = rounds.round_request(actor=world["coordinator_a"], call=open_call)
+        placement_round = round_services.round_request(actor=world["coordinator_a"], call=open_call)
     outcome = placement_round.outcomes.get(application=application)
     assert outcome.option_id == offer_option.pk
     assert outcome.explanations[0]["reason"] == "not_eligible" and "HSK" in outcome.explanations[0]["details"][0]
@@ -101,18 +91,18 @@ def test_only_the_calls_coordinator_runs_and_publishes_rounds(world, open_call):
     close(open_call)
     for who in ("teacher_a", "coordinator_b", "coordinator_c"):
         with pytest.raises(Forbidden):
-            rounds.round_request(actor=world[who], call=open_call)
+            round_services.round_request(actor=world[who], call=open_call)
 
 
 def test_a_round_cannot_run_while_the_call_is_still_open(world, open_call):
     with pytest.raises(DomainError) as error:
-        rounds.round_request(actor=world["coordinator_a"], call=open_call)
+        round_services.round_request(actor=world["coordinator_a"], call=open_call)
     assert error.value.code == "open"
 
 
 def test_the_applicant_sees_the_result_and_its_explanation_in_chinese(client, world, ran_round):
     placement_round, applications, *_ = ran_round
-    rounds.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
+    round_services.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
     client.force_login(applications[2].applicant)
     page = client.get(f"/zh-hans/mobility/calls/{placement_round.call.pk}/").content.decode()
     assert 'id="placement-result"' in page and 'id="placement-explanations"' in page

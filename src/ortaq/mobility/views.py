@@ -20,7 +20,7 @@ from ortaq.institutions.models import Institution
 from ortaq.programmes.models import Programme
 from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
 
-from . import eligibility, rounds, selectors, services
+from . import eligibility, round_services, selectors, services
 from .forms import ApplicationForm, CallForm, OfferForm, ScoreForm
 from .models import InternshipOffer, PlacementRound
 
@@ -220,7 +220,7 @@ def call_action(request, pk: int, action: str):
                                      reserved_inclusion=whole_number(request.POST.get("reserved_inclusion") or "0", name="reserved_inclusion", minimum=0, maximum=10_000))
             messages.success(request, _("Option added."))
         elif action == "round":
-            placement_round = rounds.round_request(actor=request.user, call=call)
+            placement_round = round_services.round_request(actor=request.user, call=call)
             messages.success(request, _("The dry run has started."))
             return redirect("mobility:round", placement_round.pk)
         else:
@@ -327,7 +327,7 @@ def round_export(request, pk: int, fmt: str):
 def round_publish(request, pk: int):
     placement_round = _get_round(request, pk)
     try:
-        rounds.round_publish(actor=request.user, placement_round=placement_round)
+        round_services.round_publish(actor=request.user, placement_round=placement_round)
     except DomainError as error:
         return refused(request, error, round_detail, pk)
     messages.success(request, _("Results published. Applicants and hosts are being notified."))
@@ -349,7 +349,7 @@ def nomination_decide(request, pk: int):
     try:
         decision = choice(request.POST.get("decision"), ("accept", "decline"), name="decision")
         reason = plain_text(request.POST.get("reason"), name="reason")
-        rounds.nomination_decide(actor=request.user, nomination=nomination, accept=decision == "accept", reason=reason)
+        round_services.nomination_decide(actor=request.user, nomination=nomination, accept=decision == "accept", reason=reason)
     except DomainError as error:
         return refused(request, error, nominations)
     messages.success(request, _("Decision recorded."))

@@ -2,7 +2,7 @@
 
 __all__ = [
     "OfferState", "InternshipOffer", "CallState", "RankingRule", "Call", "CallOption", "ApplicationState", "Application", "Choice",
-    "ApplicationDocument", "HostRanking", "RoundState", "PlacementRound", "PlacementOutcome", "NominationState", "Nomination",
+    "ApplicationDocument", "RoundState", "PlacementRound", "PlacementOutcome", "NominationState", "Nomination",
 ]
 
 
@@ -51,8 +51,9 @@ class CallState(models.TextChoices):
 
 
 class RankingRule(models.TextChoices):
+    # One rule today. A rule where hosts rank their applicants existed without any way to enter the
+    # ranks and was removed (docs/decisions/0006-placement-rounds.md); a new rule starts here.
     POINTS = "points", _("Points formula (grades, language, motivation, interview)")
-    HOST_RANKS = "host_ranks", _("Host institutions rank the applicants")
 
 
 class Call(models.Model):
@@ -165,17 +166,6 @@ class ApplicationDocument(models.Model):
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(auto_now_add=True)
-
-
-class HostRanking(models.Model):
-    """Under the host-ranks rule, the host's order of the applicants to one option (1 = best)."""
-
-    option = models.ForeignKey(CallOption, on_delete=models.CASCADE, related_name="host_rankings")
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
-    rank = models.PositiveIntegerField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["option", "application"], name="unique_host_ranking")]
 
 
 class RoundState(models.TextChoices):
