@@ -32,7 +32,7 @@ def explanation_texts(data: RoundInput, result: placement.Result) -> tuple[list[
     """Per application (in data.application_ids order): the option placed at, and the explanation as JSON text.
 
     The text is what `json.dumps(items, separators=(",", ":"), ensure_ascii=False)` gives for the items
-    (tests/mobility/test_round_outcomes.py checks it), but assembled from one pre-rendered fragment per
+    (tests/mobility/test_round_oracle.py checks it on every generated call), but assembled from one pre-rendered fragment per
     option and reason: a national round has a million items, and building and dumping that many dicts
     takes 2.8 s where the fragments take 0.55 s (measured on 200,000 applicants, docs/decisions/0006).
     """

@@ -11,7 +11,8 @@ encoding is unambiguous. Numbers depend only on the seed and the ids, so anybody
 This module is the only place that draws the lottery: both instance readers, `instance_from_arrays`
 and the applications built on the engine (the mobility rounds) go through it. The single lottery has
 two implementations of the same function -- `hashlib` here, and a compiled SHA-256 in compiled_orders
-for national calls, where hashing 200,000 ids one Python call at a time costs a quarter of a second;
+for national calls, where hashing 200,000 ids one Python call at a time costs a quarter of a second
+(the compiled reader runs the same kernels beside interning, from the file's bytes);
 tests/engines/placement/test_placement_lottery.py checks that both give the same positions.
 """
 
