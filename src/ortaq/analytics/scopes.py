@@ -37,7 +37,8 @@ class Filters:
             return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
         def text(name: str, max_length: int) -> str:
-            return (params.get(name) or "").strip()[:max_length]
+            value = (params.get(name) or "").strip()[:max_length]
+            return "" if "\x00" in value else value  # PostgreSQL refuses NUL in a query's text (a 500)
 
         isced = text("isced", 4)
         stage = text("stage", 10)
