@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ortaq.lib import jsonguard
 
@@ -90,7 +91,14 @@ def test_the_middleware_refuses_a_declared_length_over_the_limit_before_reading(
     assert response.status_code == 413 and response.json()["code"] == "too_large"
 
 
-def test_the_middleware_leaves_form_posts_to_the_form(client, db):
-    # A pasted credential is a form field: the page parses it (through the guard) and shows its own answer.
-    response = client.post("/en/verify/", {"document": DEEP})
+@pytest.mark.parametrize("document", [DEEP, '{"a": ' + DEEP + ', "proof": {}}', '{"a": 1e999, "proof": {"x": 1}}', '{"a": NaN}',
+                                      '{"a": "\\ud800", "proof": {"x": 1}}', '{"n": ' + "9" * 5000 + "}"])
+@pytest.mark.parametrize("as_file", [False, True])
+def test_the_verify_page_answers_a_hostile_paste_or_upload_with_a_failed_verification(client, db, settings, document, as_file):
+    # A pasted credential is a form field, so the middleware leaves it to the page, which parses it through the guard.
+    settings.ORTAQ_THROTTLES = {scope: (1_000_000, 60) for scope in getattr(settings, "ORTAQ_THROTTLES", {})}
+    data = {"file": SimpleUploadedFile("credential.json", document.encode())} if as_file else {"document": document}
+    response = client.post("/en/verify/", data)
     assert response.status_code == 200
+    assert response.context["result"]["verified"] is False
+    assert response.context["result"]["summary"] is None

@@ -153,7 +153,7 @@ def test_every_hostile_body_is_refused_with_a_4xx_and_writes_nothing(scene: Scen
 
 
 @pytest.mark.parametrize("key", sorted(OPERATIONS), ids=_ids(sorted(OPERATIONS)))
-def test_hostile_path_and_query_values_never_cause_a_server_error_or_a_write(scene: Scene, key):
+def test_hostile_paths_queries_and_json_never_cause_a_server_error_or_a_write(scene: Scene, key):
     method, template = key
     operation = OPERATIONS[key]
     client = Client(raise_request_exception=False)
@@ -173,6 +173,12 @@ def test_hostile_path_and_query_values_never_cause_a_server_error_or_a_write(sce
         refused_cleanly = response.status_code < 400 or response.status_code == 404 or _problem(response) is None
         if response.status_code >= 500 or not refused_cleanly or (wrote and method != "GET" and response.status_code >= 400):
             failures.append(f"{url[:80]}?{query[:80]}: {response.status_code}{' and wrote' if wrote else ''}")
+    # Deep, huge or impossible JSON is refused at the edge by every operation, even one that takes no body.
+    for raw, status in [(DEEP, 400), ('{"a": NaN}', 400), ('{"a": 1e999}', 400), ('{"a": "\\u0000"}', 400), (_json("x" * 3_000_000), 413)]:
+        before = database_state()
+        response = client.generic(method, url_of(template, path), raw, content_type="application/json", **headers)
+        if response.status_code != status or _problem(response) or database_state() != before:
+            failures.append(f"the body {raw[:20]}: {response.status_code}")
     assert failures == [], "\n".join(failures)
 
 
@@ -195,11 +201,14 @@ def test_json_nested_ten_thousand_deep_is_refused_before_it_is_parsed(scene: Sce
 
 
 @pytest.mark.xfail(strict=True, reason="credentials/api.py (the lead's): the issuer signs a validFrom that is not a dateTimeStamp")
-@pytest.mark.parametrize("date", BAD_DATES)
-def test_the_vc_api_refuses_to_issue_a_credential_valid_from_an_impossible_date(scene: Scene, date):
+def test_the_vc_api_refuses_to_issue_a_credential_valid_from_an_impossible_date(scene: Scene):
     operation = OPERATIONS[("POST", "/api/v1/vc/credentials/issue")]
     valid = operation.body(scene)
-    before = database_state()
-    response = _send(Client(), "POST", "/api/v1/vc/credentials/issue", _with(valid, "credential", _with(valid["credential"], "validFrom", date)),
-                     token_headers(scene.world[operation.user]))
-    assert _problem(response) is None and database_state() == before
+    headers = token_headers(scene.world[operation.user])
+    accepted = []
+    for date in BAD_DATES:
+        before = database_state()
+        body = _with(valid, "credential", _with(valid["credential"], "validFrom", date))
+        if _problem(_send(Client(), "POST", "/api/v1/vc/credentials/issue", body, headers)) or database_state() != before:
+            accepted.append(date)
+    assert accepted == []
