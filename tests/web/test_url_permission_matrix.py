@@ -94,6 +94,7 @@ class Entry:
     data: Callable[[Scene, Thing | None], dict] | dict | None = None  # POST form or API JSON body
     send_allowed: bool = False  # also send the write as logins that pass (cheap; rolled back)
     shows: Shows | None = None  # a list page: which records it must show to whom
+    reveals: tuple = ()  # ((the record's "@name" of a text, who may see it on this page), ...): shown to them only
     xfail: str = ""
 
 
@@ -155,13 +156,16 @@ MATRIX: dict[str, Entry] = {
     "accounts:token_create": action(data={"name": "matrix"}),
     "accounts:token_revoke": action("token", ("owner", 404), kwargs={"pk": "@pk"}),
     "accounts:people": page(shows=Shows(("person",), "admin, self, staff@member_of", link="accounts:person")),
-    "accounts:person": page("person", ("admin, self, staff@member_of", 404), kwargs={"pk": "@pk"}),
+    # Accessibility needs, shared with consent: to the person and their college's coordinators only.
+    "accounts:person": page("person", ("admin, self, staff@member_of", 404), kwargs={"pk": "@pk"},
+                            reveals=(("@accessibility_needs", "self, coordinator@member_of"),)),
     # Institutions ---------------------------------------------------------------------------------------------
     "institutions:list": page(),
     "institutions:create": page(None, ("admin, coordinator@any", 403), form=True, data=_institution),
     "institutions:import": page(None, ("admin, coordinator@any", 403), form=True, data={}),
     "institutions:export": page(kwargs={"fmt": "csv"}),
-    "institutions:detail": page("institution", kwargs={"pk": "@pk"}),
+    # Contacts (people) to the institution's staff and its partners' staff only.
+    "institutions:detail": page("institution", kwargs={"pk": "@pk"}, reveals=(("@contact_email", "admin, staff@self, staff@partners"),)),
     "institutions:edit": page("institution", ("admin, coordinator@self", 403), kwargs={"pk": "@pk"}, form=True,
                               data=lambda s, t: {**_institution(s, t), "name_original": "Hijacked"}),
     "institutions:contact_add": action("institution", ("admin, coordinator@self", 403), kwargs={"pk": "@pk"},
@@ -213,7 +217,8 @@ MATRIX: dict[str, Entry] = {
     "mobility:offer_publish": action("draft_offer", ("admin, staff@host", 404), ("admin, host@host", 403),
                                      kwargs={"pk": "@pk"}),
     "mobility:call_create": page(None, ("admin, coordinator@any", 403), form=True, data={"title": "Intruder"}),
-    "mobility:call": page("call", (CALL_READERS, 404), kwargs={"pk": "@pk"}),
+    # Applicants' names to the sending college's coordinators (and each applicant their own), never to hosts.
+    "mobility:call": page("call", (CALL_READERS, 404), kwargs={"pk": "@pk"}, reveals=(("@applicant_name", f"{CALL_MANAGERS}, applicants"),)),
     "mobility:call#draft": page("draft_call", (CALL_READERS, 404), kwargs={"pk": "@pk"}),
     # Students of the sending college apply, while the call is open; these calls' results are published (400).
     "mobility:application_save": action("call", (CALL_READERS, 404), ("student@owner", 403), ("nobody", 400), kwargs={"pk": "@pk"},
@@ -303,7 +308,9 @@ MATRIX: dict[str, Entry] = {
     "training:catalogue": page(),
     "training:create": page(None, ("admin, trainer@any", 403), form=True, data={"title": "Intruder"}),
     "training:report_institutions": page(None, (REPORT_READERS, 403)),
-    "training:cohort": page("cohort", (COHORT_READERS, 404), kwargs={"pk": "@pk"}),
+    # Participants' names to the trainers, their colleges' coordinators and registrars, and themselves.
+    "training:cohort": page("cohort", (COHORT_READERS, 404), kwargs={"pk": "@pk"},
+                            reveals=(("@enrolled_name", "admin, trainers, managers, coordinator|registrar@enrolled_from"),)),
     "training:report": page("cohort", (COHORT_READERS, 404), (f"{REPORT_READERS}, trainers", 403), kwargs={"pk": "@pk", "fmt": "csv"}),
     "training:self_assessment": page("cohort", (COHORT_READERS, 404), ("managers", 404), form=True,
                                      kwargs={"pk": "@pk", "phase": "before", "framework": "digcomporg"}),
@@ -549,6 +556,19 @@ def shown_wrongly(shows: Shows, answer: Answer, scene: Scene, viewer: Viewer, *,
     return problems
 
 
+def revealed_wrongly(entry: Entry, answer: Answer, viewer: Viewer, thing: Thing | None) -> list[str]:
+    """The texts of the record a page shows to a viewer who may not see them, or hides from one who may."""
+    page, problems = answer.content.decode(), []
+    for name, rule in entry.reveals:
+        text = str(resolve(name, thing) or "")
+        if not text:
+            continue
+        shown = text in page or html.escape(text) in page
+        if shown != passes(rule, viewer, thing):
+            problems.append(f"{'reveals' if shown else 'hides'} {name[1:]} {text!r}")
+    return problems
+
+
 def sides(entry: Entry, scene: Scene, role: str):
     if entry.kind is None:
         yield "-", None
@@ -602,6 +622,8 @@ def check_entry(key: str, entry: Entry, scene: Scene, clients: dict[str, Client]
             problem = judge(answer, want, login_url=login_url, refused=False)
             if not problem and entry.shows and answer.status == 200:
                 failures += [f"{label}: GET {url} {wrong}" for wrong in shown_wrongly(entry.shows, answer, scene, viewer, is_api=False)]
+            if not problem and answer.status == 200:
+                failures += [f"{label}: GET {url} {wrong}" for wrong in revealed_wrongly(entry, answer, viewer, thing)]
             if problem:
                 failures.append(f"{label}: GET {url}: {problem}; expected {want}")
             if entry.post_only or entry.form:

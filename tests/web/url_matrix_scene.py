@@ -40,6 +40,7 @@ class Thing:
     people: dict[str, frozenset[int]] = field(default_factory=dict)
     state: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    owning: tuple[str, ...] = ()  # the relations that make it a login's own (default: all of `inst`)
 
     def value(self, name: str):
         if name in self.extra:
@@ -74,7 +75,7 @@ class Scene:
     def related(self, thing: Thing, viewer: Viewer) -> bool:
         if viewer.user is None:
             return False
-        if any(viewer.institutions & ids for ids in thing.inst.values()):
+        if any(viewer.institutions & ids for relation, ids in thing.inst.items() if relation in (thing.owning or thing.inst)):
             return True
         return any(viewer.user.pk in ids for ids in thing.people.values())
 
@@ -235,7 +236,8 @@ def _cohorts(inst, users, extra_users) -> list[Thing]:
             inst={"enrolled_from": _ids(*(e.institution_id for e in enrolments))},
             people={"trainers": _ids(*cohort.trainers.all()), "managers": _ids(*(e.manager_id for e in enrolments))},
             state=cohort.state,
-            extra={"enrolment": enrolments[0].pk, "session": cohort.sessions.order_by("id").first().pk, "manager": users["manager"].pk},
+            extra={"enrolment": enrolments[0].pk, "session": cohort.sessions.order_by("id").first().pk, "manager": users["manager"].pk,
+                   "enrolled_name": enrolments[0].manager.display_name},
         ))
     return things
 
@@ -243,6 +245,7 @@ def _cohorts(inst, users, extra_users) -> list[Thing]:
 def build_scene() -> Scene:
     from ortaq.accounts.models import Membership
     from ortaq.accounts.selectors import access_for
+    from ortaq.agreements.models import Agreement
     from ortaq.accounts.services import api_token_create
     from ortaq.accounts.models import User
     from ortaq.credentials.models import IssuanceBatch
@@ -264,15 +267,26 @@ def build_scene() -> Scene:
     things: dict[str, list[Thing]] = {}
 
     # Registry ---------------------------------------------------------------------------------------
-    order = ["xinjiang", "almaty", "joint", "shymkent", "zhambyl", "tianjin", "shaanxi", "cn_company", "cn_cluster", "kz_cluster", "kz_company", "ministry"]
-    things["institution"] = [Thing(f"institution {k}", inst[k], inst={"self": _ids(inst[k])}) for k in order]
+    order = ["tianjin", "xinjiang", "almaty", "joint", "shymkent", "zhambyl", "shaanxi", "cn_company", "cn_cluster", "kz_cluster", "kz_company", "ministry"]
+    # A student who recorded accessibility needs and consented to share them (with her college's coordinators).
+    User.objects.filter(pk=users["student"].pk).update(accessibility_needs="Step-free access (matrix)", accessibility_consent_at=timezone.now())
+    users["student"].refresh_from_db()
     everybody = [*users.values(), *extra.values()]
     memberships: dict[int, set[int]] = {}
     for user_id, institution_id in Membership.objects.values_list("user_id", "institution_id"):
         memberships.setdefault(user_id, set()).add(institution_id)
-    things["person"] = [Thing(f"person {u.username}", u, inst={"member_of": frozenset(memberships.get(u.pk, ()))}, people={"self": _ids(u)})
+    things["person"] = [Thing(f"person {u.username}", u, inst={"member_of": frozenset(memberships.get(u.pk, ()))}, people={"self": _ids(u)},
+                              extra={"accessibility_needs": u.accessibility_needs if u.accessibility_consent_at else ""})
                         for u in everybody]
     things.update(_agreements(inst, users))
+    partners: dict[int, set[int]] = {}  # institutions that share a proposed, approved or in-effect agreement
+    for agreement in Agreement.objects.filter(state__in=["proposed", "approved", "in_effect"]).prefetch_related("party_links"):
+        parties = {link.institution_id for link in agreement.party_links.all()}
+        for party in parties:
+            partners.setdefault(party, set()).update(parties - {party})
+    things["institution"] = [Thing(f"institution {k}", inst[k], inst={"self": _ids(inst[k]), "partners": frozenset(partners.get(inst[k].pk, ()))},
+                                   extra={"contact_email": next((c.email for c in inst[k].contacts.all()), "")}, owning=("self",))
+                             for k in order]
 
     shy_programme = Programme.objects.create(code="MATRIX-SHY", title_en="Digital technologies (matrix)", isced_code="0612", is_demo=True)
     shy_programme.awarding_institutions.set([inst["shymkent"]])
@@ -307,7 +321,7 @@ def build_scene() -> Scene:
         call_facts = {"owner": _ids(c.sending), "hosts": _ids(c.host)}
         applicants = {"applicants": _ids(c.learner)}
         things["call"].append(Thing(f"call of {key} ({c.call.state})", c.call, inst=call_facts, people=applicants, state=c.call.state,
-                                    extra={"application": c.application.pk}))
+                                    extra={"application": c.application.pk, "applicant_name": c.learner.display_name}))
         things["round"].append(Thing(f"round of {key}", c.round, inst=call_facts, state=c.round.state))
         things["nomination"].append(Thing(f"nomination of {key}", c.nomination, inst={"owner": _ids(c.sending), "host": _ids(c.host)},
                                           people={"learner": _ids(c.learner)}, state=c.nomination.state))
