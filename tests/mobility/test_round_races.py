@@ -8,13 +8,9 @@ the state check and the commit (`slowed`), where an unguarded second call used t
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import connections
 
 from ortaq.accounts.models import Role
 from ortaq.audit.models import AuditEvent
@@ -23,39 +19,9 @@ from ortaq.mobility import round_services
 from ortaq.mobility.models import Nomination, NominationState, PlacementRound, RoundState
 from ortaq.notifications.models import Notification
 from tests.conftest import make_user
+from tests.jobs.races import at_once, slowed
 from tests.jobs.shared_database import shared_db  # noqa: F401
 from tests.mobility.conftest import apply_all, close, students
-
-
-def at_once(*calls: Callable[[], object]) -> list[object]:
-    """Run the calls together (a barrier), each in its own thread and connection; what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = call()
-        except Exception as error:  # handed to the test, which asserts on it
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a racing call did not finish"
-    return outcomes
-
-
-def slowed(function: Callable, seconds: float = 0.3) -> Callable:
-    def pausing(*args, **kwargs):
-        time.sleep(seconds)
-        return function(*args, **kwargs)
-
-    return pausing
 
 
 def dry_run(world, call) -> PlacementRound:
