@@ -26,9 +26,12 @@ a request count, so it ends by itself). A request is an error when the status, t
 page is not what a browser would expect, or the connection fails. Latency is the time from sending the request
 to reading the last byte of the response, on this machine's loopback.
 
-Results: per page count, errors, p50/p95/p99/max in ms, total throughput, CPU seconds of each process (and of the
-PostgreSQL backends serving the database), and the
-load average before and after (the machine may be shared), as JSON (`--json`) and a Markdown table on stdout.
+Throttle counters live where the platform keeps them: in the database, or in Redis when `CACHE_URL` is set in the
+environment (it is passed on to the processes).
+
+Results: per page count, errors, p50/p95/p99/max in ms, total throughput, CPU seconds of each process and of the
+PostgreSQL backends serving the database, and the load average before and after (the machine may be shared), as
+JSON (`--json`) and a Markdown table on stdout. Results and figures: docs/benchmarks.md.
 Every subprocess is ended in a `finally`; the temporary data folder is removed unless `--keep`.
 """
 
