@@ -116,3 +116,33 @@ def test_the_coordinator_round_page_shows_fill_rates_and_cutoffs(client, world, 
     assert "100%" in page and "Publish the results" in page
     client.force_login(world["coordinator_b"])
     assert client.get(f"/en/mobility/rounds/{placement_round.pk}/").status_code == 404
+
+
+def test_a_round_task_run_again_after_a_worker_died_leaves_a_published_round_and_its_nominations_alone(world, ran_round, django_capture_on_commit_callbacks):
+    from ortaq.mobility.models import Nomination
+
+    placement_round, *_ = ran_round
+    with django_capture_on_commit_callbacks(execute=True):
+        round_services.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
+    nominations = set(Nomination.objects.values_list("pk", flat=True))
+    assert nominations
+    again = round_services.round_execute(round_id=placement_round.pk)  # what a recovered task does
+    again.refresh_from_db()
+    assert again.state == RoundState.PUBLISHED and set(Nomination.objects.values_list("pk", flat=True)) == nominations
+
+
+def test_publication_notifications_are_sent_once_even_when_the_task_runs_twice(world, ran_round, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from ortaq.mobility.models import Nomination
+    from ortaq.notifications.models import Notification
+
+    placement_round, *_ = ran_round
+    with django_capture_on_commit_callbacks(execute=True):
+        round_services.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
+    sent, mails = Notification.objects.count(), len(mail.outbox)
+    assert sent > 0
+    ids = list(Nomination.objects.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert round_services.round_notify(round_id=placement_round.pk, nomination_ids=ids) == 0
+    assert Notification.objects.count() == sent and len(mail.outbox) == mails

@@ -63,7 +63,11 @@ def round_execute(*, round_id: int, timings: dict[str, float] | None = None) -> 
     """
     clock = time.perf_counter()
     placement_round = PlacementRound.objects.select_related("call").get(pk=round_id)
-    PlacementRound.objects.filter(pk=round_id).update(state=RoundState.RUNNING, progress=10)
+    # A task taken over from a dead worker (ortaq.jobs) runs again: only a queued or interrupted round is
+    # (re)computed. A dry run or a published round stays as it is, with its nominations.
+    claimed = PlacementRound.objects.filter(pk=round_id, state__in=[RoundState.QUEUED, RoundState.RUNNING]).update(state=RoundState.RUNNING, progress=10)
+    if not claimed:
+        return placement_round
     try:
         data = load_round_input(placement_round.call)
         PlacementRound.objects.filter(pk=round_id).update(progress=40)
@@ -134,8 +138,14 @@ def round_publish(*, actor: User, placement_round: PlacementRound) -> PlacementR
     return placement_round
 
 
+@transaction.atomic
 def round_notify(*, round_id: int, nomination_ids: list[int]) -> int:
-    """Tell every applicant that results are out, and each host's staff once about their new nominees."""
+    """Tell every applicant that results are out, and each host's staff once about their new nominees.
+
+    Exactly once: the round is marked notified in the same transaction as the notifications (whose e-mails
+    leave on commit), so a task run again after a worker died sends nothing twice."""
+    if not PlacementRound.objects.filter(pk=round_id, notified_at__isnull=True).update(notified_at=timezone.now()):
+        return 0
     placement_round = PlacementRound.objects.select_related("call").get(pk=round_id)
     call = placement_round.call
     applicants = User.objects.filter(pk__in=placement_round.outcomes.values("application__applicant_id"))
