@@ -200,7 +200,6 @@ def test_json_nested_ten_thousand_deep_is_refused_before_it_is_parsed(scene: Sce
     assert response.json()["code"] == "too_deep"
 
 
-@pytest.mark.xfail(strict=True, reason="credentials/api.py (the lead's): the issuer signs a validFrom that is not a dateTimeStamp")
 def test_the_vc_api_refuses_to_issue_a_credential_valid_from_an_impossible_date(scene: Scene):
     operation = OPERATIONS[("POST", "/api/v1/vc/credentials/issue")]
     valid = operation.body(scene)

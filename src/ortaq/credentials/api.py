@@ -2,6 +2,7 @@
 the W3C VC-API test suites expect (https://w3c-ccg.github.io/vc-api/)."""
 
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,6 +26,22 @@ def _body(request: HttpRequest) -> Any:
         return json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: hostile nesting
         return None
+
+
+# VC Data Model 2.0 §4.9 (validFrom, validUntil) and VC 1.1 §4.6–4.7 (issuanceDate, expirationDate): an
+# xsd:dateTimeStamp, i.e. a date, a time and a time zone.
+DATE_FIELDS = ("validFrom", "validUntil", "issuanceDate", "expirationDate")
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", re.ASCII)
+
+
+def _date_time_stamp(value: Any) -> bool:
+    if not isinstance(value, str) or not _STAMP.fullmatch(value):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:  # 2026-02-30, 25:61
+        return False
+    return True
 
 
 def _throttle(scope: str, key: str) -> None:
@@ -57,6 +74,11 @@ def issue(request: HttpRequest):
         return _error(400, "a credential needs a credentialSubject")
     if "proof" in credential:
         return _error(400, "the credential to issue must not carry a proof")
+    if "options" in body and not isinstance(body["options"], dict):
+        return _error(400, "options must be a JSON object")
+    for name in DATE_FIELDS:
+        if name in credential and not _date_time_stamp(credential[name]):
+            return _error(400, f"{name} must be a date and time with a time zone, such as 2026-06-30T00:00:00Z")
     given = credential.get("issuer")
     given_id = given.get("id") if isinstance(given, dict) else given
     if given is not None and not isinstance(given_id, str):
