@@ -98,3 +98,28 @@ def test_a_hardened_form_still_accepts_ordinary_values():
     form = _Sample(data={"note": "Line one\nline two", "count": "12", "day": "2026-03-02"})
     assert form.is_valid(), form.errors
     assert form.fields["note"].widget.attrs["maxlength"] == str(TEXT_MAX)
+
+
+class _Choice(HardenedForm, forms.Form):
+    institution = forms.ModelChoiceField(queryset=None)
+    partners = forms.ModelMultipleChoiceField(queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        from ortaq.institutions.models import Institution
+
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = self.fields["partners"].queryset = Institution.objects.all()
+
+
+@pytest.mark.parametrize("value", [str(10**30), "9" * 400, "-1", "abc", "1e3"])
+def test_a_choice_of_rows_refuses_what_cannot_be_an_id_before_asking_the_database(world, value):
+    # SQLite cannot compare an integer beyond 2**63: `id IN (10**30)` was an OverflowError, a 500.
+    form = _Choice(data={"institution": value, "partners": [str(world.a.pk), value]})
+    assert not form.is_valid()
+    assert set(form.errors) == {"institution", "partners"}
+
+
+def test_a_choice_of_rows_still_takes_real_ids(world):
+    form = _Choice(data={"institution": str(world.a.pk), "partners": [str(world.b.pk), world.c.pk]})
+    assert form.is_valid(), form.errors
+    assert list(form.cleaned_data["partners"]) == [world.b, world.c]

@@ -18,6 +18,7 @@ from django import forms
 from django.contrib import messages
 from django.core import validators
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpResponse, QueryDict
 from django.urls import resolve, reverse
 from django.utils.translation import gettext_lazy as _
@@ -76,10 +77,28 @@ class DateField(forms.DateField):
     default_validators = [_validate_date_range]
 
 
+def _ids_only(field: forms.ModelChoiceField):
+    """A model choice field's `clean`, refusing values that cannot be an integer id before the lookup: SQLite
+    cannot even compare an integer beyond 2**63 (OverflowError, a 500)."""
+    clean = field.clean
+
+    def checked(value):
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if item in (None, "") or isinstance(item, (int, models.Model)) and not isinstance(item, bool):
+                continue
+            text = str(item).strip()
+            if not (text.isascii() and text.isdigit() and int(text) <= ID_MAX):
+                raise ValidationError(field.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:40]})
+        return clean(value)
+
+    return checked
+
+
 def harden(form) -> None:
     """Add the limits above to a form's fields that lack them (idempotent): every text field refuses control
     characters and gets a maximum length, every date stays within DATE_MIN..DATE_MAX, every whole number
-    within what the database stores (model fields bring their own range; plain form fields get ±2**63)."""
+    within what the database stores (model fields bring their own range; plain form fields get ±2**63), and
+    every choice of a row takes only what can be an id."""
     for field in form.fields.values():
         if isinstance(field, forms.CharField):
             if validate_plain_text not in field.validators:
@@ -91,6 +110,13 @@ def harden(form) -> None:
         elif isinstance(field, (forms.DateField, forms.DateTimeField)):
             if _validate_date_range not in field.validators:
                 field.validators.append(_validate_date_range)
+        elif isinstance(field, forms.ModelChoiceField) and not getattr(field, "_hardened", False):
+            if field.queryset is None:  # set by the form's own __init__, after this first pass
+                continue
+            field._hardened = True
+            pk = field.queryset.model._meta.pk
+            if field.to_field_name is None and pk.get_internal_type() in ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField"):
+                field.clean = _ids_only(field)
         elif isinstance(field, forms.IntegerField) and not getattr(field, "_hardened", False):
             field._hardened = True
             if field.max_value is None:
