@@ -128,7 +128,8 @@ def agreement_update(
     form = AgreementForm(data={**{f: getattr(agreement, f) for f in AGREEMENT_FIELDS}, **data}, instance=agreement)
     if not form.is_valid():
         raise ValidationFailed(form_errors(form))
-    agreement = form.save()
+    if form.has_changed():  # an edit that changes nothing writes nothing
+        agreement = form.save()
     if parties is not None:
         parties = list(dict.fromkeys(parties))
         _check_parties(agreement.kind, agreement.initiator, parties)

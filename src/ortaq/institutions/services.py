@@ -38,7 +38,8 @@ def institution_update(*, actor, institution: Institution, data: dict) -> Instit
     before = snapshot(institution, EDITABLE_FIELDS)
     merged = {**before, **data}
     form = institution_validate(merged, instance=institution)
-    institution = form.save()
+    if form.has_changed():  # an edit that changes nothing writes nothing
+        institution = form.save()
     after = snapshot(institution, EDITABLE_FIELDS)
     if after != before:
         audit_record(actor=actor, action="update", obj=institution, before=before, after=after)
