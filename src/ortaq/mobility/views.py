@@ -95,6 +95,8 @@ def offer_create(request):
         else:
             messages.success(request, _("The offer has been saved."))
             return redirect("mobility:offers")
+    elif request.method == "POST":
+        form.is_valid()  # show the offer's own errors beside the host's
     status = 422 if request.method == "POST" else 200  # every successful POST has redirected above
     return render(request, "mobility/offer_form.html", {"form": form, "host_form": host_form, "nav_section": "mobility"}, status=status)
 
@@ -128,6 +130,8 @@ def call_create(request):
         else:
             messages.success(request, _("Call saved as a draft. Add options with places, then open it."))
             return redirect("mobility:call", call.pk)
+    elif request.method == "POST":
+        form.is_valid()  # show the call's own errors beside the owner's
     status = 422 if request.method == "POST" else 200
     return render(request, "mobility/call_form.html", {"form": form, "owner_form": owner_form, "nav_section": "mobility"}, status=status)
 
