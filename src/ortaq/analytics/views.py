@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from ortaq.agreements.models import MobilityType
 from ortaq.errors import DomainError
+from ortaq.inputs import refused
 from ortaq.web.helpers import export_response
 
 from . import selectors, services
@@ -49,7 +50,7 @@ def open_data(request, key: str, fmt: str):
 def refresh(request):
     try:
         services.aggregates_refresh_request(actor=request.user)
-        messages.success(request, _("The figures are being recalculated; reload the page in a minute."))
     except DomainError as error:
-        messages.error(request, str(error.message))
+        return refused(request, error, dashboard)
+    messages.success(request, _("The figures are being recalculated; reload the page in a minute."))
     return redirect("analytics:dashboard")

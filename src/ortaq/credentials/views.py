@@ -18,7 +18,7 @@ import ortaq.engines.credentials as creds
 from ortaq.accounts.models import Membership, Role, User
 from ortaq.accounts.selectors import access_for
 from ortaq.errors import DomainError, error_text
-from ortaq.inputs import TEXT_MAX, HardenedForm, plain_text, refused, whole_number
+from ortaq.inputs import TEXT_MAX, HardenedForm, choice, plain_text, refused, whole_number
 from ortaq.lib import jsonguard
 from ortaq.lib.throttle import Throttled, client_address, throttle_hit, throttle_limits
 from ortaq.programmes.models import Programme
@@ -185,7 +185,11 @@ def issuer_rotate(request, pk: int):
     issuer = IssuerProfile.objects.filter(pk=pk).first()
     if issuer is None or not may_manage_issuer(request.user, issuer.institution_id):
         raise Http404
-    key_rotate(actor=request.user, issuer=issuer, compromised=request.POST.get("compromised") == "1")
+    try:  # the checkbox sends "1" or nothing; anything else is not a yes
+        compromised = choice(request.POST.get("compromised", "0"), ("0", "1"), name="compromised") == "1"
+    except DomainError as error:
+        return refused(request, error, registrar)
+    key_rotate(actor=request.user, issuer=issuer, compromised=compromised)
     messages.success(request, _("A new key signs from now on; the old one still verifies what it signed."))
     return redirect("credentials:registrar")
 
