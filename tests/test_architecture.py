@@ -27,3 +27,132 @@ def test_no_engine_module_mentions_django_even_lazily():
                 names = [node.module]
             offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in {"django", "ninja"}]
     assert offenders == []
+
+
+# --------------------------------------------------------------------------- app boundaries (allow-list)
+# Every Django app (a package under src/ortaq with an apps.py) may import, from another app, only that app's
+# `services` (writes), `selectors` (reads) and `types` (enums, dataclasses, error codes), and only public names
+# from them. Never its models, views, forms, api, tasks, admin, urls or any other module. The packages that are
+# not apps (ortaq.lib, ortaq.engines, ortaq.errors, ortaq.inputs, ...) are free to use. Decision record:
+# docs/decisions/0007-app-boundaries.md.
+
+APPS = sorted(path.parent.name for path in ROOT.glob("*/apps.py"))
+PUBLIC_MODULES = {"services", "selectors", "types"}
+
+# The imports that still cross the line, as (importing file under src/ortaq, imported module): each with the
+# reason it is still here. This list only shrinks: an entry that is no longer needed fails the test below, so
+# whoever removes the last such import also removes the entry.
+EXCEPTIONS = {
+    # Shared view helpers still live in the web app (issue 14: move them to ortaq.lib.views).
+    ("accounts/views.py", "ortaq.web.helpers"): "shared view helpers not yet moved to ortaq.lib",
+    ("agreements/views.py", "ortaq.web.helpers"): "shared view helpers not yet moved to ortaq.lib",
+    ("analytics/views.py", "ortaq.web.helpers"): "shared view helpers not yet moved to ortaq.lib",
+    ("institutions/views.py", "ortaq.web.helpers"): "shared view helpers not yet moved to ortaq.lib",
+    ("mobility/views.py", "ortaq.web.helpers"): "shared view helpers not yet moved to ortaq.lib",
+    ("notifications/views.py", "ortaq.web.helpers"): "shared view helpers not yet moved to ortaq.lib",
+    ("programmes/views.py", "ortaq.web.helpers"): "shared view helpers not yet moved to ortaq.lib",
+    ("training/views.py", "ortaq.web.helpers"): "shared view helpers not yet moved to ortaq.lib",
+    # Enums used as constants (Role, states, kinds) still defined in models.py.
+    ("analytics/scopes.py", "ortaq.agreements.models"): "AgreementParty query; MobilityType enum",
+    ("analytics/selectors.py", "ortaq.agreements.models"): "MobilityType enum",
+    ("analytics/selectors.py", "ortaq.credentials.models"): "CredentialKind enum",
+    ("analytics/views.py", "ortaq.agreements.models"): "MobilityType enum",
+    ("credentials/external.py", "ortaq.accounts.models"): "Role enum",
+    ("credentials/issuance.py", "ortaq.mobility.models"): "EntryState, MobilityAgreementState enums",
+    ("institutions/selectors.py", "ortaq.accounts.models"): "Membership query; Role enum",
+    ("mobility/round_services.py", "ortaq.accounts.models"): "Membership query; Role enum; User annotation",
+    ("recognition/selectors.py", "ortaq.accounts.models"): "Role enum",
+    ("recognition/services.py", "ortaq.accounts.models"): "Role enum",
+    ("training/views.py", "ortaq.accounts.models"): "Role enum; User query",
+    ("credentials/issuance.py", "ortaq.accounts.models"): "Role enum",
+    ("credentials/selectors.py", "ortaq.accounts.models"): "Membership, User queries; Role enum",
+    ("credentials/services.py", "ortaq.accounts.models"): "Membership query; Role enum",
+    ("credentials/views.py", "ortaq.accounts.models"): "Membership, User queries; Role enum",
+    ("mobility/selectors.py", "ortaq.accounts.models"): "Role enum",
+    ("mobility/services.py", "ortaq.accounts.models"): "Membership query; Role enum",
+    ("training/selectors.py", "ortaq.accounts.models"): "Membership, User queries; Role enum",
+    ("training/services.py", "ortaq.accounts.models"): "Membership query; Role enum",
+    # Other apps' models read directly: each wants a selector in the owning app.
+    ("agreements/api.py", "ortaq.institutions.models"): "Institution lookup by id",
+    ("agreements/services.py", "ortaq.institutions.models"): "Institution lookup by id",
+    ("agreements/views.py", "ortaq.institutions.models"): "Institution choices",
+    ("analytics/selectors.py", "ortaq.institutions.models"): "Institution reads for dashboards",
+    ("analytics/services.py", "ortaq.agreements.models"): "CooperationCondition querysets for snapshots",
+    ("analytics/services.py", "ortaq.credentials.models"): "IssuedCredential querysets for snapshots",
+    ("analytics/services.py", "ortaq.institutions.models"): "Institution querysets for snapshots",
+    ("analytics/services.py", "ortaq.mobility.models"): "mobility querysets for snapshots",
+    ("analytics/services.py", "ortaq.recognition.models"): "Dossier, Item querysets for snapshots",
+    ("analytics/services.py", "ortaq.training.models"): "Enrolment querysets for snapshots",
+    ("credentials/views.py", "ortaq.programmes.models"): "Programme choices",
+    ("mobility/round_input.py", "ortaq.accounts.models"): "LanguageCertificate rows for round input",
+    ("mobility/selectors.py", "ortaq.agreements.models"): "CooperationCondition query; AgreementState enum",
+    ("mobility/services.py", "ortaq.agreements.models"): "CooperationCondition lookup; AgreementState enum",
+    ("mobility/views.py", "ortaq.agreements.models"): "CooperationCondition choices",
+    ("mobility/views.py", "ortaq.institutions.models"): "Institution choices",
+    ("mobility/views.py", "ortaq.programmes.models"): "Programme choices",
+    ("programmes/api.py", "ortaq.institutions.models"): "Institution lookup by id",
+    ("programmes/services.py", "ortaq.institutions.models"): "Institution lookup by id",
+    ("programmes/views.py", "ortaq.institutions.models"): "Institution choices",
+    ("recognition/services.py", "ortaq.programmes.models"): "Module lookup",
+    ("recognition/views.py", "ortaq.agreements.models"): "Agreement lookup",
+    ("recognition/views.py", "ortaq.programmes.models"): "Module choices",
+    # Other modules that are not services or selectors.
+    ("recognition/services.py", "ortaq.credentials.transcripts"): "transcript_issue is a credentials service",
+    ("training/selectors.py", "ortaq.analytics.disclosure"): "the small-cell disclosure rule of analytics",
+    ("training/views.py", "ortaq.analytics.disclosure"): "the small-cell disclosure THRESHOLD",
+    ("training/services.py", "ortaq.credentials.issuance"): "micro_credential_issue is a credentials service",
+}
+
+
+def _imports(path: Path, app: str):
+    """(line, module, name) for every import in the file, at any depth (imports inside functions too);
+    relative imports resolved; name is None for `import x.y`."""
+    package = ["ortaq", app, *path.relative_to(ROOT / app).parent.parts]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name, None
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                module = ".".join(package[: len(package) - node.level + 1] + ([module] if module else []))
+            for alias in node.names:
+                yield node.lineno, module, alias.name
+
+
+def _boundary_crossings() -> dict[tuple[str, str], list[str]]:
+    """{(file, imported module): [where and what]} for each import of another app outside its public modules."""
+    crossings: dict[tuple[str, str], list[str]] = {}
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.relative_to(ROOT).parts:
+                continue
+            for line, module, name in _imports(path, app):
+                parts = module.split(".")
+                if parts[0] != "ortaq" or len(parts) < 2 or parts[1] not in APPS or parts[1] == app:
+                    continue
+                # `from ortaq.other import module` names the module; `from ortaq.other.module import x` names x.
+                submodule = parts[2] if len(parts) > 2 else name
+                private = len(parts) > 2 and name is not None and name.startswith("_")
+                if submodule in PUBLIC_MODULES and not private and len(parts) <= 3:
+                    continue
+                target = f"ortaq.{parts[1]}.{submodule}"
+                where = f"{path.relative_to(ROOT)}:{line} imports {module}{f'.{name}' if name else ''}"
+                crossings.setdefault((str(path.relative_to(ROOT)), target), []).append(where)
+    return crossings
+
+
+def test_the_boundary_scan_finds_every_app():
+    assert {"accounts", "institutions", "agreements", "mobility", "analytics", "web", "jobs"} <= set(APPS)
+
+
+def test_apps_import_other_apps_only_through_services_selectors_and_types():
+    crossings = _boundary_crossings()
+    unexpected = [where for key, found in sorted(crossings.items()) if key not in EXCEPTIONS for where in found]
+    assert unexpected == [], "import the other app's services, selectors or types instead:\n" + "\n".join(unexpected)
+
+
+def test_every_boundary_exception_is_still_needed():
+    """The exception list only shrinks: remove an entry as soon as its import is gone."""
+    crossings = _boundary_crossings()
+    assert sorted(key for key in EXCEPTIONS if key not in crossings) == []
