@@ -123,3 +123,14 @@ def test_a_choice_of_rows_still_takes_real_ids(world):
     form = _Choice(data={"institution": str(world.a.pk), "partners": [str(world.b.pk), world.c.pk]})
     assert form.is_valid(), form.errors
     assert list(form.cleaned_data["partners"]) == [world.b, world.c]
+
+
+def test_a_search_with_nul_or_control_characters_is_no_filter_at_all():
+    from django.http import QueryDict
+
+    from ortaq.inputs import query_text
+
+    assert query_text(QueryDict("q=a%00b"), "q") == ""  # PostgreSQL refuses NUL in a query's text
+    assert query_text(QueryDict("q=%1B%5B31m"), "q") == ""
+    assert query_text(QueryDict("q=+Almaty+"), "q") == "Almaty"
+    assert query_text(QueryDict("q=" + "x" * 500), "q", max_length=200) == "x" * 200

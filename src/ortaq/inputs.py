@@ -191,6 +191,13 @@ def plain_text(value, *, name: str, max_length: int = LINE_MAX, required_message
     return parse(field, value, name=name)
 
 
+def query_text(params, name: str, *, max_length: int = 200) -> str:
+    """A search or filter value from a query string: stripped and cut to `max_length`; with NUL or control
+    characters it is no filter at all (PostgreSQL refuses NUL in a query's text: every search box was a 500)."""
+    value = (params.get(name) or "").strip()[:max_length]
+    return "" if "\x00" in value or _CONTROL.search(value) else value
+
+
 def refused(request, error: DomainError, page, *args, **kwargs) -> HttpResponse:
     """Bad input answered on the page its form is on: the error as a message, and the error's 4xx status
     instead of a redirect, so that neither the browser nor a script takes a refusal for a success.

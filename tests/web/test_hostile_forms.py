@@ -1078,3 +1078,61 @@ def test_hostile_values_are_refused_with_a_translated_4xx_and_write_nothing(key,
     forms = SCENARIOS[key](ctx)
     failures = [f for form in forms for f in run(client, form)]
     assert failures == [], f"{len(failures)} hostile submissions were not refused cleanly:\n" + "\n".join(failures)
+
+
+# Query strings -------------------------------------------------------------------------------------------------
+
+GET_PAGES = {  # address -> the query parameters its view reads
+    "/en/agreements/": ["q", "state", "kind", "mobility_type", "institution", "page"],
+    "/en/agreements/export.csv": ["q", "state", "institution"],
+    "/en/institutions/": ["q", "kind", "country", "region", "page"],
+    "/en/programmes/": ["q", "isced", "page"],
+    "/en/mobility/": ["page"],
+    "/en/mobility/offers/": ["page"],
+    "/en/mobility/nominations/": ["page"],
+    "/en/accounts/people/": ["q", "page"],
+    "/en/notifications/": ["page"],
+    "/en/analytics/": ["year", "country", "region", "institution", "isced", "level", "mobility_type", "stage", "view"],
+    "/en/analytics/export/flows_institution.csv": ["year", "institution", "view", "stage"],
+    "/en/analytics/open-data/funnel.csv": ["year", "country", "region", "isced"],
+    "/en/training/report/": ["format"],
+    "/en/verify/": ["code"],
+}
+GET_VALUES = ["abc", str(10**30), "9" * 400, "²", "-1", "a\x00b", "\x1b[31m", "x" * 5_000, "../../etc/passwd", "a/b"]
+
+
+@pytest.mark.parametrize("address", sorted(GET_PAGES))
+def test_hostile_query_values_never_cause_a_server_error_or_a_write(client, world, address):
+    tables = _tables()
+    client.force_login(world["coordinator_a"])
+    failures = []
+    for name in GET_PAGES[address]:
+        for value in GET_VALUES:
+            caches["throttle"].clear()
+            before = _counts(tables)
+            status = client.get(address, {name: value}).status_code
+            if status >= 500 or _counts(tables) != before:
+                failures.append(f"{address}?{name}={value!r:.30}: {status}")
+    assert failures == []
+
+
+@pytest.mark.parametrize("query", ["?a=abc", "?b=" + "9" * 400, "?a=²", "?lang=xx%0d%0aX-Evil:%201"])
+def test_hostile_version_numbers_and_languages_on_an_agreements_pages(client, world, draft_ac, query):
+    client.force_login(world["coordinator_a"])
+    assert client.get(f"/en/agreements/{draft_ac.pk}/versions/{query}").status_code == 404 or query.startswith("?lang")
+    if query.startswith("?lang"):
+        assert client.get(f"/en/agreements/{draft_ac.pk}/versions/{query}").status_code < 500
+
+
+@pytest.mark.parametrize("segment", ["a%00b", "%1B%5B31m", "x" * 3_000, "%FF%FE", "..%2F..%2Fetc"])
+def test_hostile_path_segments_never_cause_a_server_error(client, world, issued, segment):
+    from ortaq.credentials.models import IssuedCredential
+
+    _batch, _programme, _joint, _registrar, graduates = issued
+    credential = IssuedCredential.objects.filter(holder=graduates[0]).first()
+    client.force_login(graduates[0])
+    caches["throttle"].clear()
+    assert client.get(f"/en/verify/{segment}").status_code == 404
+    assert client.post(f"/en/wallet/{credential.public_id}/share/{segment}/revoke/").status_code == 404
+    assert client.get(f"/en/mobility/logbook/{segment}/").status_code in (404, 410)  # 404: a "/" does not fit the address
+    assert client.post(f"/en/mobility/logbook/{segment}/", {"entry": "1"}).status_code in (404, 410)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from ortaq.audit.selectors import history_for
 from ortaq.errors import DomainError, error_text
-from ortaq.inputs import choice, refused
+from ortaq.inputs import choice, query_text, refused
 from ortaq.lib.throttle import Throttled, client_address, throttle_hit, throttle_limits
 from ortaq.web.helpers import apply_errors, form_data, paginate
 
@@ -126,7 +126,7 @@ def token_revoke(request, pk: int):
 
 @login_required
 def people(request):
-    q = request.GET.get("q", "").strip()
+    q = query_text(request.GET, "q")
     qs = selectors.people_visible_to(actor=request.user).order_by("full_name_latin", "username")
     if q:
         from django.db.models import Q

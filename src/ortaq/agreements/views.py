@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from ortaq.accounts.selectors import access_for
 from ortaq.audit.selectors import history_for
 from ortaq.errors import DomainError
-from ortaq.inputs import ID_MAX, HardenedForm, refused, whole_number
+from ortaq.inputs import ID_MAX, HardenedForm, query_text, refused, whole_number
 from ortaq.institutions.models import Institution
 from ortaq.institutions.selectors import institution_choices, institutions_managed_by
 from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
@@ -44,8 +44,10 @@ def _get(request, pk: int):
 
 
 def _filters(request) -> dict:
-    f = {k: request.GET.get(k, "").strip() for k in ("q", "state", "kind", "mobility_type")}
-    f["institution"] = int(request.GET["institution"]) if request.GET.get("institution", "").isdigit() else None
+    f = {k: query_text(request.GET, k) for k in ("q", "state", "kind", "mobility_type")}
+    value = request.GET.get("institution", "")
+    # isascii: "²" is a digit to str.isdigit but not to int(); 18 digits: SQLite cannot compare beyond 2**63.
+    f["institution"] = int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
     return f
 
 

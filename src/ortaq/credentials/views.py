@@ -92,7 +92,7 @@ def share_code_create(request, public_id):
 @require_POST
 def share_code_revoke(request, public_id, code):
     credential = _own(request, public_id)
-    share = credential.share_codes.filter(code=code).first()
+    share = credential.share_codes.filter(code=code).first() if code.isascii() and code.isalnum() else None  # NUL: a 500 on PostgreSQL
     if share is None:
         raise Http404
     services.share_code_revoke(actor=request.user, share_code=share)
@@ -229,8 +229,10 @@ def _too_many(request, scope: str):
 
 
 def verify_page(request):
-    if request.GET.get("code", "").strip():
-        return redirect("verify_code", request.GET["code"].strip())
+    if code := request.GET.get("code", "").strip():
+        if "/" in code:  # no share code has one, and the address of /verify/<code> cannot carry it
+            return render(request, "credentials/verify.html", {"not_found": True, "code": code[:40]}, status=404)
+        return redirect("verify_code", code)
     result = None
     if request.method == "POST":
         if refused := _too_many(request, "verify_page"):
@@ -251,9 +253,12 @@ def verify_page(request):
 def verify_code(request, code: str):
     if refused := _too_many(request, "share_code"):  # share codes must not be guessable by trying
         return refused
-    credential = selectors.credential_by_code(code)
+    # A code is a few letters and digits (with dashes or spaces as printed); anything else is not looked up
+    # (NUL in a query's text is a 500 on PostgreSQL).
+    typed = code.isascii() and code.replace("-", "").replace(" ", "").isalnum() and len(code) <= 64
+    credential = selectors.credential_by_code(code) if typed else None
     if credential is None:
-        return render(request, "credentials/verify.html", {"not_found": True, "code": code}, status=404)
+        return render(request, "credentials/verify.html", {"not_found": True, "code": code[:64]}, status=404)
     result = verification.verify_document(credential.document, count=True)
     result["summary"] = verification.summary(credential.document)
     return render(request, "credentials/verify.html", {"result": result, "code": code})

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from ortaq.audit.selectors import history_for
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, Forbidden, error_text
-from ortaq.inputs import refused
+from ortaq.inputs import query_text, refused
 from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
 
 from . import importing, selectors, services
@@ -27,7 +27,7 @@ def _get(request, pk: int):
 
 
 def _filters(request) -> dict:
-    return {k: request.GET.get(k, "").strip() for k in ("q", "kind", "country", "region")}
+    return {k: query_text(request.GET, k) for k in ("q", "kind", "country", "region")}
 
 
 @login_required

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from ortaq.accounts.selectors import access_for
 from ortaq.agreements.models import CooperationCondition
 from ortaq.errors import DomainError, ValidationFailed
-from ortaq.inputs import HardenedForm, choice, plain_text, refused, whole_number
+from ortaq.inputs import HardenedForm, choice, plain_text, query_text, refused, whole_number
 from ortaq.institutions.models import Institution
 from ortaq.programmes.models import Programme
 from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
@@ -159,7 +159,7 @@ def call_detail(request, pk: int):
     call = _get_call(request, pk)
     manages = selectors.manages_call(actor=request.user, call=call)
     options_qs = call.options.select_related("host", "condition__agreement", "offer").order_by("id")
-    q = request.GET.get("q", "").strip()
+    q = query_text(request.GET, "q")
     if q:
         options_qs = options_qs.filter(Q(host__name_latin__icontains=q) | Q(host__name_original__icontains=q) | Q(offer__title__icontains=q))
     option_page = paginate(request, options_qs, per_page=50, param="opage")

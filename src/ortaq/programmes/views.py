@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ortaq.audit.selectors import history_for
 from ortaq.errors import DomainError
-from ortaq.inputs import HardenedForm, refused
+from ortaq.inputs import HardenedForm, query_text, refused
 from ortaq.institutions.models import Institution
 from ortaq.web.helpers import apply_errors, form_data, paginate
 
@@ -33,7 +33,7 @@ def _get(request, pk: int):
 
 @login_required
 def programme_list(request):
-    filters = {"q": request.GET.get("q", "").strip(), "isced": request.GET.get("isced", "").strip()}
+    filters = {"q": query_text(request.GET, "q"), "isced": query_text(request.GET, "isced", max_length=4)}
     qs = selectors.programme_list(actor=request.user, **filters)
     return render(request, "programmes/list.html", {
         **paginate(request, qs), "filters": filters, "may_create": selectors.may_create_programmes(actor=request.user), "nav_section": "programmes",
