@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
 from .models import ApiToken, LanguageCertificate, Membership, Role, User
+
+if TYPE_CHECKING:
+    from .types import Actor
 
 # Roles that act for their institution's office (they see its internal records).
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.REGISTRAR, Role.TEACHER, Role.TRAINER, Role.COMPANY_SUPERVISOR})
@@ -50,7 +54,7 @@ class Access:
 ANONYMOUS = Access(user_id=None)
 
 
-def access_for(user) -> Access:
+def access_for(user: Actor) -> Access:
     """The acting user's roles, computed once per user object (one query) and cached on it."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
@@ -71,7 +75,7 @@ def access_for(user) -> Access:
     return access
 
 
-def people_visible_to(*, actor) -> QuerySet[User]:
+def people_visible_to(*, actor: Actor) -> QuerySet[User]:
     """People the actor may see: everyone for admins; for staff, members of their own institutions.
 
     Ministry analysts see aggregates, never a person, so they get nobody here.
@@ -85,7 +89,7 @@ def people_visible_to(*, actor) -> QuerySet[User]:
     return User.objects.filter(Q(memberships__institution_id__in=staff_of) | Q(pk=access.user_id)).distinct()
 
 
-def person_get(*, actor, user_id: int) -> User | None:
+def person_get(*, actor: Actor, user_id: int) -> User | None:
     return people_visible_to(actor=actor).filter(pk=user_id).first()
 
 
@@ -93,7 +97,7 @@ def memberships_of(*, user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("institution").order_by("institution__name_latin")
 
 
-def members_of_institution(*, actor, institution_id: int) -> QuerySet[Membership]:
+def members_of_institution(*, actor: Actor, institution_id: int) -> QuerySet[Membership]:
     access = access_for(actor)
     if not (access.is_admin or institution_id in access.staff_of):
         return Membership.objects.none()
@@ -104,7 +108,7 @@ def members_of_institution(*, actor, institution_id: int) -> QuerySet[Membership
     )
 
 
-def may_see_accessibility_needs(*, actor, person: User) -> bool:
+def may_see_accessibility_needs(*, actor: Actor, person: User) -> bool:
     """Only with the person's consent, and only to the person or a coordinator of one of their institutions."""
     if not person.accessibility_consent_at:
         return False

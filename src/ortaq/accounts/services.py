@@ -12,6 +12,10 @@ from ortaq.inputs import plain_text
 from .forms import PROFILE_FIELDS, AccessibilityForm, LanguageCertificateForm, ProfileForm
 from .models import ApiToken, LanguageCertificate, Membership, User
 from .selectors import access_for
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ortaq.institutions.types import Institution
 
 TOKEN_PREFIX = "ortaq_"
 
@@ -27,7 +31,7 @@ def _may_manage_person(actor, person: User) -> bool:
 
 
 @transaction.atomic
-def user_create(*, actor, username: str, password: str | None, email: str = "", profile: dict | None = None) -> User:
+def user_create(*, actor: User, username: str, password: str | None, email: str = "", profile: dict | None = None) -> User:
     if actor is not None and not access_for(actor).is_admin:
         raise Forbidden()
     form = ProfileForm(data={"preferred_language": "en", **(profile or {})})
@@ -43,7 +47,7 @@ def user_create(*, actor, username: str, password: str | None, email: str = "", 
 
 
 @transaction.atomic
-def profile_update(*, actor, person: User, data: dict) -> User:
+def profile_update(*, actor: User, person: User, data: dict) -> User:
     if not _may_manage_person(actor, person):
         raise Forbidden()
     before = snapshot(person, PROFILE_FIELDS)
@@ -60,7 +64,7 @@ def profile_update(*, actor, person: User, data: dict) -> User:
 
 
 @transaction.atomic
-def accessibility_update(*, actor, person: User, data: dict) -> User:
+def accessibility_update(*, actor: User, person: User, data: dict) -> User:
     """Only the person records or withdraws their needs; withdrawing consent erases them."""
     if actor.pk != person.pk:
         raise Forbidden()
@@ -79,7 +83,7 @@ def accessibility_update(*, actor, person: User, data: dict) -> User:
 
 
 @transaction.atomic
-def language_certificate_add(*, actor, person: User, data: dict) -> LanguageCertificate:
+def language_certificate_add(*, actor: User, person: User, data: dict) -> LanguageCertificate:
     if not _may_manage_person(actor, person):
         raise Forbidden()
     form = LanguageCertificateForm(data=data, instance=LanguageCertificate(user=person))
@@ -91,7 +95,7 @@ def language_certificate_add(*, actor, person: User, data: dict) -> LanguageCert
 
 
 @transaction.atomic
-def membership_add(*, actor, user: User, institution, role: str) -> Membership:
+def membership_add(*, actor: User, user: User, institution: Institution, role: str) -> Membership:
     access = access_for(actor) if actor is not None else None
     if access is not None and not (access.is_admin or institution.pk in access.manages):
         raise Forbidden()
@@ -102,7 +106,7 @@ def membership_add(*, actor, user: User, institution, role: str) -> Membership:
 
 
 @transaction.atomic
-def api_token_create(*, actor, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
     """A new token for the actor. The secret is returned once and never stored."""
     name = plain_text(name, name="name", max_length=100) or "API"
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -112,7 +116,7 @@ def api_token_create(*, actor, name: str) -> tuple[ApiToken, str]:
 
 
 @transaction.atomic
-def api_token_revoke(*, actor, token: ApiToken) -> None:
+def api_token_revoke(*, actor: User, token: ApiToken) -> None:
     if token.user_id != actor.pk and not access_for(actor).is_admin:
         raise Forbidden()
     token.revoked_at = timezone.now()

@@ -7,11 +7,16 @@ Ministry analysts see every agreement that is no longer a draft; platform admini
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from ortaq.accounts.selectors import access_for
 
 from .models import Agreement, AgreementApproval, AgreementParty, AgreementState, AgreementVersion
+
+if TYPE_CHECKING:
+    from ortaq.accounts.types import Actor
 
 LIVE_STATES = (AgreementState.PROPOSED, AgreementState.APPROVED, AgreementState.IN_EFFECT)
 
@@ -20,7 +25,7 @@ def _with_parties(institution_ids) -> QuerySet:
     return AgreementParty.objects.filter(institution_id__in=institution_ids).values("agreement_id")
 
 
-def agreements_visible_to(*, actor) -> QuerySet[Agreement]:
+def agreements_visible_to(*, actor: Actor) -> QuerySet[Agreement]:
     access = access_for(actor)
     if access.is_admin:
         return Agreement.objects.all()
@@ -38,7 +43,7 @@ def agreements_visible_to(*, actor) -> QuerySet[Agreement]:
 
 
 def agreement_list(
-    *, actor, q: str = "", state: str = "", kind: str = "", institution: int | None = None, mobility_type: str = ""
+    *, actor: Actor, q: str = "", state: str = "", kind: str = "", institution: int | None = None, mobility_type: str = ""
 ) -> QuerySet[Agreement]:
     qs = agreements_visible_to(actor=actor)
     if q:
@@ -56,7 +61,7 @@ def agreement_list(
     ).order_by("-updated_at", "-id")
 
 
-def agreement_get(*, actor, pk: int) -> Agreement | None:
+def agreement_get(*, actor: Actor, pk: int) -> Agreement | None:
     return (
         agreements_visible_to(actor=actor)
         .select_related("initiator", "created_by")
@@ -105,7 +110,7 @@ def partner_ids_of(*, institution_id: int) -> set[int]:
     )
 
 
-def partners_of(*, actor, institution_id: int) -> list[dict]:
+def partners_of(*, actor: Actor, institution_id: int) -> list[dict]:
     """Partners with the agreements the actor may see, for the institution's page."""
     visible = agreements_visible_to(actor=actor).filter(pk__in=_with_parties([institution_id]), state__in=LIVE_STATES)
     links = (
@@ -121,7 +126,7 @@ def partners_of(*, actor, institution_id: int) -> list[dict]:
     return list(partners.values())
 
 
-def may_edit_agreement(*, actor, agreement: Agreement) -> bool:
+def may_edit_agreement(*, actor: Actor, agreement: Agreement) -> bool:
     access = access_for(actor)
     if agreement.state in (AgreementState.IN_EFFECT, AgreementState.TERMINATED):
         return False
@@ -133,7 +138,7 @@ def may_edit_agreement(*, actor, agreement: Agreement) -> bool:
     return bool(access.manages & party_ids)
 
 
-def institutions_actor_may_approve_for(*, actor, agreement: Agreement) -> list:
+def institutions_actor_may_approve_for(*, actor: Actor, agreement: Agreement) -> list:
     if agreement.state != AgreementState.PROPOSED:
         return []
     access = access_for(actor)

@@ -30,6 +30,10 @@ from .models import (
     CooperationCondition,
 )
 from .selectors import current_approvals, may_edit_agreement, parties_of
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ortaq.accounts.types import User
 
 
 def canonical_content(agreement: Agreement) -> dict:
@@ -80,7 +84,7 @@ def _check_parties(kind: str, initiator: Institution, parties: list[Institution]
 
 
 @transaction.atomic
-def agreement_create(*, actor, data: dict, initiator: Institution, parties: list[Institution]) -> Agreement:
+def agreement_create(*, actor: User, data: dict, initiator: Institution, parties: list[Institution]) -> Agreement:
     access = access_for(actor)
     if not (access.is_admin or initiator.pk in access.manages):
         raise Forbidden(_("Only a coordinator of the initiating institution can draft its agreements."))
@@ -120,7 +124,7 @@ def _require_edit(actor, agreement: Agreement) -> None:
 
 @transaction.atomic
 def agreement_update(
-    *, actor, agreement: Agreement, data: dict, parties: list[Institution] | None = None, expected_version: int | None = None
+    *, actor: User, agreement: Agreement, data: dict, parties: list[Institution] | None = None, expected_version: int | None = None
 ) -> Agreement:
     agreement = _lock(agreement, expected_version)
     _require_edit(actor, agreement)
@@ -160,7 +164,7 @@ def _condition_form(agreement: Agreement, data: dict, instance: CooperationCondi
 
 
 @transaction.atomic
-def condition_add(*, actor, agreement: Agreement, data: dict, expected_version: int | None = None) -> CooperationCondition:
+def condition_add(*, actor: User, agreement: Agreement, data: dict, expected_version: int | None = None) -> CooperationCondition:
     agreement = _lock(agreement, expected_version)
     _require_edit(actor, agreement)
     condition = _condition_form(agreement, data).save(commit=False)
@@ -172,7 +176,7 @@ def condition_add(*, actor, agreement: Agreement, data: dict, expected_version: 
 
 
 @transaction.atomic
-def condition_update(*, actor, condition: CooperationCondition, data: dict, expected_version: int | None = None) -> CooperationCondition:
+def condition_update(*, actor: User, condition: CooperationCondition, data: dict, expected_version: int | None = None) -> CooperationCondition:
     agreement = _lock(condition.agreement, expected_version)
     _require_edit(actor, agreement)
     before = snapshot(condition)
@@ -186,7 +190,7 @@ def condition_update(*, actor, condition: CooperationCondition, data: dict, expe
 
 
 @transaction.atomic
-def condition_remove(*, actor, condition: CooperationCondition, expected_version: int | None = None) -> None:
+def condition_remove(*, actor: User, condition: CooperationCondition, expected_version: int | None = None) -> None:
     agreement = _lock(condition.agreement, expected_version)
     _require_edit(actor, agreement)
     audit_record(actor=actor, action="delete", obj=condition, before=snapshot(condition), summary=str(agreement))
@@ -203,7 +207,7 @@ def _transition(actor, agreement: Agreement, new_state: str, summary: str = "") 
 
 
 @transaction.atomic
-def agreement_propose(*, actor, agreement: Agreement) -> Agreement:
+def agreement_propose(*, actor: User, agreement: Agreement) -> Agreement:
     agreement = _lock(agreement, None)
     access = access_for(actor)
     if not (access.is_admin or agreement.initiator_id in access.manages):
@@ -216,7 +220,7 @@ def agreement_propose(*, actor, agreement: Agreement) -> Agreement:
 
 
 @transaction.atomic
-def agreement_approve(*, actor, agreement: Agreement, institution: Institution, expected_version: int | None = None) -> AgreementApproval:
+def agreement_approve(*, actor: User, agreement: Agreement, institution: Institution, expected_version: int | None = None) -> AgreementApproval:
     agreement = _lock(agreement, expected_version)
     access = access_for(actor)
     party_ids = set(agreement.party_links.values_list("institution_id", flat=True))
@@ -246,7 +250,7 @@ def agreement_approve(*, actor, agreement: Agreement, institution: Institution, 
 
 
 @transaction.atomic
-def agreement_put_into_effect(*, actor, agreement: Agreement) -> Agreement:
+def agreement_put_into_effect(*, actor: User, agreement: Agreement) -> Agreement:
     agreement = _lock(agreement, None)
     access = access_for(actor)
     party_ids = set(agreement.party_links.values_list("institution_id", flat=True))
@@ -258,7 +262,7 @@ def agreement_put_into_effect(*, actor, agreement: Agreement) -> Agreement:
 
 
 @transaction.atomic
-def agreement_terminate(*, actor, agreement: Agreement, reason: str) -> Agreement:
+def agreement_terminate(*, actor: User, agreement: Agreement, reason: str) -> Agreement:
     agreement = _lock(agreement, None)
     access = access_for(actor)
     party_ids = set(agreement.party_links.values_list("institution_id", flat=True))

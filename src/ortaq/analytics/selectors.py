@@ -7,6 +7,7 @@ and every count of people goes through `disclosure` unless the reader is looking
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import translation
@@ -21,6 +22,9 @@ from . import disclosure
 from .models import CredentialFact, MobilityFact, PlacesFact, RecognitionFact, Refresh, Stage, TrainingFact
 from .scopes import PUBLIC, Filters, Scope, partners_of, scope_for
 from .tables import INSTITUTION_ROWS_SHOWN, Column, Row, Table, _build, _paged
+
+if TYPE_CHECKING:
+    from ortaq.accounts.types import Actor
 
 __all__ = ["PUBLIC", "Filters", "Scope", "partners_of", "scope_for", "Table", "Row", "Column", "dashboard", "table_for",
            "open_dataset", "open_dataset_definition", "last_refresh", "OPEN_DATASETS", "disclosure"]
@@ -347,7 +351,7 @@ def _institution_choices(scope: Scope, filters: Filters) -> list[tuple[int, str]
     return sorted(((i.pk, i.display_name) for i in qs.order_by("name_latin")[:INSTITUTION_CHOICES_MAX]), key=lambda p: p[1])
 
 
-def dashboard(*, actor, filters: Filters, export: bool = False) -> Dashboard:
+def dashboard(*, actor: Actor, filters: Filters, export: bool = False) -> Dashboard:
     scope = scope_for(actor=actor, view=filters.view)
     if not scope.by_institution and filters.institution:
         filters = replace(filters, institution=None)
@@ -387,7 +391,7 @@ def open_dataset_definition(*, key: str) -> Table | None:
     return open_dataset(key=key, filters=Filters(year=1))
 
 
-def table_for(*, actor, filters: Filters, key: str) -> Table | None:
+def table_for(*, actor: Actor, filters: Filters, key: str) -> Table | None:
     """One table of the reader's dashboard (for CSV and XLSX export), with the dashboard's scope and filters."""
     scope = scope_for(actor=actor, view=filters.view)
     if not scope.by_institution:

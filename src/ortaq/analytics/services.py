@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.db import connection, transaction
@@ -33,6 +34,9 @@ from ortaq.mobility.models import (
 )
 
 from .models import CredentialFact, MobilityFact, PlacesFact, RecognitionFact, Refresh, Stage, TrainingFact, VerificationEvent
+
+if TYPE_CHECKING:
+    from ortaq.accounts.types import User
 
 BATCH = 5000
 REFRESH_LOCK = 0x6F72_7461_7131  # the advisory lock key of aggregates_refresh on PostgreSQL ("ortaq1")
@@ -314,7 +318,7 @@ def aggregates_refresh() -> Refresh:
     return refresh
 
 
-def aggregates_refresh_request(*, actor) -> None:
+def aggregates_refresh_request(*, actor: User) -> None:
     """Queue a rebuild now (admins and ministry analysts; otherwise the scheduled refresh does it)."""
     access = access_for(actor)
     if not (access.is_admin or access.is_ministry):

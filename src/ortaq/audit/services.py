@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from ortaq.accounts.types import User
 
 
 def _jsonable(value: Any) -> Any:
@@ -38,7 +42,7 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
 
 def audit_record(
     *,
-    actor,
+    actor: User | AnonymousUser | None,
     action: str,
     obj: models.Model,
     before: dict | None = None,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q
 from django.utils import timezone
 
@@ -8,12 +10,16 @@ from ortaq.accounts.selectors import access_for
 
 from .models import IssuanceBatch, IssuedCredential, IssuerProfile, ShareCode
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from ortaq.accounts.types import Actor
 
-def wallet_of(*, user):
+
+def wallet_of(*, user: User) -> QuerySet[IssuedCredential]:
     return IssuedCredential.objects.filter(holder=user).select_related("issuer__institution").prefetch_related("share_codes")
 
 
-def credentials_for_registrar(*, actor):
+def credentials_for_registrar(*, actor: Actor) -> QuerySet[IssuedCredential]:
     access = access_for(actor)
     qs = IssuedCredential.objects.select_related("holder", "issuer__institution")
     if access.is_admin:
@@ -21,7 +27,7 @@ def credentials_for_registrar(*, actor):
     return qs.filter(issuer__institution_id__in=access.institutions_with({Role.REGISTRAR}))
 
 
-def batches_for_registrar(*, actor):
+def batches_for_registrar(*, actor: Actor) -> QuerySet[IssuanceBatch]:
     access = access_for(actor)
     qs = IssuanceBatch.objects.select_related("programme", "issuer__institution", "requested_by", "approved_by")
     if access.is_admin:
@@ -54,7 +60,7 @@ def batch_has_second_approver(batch: IssuanceBatch) -> bool:
     return others.exists() or admins.exists() or superusers.exists()
 
 
-def may_approve_batch(*, actor, batch: IssuanceBatch) -> bool:
+def may_approve_batch(*, actor: Actor, batch: IssuanceBatch) -> bool:
     """Four eyes: a registrar of an awarding institution (or an administrator) other than the one who prepared
     it, unless nobody else can approve."""
     access = access_for(actor)

@@ -18,7 +18,13 @@ from . import issuance
 from .keys import issuer_ensure
 from .models import BatchState, CredentialKind, CredentialState, IssuanceBatch, IssuedCredential, ShareCode
 from .selectors import may_approve_batch
+from typing import TYPE_CHECKING
 from .status_lists import mark_stale
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from ortaq.accounts.types import User
+    from ortaq.programmes.types import Module, Programme
 
 
 def _registrar_of(actor, institution_id: int) -> bool:
@@ -27,7 +33,7 @@ def _registrar_of(actor, institution_id: int) -> bool:
 
 
 @transaction.atomic
-def batch_request(*, actor, programme, holders, graduation_date: dt.date, kind: str = CredentialKind.DIPLOMA, module=None) -> IssuanceBatch:
+def batch_request(*, actor: User, programme: Programme, holders: Iterable[User], graduation_date: dt.date, kind: str = CredentialKind.DIPLOMA, module: Module | None = None) -> IssuanceBatch:
     """A registrar prepares a cohort's credentials; a registrar approves before anything is signed."""
     awarding = list(programme.awarding_institutions.all())
     institution = next((i for i in awarding if _registrar_of(actor, i.pk)), None)
@@ -49,7 +55,7 @@ def batch_request(*, actor, programme, holders, graduation_date: dt.date, kind: 
 
 
 @transaction.atomic
-def batch_approve(*, actor, batch: IssuanceBatch) -> IssuanceBatch:
+def batch_approve(*, actor: User, batch: IssuanceBatch) -> IssuanceBatch:
     batch = IssuanceBatch.objects.select_for_update().select_related("issuer").get(pk=batch.pk)
     if not may_approve_batch(actor=actor, batch=batch):
         if actor.pk == batch.requested_by_id:
@@ -103,7 +109,7 @@ def batch_run(batch_id: int) -> IssuanceBatch:
 
 
 @transaction.atomic
-def credential_set_state(*, actor, credential: IssuedCredential, state: str, reason: str) -> IssuedCredential:
+def credential_set_state(*, actor: User, credential: IssuedCredential, state: str, reason: str) -> IssuedCredential:
     """Revoke (final), suspend or reinstate, with a reason; the issuer's status lists are rebuilt."""
     if not _registrar_of(actor, credential.issuer.institution_id):
         raise Forbidden(_("Only a registrar of the issuing institution can change a credential's status."))
@@ -124,7 +130,7 @@ def credential_set_state(*, actor, credential: IssuedCredential, state: str, rea
 
 
 @transaction.atomic
-def share_code_create(*, actor, credential: IssuedCredential, days: int) -> ShareCode:
+def share_code_create(*, actor: User, credential: IssuedCredential, days: int) -> ShareCode:
     if credential.holder_id != actor.pk:
         raise Forbidden()
     if not 1 <= int(days) <= 180:
@@ -135,7 +141,7 @@ def share_code_create(*, actor, credential: IssuedCredential, days: int) -> Shar
 
 
 @transaction.atomic
-def share_code_revoke(*, actor, share_code: ShareCode) -> ShareCode:
+def share_code_revoke(*, actor: User, share_code: ShareCode) -> ShareCode:
     if share_code.credential.holder_id != actor.pk:
         raise Forbidden()
     share_code.revoked_at = timezone.now()

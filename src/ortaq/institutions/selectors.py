@@ -3,15 +3,20 @@ user; contacts (people) only to its own staff, its partners and platform adminis
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q, QuerySet
 
 from ortaq.accounts.selectors import access_for
 
 from .models import Contact, Institution
 
+if TYPE_CHECKING:
+    from ortaq.accounts.types import Actor
+
 
 def institution_list(
-    *, actor, q: str = "", kind: str = "", country: str = "", region: str = ""
+    *, actor: Actor, q: str = "", kind: str = "", country: str = "", region: str = ""
 ) -> QuerySet[Institution]:
     qs = Institution.objects.all()
     if q:
@@ -29,11 +34,11 @@ def institution_list(
     return qs.order_by("name_latin", "id")
 
 
-def institution_get(*, actor, pk: int) -> Institution | None:
+def institution_get(*, actor: Actor, pk: int) -> Institution | None:
     return Institution.objects.select_related("parent_cluster", "registered_by").filter(pk=pk).first()
 
 
-def may_edit_institution(*, actor, institution: Institution) -> bool:
+def may_edit_institution(*, actor: Actor, institution: Institution) -> bool:
     access = access_for(actor)
     if access.is_admin or institution.pk in access.manages:
         return True
@@ -45,12 +50,12 @@ def may_edit_institution(*, actor, institution: Institution) -> bool:
     return False
 
 
-def may_register_institutions(*, actor) -> bool:
+def may_register_institutions(*, actor: Actor) -> bool:
     access = access_for(actor)
     return access.is_admin or bool(access.manages)
 
 
-def may_see_contacts(*, actor, institution: Institution) -> bool:
+def may_see_contacts(*, actor: Actor, institution: Institution) -> bool:
     access = access_for(actor)
     if access.is_admin or institution.pk in access.staff_of:
         return True
@@ -59,13 +64,13 @@ def may_see_contacts(*, actor, institution: Institution) -> bool:
     return bool(access.staff_of & partner_ids_of(institution_id=institution.pk))
 
 
-def contacts_of(*, actor, institution: Institution) -> QuerySet[Contact]:
+def contacts_of(*, actor: Actor, institution: Institution) -> QuerySet[Contact]:
     if not may_see_contacts(actor=actor, institution=institution):
         return Contact.objects.none()
     return institution.contacts.all()
 
 
-def institutions_managed_by(*, actor) -> QuerySet[Institution]:
+def institutions_managed_by(*, actor: Actor) -> QuerySet[Institution]:
     access = access_for(actor)
     if access.is_admin:
         return Institution.objects.all()

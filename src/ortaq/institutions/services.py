@@ -10,6 +10,10 @@ from ortaq.errors import Forbidden, ValidationFailed, form_errors
 from .forms import EDITABLE_FIELDS, ContactForm, InstitutionForm
 from .models import Contact, Institution
 from .selectors import may_edit_institution, may_register_institutions
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ortaq.accounts.types import User
 
 
 def institution_validate(data: dict, *, instance: Institution | None = None) -> InstitutionForm:
@@ -20,7 +24,7 @@ def institution_validate(data: dict, *, instance: Institution | None = None) -> 
 
 
 @transaction.atomic
-def institution_create(*, actor, data: dict, registered_by: Institution | None = None) -> Institution:
+def institution_create(*, actor: User, data: dict, registered_by: Institution | None = None) -> Institution:
     if not may_register_institutions(actor=actor):
         raise Forbidden()
     form = institution_validate(data)
@@ -32,7 +36,7 @@ def institution_create(*, actor, data: dict, registered_by: Institution | None =
 
 
 @transaction.atomic
-def institution_update(*, actor, institution: Institution, data: dict) -> Institution:
+def institution_update(*, actor: User, institution: Institution, data: dict) -> Institution:
     if not may_edit_institution(actor=actor, institution=institution):
         raise Forbidden()
     before = snapshot(institution, EDITABLE_FIELDS)
@@ -47,7 +51,7 @@ def institution_update(*, actor, institution: Institution, data: dict) -> Instit
 
 
 @transaction.atomic
-def contact_add(*, actor, institution: Institution, data: dict) -> Contact:
+def contact_add(*, actor: User, institution: Institution, data: dict) -> Contact:
     if not may_edit_institution(actor=actor, institution=institution):
         raise Forbidden()
     form = ContactForm(data=data)
@@ -61,7 +65,7 @@ def contact_add(*, actor, institution: Institution, data: dict) -> Contact:
 
 
 @transaction.atomic
-def contact_remove(*, actor, contact: Contact) -> None:
+def contact_remove(*, actor: User, contact: Contact) -> None:
     if not may_edit_institution(actor=actor, institution=contact.institution):
         raise Forbidden()
     audit_record(actor=actor, action="delete", obj=contact, before=snapshot(contact), summary=str(contact.institution))

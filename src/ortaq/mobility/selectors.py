@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from ortaq.accounts.models import Role
@@ -9,8 +11,14 @@ from ortaq.accounts.selectors import access_for
 
 from .models import Application, ApplicationState, Call, CallOption, CallState, Choice, InternshipOffer, Nomination, OfferState, PlacementOutcome, PlacementRound
 
+if TYPE_CHECKING:
+    import datetime as dt
+    from ortaq.accounts.types import Actor
+    from ortaq.agreements.types import CooperationCondition
+    from .models import MobilityAgreement
 
-def offers_visible_to(*, actor) -> QuerySet[InternshipOffer]:
+
+def offers_visible_to(*, actor: Actor) -> QuerySet[InternshipOffer]:
     access = access_for(actor)
     qs = InternshipOffer.objects.select_related("host")
     if access.is_admin:
@@ -18,7 +26,7 @@ def offers_visible_to(*, actor) -> QuerySet[InternshipOffer]:
     return qs.filter(Q(state=OfferState.PUBLISHED) | Q(host_id__in=access.staff_of))
 
 
-def calls_visible_to(*, actor) -> QuerySet[Call]:
+def calls_visible_to(*, actor: Actor) -> QuerySet[Call]:
     access = access_for(actor)
     qs = Call.objects.select_related("owner").annotate(option_count=Count("options", distinct=True)).order_by("-deadline", "-id")
     if access.sees_everything:
@@ -31,16 +39,16 @@ def calls_visible_to(*, actor) -> QuerySet[Call]:
     )
 
 
-def call_get(*, actor, pk: int) -> Call | None:
+def call_get(*, actor: Actor, pk: int) -> Call | None:
     return calls_visible_to(actor=actor).prefetch_related("eligible_programmes").filter(pk=pk).first()
 
 
-def manages_call(*, actor, call: Call) -> bool:
+def manages_call(*, actor: Actor, call: Call) -> bool:
     access = access_for(actor)
     return access.is_admin or call.owner_id in access.manages
 
 
-def applications_for_coordinator(*, actor, call: Call) -> QuerySet[Application]:
+def applications_for_coordinator(*, actor: Actor, call: Call) -> QuerySet[Application]:
     """All applications of a call, for its coordinators and registrars only."""
     access = access_for(actor)
     if not (access.is_admin or access.has_role(call.owner_id, Role.COORDINATOR, Role.REGISTRAR)):
@@ -53,7 +61,7 @@ def applications_for_coordinator(*, actor, call: Call) -> QuerySet[Application]:
     )
 
 
-def own_application(*, actor, call: Call) -> Application | None:
+def own_application(*, actor: Actor, call: Call) -> Application | None:
     return (
         Application.objects.filter(call=call, applicant=actor)
         .prefetch_related(Prefetch("choices", queryset=Choice.objects.select_related("option__host", "option__offer")), "documents")
@@ -84,7 +92,7 @@ def outcome_of(*, application: Application) -> PlacementOutcome | None:
     )
 
 
-def round_outcomes(*, actor, placement_round: PlacementRound) -> QuerySet[PlacementOutcome]:
+def round_outcomes(*, actor: Actor, placement_round: PlacementRound) -> QuerySet[PlacementOutcome]:
     if not manages_call(actor=actor, call=placement_round.call):
         return PlacementOutcome.objects.none()
     return placement_round.outcomes.select_related("application__applicant", "option__host").order_by("application_id")
@@ -102,7 +110,7 @@ def fill_rates(placement_round: PlacementRound, *, options: list[CallOption] | N
     return rows
 
 
-def nominations_for_host(*, actor) -> QuerySet[Nomination]:
+def nominations_for_host(*, actor: Actor) -> QuerySet[Nomination]:
     """A host sees only the people nominated to it, never other applicants."""
     access = access_for(actor)
     qs = Nomination.objects.select_related("application__applicant", "application__call__owner", "option", "host")
@@ -111,11 +119,11 @@ def nominations_for_host(*, actor) -> QuerySet[Nomination]:
     return qs.filter(host_id__in=access.institutions_with({Role.COORDINATOR, Role.COMPANY_SUPERVISOR}))
 
 
-def nomination_for_host(*, actor, pk: int) -> Nomination | None:
+def nomination_for_host(*, actor: Actor, pk: int) -> Nomination | None:
     return nominations_for_host(actor=actor).filter(pk=pk).first()
 
 
-def options_for_call(call: Call):
+def options_for_call(call: Call) -> tuple[list[tuple[CooperationCondition, int]], list[InternshipOffer]]:
     """Cooperation conditions and offers a coordinator may draw places from, with the places left this year."""
     from ortaq.agreements.models import AgreementState, CooperationCondition
 
@@ -136,7 +144,7 @@ def options_for_call(call: Call):
     )
 
 
-def mobility_agreements_visible_to(*, actor):
+def mobility_agreements_visible_to(*, actor: Actor) -> QuerySet[MobilityAgreement]:
     """The learner's own, the sending side's outgoing and the host's incoming agreements."""
     from .models import MobilityAgreement
 
@@ -151,11 +159,11 @@ def mobility_agreements_visible_to(*, actor):
     )
 
 
-def mobility_agreement_get(*, actor, pk: int):
+def mobility_agreement_get(*, actor: Actor, pk: int) -> MobilityAgreement | None:
     return mobility_agreements_visible_to(actor=actor).prefetch_related("components__outcomes", "signatures__signed_by", "versions", "proposals", "logbook", "evaluations", "transcript__component").filter(pk=pk).first()
 
 
-def learners_behind_target(*, actor, today=None) -> list:
+def learners_behind_target(*, actor: Actor, today: dt.date | None = None) -> list:
     """Outgoing learners of the actor's institutions whose logged hours fall under 80 % of the plan."""
     from .during import hours_summary
     from .models import MobilityAgreementState

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Sum
@@ -30,13 +31,20 @@ from .models import (
     OfferState,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from django.core.files.uploadedfile import UploadedFile
+    from ortaq.accounts.types import Actor, User
+    from ortaq.institutions.types import Institution
+    from ortaq.programmes.types import Programme
+
 HOST_ROLES = {Role.COORDINATOR, Role.COMPANY_SUPERVISOR}
 
 
 # Offers -------------------------------------------------------------------------------------------------
 
 @transaction.atomic
-def offer_create(*, actor, host, data: dict) -> InternshipOffer:
+def offer_create(*, actor: User, host: Institution, data: dict) -> InternshipOffer:
     access = access_for(actor)
     if not (access.is_admin or access.has_role(host.pk, *HOST_ROLES)):
         raise Forbidden(_("Only a coordinator or company supervisor of the host can post its offers."))
@@ -54,7 +62,7 @@ def _lock_row(obj):
 
 
 @transaction.atomic
-def offer_publish(*, actor, offer: InternshipOffer) -> InternshipOffer:
+def offer_publish(*, actor: User, offer: InternshipOffer) -> InternshipOffer:
     access = access_for(actor)
     if not (access.is_admin or access.has_role(offer.host_id, *HOST_ROLES)):
         raise Forbidden()
@@ -76,7 +84,7 @@ def _require_call_coordinator(actor, call: Call) -> None:
 
 
 @transaction.atomic
-def call_create(*, actor, owner, data: dict, programmes=()) -> Call:
+def call_create(*, actor: User, owner: Institution, data: dict, programmes: Iterable[Programme] = ()) -> Call:
     access = access_for(actor)
     if not (access.is_admin or owner.pk in access.manages):
         raise Forbidden(_("Only a coordinator of the sending institution can open its calls."))
@@ -100,7 +108,7 @@ def places_used(condition: CooperationCondition, academic_year: int, *, excludin
 
 
 @transaction.atomic
-def call_option_add(*, actor, call: Call, places: int, condition: CooperationCondition | None = None,
+def call_option_add(*, actor: User, call: Call, places: int, condition: CooperationCondition | None = None,
                     offer: InternshipOffer | None = None, reserved_inclusion: int = 0) -> CallOption:
     _require_call_coordinator(actor, call)
     if call.state not in (CallState.DRAFT, CallState.OPEN):
@@ -141,7 +149,7 @@ def call_option_add(*, actor, call: Call, places: int, condition: CooperationCon
 
 
 @transaction.atomic
-def call_open(*, actor, call: Call) -> Call:
+def call_open(*, actor: User, call: Call) -> Call:
     _require_call_coordinator(actor, call)
     _lock_row(call)  # opened twice at once, every student would be told twice
     if call.state != CallState.DRAFT:
@@ -166,7 +174,7 @@ def call_open(*, actor, call: Call) -> Call:
 
 
 @transaction.atomic
-def call_close(*, actor, call: Call) -> Call:
+def call_close(*, actor: User, call: Call) -> Call:
     _require_call_coordinator(actor, call)
     _lock_row(call)
     if call.state != CallState.OPEN:
@@ -184,13 +192,13 @@ def _require_open(call: Call) -> None:
         raise DomainError(_("The call is not open for applications (deadline %(deadline)s).") % {"deadline": call.deadline.strftime("%Y-%m-%d %H:%M")}, code="closed")
 
 
-def may_apply(actor, call: Call) -> bool:
+def may_apply(actor: Actor, call: Call) -> bool:
     role = Role.TEACHER if call.mobility_type in ("teacher_internship", "staff_training") else Role.STUDENT
     return access_for(actor).has_role(call.owner_id, role)
 
 
 @transaction.atomic
-def application_save(*, actor, call: Call, data: dict, option_ids: list[int], submit: bool = False) -> Application:
+def application_save(*, actor: User, call: Call, data: dict, option_ids: list[int], submit: bool = False) -> Application:
     """Create or edit the actor's own application; submitting checks eligibility and issues a receipt."""
     if not may_apply(actor, call):
         raise Forbidden(_("This call is for members of %(institution)s.") % {"institution": call.owner})
@@ -242,7 +250,7 @@ def application_save(*, actor, call: Call, data: dict, option_ids: list[int], su
 
 
 @transaction.atomic
-def application_withdraw(*, actor, application: Application) -> Application:
+def application_withdraw(*, actor: User, application: Application) -> Application:
     """The applicant withdraws: before the deadline, or after a result (the place then goes to the next round)."""
     if application.applicant_id != actor.pk:
         raise Forbidden()
@@ -255,7 +263,7 @@ def application_withdraw(*, actor, application: Application) -> Application:
     return application
 
 
-def document_check(upload, *, field: str = "file") -> str:
+def document_check(upload: UploadedFile, *, field: str = "file") -> str:
     """The content type of an uploaded document (PDF, JPEG or PNG, at most 5 MB), read from its first bytes;
     ValidationFailed otherwise. Application documents and logbook evidence pass the same check."""
     if upload.size > MAX_DOCUMENT_BYTES:
@@ -269,7 +277,7 @@ def document_check(upload, *, field: str = "file") -> str:
 
 
 @transaction.atomic
-def document_add(*, actor, application: Application, upload) -> ApplicationDocument:
+def document_add(*, actor: User, application: Application, upload: UploadedFile) -> ApplicationDocument:
     if application.applicant_id != actor.pk:
         raise Forbidden()
     _require_open(application.call)
@@ -281,7 +289,7 @@ def document_add(*, actor, application: Application, upload) -> ApplicationDocum
 
 
 @transaction.atomic
-def application_score(*, actor, application: Application, data: dict) -> Application:
+def application_score(*, actor: User, application: Application, data: dict) -> Application:
     _require_call_coordinator(actor, application.call)
     if application.call.state not in (CallState.OPEN, CallState.CLOSED):
         raise DomainError(_("Scores can no longer change once results are published."), code="state")

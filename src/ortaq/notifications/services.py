@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -8,6 +9,10 @@ from django.utils import timezone, translation
 
 from .messages import MESSAGES
 from .models import Notification
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from ortaq.accounts.types import User
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +37,7 @@ def link(notification: Notification, language: str) -> str:
     return f"/{language}{notification.url}" if notification.url else ""
 
 
-def notify(*, recipients, key: str, params: dict, url: str = "", email: bool = True) -> int:
+def notify(*, recipients: Iterable[User], key: str, params: dict, url: str = "", email: bool = True) -> int:
     """Create in-app notifications and send each recipient an email in their own language."""
     from django.conf import settings
 
@@ -68,7 +73,7 @@ def _send_emails(created: list[Notification]) -> None:
     Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
 
 
-def mark_read(*, user, notification_id: int | None = None) -> int:
+def mark_read(*, user: User, notification_id: int | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from ortaq.accounts.selectors import PROGRAMME_ROLES, access_for
 
 from .models import Module, Programme
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from ortaq.accounts.types import Actor
 
-def programme_list(*, actor, q: str = "", institution: int | None = None, isced: str = "") -> QuerySet[Programme]:
+
+def programme_list(*, actor: Actor, q: str = "", institution: int | None = None, isced: str = "") -> QuerySet[Programme]:
     """The programme catalogue is public to every signed-in user (students choose from it)."""
     qs = Programme.objects.all()
     if q:
@@ -22,7 +28,7 @@ def programme_list(*, actor, q: str = "", institution: int | None = None, isced:
     return qs.annotate(module_count=Count("modules", distinct=True)).prefetch_related("awarding_institutions").order_by("code", "id")
 
 
-def programme_get(*, actor, pk: int) -> Programme | None:
+def programme_get(*, actor: Actor, pk: int) -> Programme | None:
     return (
         Programme.objects.prefetch_related(
             "awarding_institutions",
@@ -33,7 +39,7 @@ def programme_get(*, actor, pk: int) -> Programme | None:
     )
 
 
-def may_edit_programme(*, actor, programme: Programme) -> bool:
+def may_edit_programme(*, actor: Actor, programme: Programme) -> bool:
     access = access_for(actor)
     if access.is_admin:
         return True
@@ -41,12 +47,12 @@ def may_edit_programme(*, actor, programme: Programme) -> bool:
     return bool(access.institutions_with(PROGRAMME_ROLES) & awarding)
 
 
-def may_create_programmes(*, actor) -> bool:
+def may_create_programmes(*, actor: Actor) -> bool:
     access = access_for(actor)
     return access.is_admin or bool(access.institutions_with(PROGRAMME_ROLES))
 
 
-def outcome_ids_of(*, programme_ids=None, awarded_by: int | None = None) -> set[int]:
+def outcome_ids_of(*, programme_ids: Iterable[int] | None = None, awarded_by: int | None = None) -> set[int]:
     """Ids of the learning outcomes of these programmes, or of every programme an institution awards."""
     from .models import LearningOutcome
 

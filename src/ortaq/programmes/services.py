@@ -12,10 +12,14 @@ from ortaq.institutions.models import Institution
 from .forms import MODULE_FIELDS, OUTCOME_FIELDS, PROGRAMME_FIELDS, ModuleForm, OutcomeForm, ProgrammeForm
 from .models import LearningOutcome, Module, Programme
 from .selectors import may_edit_programme
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ortaq.accounts.types import User
 
 
 @transaction.atomic
-def programme_create(*, actor, data: dict, awarding: list[Institution]) -> Programme:
+def programme_create(*, actor: User, data: dict, awarding: list[Institution]) -> Programme:
     access = access_for(actor)
     mine = access.institutions_with(PROGRAMME_ROLES)
     if not awarding:
@@ -29,7 +33,7 @@ def programme_create(*, actor, data: dict, awarding: list[Institution]) -> Progr
 
 
 @transaction.atomic
-def programme_update(*, actor, programme: Programme, data: dict) -> Programme:
+def programme_update(*, actor: User, programme: Programme, data: dict) -> Programme:
     if not may_edit_programme(actor=actor, programme=programme):
         raise Forbidden()
     before = snapshot(programme, PROGRAMME_FIELDS)
@@ -41,7 +45,7 @@ def programme_update(*, actor, programme: Programme, data: dict) -> Programme:
 
 
 @transaction.atomic
-def module_add(*, actor, programme: Programme, data: dict) -> Module:
+def module_add(*, actor: User, programme: Programme, data: dict) -> Module:
     if not may_edit_programme(actor=actor, programme=programme):
         raise Forbidden()
     form = ModuleForm(data=data, instance=Module(programme=programme))
@@ -56,7 +60,7 @@ def module_add(*, actor, programme: Programme, data: dict) -> Module:
 
 
 @transaction.atomic
-def outcome_add(*, actor, module: Module, data: dict) -> LearningOutcome:
+def outcome_add(*, actor: User, module: Module, data: dict) -> LearningOutcome:
     if not may_edit_programme(actor=actor, programme=module.programme):
         raise Forbidden()
     outcome = valid_or_raise(OutcomeForm(data=data, instance=LearningOutcome(module=module))).save()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q
 
 from ortaq.accounts.models import Role
@@ -7,8 +9,12 @@ from ortaq.accounts.selectors import access_for
 
 from .models import Dossier
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from ortaq.accounts.types import Actor
 
-def dossiers_visible_to(*, actor):
+
+def dossiers_visible_to(*, actor: Actor) -> QuerySet[Dossier]:
     """The student sees only their own dossiers; the home institution's coordinators and registrars see its dossiers."""
     access = access_for(actor)
     qs = Dossier.objects.select_related("student", "home_institution", "mobility_agreement__nomination__host")
@@ -17,5 +23,5 @@ def dossiers_visible_to(*, actor):
     return qs.filter(Q(student=actor) | Q(home_institution_id__in=access.institutions_with({Role.COORDINATOR, Role.REGISTRAR})))
 
 
-def dossier_get(*, actor, pk: int):
+def dossier_get(*, actor: Actor, pk: int) -> Dossier | None:
     return dossiers_visible_to(actor=actor).prefetch_related("items__component", "items__home_module", "appeals__reviewer").filter(pk=pk).first()

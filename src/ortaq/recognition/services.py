@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -19,6 +20,15 @@ from ortaq.errors import DomainError, Forbidden, ValidationFailed
 from ortaq.inputs import TEXT_MAX, plain_text, whole_number
 
 from .models import Appeal, AppealState, ConversionRule, ConversionRuleVersion, Decision, Dossier, DossierState, Item, RecognisedModule
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from django.db.models import QuerySet
+    from ortaq.accounts.types import Actor, User
+    from ortaq.agreements.types import Agreement
+    from ortaq.credentials.types import IssuedCredential
+    from ortaq.mobility.types import Component, MobilityAgreement
+    from ortaq.programmes.types import Module
 
 APPEAL_DAYS = 30
 _KAZAKH = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
@@ -46,12 +56,12 @@ def _lo_texts(lo) -> dict[str, str]:
     return {"ru": lo.text_ru, "kk": lo.text_kk, "zh": lo.text_zh, "en": lo.text_en}
 
 
-def may_decide(actor, dossier: Dossier) -> bool:
+def may_decide(actor: Actor, dossier: Dossier) -> bool:
     access = access_for(actor)
     return access.is_admin or access.has_role(dossier.home_institution_id, Role.COORDINATOR)
 
 
-def candidate_modules(mobility_agreement):
+def candidate_modules(mobility_agreement: MobilityAgreement) -> QuerySet[Module]:
     from ortaq.programmes.models import Module
 
     application = mobility_agreement.nomination.application
@@ -61,7 +71,7 @@ def candidate_modules(mobility_agreement):
     return qs.filter(programme__awarding_institutions=application.call.owner_id).distinct()
 
 
-def propose(component, modules, backend: str) -> list[dict]:
+def propose(component: Component, modules: Iterable[Module], backend: str) -> list[dict]:
     """AI proposal for one component: home modules ranked, with outcome pairs and uncovered outcomes."""
     from ortaq.engines.alignment import compare_modules
 
@@ -81,7 +91,7 @@ def propose(component, modules, backend: str) -> list[dict]:
     ]
 
 
-def rule_for(agreement) -> ConversionRule:
+def rule_for(agreement: Agreement | None) -> ConversionRule:
     rule = ConversionRule.objects.filter(agreement=agreement).first() or ConversionRule.objects.filter(agreement__isnull=True).first()
     if rule is None:
         rule = ConversionRule.objects.create(agreement=None)
@@ -95,7 +105,7 @@ def _rule_content(rule: ConversionRule) -> dict:
 
 
 @transaction.atomic
-def conversion_rule_update(*, actor, rule: ConversionRule, data: dict) -> ConversionRule:
+def conversion_rule_update(*, actor: User, rule: ConversionRule, data: dict) -> ConversionRule:
     """Admins edit conversion rules; each edit is a new version and audited."""
     if not access_for(actor).is_admin:
         raise Forbidden()
@@ -111,7 +121,7 @@ def conversion_rule_update(*, actor, rule: ConversionRule, data: dict) -> Conver
 
 
 @transaction.atomic
-def dossier_open(*, actor, mobility_agreement) -> Dossier:
+def dossier_open(*, actor: User, mobility_agreement: MobilityAgreement) -> Dossier:
     """When the transcript has arrived: one item per component with a result, each with an AI proposal."""
     home = mobility_agreement.nomination.application.call.owner
     access = access_for(actor)
@@ -141,7 +151,7 @@ def dossier_open(*, actor, mobility_agreement) -> Dossier:
 
 
 @transaction.atomic
-def item_decide(*, actor, item: Item, decision: str, home_module=None, substantial_difference: str = "", compensating_measure: str = "") -> Item:
+def item_decide(*, actor: User, item: Item, decision: str, home_module: Module | None = None, substantial_difference: str = "", compensating_measure: str = "") -> Item:
     dossier = item.dossier
     if not may_decide(actor, dossier):
         raise Forbidden(_("Only a coordinator of the home institution decides on recognition."))
@@ -183,7 +193,7 @@ def _decision_content(dossier: Dossier) -> dict:
 
 
 @transaction.atomic
-def dossier_sign(*, actor, dossier: Dossier) -> Dossier:
+def dossier_sign(*, actor: User, dossier: Dossier) -> Dossier:
     """Sign the decision: its SHA-256 is kept, the student may appeal within 30 days, recognised modules
     enter the home record."""
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
@@ -215,7 +225,7 @@ def dossier_sign(*, actor, dossier: Dossier) -> Dossier:
 
 
 @transaction.atomic
-def appeal_file(*, actor, dossier: Dossier, reason: str) -> Appeal:
+def appeal_file(*, actor: User, dossier: Dossier, reason: str) -> Appeal:
     if dossier.student_id != actor.pk:
         raise Forbidden(_("Only the student appeals their own decision."))
     if dossier.state != DossierState.DECIDED:
@@ -231,7 +241,7 @@ def appeal_file(*, actor, dossier: Dossier, reason: str) -> Appeal:
 
 
 @transaction.atomic
-def appeal_decide(*, actor, appeal: Appeal, change: bool, response: str) -> Appeal:
+def appeal_decide(*, actor: User, appeal: Appeal, change: bool, response: str) -> Appeal:
     """A second reviewer (not the one who signed) confirms the decision or reopens it to change it."""
     dossier = appeal.dossier
     access = access_for(actor)
@@ -252,7 +262,7 @@ def appeal_decide(*, actor, appeal: Appeal, change: bool, response: str) -> Appe
 
 
 @transaction.atomic
-def transcript_credential_issue(*, actor, dossier: Dossier):
+def transcript_credential_issue(*, actor: User, dossier: Dossier) -> IssuedCredential:
     """The recognised modules as a CLR 2.0 transcript in the student's wallet, issued by the home institution."""
     from ortaq.credentials.transcripts import transcript_issue
 

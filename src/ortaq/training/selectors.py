@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q
 
@@ -21,6 +22,11 @@ from ortaq.analytics import disclosure
 from ortaq.engines import frameworks as fw
 
 from .models import Cohort, CohortState, Enrolment, EnrolmentState, Feedback, Phase, SelfAssessment
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from ortaq.accounts.types import Actor, User
+    from .models import Session, TrainingProgramme
 
 # Roles that answer for their college's managers in training: they see that college's figures exactly.
 REPORT_ROLES = frozenset({Role.COORDINATOR, Role.REGISTRAR})
@@ -36,20 +42,20 @@ class Sight:
     own: frozenset[int] = frozenset()
 
 
-def sight_for(*, actor, cohort: Cohort | None = None) -> Sight:
+def sight_for(*, actor: Actor, cohort: Cohort | None = None) -> Sight:
     access = access_for(actor)
     if access.is_admin or (cohort is not None and cohort.trainers.filter(pk=actor.pk).exists()):
         return Sight(everyone=True)
     return Sight(own=frozenset(access.institutions_with(REPORT_ROLES)))
 
 
-def may_see_reports(*, actor, cohort: Cohort | None = None) -> bool:
+def may_see_reports(*, actor: Actor, cohort: Cohort | None = None) -> bool:
     """Reports (aggregates) are for a cohort's trainers, the colleges' coordinators and registrars, and the ministry."""
     access = access_for(actor)
     return access.sees_everything or bool(access.institutions_with(REPORT_ROLES)) or sight_for(actor=actor, cohort=cohort).everyone
 
 
-def cohorts_visible_to(*, actor):
+def cohorts_visible_to(*, actor: Actor) -> QuerySet[Cohort]:
     access = access_for(actor)
     qs = Cohort.objects.select_related("course__programme__provider").prefetch_related("trainers")
     if access.sees_everything:
@@ -60,11 +66,11 @@ def cohorts_visible_to(*, actor):
     return qs.filter(rule).distinct()
 
 
-def cohort_get(*, actor, pk: int):
+def cohort_get(*, actor: Actor, pk: int) -> Cohort | None:
     return cohorts_visible_to(actor=actor).filter(pk=pk).first()
 
 
-def enrolments_visible(*, actor, cohort: Cohort):
+def enrolments_visible(*, actor: Actor, cohort: Cohort) -> QuerySet[Enrolment]:
     """Names of participants: trainers see all; a college (coordinator, registrar) sees its own managers; a
     manager sees themself. Ministry analysts see none (aggregates only)."""
     sight = sight_for(actor=actor, cohort=cohort)
@@ -74,7 +80,7 @@ def enrolments_visible(*, actor, cohort: Cohort):
     return qs.filter(Q(institution_id__in=sight.own) | Q(manager=actor))
 
 
-def sessions_with_feedback(*, actor, cohort: Cohort):
+def sessions_with_feedback(*, actor: Actor, cohort: Cohort) -> QuerySet[Session]:
     """The cohort's sessions with the feedback the actor may read: the class (trainers and participants)
     reads all of it; anyone else (colleges, the ministry) only their own, since it carries names and opinions."""
     feedback = Feedback.objects.select_related("author")
@@ -156,7 +162,7 @@ def _summary(people: list[tuple[str, dict]], *, exact: bool) -> dict:
     return {**counts, "counts_withheld": None in counts.values(), "areas": areas, "gaps": gaps, "exact": exact}
 
 
-def cohort_report(*, actor, cohort: Cohort) -> dict:
+def cohort_report(*, actor: Actor, cohort: Cohort) -> dict:
     """The cohort's report as the actor may see it, in parts (no names in any): "all" (every participant; exact for
     trainers, disclosure-controlled for the ministry), or "own" (the actor's colleges' managers, exact) and
     "other" (everyone else, disclosure-controlled). The two parts never add up to anything the actor may not see."""
@@ -177,7 +183,7 @@ def cohort_report(*, actor, cohort: Cohort) -> dict:
     return {"parts": [{"key": key, **summary} for key, summary in parts], "threshold": disclosure.THRESHOLD}
 
 
-def managers_of(*, actor):
+def managers_of(*, actor: Actor) -> QuerySet[User]:
     """Managers in training of the colleges the actor coordinates (to nominate them)."""
     from ortaq.accounts.models import Membership, User
 
@@ -188,13 +194,13 @@ def managers_of(*, actor):
     return User.objects.filter(pk__in=ids.values("user_id")).order_by("full_name_latin", "username")
 
 
-def catalogue():
+def catalogue() -> QuerySet[TrainingProgramme]:
     from .models import TrainingProgramme
 
     return TrainingProgramme.objects.select_related("provider").prefetch_related("courses__cohorts__trainers").order_by("code")
 
 
-def institution_report(*, actor) -> list[dict]:
+def institution_report(*, actor: Actor) -> list[dict]:
     """Per college: enrolments, completion and mean growth per area, no names. A college's coordinator or
     registrar sees their own colleges, exactly; admins see every college exactly; the ministry sees every
     college with figures from fewer than 5 people withheld (None)."""

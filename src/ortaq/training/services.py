@@ -3,6 +3,8 @@ self-assessment and completion (which issues a micro-credential). Permission-che
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,13 +31,18 @@ from .models import (
     Session,
 )
 
+if TYPE_CHECKING:
+    import datetime as dt
+    from ortaq.accounts.types import Actor, User
+    from .models import Course
+
 COMPETENCE_URLS = {
     "unesco_ai_teachers": "https://doi.org/10.54675/ZJTE2084",
     "digcomporg": "https://publications.jrc.ec.europa.eu/repository/handle/JRC98209",
 }
 
 
-def is_trainer(actor, cohort: Cohort) -> bool:
+def is_trainer(actor: Actor, cohort: Cohort) -> bool:
     return access_for(actor).is_admin or cohort.trainers.filter(pk=actor.pk).exists()
 
 
@@ -45,7 +52,7 @@ def _require_trainer(actor, cohort: Cohort) -> None:
 
 
 @transaction.atomic
-def cohort_create(*, actor, course, title: str, start_date, end_date, capacity: int, language: str = "ru", format: str = "blended",
+def cohort_create(*, actor: User, course: Course, title: str, start_date: dt.date, end_date: dt.date, capacity: int, language: str = "ru", format: str = "blended",
                   location: str = "", sessions: list[tuple] = (), attendance_threshold: int = 80, pass_mark: int = 60) -> Cohort:
     access = access_for(actor)
     # The provider's trainers run its courses: the micro-credentials a cohort ends with are signed in the
@@ -83,7 +90,7 @@ def cohort_create(*, actor, course, title: str, start_date, end_date, capacity: 
 
 
 @transaction.atomic
-def session_add(*, actor, cohort: Cohort, starts_at, topic: str) -> Session:
+def session_add(*, actor: User, cohort: Cohort, starts_at: dt.datetime, topic: str) -> Session:
     _require_trainer(actor, cohort)
     if not topic.strip():
         raise ValidationFailed({"topic": [str(_("Give the session a topic."))]})
@@ -93,7 +100,7 @@ def session_add(*, actor, cohort: Cohort, starts_at, topic: str) -> Session:
 
 
 @transaction.atomic
-def nominate(*, actor, cohort: Cohort, manager) -> Enrolment:
+def nominate(*, actor: User, cohort: Cohort, manager: User) -> Enrolment:
     """A college nominates one of its managers in training."""
     if cohort.state == CohortState.COMPLETED:
         raise DomainError(_("The cohort has ended."), code="state")
@@ -110,7 +117,7 @@ def nominate(*, actor, cohort: Cohort, manager) -> Enrolment:
 
 
 @transaction.atomic
-def enrolment_decide(*, actor, enrolment: Enrolment, enrol: bool) -> Enrolment:
+def enrolment_decide(*, actor: User, enrolment: Enrolment, enrol: bool) -> Enrolment:
     cohort = Cohort.objects.select_for_update().get(pk=enrolment.cohort_id)
     _require_trainer(actor, cohort)
     if enrolment.state != EnrolmentState.NOMINATED:
@@ -125,7 +132,7 @@ def enrolment_decide(*, actor, enrolment: Enrolment, enrol: bool) -> Enrolment:
 
 
 @transaction.atomic
-def attendance_record(*, actor, session: Session, enrolment: Enrolment, present: bool) -> Attendance:
+def attendance_record(*, actor: User, session: Session, enrolment: Enrolment, present: bool) -> Attendance:
     _require_trainer(actor, session.cohort)
     if enrolment.cohort_id != session.cohort_id or enrolment.state not in (EnrolmentState.ENROLLED, EnrolmentState.NOT_COMPLETED):
         raise DomainError(_("Only enrolled participants of this cohort have attendance."), code="not_enrolled")
@@ -135,7 +142,7 @@ def attendance_record(*, actor, session: Session, enrolment: Enrolment, present:
 
 
 @transaction.atomic
-def assessment_record(*, actor, enrolment: Enrolment, kind: str, title: str, scores: dict) -> Assessment:
+def assessment_record(*, actor: User, enrolment: Enrolment, kind: str, title: str, scores: dict) -> Assessment:
     cohort = enrolment.cohort
     _require_trainer(actor, cohort)
     if kind not in AssessmentKind.values:
@@ -165,7 +172,7 @@ def assessment_record(*, actor, enrolment: Enrolment, kind: str, title: str, sco
 
 
 @transaction.atomic
-def feedback_add(*, actor, session: Session, text: str) -> Feedback:
+def feedback_add(*, actor: User, session: Session, text: str) -> Feedback:
     cohort = session.cohort
     if not (is_trainer(actor, cohort) or cohort.enrolments.filter(manager=actor, state__in=[EnrolmentState.ENROLLED, EnrolmentState.COMPLETED]).exists()):
         raise Forbidden()
@@ -174,7 +181,7 @@ def feedback_add(*, actor, session: Session, text: str) -> Feedback:
 
 
 @transaction.atomic
-def self_assessment_submit(*, actor, enrolment: Enrolment, phase: str, framework: str, ratings: dict) -> SelfAssessment:
+def self_assessment_submit(*, actor: User, enrolment: Enrolment, phase: str, framework: str, ratings: dict) -> SelfAssessment:
     if enrolment.manager_id != actor.pk:
         raise Forbidden(_("Only the manager assesses themself."))
     spec = fw.competency_framework(framework)
@@ -211,7 +218,7 @@ def completion_status(enrolment: Enrolment) -> dict:
 
 
 @transaction.atomic
-def completion_decide(*, actor, enrolment: Enrolment) -> Enrolment:
+def completion_decide(*, actor: User, enrolment: Enrolment) -> Enrolment:
     """Apply the rules; a manager who completes receives a micro-credential aligned to the course's competences."""
     from ortaq.credentials.issuance import micro_credential_issue
 
@@ -250,7 +257,7 @@ def completion_decide(*, actor, enrolment: Enrolment) -> Enrolment:
 
 
 @transaction.atomic
-def cohort_set_state(*, actor, cohort: Cohort, state: str) -> Cohort:
+def cohort_set_state(*, actor: User, cohort: Cohort, state: str) -> Cohort:
     _require_trainer(actor, cohort)
     if state not in CohortState.values:
         raise ValidationFailed({"state": [str(_("Unknown state."))]})
