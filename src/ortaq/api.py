@@ -47,7 +47,7 @@ api = NinjaAPI(
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    body = {"detail": str(exc.message), "code": exc.code}
+    body: dict[str, object] = {"detail": str(exc.message), "code": exc.code}
     if isinstance(exc, ValidationFailed):
         body["errors"] = exc.errors
     response = api.create_response(request, body, status=exc.status)

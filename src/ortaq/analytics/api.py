@@ -17,7 +17,8 @@ router = Router(tags=["analytics"])
 
 def _as_of() -> str | None:
     refresh = selectors.last_refresh()
-    return refresh.finished_at.isoformat() if refresh else None
+    # last_refresh() returns finished refreshes only; the second test is for the type checker.
+    return refresh.finished_at.isoformat() if refresh and refresh.finished_at else None
 
 
 @router.get("/datasets", auth=None, summary="Open datasets and their fields")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import os
 from urllib.parse import urlsplit
@@ -103,7 +104,7 @@ def key_rotate(*, actor, issuer: IssuerProfile, compromised: bool = False) -> Is
     issuer = IssuerProfile.objects.select_for_update().get(pk=issuer.pk)  # two rotations at once: one after the other
     # Proof times have whole seconds: retire at the next whole second so that a proof made in this second
     # (before the rotation) still counts as made before the key expired.
-    now = (timezone.now() + timezone.timedelta(seconds=1)).replace(microsecond=0)
+    now = (timezone.now() + dt.timedelta(seconds=1)).replace(microsecond=0)
     for record in issuer.keys.filter(retired_at__isnull=True):
         record.retired_at = now
         record.compromised = compromised

@@ -10,7 +10,7 @@ class WebConfig(AppConfig):
         from django.contrib import admin
 
         # Django admin is for platform administrators only (superusers), never for institution staff.
-        admin.site.has_permission = lambda request: bool(
+        admin.site.has_permission = lambda request: bool(  # type: ignore[method-assign]  # replaced on purpose
             request.user.is_active and request.user.is_superuser
         )
         admin.site.site_header = "Ortaq"

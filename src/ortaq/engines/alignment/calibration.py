@@ -144,10 +144,10 @@ def fit(key: str, raw_by_pair: dict[tuple[str, str], tuple[np.ndarray, np.ndarra
         h22 = np.sum(w * p * (1 - p)) + lam
         det = h11 * h22 - h12 * h12
         step = np.array([h22 * g[0] - h12 * g[1], -h12 * g[0] + h11 * g[1]]) / det
-        t = 1.0
-        while t > 1e-6 and loss(a - t * step[0], b - t * step[1]) > current:
-            t /= 2
-        a, b = a - t * step[0], b - t * step[1]
+        length = 1.0
+        while length > 1e-6 and loss(a - length * step[0], b - length * step[1]) > current:
+            length /= 2
+        a, b = a - length * step[0], b - length * step[1]
         new = loss(a, b)
         if current - new < 1e-12:
             break

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from .backends import BACKEND_NAMES, BackendUnavailable, get_backend
 from .engine import align
@@ -28,7 +28,7 @@ class _UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse would print usage and exit; we want one line
+    def error(self, message: str) -> NoReturn:  # argparse would print usage and exit; we want one line
         raise _UsageError(message)
 
 

@@ -89,7 +89,7 @@ def load_glossary() -> Glossary:
                 if lang == "zh" and _HAN.search(stem):
                     zh_terms.append((tid, stem))
                     continue
-                parts = stem.split()
+                parts = tuple(stem.split())
                 exact = tuple(p.startswith("=") for p in parts)
                 parts = tuple(p.lstrip("=") for p in parts)
                 key_lang = "en" if lang == "zh" else lang

@@ -139,7 +139,7 @@ class _Processor(jsonld.JsonLdProcessor):
 
     _clones: dict[str, dict[str, Any]] = {}
 
-    def _process_context(self, active_ctx, local_ctx, options, override_protected=False, propagate=True, validate_scoped=True, cycles=None):  # type: ignore[no-untyped-def]
+    def _process_context(self, active_ctx, local_ctx, options, override_protected=False, propagate=True, validate_scoped=True, cycles=None):
         frozen = isinstance(active_ctx, frozendict)  # only immutable contexts may be memoised
         uuid_ = active_ctx.get("_uuid") if frozen and not propagate and not active_ctx.get("previousContext") else None
         if uuid_ is not None:
@@ -183,7 +183,7 @@ class _Resolver(ContextResolver):
     the scoped contexts of the bundled documents the key is computed once.
     """
 
-    def resolve(self, active_ctx, context, base, cycles=None):  # type: ignore[no-untyped-def]
+    def resolve(self, active_ctx, context, base, cycles=None):
         key = _bundled_context_objects().get(id(context)) if isinstance(context, dict) else None
         if key is not None:
             resolved = self._get(key)
@@ -235,7 +235,7 @@ def _expanded_to_dataset(processor: jsonld.JsonLdProcessor, expanded: Any) -> di
 
 def _explain(exc: BaseException) -> str:
     """Find the most useful message in pyld's chain of wrapped errors."""
-    seen = exc
+    seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, (UnknownContextError, CanonicalizationError)):
             return str(seen)

@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .canon import InputError, parse_json
 from .did import DidResolver
@@ -22,7 +22,7 @@ from .verify import verify
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse would exit with its own text; keep ours
+    def error(self, message: str) -> NoReturn:  # argparse would exit with its own text; keep ours
         self.print_usage(sys.stderr)
         raise _Usage(message)
 

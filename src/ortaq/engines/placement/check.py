@@ -136,7 +136,7 @@ def _block_state(inst: Instance, p: int, held: list[int], holder_rank: np.ndarra
     ranks = {a: int(holder_rank[a]) for a in held}
     chosen = choose(inst, p, held, ranks)
     specs = [(OPEN, inst.open_seats(p), -1)] + [(inst.categories[c], s, c) for c, s in inst.reserved[p]]
-    out = []
+    out: list[tuple[str, int, int | None, tuple[bool, int] | None, int]] = []
     for (name, seats, c), got in zip(specs, chosen):
         if len(got) < seats:
             out.append((name, seats, None, None, c))

@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from .check import check
 from .model import Instance, InstanceError, load_instance_bytes
@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse would call sys.exit; we return 2 instead
+    def error(self, message: str) -> NoReturn:  # argparse would call sys.exit; we return 2 instead
         raise _UsageError(message)
 
 
