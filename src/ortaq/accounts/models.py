@@ -7,17 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Role(models.TextChoices):
-    STUDENT = "student", _("Student")
-    TEACHER = "teacher", _("Teacher")
-    COORDINATOR = "coordinator", _("International-office coordinator")
-    REGISTRAR = "registrar", _("Registrar")
-    COMPANY_SUPERVISOR = "company_supervisor", _("Company supervisor")
-    MANAGER_IN_TRAINING = "manager_in_training", _("Manager in training")
-    TRAINER = "trainer", _("Trainer")
-    MINISTRY_ANALYST = "ministry_analyst", _("Ministry analyst")
-    PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
+from ortaq.accounts.types import Role  # noqa: F401 (re-exported: the enums live in types.py)
 
 
 class User(AbstractUser):

@@ -4,30 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class AgreementKind(models.TextChoices):
-    MEMORANDUM = "memorandum", _("Memorandum of understanding")
-    INTER_INSTITUTIONAL = "inter_institutional", _("Inter-institutional agreement")
-
-
-class AgreementState(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PROPOSED = "proposed", _("Proposed")
-    APPROVED = "approved", _("Approved")
-    IN_EFFECT = "in_effect", _("In effect")
-    TERMINATED = "terminated", _("Terminated")
-
-
-class MobilityType(models.TextChoices):
-    STUDENT_STUDY = "student_study", _("Student mobility for studies")
-    STUDENT_INTERNSHIP = "student_internship", _("Student internship")
-    TEACHER_INTERNSHIP = "teacher_internship", _("Teacher internship")
-    STAFF_TRAINING = "staff_training", _("Staff training")
-
-
-class DurationUnit(models.TextChoices):
-    MONTHS = "months", _("months")
-    DAYS = "days", _("days")
+from ortaq.agreements.types import AgreementKind, AgreementState, DurationUnit, MobilityType  # noqa: F401 (re-exported: the enums live in types.py)
 
 
 class Agreement(models.Model):

@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 from django.db.models import Q
 
 from ortaq.accounts.selectors import access_for
-from ortaq.agreements.models import AgreementParty, MobilityType
+from ortaq.agreements.models import AgreementParty
+from ortaq.agreements.types import MobilityType
 
 from .models import Stage
 

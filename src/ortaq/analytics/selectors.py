@@ -13,8 +13,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from ortaq.agreements.models import MobilityType
-from ortaq.credentials.models import CredentialKind
+from ortaq.agreements.types import MobilityType
+from ortaq.credentials.types import CredentialKind
 from ortaq.engines import frameworks as fw
 from ortaq.institutions.models import Institution
 

@@ -9,10 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ortaq.agreements.models import MobilityType
+from ortaq.agreements.types import MobilityType
 from ortaq.errors import DomainError
 from ortaq.inputs import refused
-from ortaq.web.helpers import export_response
+from ortaq.lib.views import export_response
 
 from . import selectors, services
 from .models import Stage

@@ -8,8 +8,8 @@ import uuid
 
 from django.utils.translation import gettext_lazy as _
 
-from ortaq.accounts.models import Role
 from ortaq.accounts.selectors import access_for
+from ortaq.accounts.types import Role
 from ortaq.errors import DomainError, Forbidden
 from ortaq.institutions.selectors import institution_get
 

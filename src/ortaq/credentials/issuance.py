@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 import ortaq.engines.credentials as creds
-from ortaq.accounts.models import Role
 from ortaq.accounts.selectors import access_for
+from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, Forbidden
@@ -274,7 +274,7 @@ def module_certificate_issue(*, actor, module, holder, issuer_institution, date:
 
 def internship_certificate_issue(*, actor, mobility_agreement) -> IssuedCredential:
     """From the verified logbook and the host's evaluation: hours, outcomes achieved, host."""
-    from ortaq.mobility.models import EntryState, MobilityAgreementState
+    from ortaq.mobility.types import EntryState, MobilityAgreementState
 
     if mobility_agreement.state != MobilityAgreementState.SIGNED:
         raise DomainError(_("The agreement is not signed by all parties."), code="not_signed")

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ortaq.credentials.types import CredentialKind, CredentialState  # noqa: F401 (re-exported: the enums live in types.py)
+
 
 class IssuerProfile(models.Model):
     """An institution that issues credentials, identified by a did:web the platform serves."""
@@ -33,23 +35,6 @@ class IssuerKey(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-
-
-class CredentialKind(models.TextChoices):
-    DIPLOMA = "diploma", _("Dual diploma")
-    MODULE = "module", _("Module certificate")
-    INTERNSHIP = "internship", _("Internship certificate")
-    TRAINING = "training", _("Professional-development micro-credential")
-    TRANSCRIPT = "transcript", _("Transcript of records")
-    # Signed through the W3C VC-API by a registrar's integration: the document is the caller's, the
-    # signature, status entries, record and audit are the platform's, as for every other kind.
-    EXTERNAL = "external", _("Credential issued through the VC-API")
-
-
-class CredentialState(models.TextChoices):
-    VALID = "valid", _("Valid")
-    SUSPENDED = "suspended", _("Suspended")
-    REVOKED = "revoked", _("Revoked")
 
 
 class IssuedCredential(models.Model):

@@ -5,8 +5,9 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 from django.utils import timezone
 
-from ortaq.accounts.models import Membership, Role, User
+from ortaq.accounts.models import Membership, User
 from ortaq.accounts.selectors import access_for
+from ortaq.accounts.types import Role
 
 from .models import IssuanceBatch, IssuedCredential, IssuerProfile, ShareCode
 

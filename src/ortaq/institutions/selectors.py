@@ -44,7 +44,8 @@ def may_edit_institution(*, actor: Actor, institution: Institution) -> bool:
         return True
     # A steward (the registering institution) keeps the profile only while the institution has no coordinator.
     if institution.registered_by_id and institution.registered_by_id in access.manages:
-        from ortaq.accounts.models import Membership, Role
+        from ortaq.accounts.models import Membership
+        from ortaq.accounts.types import Role
 
         return not Membership.objects.filter(institution=institution, role=Role.COORDINATOR).exists()
     return False

@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ortaq.accounts.models import Membership, Role, User
+from ortaq.accounts.models import Membership, User
 from ortaq.accounts.selectors import access_for
+from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.engines import placement
 from ortaq.errors import DomainError, Forbidden, ValidationFailed

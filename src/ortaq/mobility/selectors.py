@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from ortaq.accounts.models import Role
 from ortaq.accounts.selectors import access_for
+from ortaq.accounts.types import Role
 
 from .models import Application, ApplicationState, Call, CallOption, CallState, Choice, InternshipOffer, Nomination, OfferState, PlacementOutcome, PlacementRound
 
@@ -125,7 +125,8 @@ def nomination_for_host(*, actor: Actor, pk: int) -> Nomination | None:
 
 def options_for_call(call: Call) -> tuple[list[tuple[CooperationCondition, int]], list[InternshipOffer]]:
     """Cooperation conditions and offers a coordinator may draw places from, with the places left this year."""
-    from ortaq.agreements.models import AgreementState, CooperationCondition
+    from ortaq.agreements.models import CooperationCondition
+    from ortaq.agreements.types import AgreementState
 
     conditions = CooperationCondition.objects.filter(
         sending_id=call.owner_id, mobility_type=call.mobility_type, start_year__lte=call.academic_year, end_year__gte=call.academic_year,

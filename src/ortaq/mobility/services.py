@@ -10,9 +10,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ortaq.accounts.models import Role
 from ortaq.accounts.selectors import access_for
-from ortaq.agreements.models import AgreementState, CooperationCondition
+from ortaq.accounts.types import Role
+from ortaq.agreements.models import CooperationCondition
+from ortaq.agreements.types import AgreementState
 from ortaq.audit.services import audit_record, snapshot
 from ortaq.errors import DomainError, Forbidden, ValidationFailed, form_errors, valid_or_raise
 from ortaq.inputs import ID_MAX, whole_number

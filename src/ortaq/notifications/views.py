@@ -3,7 +3,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_POST
 
-from ortaq.web.helpers import paginate
+from ortaq.lib.views import paginate
 
 from . import selectors, services
 

@@ -4,8 +4,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from ortaq.accounts.models import Role
 from ortaq.accounts.selectors import access_for
+from ortaq.accounts.types import Role
 
 from .models import Dossier
 

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ortaq.accounts.models import Role
 from ortaq.accounts.selectors import access_for
+from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
 from ortaq.inputs import TEXT_MAX, plain_text, whole_number

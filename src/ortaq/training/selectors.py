@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q
 
-from ortaq.accounts.models import Role
 from ortaq.accounts.selectors import access_for
+from ortaq.accounts.types import Role
 from ortaq.analytics import disclosure
 from ortaq.engines import frameworks as fw
 

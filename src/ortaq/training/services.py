@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ortaq.accounts.models import Membership, Role
+from ortaq.accounts.models import Membership
 from ortaq.accounts.selectors import access_for
+from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, Forbidden, ValidationFailed

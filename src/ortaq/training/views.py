@@ -13,13 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ortaq.accounts.models import Role, User
+from ortaq.accounts.models import User
 from ortaq.accounts.selectors import access_for
+from ortaq.accounts.types import Role
 from ortaq.analytics.disclosure import THRESHOLD
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, error_text
 from ortaq.inputs import DATE_MAX, DATE_MIN, ID_MAX, HardenedForm, choice, refused, whole_number
-from ortaq.web.helpers import export_response
+from ortaq.lib.views import export_response
 
 from . import selectors, services
 from .models import AssessmentKind, Course, Format

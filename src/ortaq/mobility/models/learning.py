@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ortaq.mobility.types import EntryState, MobilityAgreementState  # noqa: F401 (re-exported: the enums live in types.py)
+
 __all__ = [
     "AgreementKind", "MobilityAgreementState", "MobilityAgreement", "Component", "MobilityAgreementVersion", "Party", "Signature",
     "ReasonCode", "ProposalState", "ChangeProposal", "EntryState", "LogbookEntry", "Rating", "OutcomeEvaluation", "TranscriptEntry",
@@ -16,12 +18,6 @@ __all__ = [
 class AgreementKind(models.TextChoices):
     LEARNING = "learning", _("Learning agreement")
     TRAINING = "training", _("Training agreement")
-
-
-class MobilityAgreementState(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SIGNING = "signing", _("Awaiting signatures")
-    SIGNED = "signed", _("Signed by all three parties")
 
 
 class MobilityAgreement(models.Model):
@@ -113,12 +109,6 @@ class ChangeProposal(models.Model):
     proposed_at = models.DateTimeField(auto_now_add=True)
     response = models.TextField(_("response"), blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-
-
-class EntryState(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
-    VERIFIED = "verified", _("Verified by the host")
-    REJECTED = "rejected", _("Returned by the host")
 
 
 class LogbookEntry(models.Model):
