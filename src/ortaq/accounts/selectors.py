@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db.models import Q, QuerySet
 
@@ -54,10 +54,11 @@ class Access:
 ANONYMOUS = Access(user_id=None)
 
 
-def access_for(user: Actor) -> Access:
+def access_for(user: Actor | None) -> Access:
     """The acting user's roles, computed once per user object (one query) and cached on it."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
+    user = cast(User, user)  # signed in: a User, which the getattr above does not tell the type checker
     cached = getattr(user, "_ortaq_access", None)
     if cached is not None:
         return cached
@@ -71,7 +72,7 @@ def access_for(user: Actor) -> Access:
         is_ministry=Role.MINISTRY_ANALYST in all_roles,
         roles={k: frozenset(v) for k, v in roles.items()},
     )
-    user._ortaq_access = access
+    setattr(user, "_ortaq_access", access)  # a cache on the user object, not a model field
     return access
 
 
@@ -85,7 +86,7 @@ def people_visible_to(*, actor: Actor) -> QuerySet[User]:
         return User.objects.all()
     staff_of = access.staff_of
     if not staff_of:
-        return User.objects.filter(pk=access.user_id)
+        return User.objects.filter(pk=access.user_id) if access.user_id is not None else User.objects.none()
     return User.objects.filter(Q(memberships__institution_id__in=staff_of) | Q(pk=access.user_id)).distinct()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
 
@@ -50,7 +50,8 @@ def audit_record(
     summary: str = "",
 ) -> AuditEvent:
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
+        # Only a saved user (one with a pk) is recorded; an anonymous visitor or the system is None.
+        actor=cast("User | None", actor if getattr(actor, "pk", None) else None),
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
