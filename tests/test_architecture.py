@@ -43,12 +43,6 @@ PUBLIC_MODULES = {"services", "selectors", "types"}
 # reason it is still here. This list only shrinks: an entry that is no longer needed fails the test below, so
 # whoever removes the last such import also removes the entry.
 EXCEPTIONS = {
-    # Shared view helpers moved to ortaq.lib.views; web/helpers.py re-exports them until these switch.
-    ("accounts/views.py", "ortaq.web.helpers"): "still imports the old name of ortaq.lib.views",
-    ("agreements/views.py", "ortaq.web.helpers"): "still imports the old name of ortaq.lib.views",
-    ("institutions/views.py", "ortaq.web.helpers"): "still imports the old name of ortaq.lib.views",
-    ("mobility/views.py", "ortaq.web.helpers"): "still imports the old name of ortaq.lib.views",
-    ("programmes/views.py", "ortaq.web.helpers"): "still imports the old name of ortaq.lib.views",
     # Other apps' users and memberships read directly (the enums they used now come from accounts.types).
     ("analytics/scopes.py", "ortaq.agreements.models"): "AgreementParty query",
     ("institutions/selectors.py", "ortaq.accounts.models"): "Membership query",
@@ -144,3 +138,29 @@ def test_every_boundary_exception_is_still_needed():
     """The exception list only shrinks: remove an entry as soon as its import is gone."""
     crossings = _boundary_crossings()
     assert sorted(key for key in EXCEPTIONS if key not in crossings) == []
+
+
+def test_services_enqueue_tasks_and_task_bodies_call_services_without_an_import_cycle():
+    """One direction between an app's services and its tasks: a services module imports `tasks` at the top to
+    enqueue; a task module imports nothing of Ortaq at module level and imports the services it calls inside
+    the task body, when the worker runs it. So no module imports back at load time."""
+    offenders = []
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.relative_to(ROOT).parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            top_level = {id(node) for node in tree.body}
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Import | ast.ImportFrom):
+                    continue
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                else:
+                    names = [node.module or "", *(alias.name for alias in node.names)]
+                mentions_ortaq = bool(getattr(node, "level", 0)) or any(n.startswith("ortaq") for n in names)
+                if path.name == "tasks.py" and id(node) in top_level and mentions_ortaq:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} imports Ortaq at module level")
+                if id(node) not in top_level and any(n == "tasks" or n.endswith(".tasks") for n in names):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} imports tasks inside a function")
+    assert offenders == []

@@ -12,7 +12,7 @@ from ortaq.audit.selectors import history_for
 from ortaq.errors import DomainError, error_text
 from ortaq.inputs import choice, query_text, refused
 from ortaq.lib.throttle import Throttled, client_address, throttle_hit, throttle_limits
-from ortaq.web.helpers import apply_errors, form_data, paginate
+from ortaq.lib.views import apply_errors, form_data, paginate
 
 from . import selectors, services
 from .forms import AccessibilityForm, LanguageCertificateForm, LoginForm, PasswordResetRequestForm, ProfileForm

@@ -16,7 +16,7 @@ from ortaq.errors import DomainError
 from ortaq.inputs import ID_MAX, HardenedForm, query_text, refused, whole_number
 from ortaq.institutions.models import Institution
 from ortaq.institutions.selectors import institution_choices, institutions_managed_by
-from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
+from ortaq.lib.views import apply_errors, export_response, form_data, paginate
 
 from . import selectors, services
 from .forms import AgreementForm, ConditionForm

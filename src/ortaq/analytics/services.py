@@ -34,6 +34,7 @@ from ortaq.mobility.models import (
 )
 
 from .models import CredentialFact, MobilityFact, PlacesFact, RecognitionFact, Refresh, Stage, TrainingFact, VerificationEvent
+from .tasks import refresh_aggregates
 
 if TYPE_CHECKING:
     from ortaq.accounts.types import User
@@ -323,8 +324,6 @@ def aggregates_refresh_request(*, actor: User) -> None:
     access = access_for(actor)
     if not (access.is_admin or access.is_ministry):
         raise Forbidden()
-    from .tasks import refresh_aggregates
-
     transaction.on_commit(lambda: refresh_aggregates.enqueue())
 
 

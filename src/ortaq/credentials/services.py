@@ -21,6 +21,7 @@ from .models import BatchState, CredentialKind, CredentialState, IssuanceBatch, 
 from .selectors import may_approve_batch
 from typing import TYPE_CHECKING
 from .status_lists import mark_stale
+from .tasks import run_batch
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -68,8 +69,6 @@ def batch_approve(*, actor: User, batch: IssuanceBatch) -> IssuanceBatch:
     batch.save(update_fields=["state", "approved_by"])
     audit_record(actor=actor, action="approve", obj=batch,
                  after={"state": "approved", "approved_alone": actor.pk == batch.requested_by_id})
-    from .tasks import run_batch
-
     transaction.on_commit(lambda: run_batch.enqueue(batch.pk))
     return batch
 

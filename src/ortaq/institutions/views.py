@@ -12,7 +12,7 @@ from ortaq.audit.selectors import history_for
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, Forbidden, error_text
 from ortaq.inputs import query_text, refused
-from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
+from ortaq.lib.views import apply_errors, export_response, form_data, paginate
 
 from . import importing, selectors, services
 from .forms import ContactForm, ImportForm, InstitutionForm, country_choices

@@ -30,6 +30,7 @@ from .models import Call, CallState, Nomination, NominationState, PlacementRound
 from .round_input import load_round_input
 from .round_outcomes import explanation_texts, store_outcomes
 from .services import HOST_ROLES, _require_call_coordinator
+from .tasks import notify_round_published, run_round
 
 
 @transaction.atomic
@@ -51,8 +52,6 @@ def round_request(*, actor: User, call: Call) -> PlacementRound:
     number = (call.rounds.aggregate(n=Max("number"))["n"] or 0) + 1
     placement_round = PlacementRound.objects.create(call=call, number=number, created_by=actor)
     audit_record(actor=actor, action="create", obj=placement_round, summary=f"{call} round {number}")
-    from .tasks import run_round
-
     transaction.on_commit(lambda: run_round.enqueue(placement_round.pk))
     return placement_round
 
@@ -133,8 +132,6 @@ def round_publish(*, actor: User, placement_round: PlacementRound) -> PlacementR
             state=NominationState.DECLINED, reason=reason, decided_at=timezone.now())
     created = Nomination.objects.bulk_create(new, batch_size=5000)
     audit_record(actor=actor, action="transition", obj=placement_round, after={"state": "published", "nominations": len(created)}, summary=str(call))
-    from .tasks import notify_round_published
-
     transaction.on_commit(lambda: notify_round_published.enqueue(placement_round.pk, [n.pk for n in created]))
     return placement_round
 
@@ -161,7 +158,7 @@ def round_notify(*, round_id: int, nomination_ids: list[int]) -> int:
         if not staff[host_id]:
             continue
         if len(nominations) == 1:
-            params = {"applicant": str(nominations[0].application.applicant), "host": str(nominations[0].host), "call": call.title}
+            params: dict[str, object] = {"applicant": str(nominations[0].application.applicant), "host": str(nominations[0].host), "call": call.title}
             sent += notify(recipients=staff[host_id], key="nomination_received", url=reverse("mobility:nominations"), params=params)
         else:
             params = {"count": len(nominations), "host": str(nominations[0].host), "call": call.title}

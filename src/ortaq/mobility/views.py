@@ -17,8 +17,8 @@ from ortaq.agreements.models import CooperationCondition
 from ortaq.errors import DomainError, ValidationFailed
 from ortaq.inputs import HardenedForm, choice, plain_text, query_text, refused, whole_number
 from ortaq.institutions.models import Institution
+from ortaq.lib.views import apply_errors, export_response, form_data, paginate
 from ortaq.programmes.models import Programme
-from ortaq.web.helpers import apply_errors, export_response, form_data, paginate
 
 from . import eligibility, round_services, selectors, services
 from .forms import ApplicationForm, CallForm, OfferForm, ScoreForm

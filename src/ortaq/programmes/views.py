@@ -14,7 +14,7 @@ from ortaq.audit.selectors import history_for
 from ortaq.errors import DomainError
 from ortaq.inputs import HardenedForm, query_text, refused
 from ortaq.institutions.models import Institution
-from ortaq.web.helpers import apply_errors, form_data, paginate
+from ortaq.lib.views import apply_errors, form_data, paginate
 
 from . import selectors, services
 from .forms import ModuleForm, OutcomeForm, ProgrammeForm
