@@ -55,8 +55,6 @@ EXCEPTIONS = {
     ("training/selectors.py", "ortaq.accounts.models"): "Membership, User queries",
     ("training/services.py", "ortaq.accounts.models"): "Membership query",
     # Other apps' models read directly: each wants a selector in the owning app.
-    ("agreements/api.py", "ortaq.institutions.models"): "Institution lookup by id",
-    ("agreements/services.py", "ortaq.institutions.models"): "Institution lookup by id",
     ("agreements/views.py", "ortaq.institutions.models"): "Institution choices",
     ("analytics/selectors.py", "ortaq.institutions.models"): "Institution reads for dashboards",
     ("analytics/services.py", "ortaq.agreements.models"): "CooperationCondition querysets for snapshots",
@@ -72,8 +70,6 @@ EXCEPTIONS = {
     ("mobility/views.py", "ortaq.agreements.models"): "CooperationCondition choices",
     ("mobility/views.py", "ortaq.institutions.models"): "Institution choices",
     ("mobility/views.py", "ortaq.programmes.models"): "Programme choices",
-    ("programmes/api.py", "ortaq.institutions.models"): "Institution lookup by id",
-    ("programmes/services.py", "ortaq.institutions.models"): "Institution lookup by id",
     ("programmes/views.py", "ortaq.institutions.models"): "Institution choices",
     ("recognition/services.py", "ortaq.programmes.models"): "Module lookup",
     ("recognition/views.py", "ortaq.agreements.models"): "Agreement lookup",

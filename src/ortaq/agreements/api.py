@@ -1,12 +1,17 @@
 
+from typing import TYPE_CHECKING
+
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from ortaq.errors import NotFound, ValidationFailed
-from ortaq.institutions.models import Institution
+from ortaq.institutions.selectors import institutions_by_id
 from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages, Text
 
 from . import selectors, services
+
+if TYPE_CHECKING:
+    from ortaq.institutions.types import Institution
 
 router = Router(tags=["agreements"])
 
@@ -129,8 +134,8 @@ def _get(request, pk: int):
     return agreement
 
 
-def _institutions(ids: list[int]) -> list[Institution]:
-    found = {i.pk: i for i in Institution.objects.filter(pk__in=ids)}
+def _institutions(ids: list[int]) -> "list[Institution]":
+    found = institutions_by_id(ids)
     missing = [i for i in ids if i not in found]
     if missing:
         raise ValidationFailed({"party_ids": [f"unknown institution id(s): {', '.join(map(str, missing))}"]})

@@ -17,7 +17,6 @@ from ortaq.accounts.selectors import access_for
 from ortaq.audit.services import audit_record, snapshot
 from ortaq.errors import DomainError, Forbidden, ValidationFailed, form_errors
 from ortaq.inputs import plain_text
-from ortaq.institutions.models import Institution
 
 from .forms import AGREEMENT_FIELDS, CONDITION_FIELDS, AgreementForm, ConditionForm
 from .models import (
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ortaq.accounts.types import User
+    from ortaq.institutions.types import Institution
 
 
 def canonical_content(agreement: Agreement) -> dict:
@@ -156,7 +156,7 @@ def agreement_update(
 
 
 def _condition_form(agreement: Agreement, data: dict, instance: CooperationCondition | None = None) -> ConditionForm:
-    party_qs = Institution.objects.filter(agreement_links__agreement=agreement)
+    party_qs = agreement.parties.all()
     form = ConditionForm(data=data, instance=instance, agreement=agreement, party_queryset=party_qs)
     if not form.is_valid():
         raise ValidationFailed(form_errors(form))

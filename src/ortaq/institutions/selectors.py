@@ -12,6 +12,8 @@ from ortaq.accounts.selectors import access_for
 from .models import Contact, Institution
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ortaq.accounts.types import Actor
 
 
@@ -76,6 +78,18 @@ def institutions_managed_by(*, actor: Actor) -> QuerySet[Institution]:
     if access.is_admin:
         return Institution.objects.all()
     return Institution.objects.filter(pk__in=access.manages)
+
+
+def institution_rows(*, ids: Iterable[int] | None = None) -> QuerySet[Institution]:
+    """Institutions as full rows (all, or those with these ids), for other apps' form choices and lookups, so
+    that no other app imports the Institution model."""
+    qs = Institution.objects.all()
+    return qs.filter(pk__in=list(ids)) if ids is not None else qs
+
+
+def institutions_by_id(ids: Iterable[int]) -> dict[int, Institution]:
+    """The institutions with these ids, by id; an unknown id is simply absent (the caller says which)."""
+    return {institution.pk: institution for institution in institution_rows(ids=ids)}
 
 
 def institution_choices(*, ids: set[int] | None = None) -> QuerySet[Institution]:

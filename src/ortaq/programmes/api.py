@@ -3,7 +3,7 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from ortaq.errors import NotFound, ValidationFailed
-from ortaq.institutions.models import Institution
+from ortaq.institutions.selectors import institution_rows
 from ortaq.lib.schemas import Id, InputSchema, Line, Pages
 
 from . import selectors, services
@@ -120,7 +120,7 @@ def get_programme(request, pk: int):
 @router.post("/", response={201: ProgrammeDetailOut}, summary="Create a programme")
 def create_programme(request, payload: ProgrammeIn):
     ids = payload.awarding_institution_ids
-    awarding = list(Institution.objects.filter(pk__in=ids))
+    awarding = list(institution_rows(ids=ids))
     if len(awarding) != len(set(ids)):
         raise ValidationFailed({"awarding_institution_ids": ["unknown institution id"]})
     data = payload.dict(exclude={"awarding_institution_ids"})

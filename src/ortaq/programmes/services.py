@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from ortaq.accounts.selectors import PROGRAMME_ROLES, access_for
 from ortaq.audit.services import audit_record, snapshot
 from ortaq.errors import Forbidden, ValidationFailed, form_errors, valid_or_raise
-from ortaq.institutions.models import Institution
 
 from .forms import MODULE_FIELDS, OUTCOME_FIELDS, PROGRAMME_FIELDS, ModuleForm, OutcomeForm, ProgrammeForm
 from .models import LearningOutcome, Module, Programme
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ortaq.accounts.types import User
+    from ortaq.institutions.types import Institution
 
 
 @transaction.atomic
