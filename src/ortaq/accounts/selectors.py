@@ -10,6 +10,10 @@ from django.db.models import Q, QuerySet
 from .models import ApiToken, LanguageCertificate, Membership, Role, User
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ortaq.institutions.types import Institution
+
     from .types import Actor
 
 # Roles that act for their institution's office (they see its internal records).
@@ -118,6 +122,23 @@ def may_see_accessibility_needs(*, actor: Actor, person: User) -> bool:
     access = access_for(actor)
     person_institutions = set(Membership.objects.filter(user=person).values_list("institution_id", flat=True))
     return bool(access.manages & person_institutions)
+
+
+def memberships(*, institutions: Iterable[Institution | int] | None = None, roles: Iterable[str] | None = None) -> QuerySet[Membership]:
+    """Who holds which role where, narrowed to some institutions (ids, rows or a queryset: passed to the
+    database as given, so a queryset stays a subquery) and roles. The one way other apps read memberships, so
+    that none imports the Membership model; they may narrow the queryset further."""
+    qs = Membership.objects.all()
+    if institutions is not None:
+        qs = qs.filter(institution__in=institutions)
+    if roles is not None:
+        qs = qs.filter(role__in=list(roles))
+    return qs
+
+
+def language_certificates() -> QuerySet[LanguageCertificate]:
+    """Every language certificate, for other apps' bulk reads (mobility's round input narrows it to a call)."""
+    return LanguageCertificate.objects.all()
 
 
 def language_certificates_of(*, person: User) -> QuerySet[LanguageCertificate]:

@@ -164,3 +164,8 @@ def diff_versions(older: AgreementVersion, newer: AgreementVersion) -> list[tupl
 
     a, b = flatten(older.content), flatten(newer.content)
     return [(key, a.get(key, ""), b.get(key, "")) for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)]
+
+
+def agreements_in_force() -> QuerySet[Agreement]:
+    """Approved agreements and those in effect, for other apps that refer to one (recognition's conversion rules)."""
+    return Agreement.objects.filter(state__in=[AgreementState.APPROVED, AgreementState.IN_EFFECT])

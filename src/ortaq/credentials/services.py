@@ -9,8 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ortaq.accounts.models import Membership
-from ortaq.accounts.selectors import access_for
+from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
@@ -22,6 +21,10 @@ from .selectors import may_approve_batch
 from typing import TYPE_CHECKING
 from .status_lists import mark_stale
 from .tasks import run_batch
+
+# Issuance services that live in their own modules (they are long); other apps call them from here.
+from .issuance import micro_credential_issue  # noqa: F401
+from .transcripts import transcript_issue  # noqa: F401
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -44,7 +47,7 @@ def batch_request(*, actor: User, programme: Programme, holders: Iterable[User],
     holders = list(holders)
     if not holders:
         raise ValidationFailed({"holders": [str(_("Choose at least one graduate."))]})
-    members = set(Membership.objects.filter(institution__in=awarding, role=Role.STUDENT, user__in=holders).values_list("user_id", flat=True))
+    members = set(memberships(institutions=awarding, roles=[Role.STUDENT]).filter(user__in=holders).values_list("user_id", flat=True))
     strangers = [h for h in holders if h.pk not in members]
     if strangers:
         raise ValidationFailed({"holders": [str(_("%(name)s is not a student of an awarding institution.") % {"name": strangers[0]})]})

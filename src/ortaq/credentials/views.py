@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,13 +16,13 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 import ortaq.engines.credentials as creds
-from ortaq.accounts.models import Membership, Role, User
-from ortaq.accounts.selectors import access_for
+from ortaq.accounts.selectors import access_for, memberships
+from ortaq.accounts.types import Role
 from ortaq.errors import DomainError, error_text
 from ortaq.inputs import TEXT_MAX, HardenedForm, choice, plain_text, refused, whole_number
 from ortaq.lib import jsonguard
 from ortaq.lib.throttle import Throttled, client_address, throttle_hit, throttle_limits
-from ortaq.programmes.models import Programme
+from ortaq.programmes.selectors import programmes_awarded_by
 
 from . import issuance, selectors, services, verification
 from .keys import did_document, key_rotate, may_manage_issuer
@@ -103,18 +104,18 @@ def share_code_revoke(request, public_id, code):
 # Registrar ------------------------------------------------------------------------------------------
 
 class BatchForm(HardenedForm, forms.Form):
-    programme = forms.ModelChoiceField(label=gettext_lazy("programme"), queryset=Programme.objects.none())
-    holders = forms.ModelMultipleChoiceField(label=gettext_lazy("graduates"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple)
+    programme = forms.ModelChoiceField(label=gettext_lazy("programme"), queryset=programmes_awarded_by().none())
+    holders = forms.ModelMultipleChoiceField(label=gettext_lazy("graduates"), queryset=get_user_model().objects.none(), widget=forms.CheckboxSelectMultiple)
     graduation_date = forms.DateField(label=gettext_lazy("graduation date"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         access = access_for(actor)
         mine = access.institutions_with({Role.REGISTRAR})
-        programmes = Programme.objects.all() if access.is_admin else Programme.objects.filter(awarding_institutions__in=mine).distinct()
+        programmes = programmes_awarded_by(institutions=None if access.is_admin else mine)
         self.fields["programme"].queryset = programmes
-        students = Membership.objects.filter(role=Role.STUDENT, institution__programmes__in=programmes).values("user_id")
-        self.fields["holders"].queryset = User.objects.filter(pk__in=students).order_by("full_name_latin", "username")
+        students = memberships(roles=[Role.STUDENT]).filter(institution__programmes__in=programmes).values("user_id")
+        self.fields["holders"].queryset = get_user_model().objects.filter(pk__in=students).order_by("full_name_latin", "username")
         self.fields["holders"].label_from_instance = lambda u: u.display_name
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
-from ortaq.accounts.selectors import access_for
+from ortaq.accounts.selectors import access_for, memberships
 
 from .models import Contact, Institution
 
@@ -46,10 +46,9 @@ def may_edit_institution(*, actor: Actor, institution: Institution) -> bool:
         return True
     # A steward (the registering institution) keeps the profile only while the institution has no coordinator.
     if institution.registered_by_id and institution.registered_by_id in access.manages:
-        from ortaq.accounts.models import Membership
         from ortaq.accounts.types import Role
 
-        return not Membership.objects.filter(institution=institution, role=Role.COORDINATOR).exists()
+        return not memberships(institutions=[institution], roles=[Role.COORDINATOR]).exists()
     return False
 
 

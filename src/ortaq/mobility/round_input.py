@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from django.db import connection
 
-from ortaq.accounts.models import LanguageCertificate
+from ortaq.accounts.selectors import language_certificates
 from ortaq.engines import placement
 
 from . import eligibility
@@ -136,7 +136,7 @@ def load_round_input(call: Call) -> RoundInput:
     application_ids = np.array([a[0] for a in applications], dtype=np.int64)
     certificates: dict[int, list[Certificate]] = {}
     for user_id, language, framework, level in _rows(
-            LanguageCertificate.objects.filter(user__applications__call=call, user__applications__state=ApplicationState.SUBMITTED).order_by("id"),
+            language_certificates().filter(user__applications__call=call, user__applications__state=ApplicationState.SUBMITTED).order_by("id"),
             "user_id", "language", "framework", "level"):
         certificates.setdefault(user_id, []).append(Certificate(language, framework, level))
     group_index: dict[tuple, int] = {(): 0}

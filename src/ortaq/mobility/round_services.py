@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ortaq.accounts.models import Membership, User
-from ortaq.accounts.selectors import access_for
+from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.engines import placement
@@ -31,6 +32,9 @@ from .round_input import load_round_input
 from .round_outcomes import explanation_texts, store_outcomes
 from .services import HOST_ROLES, _require_call_coordinator
 from .tasks import notify_round_published, run_round
+
+if TYPE_CHECKING:
+    from ortaq.accounts.types import User
 
 
 @transaction.atomic
@@ -146,13 +150,13 @@ def round_notify(*, round_id: int, nomination_ids: list[int]) -> int:
         return 0
     placement_round = PlacementRound.objects.select_related("call").get(pk=round_id)
     call = placement_round.call
-    applicants = User.objects.filter(pk__in=placement_round.outcomes.values("application__applicant_id"))
+    applicants = get_user_model().objects.filter(pk__in=placement_round.outcomes.values("application__applicant_id"))
     sent = notify(recipients=list(applicants), key="round_published", params={"call": call.title}, url=reverse("mobility:call", args=[call.pk]))
     by_host: dict[int, list] = defaultdict(list)
     for nomination in Nomination.objects.filter(pk__in=nomination_ids).select_related("application__applicant", "host"):
         by_host[nomination.host_id].append(nomination)
     staff: dict[int, list] = defaultdict(list)
-    for membership in Membership.objects.filter(institution_id__in=by_host, role__in=[Role.COORDINATOR, Role.COMPANY_SUPERVISOR]).select_related("user"):
+    for membership in memberships(institutions=list(by_host), roles=[Role.COORDINATOR, Role.COMPANY_SUPERVISOR]).select_related("user"):
         staff[membership.institution_id].append(membership.user)
     for host_id, nominations in by_host.items():
         if not staff[host_id]:

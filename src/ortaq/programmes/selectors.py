@@ -28,6 +28,20 @@ def programme_list(*, actor: Actor, q: str = "", institution: int | None = None,
     return qs.annotate(module_count=Count("modules", distinct=True)).prefetch_related("awarding_institutions").order_by("code", "id")
 
 
+def programmes_awarded_by(*, institutions: Iterable[int] | None = None) -> QuerySet[Programme]:
+    """Every programme (institutions None) or those that any of these institutions awards: other apps' form
+    choices, so that none imports the Programme model."""
+    if institutions is None:
+        return Programme.objects.all()
+    return Programme.objects.filter(awarding_institutions__in=institutions).distinct()
+
+
+def module_rows(*, ids: Iterable[int] | None = None) -> QuerySet[Module]:
+    """Modules (all, or those with these ids) for other apps' lookups and choices (recognition's home modules)."""
+    qs = Module.objects.all()
+    return qs.filter(pk__in=list(ids)) if ids is not None else qs
+
+
 def programme_get(*, actor: Actor, pk: int) -> Programme | None:
     return (
         Programme.objects.prefetch_related(

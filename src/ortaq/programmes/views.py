@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from ortaq.audit.selectors import history_for
 from ortaq.errors import DomainError
 from ortaq.inputs import HardenedForm, query_text, refused
-from ortaq.institutions.models import Institution
+from ortaq.institutions.selectors import institution_rows
 from ortaq.lib.views import apply_errors, form_data, paginate
 
 from . import selectors, services
@@ -21,7 +21,7 @@ from .forms import ModuleForm, OutcomeForm, ProgrammeForm
 
 
 class AwardingForm(HardenedForm, forms.Form):
-    awarding = forms.ModelMultipleChoiceField(label=gettext_lazy("awarding institutions"), queryset=Institution.objects.order_by("name_latin"))
+    awarding = forms.ModelMultipleChoiceField(label=gettext_lazy("awarding institutions"), queryset=institution_rows().order_by("name_latin"))
 
 
 def _get(request, pk: int):

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from ortaq.errors import DomainError
 from ortaq.inputs import ID_MAX, choice, refused, whole_number
-from ortaq.programmes.models import Module
+from ortaq.programmes.selectors import module_rows
 
 from . import selectors, services
 from .models import Decision
@@ -47,7 +47,7 @@ def _get(request, pk: int):
 def dossier_detail(request, pk: int):
     dossier = _get(request, pk)
     items = list(dossier.items.all())
-    modules = {m.pk: m for m in Module.objects.filter(pk__in={p["module"] for i in items for p in i.proposal} | {i.home_module_id for i in items if i.home_module_id}).prefetch_related("outcomes")}
+    modules = {m.pk: m for m in module_rows(ids={p["module"] for i in items for p in i.proposal} | {i.home_module_id for i in items if i.home_module_id}).prefetch_related("outcomes")}
     outcome_text = {f"lo{o.pk}": o for m in modules.values() for o in m.outcomes.all()}
     for item in items:
         item.proposals = [{**p, "module_obj": modules.get(p["module"]),
@@ -73,7 +73,7 @@ def dossier_action(request, pk: int, action: str):
             item = dossier.items.filter(pk=row_id("item")).first()
             if item is None:
                 raise Http404
-            module = Module.objects.filter(pk=row_id("home_module")).first() if post.get("home_module") else None
+            module = module_rows(ids=[row_id("home_module")]).first() if post.get("home_module") else None
             services.item_decide(actor=request.user, item=item, decision=post.get("decision", ""), home_module=module,
                                  substantial_difference=post.get("substantial_difference", ""), compensating_measure=post.get("compensating_measure", ""))
             messages.success(request, _("Decision saved."))
@@ -104,7 +104,7 @@ def dossier_action(request, pk: int, action: str):
 def conversion_rules(request):
     """Platform administrators edit the credit conversion rules; every change is a new, audited version."""
     from ortaq.accounts.selectors import access_for
-    from ortaq.agreements.models import Agreement
+    from ortaq.agreements.selectors import agreements_in_force
 
     from .models import ConversionRule
 
@@ -115,7 +115,7 @@ def conversion_rules(request):
             agreement = None
             if request.POST.get("agreement"):  # empty: the default rule
                 agreement_id = whole_number(request.POST.get("agreement"), name="agreement", minimum=1, maximum=ID_MAX)
-                agreement = Agreement.objects.filter(pk=agreement_id, state__in=["approved", "in_effect"]).first()
+                agreement = agreements_in_force().filter(pk=agreement_id).first()
                 if agreement is None:
                     raise Http404
             with transaction.atomic():  # a rule made for the agreement goes again if its values are refused
@@ -130,5 +130,5 @@ def conversion_rules(request):
     services.rule_for(None)
     return render(request, "recognition/rules.html", {
         "rules": ConversionRule.objects.select_related("agreement").prefetch_related("versions__created_by").order_by("agreement_id"),
-        "agreements": Agreement.objects.filter(state__in=["approved", "in_effect"]).order_by("title"), "nav_section": "mobility",
+        "agreements": agreements_in_force().order_by("title"), "nav_section": "mobility",
     })

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ortaq.accounts.models import User
 from ortaq.accounts.selectors import access_for
 from ortaq.accounts.types import Role
 from ortaq.analytics.disclosure import THRESHOLD
