@@ -44,19 +44,14 @@ PUBLIC_MODULES = {"services", "selectors", "types"}
 # whoever removes the last such import also removes the entry.
 EXCEPTIONS = {
     # Other apps' users and memberships read directly (the enums they used now come from accounts.types).
-    ("analytics/scopes.py", "ortaq.agreements.models"): "AgreementParty query",
     ("credentials/selectors.py", "ortaq.accounts.models"): "Membership, User queries",
     ("mobility/services.py", "ortaq.accounts.models"): "Membership query",
     ("training/selectors.py", "ortaq.accounts.models"): "Membership, User queries",
     ("training/services.py", "ortaq.accounts.models"): "Membership query",
     # Other apps' models read directly: each wants a selector in the owning app.
     ("agreements/views.py", "ortaq.institutions.models"): "Institution choices",
-    ("analytics/selectors.py", "ortaq.institutions.models"): "Institution reads for dashboards",
-    ("analytics/services.py", "ortaq.agreements.models"): "CooperationCondition querysets for snapshots",
     ("analytics/services.py", "ortaq.credentials.models"): "IssuedCredential querysets for snapshots",
-    ("analytics/services.py", "ortaq.institutions.models"): "Institution querysets for snapshots",
     ("analytics/services.py", "ortaq.mobility.models"): "mobility querysets for snapshots",
-    ("analytics/services.py", "ortaq.recognition.models"): "Dossier, Item querysets for snapshots",
     ("analytics/services.py", "ortaq.training.models"): "Enrolment querysets for snapshots",
     ("mobility/selectors.py", "ortaq.agreements.models"): "CooperationCondition query",
     ("mobility/services.py", "ortaq.agreements.models"): "CooperationCondition lookup",

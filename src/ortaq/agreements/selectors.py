@@ -13,9 +13,11 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from ortaq.accounts.selectors import access_for
 
-from .models import Agreement, AgreementApproval, AgreementParty, AgreementState, AgreementVersion
+from .models import Agreement, AgreementApproval, AgreementParty, AgreementState, AgreementVersion, CooperationCondition
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ortaq.accounts.types import Actor
 
 LIVE_STATES = (AgreementState.PROPOSED, AgreementState.APPROVED, AgreementState.IN_EFFECT)
@@ -110,6 +112,17 @@ def partner_ids_of(*, institution_id: int) -> set[int]:
     )
 
 
+def partner_ids_of_any(institution_ids: set[int] | frozenset[int]) -> set[int]:
+    """Institutions that share an agreement in any state with at least one of these (analytics' partner scope)."""
+    agreements = AgreementParty.objects.filter(institution_id__in=institution_ids).values("agreement_id")
+    return set(
+        AgreementParty.objects.filter(agreement_id__in=agreements)
+        .exclude(institution_id__in=institution_ids)
+        .values_list("institution_id", flat=True)
+        .distinct()
+    )
+
+
 def partners_of(*, actor: Actor, institution_id: int) -> list[dict]:
     """Partners with the agreements the actor may see, for the institution's page."""
     visible = agreements_visible_to(actor=actor).filter(pk__in=_with_parties([institution_id]), state__in=LIVE_STATES)
@@ -169,3 +182,8 @@ def diff_versions(older: AgreementVersion, newer: AgreementVersion) -> list[tupl
 def agreements_in_force() -> QuerySet[Agreement]:
     """Approved agreements and those in effect, for other apps that refer to one (recognition's conversion rules)."""
     return Agreement.objects.filter(state__in=[AgreementState.APPROVED, AgreementState.IN_EFFECT])
+
+
+def conditions_of_agreements_in(states: Iterable[str]) -> QuerySet[CooperationCondition]:
+    """Cooperation conditions of the agreements in these states, whoever asks: for analytics' nightly facts."""
+    return CooperationCondition.objects.filter(agreement__state__in=list(states))

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.db.models import Q
 
 from ortaq.accounts.selectors import access_for
-from ortaq.agreements.models import AgreementParty
+from ortaq.agreements.selectors import partner_ids_of_any
 from ortaq.agreements.types import MobilityType
 
 from .models import Stage
@@ -146,13 +146,7 @@ PUBLIC = Scope(kind="public")
 
 def partners_of(institution_ids: set[int] | frozenset[int]) -> set[int]:
     """Institutions that share at least one agreement with one of these."""
-    agreements = AgreementParty.objects.filter(institution_id__in=institution_ids).values("agreement_id")
-    return set(
-        AgreementParty.objects.filter(agreement_id__in=agreements)
-        .exclude(institution_id__in=institution_ids)
-        .values_list("institution_id", flat=True)
-        .distinct()
-    )
+    return partner_ids_of_any(institution_ids)
 
 
 def scope_for(*, actor, view: str = "own") -> Scope:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ortaq.agreements.types import MobilityType
 from ortaq.credentials.types import CredentialKind
 from ortaq.engines import frameworks as fw
-from ortaq.institutions.models import Institution
+from ortaq.institutions.selectors import institution_rows
 
 from . import disclosure
 from .models import CredentialFact, MobilityFact, PlacesFact, RecognitionFact, Refresh, Stage, TrainingFact
@@ -46,7 +46,7 @@ def _field_name(code: str) -> str:
 
 def _names(ids) -> dict[int, str]:
     ids = {i for i in ids if i}
-    return {i.pk: i.display_name for i in Institution.objects.filter(pk__in=ids).only(
+    return {i.pk: i.display_name for i in institution_rows(ids=ids).only(
         "id", "name_original", "name_latin", "name_kk", "name_ru", "name_zh", "name_en")}
 
 
@@ -339,9 +339,9 @@ def _institution_choices(scope: Scope, filters: Filters) -> list[tuple[int, str]
     """Colleges choose among their own institutions and partners; others once a region (or country) narrows the list."""
     if scope.is_college:
         ids = scope.own | scope.partners
-        qs = Institution.objects.filter(pk__in=ids)
+        qs = institution_rows(ids=ids)
     elif scope.by_institution and (filters.region or filters.country):
-        qs = Institution.objects.exclude(kind="ministry")
+        qs = institution_rows().exclude(kind="ministry")
         if filters.region:
             qs = qs.filter(region=filters.region)
         if filters.country:

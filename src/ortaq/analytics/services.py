@@ -17,10 +17,10 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from ortaq.accounts.selectors import access_for
-from ortaq.agreements.models import CooperationCondition
+from ortaq.agreements.selectors import conditions_of_agreements_in
 from ortaq.credentials.models import IssuedCredential
 from ortaq.errors import Forbidden
-from ortaq.institutions.models import Institution
+from ortaq.institutions.selectors import institution_rows
 from ortaq.mobility.models import (
     Application,
     CallOption,
@@ -53,7 +53,7 @@ def _needs(prefix: str) -> Q:
 def _institutions() -> dict[int, tuple[str, str, int | None, bool]]:
     return {
         pk: (country, region, cluster, bool(facilities))
-        for pk, country, region, cluster, facilities in Institution.objects.values_list(
+        for pk, country, region, cluster, facilities in institution_rows().values_list(
             "id", "country", "region", "parent_cluster_id", "accessibility_facilities"
         ).iterator(chunk_size=BATCH)
     }
@@ -140,7 +140,7 @@ def _places_facts(institutions) -> list[PlacesFact]:
         .annotate(n=Count("id"))
     }
     facts = []
-    conditions = CooperationCondition.objects.filter(agreement__state__in=COUNTED_AGREEMENT_STATES).values_list(
+    conditions = conditions_of_agreements_in(COUNTED_AGREEMENT_STATES).values_list(
         "id", "agreement_id", "agreement__title", "agreement__start_year", "agreement__end_year", "start_year", "end_year",
         "sending_id", "receiving_id", "isced_code", "eqf_level", "mobility_type", "places_per_year", "inclusion_support",
     )
@@ -197,16 +197,16 @@ def _recognition_facts(institutions, options) -> list[RecognitionFact]:
     """Dossiers by the flow of the mobility they recognise; empty while the recognition app is not installed."""
     if not apps.is_installed("ortaq.recognition"):
         return []
-    from ortaq.recognition.models import Dossier, Item
+    from ortaq.recognition.selectors import dossier_rows, item_rows
 
     items = {
         row["dossier_id"]: (row["decided"], row["recognised"])
-        for row in Item.objects.values("dossier_id").annotate(
+        for row in item_rows().values("dossier_id").annotate(
             decided=Count("id", filter=~Q(decision="pending")), recognised=Count("id", filter=Q(decision__in=RECOGNISED)))
     }
     prefix = "mobility_agreement__nomination__"
     totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-    for d in Dossier.objects.values(
+    for d in dossier_rows().values(
         "id", "state", "decided_at", end=F("mobility_agreement__end_date"), g_year=F(f"{prefix}application__call__academic_year"),
         g_owner=F(f"{prefix}application__call__owner_id"), g_kind=F(f"{prefix}application__call__mobility_type"), g_option=F(f"{prefix}option_id"),
     ).iterator(chunk_size=BATCH):

@@ -7,7 +7,7 @@ from django.db.models import Q
 from ortaq.accounts.selectors import access_for
 from ortaq.accounts.types import Role
 
-from .models import Dossier
+from .models import Dossier, Item
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -25,3 +25,13 @@ def dossiers_visible_to(*, actor: Actor) -> QuerySet[Dossier]:
 
 def dossier_get(*, actor: Actor, pk: int) -> Dossier | None:
     return dossiers_visible_to(actor=actor).prefetch_related("items__component", "items__home_module", "appeals__reviewer").filter(pk=pk).first()
+
+
+def dossier_rows() -> QuerySet[Dossier]:
+    """Every dossier, whoever asks: for analytics' nightly facts only, which publish aggregates, never rows."""
+    return Dossier.objects.all()
+
+
+def item_rows() -> QuerySet[Item]:
+    """Every dossier item, whoever asks: for analytics' nightly facts only (see dossier_rows)."""
+    return Item.objects.all()
