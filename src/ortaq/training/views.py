@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from ortaq.accounts.selectors import access_for
 from ortaq.accounts.types import Role
-from ortaq.analytics.disclosure import THRESHOLD
+from ortaq.analytics.selectors import disclosure
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, error_text
 from ortaq.inputs import DATE_MAX, DATE_MIN, ID_MAX, HardenedForm, choice, refused, whole_number
@@ -192,7 +192,7 @@ def _cells(*values) -> list:
 
 
 def _withheld_note(withheld: bool) -> str:
-    return _("withheld: fewer than %(threshold)d people") % {"threshold": THRESHOLD} if withheld else ""
+    return _("withheld: fewer than %(threshold)d people") % {"threshold": disclosure.THRESHOLD} if withheld else ""
 
 
 @login_required
@@ -229,5 +229,5 @@ def institution_report(request):
         return export_response(fmt, "training-by-institution", header, [
             [r["institution"].name_latin, *_cells(r["nominated"], r["enrolled"], r["completed"], r["completion_rate"], r["mean_growth"]), _withheld_note(r["withheld"])]
             for r in rows])
-    return render(request, "training/report.html", {"rows": rows, "threshold": THRESHOLD, "withheld": any(r["withheld"] for r in rows),
+    return render(request, "training/report.html", {"rows": rows, "threshold": disclosure.THRESHOLD, "withheld": any(r["withheld"] for r in rows),
                                                     "nav_section": "training"})
