@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -44,7 +46,7 @@ def _get(request, pk: int):
 
 
 def _filters(request) -> dict:
-    f = {k: query_text(request.GET, k) for k in ("q", "state", "kind", "mobility_type")}
+    f: dict[str, str | int | None] = {k: query_text(request.GET, k) for k in ("q", "state", "kind", "mobility_type")}
     value = request.GET.get("institution", "")
     # isascii: "²" is a digit to str.isdigit but not to int(); 18 digits: SQLite cannot compare beyond 2**63.
     f["institution"] = int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
@@ -218,7 +220,7 @@ def agreement_terminate(request, pk: int):
 def agreement_compare(request, pk: int):
     agreement = _get(request, pk)
     versions = list(selectors.versions_of(agreement))
-    by_number = {v.number: v for v in versions}
+    by_number: dict[int | None, Any] = {v.number: v for v in versions}  # number() is None for a malformed query
     newest = versions[0].number if versions else 1
 
     def number(name: str, default: int) -> int | None:

@@ -54,7 +54,7 @@ def batch_has_second_approver(batch: IssuanceBatch) -> bool:
     """Whether someone besides the registrar who prepared the batch can approve it: another registrar of an
     awarding institution, or a platform administrator. Where nobody can (a lone registrar on a platform
     without administrators), the requester approves alone and the audit record says so."""
-    awarding = [batch.issuer.institution_id, *batch.programme.awarding_institutions.values_list("pk", flat=True)] if batch.programme_id else [batch.issuer.institution_id]
+    awarding = [batch.issuer.institution_id, *batch.programme.awarding_institutions.values_list("pk", flat=True)] if batch.programme is not None else [batch.issuer.institution_id]
     others = Membership.objects.filter(institution__in=awarding, role=Role.REGISTRAR, user__is_active=True).exclude(user_id=batch.requested_by_id)
     admins = Membership.objects.filter(role=Role.PLATFORM_ADMIN, user__is_active=True).exclude(user_id=batch.requested_by_id)
     superusers = User.objects.filter(is_superuser=True, is_active=True).exclude(pk=batch.requested_by_id)
@@ -65,7 +65,7 @@ def may_approve_batch(*, actor: Actor, batch: IssuanceBatch) -> bool:
     """Four eyes: a registrar of an awarding institution (or an administrator) other than the one who prepared
     it, unless nobody else can approve."""
     access = access_for(actor)
-    awarding = {batch.issuer.institution_id, *(batch.programme.awarding_institutions.values_list("pk", flat=True) if batch.programme_id else ())}
+    awarding = {batch.issuer.institution_id, *(batch.programme.awarding_institutions.values_list("pk", flat=True) if batch.programme is not None else ())}
     if not (access.is_admin or any(access.has_role(i, Role.REGISTRAR) for i in awarding)):
         return False
     return actor.pk != batch.requested_by_id or not batch_has_second_approver(batch)

@@ -117,7 +117,7 @@ def contact_add(request, pk: int):
         raise PermissionDenied
     except DomainError as error:
         error.message = _("The contact was not added: %(errors)s") % {"errors": error_text(error)}
-        error.errors = {"__all__": [error.message]}  # one sentence on the banner
+        error.errors = {"__all__": [error.message]}  # type: ignore[attr-defined]  # one sentence on the banner (refused() reads it)
         return refused(request, error, institution_detail, pk)
     messages.success(request, _("Contact added."))
     return redirect("institutions:detail", institution.pk)

@@ -47,7 +47,7 @@ def parties_of(actor, agreement: MobilityAgreement) -> set[str]:
     """Which of the three parties the actor may act for on this agreement."""
     nomination = agreement.nomination
     access = access_for(actor)
-    held = set()
+    held: set[str] = set()
     if nomination.application.applicant_id == actor.pk:
         held.add(Party.LEARNER)
     if access.is_admin or nomination.application.call.owner_id in access.manages:
@@ -260,7 +260,7 @@ def logbook_submit(*, actor, agreement: MobilityAgreement, week_start, hours, de
         raise Forbidden(_("Only the learner keeps the logbook."))
     if agreement.state != MobilityAgreementState.SIGNED:
         raise DomainError(_("The logbook opens once all three parties have signed the agreement."), code="not_signed")
-    errors = {}
+    errors: dict[str, list] = {}
     hours_message = _("Hours must be a number above 0 and at most 80 a week.")
     try:
         hours = decimal_number(hours, name="hours", minimum=0, maximum=80, places=1, message=hours_message)

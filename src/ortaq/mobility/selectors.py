@@ -13,7 +13,7 @@ from .models import Application, ApplicationState, Call, CallOption, CallState, 
 
 if TYPE_CHECKING:
     import datetime as dt
-    from ortaq.accounts.types import Actor
+    from ortaq.accounts.types import Actor, User
     from ortaq.agreements.types import CooperationCondition
     from .models import MobilityAgreement
 
@@ -61,7 +61,7 @@ def applications_for_coordinator(*, actor: Actor, call: Call) -> QuerySet[Applic
     )
 
 
-def own_application(*, actor: Actor, call: Call) -> Application | None:
+def own_application(*, actor: User, call: Call) -> Application | None:
     return (
         Application.objects.filter(call=call, applicant=actor)
         .prefetch_related(Prefetch("choices", queryset=Choice.objects.select_related("option__host", "option__offer")), "documents")
@@ -128,12 +128,11 @@ def options_for_call(call: Call) -> tuple[list[tuple[CooperationCondition, int]]
     from ortaq.agreements.models import CooperationCondition
     from ortaq.agreements.types import AgreementState
 
-    conditions = CooperationCondition.objects.filter(
+    conditions = list(CooperationCondition.objects.filter(
         sending_id=call.owner_id, mobility_type=call.mobility_type, start_year__lte=call.academic_year, end_year__gte=call.academic_year,
         agreement__state__in=[AgreementState.APPROVED, AgreementState.IN_EFFECT],
-    ).select_related("receiving", "agreement")
+    ).select_related("receiving", "agreement"))
     offers = InternshipOffer.objects.filter(state=OfferState.PUBLISHED).select_related("host")
-    conditions = list(conditions)
     # What `services.places_used` counts, for every condition in one query instead of one query each.
     used = dict(
         CallOption.objects.filter(condition__in=conditions, call__academic_year=call.academic_year)

@@ -137,7 +137,7 @@ def call_option_add(*, actor: User, call: Call, places: int, condition: Cooperat
         if places > left:
             raise ValidationFailed({"places": [str(_("The agreement allows %(left)d more place(s) for this year.") % {"left": max(left, 0)})]})
         host_id = condition.receiving_id
-    else:
+    elif offer is not None:  # exactly one of the two was given (checked above)
         if offer.state != OfferState.PUBLISHED:
             raise DomainError(_("Only a published offer can be used in a call."), code="offer_state")
         left = offer.places - (CallOption.objects.filter(offer=offer).aggregate(total=Sum("places"))["total"] or 0)
@@ -267,7 +267,7 @@ def application_withdraw(*, actor: User, application: Application) -> Applicatio
 def document_check(upload: UploadedFile, *, field: str = "file") -> str:
     """The content type of an uploaded document (PDF, JPEG or PNG, at most 5 MB), read from its first bytes;
     ValidationFailed otherwise. Application documents and logbook evidence pass the same check."""
-    if upload.size > MAX_DOCUMENT_BYTES:
+    if (upload.size or 0) > MAX_DOCUMENT_BYTES:  # a request's upload always has a size
         raise ValidationFailed({field: [str(_("A document may be at most 5 MB."))]})
     head = upload.read(16)
     upload.seek(0)
@@ -283,8 +283,8 @@ def document_add(*, actor: User, application: Application, upload: UploadedFile)
         raise Forbidden()
     _require_open(application.call)
     content_type = document_check(upload)
-    name = "".join(ch for ch in upload.name if ch.isprintable())[:200]  # a browser sends the name; NUL would stop PostgreSQL
-    document = ApplicationDocument.objects.create(application=application, file=upload, original_name=name, content_type=content_type, size=upload.size)
+    name = "".join(ch for ch in upload.name or "" if ch.isprintable())[:200]  # a browser sends the name; NUL would stop PostgreSQL
+    document = ApplicationDocument.objects.create(application=application, file=upload, original_name=name, content_type=content_type, size=upload.size or 0)
     audit_record(actor=actor, action="create", obj=document, after={"name": document.original_name, "type": content_type, "size": upload.size})
     return document
 

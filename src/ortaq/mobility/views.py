@@ -243,10 +243,10 @@ def application_save(request, pk: int):
     option_ids = [i for i in option_ids if i]
     try:
         with transaction.atomic():  # a refused document leaves the application as it was, not half saved
-            services.application_save(actor=request.user, call=call, data=data, option_ids=option_ids, submit=bool(request.POST.get("submit")))
+            application = services.application_save(actor=request.user, call=call, data=data, option_ids=option_ids, submit=bool(request.POST.get("submit")))
             upload = request.FILES.get("document")
             if upload:
-                services.document_add(actor=request.user, application=selectors.own_application(actor=request.user, call=call), upload=upload)
+                services.document_add(actor=request.user, application=application, upload=upload)
     except DomainError as error:
         return refused(request, error, call_detail, pk)
     messages.success(request, _("Your application has been submitted.") if request.POST.get("submit") else _("Your draft has been saved."))
@@ -320,7 +320,7 @@ def round_export(request, pk: int, fmt: str):
     options_by_id = {o.pk: o for o in placement_round.call.options.select_related("host")}
     header = ["application", "applicant", "applicant_latin", "placed_at", "options_ranked_higher"]
     rows = ([o.application_id, o.application.applicant.full_name, o.application.applicant.full_name_latin,
-             o.option.host.name_latin if o.option_id else "",
+             o.option.host.name_latin if o.option else "",
              "; ".join(f"{options_by_id[e['option']].host.name_latin}: {e['reason']}" for e in o.explanations if e["option"] in options_by_id)]
             for o in selectors.round_outcomes(actor=request.user, placement_round=placement_round))
     return export_response(fmt, f"round-{placement_round.pk}", header, rows)

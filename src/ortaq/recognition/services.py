@@ -134,7 +134,8 @@ def dossier_open(*, actor: User, mobility_agreement: MobilityAgreement) -> Dossi
     if not results:
         raise DomainError(_("No transcript of records yet: the host must record the results first."), code="no_transcript")
     backend = getattr(settings, "ALIGNMENT_BACKEND", "default")
-    rule = rule_for(mobility_agreement.nomination.option.condition.agreement if mobility_agreement.nomination.option.condition_id else None)
+    condition = mobility_agreement.nomination.option.condition
+    rule = rule_for(condition.agreement if condition is not None else None)
     dossier = Dossier.objects.create(mobility_agreement=mobility_agreement, student=mobility_agreement.nomination.application.applicant,
                                      home_institution=home, backend=backend, rule_version=rule.version)
     modules = list(candidate_modules(mobility_agreement))
@@ -157,7 +158,7 @@ def item_decide(*, actor: User, item: Item, decision: str, home_module: Module |
         raise Forbidden(_("Only a coordinator of the home institution decides on recognition."))
     if dossier.state not in (DossierState.OPEN,):
         raise DomainError(_("The decision has been signed; an appeal reopens it."), code="signed")
-    errors = {}
+    errors: dict[str, list] = {}
     try:
         substantial_difference = plain_text(substantial_difference, name="substantial_difference", max_length=TEXT_MAX)
         compensating_measure = plain_text(compensating_measure, name="compensating_measure", max_length=TEXT_MAX)
@@ -212,7 +213,8 @@ def dossier_sign(*, actor: User, dossier: Dossier) -> Dossier:
     dossier.save()
     RecognisedModule.objects.filter(item__dossier=dossier).delete()
     for item in dossier.items.exclude(decision=Decision.REFUSED).select_related("home_module"):
-        RecognisedModule.objects.create(student=dossier.student, module=item.home_module, item=item, credits=item.credits_home,
+        # Every item not refused names its home module (item_decide requires one).
+        RecognisedModule.objects.create(student=dossier.student, module=item.home_module, item=item, credits=item.credits_home,  # type: ignore[misc]
                                         grade=item.home_grade, partial=item.decision == Decision.PARTIAL)
     audit_record(actor=actor, action="approve", obj=dossier, after={"sha256": dossier.decision_sha256, **content})
     from django.urls import reverse
@@ -230,8 +232,9 @@ def appeal_file(*, actor: User, dossier: Dossier, reason: str) -> Appeal:
         raise Forbidden(_("Only the student appeals their own decision."))
     if dossier.state != DossierState.DECIDED:
         raise DomainError(_("There is no signed decision to appeal, or it is already under appeal."), code="state")
-    if timezone.localdate() > dossier.appeal_deadline:
-        raise DomainError(_("The deadline for an appeal (%(date)s) has passed.") % {"date": dossier.appeal_deadline.isoformat()}, code="late")
+    deadline = dossier.appeal_deadline  # set when the decision was signed (state DECIDED)
+    if deadline is None or timezone.localdate() > deadline:
+        raise DomainError(_("The deadline for an appeal (%(date)s) has passed.") % {"date": deadline.isoformat() if deadline else "-"}, code="late")
     reason = plain_text(reason, name="reason", max_length=TEXT_MAX, required_message=_("State the grounds of your appeal."))
     appeal = Appeal.objects.create(dossier=dossier, reason=reason)
     dossier.state = DossierState.APPEALED
@@ -270,6 +273,7 @@ def transcript_credential_issue(*, actor: User, dossier: Dossier) -> IssuedCrede
         raise Forbidden()
     if dossier.state not in (DossierState.DECIDED, DossierState.FINAL):
         raise DomainError(_("Sign the decision before issuing the transcript."), code="state")
+    assert dossier.decided_at is not None  # a decided or final dossier was signed
     recognised = list(RecognisedModule.objects.filter(item__dossier=dossier).select_related("module"))
     if not recognised:
         raise DomainError(_("No module was recognised: there is nothing to put on a transcript."), code="empty")

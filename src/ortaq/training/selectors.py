@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q
 
@@ -44,7 +44,7 @@ class Sight:
 
 def sight_for(*, actor: Actor, cohort: Cohort | None = None) -> Sight:
     access = access_for(actor)
-    if access.is_admin or (cohort is not None and cohort.trainers.filter(pk=actor.pk).exists()):
+    if access.is_admin or (cohort is not None and actor.pk is not None and cohort.trainers.filter(pk=actor.pk).exists()):
         return Sight(everyone=True)
     return Sight(own=frozenset(access.institutions_with(REPORT_ROLES)))
 
@@ -70,7 +70,7 @@ def cohort_get(*, actor: Actor, pk: int) -> Cohort | None:
     return cohorts_visible_to(actor=actor).filter(pk=pk).first()
 
 
-def enrolments_visible(*, actor: Actor, cohort: Cohort) -> QuerySet[Enrolment]:
+def enrolments_visible(*, actor: User, cohort: Cohort) -> QuerySet[Enrolment]:
     """Names of participants: trainers see all; a college (coordinator, registrar) sees its own managers; a
     manager sees themself. Ministry analysts see none (aggregates only)."""
     sight = sight_for(actor=actor, cohort=cohort)
@@ -80,7 +80,7 @@ def enrolments_visible(*, actor: Actor, cohort: Cohort) -> QuerySet[Enrolment]:
     return qs.filter(Q(institution_id__in=sight.own) | Q(manager=actor))
 
 
-def sessions_with_feedback(*, actor: Actor, cohort: Cohort) -> QuerySet[Session]:
+def sessions_with_feedback(*, actor: User, cohort: Cohort) -> QuerySet[Session]:
     """The cohort's sessions with the feedback the actor may read: the class (trainers and participants)
     reads all of it; anyone else (colleges, the ministry) only their own, since it carries names and opinions."""
     feedback = Feedback.objects.select_related("author")
@@ -113,18 +113,21 @@ def _counts(states: list[str], *, exact: bool) -> dict:
     so that no difference of two shown counts reveals a small group either."""
     not_enrolled = sum(1 for s in states if s not in ENROLLED_STATES)
     completed = sum(1 for s in states if s == EnrolmentState.COMPLETED)
-    parts, nominated = [not_enrolled, len(states) - not_enrolled - completed, completed], len(states)
+    counts = [not_enrolled, len(states) - not_enrolled - completed, completed]
+    parts: list[int | None] = list(counts)
+    nominated: int | None = len(states)
     if not exact:
-        parts, nominated = disclosure.suppress_column(parts)
-    not_enrolled, continuing, completed = parts
-    if continuing is not None and completed is not None:
-        enrolled = continuing + completed
+        parts, nominated = disclosure.suppress_column(counts)
+    shown_not_enrolled, continuing, shown_completed = parts  # None where withheld
+    enrolled: int | None
+    if continuing is not None and shown_completed is not None:
+        enrolled = continuing + shown_completed
     else:
-        enrolled = nominated - not_enrolled if nominated is not None and not_enrolled is not None else None
+        enrolled = nominated - shown_not_enrolled if nominated is not None and shown_not_enrolled is not None else None
     rate = None
-    if enrolled is not None and completed is not None:
-        rate = round(100 * completed / enrolled) if enrolled else 0
-    return {"nominated": nominated, "enrolled": enrolled, "completed": completed, "completion_rate": rate}
+    if enrolled is not None and shown_completed is not None:
+        rate = round(100 * shown_completed / enrolled) if enrolled else 0
+    return {"nominated": nominated, "enrolled": enrolled, "completed": shown_completed, "completion_rate": rate}
 
 
 def _mean(values: list[int], *, exact: bool) -> float | None:
@@ -151,7 +154,7 @@ def _summary(people: list[tuple[str, dict]], *, exact: bool) -> dict:
                 continue
             n = max(len(before), len(after))
             mean_b, mean_a = _mean(before, exact=exact), _mean(after, exact=exact)
-            area = {"framework": spec, "element": element, "before": mean_b, "after": mean_a, "max": top,
+            area: dict[str, Any] = {"framework": spec, "element": element, "before": mean_b, "after": mean_a, "max": top,
                     "n": n if exact else disclosure.suppress_cell(n),
                     "growth": round(mean_a - mean_b, 2) if mean_a is not None and mean_b is not None else None}
             # Which cells are blank because they are withheld (the others are blank for want of ratings).
@@ -171,7 +174,8 @@ def cohort_report(*, actor: Actor, cohort: Cohort) -> dict:
     for enrolment_id, framework, phase, ratings in SelfAssessment.objects.filter(enrolment__cohort=cohort).values_list(
             "enrolment_id", "framework", "phase", "ratings"):
         assessments[enrolment_id][(framework, phase)] = ratings
-    own, other = [], []
+    own: list[tuple[str, dict]] = []
+    other: list[tuple[str, dict]] = []
     for pk, institution_id, state in cohort.enrolments.values_list("pk", "institution_id", "state"):
         (own if institution_id in sight.own else other).append((state, assessments.get(pk, {})))
     if sight.everyone:

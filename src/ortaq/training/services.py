@@ -34,6 +34,8 @@ from .models import (
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Sequence
+
     from ortaq.accounts.types import Actor, User
     from .models import Course
 
@@ -44,7 +46,7 @@ COMPETENCE_URLS = {
 
 
 def is_trainer(actor: Actor, cohort: Cohort) -> bool:
-    return access_for(actor).is_admin or cohort.trainers.filter(pk=actor.pk).exists()
+    return access_for(actor).is_admin or (actor.pk is not None and cohort.trainers.filter(pk=actor.pk).exists())
 
 
 def _require_trainer(actor, cohort: Cohort) -> None:
@@ -54,13 +56,13 @@ def _require_trainer(actor, cohort: Cohort) -> None:
 
 @transaction.atomic
 def cohort_create(*, actor: User, course: Course, title: str, start_date: dt.date, end_date: dt.date, capacity: int, language: str = "ru", format: str = "blended",
-                  location: str = "", sessions: list[tuple] = (), attendance_threshold: int = 80, pass_mark: int = 60) -> Cohort:
+                  location: str = "", sessions: Sequence[tuple] = (), attendance_threshold: int = 80, pass_mark: int = 60) -> Cohort:
     access = access_for(actor)
     # The provider's trainers run its courses: the micro-credentials a cohort ends with are signed in the
     # provider's name (credentials.issuance.ISSUING_ROLES), so a trainer of another institution may not.
     if not (access.is_admin or access.has_role(course.programme.provider_id, Role.TRAINER)):
         raise Forbidden(_("Only trainers of the course's provider create its cohorts."))
-    errors = {}
+    errors: dict[str, list] = {}
     try:
         title = plain_text(title, name="title", max_length=200, required_message=_("Give the cohort a title."))
         location = plain_text(location, name="location", max_length=200)
@@ -242,7 +244,7 @@ def completion_decide(*, actor: User, enrolment: Enrolment) -> Enrolment:
         framework_code, element_code = ref.split(":", 1)
         spec = fw.competency_framework(framework_code)
         element = next((e for e in spec.elements if e.code == element_code), None) if spec else None
-        if element:
+        if element and spec:
             names = {("zh" if k == "zh-hans" else k): v for k, v in element.names.items()}
             competences.append((spec.names["en"], element.code, names, f"{COMPETENCE_URLS.get(framework_code, '')}#{element.code}"))
     title = {k: v for k, v in {"kk": course.title_kk, "ru": course.title_ru, "zh": course.title_zh, "en": course.title_en}.items() if v}
