@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -11,13 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from . import disclosure
 from .scopes import Scope
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a development dependency: for the type checker only
+
 INSTITUTION_ROWS_SHOWN = 50  # on the page; the CSV and XLSX carry every row
 
 
 @dataclass
 class Column:
     name: str  # machine name (API, CSV header in English-free form)
-    label: str
+    label: StrOrPromise  # translated lazily, in the reader's language
     people: bool = False  # a count of people: disclosure-controlled
     total: bool = True  # summed in the total row
 

@@ -48,7 +48,7 @@ def vc_api_issue(*, actor, credential: dict, issuer_did: str | None = None, idem
                           code="status_given")
     institution = _issuing_institution(actor, issuer_did)
     issuer = issuer_ensure(actor=actor, institution=institution)
-    given_id = credential.get("id") if isinstance(credential.get("id"), str) else ""
+    given_id = given if isinstance(given := credential.get("id"), str) else ""
 
     def build(credential_uuid: uuid.UUID, status: list[dict], _sign: Signer) -> dict:
         document = dict(credential)
@@ -62,7 +62,8 @@ def vc_api_issue(*, actor, credential: dict, issuer_did: str | None = None, idem
         return document
 
     types = credential.get("type")
-    name = credential.get("name") if isinstance(credential.get("name"), str) else " ".join(types) if isinstance(types, list) else str(types or "")
+    given_name = credential.get("name")
+    name = given_name if isinstance(given_name, str) else " ".join(types) if isinstance(types, list) else str(types or "")
     key = f"vc-api:{actor.pk}:{idempotency_key}" if idempotency_key else f"vc-api:{uuid.uuid4()}"
     return store_signed(actor=actor, issuer=issuer, holder=None, kind=CredentialKind.EXTERNAL, idempotency_key=key[:200],
                         title={"en": name[:200]}, build=build, external_id=given_id[:500],

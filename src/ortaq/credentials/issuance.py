@@ -61,7 +61,7 @@ class BatchCache:
 
     def __init__(self) -> None:
         self.programmes: dict[int, tuple[list[IssuerProfile], dict, dict]] = {}
-        self.keys: dict[int, tuple[int, creds.Multikey]] = {}  # issuer pk -> (IssuerKey pk, key)
+        self.keys: dict[int, tuple[int | None, creds.Multikey]] = {}  # issuer pk -> (IssuerKey pk, key)
         self.taken: dict[int, tuple[set[int], set[int], int]] = {}  # issuer pk -> (revocation, suspension, last pk seen)
 
     def signing_keys(self, issuers: list[IssuerProfile]) -> list[creds.Multikey]:
@@ -218,7 +218,8 @@ def store_signed(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency
                 return existing
             if attempt + 1 == attempts:
                 raise
-            cache.forget_taken(issuer)  # an index another worker took meanwhile: reload and build again
+            if cache is not None:  # always: without a batch cache there is a single attempt
+                cache.forget_taken(issuer)  # an index another worker took meanwhile: reload and build again
             continue
         break
     audit_record(actor=actor, action="create", obj=record, after=audit_after, summary=idempotency_key)

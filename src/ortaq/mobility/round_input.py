@@ -156,11 +156,11 @@ def load_round_input(call: Call) -> RoundInput:
         memo_key = (programme_id, year, grade, g)
         b = reasons_memo.get(memo_key)
         if b is None:
-            why = tuple(eligibility.call_reasons(call, programme_id=programme_id, year_of_study=year, grade=grade,
-                                                 certificates=group_certificates[g], eligible_programme_ids=programme_ids))
-            b = reasons_memo[memo_key] = base_index.setdefault(why, len(base_reasons))
+            reasons = tuple(eligibility.call_reasons(call, programme_id=programme_id, year_of_study=year, grade=grade,
+                                                     certificates=group_certificates[g], eligible_programme_ids=programme_ids))
+            b = reasons_memo[memo_key] = base_index.setdefault(reasons, len(base_reasons))
             if b == len(base_reasons):
-                base_reasons.append(why)
+                base_reasons.append(reasons)
         base_list.append(b)
         member_list.append(bool(share and consent_at))
     group = np.array(group_list, dtype=np.int64)
