@@ -183,7 +183,7 @@ MATRIX: dict[str, Entry] = {
                             data={"kind": "inter_institutional", "title": "Hijacked", "start_year": 2026, "end_year": 2028}),
     "agreements:edit#live": page("agreement", (AGREEMENT_READERS, 404), (AGREEMENT_EDITORS, 403), kwargs={"pk": "@pk"}, form=True,
                                  data={"kind": "inter_institutional", "title": "Hijacked", "start_year": 2026, "end_year": 2028}),
-    "agreements:condition_add": action("draft_agreement", (AGREEMENT_READERS, 404), (AGREEMENT_EDITORS, 422), kwargs={"pk": "@pk"}, data=_condition),
+    "agreements:condition_add": action("draft_agreement", (AGREEMENT_READERS, 404), (AGREEMENT_EDITORS, 403), kwargs={"pk": "@pk"}, data=_condition),
     "agreements:condition_remove": action("draft_agreement", (AGREEMENT_READERS, 404), (AGREEMENT_EDITORS, 403),
                                           kwargs={"pk": "@pk", "condition_id": "@condition"}),
     "agreements:propose": action("draft_agreement", (AGREEMENT_READERS, 404), ("admin, coordinator@initiator", 403), kwargs={"pk": "@pk"}),

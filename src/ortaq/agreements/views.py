@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from ortaq.accounts.selectors import access_for
 from ortaq.audit.selectors import history_for
-from ortaq.errors import DomainError
+from ortaq.errors import DomainError, Forbidden
 from ortaq.inputs import ID_MAX, HardenedForm, query_text, refused, whole_number
 from ortaq.institutions.models import Institution
 from ortaq.institutions.selectors import institution_choices, institutions_managed_by
@@ -168,6 +168,8 @@ def condition_add(request, pk: int):
     form = ConditionForm(data=request.POST, agreement=agreement, party_queryset=party_qs)
     try:
         services.condition_add(actor=request.user, agreement=agreement, data=form_data(request), expected_version=_expected(request))
+    except Forbidden:  # a reader who may not edit is refused, not shown a form error
+        raise PermissionDenied
     except DomainError as error:
         apply_errors(form, error)
         return render(request, "agreements/condition_form.html", {"agreement": agreement, "condition_form": form, "nav_section": "agreements"}, status=422)
