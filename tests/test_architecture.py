@@ -43,26 +43,11 @@ PUBLIC_MODULES = {"services", "selectors", "types"}
 # reason it is still here. This list only shrinks: an entry that is no longer needed fails the test below, so
 # whoever removes the last such import also removes the entry.
 EXCEPTIONS = {
-    # Other apps' users and memberships read directly (the enums they used now come from accounts.types).
-    ("credentials/selectors.py", "ortaq.accounts.models"): "Membership, User queries",
-    ("mobility/services.py", "ortaq.accounts.models"): "Membership query",
-    ("training/selectors.py", "ortaq.accounts.models"): "Membership, User queries",
-    ("training/services.py", "ortaq.accounts.models"): "Membership query",
     # Other apps' models read directly: each wants a selector in the owning app.
     ("agreements/views.py", "ortaq.institutions.models"): "Institution choices",
     ("analytics/services.py", "ortaq.credentials.models"): "IssuedCredential querysets for snapshots",
     ("analytics/services.py", "ortaq.mobility.models"): "mobility querysets for snapshots",
     ("analytics/services.py", "ortaq.training.models"): "Enrolment querysets for snapshots",
-    ("mobility/selectors.py", "ortaq.agreements.models"): "CooperationCondition query",
-    ("mobility/services.py", "ortaq.agreements.models"): "CooperationCondition lookup",
-    ("mobility/views.py", "ortaq.agreements.models"): "CooperationCondition choices",
-    ("mobility/views.py", "ortaq.institutions.models"): "Institution choices",
-    ("mobility/views.py", "ortaq.programmes.models"): "Programme choices",
-    ("recognition/services.py", "ortaq.programmes.models"): "Module lookup",
-    # Other modules that are not services or selectors.
-    ("recognition/services.py", "ortaq.credentials.transcripts"): "transcript_issue is a credentials service",
-    ("training/selectors.py", "ortaq.analytics.disclosure"): "the disclosure rule: analytics.selectors exports it as `disclosure`",
-    ("training/services.py", "ortaq.credentials.issuance"): "micro_credential_issue is a credentials service",
 }
 
 

@@ -187,3 +187,11 @@ def agreements_in_force() -> QuerySet[Agreement]:
 def conditions_of_agreements_in(states: Iterable[str]) -> QuerySet[CooperationCondition]:
     """Cooperation conditions of the agreements in these states, whoever asks: for analytics' nightly facts."""
     return CooperationCondition.objects.filter(agreement__state__in=list(states))
+
+
+def condition_rows(*, ids: Iterable[int] | None = None) -> QuerySet[CooperationCondition]:
+    """Cooperation conditions (all, or those with these ids), whoever asks, for other apps that build on
+    them: mobility offers them as call options, locks one while it counts its places, and lists those a call
+    may use. So no other app imports the CooperationCondition model."""
+    qs = CooperationCondition.objects.all()
+    return qs.filter(pk__in=list(ids)) if ids is not None else qs

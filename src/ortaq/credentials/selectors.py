@@ -2,18 +2,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from ortaq.accounts.models import Membership, User
-from ortaq.accounts.selectors import access_for
+from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
 
 from .models import IssuanceBatch, IssuedCredential, IssuerProfile, ShareCode
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
-    from ortaq.accounts.types import Actor
+    from ortaq.accounts.types import Actor, User
 
 
 def wallet_of(*, user: User) -> QuerySet[IssuedCredential]:
@@ -55,9 +55,9 @@ def batch_has_second_approver(batch: IssuanceBatch) -> bool:
     awarding institution, or a platform administrator. Where nobody can (a lone registrar on a platform
     without administrators), the requester approves alone and the audit record says so."""
     awarding = [batch.issuer.institution_id, *batch.programme.awarding_institutions.values_list("pk", flat=True)] if batch.programme is not None else [batch.issuer.institution_id]
-    others = Membership.objects.filter(institution__in=awarding, role=Role.REGISTRAR, user__is_active=True).exclude(user_id=batch.requested_by_id)
-    admins = Membership.objects.filter(role=Role.PLATFORM_ADMIN, user__is_active=True).exclude(user_id=batch.requested_by_id)
-    superusers = User.objects.filter(is_superuser=True, is_active=True).exclude(pk=batch.requested_by_id)
+    others = memberships(institutions=awarding, roles=[Role.REGISTRAR]).filter(user__is_active=True).exclude(user_id=batch.requested_by_id)
+    admins = memberships(roles=[Role.PLATFORM_ADMIN]).filter(user__is_active=True).exclude(user_id=batch.requested_by_id)
+    superusers = get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(pk=batch.requested_by_id)
     return others.exists() or admins.exists() or superusers.exists()
 
 

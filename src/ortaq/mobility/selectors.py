@@ -125,10 +125,10 @@ def nomination_for_host(*, actor: Actor, pk: int) -> Nomination | None:
 
 def options_for_call(call: Call) -> tuple[list[tuple[CooperationCondition, int]], list[InternshipOffer]]:
     """Cooperation conditions and offers a coordinator may draw places from, with the places left this year."""
-    from ortaq.agreements.models import CooperationCondition
+    from ortaq.agreements.selectors import condition_rows
     from ortaq.agreements.types import AgreementState
 
-    conditions = list(CooperationCondition.objects.filter(
+    conditions = list(condition_rows().filter(
         sending_id=call.owner_id, mobility_type=call.mobility_type, start_year__lte=call.academic_year, end_year__gte=call.academic_year,
         agreement__state__in=[AgreementState.APPROVED, AgreementState.IN_EFFECT],
     ).select_related("receiving", "agreement"))

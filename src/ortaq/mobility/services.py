@@ -10,9 +10,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ortaq.accounts.selectors import access_for
+from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
-from ortaq.agreements.models import CooperationCondition
+from ortaq.agreements.selectors import condition_rows
 from ortaq.agreements.types import AgreementState
 from ortaq.audit.services import audit_record, snapshot
 from ortaq.errors import DomainError, Forbidden, ValidationFailed, form_errors, valid_or_raise
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from django.core.files.uploadedfile import UploadedFile
     from ortaq.accounts.types import Actor, User
+    from ortaq.agreements.types import CooperationCondition
     from ortaq.institutions.types import Institution
     from ortaq.programmes.types import Programme
 
@@ -123,7 +124,7 @@ def call_option_add(*, actor: User, call: Call, places: int, condition: Cooperat
     if reserved_inclusion < 0 or reserved_inclusion > places:
         raise ValidationFailed({"reserved_inclusion": [str(_("Reserved places must be between 0 and the number of places."))]})
     if condition is not None:
-        CooperationCondition.objects.select_for_update().filter(pk=condition.pk).first()
+        condition_rows(ids=[condition.pk]).select_for_update().first()
         agreement = condition.agreement
         if agreement.state not in (AgreementState.APPROVED, AgreementState.IN_EFFECT):
             raise DomainError(_("Places can only come from an approved or in-effect agreement."), code="agreement_state")
@@ -162,13 +163,12 @@ def call_open(*, actor: User, call: Call) -> Call:
     call.state = CallState.OPEN
     call.save(update_fields=["state"])
     audit_record(actor=actor, action="transition", obj=call, before={"state": "draft"}, after={"state": "open"})
-    from ortaq.accounts.models import Membership
     from ortaq.notifications.services import notify
 
     from django.urls import reverse
 
     role = Role.TEACHER if call.mobility_type in ("teacher_internship", "staff_training") else Role.STUDENT
-    recipients = [m.user for m in Membership.objects.filter(institution=call.owner, role=role).select_related("user")]
+    recipients = [m.user for m in memberships(institutions=[call.owner_id], roles=[role]).select_related("user")]
     notify(recipients=recipients, key="call_opened", params={"call": call.title, "deadline": call.deadline.strftime("%Y-%m-%d %H:%M")},
                                          url=reverse("mobility:call", args=[call.pk]))
     return call

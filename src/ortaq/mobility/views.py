@@ -13,12 +13,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ortaq.accounts.selectors import access_for
-from ortaq.agreements.models import CooperationCondition
+from ortaq.agreements.selectors import condition_rows
 from ortaq.errors import DomainError, ValidationFailed
 from ortaq.inputs import HardenedForm, choice, plain_text, query_text, refused, whole_number
-from ortaq.institutions.models import Institution
+from ortaq.institutions.selectors import institution_rows
 from ortaq.lib.views import apply_errors, export_response, form_data, paginate
-from ortaq.programmes.models import Programme
+from ortaq.programmes.selectors import programmes_awarded_by
 
 from . import eligibility, round_services, selectors, services
 from .forms import ApplicationForm, CallForm, OfferForm, ScoreForm
@@ -33,27 +33,27 @@ REASONS = {
 
 
 class HostForm(HardenedForm, forms.Form):
-    host = forms.ModelChoiceField(label=gettext_lazy("host institution"), queryset=Institution.objects.none())
+    host = forms.ModelChoiceField(label=gettext_lazy("host institution"), queryset=institution_rows().none())
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         access = access_for(actor)
         ids = access.institutions_with(services.HOST_ROLES)
-        self.fields["host"].queryset = Institution.objects.all() if access.is_admin else Institution.objects.filter(pk__in=ids)
+        self.fields["host"].queryset = institution_rows(ids=None if access.is_admin else ids)
         if len(ids) == 1 and not access.is_admin:  # most people act for one institution: choose it for them
             self.fields["host"].initial = next(iter(ids))
 
 
 class OwnerForm(HardenedForm, forms.Form):
-    owner = forms.ModelChoiceField(label=gettext_lazy("sending institution"), queryset=Institution.objects.none())
-    programmes = forms.ModelMultipleChoiceField(label=gettext_lazy("eligible programmes (none: any)"), queryset=Programme.objects.all(), required=False)
+    owner = forms.ModelChoiceField(label=gettext_lazy("sending institution"), queryset=institution_rows().none())
+    programmes = forms.ModelMultipleChoiceField(label=gettext_lazy("eligible programmes (none: any)"), queryset=programmes_awarded_by(), required=False)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         access = access_for(actor)
-        self.fields["owner"].queryset = Institution.objects.all() if access.is_admin else Institution.objects.filter(pk__in=access.manages)
+        self.fields["owner"].queryset = institution_rows(ids=None if access.is_admin else access.manages)
         if not access.is_admin:  # the call's service checks that the chosen owner awards each one
-            self.fields["programmes"].queryset = Programme.objects.filter(awarding_institutions__in=access.manages).distinct()
+            self.fields["programmes"].queryset = programmes_awarded_by(institutions=access.manages)
         if len(access.manages) == 1 and not access.is_admin:
             self.fields["owner"].initial = next(iter(access.manages))
 
@@ -217,7 +217,7 @@ def call_action(request, pk: int, action: str):
             kind, number = source[:1], source[1:]
             if kind not in ("c", "o") or not (number.isascii() and number.isdigit() and len(number) < 19):
                 raise ValidationFailed({"source": [str(_("Choose either a cooperation condition or an internship offer."))]})
-            condition = CooperationCondition.objects.filter(pk=number).first() if kind == "c" else None
+            condition = condition_rows(ids=[number]).first() if kind == "c" else None
             offer = InternshipOffer.objects.filter(pk=number).first() if kind == "o" else None
             services.call_option_add(actor=request.user, call=call, condition=condition, offer=offer,
                                      places=whole_number(request.POST.get("places"), name="places", minimum=1, maximum=10_000),

@@ -62,10 +62,10 @@ def may_decide(actor: Actor, dossier: Dossier) -> bool:
 
 
 def candidate_modules(mobility_agreement: MobilityAgreement) -> QuerySet[Module]:
-    from ortaq.programmes.models import Module
+    from ortaq.programmes.selectors import module_rows
 
     application = mobility_agreement.nomination.application
-    qs = Module.objects.prefetch_related("outcomes").select_related("programme")
+    qs = module_rows().prefetch_related("outcomes").select_related("programme")
     if application.programme_id:
         return qs.filter(programme_id=application.programme_id)
     return qs.filter(programme__awarding_institutions=application.call.owner_id).distinct()
@@ -267,7 +267,7 @@ def appeal_decide(*, actor: User, appeal: Appeal, change: bool, response: str) -
 @transaction.atomic
 def transcript_credential_issue(*, actor: User, dossier: Dossier) -> IssuedCredential:
     """The recognised modules as a CLR 2.0 transcript in the student's wallet, issued by the home institution."""
-    from ortaq.credentials.transcripts import transcript_issue
+    from ortaq.credentials.services import transcript_issue
 
     if not may_decide(actor, dossier):
         raise Forbidden()

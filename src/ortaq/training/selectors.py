@@ -14,11 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q
 
-from ortaq.accounts.selectors import access_for
+from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
-from ortaq.analytics import disclosure
+from ortaq.analytics.selectors import disclosure
 from ortaq.engines import frameworks as fw
 
 from .models import Cohort, CohortState, Enrolment, EnrolmentState, Feedback, Phase, SelfAssessment
@@ -189,13 +190,11 @@ def cohort_report(*, actor: Actor, cohort: Cohort) -> dict:
 
 def managers_of(*, actor: Actor) -> QuerySet[User]:
     """Managers in training of the colleges the actor coordinates (to nominate them)."""
-    from ortaq.accounts.models import Membership, User
-
     access = access_for(actor)
-    ids = Membership.objects.filter(role=Role.MANAGER_IN_TRAINING)
+    ids = memberships(roles=[Role.MANAGER_IN_TRAINING])
     if not access.is_admin:
         ids = ids.filter(institution_id__in=access.manages)
-    return User.objects.filter(pk__in=ids.values("user_id")).order_by("full_name_latin", "username")
+    return get_user_model().objects.filter(pk__in=ids.values("user_id")).order_by("full_name_latin", "username")
 
 
 def catalogue() -> QuerySet[TrainingProgramme]:

@@ -9,8 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ortaq.accounts.models import Membership
-from ortaq.accounts.selectors import access_for
+from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.engines import frameworks as fw
@@ -108,8 +107,8 @@ def nominate(*, actor: User, cohort: Cohort, manager: User) -> Enrolment:
     if cohort.state == CohortState.COMPLETED:
         raise DomainError(_("The cohort has ended."), code="state")
     access = access_for(actor)
-    colleges = set(Membership.objects.filter(user=manager, role=Role.MANAGER_IN_TRAINING).values_list("institution_id", flat=True))
-    nominating = colleges & (access.manages | (set(Membership.objects.values_list("institution_id", flat=True)) if access.is_admin else set()))
+    colleges = set(memberships(roles=[Role.MANAGER_IN_TRAINING]).filter(user=manager).values_list("institution_id", flat=True))
+    nominating = colleges & (access.manages | (set(memberships().values_list("institution_id", flat=True)) if access.is_admin else set()))
     if not nominating:
         raise Forbidden(_("A college coordinator nominates the college's own managers in training."))
     if Enrolment.objects.filter(cohort=cohort, manager=manager).exists():
@@ -223,7 +222,7 @@ def completion_status(enrolment: Enrolment) -> dict:
 @transaction.atomic
 def completion_decide(*, actor: User, enrolment: Enrolment) -> Enrolment:
     """Apply the rules; a manager who completes receives a micro-credential aligned to the course's competences."""
-    from ortaq.credentials.issuance import micro_credential_issue
+    from ortaq.credentials.services import micro_credential_issue
 
     cohort = enrolment.cohort
     _require_trainer(actor, cohort)
