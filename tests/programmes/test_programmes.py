@@ -230,3 +230,21 @@ def test_the_api_updates_a_programme_of_ones_own_institution_and_refuses_another
     assert refused.status_code == 403
     programme_a.refresh_from_db()
     assert programme_a.title_en == "Via API"
+
+
+def test_the_api_creates_a_programme_awarded_by_ones_own_institution(client, world):
+    client.force_login(world["registrar_a"])
+    response = client.post("/api/v1/programmes/", DATA | {"awarding_institution_ids": [world.a.pk, world.c.pk]}, content_type="application/json")
+    assert response.status_code == 201
+    programme = Programme.objects.get(pk=response.json()["id"])
+    assert sorted(response.json()["awarding_institution_ids"]) == sorted([world.a.pk, world.c.pk])
+    assert [e.action for e in events(programme)] == ["create"]
+
+
+@pytest.mark.parametrize("ids, status", [("other", 403), ("unknown", 422), ("none", 422)])
+def test_the_api_refuses_a_programme_of_another_institution_or_of_unknown_ones_and_writes_nothing(client, world, ids, status):
+    awarding = {"other": [world.b.pk], "unknown": [world.a.pk, 999_999], "none": []}[ids]
+    client.force_login(world["registrar_a"])
+    response = client.post("/api/v1/programmes/", DATA | {"awarding_institution_ids": awarding}, content_type="application/json")
+    assert response.status_code == status
+    assert not Programme.objects.exists() and not AuditEvent.objects.exists()
