@@ -18,7 +18,8 @@ class MembershipInline(admin.TabularInline):
 class OrtaqUserAdmin(UserAdmin):
     list_display = ("username", "full_name", "full_name_latin", "email", "is_active")
     search_fields = ("username", "full_name", "full_name_latin", "email")
-    fieldsets = UserAdmin.fieldsets + (
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
         ("Ortaq", {"fields": ("full_name", "full_name_latin", "preferred_language", "iin", "passport_number", "passport_country")}),
     )
     inlines = [MembershipInline]

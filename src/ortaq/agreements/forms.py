@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -86,8 +88,8 @@ class ConditionForm(HardenedForm, forms.ModelForm):
     def __init__(self, *args, agreement: Agreement, party_queryset, **kwargs):
         super().__init__(*args, **kwargs)
         self.agreement = agreement
-        self.fields["sending"].queryset = party_queryset
-        self.fields["receiving"].queryset = party_queryset
+        for name in ("sending", "receiving"):  # ModelChoiceFields (the model's foreign keys)
+            cast(forms.ModelChoiceField, self.fields[name]).queryset = party_queryset
         self.fields["sending"].error_messages["invalid_choice"] = _("The sending institution must be a party to the agreement.")
         self.fields["receiving"].error_messages["invalid_choice"] = _("The receiving institution must be a party to the agreement.")
         self.fields["isced_code"].error_messages["invalid_choice"] = _("“%(value)s” is not an ISCED-F 2013 detailed field code.")
