@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ortaq.accounts.selectors import access_for
 from ortaq.agreements.selectors import conditions_of_agreements_in
-from ortaq.credentials.models import IssuedCredential
+from ortaq.credentials.selectors import credential_rows
 from ortaq.errors import Forbidden
 from ortaq.institutions.selectors import institution_rows
 from ortaq.mobility.models import (
@@ -38,6 +38,7 @@ from .tasks import refresh_aggregates
 
 if TYPE_CHECKING:
     from ortaq.accounts.types import User
+    from ortaq.credentials.types import IssuedCredential
 
 BATCH = 5000
 REFRESH_LOCK = 0x6F72_7461_7131  # the advisory lock key of aggregates_refresh on PostgreSQL ("ortaq1")
@@ -167,7 +168,7 @@ def academic_year_of(year: int, month: int) -> int:
 def _credential_facts(institutions) -> list[CredentialFact]:
     counts: dict[tuple, dict[str, int]] = defaultdict(lambda: {"issued": 0, "revoked": 0, "suspended": 0, "verified": 0})
     issued = (
-        IssuedCredential.objects.annotate(y=ExtractYear("issued_at"), m=ExtractMonth("issued_at"))
+        credential_rows().annotate(y=ExtractYear("issued_at"), m=ExtractMonth("issued_at"))
         .values("issuer__institution_id", "kind", "y", "m")
         .annotate(issued=Count("id"), revoked=Count("id", filter=Q(state="revoked")), suspended=Count("id", filter=Q(state="suspended")))
     )
@@ -238,17 +239,15 @@ def _training_facts(institutions) -> list[TrainingFact]:
     """Managers' enrolments by institution and the academic year their cohort starts; empty without the training app."""
     if not apps.is_installed("ortaq.training"):
         return []
-    from ortaq.training.models import Enrolment
-
-    from ortaq.training.selectors import growth_percent
+    from ortaq.training.selectors import enrolment_rows, growth_percent
 
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     growth: dict[tuple, list[float]] = defaultdict(list)
-    for enrolment in Enrolment.objects.select_related("cohort").prefetch_related("self_assessments"):
+    for enrolment in enrolment_rows().select_related("cohort").prefetch_related("self_assessments"):
         value = growth_percent(enrolment)
         if value is not None:
             growth[(academic_year_of(enrolment.cohort.start_date.year, enrolment.cohort.start_date.month), enrolment.institution_id)].append(value)
-    rows = (Enrolment.objects.annotate(y=ExtractYear("cohort__start_date"), m=ExtractMonth("cohort__start_date"))
+    rows = (enrolment_rows().annotate(y=ExtractYear("cohort__start_date"), m=ExtractMonth("cohort__start_date"))
             .values("institution_id", "state", "y", "m").annotate(n=Count("id")))
     for row in rows:
         sums = counts[(academic_year_of(row["y"], row["m"]), row["institution_id"])]

@@ -69,3 +69,8 @@ def may_approve_batch(*, actor: Actor, batch: IssuanceBatch) -> bool:
     if not (access.is_admin or any(access.has_role(i, Role.REGISTRAR) for i in awarding)):
         return False
     return actor.pk != batch.requested_by_id or not batch_has_second_approver(batch)
+
+
+def credential_rows() -> QuerySet[IssuedCredential]:
+    """Every issued credential, whoever asks: for analytics' nightly facts only, which publish aggregates."""
+    return IssuedCredential.objects.all()
