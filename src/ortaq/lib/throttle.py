@@ -21,7 +21,8 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
-from django.utils.translation import ngettext_lazy
+from django.utils.functional import lazy
+from django.utils.translation import ngettext
 
 from ortaq.errors import DomainError
 
@@ -41,12 +42,19 @@ class Throttled(DomainError):
     def __init__(self, *, retry_after: int):
         self.retry_after = max(1, int(retry_after))
         minutes = math.ceil(self.retry_after / 60)
-        message = ngettext_lazy(
-            "Too many attempts, try again in %(minutes)d minute.",
-            "Too many attempts, try again in %(minutes)d minutes.",
-            "minutes",
-        ) % {"minutes": minutes}
-        super().__init__(message, code="throttled")
+        # Translated when shown, not when raised: `ngettext_lazy(...) % {...}` would fix the language now.
+        super().__init__(_lazy_message(minutes), code="throttled")
+
+
+def _message(minutes: int) -> str:
+    return ngettext(
+        "Too many attempts, try again in %(minutes)d minute.",
+        "Too many attempts, try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+_lazy_message = lazy(_message, str)
 
 
 def client_address(request) -> str:
