@@ -45,7 +45,6 @@ PUBLIC_MODULES = {"services", "selectors", "types"}
 EXCEPTIONS = {
     # Other apps' models read directly: each wants a selector in the owning app.
     ("agreements/views.py", "ortaq.institutions.models"): "Institution choices",
-    ("analytics/services.py", "ortaq.mobility.models"): "mobility querysets for snapshots",
 }
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Q
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
@@ -21,17 +21,7 @@ from ortaq.agreements.selectors import conditions_of_agreements_in
 from ortaq.credentials.selectors import credential_rows
 from ortaq.errors import Forbidden
 from ortaq.institutions.selectors import institution_rows
-from ortaq.mobility.models import (
-    Application,
-    CallOption,
-    Choice,
-    LogbookEntry,
-    MobilityAgreement,
-    Nomination,
-    PlacementOutcome,
-    PlacementRound,
-    TranscriptEntry,
-)
+from ortaq.mobility.selectors import funnel_groups, option_facets, places_offered_and_nominated
 
 from .models import CredentialFact, MobilityFact, PlacesFact, RecognitionFact, Refresh, Stage, TrainingFact, VerificationEvent
 from .tasks import refresh_aggregates
@@ -46,10 +36,6 @@ REFRESH_LOCK = 0x6F72_7461_7131  # the advisory lock key of aggregates_refresh o
 COUNTED_AGREEMENT_STATES = ("approved", "in_effect", "terminated")
 
 
-def _needs(prefix: str) -> Q:
-    """People who recorded accessibility needs and consented to their use (no consent, not counted)."""
-    return Q(**{f"{prefix}accessibility_consent_at__isnull": False}) & ~Q(**{f"{prefix}accessibility_needs": ""})
-
 
 def _institutions() -> dict[int, tuple[str, str, int | None, bool]]:
     return {
@@ -60,53 +46,9 @@ def _institutions() -> dict[int, tuple[str, str, int | None, bool]]:
     }
 
 
-def _options() -> dict[int, tuple[int, str, str]]:
-    """Call option -> (host, ISCED-F field, EQF level); internship offers carry a field but no level."""
-    return {
-        pk: (host, cond_isced or offer_isced or "", eqf or "")
-        for pk, host, cond_isced, eqf, offer_isced in CallOption.objects.values_list(
-            "id", "host_id", "condition__isced_code", "condition__eqf_level", "offer__isced_code"
-        ).iterator(chunk_size=BATCH)
-    }
-
-
-def _stage_groups() -> dict[str, list[dict]]:
-    """Per stage: counts grouped by (year, sending, type, option), the option giving host, field and level."""
-    first_choice = Choice.objects.filter(application=OuterRef("pk")).order_by("rank").values("option_id")[:1]
-    applied = (
-        Application.objects.filter(state="submitted")
-        .annotate(first_option=Subquery(first_choice))
-        .values(g_year=F("call__academic_year"), g_owner=F("call__owner_id"), g_kind=F("call__mobility_type"), g_option=F("first_option"))
-        .annotate(people=Count("id"), with_needs=Count("id", filter=_needs("applicant__")))
-    )
-    later_round = PlacementRound.objects.filter(
-        call=OuterRef("round__call"), state="published", number__gt=OuterRef("round__number")
-    )
-    placed = (
-        PlacementOutcome.objects.filter(round__state="published", option__isnull=False)
-        .exclude(Exists(later_round))
-        .values(g_year=F("round__call__academic_year"), g_owner=F("round__call__owner_id"), g_kind=F("round__call__mobility_type"), g_option=F("option_id"))
-        .annotate(people=Count("application_id", distinct=True), with_needs=Count("application_id", distinct=True, filter=_needs("application__applicant__")))
-    )
-    signed = MobilityAgreement.objects.filter(state="signed")
-    # IN (subquery), not EXISTS: under OR, PostgreSQL hashes an IN list once but runs EXISTS once per row.
-    completed = signed.filter(
-        Q(pk__in=TranscriptEntry.objects.values("agreement_id"))
-        | Q(pk__in=LogbookEntry.objects.filter(state="verified").values("agreement_id"))
-    )
-    prefix = "nomination__application__"
-
-    def by_option(qs):
-        return qs.values(
-            g_year=F(f"{prefix}call__academic_year"), g_owner=F(f"{prefix}call__owner_id"), g_kind=F(f"{prefix}call__mobility_type"), g_option=F("nomination__option_id")
-        ).annotate(people=Count("id"), with_needs=Count("id", filter=_needs(f"{prefix}applicant__")))
-
-    return {Stage.APPLIED: list(applied), Stage.PLACED: list(placed), Stage.DEPARTED: list(by_option(signed)), Stage.COMPLETED: list(by_option(completed))}
-
-
 def _mobility_facts(institutions, options) -> list[MobilityFact]:
     totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for stage, groups in _stage_groups().items():
+    for stage, groups in funnel_groups().items():
         for g in groups:
             host, isced, eqf = options.get(g["g_option"], (None, "", ""))
             key = (g["g_year"], g["g_owner"], host, isced, eqf, g["g_kind"], stage)
@@ -127,19 +69,7 @@ def _mobility_facts(institutions, options) -> list[MobilityFact]:
 
 
 def _places_facts(institutions) -> list[PlacesFact]:
-    offered = {
-        (row["condition_id"], row["call__academic_year"]): (row["places"] or 0, row["reserved"] or 0)
-        for row in CallOption.objects.filter(condition__isnull=False)
-        .values("condition_id", "call__academic_year")
-        .annotate(places=Sum("places"), reserved=Sum("reserved_inclusion"))
-    }
-    nominated = {
-        (row["option__condition_id"], row["application__call__academic_year"]): row["n"]
-        for row in Nomination.objects.filter(option__condition__isnull=False)
-        .exclude(state="declined")
-        .values("option__condition_id", "application__call__academic_year")
-        .annotate(n=Count("id"))
-    }
+    offered, nominated = places_offered_and_nominated()
     facts = []
     conditions = conditions_of_agreements_in(COUNTED_AGREEMENT_STATES).values_list(
         "id", "agreement_id", "agreement__title", "agreement__start_year", "agreement__end_year", "start_year", "end_year",
@@ -296,7 +226,7 @@ def aggregates_refresh() -> Refresh:
     started = time.perf_counter()
     refresh = Refresh(started_at=timezone.now())
     institutions = _institutions()
-    options = _options()
+    options = option_facets()
     mobility = _mobility_facts(institutions, options)
     places = _places_facts(institutions)
     credentials = _credential_facts(institutions)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
 from ortaq.accounts.selectors import access_for
 from ortaq.accounts.types import Role
 
-from .models import Application, ApplicationState, Call, CallOption, CallState, Choice, InternshipOffer, Nomination, OfferState, PlacementOutcome, PlacementRound
+from .models import (
+    Application, ApplicationState, Call, CallOption, CallState, Choice, InternshipOffer, LogbookEntry, MobilityAgreement, Nomination,
+    OfferState, PlacementOutcome, PlacementRound, TranscriptEntry,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
     from ortaq.accounts.types import Actor, User
     from ortaq.agreements.types import CooperationCondition
-    from .models import MobilityAgreement
 
 
 def offers_visible_to(*, actor: Actor) -> QuerySet[InternshipOffer]:
@@ -178,3 +180,77 @@ def learners_behind_target(*, actor: Actor, today: dt.date | None = None) -> lis
         if summary["behind"]:
             flagged.append((agreement, summary))
     return flagged
+
+
+# Reads for analytics' nightly facts, whoever asks: analytics publishes only aggregates of these, under its
+# disclosure rule. They live here so that analytics needs none of mobility's models.
+FACTS_BATCH = 5000
+
+
+def _with_needs(prefix: str) -> Q:
+    """People who recorded accessibility needs and consented to their use (no consent, not counted)."""
+    return Q(**{f"{prefix}accessibility_consent_at__isnull": False}) & ~Q(**{f"{prefix}accessibility_needs": ""})
+
+
+def option_facets() -> dict[int, tuple[int, str, str]]:
+    """Call option -> (host, ISCED-F field, EQF level); internship offers carry a field but no level."""
+    return {
+        pk: (host, cond_isced or offer_isced or "", eqf or "")
+        for pk, host, cond_isced, eqf, offer_isced in CallOption.objects.values_list(
+            "id", "host_id", "condition__isced_code", "condition__eqf_level", "offer__isced_code"
+        ).iterator(chunk_size=FACTS_BATCH)
+    }
+
+
+def funnel_groups() -> dict[str, list[dict]]:
+    """Per stage ("applied", "placed", "departed", "completed"): people and those with needs, grouped by
+    (g_year, g_owner, g_kind, g_option), the option giving host, field and level."""
+    first_choice = Choice.objects.filter(application=OuterRef("pk")).order_by("rank").values("option_id")[:1]
+    applied = (
+        Application.objects.filter(state="submitted")
+        .annotate(first_option=Subquery(first_choice))
+        .values(g_year=F("call__academic_year"), g_owner=F("call__owner_id"), g_kind=F("call__mobility_type"), g_option=F("first_option"))
+        .annotate(people=Count("id"), with_needs=Count("id", filter=_with_needs("applicant__")))
+    )
+    later_round = PlacementRound.objects.filter(
+        call=OuterRef("round__call"), state="published", number__gt=OuterRef("round__number")
+    )
+    placed = (
+        PlacementOutcome.objects.filter(round__state="published", option__isnull=False)
+        .exclude(Exists(later_round))
+        .values(g_year=F("round__call__academic_year"), g_owner=F("round__call__owner_id"), g_kind=F("round__call__mobility_type"), g_option=F("option_id"))
+        .annotate(people=Count("application_id", distinct=True), with_needs=Count("application_id", distinct=True, filter=_with_needs("application__applicant__")))
+    )
+    signed = MobilityAgreement.objects.filter(state="signed")
+    # IN (subquery), not EXISTS: under OR, PostgreSQL hashes an IN list once but runs EXISTS once per row.
+    completed = signed.filter(
+        Q(pk__in=TranscriptEntry.objects.values("agreement_id"))
+        | Q(pk__in=LogbookEntry.objects.filter(state="verified").values("agreement_id"))
+    )
+    prefix = "nomination__application__"
+
+    def by_option(qs: QuerySet[MobilityAgreement]) -> QuerySet:
+        return qs.values(
+            g_year=F(f"{prefix}call__academic_year"), g_owner=F(f"{prefix}call__owner_id"), g_kind=F(f"{prefix}call__mobility_type"), g_option=F("nomination__option_id")
+        ).annotate(people=Count("id"), with_needs=Count("id", filter=_with_needs(f"{prefix}applicant__")))
+
+    return {"applied": list(applied), "placed": list(placed), "departed": list(by_option(signed)), "completed": list(by_option(completed))}
+
+
+def places_offered_and_nominated() -> tuple[dict[tuple[int, int], tuple[int, int]], dict[tuple[int, int], int]]:
+    """Per (cooperation condition, academic year): places and reserved places offered in calls, and the
+    nominations that are not declined."""
+    offered = {
+        (row["condition_id"], row["call__academic_year"]): (row["places"] or 0, row["reserved"] or 0)
+        for row in CallOption.objects.filter(condition__isnull=False)
+        .values("condition_id", "call__academic_year")
+        .annotate(places=Sum("places"), reserved=Sum("reserved_inclusion"))
+    }
+    nominated = {
+        (row["option__condition_id"], row["application__call__academic_year"]): row["n"]
+        for row in Nomination.objects.filter(option__condition__isnull=False)
+        .exclude(state="declined")
+        .values("option__condition_id", "application__call__academic_year")
+        .annotate(n=Count("id"))
+    }
+    return offered, nominated
