@@ -16,8 +16,7 @@ from ortaq.accounts.selectors import access_for
 from ortaq.audit.selectors import history_for
 from ortaq.errors import DomainError, Forbidden
 from ortaq.inputs import ID_MAX, HardenedForm, query_text, refused, whole_number
-from ortaq.institutions.models import Institution
-from ortaq.institutions.selectors import institution_choices, institutions_managed_by
+from ortaq.institutions.selectors import institution_choices, institution_rows, institutions_managed_by
 from ortaq.lib.views import apply_errors, export_response, form_data, paginate
 
 from . import selectors, services
@@ -26,9 +25,9 @@ from .models import AgreementKind, AgreementState, MobilityType
 
 
 class PartiesForm(HardenedForm, forms.Form):
-    initiator = forms.ModelChoiceField(label=gettext_lazy("initiating institution"), queryset=Institution.objects.none())
+    initiator = forms.ModelChoiceField(label=gettext_lazy("initiating institution"), queryset=institution_rows().none())
     partners = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("partner institutions"), queryset=Institution.objects.none(),
+        label=gettext_lazy("partner institutions"), queryset=institution_rows().none(),
         help_text=gettext_lazy("Hold Ctrl (⌘ on a Mac) to choose several."),
     )
 
@@ -108,7 +107,7 @@ def agreement_create(request):
 def agreement_detail(request, pk: int):
     agreement = _get(request, pk)
     may_edit = selectors.may_edit_agreement(actor=request.user, agreement=agreement)
-    party_qs = Institution.objects.filter(agreement_links__agreement=agreement)
+    party_qs = agreement.parties.all()
     return render(request, "agreements/detail.html", {
         "agreement": agreement,
         "parties": selectors.parties_of(agreement),
@@ -164,7 +163,7 @@ def _expected(request) -> int | None:
 @require_POST
 def condition_add(request, pk: int):
     agreement = _get(request, pk)
-    party_qs = Institution.objects.filter(agreement_links__agreement=agreement)
+    party_qs = agreement.parties.all()
     form = ConditionForm(data=request.POST, agreement=agreement, party_queryset=party_qs)
     try:
         services.condition_add(actor=request.user, agreement=agreement, data=form_data(request), expected_version=_expected(request))
@@ -198,7 +197,7 @@ def agreement_propose(request, pk: int):
 def agreement_approve(request, pk: int):
     def approve(agreement):
         institution_id = whole_number(request.POST.get("institution"), name="institution", minimum=1, maximum=ID_MAX)
-        institution = Institution.objects.filter(pk=institution_id).first()
+        institution = institution_rows(ids=[institution_id]).first()
         if institution is None:
             raise Http404
         services.agreement_approve(actor=request.user, agreement=agreement, institution=institution, expected_version=_expected(request))
