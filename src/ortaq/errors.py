@@ -2,19 +2,70 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.utils.functional import Promise
 
 
+class ErrorCode(StrEnum):
+    """Every code a domain error may carry: API clients read it (`{"detail", "code"}`) and branch on it, so
+    the set is closed and documented here. A StrEnum, so `error.code == "state"` still holds."""
+
+    INVALID = "invalid"  # any other broken rule
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    VALIDATION = "validation"  # field errors in `errors`
+    THROTTLED = "throttled"  # too many attempts; Retry-After says when to try again
+    STATE = "state"  # the record is not in a state that allows this
+    STALE = "stale"  # the record changed since it was read
+    STALE_VERSION = "stale_version"
+    LOCKED = "locked"
+    BUSY = "busy"  # another run of the same work is in progress
+    DUPLICATE = "duplicate"
+    EMPTY = "empty"
+    FULL = "full"
+    INCOMPLETE = "incomplete"
+    DEADLINE = "deadline"
+    LATE = "late"
+    TOO_EARLY = "too_early"
+    YEAR = "year"
+    OPEN = "open"
+    CLOSED = "closed"
+    PENDING = "pending"
+    AGREEMENT_STATE = "agreement_state"
+    ALREADY_APPROVED = "already_approved"
+    ALREADY_SIGNED = "already_signed"
+    SIGNED = "signed"
+    NOT_SIGNED = "not_signed"
+    VERIFIED = "verified"
+    OWN_PROPOSAL = "own_proposal"
+    NOT_PARTY = "not_party"
+    NOT_SENDING = "not_sending"
+    NOT_ENROLLED = "not_enrolled"
+    MOBILITY_TYPE = "mobility_type"
+    NO_CONDITIONS = "no_conditions"
+    NO_OPTIONS = "no_options"
+    OFFER_STATE = "offer_state"
+    NOMINATION = "nomination"
+    NO_HOURS = "no_hours"
+    NO_TRANSCRIPT = "no_transcript"
+    NO_ISSUER = "no_issuer"
+    NO_KEY = "no_key"
+    REVOKED = "revoked"
+    STATUS_GIVEN = "status_given"  # a VC-API caller sent its own credentialStatus
+
+
 class DomainError(Exception):
-    """A rule of the domain was broken; `message` is a translatable string, `field` the input it concerns."""
+    """A rule of the domain was broken; `message` is a translatable string, `field` the input it concerns,
+    `code` one of ErrorCode (an unknown code is a programming error and fails at once)."""
 
     status = 400
 
-    def __init__(self, message: str | Promise, *, field: str | None = None, code: str = "invalid"):
+    def __init__(self, message: str | Promise, *, field: str | None = None, code: ErrorCode | str = ErrorCode.INVALID):
         super().__init__(str(message))
         self.message = message
         self.field = field
-        self.code = code
+        self.code = ErrorCode(code)
 
 
 class Forbidden(DomainError):

@@ -1,4 +1,4 @@
-
+from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -122,7 +122,7 @@ def create_programme(request, payload: ProgrammeIn):
     ids = payload.awarding_institution_ids
     awarding = list(institution_rows(ids=ids))
     if len(awarding) != len(set(ids)):
-        raise ValidationFailed({"awarding_institution_ids": ["unknown institution id"]})
+        raise ValidationFailed({"awarding_institution_ids": [str(_("Unknown institution."))]})
     data = payload.dict(exclude={"awarding_institution_ids"})
     programme = services.programme_create(actor=request.user, data=data, awarding=awarding)
     return Status(201, selectors.programme_get(actor=request.user, pk=programme.pk))

@@ -179,7 +179,10 @@ def feedback_add(*, actor: User, session: Session, text: str) -> Feedback:
     if not (is_trainer(actor, cohort) or cohort.enrolments.filter(manager=actor, state__in=[EnrolmentState.ENROLLED, EnrolmentState.COMPLETED]).exists()):
         raise Forbidden()
     text = plain_text(text, name="text", max_length=4000, required_message=_("Write your feedback."))
-    return Feedback.objects.create(session=session, author=actor, text=text)
+    feedback = Feedback.objects.create(session=session, author=actor, text=text)
+    # The text stays out of the audit trail (it may be personal); who wrote on which session is recorded.
+    audit_record(actor=actor, action="create", obj=feedback, after={"session": session.pk})
+    return feedback
 
 
 @transaction.atomic
