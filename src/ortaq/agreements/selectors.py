@@ -195,3 +195,37 @@ def condition_rows(*, ids: Iterable[int] | None = None) -> QuerySet[CooperationC
     may use. So no other app imports the CooperationCondition model."""
     qs = CooperationCondition.objects.all()
     return qs.filter(pk__in=list(ids)) if ids is not None else qs
+
+
+def inbox_items(*, actor: Actor) -> list:
+    """Work waiting for a coordinator: proposed agreements their institution has not approved in this version,
+    and drafts their institution started but has not proposed yet. Two queries, however many agreements."""
+    from django.db.models import Exists, OuterRef
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from ortaq.lib.inbox import Action, InboxItem
+
+    manages = access_for(actor).manages
+    if not manages:
+        return []
+    approved = AgreementApproval.objects.filter(
+        agreement_id=OuterRef("agreement_id"), institution_id=OuterRef("institution_id"), version=OuterRef("agreement__version"),
+        voided_at__isnull=True)
+    to_approve = list(
+        AgreementParty.objects.filter(institution_id__in=manages, agreement__state=AgreementState.PROPOSED).exclude(Exists(approved))
+        .values_list("agreement_id", "agreement__title").order_by("agreement__updated_at", "agreement_id").distinct()
+    )
+    drafts = list(Agreement.objects.filter(initiator_id__in=manages, state=AgreementState.DRAFT).order_by("updated_at", "id").values_list("id", "title"))
+    items = []
+    for rows, kind, action, title, state in (
+        (to_approve, "agreements.approve", Action.APPROVE, _("Agreements to approve"), AgreementState.PROPOSED),
+        (drafts, "agreements.propose", Action.PREPARE, _("Draft agreements to finish and propose"), AgreementState.DRAFT),
+    ):
+        if not rows:
+            continue
+        one = len(rows) == 1
+        url = reverse("agreements:detail", args=[rows[0][0]]) if one else f"{reverse('agreements:list')}?state={state}"
+        items.append(InboxItem(kind=kind, action=action, title=title, url=url, count=len(rows),
+                               ref=f"agreements.agreement:{rows[0][0]}" if one else "", subject=rows[0][1] if one else ""))
+    return items

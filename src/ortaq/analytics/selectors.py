@@ -397,3 +397,20 @@ def table_for(*, actor: Actor, filters: Filters, key: str) -> Table | None:
     if not scope.by_institution:
         filters = replace(filters, institution=None)
     return _one_table(key, filters, scope)
+
+
+def inbox_items(*, actor: Actor) -> list:
+    """What waits for a ministry analyst: the dashboards, as fresh as the last refresh."""
+    from django.urls import reverse
+    from django.utils import formats, timezone
+    from django.utils.translation import gettext as _
+
+    from ortaq.accounts.selectors import access_for
+    from ortaq.lib.inbox import Action, InboxItem
+
+    if not access_for(actor).is_ministry:
+        return []
+    refresh = last_refresh()
+    finished = getattr(refresh, "finished_at", None) if refresh is not None else None
+    return [InboxItem(kind="analytics.dashboards", action=Action.READ, title=_("Dashboards to look at"), url=reverse("analytics:dashboard"),
+                      deadline=None, subject=_("figures of %(date)s") % {"date": formats.date_format(timezone.localtime(finished), "SHORT_DATE_FORMAT")} if finished else "")]

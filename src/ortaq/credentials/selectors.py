@@ -74,3 +74,40 @@ def may_approve_batch(*, actor: Actor, batch: IssuanceBatch) -> bool:
 def credential_rows() -> QuerySet[IssuedCredential]:
     """Every issued credential, whoever asks: for analytics' nightly facts only, which publish aggregates."""
     return IssuedCredential.objects.all()
+
+
+def inbox_items(*, actor: Actor) -> list:
+    """Work waiting in credentials: issuance batches for a registrar to approve (prepared by someone else: four
+    eyes) or to look at again (failed), and for a holder the credentials received in the last 30 days."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from ortaq.lib.inbox import Action, InboxItem
+
+    from .models import BatchState
+
+    access = access_for(actor)
+    if access.user_id is None:
+        return []
+    items = []
+    if access.institutions_with({Role.REGISTRAR}):
+        batches = batches_for_registrar(actor=actor)
+        for kind, action, title, rows in (
+            ("credentials.approve", Action.APPROVE, _("Issuance batches to approve"),
+             list(batches.filter(state=BatchState.REQUESTED).exclude(requested_by_id=access.user_id).order_by("created_at").values_list("id", flat=True))),
+            ("credentials.failed", Action.PREPARE, _("Issuance batches that failed"),
+             list(batches.filter(state=BatchState.FAILED).order_by("created_at").values_list("id", flat=True))),
+        ):
+            if rows:
+                one = len(rows) == 1
+                items.append(InboxItem(kind=kind, action=action, title=title, count=len(rows),
+                                       url=reverse("credentials:batch_status", args=[rows[0]]) if one else reverse("credentials:registrar"),
+                                       ref=f"credentials.batch:{rows[0]}" if one else ""))
+    since = timezone.now() - dt.timedelta(days=30)
+    received = IssuedCredential.objects.filter(holder_id=access.user_id, issued_at__gte=since).count()
+    if received:
+        items.append(InboxItem(kind="credentials.received", action=Action.READ, title=_("New credentials in your wallet"), count=received,
+                               url=reverse("credentials:wallet")))
+    return items

@@ -26,3 +26,8 @@ urlpatterns = [
     path("logbook/<str:token>/", views_during.logbook_link, name="logbook_link"),
     path("behind/", views_during.behind_target, name="behind"),
 ]
+
+# The reader's own learning and training agreements (the home page's inbox links here).
+from . import views_mine  # noqa: E402
+
+urlpatterns.append(path("agreements/mine/", views_mine.my_agreements, name="mine"))

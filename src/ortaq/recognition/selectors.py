@@ -35,3 +35,43 @@ def dossier_rows() -> QuerySet[Dossier]:
 def item_rows() -> QuerySet[Item]:
     """Every dossier item, whoever asks: for analytics' nightly facts only (see dossier_rows)."""
     return Item.objects.all()
+
+
+def inbox_items(*, actor: Actor) -> list:
+    """Work waiting in recognition: dossiers for a home institution's coordinators to decide, appeals for a
+    second reviewer (a coordinator or registrar other than the one who decided), and for the student a decision
+    they may still appeal. Three queries at most."""
+    from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from ortaq.lib.inbox import Action, InboxItem
+
+    from .models import Appeal, AppealState, DossierState
+
+    access = access_for(actor)
+    if access.user_id is None:
+        return []
+    items = []
+
+    def add(kind: str, action: Action, title: str, rows: list[tuple[int, str]], deadline=None) -> None:
+        if rows:
+            one = len(rows) == 1
+            items.append(InboxItem(kind=kind, action=action, title=title, count=len(rows), deadline=deadline,
+                                   url=reverse("recognition:dossier", args=[rows[0][0]]) if one else reverse("recognition:list"),
+                                   ref=f"recognition.dossier:{rows[0][0]}" if one else "", subject=rows[0][1] if one else ""))
+
+    deciding = access.institutions_with({Role.COORDINATOR})
+    if deciding:
+        rows = Dossier.objects.filter(home_institution_id__in=deciding, state=DossierState.OPEN).select_related("student").order_by("created_at", "id")
+        add("recognition.decide", Action.DECIDE, _("Recognition dossiers to decide"), [(d.pk, d.student.display_name) for d in rows])
+    reviewing = access.institutions_with({Role.COORDINATOR, Role.REGISTRAR})
+    if reviewing:
+        appeals = (Appeal.objects.filter(dossier__home_institution_id__in=reviewing, state=AppealState.PENDING)
+                   .exclude(dossier__decided_by_id=access.user_id).select_related("dossier__student").order_by("filed_at", "id"))
+        add("recognition.appeal", Action.DECIDE, _("Appeals on recognition to review"), [(a.dossier_id, a.dossier.student.display_name) for a in appeals])
+    own = list(Dossier.objects.filter(student_id=access.user_id, state=DossierState.DECIDED, appeal_deadline__gte=timezone.localdate())
+               .order_by("appeal_deadline", "id").values_list("id", "appeal_deadline"))
+    add("recognition.decided", Action.READ, _("Recognition decided: read it, and appeal if you disagree"), [(pk, "") for pk, _d in own],
+        deadline=min((d for _p, d in own), default=None))
+    return items

@@ -245,3 +245,96 @@ def growth_percent(enrolment: Enrolment) -> float | None:
 def enrolment_rows() -> QuerySet[Enrolment]:
     """Every enrolment, whoever asks: for analytics' nightly facts only, which publish aggregates."""
     return Enrolment.objects.all()
+
+
+def inbox_items(*, actor: Actor) -> list:
+    """Work waiting in professional development: for a manager, the self-assessments still to do (before the
+    course starts, and after it from its last week) and the next session; for a trainer, nominations to enrol
+    or decline, completions to decide once a cohort has ended, and the next session. Four queries at most."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from ortaq.lib.inbox import Action, InboxItem, earliest
+
+    from .models import Session
+
+    access = access_for(actor)
+    if access.user_id is None:
+        return []
+    today = timezone.localdate()
+    items = []
+    frameworks = [f.code for f in fw.competency_frameworks()]
+    enrolments = list(Enrolment.objects.filter(manager_id=access.user_id, state=EnrolmentState.ENROLLED)
+                      .exclude(cohort__state=CohortState.COMPLETED, cohort__end_date__lt=today - dt.timedelta(days=30))
+                      .select_related("cohort").prefetch_related("self_assessments"))
+    todo = []  # (cohort, phase, framework, deadline)
+    for enrolment in enrolments:
+        cohort = enrolment.cohort
+        done = {(s.phase, s.framework) for s in enrolment.self_assessments.all()}
+        phases = [Phase.BEFORE]
+        if cohort.state != CohortState.PLANNED and today >= cohort.end_date - dt.timedelta(days=7):
+            phases.append(Phase.AFTER)
+        for phase in phases:
+            deadline = cohort.start_date if phase == Phase.BEFORE else cohort.end_date
+            todo += [(cohort, phase, code, deadline) for code in frameworks if (phase, code) not in done]
+    if todo:
+        cohort, phase, code, _deadline = todo[0]
+        one = len(todo) == 1
+        same_cohort = len({c.pk for c, *_r in todo}) == 1
+        url = (reverse("training:self_assessment", args=[cohort.pk, phase, code]) if one
+               else reverse("training:cohort", args=[cohort.pk]) if same_cohort else reverse("training:list"))
+        items.append(InboxItem(kind="training.self_assessment", action=Action.ASSESS, title=_("Self-assessments to do"), count=len(todo), url=url,
+                               deadline=earliest(d for *_r, d in todo), ref=f"training.cohort:{cohort.pk}" if same_cohort else "",
+                               subject=cohort.title if same_cohort else ""))
+    trained = list(Cohort.objects.filter(trainers=actor).exclude(state=CohortState.COMPLETED, end_date__lt=today - dt.timedelta(days=60))
+                   .order_by("start_date", "id").values_list("id", "title", "state", "end_date"))
+    if trained:
+        ids = [pk for pk, *_r in trained]
+        nominated = list(Enrolment.objects.filter(cohort_id__in=ids, state=EnrolmentState.NOMINATED).values_list("cohort_id", flat=True))
+        undecided = set(Enrolment.objects.filter(cohort_id__in=ids, state=EnrolmentState.ENROLLED, cohort__end_date__lt=today)
+                        .values_list("cohort_id", "id"))
+        titles = {pk: title for pk, title, *_r in trained}
+        for kind, action, title, cohorts, count in (
+            ("training.enrol", Action.DECIDE, _("Nominations to enrol or decline"), sorted(set(nominated)), len(nominated)),
+            ("training.complete", Action.ASSESS, _("Completions to assess and decide"), sorted({c for c, _e in undecided}), len(undecided)),
+        ):
+            if cohorts:
+                one = len(cohorts) == 1
+                items.append(InboxItem(kind=kind, action=action, title=title, count=count,
+                                       url=reverse("training:cohort", args=[cohorts[0]]) if one else reverse("training:list"),
+                                       ref=f"training.cohort:{cohorts[0]}" if one else "", subject=titles[cohorts[0]] if one else ""))
+    cohort_ids = {e.cohort_id for e in enrolments} | {pk for pk, *_r in trained}
+    upcoming = (Session.objects.filter(cohort_id__in=cohort_ids, starts_at__gte=timezone.now(), starts_at__lte=timezone.now() + dt.timedelta(days=14))
+                .select_related("cohort").order_by("starts_at").first()) if cohort_ids else None
+    if upcoming is not None:
+        items.append(InboxItem(kind="training.session", action=Action.READ, title=_("Next session"), url=reverse("training:cohort", args=[upcoming.cohort_id]),
+                               deadline=upcoming.starts_at, subject=f"{upcoming.cohort.title}: {upcoming.topic}"))
+    return items
+
+
+def reminder_items(*, now, horizon) -> list:
+    """(recipient id, item) for the self-assessments "before the course" not yet done by managers enrolled in a
+    cohort that starts between now and now + horizon. Titles are filled in by the reminders job."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from ortaq.lib.inbox import Action, InboxItem
+
+    frameworks = [f.code for f in fw.competency_frameworks()]
+    found = []
+    enrolments = (Enrolment.objects.filter(state=EnrolmentState.ENROLLED, cohort__start_date__gt=timezone.localdate(now),
+                                           cohort__start_date__lte=timezone.localdate(now + horizon))
+                  .select_related("cohort").prefetch_related("self_assessments"))
+    for enrolment in enrolments:
+        done = {s.framework for s in enrolment.self_assessments.all() if s.phase == Phase.BEFORE}
+        missing = [code for code in frameworks if code not in done]
+        if missing:
+            cohort = enrolment.cohort
+            found.append((enrolment.manager_id, InboxItem(
+                kind="training.self_assessment", action=Action.ASSESS, title="", count=len(missing),
+                url=reverse("training:self_assessment", args=[cohort.pk, Phase.BEFORE, missing[0]]), deadline=cohort.start_date,
+                ref=f"training.enrolment:{enrolment.pk}:before", subject=cohort.title)))
+    return found
