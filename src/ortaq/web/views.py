@@ -2,6 +2,8 @@ from django.shortcuts import render
 
 from ortaq.accounts.selectors import access_for, memberships_of
 
+from .inbox import inbox_for
+
 
 def home(request):
     context = {}
@@ -10,6 +12,7 @@ def home(request):
 
         access = access_for(request.user)
         context = {
+            "inbox": inbox_for(actor=request.user),
             "memberships": memberships_of(user=request.user),
             "recent_agreements": agreement_list(actor=request.user)[:5],
             "is_admin": access.is_admin,
