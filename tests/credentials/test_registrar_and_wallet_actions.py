@@ -68,7 +68,7 @@ def test_a_registrar_of_another_institution_cannot_change_a_credentials_status(c
     assert not AuditEvent.objects.filter(object_type="credentials.issuedcredential", action="transition").exists()
 
 
-def test_the_holder_revokes_a_share_code_on_the_wallet_page_and_the_code_stops_working(client, issued):
+def test_the_holder_revokes_a_share_code_on_the_credentials_page_and_the_code_stops_working(client, issued):
     batch, programme, joint, registrar, graduates = issued
     credential = _credential(batch)
     holder = credential.holder
@@ -78,7 +78,7 @@ def test_the_holder_revokes_a_share_code_on_the_wallet_page_and_the_code_stops_w
 
     response = client.post(f"/en/wallet/{credential.public_id}/share/{code.code}/revoke/", follow=True)
 
-    assert response.redirect_chain[-1][0] == "/en/wallet/"
+    assert response.redirect_chain[-1][0] == f"/en/wallet/{credential.public_id}/"
     assert "The share code no longer works." in response.text
     code.refresh_from_db()
     assert code.revoked_at is not None

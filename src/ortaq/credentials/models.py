@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.credentials.types import CredentialKind, CredentialState  # noqa: F401 (re-exported: the enums live in types.py)
@@ -62,6 +63,11 @@ class IssuedCredential(models.Model):
     # The certificate rendered by the batch (in `language` and `second_language`), stored under MEDIA_ROOT (not
     # served publicly: only the holder downloads it); other language pairs are rendered on demand.
     pdf = models.FileField(upload_to="credentials/%Y/", blank=True, max_length=200)
+    # What the registrar sees of a credential's use: how often its holder shared it (share codes and shared sets
+    # that include it) and how often it was successfully verified here. Incremented in the transaction that
+    # creates the share or counts the verification; who verified is never stored.
+    share_count = models.PositiveIntegerField(default=0)
+    verification_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-issued_at", "-id"]
@@ -72,6 +78,13 @@ class IssuedCredential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.holder}"
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language (zh-hans reads "zh"), else Kazakh, Russian, English, Chinese."""
+        language = (get_language() or "kk").split("-")[0]
+        titles = self.title if isinstance(self.title, dict) else {}
+        return next((titles[k] for k in (language, "kk", "ru", "en", "zh") if titles.get(k)), "")
 
 
 class StatusListRecord(models.Model):
@@ -98,6 +111,21 @@ class ShareCode(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class SharedSet(models.Model):
+    """Several credentials the holder shares together under one code (one link, one QR code): the verifier sees
+    each of them verified on its own. Valid until it expires or the holder revokes it."""
+
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    credentials = models.ManyToManyField(IssuedCredential, related_name="shared_sets")
+    code = models.CharField(max_length=12, unique=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
 
 
 class BatchState(models.TextChoices):

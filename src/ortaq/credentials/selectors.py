@@ -9,7 +9,7 @@ from django.utils import timezone
 from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
 
-from .models import IssuanceBatch, IssuedCredential, IssuerProfile, ShareCode
+from .models import IssuanceBatch, IssuedCredential, IssuerProfile, ShareCode, SharedSet
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -35,6 +35,57 @@ def batches_for_registrar(*, actor: Actor) -> QuerySet[IssuanceBatch]:
         return qs
     mine = access.institutions_with({Role.REGISTRAR})
     return qs.filter(Q(issuer__institution_id__in=mine) | Q(programme__awarding_institutions__in=mine)).distinct()
+
+
+def may_use_registrar_desk(*, actor: Actor) -> bool:
+    """Whether the registrar's desk is for this person (a registrar of some institution, or an administrator):
+    pages link to it only then."""
+    access = access_for(actor)
+    return bool(access.is_admin or access.institutions_with({Role.REGISTRAR}))
+
+
+def credential_for_viewer(*, actor: Actor, public_id) -> tuple[IssuedCredential | None, bool, bool]:
+    """(credential, is its holder, is a registrar of its issuer or an administrator); (None, False, False) for
+    anyone else, who must not learn that it exists."""
+    credential = IssuedCredential.objects.select_related("issuer__institution", "holder", "batch").filter(public_id=public_id).first()
+    if credential is None:
+        return None, False, False
+    holder = credential.holder_id is not None and credential.holder_id == actor.pk
+    registrar = credentials_for_registrar(actor=actor).filter(pk=credential.pk).exists()
+    if not (holder or registrar):
+        return None, False, False
+    return credential, holder, registrar
+
+
+def credentials_search(*, actor: Actor, q: str = "", kind: str = "", state: str = "", issued_from=None, issued_to=None,
+                       batch: int | None = None) -> QuerySet[IssuedCredential]:
+    """The registrar's search of what their institutions issued: by the holder's name (any script) or
+    username, kind, status, issue date and batch."""
+    qs = credentials_for_registrar(actor=actor)
+    if q:
+        qs = qs.filter(Q(holder__full_name__icontains=q) | Q(holder__full_name_latin__icontains=q) | Q(holder__username__icontains=q)
+                       | Q(holder__first_name__icontains=q) | Q(holder__last_name__icontains=q) | Q(verify_code=q.upper()))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state:
+        qs = qs.filter(state=state)
+    if issued_from:
+        qs = qs.filter(issued_at__date__gte=issued_from)
+    if issued_to:
+        qs = qs.filter(issued_at__date__lte=issued_to)
+    if batch:
+        qs = qs.filter(batch_id=batch)
+    return qs
+
+
+def shared_sets_of(*, user: User) -> QuerySet[SharedSet]:
+    return SharedSet.objects.filter(holder=user).prefetch_related("credentials")
+
+
+def shared_set_by_code(code: str) -> SharedSet | None:
+    """A holder's shared set while it is valid."""
+    code = code.strip().upper().replace("-", "").replace(" ", "")
+    return SharedSet.objects.filter(code=code, revoked_at__isnull=True, expires_at__gt=timezone.now()).first()
 
 
 def credential_by_code(code: str) -> IssuedCredential | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,7 @@ from ortaq.errors import DomainError, Forbidden, ValidationFailed
 
 from . import issuance
 from .keys import issuer_ensure
-from .models import BatchState, CredentialKind, CredentialState, IssuanceBatch, IssuedCredential, ShareCode
+from .models import BatchState, CredentialKind, CredentialState, IssuanceBatch, IssuedCredential, ShareCode, SharedSet
 from .selectors import may_approve_batch
 from typing import TYPE_CHECKING
 from .status_lists import mark_stale
@@ -138,7 +139,8 @@ def share_code_create(*, actor: User, credential: IssuedCredential, days: int) -
         raise Forbidden()
     if not 1 <= int(days) <= 180:
         raise ValidationFailed({"days": [str(_("A share code lasts from 1 to 180 days."))]})
-    code = ShareCode.objects.create(credential=credential, code=issuance.new_code(8), expires_at=timezone.now() + dt.timedelta(days=int(days)))
+    code = ShareCode.objects.create(credential=credential, code=_share_code(), expires_at=timezone.now() + dt.timedelta(days=int(days)))
+    IssuedCredential.objects.filter(pk=credential.pk).update(share_count=F("share_count") + 1)
     audit_record(actor=actor, action="create", obj=code, after={"credential": str(credential.public_id), "days": int(days)})
     return code
 
@@ -151,3 +153,54 @@ def share_code_revoke(*, actor: User, share_code: ShareCode) -> ShareCode:
     share_code.save(update_fields=["revoked_at"])
     audit_record(actor=actor, action="transition", obj=share_code, after={"revoked": True})
     return share_code
+
+
+def _share_code() -> str:
+    """A new code that is neither a share code nor a shared set's (both open the same /verify/<code> address)."""
+    while True:
+        code = issuance.new_code(8)
+        if not (ShareCode.objects.filter(code=code).exists() or SharedSet.objects.filter(code=code).exists()):
+            return code
+
+
+SHARED_SET_MAX = 30
+
+
+@transaction.atomic
+def shared_set_create(*, actor: User, credentials: Iterable[IssuedCredential], days: int) -> SharedSet:
+    """Several of the holder's credentials under one code: the verifier sees each verified on its own."""
+    chosen = list({c.pk: c for c in credentials}.values())
+    if any(c.holder_id != actor.pk for c in chosen):
+        raise Forbidden()
+    if not 1 <= len(chosen) <= SHARED_SET_MAX:
+        raise ValidationFailed({"credentials": [str(_("Choose from 1 to %(n)s of your credentials.") % {"n": SHARED_SET_MAX})]})
+    if not 1 <= int(days) <= 180:
+        raise ValidationFailed({"days": [str(_("A share code lasts from 1 to 180 days."))]})
+    shared = SharedSet.objects.create(holder=actor, code=_share_code(), expires_at=timezone.now() + dt.timedelta(days=int(days)))
+    shared.credentials.set(chosen)
+    IssuedCredential.objects.filter(pk__in=[c.pk for c in chosen]).update(share_count=F("share_count") + 1)
+    audit_record(actor=actor, action="create", obj=shared, after={"credentials": [str(c.public_id) for c in chosen], "days": int(days)})
+    return shared
+
+
+@transaction.atomic
+def shared_set_revoke(*, actor: User, shared_set: SharedSet) -> SharedSet:
+    if shared_set.holder_id != actor.pk:
+        raise Forbidden()
+    shared_set.revoked_at = timezone.now()
+    shared_set.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="transition", obj=shared_set, after={"revoked": True})
+    return shared_set
+
+
+def credential_reprint(*, actor: User, credential: IssuedCredential) -> IssuedCredential:
+    """Render the stored PDF certificate again (after a font or name-form fix, or when the file was lost); the
+    signed credential itself is never changed. A registrar of the issuing institution does it."""
+    from .pdf import credential_pdf_store
+
+    if not _registrar_of(actor, credential.issuer.institution_id):
+        raise Forbidden(_("Only a registrar of the issuing institution can reprint a certificate."))
+    credential_pdf_store(credential)  # rendering takes a second: outside the transaction that audits it
+    with transaction.atomic():
+        audit_record(actor=actor, action="update", obj=credential, after={"pdf": credential.pdf.name}, summary="reprint")
+    return credential

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import zipfile
 
+import segno
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
@@ -18,16 +24,17 @@ from django.views.decorators.http import require_POST
 import ortaq.engines.credentials as creds
 from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
-from ortaq.errors import DomainError, error_text
+from ortaq.errors import DomainError, ValidationFailed, error_text
 from ortaq.inputs import TEXT_MAX, HardenedForm, choice, plain_text, refused, whole_number
 from ortaq.lib import jsonguard
+from ortaq.lib.views import paginate
 from ortaq.lib.throttle import Throttled, client_address, throttle_hit, throttle_limits
 from ortaq.programmes.selectors import programmes_awarded_by
 
 from . import issuance, selectors, services, verification
 from .keys import did_document, key_rotate, may_manage_issuer
-from .models import CredentialState, IssuedCredential, IssuerProfile
-from .pdf import credential_pdf
+from .models import CredentialKind, CredentialState, IssuedCredential, IssuerProfile
+from .pdf import credential_pdf, pdf_filename
 from .status_lists import PURPOSES, status_list_document
 
 
@@ -35,7 +42,10 @@ from .status_lists import PURPOSES, status_list_document
 
 @login_required
 def wallet(request):
-    return render(request, "credentials/wallet.html", {"credentials": selectors.wallet_of(user=request.user), "nav_section": "credentials"})
+    return render(request, "credentials/wallet.html", {
+        "credentials": selectors.wallet_of(user=request.user), "shared_sets": _with_qr(selectors.shared_sets_of(user=request.user)),
+        "registrar_desk": selectors.may_use_registrar_desk(actor=request.user), "nav_section": "credentials",
+    })
 
 
 def _own(request, public_id) -> IssuedCredential:
@@ -45,9 +55,50 @@ def _own(request, public_id) -> IssuedCredential:
     return credential
 
 
+def _viewable(request, public_id) -> tuple[IssuedCredential, bool, bool]:
+    """The credential for its holder or a registrar of its issuer (or an administrator); 404 for anyone else."""
+    credential, holder, registrar = selectors.credential_for_viewer(actor=request.user, public_id=public_id)
+    if credential is None:
+        raise Http404
+    return credential, holder, registrar
+
+
+def share_url(code: str) -> str:
+    """The absolute address a share code or shared set opens (printed, sent, or read from its QR code)."""
+    return settings.SITE_ROOT + reverse("verify_code", args=[code])
+
+
+def qr_svg(url: str) -> str:
+    # segno writes the SVG itself (no user text inside but the URL, which it escapes): safe to inline.
+    return segno.make(url, error="m").svg_inline(scale=3, title=url)
+
+
+def _with_qr(shares):
+    """Share codes or shared sets with their address and QR code, for those still usable."""
+    now = timezone.now()
+    rows = []
+    for share in shares:
+        share.active = share.revoked_at is None and share.expires_at > now
+        share.url = share_url(share.code)
+        share.qr = qr_svg(share.url) if share.active else ""
+        rows.append(share)
+    return rows
+
+
+@login_required
+def credential_detail(request, public_id):
+    credential, holder, registrar = _viewable(request, public_id)
+    report = verification.verify_document(credential.document)
+    return render(request, "credentials/detail.html", {
+        "credential": credential, "is_holder": holder, "is_registrar": registrar, "result": _presented(report, credential.document),
+        "shares": _with_qr(credential.share_codes.all()) if holder else [], "states": CredentialState.choices,
+        "pdf_languages": LANGUAGE_CHOICES, "nav_section": "credentials",
+    })
+
+
 @login_required
 def credential_json(request, public_id):
-    credential = _own(request, public_id)
+    credential, _holder, _registrar = _viewable(request, public_id)
     response = HttpResponse(json.dumps(credential.document, ensure_ascii=False, indent=2), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="credential-{credential.public_id}.json"'
     return response
@@ -55,22 +106,23 @@ def credential_json(request, public_id):
 
 @login_required
 def credential_pdf_view(request, public_id):
-    credential = _own(request, public_id)
+    credential, _holder, _registrar = _viewable(request, public_id)
     languages = dict(LANGUAGE_CHOICES)
     first = request.GET.get("lang") if request.GET.get("lang") in languages else credential.language
     second = request.GET.get("second") if request.GET.get("second") in languages else credential.second_language
-    content = None
+    response = HttpResponse(_stored_or_rendered(credential, first, second), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="credential-{credential.public_id}.pdf"'
+    return response
+
+
+def _stored_or_rendered(credential, first: str, second: str) -> bytes:
     if credential.pdf and (first, second) == (credential.language, credential.second_language):
         try:  # rendered by the batch in exactly these languages
             with credential.pdf.open("rb") as stored:
-                content = stored.read()
+                return stored.read()
         except OSError:
-            content = None
-    if content is None:
-        content = credential_pdf(credential, language=first, second_language=second)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="credential-{credential.public_id}.pdf"'
-    return response
+            pass
+    return credential_pdf(credential, language=first, second_language=second)
 
 
 LANGUAGE_CHOICES = [("kk", "Қазақша"), ("ru", "Русский"), ("zh-hans", "简体中文"), ("en", "English")]
@@ -86,7 +138,7 @@ def share_code_create(request, public_id):
     except DomainError as error:
         return refused(request, error, wallet)
     messages.success(request, _("Share code %(code)s created.") % {"code": code.code})
-    return redirect("credentials:wallet")
+    return redirect("credentials:detail", credential.public_id)
 
 
 @login_required
@@ -97,6 +149,33 @@ def share_code_revoke(request, public_id, code):
     if share is None:
         raise Http404
     services.share_code_revoke(actor=request.user, share_code=share)
+    messages.success(request, _("The share code no longer works."))
+    return redirect("credentials:detail", credential.public_id)
+
+
+@login_required
+@require_POST
+def shared_set_create(request):
+    mine = {str(c.public_id): c for c in selectors.wallet_of(user=request.user)}
+    try:
+        chosen = request.POST.getlist("credentials")
+        if any(value not in mine for value in chosen):  # another holder's credential, or no credential at all
+            raise ValidationFailed({"credentials": [str(_("Choose among your own credentials."))]})
+        days = whole_number(request.POST.get("days"), name="days", minimum=1, maximum=180, message=_("A share code lasts from 1 to 180 days."))
+        shared = services.shared_set_create(actor=request.user, credentials=[mine[value] for value in chosen], days=days)
+    except DomainError as error:
+        return refused(request, error, wallet)
+    messages.success(request, _("Share code %(code)s created.") % {"code": shared.code})
+    return redirect("credentials:wallet")
+
+
+@login_required
+@require_POST
+def shared_set_revoke(request, code):
+    shared = selectors.shared_sets_of(user=request.user).filter(code=code).first() if code.isascii() and code.isalnum() else None
+    if shared is None:
+        raise Http404
+    services.shared_set_revoke(actor=request.user, shared_set=shared)
     messages.success(request, _("The share code no longer works."))
     return redirect("credentials:wallet")
 
@@ -138,7 +217,7 @@ def registrar(request):
     approvable = {b.pk for b in batches if b.state == "requested" and selectors.may_approve_batch(actor=request.user, batch=b)}
     return render(request, "credentials/registrar.html", {
         "form": form, "batches": batches, "approvable": approvable,
-        "credentials": selectors.credentials_for_registrar(actor=request.user)[:200], "issuers": issuers.select_related("institution").prefetch_related("keys"),
+        "credentials": selectors.credentials_for_registrar(actor=request.user)[:50], "issuers": issuers.select_related("institution").prefetch_related("keys"),
         "states": CredentialState.choices, "nav_section": "credentials",
     }, status=422 if request.method == "POST" else 200)  # every successful POST has redirected above
 
@@ -149,6 +228,70 @@ def batch_status(request, pk: int):
     if batch is None:
         raise Http404
     return render(request, "credentials/_batch_row.html", {"batch": batch})
+
+
+class SearchForm(HardenedForm, forms.Form):
+    q = forms.CharField(label=gettext_lazy("Holder's name or verification code"), required=False, max_length=200)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False, choices=[("", gettext_lazy("any kind")), *CredentialKind.choices])
+    state = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", gettext_lazy("any status")), *CredentialState.choices])
+    issued_from = forms.DateField(label=gettext_lazy("Issued from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    issued_to = forms.DateField(label=gettext_lazy("Issued until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    batch = forms.IntegerField(label=gettext_lazy("Batch"), required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+
+def _search(request):
+    """(form, matching credentials) from the query string; a filter that does not parse is shown as an error
+    and left out, never a 500."""
+    if not selectors.may_use_registrar_desk(actor=request.user):
+        raise PermissionDenied
+    form = SearchForm(request.GET or None)
+    filters = {}
+    if form.is_bound and form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    elif form.is_bound:
+        filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") and k not in form.errors}
+    return form, selectors.credentials_search(actor=request.user, **filters)
+
+
+@login_required
+def registrar_search(request):
+    form, found = _search(request)
+    return render(request, "credentials/search.html", {
+        "form": form, **paginate(request, found), "query": request.GET.urlencode(), "zip_max": ZIP_MAX, "nav_section": "credentials",
+    })
+
+
+ZIP_MAX = 500  # certificates in one archive; a larger cohort is downloaded batch by batch
+
+
+@login_required
+def registrar_zip(request):
+    """The PDF certificates of a search (or a batch) in one ZIP archive: stored PDFs as they are, the others
+    rendered now (and not stored: reprinting is a separate, audited act)."""
+    _form, found = _search(request)
+    chosen = list(found[: ZIP_MAX + 1])
+    if not chosen or len(chosen) > ZIP_MAX:
+        messages.error(request, _("No certificate matches the search.") if not chosen
+                       else _("More than %(n)s certificates: narrow the search (for example to one batch).") % {"n": ZIP_MAX})
+        return redirect(reverse("credentials:search") + "?" + request.GET.urlencode())
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as bundle:  # PDFs are compressed already
+        for credential in chosen:
+            bundle.writestr(pdf_filename(credential), _stored_or_rendered(credential, credential.language, credential.second_language))
+    response = HttpResponse(archive.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="certificates.zip"'
+    return response
+
+
+@login_required
+@require_POST
+def credential_reprint(request, public_id):
+    credential = selectors.credentials_for_registrar(actor=request.user).filter(public_id=public_id).first()
+    if credential is None:
+        raise Http404
+    services.credential_reprint(actor=request.user, credential=credential)
+    messages.success(request, _("The certificate was rendered again; the signed credential is unchanged."))
+    return redirect("credentials:detail", credential.public_id)
 
 
 @login_required
@@ -177,6 +320,8 @@ def credential_state(request, public_id):
     except DomainError as error:
         return refused(request, error, registrar)
     messages.success(request, _("Status changed."))
+    if request.POST.get("next") == "detail":
+        return redirect("credentials:detail", credential.public_id)
     return redirect("credentials:registrar")
 
 
@@ -229,6 +374,18 @@ def _too_many(request, scope: str):
     return None
 
 
+def _presented(result: dict, document) -> dict:
+    """The engine's report with what a person reads: the checks as sentences in their language, the credential
+    as its certificate shows it, and whether the status may be shown (only once the signature verified)."""
+    result["checks_read"] = verification.people_checks(result)
+    result["proof_ok"] = verification.proof_verified(result)
+    result["readable"] = verification.readable(document, known_issuer=result.get("known_issuer")) if isinstance(document, dict) else None
+    result["document_json"] = json.dumps(document, ensure_ascii=False, indent=2) if isinstance(document, dict) else ""
+    result["report_json"] = json.dumps({"verified": result.get("verified"), "status": result.get("status"), "checks": result.get("checks")},
+                                       ensure_ascii=False, indent=2)
+    return result
+
+
 def verify_page(request):
     if code := request.GET.get("code", "").strip():
         if "/" in code:  # no share code has one, and the address of /verify/<code> cannot carry it
@@ -239,16 +396,18 @@ def verify_page(request):
         if refused := _too_many(request, "verify_page"):
             return refused
         raw = request.POST.get("document", "")
-        if request.FILES.get("file"):
-            raw = request.FILES["file"].read(1_100_000)
-        result = verification.verify_document(raw, count=True)
+        if upload := request.FILES.get("file"):
+            try:
+                raw = verification.credential_from_upload(upload.read(verification.UPLOAD_MAX_BYTES + 1))
+            except verification.UploadRefused as error:
+                return render(request, "credentials/verify.html", {"upload_error": error.message}, status=400)
         document = None
         try:  # through the guard: a pasted document nested 10,000 deep must not reach json.loads' recursion
             document = jsonguard.loads(raw) if raw else None
         except jsonguard.JsonRefused:
             pass
-        result["summary"] = verification.summary(document) if isinstance(document, dict) else None
-    return render(request, "credentials/verify.html", {"result": result})
+        result = _presented(verification.verify_document(raw, count=True), document)
+    return render(request, "credentials/verify.html", {"results": [result] if result else []})
 
 
 def verify_code(request, code: str):
@@ -257,12 +416,15 @@ def verify_code(request, code: str):
     # A code is a few letters and digits (with dashes or spaces as printed); anything else is not looked up
     # (NUL in a query's text is a 500 on PostgreSQL).
     typed = code.isascii() and code.replace("-", "").replace(" ", "").isalnum() and len(code) <= 64
+    shared = selectors.shared_set_by_code(code) if typed else None
+    if shared is not None:  # several credentials shared together: each verified on its own
+        results = [_presented(verification.verify_document(c.document, count=True), c.document) for c in shared.credentials.order_by("issued_at", "pk")]
+        return render(request, "credentials/verify.html", {"results": results, "code": code, "shared_set": shared})
     credential = selectors.credential_by_code(code) if typed else None
     if credential is None:
         return render(request, "credentials/verify.html", {"not_found": True, "code": code[:64]}, status=404)
-    result = verification.verify_document(credential.document, count=True)
-    result["summary"] = verification.summary(credential.document)
-    return render(request, "credentials/verify.html", {"result": result, "code": code})
+    result = _presented(verification.verify_document(credential.document, count=True), credential.document)
+    return render(request, "credentials/verify.html", {"results": [result], "code": code})
 
 
 def did_json(request, institution_id: int):
