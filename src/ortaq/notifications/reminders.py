@@ -1,0 +1,150 @@
+"""Reminders before deadlines: an in-app notification and an e-mail, in the recipient's language and time zone,
+once per item and deadline window (3 days before, then 1 day before).
+
+The deadlines come from the apps that own them (`reminder_items` in mobility's and training's selectors):
+applications still in draft before the call closes, agreements a party has not signed before the mobility
+starts, self-assessments not done before a course starts. `ortaq manage ortaq_remind` sends what is due (run it
+from cron, e.g. hourly, like analytics_refresh); the `send_reminders` task does the same from the worker.
+
+A reminder is itself the record that it was sent: a notification whose parameters carry the item's `ref` and
+the window. Before sending, the recipient's row is locked and that record looked for, so a run repeated, or two
+runs at once, remind nobody twice of the same item in the same window."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.tasks import task
+from django.utils import formats, timezone, translation
+
+from .models import Notification
+from .services import notify
+
+if TYPE_CHECKING:
+    from ortaq.lib.inbox import InboxItem
+
+logger = logging.getLogger(__name__)
+
+# Days before the deadline; each item is reminded once in each window it enters (the narrowest that applies).
+WINDOWS = (3, 1)
+# The notification (and e-mail) text of each kind of deadline, and the parameter its subject fills.
+MESSAGE_OF = {
+    "mobility.application": ("reminder_application", "call"),
+    "mobility.sign": ("reminder_agreement_sign", "learner"),
+    "training.self_assessment": ("reminder_self_assessment", "cohort"),
+}
+# Where a person has no time zone of their own, the country of their institution gives one.
+COUNTRY_ZONES = {"KZ": "Asia/Almaty", "CN": "Asia/Shanghai"}
+
+
+@dataclass(frozen=True)
+class Sent:
+    sent: int = 0
+    skipped: int = 0  # already reminded in that window
+
+
+def time_zone_of(user, countries: dict[int, set[str]] | None = None) -> zoneinfo.ZoneInfo:
+    """The recipient's time zone: their own setting if the account has one, else that of their institution's
+    country (Kazakhstan or China), else the platform's."""
+    own = getattr(user, "time_zone", "") or ""
+    if own:
+        try:
+            return zoneinfo.ZoneInfo(own)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    for country in sorted((countries or {}).get(user.pk, set())):
+        if country in COUNTRY_ZONES:
+            return zoneinfo.ZoneInfo(COUNTRY_ZONES[country])
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def deadline_moment(deadline: dt.datetime | dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    """A date deadline (an agreement's or a course's first day) is the start of that day where the recipient lives."""
+    if isinstance(deadline, dt.datetime):
+        return deadline
+    return dt.datetime.combine(deadline, dt.time.min, tzinfo=zone)
+
+
+def window_for(left: dt.timedelta) -> int | None:
+    """The narrowest window the time left falls in (None: not yet, or already past)."""
+    if left <= dt.timedelta(0):
+        return None
+    inside = [days for days in WINDOWS if left <= dt.timedelta(days=days)]
+    return min(inside) if inside else None
+
+
+def deadline_text(deadline: dt.datetime | dt.date, *, language: str, zone: zoneinfo.ZoneInfo) -> str:
+    """The deadline as the recipient reads it: their language's date format, in their time zone, the zone named
+    (an e-mail is read away from the page that shows local times)."""
+    with translation.override(language):
+        if isinstance(deadline, dt.datetime):
+            local = timezone.localtime(deadline, zone)
+            offset = local.utcoffset() or dt.timedelta(0)
+            hours, minutes = divmod(int(offset.total_seconds()) // 60, 60)
+            label = f"UTC{'+' if offset >= dt.timedelta(0) else '-'}{abs(hours)}" + (f":{minutes:02d}" if minutes else "")
+            return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({label})"
+        return formats.date_format(deadline, "DATE_FORMAT")
+
+
+def due_items(*, now: dt.datetime) -> list[tuple[int, InboxItem]]:
+    """(recipient id, item) of every deadline within the widest window, from the apps that own them."""
+    from ortaq.mobility import selectors as mobility
+    from ortaq.training import selectors as training
+
+    # A day more than the widest window: a date deadline is read in the recipient's zone, up to a day apart.
+    horizon = dt.timedelta(days=max(WINDOWS) + 1)
+    return [*mobility.reminder_items(now=now, horizon=horizon), *training.reminder_items(now=now, horizon=horizon)]
+
+
+def _countries(user_ids: set[int]) -> dict[int, set[str]]:
+    from ortaq.accounts.selectors import memberships
+
+    found: dict[int, set[str]] = {}
+    for user_id, country in memberships().filter(user_id__in=user_ids).values_list("user_id", "institution__country"):
+        found.setdefault(user_id, set()).add(country)
+    return found
+
+
+def send_due_reminders(*, now: dt.datetime | None = None) -> Sent:
+    """Remind every recipient of every item whose deadline entered a window, once per item and window."""
+    now = now or timezone.now()
+    due = [(user_id, item) for user_id, item in due_items(now=now) if item.kind in MESSAGE_OF]
+    if not due:
+        return Sent()
+    users = get_user_model().objects.filter(is_active=True).in_bulk({user_id for user_id, _item in due})
+    countries = _countries(set(users))
+    sent = skipped = 0
+    for user_id, item in due:
+        user = users.get(user_id)
+        if user is None or item.deadline is None:
+            continue
+        zone = time_zone_of(user, countries)
+        window = window_for(deadline_moment(item.deadline, zone) - now)
+        if window is None:
+            continue
+        key, subject_param = MESSAGE_OF[item.kind]
+        with transaction.atomic():
+            # The recipient's row is the lock: a second run at the same time waits here, then finds the reminder.
+            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+            if Notification.objects.filter(recipient=user, key=key, params__ref=item.ref, params__window=window).exists():
+                skipped += 1
+                continue
+            params = {subject_param: item.subject, "deadline": deadline_text(item.deadline, language=user.preferred_language, zone=zone),
+                      "ref": item.ref, "window": window}
+            notify(recipients=[user], key=key, params=params, url=item.url)
+            sent += 1
+    logger.info("reminders: %d sent, %d already sent", sent, skipped)
+    return Sent(sent=sent, skipped=skipped)
+
+
+@task()
+def send_reminders() -> int:
+    """The worker's way to run the reminders (enqueue it from a scheduler); the same as `ortaq manage ortaq_remind`."""
+    return send_due_reminders().sent
