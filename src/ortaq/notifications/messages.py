@@ -12,3 +12,14 @@ MESSAGES = {
     "recognition_decided": (_("Recognition decision"), _("The recognition of your studies abroad is decided. You may appeal until %(deadline)s.")),
     "offer_published": (_("New internship offer: %(offer)s"), _("%(host)s published an internship offer.")),
 }
+
+# Reminders before deadlines (ortaq.notifications.reminders): the deadline is written in the recipient's
+# language and time zone when the reminder is made.
+MESSAGES.update({
+    "reminder_application": (_("Reminder: your application to %(call)s"),
+                             _("Your application to %(call)s is still a draft. Submit it before %(deadline)s.")),
+    "reminder_agreement_sign": (_("Reminder: the agreement of %(learner)s awaits your signature"),
+                                _("The learning or training agreement of %(learner)s still needs your signature. The mobility starts on %(deadline)s.")),
+    "reminder_self_assessment": (_("Reminder: your self-assessment for %(cohort)s"),
+                                 _("Please rate yourself before the course %(cohort)s starts on %(deadline)s.")),
+})
