@@ -304,6 +304,7 @@ def _people_and_places(args, call) -> World:
 
     from ortaq.accounts.models import Membership, User
     from ortaq.agreements import services as agreement_services
+    from ortaq.agreements.types import AgreementTerms, ConditionTerms
     from ortaq.credentials import issuance, services as credential_services
     from ortaq.mobility.models import Application, Call, CallOption, Choice
     from ortaq.programmes.models import Programme
@@ -334,12 +335,12 @@ def _people_and_places(args, call) -> World:
         for k, host in enumerate(hosts):
             agreement = agreement_services.agreement_create(
                 actor=coordinators[0], initiator=college, parties=[college, host],
-                data={"kind": "inter_institutional", "title": f"{college.name_latin} – {host.name_latin}: internships (load)", "reference": f"LOAD-{k:03d}",
-                      "start_year": 2025, "end_year": 2029, "summary": "Internship places in commissioning and maintenance."})
-            agreement_services.condition_add(actor=coordinators[0], agreement=agreement, data={
-                "mobility_type": "student_internship", "sending": college.pk, "receiving": host.pk, "isced_code": "0714", "places_per_year": 6,
-                "duration": 3, "duration_unit": "months", "start_year": 2025, "end_year": 2029, "language": "zh", "language_framework": "hsk",
-                "language_min_level": "3"})
+                terms=AgreementTerms(kind="inter_institutional", title=f"{college.name_latin} – {host.name_latin}: internships (load)", reference=f"LOAD-{k:03d}",
+                                     start_year=2025, end_year=2029, summary="Internship places in commissioning and maintenance."))
+            agreement_services.condition_add(actor=coordinators[0], agreement=agreement, terms=ConditionTerms(
+                mobility_type="student_internship", sending_id=college.pk, receiving_id=host.pk, isced_code="0714", places_per_year=6,
+                duration=3, duration_unit="months", start_year=2025, end_year=2029, language="zh", language_framework="hsk",
+                language_min_level="3"))
             agreement_services.agreement_propose(actor=coordinators[0], agreement=agreement)
             agreement_services.agreement_approve(actor=coordinators[0], agreement=agreement, institution=college)
             agreement_services.agreement_approve(actor=admin, agreement=agreement, institution=host)

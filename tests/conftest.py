@@ -114,13 +114,29 @@ def agreement_data(**overrides) -> dict:
     return data
 
 
+def agreement_terms(**overrides):
+    """agreement_data as the typed terms the services take."""
+    from ortaq.agreements.types import AgreementTerms
+
+    return AgreementTerms(**agreement_data(**overrides))
+
+
+def condition_terms(sending: Institution, receiving: Institution, **overrides):
+    """condition_data as the typed terms the services take."""
+    from ortaq.agreements.types import ConditionTerms
+
+    data = condition_data(sending, receiving, **overrides)
+    return ConditionTerms(**{k: v for k, v in data.items() if k not in ("sending", "receiving")},
+                          sending_id=data["sending"], receiving_id=data["receiving"])
+
+
 @pytest.fixture
 def draft_ac(world):
     """A draft agreement initiated by A with C, with one condition."""
     from ortaq.agreements import services
 
-    agreement = services.agreement_create(actor=world["coordinator_a"], data=agreement_data(), initiator=world.a, parties=[world.a, world.c])
-    services.condition_add(actor=world["coordinator_a"], agreement=agreement, data=condition_data(world.a, world.c))
+    agreement = services.agreement_create(actor=world["coordinator_a"], terms=agreement_terms(), initiator=world.a, parties=[world.a, world.c])
+    services.condition_add(actor=world["coordinator_a"], agreement=agreement, terms=condition_terms(world.a, world.c))
     agreement.refresh_from_db()
     return agreement
 

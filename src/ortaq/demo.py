@@ -147,10 +147,11 @@ def _people(institutions: dict) -> dict:
 def _agreements(inst: dict, people: dict) -> None:
     from ortaq.agreements import services
     from ortaq.agreements.models import Agreement
+    from ortaq.agreements.types import AgreementTerms, ConditionTerms
 
     def condition(mobility_type, sending, receiving, isced, places, duration, unit="months", **extra):
-        return {"mobility_type": mobility_type, "sending": inst[sending].pk, "receiving": inst[receiving].pk, "isced_code": isced,
-                "places_per_year": places, "duration": duration, "duration_unit": unit, "start_year": 2025, "end_year": 2029, **extra}
+        return ConditionTerms(mobility_type=mobility_type, sending_id=inst[sending].pk, receiving_id=inst[receiving].pk, isced_code=isced,
+                              places_per_year=places, duration=duration, duration_unit=unit, start_year=2025, end_year=2029, **extra)
 
     plans = [
         ("DEMO-IIA-001", "inter_institutional", "Almaty – Tianjin: mechatronics internships and study (demo)", ["almaty", "tianjin"], "coordinator",
@@ -176,13 +177,13 @@ def _agreements(inst: dict, people: dict) -> None:
             continue
         actor = people["admin"]
         agreement = services.agreement_create(
-            actor=people[by], data={"kind": kind, "title": title, "reference": reference, "start_year": 2025, "end_year": 2029,
-                                    "summary": "Demo agreement: invented parties and terms."},
+            actor=people[by], terms=AgreementTerms(kind=kind, title=title, reference=reference, start_year=2025, end_year=2029,
+                                                   summary="Demo agreement: invented parties and terms."),
             initiator=inst[party_keys[0]], parties=[inst[k] for k in party_keys],
         )
         Agreement.objects.filter(pk=agreement.pk).update(is_demo=True)
-        for data in conditions:
-            services.condition_add(actor=people[by], agreement=agreement, data=data)
+        for terms in conditions:
+            services.condition_add(actor=people[by], agreement=agreement, terms=terms)
         if target == "draft":
             continue
         services.agreement_propose(actor=people[by], agreement=agreement)

@@ -212,3 +212,31 @@ def refused(request, error: DomainError, page, *args, **kwargs) -> HttpResponse:
     response = page(request, *args, **kwargs)
     response.status_code = error.status if 400 <= error.status < 500 else 400
     return response
+
+
+def model_checked(instance: models.Model, *, exclude: tuple[str, ...] = (), errors: dict[str, list[str]] | None = None) -> None:
+    """The last line of a service that takes typed values (a dataclass) instead of a form: the model's own
+    validation (required values, lengths, choices, number ranges, constraints), no control characters in any
+    text and no text beyond TEXT_MAX, together with the `errors` the service's own rules found. Raises
+    ValidationFailed with all of them, field by field ("__all__" for the row as a whole), or returns nothing.
+
+    The web forms and API schemas validate first, with their friendlier messages; this keeps a caller that
+    bypasses them (a script, a demo, another app) from writing a row that they would have refused."""
+    found: dict[str, list[str]] = {field: [str(m) for m in messages] for field, messages in (errors or {}).items() if messages}
+    try:
+        instance.full_clean(exclude=list(exclude))
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            found.setdefault(field, []).extend(str(m) for m in messages)
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if field.name in exclude or not isinstance(field, (models.CharField, models.TextField)) or not isinstance(value, str):
+            continue
+        try:
+            validate_plain_text(value)
+            if isinstance(field, models.TextField):
+                validators.MaxLengthValidator(TEXT_MAX)(value)
+        except ValidationError as error:
+            found.setdefault(field.name, []).extend(str(m) for m in error.messages)
+    if found:
+        raise ValidationFailed(found)

@@ -1,10 +1,13 @@
+from dataclasses import replace
+
 import pytest
 
 from ortaq.agreements import selectors, services
+from ortaq.agreements.types import AgreementTerms
 from ortaq.agreements.models import AgreementState
 from ortaq.audit.models import AuditEvent
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
-from tests.conftest import agreement_data, condition_data
+from tests.conftest import agreement_data, agreement_terms, condition_terms
 
 
 def test_it_becomes_approved_only_when_every_party_has_approved(world, proposed_ac):
@@ -30,7 +33,7 @@ def test_an_edit_voids_approvals_and_needs_them_again(world, proposed_ac):
     services.agreement_approve(actor=world["coordinator_c"], agreement=proposed_ac, institution=world.c)
     proposed_ac.refresh_from_db()
     assert proposed_ac.state == AgreementState.APPROVED
-    updated = services.agreement_update(actor=world["coordinator_c"], agreement=proposed_ac, data={"title": "A–C internships, amended"})
+    updated = services.agreement_update(actor=world["coordinator_c"], agreement=proposed_ac, terms=replace(AgreementTerms.of(proposed_ac), title="A–C internships, amended"))
     assert updated.state == AgreementState.PROPOSED
     assert updated.version == proposed_ac.version + 1
     assert list(selectors.current_approvals(updated)) == []
@@ -65,7 +68,7 @@ def test_a_draft_cannot_be_approved_before_it_is_proposed(world, draft_ac):
 
 
 def test_an_inter_institutional_agreement_needs_a_condition_before_it_is_proposed(world):
-    agreement = services.agreement_create(actor=world["coordinator_a"], data=agreement_data(), initiator=world.a, parties=[world.c])
+    agreement = services.agreement_create(actor=world["coordinator_a"], terms=agreement_terms(), initiator=world.a, parties=[world.c])
     with pytest.raises(DomainError) as error:
         services.agreement_propose(actor=world["coordinator_a"], agreement=agreement)
     assert error.value.code == "no_conditions"
@@ -89,22 +92,22 @@ def test_an_agreement_in_effect_can_no_longer_be_edited(world, proposed_ac):
     services.agreement_approve(actor=world["coordinator_c"], agreement=proposed_ac, institution=world.c)
     services.agreement_put_into_effect(actor=world["coordinator_a"], agreement=proposed_ac)
     with pytest.raises(DomainError) as error:
-        services.agreement_update(actor=world["coordinator_a"], agreement=proposed_ac, data={"title": "Changed"})
+        services.agreement_update(actor=world["coordinator_a"], agreement=proposed_ac, terms=replace(AgreementTerms.of(proposed_ac), title="Changed"))
     assert error.value.code == "locked"
 
 
 def test_an_edit_based_on_a_stale_version_is_refused(world, draft_ac):
     stale = draft_ac.version
-    services.agreement_update(actor=world["coordinator_a"], agreement=draft_ac, data={"title": "First edit"}, expected_version=stale)
+    services.agreement_update(actor=world["coordinator_a"], agreement=draft_ac, terms=replace(AgreementTerms.of(draft_ac), title="First edit"), expected_version=stale)
     with pytest.raises(DomainError) as error:
-        services.agreement_update(actor=world["coordinator_a"], agreement=draft_ac, data={"title": "Second edit"}, expected_version=stale)
+        services.agreement_update(actor=world["coordinator_a"], agreement=draft_ac, terms=replace(AgreementTerms.of(draft_ac), title="Second edit"), expected_version=stale)
     assert error.value.code == "stale_version"
     draft_ac.refresh_from_db()
     assert draft_ac.title == "First edit"
 
 
 def test_every_version_is_kept_and_the_differences_can_be_listed(world, draft_ac):
-    services.agreement_update(actor=world["coordinator_a"], agreement=draft_ac, data={"title": "Renamed"})
+    services.agreement_update(actor=world["coordinator_a"], agreement=draft_ac, terms=replace(AgreementTerms.of(draft_ac), title="Renamed"))
     versions = list(selectors.versions_of(draft_ac))
     assert [v.number for v in versions] == [3, 2, 1]
     rows = selectors.diff_versions(versions[1], versions[0])
@@ -122,7 +125,7 @@ def test_the_hash_is_the_sha256_of_canonical_json(world, draft_ac):
 
 def test_a_saved_edit_that_changes_nothing_makes_no_new_version(world, draft_ac):
     before = draft_ac.version
-    services.agreement_update(actor=world["coordinator_a"], agreement=draft_ac, data={"title": draft_ac.title})
+    services.agreement_update(actor=world["coordinator_a"], agreement=draft_ac, terms=replace(AgreementTerms.of(draft_ac), title=draft_ac.title))
     draft_ac.refresh_from_db()
     assert draft_ac.version == before
 
@@ -137,13 +140,13 @@ def test_a_saved_edit_that_changes_nothing_makes_no_new_version(world, draft_ac)
 )
 def test_bad_agreement_input_is_refused_with_a_field_error(world, data, field):
     with pytest.raises(ValidationFailed) as error:
-        services.agreement_create(actor=world["coordinator_a"], data=data, initiator=world.a, parties=[world.c])
+        services.agreement_create(actor=world["coordinator_a"], terms=AgreementTerms(**data), initiator=world.a, parties=[world.c])
     assert field in error.value.errors
 
 
 def test_an_agreement_needs_two_parties(world):
     with pytest.raises(ValidationFailed) as error:
-        services.agreement_create(actor=world["coordinator_a"], data=agreement_data(), initiator=world.a, parties=[world.a])
+        services.agreement_create(actor=world["coordinator_a"], terms=agreement_terms(), initiator=world.a, parties=[world.a])
     assert "parties" in error.value.errors
 
 
@@ -163,7 +166,7 @@ def test_an_agreement_needs_two_parties(world):
 def test_bad_condition_input_is_refused_and_nothing_changes(world, draft_ac, overrides, field):
     version = draft_ac.version
     with pytest.raises(ValidationFailed) as error:
-        services.condition_add(actor=world["coordinator_a"], agreement=draft_ac, data=condition_data(world.a, world.c, **overrides))
+        services.condition_add(actor=world["coordinator_a"], agreement=draft_ac, terms=condition_terms(world.a, world.c, **overrides))
     assert field in error.value.errors
     draft_ac.refresh_from_db()
     assert draft_ac.version == version
@@ -172,7 +175,7 @@ def test_bad_condition_input_is_refused_and_nothing_changes(world, draft_ac, ove
 
 def test_a_condition_must_name_parties_of_the_agreement(world, draft_ac):
     with pytest.raises(ValidationFailed) as error:
-        services.condition_add(actor=world["coordinator_a"], agreement=draft_ac, data=condition_data(world.a, world.b))
+        services.condition_add(actor=world["coordinator_a"], agreement=draft_ac, terms=condition_terms(world.a, world.b))
     assert "receiving" in error.value.errors
 
 
@@ -181,7 +184,7 @@ def test_error_messages_are_translated(world, draft_ac):
 
     with translation.override("ru"):
         with pytest.raises(ValidationFailed) as error:
-            services.condition_add(actor=world["coordinator_a"], agreement=draft_ac, data=condition_data(world.a, world.c, start_year=2027, end_year=2026))
+            services.condition_add(actor=world["coordinator_a"], agreement=draft_ac, terms=condition_terms(world.a, world.c, start_year=2027, end_year=2026))
     message = error.value.errors["end_year"][0]
     assert message != "The last academic year cannot be before the first."
     assert any("\u0400" <= ch <= "\u04ff" for ch in message)

@@ -1,13 +1,16 @@
+from dataclasses import replace
+
 import io
 
 import pytest
 from pypdf import PdfReader
 
 from ortaq.agreements import services
+from ortaq.agreements.types import AgreementTerms
 
 
 def test_the_version_comparison_page_shows_what_changed(client, world, draft_ac):
-    services.agreement_update(actor=world["coordinator_a"], agreement=draft_ac, data={"title": "Renamed agreement"})
+    services.agreement_update(actor=world["coordinator_a"], agreement=draft_ac, terms=replace(AgreementTerms.of(draft_ac), title="Renamed agreement"))
     client.force_login(world["coordinator_a"])
     response = client.get(f"/en/agreements/{draft_ac.pk}/versions/?a=2&b=3")
     assert response.status_code == 200

@@ -10,7 +10,7 @@ from ortaq.agreements.models import AgreementApproval, AgreementState
 from ortaq.audit.models import AuditEvent
 from ortaq.errors import DomainError
 from ortaq.notifications.models import Notification
-from tests.conftest import agreement_data, condition_data, make_institution, make_user
+from tests.conftest import agreement_terms, condition_terms, make_institution, make_user
 from tests.jobs.races import at_once, slowed
 from tests.jobs.shared_database import shared_db  # noqa: F401
 
@@ -18,8 +18,8 @@ from tests.jobs.shared_database import shared_db  # noqa: F401
 def test_two_approvals_for_one_party_at_once_record_one_approval(shared_db, transactional_db, monkeypatch):
     a, c = make_institution("College A"), make_institution("Partner C", country="CN")
     coordinators = [make_user(f"coordinator_a{i}", (a, Role.COORDINATOR)) for i in range(2)]
-    agreement = services.agreement_create(actor=coordinators[0], data=agreement_data(), initiator=a, parties=[a, c])
-    services.condition_add(actor=coordinators[0], agreement=agreement, data=condition_data(a, c))
+    agreement = services.agreement_create(actor=coordinators[0], terms=agreement_terms(), initiator=a, parties=[a, c])
+    services.condition_add(actor=coordinators[0], agreement=agreement, terms=condition_terms(a, c))
     services.agreement_propose(actor=coordinators[0], agreement=agreement)
     monkeypatch.setattr(services, "audit_record", slowed(services.audit_record))
     outcomes = at_once(*(lambda who=who: services.agreement_approve(actor=who, agreement=agreement, institution=a) for who in coordinators))
@@ -36,8 +36,8 @@ def test_two_approvals_for_one_party_at_once_record_one_approval(shared_db, tran
 def test_the_last_two_parties_approving_at_once_move_the_agreement_to_approved_once(shared_db, transactional_db, monkeypatch):
     a, c = make_institution("College A"), make_institution("Partner C", country="CN")
     coordinator_a, coordinator_c = make_user("coordinator_a", (a, Role.COORDINATOR)), make_user("coordinator_c", (c, Role.COORDINATOR))
-    agreement = services.agreement_create(actor=coordinator_a, data=agreement_data(), initiator=a, parties=[a, c])
-    services.condition_add(actor=coordinator_a, agreement=agreement, data=condition_data(a, c))
+    agreement = services.agreement_create(actor=coordinator_a, terms=agreement_terms(), initiator=a, parties=[a, c])
+    services.condition_add(actor=coordinator_a, agreement=agreement, terms=condition_terms(a, c))
     services.agreement_propose(actor=coordinator_a, agreement=agreement)
     monkeypatch.setattr(services, "audit_record", slowed(services.audit_record))
     outcomes = at_once(lambda: services.agreement_approve(actor=coordinator_a, agreement=agreement, institution=a),

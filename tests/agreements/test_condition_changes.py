@@ -5,9 +5,12 @@ not edit, is refused and nothing is written."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ortaq.agreements import services
+from ortaq.agreements.types import ConditionTerms
 from ortaq.agreements.models import CooperationCondition
 from ortaq.audit.models import AuditEvent
 from ortaq.errors import DomainError, Forbidden
@@ -57,7 +60,7 @@ def test_another_institution_or_a_reader_who_may_not_edit_cannot_remove_a_condit
 
 def test_a_condition_is_updated_with_a_new_agreement_version_and_an_audit_record(world, draft_ac):
     condition = draft_ac.conditions.get()
-    services.condition_update(actor=world["coordinator_a"], condition=condition, data={"places_per_year": 8}, expected_version=draft_ac.version)
+    services.condition_update(actor=world["coordinator_a"], condition=condition, terms=replace(ConditionTerms.of(condition), places_per_year=8), expected_version=draft_ac.version)
     condition.refresh_from_db()
     assert condition.places_per_year == 8
     [event] = _condition_events("update")
@@ -69,7 +72,7 @@ def test_a_condition_is_updated_with_a_new_agreement_version_and_an_audit_record
 
 def test_an_update_that_changes_nothing_makes_no_version_and_no_record(world, draft_ac):
     condition = draft_ac.conditions.get()
-    services.condition_update(actor=world["coordinator_a"], condition=condition, data={"places_per_year": 5})
+    services.condition_update(actor=world["coordinator_a"], condition=condition, terms=replace(ConditionTerms.of(condition), places_per_year=5))
     version = draft_ac.version
     draft_ac.refresh_from_db()
     assert draft_ac.version == version and not _condition_events("update").exists()
@@ -79,7 +82,7 @@ def test_an_update_that_changes_nothing_makes_no_version_and_no_record(world, dr
 def test_only_an_editor_updates_a_condition(world, draft_ac, who):
     condition = draft_ac.conditions.get()
     with pytest.raises(Forbidden):
-        services.condition_update(actor=world[who], condition=condition, data={"places_per_year": 50})
+        services.condition_update(actor=world[who], condition=condition, terms=replace(ConditionTerms.of(condition), places_per_year=50))
     condition.refresh_from_db()
     assert condition.places_per_year == 5 and not _condition_events("update").exists()
 
@@ -91,6 +94,6 @@ def test_a_condition_of_an_agreement_in_effect_is_not_updated(world, draft_ac):
     services.agreement_put_into_effect(actor=world["coordinator_a"], agreement=draft_ac)
     condition = draft_ac.conditions.get()
     with pytest.raises(DomainError):
-        services.condition_update(actor=world["coordinator_a"], condition=condition, data={"places_per_year": 9})
+        services.condition_update(actor=world["coordinator_a"], condition=condition, terms=replace(ConditionTerms.of(condition), places_per_year=9))
     condition.refresh_from_db()
     assert condition.places_per_year == 5

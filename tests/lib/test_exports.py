@@ -87,12 +87,12 @@ def hostile(world):
     from ortaq.analytics.services import aggregates_refresh
     from ortaq.engines import frameworks as fw
     from ortaq.training.models import Cohort, Course, Enrolment, SelfAssessment, TrainingProgramme
-    from tests.conftest import agreement_data
+    from tests.conftest import agreement_terms
 
     Institution.objects.filter(pk=world.a.pk).update(name_latin=LINK, region="+1+1", city="-2+3", short_name="@SUM(A1)", address="\t=1",
                                                      phone="+7 727 000 00 00")
     world.a.refresh_from_db()
-    agreements.agreement_create(actor=world["coordinator_a"], data=agreement_data(title=LINK, reference="@SUM(A1)"), initiator=world.a,
+    agreements.agreement_create(actor=world["coordinator_a"], terms=agreement_terms(title=LINK, reference="@SUM(A1)"), initiator=world.a,
                                 parties=[world.a, world.c])
     programme = TrainingProgramme.objects.create(code="LEAD", title_en="Leadership", provider=world.c)
     course = Course.objects.create(programme=programme, code="L1", title_en="Leading a college")

@@ -7,14 +7,14 @@ from ortaq.accounts.models import LanguageCertificate
 from ortaq.agreements import services as agreement_services
 from ortaq.mobility import services
 from ortaq.mobility.models import Call
-from tests.conftest import agreement_data, condition_data, make_institution, make_user
+from tests.conftest import agreement_terms, condition_terms, make_institution, make_user
 
 
 @pytest.fixture
 def agreement_ac_in_effect(world):
     """A and C agreed: 3 internship places a year from A to C (HSK 3 needed), 2 from A to B-side? no: A→C only."""
-    agreement = agreement_services.agreement_create(actor=world["coordinator_a"], data=agreement_data(), initiator=world.a, parties=[world.c])
-    agreement_services.condition_add(actor=world["coordinator_a"], agreement=agreement, data=condition_data(world.a, world.c, places_per_year=3, language_min_level="3"))
+    agreement = agreement_services.agreement_create(actor=world["coordinator_a"], terms=agreement_terms(), initiator=world.a, parties=[world.c])
+    agreement_services.condition_add(actor=world["coordinator_a"], agreement=agreement, terms=condition_terms(world.a, world.c, places_per_year=3, language_min_level="3"))
     agreement_services.agreement_propose(actor=world["coordinator_a"], agreement=agreement)
     agreement_services.agreement_approve(actor=world["coordinator_a"], agreement=agreement, institution=world.a)
     agreement_services.agreement_approve(actor=world["coordinator_c"], agreement=agreement, institution=world.c)

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ortaq.agreements import services as agreement_services
 from ortaq.mobility.models import Call, CallOption, Choice, PlacementOutcome, PlacementRound
-from tests.conftest import agreement_data, condition_data, make_institution
+from tests.conftest import agreement_terms, condition_terms, make_institution
 from tests.mobility.conftest import students
 
 # session, user, memberships, call, its programmes, options (count, page), applications (count), cooperation conditions,
@@ -27,10 +27,10 @@ def captured(client, url: str) -> tuple[int, list[str], str]:
 
 def agreement_in_effect(world, n: int, places: int):
     partner = make_institution(f"Partner {n}", country="CN")
-    agreement = agreement_services.agreement_create(actor=world["coordinator_a"], data=agreement_data(title=f"A–partner {n}"), initiator=world.a,
+    agreement = agreement_services.agreement_create(actor=world["coordinator_a"], terms=agreement_terms(title=f"A–partner {n}"), initiator=world.a,
                                                     parties=[world.a, partner])
     condition = agreement_services.condition_add(actor=world["coordinator_a"], agreement=agreement,
-                                                 data=condition_data(world.a, partner, places_per_year=places))
+                                                 terms=condition_terms(world.a, partner, places_per_year=places))
     agreement_services.agreement_propose(actor=world["coordinator_a"], agreement=agreement)
     agreement_services.agreement_approve(actor=world["coordinator_a"], agreement=agreement, institution=world.a)
     agreement_services.agreement_approve(actor=world["admin"], agreement=agreement, institution=partner)

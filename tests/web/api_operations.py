@@ -15,7 +15,7 @@ from django.test import Client
 from ortaq.accounts.services import api_token_create
 from ortaq.agreements import services as agreement_services
 from ortaq.programmes import services as programme_services
-from tests.conftest import World, agreement_data, condition_data
+from tests.conftest import World, agreement_data, agreement_terms, condition_data, condition_terms
 
 OPENAPI = "/api/v1/openapi.json"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -142,10 +142,10 @@ def database_state() -> tuple:
 @pytest.fixture
 def scene(world, settings) -> Scene:
     relaxed_throttles(settings)
-    draft = agreement_services.agreement_create(actor=world["coordinator_a"], data=agreement_data(), initiator=world.a, parties=[world.a, world.c])
-    agreement_services.condition_add(actor=world["coordinator_a"], agreement=draft, data=condition_data(world.a, world.c))
-    proposed = agreement_services.agreement_create(actor=world["coordinator_b"], data=agreement_data(title="B–C"), initiator=world.b, parties=[world.c])
-    agreement_services.condition_add(actor=world["coordinator_b"], agreement=proposed, data=condition_data(world.b, world.c))
+    draft = agreement_services.agreement_create(actor=world["coordinator_a"], terms=agreement_terms(), initiator=world.a, parties=[world.a, world.c])
+    agreement_services.condition_add(actor=world["coordinator_a"], agreement=draft, terms=condition_terms(world.a, world.c))
+    proposed = agreement_services.agreement_create(actor=world["coordinator_b"], terms=agreement_terms(title="B–C"), initiator=world.b, parties=[world.c])
+    agreement_services.condition_add(actor=world["coordinator_b"], agreement=proposed, terms=condition_terms(world.b, world.c))
     agreement_services.agreement_propose(actor=world["coordinator_b"], agreement=proposed)
     draft.refresh_from_db()
     proposed.refresh_from_db()

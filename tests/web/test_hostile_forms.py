@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from tests.conftest import agreement_data, condition_data, draft_ac, make_institution, make_user, proposed_ac  # noqa: F401
+from tests.conftest import agreement_data, agreement_terms, condition_data, condition_terms, draft_ac, make_institution, make_user, proposed_ac  # noqa: F401
 from tests.credentials.conftest import issued, joint_programme  # noqa: F401
 from tests.mobility.conftest import agreement_ac_in_effect, call_data, close, enterprise, open_call, published_offer, students  # noqa: F401
 from tests.mobility.test_during_mobility import accepted, components, outcome, signed  # noqa: F401
@@ -111,8 +111,8 @@ class Ctx:
         from ortaq.agreements import services
 
         w = self.world
-        agreement = services.agreement_create(actor=w["coordinator_b"], data=agreement_data(title="B–C"), initiator=w.b, parties=[w.c])
-        services.condition_add(actor=w["coordinator_b"], agreement=agreement, data=condition_data(w.b, w.c))
+        agreement = services.agreement_create(actor=w["coordinator_b"], terms=agreement_terms(title="B–C"), initiator=w.b, parties=[w.c])
+        services.condition_add(actor=w["coordinator_b"], agreement=agreement, terms=condition_terms(w.b, w.c))
         if state != "draft":
             services.agreement_propose(actor=w["coordinator_b"], agreement=agreement)
         if state in ("approved", "in_effect"):

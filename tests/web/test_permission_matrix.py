@@ -7,15 +7,15 @@ import pytest
 from ortaq.accounts.services import api_token_create
 from ortaq.agreements import services as agreement_services
 from ortaq.programmes import services as programme_services
-from tests.conftest import agreement_data, condition_data
+from tests.conftest import agreement_terms, condition_terms
 
 ROLES_OF_A = ["coordinator_a", "registrar_a", "teacher_a", "student_a"]
 
 
 @pytest.fixture
 def proposed_bc(world):
-    agreement = agreement_services.agreement_create(actor=world["coordinator_b"], data=agreement_data(title="B–C"), initiator=world.b, parties=[world.c])
-    agreement_services.condition_add(actor=world["coordinator_b"], agreement=agreement, data=condition_data(world.b, world.c))
+    agreement = agreement_services.agreement_create(actor=world["coordinator_b"], terms=agreement_terms(title="B–C"), initiator=world.b, parties=[world.c])
+    agreement_services.condition_add(actor=world["coordinator_b"], agreement=agreement, terms=condition_terms(world.b, world.c))
     agreement_services.agreement_propose(actor=world["coordinator_b"], agreement=agreement)
     agreement.refresh_from_db()
     return agreement

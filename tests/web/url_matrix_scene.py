@@ -116,16 +116,17 @@ def _agreement_thing(agreement) -> Thing:
 
 def _agreements(inst, users) -> dict[str, list[Thing]]:
     from ortaq.agreements import services
+    from ortaq.agreements.types import AgreementTerms, ConditionTerms
     from ortaq.agreements.models import Agreement
 
     def condition(sending, receiving):
-        return {"mobility_type": "student_internship", "sending": sending.pk, "receiving": receiving.pk, "isced_code": "0714",
-                "places_per_year": 2, "duration": 3, "duration_unit": "months", "start_year": 2026, "end_year": 2027}
+        return ConditionTerms(mobility_type="student_internship", sending_id=sending.pk, receiving_id=receiving.pk, isced_code="0714",
+                              places_per_year=2, duration=3, duration_unit="months", start_year=2026, end_year=2027)
 
     def draft(by, initiator, partner, title):
-        agreement = services.agreement_create(actor=users[by], data={"kind": "inter_institutional", "title": title, "start_year": 2026, "end_year": 2028},
+        agreement = services.agreement_create(actor=users[by], terms=AgreementTerms(kind="inter_institutional", title=title, start_year=2026, end_year=2028),
                                               initiator=inst[initiator], parties=[inst[initiator], inst[partner]])
-        services.condition_add(actor=users[by], agreement=agreement, data=condition(inst[initiator], inst[partner]))
+        services.condition_add(actor=users[by], agreement=agreement, terms=condition(inst[initiator], inst[partner]))
         agreement.refresh_from_db()
         return agreement
 

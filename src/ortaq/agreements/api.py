@@ -4,11 +4,12 @@ from typing import TYPE_CHECKING
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from ortaq.errors import NotFound, ValidationFailed
+from ortaq.errors import NotFound, ValidationFailed, valid_or_raise
 from ortaq.institutions.selectors import institutions_by_id
 from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages, Text
 
 from . import selectors, services
+from .forms import AgreementForm, ConditionForm, edit_data
 
 if TYPE_CHECKING:
     from ortaq.institutions.types import Institution
@@ -134,6 +135,11 @@ def _get(request, pk: int):
     return agreement
 
 
+def _edited_terms(agreement, changes: dict):
+    # A PATCH names only what changes; the form validates the whole terms, as the web's edit form does.
+    return valid_or_raise(AgreementForm(data=edit_data(agreement, changes), instance=agreement)).terms()
+
+
 def _institutions(ids: list[int]) -> "list[Institution]":
     found = institutions_by_id(ids)
     missing = [i for i in ids if i not in found]
@@ -156,9 +162,9 @@ def get_agreement(request, pk: int):
 @router.post("/", response={201: AgreementDetailOut}, summary="Draft an agreement")
 def create_agreement(request, payload: AgreementIn):
     [initiator] = _institutions([payload.initiator_id])
-    data = payload.dict(exclude={"initiator_id", "party_ids"})
+    terms = valid_or_raise(AgreementForm(data=payload.dict(exclude={"initiator_id", "party_ids"}))).terms()
     agreement = services.agreement_create(
-        actor=request.user, data=data, initiator=initiator, parties=[initiator, *_institutions(payload.party_ids)]
+        actor=request.user, terms=terms, initiator=initiator, parties=[initiator, *_institutions(payload.party_ids)]
     )
     return Status(201, selectors.agreement_get(actor=request.user, pk=agreement.pk))
 
@@ -166,9 +172,9 @@ def create_agreement(request, payload: AgreementIn):
 @router.patch("/{int:pk}", response=AgreementDetailOut, summary="Edit an agreement (voids approvals)")
 def update_agreement(request, pk: int, payload: AgreementPatch):
     agreement = _get(request, pk)
-    data = payload.dict(exclude_unset=True)
-    expected = data.pop("expected_version", None)
-    services.agreement_update(actor=request.user, agreement=agreement, data=data, expected_version=expected)
+    changes = payload.dict(exclude_unset=True)
+    expected = changes.pop("expected_version", None)
+    services.agreement_update(actor=request.user, agreement=agreement, terms=_edited_terms(agreement, changes), expected_version=expected)
     return _get(request, pk)
 
 
@@ -177,7 +183,8 @@ def add_condition(request, pk: int, payload: ConditionIn):
     agreement = _get(request, pk)
     data = payload.dict()
     expected = data.pop("expected_version", None)
-    services.condition_add(actor=request.user, agreement=agreement, data=data, expected_version=expected)
+    terms = valid_or_raise(ConditionForm(data=data, agreement=agreement, party_queryset=agreement.parties.all())).terms()
+    services.condition_add(actor=request.user, agreement=agreement, terms=terms, expected_version=expected)
     return Status(201, _get(request, pk))
 
 

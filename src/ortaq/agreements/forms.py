@@ -12,14 +12,8 @@ from ortaq.engines import frameworks as fw
 from ortaq.inputs import HardenedForm
 
 from .models import Agreement, CooperationCondition
-
-AGREEMENT_FIELDS = ["kind", "title", "reference", "summary", "start_year", "end_year"]
-CONDITION_FIELDS = [
-    "mobility_type", "sending", "receiving", "isced_code", "eqf_level", "nqf_level", "places_per_year",
-    "duration", "duration_unit", "language", "language_framework", "language_min_level", "start_year",
-    "end_year", "inclusion_support",
-]
-YEAR_MIN, YEAR_MAX = 2000, 2100
+from .rules import condition_problems, years_problems
+from .types import AGREEMENT_FIELDS, CONDITION_FIELDS, YEAR_MAX, YEAR_MIN, AgreementTerms, ConditionTerms
 
 
 def _lang() -> str:
@@ -51,6 +45,12 @@ def language_level_choices():
     return choices
 
 
+def edit_data(agreement: Agreement, changes: dict) -> dict:
+    """An edit's input over the agreement's current terms: a PATCH, or a form post that leaves fields out,
+    changes only what it names."""
+    return {**{f: getattr(agreement, f) for f in AGREEMENT_FIELDS}, **changes}
+
+
 class AgreementForm(HardenedForm, forms.ModelForm):
     start_year = forms.IntegerField(label=_("first academic year (starting)"), min_value=YEAR_MIN, max_value=YEAR_MAX)
     end_year = forms.IntegerField(label=_("last academic year (starting)"), min_value=YEAR_MIN, max_value=YEAR_MAX)
@@ -62,10 +62,13 @@ class AgreementForm(HardenedForm, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("start_year"), cleaned.get("end_year")
-        if start and end and end < start:
-            self.add_error("end_year", _("The last academic year cannot be before the first."))
+        for field, message in years_problems(cleaned.get("start_year"), cleaned.get("end_year")):
+            self.add_error(field, message)
         return cleaned
+
+    def terms(self) -> AgreementTerms:
+        """The validated input as the services take it (call after is_valid())."""
+        return AgreementTerms(**{f: self.cleaned_data[f] for f in AGREEMENT_FIELDS})
 
 
 class ConditionForm(HardenedForm, forms.ModelForm):
@@ -96,23 +99,19 @@ class ConditionForm(HardenedForm, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("start_year"), cleaned.get("end_year")
-        if start and end:
-            if end < start:
-                self.add_error("end_year", _("The last academic year cannot be before the first."))
-            elif start < self.agreement.start_year or end > self.agreement.end_year:
-                self.add_error(
-                    "end_year",
-                    _("Conditions must fall within the agreement's academic years (%(years)s).")
-                    % {"years": self.agreement.academic_years},
-                )
-        if cleaned.get("sending") and cleaned.get("sending") == cleaned.get("receiving"):
-            self.add_error("receiving", _("The receiving institution must differ from the sending one."))
-        framework, level = cleaned.get("language_framework"), cleaned.get("language_min_level")
-        if level and not framework:
-            self.add_error("language_framework", _("Choose the framework of the minimum language level."))
-        elif framework and level and fw.language_level_rank(framework, level) is None:
-            self.add_error("language_min_level", _("This level does not exist in the chosen framework."))
-        if (framework or level) and not cleaned.get("language"):
-            self.add_error("language", _("Choose the language the level applies to."))
+        sending, receiving = cleaned.get("sending"), cleaned.get("receiving")
+        agreement = self.agreement
+        for field, message in condition_problems(
+            start_year=cleaned.get("start_year"), end_year=cleaned.get("end_year"),
+            agreement_years=(agreement.start_year, agreement.end_year, agreement.academic_years),
+            sending_id=sending.pk if sending else None, receiving_id=receiving.pk if receiving else None,
+            language=cleaned.get("language") or "", language_framework=cleaned.get("language_framework") or "",
+            language_min_level=cleaned.get("language_min_level") or "",
+        ):
+            self.add_error(field, message)
         return cleaned
+
+    def terms(self) -> ConditionTerms:
+        """The validated input as the services take it (call after is_valid())."""
+        values = {f: self.cleaned_data[f] for f in CONDITION_FIELDS if f not in ("sending", "receiving")}
+        return ConditionTerms(**values, sending_id=self.cleaned_data["sending"].pk, receiving_id=self.cleaned_data["receiving"].pk)

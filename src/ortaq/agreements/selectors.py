@@ -139,6 +139,35 @@ def partners_of(*, actor: Actor, institution_id: int) -> list[dict]:
     return list(partners.values())
 
 
+def may_draft_agreements(*, actor: Actor) -> bool:
+    """Coordinators (of any institution) and administrators draft agreements."""
+    access = access_for(actor)
+    return access.is_admin or bool(access.manages)
+
+
+def is_locked(agreement: Agreement) -> bool:
+    """In effect or terminated: no one edits it any more."""
+    return agreement.state in (AgreementState.IN_EFFECT, AgreementState.TERMINATED)
+
+
+def agreement_page(*, actor: Actor, agreement: Agreement) -> dict:
+    """What the agreement's page shows to this actor: parties, approvals, versions, and what they may do."""
+    access = access_for(actor)
+    parties = parties_of(agreement)
+    return {
+        "agreement": agreement,
+        "parties": parties,
+        "approvals": current_approvals(agreement),
+        "approval_history": approval_history(agreement),
+        "pending": pending_parties(agreement),
+        "approve_for": institutions_actor_may_approve_for(actor=actor, agreement=agreement),
+        "may_edit": may_edit_agreement(actor=actor, agreement=agreement),
+        "may_propose": agreement.state == AgreementState.DRAFT and (access.is_admin or agreement.initiator_id in access.manages),
+        "may_manage_state": access.is_admin or bool(access.manages & {p.pk for p in parties}),
+        "versions": versions_of(agreement),
+    }
+
+
 def may_edit_agreement(*, actor: Actor, agreement: Agreement) -> bool:
     access = access_for(actor)
     if agreement.state in (AgreementState.IN_EFFECT, AgreementState.TERMINATED):

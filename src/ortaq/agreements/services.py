@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,10 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ortaq.accounts.selectors import access_for
 from ortaq.audit.services import audit_record, snapshot
-from ortaq.errors import DomainError, Forbidden, ValidationFailed, form_errors
-from ortaq.inputs import plain_text
+from ortaq.errors import DomainError, Forbidden, ValidationFailed
+from ortaq.inputs import model_checked, plain_text
 
-from .forms import AGREEMENT_FIELDS, CONDITION_FIELDS, AgreementForm, ConditionForm
 from .models import (
     Agreement,
     AgreementApproval,
@@ -28,7 +28,9 @@ from .models import (
     AgreementVersion,
     CooperationCondition,
 )
+from .rules import agreement_terms_problems, as_errors, condition_terms_problems
 from .selectors import current_approvals, may_edit_agreement, parties_of
+from .types import AGREEMENT_FIELDS, CONDITION_FIELDS, AgreementTerms, ConditionTerms
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -83,19 +85,22 @@ def _check_parties(kind: str, initiator: Institution, parties: list[Institution]
         raise ValidationFailed({"parties": [str(_("An agreement needs at least two parties."))]})
 
 
+def _checked_terms(agreement: Agreement, terms: AgreementTerms) -> None:
+    """Set the terms on the (unsaved) row, or ValidationFailed with every broken rule."""
+    for name, value in asdict(terms).items():
+        setattr(agreement, name, value)
+    model_checked(agreement, exclude=("initiator",), errors=as_errors(agreement_terms_problems(terms)))
+
+
 @transaction.atomic
-def agreement_create(*, actor: User, data: dict, initiator: Institution, parties: list[Institution]) -> Agreement:
+def agreement_create(*, actor: User, terms: AgreementTerms, initiator: Institution, parties: list[Institution]) -> Agreement:
     access = access_for(actor)
     if not (access.is_admin or initiator.pk in access.manages):
         raise Forbidden(_("Only a coordinator of the initiating institution can draft its agreements."))
-    form = AgreementForm(data=data)
-    if not form.is_valid():
-        raise ValidationFailed(form_errors(form))
+    agreement = Agreement(initiator=initiator, created_by=actor)
+    _checked_terms(agreement, terms)
     parties = list(dict.fromkeys(parties))
-    _check_parties(form.cleaned_data["kind"], initiator, parties)
-    agreement = form.save(commit=False)
-    agreement.initiator = initiator
-    agreement.created_by = actor
+    _check_parties(terms.kind, initiator, parties)
     agreement.save()
     AgreementParty.objects.bulk_create([AgreementParty(agreement=agreement, institution=p) for p in parties])
     _new_version(agreement, actor=actor, bump=False)
@@ -124,16 +129,17 @@ def _require_edit(actor, agreement: Agreement) -> None:
 
 @transaction.atomic
 def agreement_update(
-    *, actor: User, agreement: Agreement, data: dict, parties: list[Institution] | None = None, expected_version: int | None = None
+    *, actor: User, agreement: Agreement, terms: AgreementTerms, parties: list[Institution] | None = None,
+    expected_version: int | None = None,
 ) -> Agreement:
+    """The agreement with these terms (all of them: an edit of one value passes
+    `dataclasses.replace(AgreementTerms.of(agreement), ...)`)."""
     agreement = _lock(agreement, expected_version)
     _require_edit(actor, agreement)
     before = canonical_content(agreement)
-    form = AgreementForm(data={**{f: getattr(agreement, f) for f in AGREEMENT_FIELDS}, **data}, instance=agreement)
-    if not form.is_valid():
-        raise ValidationFailed(form_errors(form))
-    if form.has_changed():  # an edit that changes nothing writes nothing
-        agreement = form.save()
+    if terms != AgreementTerms.of(agreement):  # an edit that changes nothing writes nothing
+        _checked_terms(agreement, terms)
+        agreement.save()
     if parties is not None:
         parties = list(dict.fromkeys(parties))
         _check_parties(agreement.kind, agreement.initiator, parties)
@@ -155,20 +161,26 @@ def agreement_update(
     return Agreement.objects.get(pk=agreement.pk)
 
 
-def _condition_form(agreement: Agreement, data: dict, instance: CooperationCondition | None = None) -> ConditionForm:
-    party_qs = agreement.parties.all()
-    form = ConditionForm(data=data, instance=instance, agreement=agreement, party_queryset=party_qs)
-    if not form.is_valid():
-        raise ValidationFailed(form_errors(form))
-    return form
+def _checked_condition(agreement: Agreement, condition: CooperationCondition, terms: ConditionTerms) -> CooperationCondition:
+    """Set the terms on the condition, or ValidationFailed with every broken rule; checked against the
+    agreement as it is now (locked), not as the edge read it."""
+    for name, value in asdict(terms).items():
+        setattr(condition, name, value)
+    party_ids = set(agreement.party_links.values_list("institution_id", flat=True))
+    problems = condition_terms_problems(
+        terms, agreement_years=(agreement.start_year, agreement.end_year, agreement.academic_years), party_ids=party_ids
+    )
+    model_checked(condition, exclude=("agreement",), errors=as_errors(problems))
+    return condition
 
 
 @transaction.atomic
-def condition_add(*, actor: User, agreement: Agreement, data: dict, expected_version: int | None = None) -> CooperationCondition:
+def condition_add(
+    *, actor: User, agreement: Agreement, terms: ConditionTerms, expected_version: int | None = None
+) -> CooperationCondition:
     agreement = _lock(agreement, expected_version)
     _require_edit(actor, agreement)
-    condition = _condition_form(agreement, data).save(commit=False)
-    condition.agreement = agreement
+    condition = _checked_condition(agreement, CooperationCondition(agreement=agreement), terms)
     condition.save()
     _new_version(agreement, actor=actor)
     audit_record(actor=actor, action="create", obj=condition, after=snapshot(condition), summary=str(agreement))
@@ -176,12 +188,15 @@ def condition_add(*, actor: User, agreement: Agreement, data: dict, expected_ver
 
 
 @transaction.atomic
-def condition_update(*, actor: User, condition: CooperationCondition, data: dict, expected_version: int | None = None) -> CooperationCondition:
+def condition_update(
+    *, actor: User, condition: CooperationCondition, terms: ConditionTerms, expected_version: int | None = None
+) -> CooperationCondition:
+    """The condition with these terms (all of them: `dataclasses.replace(ConditionTerms.of(condition), ...)`)."""
     agreement = _lock(condition.agreement, expected_version)
     _require_edit(actor, agreement)
     before = snapshot(condition)
-    merged = {**{f: (getattr(condition, f + "_id") if f in {"sending", "receiving"} else getattr(condition, f)) for f in CONDITION_FIELDS}, **data}
-    condition = _condition_form(agreement, merged, instance=condition).save()
+    condition = _checked_condition(agreement, condition, terms)
+    condition.save()
     after = snapshot(condition)
     if before != after:
         _new_version(agreement, actor=actor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -31,6 +32,61 @@ class MobilityType(models.TextChoices):
 class DurationUnit(models.TextChoices):
     MONTHS = "months", _("months")
     DAYS = "days", _("days")
+
+
+# The fields of the content parties approve (canonical JSON, see services.canonical_content): the order of the
+# web forms, the keys of every stored version.
+AGREEMENT_FIELDS = ["kind", "title", "reference", "summary", "start_year", "end_year"]
+CONDITION_FIELDS = [
+    "mobility_type", "sending", "receiving", "isced_code", "eqf_level", "nqf_level", "places_per_year",
+    "duration", "duration_unit", "language", "language_framework", "language_min_level", "start_year",
+    "end_year", "inclusion_support",
+]
+YEAR_MIN, YEAR_MAX = 2000, 2100  # academic years (starting) an agreement or a condition may name
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementTerms:
+    """What an agreement says, as the services take it: the web form and the API schema validate input and
+    build it; the services check it again (agreements.services) so that no caller writes invalid terms.
+    An edit passes the whole terms: `dataclasses.replace(AgreementTerms.of(agreement), title=...)`."""
+
+    kind: str
+    title: str
+    start_year: int
+    end_year: int
+    reference: str = ""
+    summary: str = ""
+
+    @classmethod
+    def of(cls, agreement: Agreement) -> AgreementTerms:
+        return cls(**{f.name: getattr(agreement, f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConditionTerms:
+    """One cooperation condition as the services take it; the institutions by id (both must be parties).
+    An edit passes the whole condition: `dataclasses.replace(ConditionTerms.of(condition), places_per_year=4)`."""
+
+    mobility_type: str
+    sending_id: int
+    receiving_id: int
+    isced_code: str
+    places_per_year: int
+    duration: int
+    start_year: int
+    end_year: int
+    duration_unit: str = DurationUnit.MONTHS
+    eqf_level: str = ""
+    nqf_level: str = ""
+    language: str = ""
+    language_framework: str = ""
+    language_min_level: str = ""
+    inclusion_support: str = ""
+
+    @classmethod
+    def of(cls, condition: CooperationCondition) -> ConditionTerms:
+        return cls(**{f.name: getattr(condition, f.name) for f in fields(cls)})
 
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ortaq.accounts.selectors import access_for
 from ortaq.audit.selectors import history_for
 from ortaq.errors import DomainError, Forbidden
 from ortaq.inputs import ID_MAX, HardenedForm, query_text, refused, whole_number
@@ -20,7 +19,7 @@ from ortaq.institutions.selectors import institution_choices, institution_rows, 
 from ortaq.lib.views import apply_errors, export_response, form_data, paginate
 
 from . import selectors, services
-from .forms import AgreementForm, ConditionForm
+from .forms import AgreementForm, ConditionForm, edit_data
 from .models import AgreementKind, AgreementState, MobilityType
 
 
@@ -58,7 +57,7 @@ def agreement_list(request):
     qs = selectors.agreement_list(actor=request.user, **filters)
     context = {
         **paginate(request, qs), "filters": filters, "states": AgreementState.choices, "kinds": AgreementKind.choices,
-        "mobility_types": MobilityType.choices, "may_create": bool(access_for(request.user).manages) or access_for(request.user).is_admin,
+        "mobility_types": MobilityType.choices, "may_create": selectors.may_draft_agreements(actor=request.user),
         "nav_section": "agreements",
     }
     template = "agreements/_results.html" if request.htmx_target == "results" else "agreements/list.html"
@@ -77,28 +76,31 @@ def agreement_export(request, fmt: str):
     return export_response(fmt, "agreements", header, rows)
 
 
+def _create_draft(request, form: AgreementForm, parties_form: PartiesForm):
+    """The new draft, or None with every error shown on the two forms."""
+    if not (parties_form.is_valid() & form.is_valid()):  # both validated, so that every error shows at once
+        return None
+    initiator = parties_form.cleaned_data["initiator"]
+    try:
+        return services.agreement_create(
+            actor=request.user, terms=form.terms(), initiator=initiator, parties=[initiator, *parties_form.cleaned_data["partners"]]
+        )
+    except DomainError as error:
+        apply_errors(form, error)
+        if "parties" in getattr(error, "errors", {}):
+            parties_form.add_error("partners", error.errors["parties"])
+        return None
+
+
 @login_required
 def agreement_create(request):
-    access = access_for(request.user)
-    if not (access.manages or access.is_admin):
+    if not selectors.may_draft_agreements(actor=request.user):
         raise PermissionDenied
-    form = AgreementForm(data=request.POST or None)
-    parties_form = PartiesForm(data=request.POST or None, actor=request.user)
-    if request.method == "POST" and parties_form.is_valid():
-        try:
-            agreement = services.agreement_create(
-                actor=request.user, data=form_data(request), initiator=parties_form.cleaned_data["initiator"],
-                parties=[parties_form.cleaned_data["initiator"], *parties_form.cleaned_data["partners"]],
-            )
-        except DomainError as error:
-            apply_errors(form, error)
-            if "parties" in getattr(error, "errors", {}):
-                parties_form.add_error("partners", error.errors["parties"])
-        else:
-            messages.success(request, _("Draft saved. Add cooperation conditions, then propose it to the partners."))
-            return redirect("agreements:detail", agreement.pk)
-    elif request.method == "POST":
-        form.is_valid()
+    form, parties_form = AgreementForm(data=request.POST or None), PartiesForm(data=request.POST or None, actor=request.user)
+    agreement = _create_draft(request, form, parties_form) if request.method == "POST" else None
+    if agreement is not None:
+        messages.success(request, _("Draft saved. Add cooperation conditions, then propose it to the partners."))
+        return redirect("agreements:detail", agreement.pk)
     status = 422 if request.method == "POST" else 200  # every successful POST has redirected above
     return render(request, "agreements/form.html", {"form": form, "parties_form": parties_form, "nav_section": "agreements"}, status=status)
 
@@ -106,22 +108,10 @@ def agreement_create(request):
 @login_required
 def agreement_detail(request, pk: int):
     agreement = _get(request, pk)
-    may_edit = selectors.may_edit_agreement(actor=request.user, agreement=agreement)
-    party_qs = agreement.parties.all()
+    page = selectors.agreement_page(actor=request.user, agreement=agreement)
+    condition_form = ConditionForm(agreement=agreement, party_queryset=agreement.parties.all()) if page["may_edit"] else None
     return render(request, "agreements/detail.html", {
-        "agreement": agreement,
-        "parties": selectors.parties_of(agreement),
-        "approvals": selectors.current_approvals(agreement),
-        "approval_history": selectors.approval_history(agreement),
-        "pending": selectors.pending_parties(agreement),
-        "approve_for": selectors.institutions_actor_may_approve_for(actor=request.user, agreement=agreement),
-        "may_edit": may_edit,
-        "may_propose": agreement.state == AgreementState.DRAFT and (access_for(request.user).is_admin or agreement.initiator_id in access_for(request.user).manages),
-        "may_manage_state": access_for(request.user).is_admin or bool(access_for(request.user).manages & {p.pk for p in selectors.parties_of(agreement)}),
-        "condition_form": ConditionForm(agreement=agreement, party_queryset=party_qs) if may_edit else None,
-        "versions": selectors.versions_of(agreement),
-        "history": history_for(agreement),
-        "nav_section": "agreements",
+        **page, "history": history_for(agreement), "condition_form": condition_form, "nav_section": "agreements",
     })
 
 
@@ -130,17 +120,25 @@ def agreement_edit(request, pk: int):
     agreement = _get(request, pk)
     if not selectors.may_edit_agreement(actor=request.user, agreement=agreement):
         raise PermissionDenied
-    form = AgreementForm(data=request.POST or None, instance=agreement)
-    if request.method == "POST":
-        try:
-            services.agreement_update(actor=request.user, agreement=agreement, data=form_data(request), expected_version=_expected(request))
-        except DomainError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved as a new version. Earlier approvals no longer apply."))
-            return redirect("agreements:detail", agreement.pk)
+    form = AgreementForm(data=edit_data(agreement, form_data(request)) if request.method == "POST" else None, instance=agreement)
+    update = lambda terms: services.agreement_update(actor=request.user, agreement=agreement, terms=terms, expected_version=_expected(request))  # noqa: E731
+    if request.method == "POST" and _saved(form, update):
+        messages.success(request, _("Changes saved as a new version. Earlier approvals no longer apply."))
+        return redirect("agreements:detail", agreement.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "agreements/edit.html", {"form": form, "agreement": agreement, "nav_section": "agreements"}, status=status)
+
+
+def _saved(form, save) -> bool:
+    """Validate the form and save its terms through a service; False with the errors shown on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        save(form.terms())
+    except DomainError as error:
+        apply_errors(form, error)
+        return False
+    return True
 
 
 def _act(request, pk: int, action, success: str):
@@ -163,14 +161,15 @@ def _expected(request) -> int | None:
 @require_POST
 def condition_add(request, pk: int):
     agreement = _get(request, pk)
-    party_qs = agreement.parties.all()
-    form = ConditionForm(data=request.POST, agreement=agreement, party_queryset=party_qs)
+    if not selectors.is_locked(agreement) and not selectors.may_edit_agreement(actor=request.user, agreement=agreement):
+        raise PermissionDenied  # a reader who may not edit is refused, not shown a form error
+    form = ConditionForm(data=request.POST, agreement=agreement, party_queryset=agreement.parties.all())
+    add = lambda terms: services.condition_add(actor=request.user, agreement=agreement, terms=terms, expected_version=_expected(request))  # noqa: E731
     try:
-        services.condition_add(actor=request.user, agreement=agreement, data=form_data(request), expected_version=_expected(request))
-    except Forbidden:  # a reader who may not edit is refused, not shown a form error
+        saved = _saved(form, add)
+    except Forbidden:  # the agreement changed hands since it was read
         raise PermissionDenied
-    except DomainError as error:
-        apply_errors(form, error)
+    if not saved:
         return render(request, "agreements/condition_form.html", {"agreement": agreement, "condition_form": form, "nav_section": "agreements"}, status=422)
     messages.success(request, _("Condition added."))
     return redirect("agreements:detail", agreement.pk)
@@ -217,20 +216,27 @@ def agreement_terminate(request, pk: int):
     return _act(request, pk, lambda a: services.agreement_terminate(actor=request.user, agreement=a, reason=request.POST.get("reason", "")), _("The agreement has been terminated."))
 
 
+def _number(request, name: str, default: int) -> int | None:
+    """A version number from the query string: the default when absent, None when malformed."""
+    value = request.GET.get(name) or ""
+    return default if not value else int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def _compared(request, versions: list) -> tuple:
+    """The two versions the query asks for (?a=older&b=newer; by default the newest and the one before it)."""
+    by_number: dict[int | None, Any] = {v.number: v for v in versions}
+    newest = versions[0].number if versions else 1
+    a, b = by_number.get(_number(request, "a", max(newest - 1, 1))), by_number.get(_number(request, "b", newest))
+    if a is None or b is None:
+        raise Http404
+    return a, b
+
+
 @login_required
 def agreement_compare(request, pk: int):
     agreement = _get(request, pk)
     versions = list(selectors.versions_of(agreement))
-    by_number: dict[int | None, Any] = {v.number: v for v in versions}  # number() is None for a malformed query
-    newest = versions[0].number if versions else 1
-
-    def number(name: str, default: int) -> int | None:
-        value = request.GET.get(name) or ""
-        return default if not value else int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
-
-    a, b = by_number.get(number("a", max(newest - 1, 1))), by_number.get(number("b", newest))
-    if a is None or b is None:
-        raise Http404
+    a, b = _compared(request, versions)
     return render(request, "agreements/compare.html", {
         "agreement": agreement, "versions": versions, "a": a, "b": b, "rows": selectors.diff_versions(a, b), "nav_section": "agreements",
     })
