@@ -277,6 +277,8 @@ MATRIX: dict[str, Entry] = {
                                                          data=lambda s, t: {"outcome": t.value("foreign_outcome"), "rating": "achieved"}),
     "mobility:logbook_link": public("logbook_link", kwargs={"token": "@token"}),
     "mobility:behind": page(),
+    # The reader's own learning agreements: where they are the learner or sign for the sending or the receiving side.
+    "mobility:mine": page(shows=Shows(("mobility",), "learner, coordinator@sending, host@host", link="mobility:agreement")),
     # Notifications --------------------------------------------------------------------------------------------
     "notifications:list": page(),
     "notifications:read": action(),
