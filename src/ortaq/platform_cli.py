@@ -63,6 +63,11 @@ def serve(argv: list[str]) -> int:
     if args.demo:
         # The demo runs on http://127.0.0.1 without TLS: secure-only cookies would make sign-in impossible.
         os.environ.setdefault("ORTAQ_INSECURE_HTTP", "1")
+    # Before Django reads the settings: unless SITE_ROOT names the public address, the settings name this
+    # server by the address it listens on (credentials, QR codes, e-mails); the worker started below
+    # inherits the same environment and so the same address.
+    os.environ["ORTAQ_HOST"] = args.host
+    os.environ["ORTAQ_PORT"] = str(args.port)
     _setup()
     from django.conf import settings
 
@@ -84,7 +89,7 @@ def serve(argv: list[str]) -> int:
         import subprocess
 
         worker_process = subprocess.Popen([sys.executable, "-m", "ortaq.cli", "worker"], env=os.environ.copy())
-    print(f"Ortaq is serving at http://{args.host}:{args.port}/ (data in {settings.DATA_DIR})", flush=True)
+    print(f"Ortaq is serving at {settings.SITE_ROOT}/ (listening on {args.host}:{args.port}, data in {settings.DATA_DIR})", flush=True)
     try:
         waitress_serve(application, host=args.host, port=args.port, threads=args.threads, ident="ortaq")
     finally:

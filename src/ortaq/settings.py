@@ -103,7 +103,24 @@ SECRET_KEY = _secret_key()
 # Restrictive by default: only loopback. A public deployment must list its own host names.
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
-SITE_ROOT = os.getenv("SITE_ROOT", "http://127.0.0.1:8000")
+
+
+def site_root_for(host: str, port: int) -> str:
+    """The address a server listening on host:port is reached at. A server bound to every interface
+    (0.0.0.0, ::) is named by loopback; an IPv6 address is bracketed."""
+    host = host.strip()
+    if host in {"", "0.0.0.0", "::", "[::]"}:
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+# The one public address of this installation, written into credentials (issuer did:web, status lists),
+# QR codes, verification links and e-mails. SITE_ROOT when set (production: the https address behind the
+# proxy); otherwise the address `ortaq serve` listens on, which it passes down as ORTAQ_HOST/ORTAQ_PORT
+# from --host/--port, so that `ortaq serve --port 8765` names itself port 8765 everywhere.
+SITE_ROOT = (os.getenv("SITE_ROOT", "").strip() or site_root_for(os.getenv("ORTAQ_HOST", "127.0.0.1"), envint("ORTAQ_PORT", 8000))).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
