@@ -236,7 +236,7 @@ class SearchForm(HardenedForm, forms.Form):
     state = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", gettext_lazy("any status")), *CredentialState.choices])
     issued_from = forms.DateField(label=gettext_lazy("Issued from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     issued_to = forms.DateField(label=gettext_lazy("Issued until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    batch = forms.IntegerField(label=gettext_lazy("Batch"), required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    batch = forms.IntegerField(label=gettext_lazy("Batch number"), required=False, min_value=1, max_value=2**31 - 1)
 
 
 def _search(request):
