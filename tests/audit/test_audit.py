@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
+from dataclasses import replace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -15,6 +16,7 @@ from ortaq.audit.models import AuditEvent
 from ortaq.audit.selectors import history_for
 from ortaq.audit.services import audit_record, snapshot
 from ortaq.programmes import services as programme_services
+from ortaq.programmes.types import ProgrammeDetails
 
 
 def test_a_record_names_the_actor_the_object_and_json_ready_values(world):
@@ -76,8 +78,8 @@ def test_history_loads_its_actors_in_the_same_query_for_1_or_10_events(world, dj
 
 
 def test_the_programme_page_shows_its_history_with_the_changed_fields(client, world):
-    programme = programme_services.programme_create(actor=world["coordinator_a"], data={"code": "P1", "title_en": "Old title", "isced_code": "0714"}, awarding=[world.a])
-    programme_services.programme_update(actor=world["registrar_a"], programme=programme, data={"title_en": "New title"})
+    programme = programme_services.programme_create(actor=world["coordinator_a"], details=ProgrammeDetails(code="P1", title_en="Old title", isced_code="0714"), awarding=[world.a])
+    programme_services.programme_update(actor=world["registrar_a"], programme=programme, details=replace(ProgrammeDetails.of(programme), title_en="New title"))
     client.force_login(world["student_b"])
     page = client.get(f"/en/programmes/{programme.pk}/")
     assert list(page.context["history"]) == list(history_for(programme))

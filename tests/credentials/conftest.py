@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from ortaq.programmes import services as programme_services
+from ortaq.programmes.types import ModuleDetails, ProgrammeDetails
 from tests.conftest import make_institution, make_user
 
 
@@ -12,11 +13,10 @@ def joint_programme(world):
     joint = make_institution("Joint College", kind="joint_college")
     registrar = make_user("registrar_joint", (joint, "registrar"))
     programme = programme_services.programme_create(
-        actor=registrar, data={"code": "JP-0714", "title_en": "Mechatronics", "title_kk": "Мехатроника", "title_zh": "机电一体化", "title_ru": "Мехатроника",
-                                "isced_code": "0714", "eqf_level": "5", "kz_nqf_level": "5"},
+        actor=registrar, details=ProgrammeDetails(code="JP-0714", title_en="Mechatronics", title_kk="Мехатроника", title_zh="机电一体化", title_ru="Мехатроника", isced_code="0714", eqf_level="5", kz_nqf_level="5"),
         awarding=[joint, world.a, world.c],
     )
-    programme_services.module_add(actor=registrar, programme=programme, data={"code": "PLC", "title_en": "PLC", "credits": 6})
+    programme_services.module_add(actor=registrar, programme=programme, module=ModuleDetails(code="PLC", title_en="PLC", credits=6))
     graduates = [make_user(f"graduate{i}", (world.a, "student")) for i in range(3)]
     graduates[0].full_name, graduates[0].full_name_latin = "Дана Серікқызы", "Dana Serikkyzy"
     graduates[0].save()

@@ -9,6 +9,7 @@ import pytest
 from ortaq.audit.models import AuditEvent
 from ortaq.errors import Forbidden
 from ortaq.institutions import services
+from ortaq.institutions.types import ContactDetails
 from ortaq.institutions.models import Contact
 
 
@@ -43,7 +44,7 @@ def test_a_contact_with_a_bad_email_is_refused_on_the_page(client, world):
 
 
 def test_removing_a_contact_deletes_it_and_keeps_what_it_held_in_the_audit_trail(world):
-    contact = services.contact_add(actor=world["coordinator_a"], institution=world.a, data={"name": "Dana", "email": "dana@example.kz"})
+    contact = services.contact_add(actor=world["coordinator_a"], institution=world.a, contact=ContactDetails(name="Dana", email="dana@example.kz"))
     services.contact_remove(actor=world["coordinator_a"], contact=contact)
     assert not Contact.objects.exists()
     event = AuditEvent.objects.get(object_type="institutions.contact", action="delete")
@@ -51,7 +52,7 @@ def test_removing_a_contact_deletes_it_and_keeps_what_it_held_in_the_audit_trail
 
 
 def test_a_coordinator_of_another_institution_cannot_remove_a_contact(world):
-    contact = services.contact_add(actor=world["coordinator_a"], institution=world.a, data={"name": "Dana", "email": "dana@example.kz"})
+    contact = services.contact_add(actor=world["coordinator_a"], institution=world.a, contact=ContactDetails(name="Dana", email="dana@example.kz"))
     with pytest.raises(Forbidden):
         services.contact_remove(actor=world["coordinator_b"], contact=contact)
     assert Contact.objects.filter(pk=contact.pk).exists()

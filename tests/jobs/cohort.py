@@ -9,6 +9,7 @@ from ortaq.accounts.models import Role
 from ortaq.credentials import services
 from ortaq.credentials.models import IssuanceBatch
 from ortaq.programmes import services as programme_services
+from ortaq.programmes.types import ProgrammeDetails
 from tests.conftest import make_institution, make_user
 
 
@@ -26,8 +27,7 @@ def make_cohort(size: int) -> Cohort:
     partner = make_institution("Partner C", country="CN")
     requester, *approvers = [make_user(f"registrar{i}", (joint, Role.REGISTRAR)) for i in range(3)]
     programme = programme_services.programme_create(
-        actor=requester, data={"code": "JP-0714", "title_en": "Mechatronics", "title_zh": "机电一体化", "isced_code": "0714",
-                               "eqf_level": "5", "kz_nqf_level": "5"},
+        actor=requester, details=ProgrammeDetails(code="JP-0714", title_en="Mechatronics", title_zh="机电一体化", isced_code="0714", eqf_level="5", kz_nqf_level="5"),
         awarding=[joint, college, partner])
     graduates = [make_user(f"graduate{i:03d}", (college, Role.STUDENT)) for i in range(size)]
     return Cohort(programme=programme, requester=requester, approvers=approvers, graduates=graduates)

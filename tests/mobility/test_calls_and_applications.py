@@ -113,11 +113,12 @@ def test_nobody_applies_after_the_deadline(world, open_call):
 
 def test_a_student_with_a_programme_sees_offers_ranked_by_fit_with_evidence(client, world, open_call, settings):
     from ortaq.programmes import services as programme_services
+    from ortaq.programmes.types import ModuleDetails, OutcomeText, ProgrammeDetails
 
     settings.ALIGNMENT_BACKEND = "lexical"
-    programme = programme_services.programme_create(actor=world["registrar_a"], data={"code": "M", "title_en": "Mechatronics", "isced_code": "0714"}, awarding=[world.a])
-    module = programme_services.module_add(actor=world["registrar_a"], programme=programme, data={"code": "PLC", "title_en": "PLC", "credits": 5})
-    programme_services.outcome_add(actor=world["registrar_a"], module=module, data={"code": "LO1", "text_en": "Commission and test PLC cabinets", "text_ru": "Вводит в эксплуатацию и испытывает шкафы ПЛК"})
+    programme = programme_services.programme_create(actor=world["registrar_a"], details=ProgrammeDetails(code="M", title_en="Mechatronics", isced_code="0714"), awarding=[world.a])
+    module = programme_services.module_add(actor=world["registrar_a"], programme=programme, module=ModuleDetails(code="PLC", title_en="PLC", credits=5))
+    programme_services.outcome_add(actor=world["registrar_a"], module=module, outcome=OutcomeText(code="LO1", text_en="Commission and test PLC cabinets", text_ru="Вводит в эксплуатацию и испытывает шкафы ПЛК"))
     student = students(world, 1)[0]
     services.application_save(actor=student, call=open_call, data=application_data(programme=programme.pk), option_ids=[])
     client.force_login(student)

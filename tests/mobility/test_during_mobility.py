@@ -7,6 +7,7 @@ from ortaq.errors import DomainError, Forbidden, ValidationFailed
 from ortaq.mobility import during, round_services, selectors
 from ortaq.mobility.models import EntryState, MobilityAgreementState, NominationState, Party
 from ortaq.programmes import services as programme_services
+from ortaq.programmes.types import ModuleDetails, OutcomeText, ProgrammeDetails
 from tests.mobility.conftest import close, students
 
 
@@ -32,9 +33,9 @@ def accepted(world, open_call, enterprise, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def outcome(world):
-    programme = programme_services.programme_create(actor=world["registrar_a"], data={"code": "P", "title_en": "Mechatronics", "isced_code": "0714"}, awarding=[world.a])
-    module = programme_services.module_add(actor=world["registrar_a"], programme=programme, data={"code": "PLC", "title_en": "PLC", "credits": 5})
-    return programme_services.outcome_add(actor=world["registrar_a"], module=module, data={"code": "LO1", "text_en": "Programs a PLC", "text_ru": "Программирует ПЛК"})
+    programme = programme_services.programme_create(actor=world["registrar_a"], details=ProgrammeDetails(code="P", title_en="Mechatronics", isced_code="0714"), awarding=[world.a])
+    module = programme_services.module_add(actor=world["registrar_a"], programme=programme, module=ModuleDetails(code="PLC", title_en="PLC", credits=5))
+    return programme_services.outcome_add(actor=world["registrar_a"], module=module, outcome=OutcomeText(code="LO1", text_en="Programs a PLC", text_ru="Программирует ПЛК"))
 
 
 def components(outcome_id=None):

@@ -11,6 +11,7 @@ from ortaq.errors import ValidationFailed
 from ortaq.mobility import during
 from ortaq.mobility.models import Application, ApplicationDocument, LogbookEntry, OutcomeEvaluation, TranscriptEntry
 from ortaq.programmes import services as programme_services
+from ortaq.programmes.types import ModuleDetails, OutcomeText, ProgrammeDetails
 from tests.mobility.test_during_mobility import accepted, components, outcome, signed  # noqa: F401
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"
@@ -19,9 +20,9 @@ PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"
 @pytest.fixture
 def foreign_outcome(world):
     """An outcome of college B's programme: nothing to do with A's learner."""
-    programme = programme_services.programme_create(actor=world["registrar_b"], data={"code": "PB", "title_en": "Welding", "isced_code": "0715"}, awarding=[world.b])
-    module = programme_services.module_add(actor=world["registrar_b"], programme=programme, data={"code": "W1", "title_en": "Welding", "credits": 5})
-    return programme_services.outcome_add(actor=world["registrar_b"], module=module, data={"code": "LO1", "text_en": "Welds a seam"})
+    programme = programme_services.programme_create(actor=world["registrar_b"], details=ProgrammeDetails(code="PB", title_en="Welding", isced_code="0715"), awarding=[world.b])
+    module = programme_services.module_add(actor=world["registrar_b"], programme=programme, module=ModuleDetails(code="W1", title_en="Welding", credits=5))
+    return programme_services.outcome_add(actor=world["registrar_b"], module=module, outcome=OutcomeText(code="LO1", text_en="Welds a seam"))
 
 
 def _post(client, user, url, data):

@@ -4,16 +4,17 @@ constraint used to answer with a 500), and hostile module and outcome values are
 import pytest
 
 from ortaq.programmes import services
+from ortaq.programmes.types import ModuleDetails, ProgrammeDetails
 from ortaq.programmes.models import LearningOutcome, Module
 
 
 @pytest.fixture
 def programme(world):
-    return services.programme_create(actor=world["registrar_a"], data={"code": "P", "title_en": "Mechatronics", "isced_code": "0714"}, awarding=[world.a])
+    return services.programme_create(actor=world["registrar_a"], details=ProgrammeDetails(code="P", title_en="Mechatronics", isced_code="0714"), awarding=[world.a])
 
 
 def test_a_second_module_with_the_same_code_is_refused_not_a_server_error(client, world, programme):
-    services.module_add(actor=world["registrar_a"], programme=programme, data={"code": "PLC", "title_en": "PLC", "credits": 5})
+    services.module_add(actor=world["registrar_a"], programme=programme, module=ModuleDetails(code="PLC", title_en="PLC", credits=5))
     client.force_login(world["registrar_a"])
     response = client.post(f"/en/programmes/{programme.pk}/modules/", {"code": "PLC", "title_en": "PLC again", "credits": "5"})
     assert response.status_code == 422
@@ -30,7 +31,7 @@ def test_a_module_with_hostile_values_is_refused(client, world, programme, data)
 
 @pytest.mark.parametrize("text", ["a\x00b", "x" * 100_000, "\x1b[2J"])
 def test_an_outcome_with_hostile_text_is_refused(client, world, programme, text):
-    module = services.module_add(actor=world["registrar_a"], programme=programme, data={"code": "PLC", "title_en": "PLC", "credits": 5})
+    module = services.module_add(actor=world["registrar_a"], programme=programme, module=ModuleDetails(code="PLC", title_en="PLC", credits=5))
     client.force_login(world["registrar_a"])
     response = client.post(f"/en/programmes/{programme.pk}/modules/{module.pk}/outcomes/", {"code": "LO1", "text_en": text})
     assert response.status_code == 422

@@ -3,11 +3,14 @@ each write leaves an audit record, what the catalogue selectors return, and the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ortaq.audit.models import AuditEvent
 from ortaq.errors import Forbidden, ValidationFailed
 from ortaq.programmes import selectors, services
+from ortaq.programmes.types import ModuleDetails, OutcomeText, ProgrammeDetails
 from ortaq.programmes.models import LearningOutcome, Module, Programme
 
 DATA = {"code": "MEC-01", "title_en": "Mechatronics", "isced_code": "0714"}
@@ -15,7 +18,7 @@ DATA = {"code": "MEC-01", "title_en": "Mechatronics", "isced_code": "0714"}
 
 @pytest.fixture
 def programme_a(world):
-    return services.programme_create(actor=world["coordinator_a"], data=DATA, awarding=[world.a])
+    return services.programme_create(actor=world["coordinator_a"], details=ProgrammeDetails(**DATA), awarding=[world.a])
 
 
 def events(obj):
@@ -26,7 +29,7 @@ def events(obj):
 
 
 def test_a_coordinator_creates_a_programme_that_their_institution_awards_and_it_is_audited(world):
-    programme = services.programme_create(actor=world["coordinator_a"], data=DATA, awarding=[world.a, world.c])
+    programme = services.programme_create(actor=world["coordinator_a"], details=ProgrammeDetails(**DATA), awarding=[world.a, world.c])
     assert set(programme.awarding_institutions.all()) == {world.a, world.c}
     [event] = events(programme)
     assert (event.action, event.actor) == ("create", world["coordinator_a"])
@@ -35,31 +38,31 @@ def test_a_coordinator_creates_a_programme_that_their_institution_awards_and_it_
 
 def test_a_programme_awarded_only_by_another_institution_is_refused(world):
     with pytest.raises(Forbidden):
-        services.programme_create(actor=world["coordinator_a"], data=DATA, awarding=[world.b])
+        services.programme_create(actor=world["coordinator_a"], details=ProgrammeDetails(**DATA), awarding=[world.b])
     assert not Programme.objects.exists() and not AuditEvent.objects.exists()
 
 
 @pytest.mark.parametrize("role", ["teacher_a", "student_a", "analyst"])
 def test_people_without_a_programme_role_cannot_create_programmes(world, role):
     with pytest.raises(Forbidden):
-        services.programme_create(actor=world[role], data=DATA, awarding=[world.a])
+        services.programme_create(actor=world[role], details=ProgrammeDetails(**DATA), awarding=[world.a])
     assert not Programme.objects.exists()
 
 
 def test_a_programme_without_an_awarding_institution_is_refused(world):
     with pytest.raises(ValidationFailed):
-        services.programme_create(actor=world["coordinator_a"], data=DATA, awarding=[])
+        services.programme_create(actor=world["coordinator_a"], details=ProgrammeDetails(**DATA), awarding=[])
     assert not Programme.objects.exists()
 
 
 def test_a_programme_with_an_unknown_isced_field_is_refused_and_nothing_is_written(world):
     with pytest.raises(ValidationFailed):
-        services.programme_create(actor=world["coordinator_a"], data=DATA | {"isced_code": "0000x"}, awarding=[world.a])
+        services.programme_create(actor=world["coordinator_a"], details=ProgrammeDetails(**DATA | {"isced_code": "0000x"}), awarding=[world.a])
     assert not Programme.objects.exists() and not AuditEvent.objects.exists()
 
 
 def test_an_update_records_the_fields_before_and_after(world, programme_a):
-    services.programme_update(actor=world["registrar_a"], programme=programme_a, data={"title_en": "Mechatronics II"})
+    services.programme_update(actor=world["registrar_a"], programme=programme_a, details=replace(ProgrammeDetails.of(programme_a), title_en="Mechatronics II"))
     programme_a.refresh_from_db()
     assert programme_a.title_en == "Mechatronics II"
     update = [e for e in events(programme_a) if e.action == "update"]
@@ -68,38 +71,38 @@ def test_an_update_records_the_fields_before_and_after(world, programme_a):
 
 
 def test_an_update_that_changes_nothing_writes_no_audit_record(world, programme_a):
-    services.programme_update(actor=world["coordinator_a"], programme=programme_a, data={"title_en": "Mechatronics"})
+    services.programme_update(actor=world["coordinator_a"], programme=programme_a, details=replace(ProgrammeDetails.of(programme_a), title_en="Mechatronics"))
     assert [e.action for e in events(programme_a)] == ["create"]
 
 
 def test_a_coordinator_of_another_institution_cannot_update_the_programme(world, programme_a):
     with pytest.raises(Forbidden):
-        services.programme_update(actor=world["coordinator_b"], programme=programme_a, data={"title_en": "Taken over"})
+        services.programme_update(actor=world["coordinator_b"], programme=programme_a, details=replace(ProgrammeDetails.of(programme_a), title_en="Taken over"))
     programme_a.refresh_from_db()
     assert programme_a.title_en == "Mechatronics"
     assert [e.action for e in events(programme_a)] == ["create"]
 
 
 def test_an_admin_may_edit_any_programme(world, programme_a):
-    services.programme_update(actor=world["admin"], programme=programme_a, data={"title_en": "Fixed by admin"})
+    services.programme_update(actor=world["admin"], programme=programme_a, details=replace(ProgrammeDetails.of(programme_a), title_en="Fixed by admin"))
     programme_a.refresh_from_db()
     assert programme_a.title_en == "Fixed by admin"
 
 
 def test_modules_and_outcomes_are_added_by_the_awarding_side_and_audited(world, programme_a):
-    module = services.module_add(actor=world["registrar_a"], programme=programme_a, data={"code": "PLC", "title_en": "PLC", "credits": 5})
-    outcome = services.outcome_add(actor=world["registrar_a"], module=module, data={"code": "LO1", "text_en": "Programs a PLC"})
+    module = services.module_add(actor=world["registrar_a"], programme=programme_a, module=ModuleDetails(code="PLC", title_en="PLC", credits=5))
+    outcome = services.outcome_add(actor=world["registrar_a"], module=module, outcome=OutcomeText(code="LO1", text_en="Programs a PLC"))
     assert module.programme == programme_a and outcome.module == module
     assert [e.action for e in events(module)] == ["create"] and events(module)[0].summary == str(programme_a)
     assert [e.action for e in events(outcome)] == ["create"] and events(outcome)[0].after["text_en"] == "Programs a PLC"
 
 
 def test_another_institution_can_add_neither_modules_nor_outcomes(world, programme_a):
-    module = services.module_add(actor=world["registrar_a"], programme=programme_a, data={"code": "PLC", "title_en": "PLC", "credits": 5})
+    module = services.module_add(actor=world["registrar_a"], programme=programme_a, module=ModuleDetails(code="PLC", title_en="PLC", credits=5))
     with pytest.raises(Forbidden):
-        services.module_add(actor=world["registrar_b"], programme=programme_a, data={"code": "X", "title_en": "X", "credits": 5})
+        services.module_add(actor=world["registrar_b"], programme=programme_a, module=ModuleDetails(code="X", title_en="X", credits=5))
     with pytest.raises(Forbidden):
-        services.outcome_add(actor=world["coordinator_b"], module=module, data={"code": "LO1", "text_en": "x"})
+        services.outcome_add(actor=world["coordinator_b"], module=module, outcome=OutcomeText(code="LO1", text_en="x"))
     assert Module.objects.count() == 1 and not LearningOutcome.objects.exists()
 
 
@@ -107,8 +110,8 @@ def test_another_institution_can_add_neither_modules_nor_outcomes(world, program
 
 
 def test_the_catalogue_filters_by_text_institution_and_isced_field(world, programme_a):
-    other = services.programme_create(actor=world["coordinator_b"], data={"code": "WLD", "title_en": "Welding", "title_ru": "Сварка", "isced_code": "0715"}, awarding=[world.b])
-    services.module_add(actor=world["coordinator_b"], programme=other, data={"code": "W1", "title_en": "Arc", "credits": 4})
+    other = services.programme_create(actor=world["coordinator_b"], details=ProgrammeDetails(code="WLD", title_en="Welding", title_ru="Сварка", isced_code="0715"), awarding=[world.b])
+    services.module_add(actor=world["coordinator_b"], programme=other, module=ModuleDetails(code="W1", title_en="Arc", credits=4))
     student = world["student_c"]
     assert list(selectors.programme_list(actor=student)) == [programme_a, other]
     assert list(selectors.programme_list(actor=student, q="weld")) == [other]
@@ -132,10 +135,10 @@ def test_who_may_edit_and_create(world, programme_a):
 
 
 def test_outcome_ids_of_programmes_and_of_an_awarding_institution(world, programme_a):
-    module = services.module_add(actor=world["registrar_a"], programme=programme_a, data={"code": "PLC", "title_en": "PLC", "credits": 5})
-    lo = services.outcome_add(actor=world["registrar_a"], module=module, data={"code": "LO1", "text_en": "x"})
-    other = services.programme_create(actor=world["coordinator_b"], data=DATA | {"code": "B-1"}, awarding=[world.b])
-    lo_b = services.outcome_add(actor=world["coordinator_b"], module=services.module_add(actor=world["coordinator_b"], programme=other, data={"code": "M", "title_en": "M", "credits": 1}), data={"code": "LO", "text_en": "y"})
+    module = services.module_add(actor=world["registrar_a"], programme=programme_a, module=ModuleDetails(code="PLC", title_en="PLC", credits=5))
+    lo = services.outcome_add(actor=world["registrar_a"], module=module, outcome=OutcomeText(code="LO1", text_en="x"))
+    other = services.programme_create(actor=world["coordinator_b"], details=ProgrammeDetails(**DATA | {"code": "B-1"}), awarding=[world.b])
+    lo_b = services.outcome_add(actor=world["coordinator_b"], module=services.module_add(actor=world["coordinator_b"], programme=other, module=ModuleDetails(code="M", title_en="M", credits=1)), outcome=OutcomeText(code="LO", text_en="y"))
     assert selectors.outcome_ids_of(programme_ids=[programme_a.pk]) == {lo.pk}
     assert selectors.outcome_ids_of(awarded_by=world.b.pk) == {lo_b.pk}
     assert selectors.outcome_ids_of() == {lo.pk, lo_b.pk}
@@ -200,7 +203,7 @@ def test_modules_and_outcomes_are_added_through_the_page(client, world, programm
 
 
 def test_another_institution_posting_a_module_or_outcome_is_refused_and_nothing_is_written(client, world, programme_a):
-    module = services.module_add(actor=world["registrar_a"], programme=programme_a, data={"code": "PLC", "title_en": "PLC", "credits": 5})
+    module = services.module_add(actor=world["registrar_a"], programme=programme_a, module=ModuleDetails(code="PLC", title_en="PLC", credits=5))
     client.force_login(world["coordinator_b"])
     response = client.post(f"/en/programmes/{programme_a.pk}/modules/", {"code": "X", "title_en": "Injected", "credits": "5"})
     assert response.status_code == 403
@@ -210,8 +213,8 @@ def test_another_institution_posting_a_module_or_outcome_is_refused_and_nothing_
 
 
 def test_an_outcome_for_a_module_of_another_programme_is_not_found(client, world, programme_a):
-    other = services.programme_create(actor=world["coordinator_a"], data=DATA | {"code": "OTHER"}, awarding=[world.a])
-    module = services.module_add(actor=world["registrar_a"], programme=other, data={"code": "PLC", "title_en": "PLC", "credits": 5})
+    other = services.programme_create(actor=world["coordinator_a"], details=ProgrammeDetails(**DATA | {"code": "OTHER"}), awarding=[world.a])
+    module = services.module_add(actor=world["registrar_a"], programme=other, module=ModuleDetails(code="PLC", title_en="PLC", credits=5))
     client.force_login(world["registrar_a"])
     response = client.post(f"/en/programmes/{programme_a.pk}/modules/{module.pk}/outcomes/", {"code": "LO1", "text_en": "x"})
     assert response.status_code == 404

@@ -7,6 +7,7 @@ from ortaq.errors import DomainError, Forbidden, ValidationFailed
 from ortaq.mobility import during
 from ortaq.mobility.models import Party
 from ortaq.programmes import services as programme_services
+from ortaq.programmes.types import ModuleDetails, OutcomeText, ProgrammeDetails
 from ortaq.recognition import selectors, services
 from ortaq.recognition.models import Decision, DossierState, RecognisedModule
 
@@ -18,11 +19,11 @@ def _lexical(settings):
 
 @pytest.fixture
 def home_modules(world):
-    programme = programme_services.programme_create(actor=world["registrar_a"], data={"code": "HOME", "title_en": "Mechatronics", "isced_code": "0714"}, awarding=[world.a])
-    plc = programme_services.module_add(actor=world["registrar_a"], programme=programme, data={"code": "PLC-1", "title_en": "Programmable logic controllers", "title_ru": "Программируемые логические контроллеры", "credits": 5})
-    programme_services.outcome_add(actor=world["registrar_a"], module=plc, data={"code": "LO1", "text_ru": "Программирует контроллеры ПЛК на языках МЭК 61131-3", "text_en": "Programs PLC controllers in IEC 61131-3 languages"})
-    weld = programme_services.module_add(actor=world["registrar_a"], programme=programme, data={"code": "WLD-1", "title_en": "Welding", "title_ru": "Сварка", "credits": 4})
-    programme_services.outcome_add(actor=world["registrar_a"], module=weld, data={"code": "LO1", "text_ru": "Выполняет дуговую сварку стальных конструкций", "text_en": "Performs arc welding of steel structures"})
+    programme = programme_services.programme_create(actor=world["registrar_a"], details=ProgrammeDetails(code="HOME", title_en="Mechatronics", isced_code="0714"), awarding=[world.a])
+    plc = programme_services.module_add(actor=world["registrar_a"], programme=programme, module=ModuleDetails(code="PLC-1", title_en="Programmable logic controllers", title_ru="Программируемые логические контроллеры", credits=5))
+    programme_services.outcome_add(actor=world["registrar_a"], module=plc, outcome=OutcomeText(code="LO1", text_ru="Программирует контроллеры ПЛК на языках МЭК 61131-3", text_en="Programs PLC controllers in IEC 61131-3 languages"))
+    weld = programme_services.module_add(actor=world["registrar_a"], programme=programme, module=ModuleDetails(code="WLD-1", title_en="Welding", title_ru="Сварка", credits=4))
+    programme_services.outcome_add(actor=world["registrar_a"], module=weld, outcome=OutcomeText(code="LO1", text_ru="Выполняет дуговую сварку стальных конструкций", text_en="Performs arc welding of steel structures"))
     return plc, weld
 
 

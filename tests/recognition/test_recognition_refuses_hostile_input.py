@@ -7,6 +7,7 @@ import pytest
 
 from ortaq.mobility import during
 from ortaq.programmes import services as programme_services
+from ortaq.programmes.types import ModuleDetails, ProgrammeDetails
 from ortaq.recognition import services
 from ortaq.recognition.models import Appeal, ConversionRule, ConversionRuleVersion
 from tests.mobility.test_during_mobility import components, outcome, signed  # noqa: F401
@@ -31,8 +32,8 @@ def test_a_refused_conversion_rule_change_writes_no_rule_and_no_version(client, 
 
 
 def test_a_module_of_another_programme_cannot_be_recognised(client, world, dossier):
-    other = programme_services.programme_create(actor=world["registrar_b"], data={"code": "PB", "title_en": "Welding", "isced_code": "0715"}, awarding=[world.b])
-    foreign = programme_services.module_add(actor=world["registrar_b"], programme=other, data={"code": "W1", "title_en": "Welding", "credits": 5})
+    other = programme_services.programme_create(actor=world["registrar_b"], details=ProgrammeDetails(code="PB", title_en="Welding", isced_code="0715"), awarding=[world.b])
+    foreign = programme_services.module_add(actor=world["registrar_b"], programme=other, module=ModuleDetails(code="W1", title_en="Welding", credits=5))
     item = dossier.items.get()
     client.force_login(world["coordinator_a"])
     response = client.post(f"/en/recognition/{dossier.pk}/decide/", {"item": item.pk, "decision": "full", "home_module": foreign.pk})

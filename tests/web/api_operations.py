@@ -15,6 +15,7 @@ from django.test import Client
 from ortaq.accounts.services import api_token_create
 from ortaq.agreements import services as agreement_services
 from ortaq.programmes import services as programme_services
+from ortaq.programmes.types import ProgrammeDetails
 from tests.conftest import World, agreement_data, agreement_terms, condition_data, condition_terms
 
 OPENAPI = "/api/v1/openapi.json"
@@ -150,7 +151,7 @@ def scene(world, settings) -> Scene:
     draft.refresh_from_db()
     proposed.refresh_from_db()
     programme = programme_services.programme_create(
-        actor=world["registrar_a"], data={"code": "P-A", "title_en": "Mechatronics", "isced_code": "0714"}, awarding=[world.a]
+        actor=world["registrar_a"], details=ProgrammeDetails(code="P-A", title_en="Mechatronics", isced_code="0714"), awarding=[world.a]
     )
     response = Client().post("/api/v1/vc/credentials/issue", json.dumps({"credential": _credential()}), content_type="application/json",
                              **token_headers(world["registrar_a"]))

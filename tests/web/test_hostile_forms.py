@@ -102,10 +102,11 @@ class Ctx:
 
     def foreign_programme(self):
         from ortaq.programmes import services
+        from ortaq.programmes.types import ModuleDetails, OutcomeText, ProgrammeDetails
 
-        programme = services.programme_create(actor=self.world["registrar_b"], data={"code": "PB", "title_en": "Welding", "isced_code": "0715"}, awarding=[self.world.b])
-        module = services.module_add(actor=self.world["registrar_b"], programme=programme, data={"code": "W1", "title_en": "Welding", "credits": 5})
-        return programme, module, services.outcome_add(actor=self.world["registrar_b"], module=module, data={"code": "LO1", "text_en": "Welds"})
+        programme = services.programme_create(actor=self.world["registrar_b"], details=ProgrammeDetails(code="PB", title_en="Welding", isced_code="0715"), awarding=[self.world.b])
+        module = services.module_add(actor=self.world["registrar_b"], programme=programme, module=ModuleDetails(code="W1", title_en="Welding", credits=5))
+        return programme, module, services.outcome_add(actor=self.world["registrar_b"], module=module, outcome=OutcomeText(code="LO1", text_en="Welds"))
 
     def agreement_bc(self, state: str = "draft"):
         from ortaq.agreements import services

@@ -7,6 +7,7 @@ import pytest
 from ortaq.accounts.services import api_token_create
 from ortaq.agreements import services as agreement_services
 from ortaq.programmes import services as programme_services
+from ortaq.programmes.types import ProgrammeDetails
 from tests.conftest import agreement_terms, condition_terms
 
 ROLES_OF_A = ["coordinator_a", "registrar_a", "teacher_a", "student_a"]
@@ -24,7 +25,7 @@ def proposed_bc(world):
 @pytest.fixture
 def programme_a(world):
     return programme_services.programme_create(
-        actor=world["registrar_a"], data={"code": "P-A", "title_en": "Mechatronics", "isced_code": "0714"}, awarding=[world.a]
+        actor=world["registrar_a"], details=ProgrammeDetails(code="P-A", title_en="Mechatronics", isced_code="0714"), awarding=[world.a]
     )
 
 

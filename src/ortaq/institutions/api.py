@@ -2,11 +2,12 @@
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from ortaq.errors import NotFound
+from ortaq.errors import Forbidden, NotFound, valid_or_raise
 from ortaq.lib.schemas import InputSchema, Line, Pages
 
 from . import selectors, services
-from .forms import EDITABLE_FIELDS
+from .forms import InstitutionForm, edit_data
+from .types import EDITABLE_FIELDS
 
 router = Router(tags=["institutions"])
 
@@ -102,9 +103,11 @@ def get_institution(request, pk: int):
 
 @router.post("/", response={201: InstitutionOut}, summary="Register an institution")
 def create_institution(request, payload: InstitutionIn):
-    managed = selectors.institutions_managed_by(actor=request.user)
+    if not selectors.may_register_institutions(actor=request.user):
+        raise Forbidden()  # before the input is read, as for every other refusal of who may act
+    details = valid_or_raise(InstitutionForm(data=payload.dict())).details()
     institution = services.institution_create(
-        actor=request.user, data=payload.dict(), registered_by=managed.first() if managed.count() == 1 else None
+        actor=request.user, details=details, registered_by=selectors.steward_of_new_institutions(actor=request.user)
     )
     return Status(201, institution)
 
@@ -114,5 +117,8 @@ def update_institution(request, pk: int, payload: InstitutionPatch):
     institution = selectors.institution_get(actor=request.user, pk=pk)
     if institution is None:
         raise NotFound()
-    data = {k: v for k, v in payload.dict(exclude_unset=True).items() if k in EDITABLE_FIELDS}
-    return services.institution_update(actor=request.user, institution=institution, data=data)
+    if not selectors.may_edit_institution(actor=request.user, institution=institution):
+        raise Forbidden()
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if k in EDITABLE_FIELDS}
+    details = valid_or_raise(InstitutionForm(data=edit_data(institution, changes), instance=institution)).details()
+    return services.institution_update(actor=request.user, institution=institution, details=details)

@@ -11,12 +11,14 @@ from ortaq.names import latin_form
 from ortaq.validators import validate_bin, validate_schac_domain, validate_uscc
 
 from .models import Contact, Institution
+from .rules import registration_problems
+from .types import EDITABLE_FIELDS, ContactDetails, InstitutionDetails
 
-EDITABLE_FIELDS = [
-    "kind", "name_original", "name_latin", "name_kk", "name_ru", "name_zh", "name_en", "short_name",
-    "country", "region", "city", "address", "website", "email", "phone", "kz_bin", "education_code",
-    "cn_uscc", "schac", "accessibility_facilities",
-]
+
+def edit_data(institution: Institution, changes: dict) -> dict:
+    """An edit's input over the institution's current profile: a PATCH, or a form post that leaves fields out,
+    changes only what it names."""
+    return {**{f: getattr(institution, f) for f in EDITABLE_FIELDS}, **changes}
 
 
 def country_choices():
@@ -76,11 +78,16 @@ class InstitutionForm(HardenedForm, forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("name_original") and not cleaned.get("name_latin"):
             cleaned["name_latin"] = latin_form(cleaned["name_original"])
-        if cleaned.get("kz_bin") and cleaned.get("country") not in (None, "KZ"):
-            self.add_error("kz_bin", _("A BIN is issued only to institutions registered in Kazakhstan."))
-        if cleaned.get("cn_uscc") and cleaned.get("country") not in (None, "CN"):
-            self.add_error("cn_uscc", _("A unified social credit code is issued only in China."))
+        for field, message in registration_problems(
+            country=cleaned.get("country"), kz_bin=cleaned.get("kz_bin") or "", cn_uscc=cleaned.get("cn_uscc") or ""
+        ):
+            self.add_error(field, message)
         return cleaned
+
+    def details(self) -> InstitutionDetails:
+        """The validated input as the services take it (call after is_valid())."""
+        values = {f: self.cleaned_data[f] for f in EDITABLE_FIELDS}
+        return InstitutionDetails(**values | {"accessibility_facilities": tuple(values["accessibility_facilities"])})
 
 
 class ContactForm(HardenedForm, forms.ModelForm):
@@ -93,6 +100,10 @@ class ContactForm(HardenedForm, forms.ModelForm):
         if cleaned.get("name") and not cleaned.get("name_latin"):
             cleaned["name_latin"] = latin_form(cleaned["name"], person=True)
         return cleaned
+
+    def details(self) -> ContactDetails:
+        """The validated input as the services take it (call after is_valid())."""
+        return ContactDetails(**{f: self.cleaned_data[f] for f in self._meta.fields})
 
 
 class ImportForm(HardenedForm, forms.Form):

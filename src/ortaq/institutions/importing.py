@@ -11,16 +11,16 @@ import io
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ortaq.audit.services import audit_record, snapshot
 from ortaq.errors import DomainError, Forbidden
 from ortaq.lib.exports import restore
 
-from .forms import EDITABLE_FIELDS, InstitutionForm
+from .forms import InstitutionForm
 from .models import Institution
 from .selectors import may_register_institutions
+from .services import institutions_import_rows
+from .types import EDITABLE_FIELDS, InstitutionDetails
 
 COLUMNS = EDITABLE_FIELDS
 LIST_COLUMNS = {"accessibility_facilities"}
@@ -115,7 +115,7 @@ def institutions_import(*, actor, filename: str, content: bytes, registered_by: 
     if report.rows > settings.IMPORT_MAX_ROWS:
         raise DomainError(_("The file has more than %(rows)d rows; split it into smaller files.") % {"rows": settings.IMPORT_MAX_ROWS})
 
-    forms: list[InstitutionForm] = []
+    rows: list[InstitutionDetails] = []
     seen: dict[tuple[str, str], int] = {}
     for number, row in enumerate(table[1:], start=2):
         form = InstitutionForm(data=_row_data(header, row))
@@ -132,16 +132,10 @@ def institutions_import(*, actor, filename: str, content: bytes, registered_by: 
                 )
             elif value:
                 seen[(column, value)] = number
-        forms.append(form)
+        rows.append(form.details())
     if not report.ok:
         return report
-    with transaction.atomic():
-        for form in forms:
-            institution = form.save(commit=False)
-            institution.registered_by = registered_by
-            institution.save()
-            audit_record(actor=actor, action="import", obj=institution, after=snapshot(institution, EDITABLE_FIELDS), summary=filename[:200])
-            report.created += 1
+    report.created = len(institutions_import_rows(actor=actor, rows=rows, registered_by=registered_by, filename=filename))
     return report
 
 

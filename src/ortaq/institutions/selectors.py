@@ -79,6 +79,13 @@ def institutions_managed_by(*, actor: Actor) -> QuerySet[Institution]:
     return Institution.objects.filter(pk__in=access.manages)
 
 
+def steward_of_new_institutions(*, actor: Actor) -> Institution | None:
+    """The institution that registers what this actor adds (a college adding a partner enterprise keeps its profile
+    up to date until it has coordinators of its own): the one they manage, or none when they manage several or none."""
+    managed = institutions_managed_by(actor=actor)
+    return managed.first() if managed.count() == 1 else None
+
+
 def institution_rows(*, ids: Iterable[int] | None = None) -> QuerySet[Institution]:
     """Institutions as full rows (all, or those with these ids), for other apps' form choices and lookups, so
     that no other app imports the Institution model."""

@@ -1,49 +1,79 @@
-"""Writes to the institutions registry: permission-checked, validated, transactional and audited."""
+"""Writes to the institutions registry: permission-checked, validated, transactional and audited.
+
+The services take typed details (institutions.types), never a form: the web form, the API schema and the file
+import validate input at the edge and build them; the services check them again (institutions.rules and the
+models' own validation), so that no caller writes an invalid row."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from ortaq.audit.services import audit_record, snapshot
-from ortaq.errors import Forbidden, ValidationFailed, form_errors
+from ortaq.errors import Forbidden
+from ortaq.inputs import model_checked
+from ortaq.names import latin_form
 
-from .forms import EDITABLE_FIELDS, ContactForm, InstitutionForm
 from .models import Contact, Institution
+from .rules import as_errors, details_problems
 from .selectors import may_edit_institution, may_register_institutions
-from typing import TYPE_CHECKING
+from .types import EDITABLE_FIELDS, ContactDetails, InstitutionDetails
 
 if TYPE_CHECKING:
     from ortaq.accounts.types import User
 
 
-def institution_validate(data: dict, *, instance: Institution | None = None) -> InstitutionForm:
-    form = InstitutionForm(data=data, instance=instance)
-    if not form.is_valid():
-        raise ValidationFailed(form_errors(form))
-    return form
+def _checked(institution: Institution, details: InstitutionDetails) -> Institution:
+    """The details set on the row (an empty Latin name suggested from the original), or ValidationFailed with
+    every broken rule."""
+    values = asdict(details)
+    values["accessibility_facilities"] = list(details.accessibility_facilities)
+    if details.name_original and not details.name_latin:
+        values["name_latin"] = latin_form(details.name_original)
+    for name, value in values.items():
+        setattr(institution, name, value)
+    model_checked(institution, errors=as_errors(details_problems(details)))
+    return institution
 
 
-@transaction.atomic
-def institution_create(*, actor: User, data: dict, registered_by: Institution | None = None) -> Institution:
-    if not may_register_institutions(actor=actor):
-        raise Forbidden()
-    form = institution_validate(data)
-    institution = form.save(commit=False)
-    institution.registered_by = registered_by
+def _register(*, actor: User, details: InstitutionDetails, registered_by: Institution | None, action: str, summary: str = "") -> Institution:
+    institution = _checked(Institution(registered_by=registered_by), details)
     institution.save()
-    audit_record(actor=actor, action="create", obj=institution, after=snapshot(institution, EDITABLE_FIELDS))
+    audit_record(actor=actor, action=action, obj=institution, after=snapshot(institution, EDITABLE_FIELDS), summary=summary)
     return institution
 
 
 @transaction.atomic
-def institution_update(*, actor: User, institution: Institution, data: dict) -> Institution:
+def institution_create(*, actor: User, details: InstitutionDetails, registered_by: Institution | None = None) -> Institution:
+    if not may_register_institutions(actor=actor):
+        raise Forbidden()
+    return _register(actor=actor, details=details, registered_by=registered_by, action="create")
+
+
+@transaction.atomic
+def institutions_import_rows(
+    *, actor: User, rows: list[InstitutionDetails], registered_by: Institution | None = None, filename: str = ""
+) -> list[Institution]:
+    """All the rows of an imported file, or none (the file was checked row by row at the edge, institutions.importing)."""
+    if not may_register_institutions(actor=actor):
+        raise Forbidden()
+    return [_register(actor=actor, details=row, registered_by=registered_by, action="import", summary=filename[:200]) for row in rows]
+
+
+@transaction.atomic
+def institution_update(*, actor: User, institution: Institution, details: InstitutionDetails) -> Institution:
+    """The institution with these details (all of them: `dataclasses.replace(InstitutionDetails.of(i), ...)`)."""
     if not may_edit_institution(actor=actor, institution=institution):
         raise Forbidden()
+    # The row as stored, locked: the caller's copy may carry values an edge form set on it while validating.
+    institution = Institution.objects.select_for_update().get(pk=institution.pk)
     before = snapshot(institution, EDITABLE_FIELDS)
-    merged = {**before, **data}
-    form = institution_validate(merged, instance=institution)
-    if form.has_changed():  # an edit that changes nothing writes nothing
-        institution = form.save()
+    if details == InstitutionDetails.of(institution):  # an edit that changes nothing writes nothing
+        return institution
+    institution = _checked(institution, details)
+    institution.save()
     after = snapshot(institution, EDITABLE_FIELDS)
     if after != before:
         audit_record(actor=actor, action="update", obj=institution, before=before, after=after)
@@ -51,17 +81,17 @@ def institution_update(*, actor: User, institution: Institution, data: dict) -> 
 
 
 @transaction.atomic
-def contact_add(*, actor: User, institution: Institution, data: dict) -> Contact:
+def contact_add(*, actor: User, institution: Institution, contact: ContactDetails) -> Contact:
     if not may_edit_institution(actor=actor, institution=institution):
         raise Forbidden()
-    form = ContactForm(data=data)
-    if not form.is_valid():
-        raise ValidationFailed(form_errors(form))
-    contact = form.save(commit=False)
-    contact.institution = institution
-    contact.save()
-    audit_record(actor=actor, action="create", obj=contact, after=snapshot(contact), summary=str(institution))
-    return contact
+    values = asdict(contact)
+    if contact.name and not contact.name_latin:
+        values["name_latin"] = latin_form(contact.name, person=True)
+    row = Contact(institution=institution, **values)
+    model_checked(row, exclude=("institution",))
+    row.save()
+    audit_record(actor=actor, action="create", obj=row, after=snapshot(row), summary=str(institution))
+    return row
 
 
 @transaction.atomic

@@ -2,12 +2,13 @@ from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from ortaq.errors import NotFound, ValidationFailed
+from ortaq.errors import Forbidden, NotFound, ValidationFailed, valid_or_raise
 from ortaq.institutions.selectors import institution_rows
 from ortaq.lib.schemas import Id, InputSchema, Line, Pages
 
 from . import selectors, services
-from .forms import PROGRAMME_FIELDS
+from .forms import ProgrammeForm, edit_data
+from .types import PROGRAMME_FIELDS
 
 router = Router(tags=["programmes"])
 
@@ -123,8 +124,8 @@ def create_programme(request, payload: ProgrammeIn):
     awarding = list(institution_rows(ids=ids))
     if len(awarding) != len(set(ids)):
         raise ValidationFailed({"awarding_institution_ids": [str(_("Unknown institution."))]})
-    data = payload.dict(exclude={"awarding_institution_ids"})
-    programme = services.programme_create(actor=request.user, data=data, awarding=awarding)
+    details = valid_or_raise(ProgrammeForm(data=payload.dict(exclude={"awarding_institution_ids"}))).details()
+    programme = services.programme_create(actor=request.user, details=details, awarding=awarding)
     return Status(201, selectors.programme_get(actor=request.user, pk=programme.pk))
 
 
@@ -133,6 +134,9 @@ def update_programme(request, pk: int, payload: ProgrammePatch):
     programme = selectors.programme_get(actor=request.user, pk=pk)
     if programme is None:
         raise NotFound()
-    data = {k: v for k, v in payload.dict(exclude_unset=True).items() if k in PROGRAMME_FIELDS}
-    services.programme_update(actor=request.user, programme=programme, data=data)
+    if not selectors.may_edit_programme(actor=request.user, programme=programme):
+        raise Forbidden()  # before the input is read, as the service would
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if k in PROGRAMME_FIELDS}
+    details = valid_or_raise(ProgrammeForm(data=edit_data(programme, changes), instance=programme)).details()
+    services.programme_update(actor=request.user, programme=programme, details=details)
     return selectors.programme_get(actor=request.user, pk=pk)

@@ -8,17 +8,13 @@ from ortaq.engines import frameworks as fw
 from ortaq.inputs import HardenedForm
 
 from .models import LearningOutcome, Module, Programme
+from .rules import outcome_problems
+from .types import CREDITS_MAX, MODULE_FIELDS, ORDER_MAX, OUTCOME_FIELDS, PROGRAMME_FIELDS, ModuleDetails, OutcomeText, ProgrammeDetails
 
-PROGRAMME_FIELDS = [
-    "code", "title_kk", "title_ru", "title_zh", "title_en", "is_joint", "dual_qualification", "qualification_kz",
-    "qualification_cn", "isced_code", "kz_nqf_level", "eqf_level", "cn_level", "specialty_code_kz",
-    "specialty_code_cn", "languages", "duration_months",
-]
-MODULE_FIELDS = [
-    "code", "order", "title_kk", "title_ru", "title_zh", "title_en", "credits", "professional_standard_code",
-    "professional_standard_title", "certificate_1x_code", "certificate_1x_title",
-]
-OUTCOME_FIELDS = ["code", "text_kk", "text_ru", "text_zh", "text_en"]
+
+def edit_data(programme: Programme, changes: dict) -> dict:
+    """An edit's input over the programme as stored: a PATCH changes only what it names."""
+    return {**{f: getattr(programme, f) for f in PROGRAMME_FIELDS}, **changes}
 
 
 def _lang() -> str:
@@ -46,10 +42,15 @@ class ProgrammeForm(HardenedForm, forms.ModelForm):
         model = Programme
         fields = PROGRAMME_FIELDS
 
+    def details(self) -> ProgrammeDetails:
+        """The validated input as the services take it (call after is_valid())."""
+        values = {f: self.cleaned_data[f] for f in PROGRAMME_FIELDS}
+        return ProgrammeDetails(**values | {"languages": tuple(values["languages"])})
+
 
 class ModuleForm(HardenedForm, forms.ModelForm):
-    credits = forms.IntegerField(label=_("credits"), min_value=1, max_value=240)
-    order = forms.IntegerField(label=_("order"), min_value=0, max_value=999, required=False)
+    credits = forms.IntegerField(label=_("credits"), min_value=1, max_value=CREDITS_MAX)
+    order = forms.IntegerField(label=_("order"), min_value=0, max_value=ORDER_MAX, required=False)
 
     def clean_order(self):
         return self.cleaned_data.get("order") or 0
@@ -57,6 +58,10 @@ class ModuleForm(HardenedForm, forms.ModelForm):
     class Meta:
         model = Module
         fields = MODULE_FIELDS
+
+    def details(self) -> ModuleDetails:
+        """The validated input as the services take it (call after is_valid())."""
+        return ModuleDetails(**{f: self.cleaned_data[f] for f in MODULE_FIELDS})
 
 
 class OutcomeForm(HardenedForm, forms.ModelForm):
@@ -67,6 +72,10 @@ class OutcomeForm(HardenedForm, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not any(cleaned.get(f) for f in OUTCOME_FIELDS[1:]):
-            raise forms.ValidationError(_("Write the outcome in at least one language."))
+        for _field, message in outcome_problems([cleaned.get(f) for f in OUTCOME_FIELDS[1:]]):
+            raise forms.ValidationError(message)
         return cleaned
+
+    def details(self) -> OutcomeText:
+        """The validated input as the services take it (call after is_valid())."""
+        return OutcomeText(**{f: self.cleaned_data[f] for f in OUTCOME_FIELDS})

@@ -1,43 +1,64 @@
+"""Writes to programmes, their modules and learning outcomes: permission-checked, validated, audited.
+
+The services take typed details (programmes.types), never a form: the web forms and the API schemas validate
+input at the edge and build them; the services check them again (programmes.rules and the models' own
+validation), so that no caller writes an invalid row."""
+
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.accounts.selectors import PROGRAMME_ROLES, access_for
 from ortaq.audit.services import audit_record, snapshot
-from ortaq.errors import Forbidden, ValidationFailed, form_errors, valid_or_raise
+from ortaq.errors import Forbidden, ValidationFailed
+from ortaq.inputs import model_checked
 
-from .forms import MODULE_FIELDS, OUTCOME_FIELDS, PROGRAMME_FIELDS, ModuleForm, OutcomeForm, ProgrammeForm
 from .models import LearningOutcome, Module, Programme
+from .rules import as_errors, module_problems, outcome_problems, programme_problems
 from .selectors import may_edit_programme
-from typing import TYPE_CHECKING
+from .types import MODULE_FIELDS, OUTCOME_FIELDS, PROGRAMME_FIELDS, ModuleDetails, OutcomeText, ProgrammeDetails
 
 if TYPE_CHECKING:
     from ortaq.accounts.types import User
     from ortaq.institutions.types import Institution
 
 
+def _checked(programme: Programme, details: ProgrammeDetails) -> Programme:
+    for name, value in (asdict(details) | {"languages": list(details.languages)}).items():
+        setattr(programme, name, value)
+    model_checked(programme, errors=as_errors(programme_problems(details)))
+    return programme
+
+
 @transaction.atomic
-def programme_create(*, actor: User, data: dict, awarding: list[Institution]) -> Programme:
+def programme_create(*, actor: User, details: ProgrammeDetails, awarding: list[Institution]) -> Programme:
     access = access_for(actor)
     mine = access.institutions_with(PROGRAMME_ROLES)
     if not awarding:
         raise ValidationFailed({"awarding_institutions": [str(_("Choose at least one awarding institution."))]})
     if not (access.is_admin or mine & {i.pk for i in awarding}):
         raise Forbidden(_("One of the awarding institutions must be yours."))
-    programme = valid_or_raise(ProgrammeForm(data=data)).save()
+    programme = _checked(Programme(), details)
+    programme.save()
     programme.awarding_institutions.set(awarding)
     audit_record(actor=actor, action="create", obj=programme, after={**snapshot(programme, PROGRAMME_FIELDS), "awarding": [i.pk for i in awarding]})
     return programme
 
 
 @transaction.atomic
-def programme_update(*, actor: User, programme: Programme, data: dict) -> Programme:
+def programme_update(*, actor: User, programme: Programme, details: ProgrammeDetails) -> Programme:
+    """The programme with these details (all of them: `dataclasses.replace(ProgrammeDetails.of(p), ...)`)."""
     if not may_edit_programme(actor=actor, programme=programme):
         raise Forbidden()
+    # The row as stored, locked: the caller's copy may carry values an edge form set on it while validating.
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
     before = snapshot(programme, PROGRAMME_FIELDS)
-    programme = valid_or_raise(ProgrammeForm(data={**before, **data}, instance=programme)).save()
+    programme = _checked(programme, details)
+    programme.save()
     after = snapshot(programme, PROGRAMME_FIELDS)
     if after != before:
         audit_record(actor=actor, action="update", obj=programme, before=before, after=after)
@@ -45,24 +66,24 @@ def programme_update(*, actor: User, programme: Programme, data: dict) -> Progra
 
 
 @transaction.atomic
-def module_add(*, actor: User, programme: Programme, data: dict) -> Module:
+def module_add(*, actor: User, programme: Programme, module: ModuleDetails) -> Module:
     if not may_edit_programme(actor=actor, programme=programme):
         raise Forbidden()
-    form = ModuleForm(data=data, instance=Module(programme=programme))
-    module = valid_or_raise(form).save(commit=False)
-    try:  # the form leaves out the programme, so its (programme, code) constraint is checked here, not by the database
-        module.validate_constraints()
-    except ValidationError as error:
-        raise ValidationFailed(error.message_dict)
-    module.save()
-    audit_record(actor=actor, action="create", obj=module, after=snapshot(module, MODULE_FIELDS), summary=str(programme))
-    return module
+    row = Module(programme=programme, **asdict(module))
+    # With the programme set, full_clean checks the (programme, code) constraint too: a second module with the
+    # same code is refused with a message, not by the database.
+    model_checked(row, errors=as_errors(module_problems(module)))
+    row.save()
+    audit_record(actor=actor, action="create", obj=row, after=snapshot(row, MODULE_FIELDS), summary=str(programme))
+    return row
 
 
 @transaction.atomic
-def outcome_add(*, actor: User, module: Module, data: dict) -> LearningOutcome:
+def outcome_add(*, actor: User, module: Module, outcome: OutcomeText) -> LearningOutcome:
     if not may_edit_programme(actor=actor, programme=module.programme):
         raise Forbidden()
-    outcome = valid_or_raise(OutcomeForm(data=data, instance=LearningOutcome(module=module))).save()
-    audit_record(actor=actor, action="create", obj=outcome, after=snapshot(outcome, OUTCOME_FIELDS), summary=str(module))
-    return outcome
+    row = LearningOutcome(module=module, **asdict(outcome))
+    model_checked(row, errors=as_errors(outcome_problems([getattr(outcome, f) for f in OUTCOME_FIELDS[1:]])))
+    row.save()
+    audit_record(actor=actor, action="create", obj=row, after=snapshot(row, OUTCOME_FIELDS), summary=str(module))
+    return row

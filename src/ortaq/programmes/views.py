@@ -11,13 +11,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ortaq.audit.selectors import history_for
-from ortaq.errors import DomainError
+from ortaq.errors import DomainError, Forbidden, valid_or_raise
 from ortaq.inputs import HardenedForm, query_text, refused
 from ortaq.institutions.selectors import institution_rows
 from ortaq.lib.views import apply_errors, form_data, paginate
 
 from . import selectors, services
 from .forms import ModuleForm, OutcomeForm, ProgrammeForm
+from .models import LearningOutcome, Module
 
 
 class AwardingForm(HardenedForm, forms.Form):
@@ -53,25 +54,35 @@ def programme_detail(request, pk: int):
     })
 
 
+def _create(request, form: ProgrammeForm, awarding: AwardingForm):
+    """The new programme, or None with every error shown on the two forms."""
+    if not (awarding.is_valid() & form.is_valid()):  # both validated, so that every error shows at once
+        return None
+    try:
+        return services.programme_create(actor=request.user, details=form.details(), awarding=list(awarding.cleaned_data["awarding"]))
+    except DomainError as error:
+        apply_errors(form, error)
+        return None
+
+
 @login_required
 def programme_create(request):
     if not selectors.may_create_programmes(actor=request.user):
         raise PermissionDenied
-    form = ProgrammeForm(data=request.POST or None)
-    awarding = AwardingForm(data=request.POST or None)
-    if request.method == "POST" and awarding.is_valid():
-        data = form_data(request) | {"languages": request.POST.getlist("languages")}
-        try:
-            programme = services.programme_create(actor=request.user, data=data, awarding=list(awarding.cleaned_data["awarding"]))
-        except DomainError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Programme created. Add its modules and learning outcomes."))
-            return redirect("programmes:detail", programme.pk)
-    elif request.method == "POST":
-        form.is_valid()  # show the programme's own errors beside those of the awarding institutions
+    data = form_data(request) | {"languages": request.POST.getlist("languages")} if request.method == "POST" else None
+    form, awarding = ProgrammeForm(data=data), AwardingForm(data=request.POST or None)
+    programme = _create(request, form, awarding) if request.method == "POST" else None
+    if programme is not None:
+        messages.success(request, _("Programme created. Add its modules and learning outcomes."))
+        return redirect("programmes:detail", programme.pk)
     status = 422 if request.method == "POST" else 200  # every successful POST has redirected above
     return render(request, "programmes/form.html", {"form": form, "awarding_form": awarding, "nav_section": "programmes"}, status=status)
+
+
+def _editable(request, programme) -> None:
+    """Refuse someone who may not edit the programme before reading their input (as the services would)."""
+    if not selectors.may_edit_programme(actor=request.user, programme=programme):
+        raise Forbidden()
 
 
 @login_required
@@ -79,7 +90,9 @@ def programme_create(request):
 def module_add(request, pk: int):
     programme = _get(request, pk)
     try:
-        services.module_add(actor=request.user, programme=programme, data=form_data(request))
+        _editable(request, programme)
+        module = valid_or_raise(ModuleForm(data=form_data(request), instance=Module(programme=programme))).details()
+        services.module_add(actor=request.user, programme=programme, module=module)
     except DomainError as error:
         return refused(request, error, programme_detail, pk)
     messages.success(request, _("Module added."))
@@ -94,7 +107,9 @@ def outcome_add(request, pk: int, module_id: int):
     if module is None:
         raise Http404
     try:
-        services.outcome_add(actor=request.user, module=module, data=form_data(request))
+        _editable(request, programme)
+        outcome = valid_or_raise(OutcomeForm(data=form_data(request), instance=LearningOutcome(module=module))).details()
+        services.outcome_add(actor=request.user, module=module, outcome=outcome)
     except DomainError as error:
         return refused(request, error, programme_detail, pk)
     messages.success(request, _("Learning outcome added."))
