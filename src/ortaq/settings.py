@@ -168,6 +168,8 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
+# A refused CSRF check answers with the site's own translated 403 page (ortaq.web.errors).
+CSRF_FAILURE_VIEW = "ortaq.web.errors.csrf_failure"
 
 TEMPLATES = [
     {

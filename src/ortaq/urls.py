@@ -34,3 +34,9 @@ urlpatterns += i18n_patterns(
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     prefix_default_language=True,
 )
+
+# Error pages in the site's layout and the reader's language (ortaq.web.errors).
+handler400 = "ortaq.web.errors.bad_request"
+handler403 = "ortaq.web.errors.permission_denied"
+handler404 = "ortaq.web.errors.page_not_found"
+handler500 = "ortaq.web.errors.server_error"

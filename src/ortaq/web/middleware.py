@@ -3,6 +3,8 @@ from django.http import Http404
 
 from ortaq.errors import Forbidden, NotFound
 
+from .errors import DOMAIN_MESSAGE
+
 
 class HtmxMiddleware:
     """Marks htmx requests so that a view can answer with a fragment instead of a whole page."""
@@ -21,6 +23,8 @@ class HtmxMiddleware:
     def process_exception(self, request, exception):
         # Services raise domain errors; at the edge they become the usual 403/404 pages.
         if isinstance(exception, Forbidden):
+            # The 403 page shows this message (written for the person refused) and nothing else.
+            setattr(request, DOMAIN_MESSAGE, str(exception.message))
             raise PermissionDenied(str(exception.message))
         if isinstance(exception, NotFound):
             raise Http404(str(exception.message))
