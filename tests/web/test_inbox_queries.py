@@ -1,6 +1,6 @@
 """The home page's inbox runs the same number of queries whatever waits: one or five of everything (agreements
 to approve, drafts, agreements to sign, logbook weeks, changes, evaluations, nominations, rounds, calls,
-applications, dossiers, appeals, batches, credentials, self-assessments, cohorts to run)."""
+applications, results to recognise, dossiers, appeals, batches, credentials, self-assessments, cohorts to run)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ortaq.agreements.models import Agreement, AgreementParty
 from ortaq.credentials.models import IssuanceBatch, IssuedCredential, IssuerProfile
 from ortaq.mobility.models import (
     Application, Call, CallOption, ChangeProposal, Component, InternshipOffer, LogbookEntry, MobilityAgreement, Nomination, PlacementOutcome,
-    PlacementRound,
+    PlacementRound, TranscriptEntry,
 )
 from ortaq.programmes.models import LearningOutcome, Module, Programme
 from ortaq.recognition.models import Appeal, Dossier
@@ -77,6 +77,12 @@ class Grower:
             ChangeProposal.objects.create(agreement=signed, base_version=1, components=[], reason_code="other", proposed_by=learner)
             MobilityAgreement.objects.create(nomination=self._nomination(make_user(f"signer{i}", (world.a, "student")), "accepted"), kind="training",
                                              state="signing", start_date=today + dt.timedelta(days=10), end_date=today + dt.timedelta(days=70))
+            returned = MobilityAgreement.objects.create(nomination=self._nomination(make_user(f"returned{i}", (world.a, "student")), "accepted"),
+                                                        kind="training", state="signed", start_date=today - dt.timedelta(days=90),
+                                                        end_date=today - dt.timedelta(days=10))
+            component = Component.objects.create(agreement=returned, code="T1", title="Commissioning", credits=3, hours=90)
+            TranscriptEntry.objects.create(agreement=returned, component=component, host_grade="90", host_scale="percent", home_grade="A-",
+                                           credits_host=3, credits_home=3, recorded_by=people["coordinator_c"])
             self._nomination(make_user(f"nominee{i}", (world.a, "student")), "pending")
             self._nomination(people["student_a"], "accepted")  # the student's agreement to prepare
             PlacementRound.objects.create(call=self._call(f"Closed {i}", state="closed"), number=1, state="dry_run")
@@ -110,7 +116,7 @@ def home(client) -> tuple[int, set[str]]:
 
 WHO = {
     "coordinator_a": {"agreements.approve", "agreements.propose", "mobility.sign", "mobility.change", "mobility.publish", "mobility.close",
-                      "recognition.decide", "recognition.appeal"},
+                      "mobility.recognition", "recognition.decide", "recognition.appeal"},
     "coordinator_c": {"agreements.approve", "mobility.sign", "mobility.change", "mobility.verify", "mobility.evaluate", "mobility.nominations"},
     "supervisor_c": {"mobility.sign", "mobility.verify", "mobility.evaluate", "mobility.nominations"},
     "registrar_a": {"credentials.approve", "recognition.appeal"},

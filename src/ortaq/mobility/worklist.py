@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from ortaq.lib.inbox import Action, InboxItem, earliest
 from .models import (
     Application, ApplicationState, Call, CallState, ChangeProposal, Component, EntryState, LogbookEntry, MobilityAgreement,
     MobilityAgreementState, Nomination, NominationState, OutcomeEvaluation, Party, PlacementRound, ProposalState, RoundState, Signature,
+    TranscriptEntry,
 )
 
 if TYPE_CHECKING:
@@ -72,6 +73,9 @@ def agreements_of_party(*, actor: Actor, today: dt.date | None = None) -> QueryS
                 .values("component__agreement").annotate(n=Count("learningoutcome_id", distinct=True)).values("n")[:1],
                 output_field=IntegerField()), Value(0)),
             n_evaluated=_count(OutcomeEvaluation.objects.filter(agreement=OuterRef("pk"))),
+            has_results=Exists(TranscriptEntry.objects.filter(agreement=OuterRef("pk"))),
+            # Recognition's dossier points at the agreement; read through the relation, not recognition's models.
+            dossier_id=F("recognition_dossier__id"),
         )
         .order_by("start_date", "id")
     )
@@ -141,6 +145,8 @@ def next_steps(actor: Actor, agreement: MobilityAgreement, *, today: dt.date | N
         if Party.LEARNER in held and missing:
             row.steps.append(Step(Action.FILL, ngettext("Fill in %(n)d logbook week", "Fill in %(n)d logbook weeks", missing) % {"n": missing},
                                   missing))
+    if Party.SENDING in held and agreement.has_results and agreement.dossier_id is None:
+        row.steps.append(Step(Action.PREPARE, _("Open the recognition of the results abroad")))
     if not row.steps:
         if agreement.state != MobilityAgreementState.SIGNED:
             row.waiting = _("Waiting for: %(parties)s") % {"parties": ", ".join(str(labels[p]) for p in Party.values if p not in signed)}
@@ -194,6 +200,7 @@ def inbox_items(*, actor: Actor, today: dt.date | None = None) -> list[InboxItem
         Action.VERIFY: ("mobility.verify", _("Logbook weeks to verify")),
         Action.EVALUATE: ("mobility.evaluate", _("Learning outcomes to evaluate")),
         Action.FILL: ("mobility.logbook", _("Logbook weeks to fill in")),
+        Action.PREPARE: ("mobility.recognition", _("Results abroad to recognise")),
     }
     for action, (kind, title) in titles.items():
         rows = by_action.get(action)
