@@ -1,5 +1,9 @@
+import re
+
 from django import template
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ortaq.engines import frameworks as fw
 
@@ -42,3 +46,50 @@ def multiply(value, factor):
         return int(value) * int(factor)
     except (TypeError, ValueError):
         return 0
+
+
+@register.filter
+def audit_state(code: str, object_type: str) -> str:
+    """A state code in an object's history ("proposed") as its model names it in the reader's language
+    ("Предложено"), from the choices of the model's `state` field; an unknown code stays as it is."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        field = apps.get_model(object_type)._meta.get_field("state")
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return code or ""
+    return str(dict(field.flatchoices).get(code, code or ""))
+
+
+# Summaries services write in the audit trail as fixed English phrases (older rows) or codes: shown in the
+# reader's language. Anything else in a summary is what a person wrote (a reason) or a name, shown as written.
+_SUMMARIES = {
+    "all parties approved": _("all parties approved"),
+    "approved_by_all": _("all parties approved"),
+    "reprint": _("reprinted"),
+}
+_VOIDED = re.compile(r"^(?:(\d+) approval\(s\) voided by an edit|approvals_voided:(\d+))$")
+
+
+@register.filter
+def audit_summary(summary: str) -> str:
+    summary = summary or ""
+    if summary in _SUMMARIES:
+        return str(_SUMMARIES[summary])
+    if match := _VOIDED.match(summary):
+        count = int(match[1] or match[2])
+        return ngettext("%(count)d approval voided by an edit", "%(count)d approvals voided by an edit", count) % {"count": count}
+    return summary
+
+
+@register.filter
+def audit_field(name: str, object_type: str) -> str:
+    """A field name in an object's history as its model labels it in the reader's language."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        return str(apps.get_model(object_type)._meta.get_field(name).verbose_name)
+    except (LookupError, ValueError, FieldDoesNotExist, AttributeError):
+        return name

@@ -1,0 +1,52 @@
+"""Pages are in the reader's language, also where the words come from codes: the empty choice of a select,
+state names and machine summaries in a history."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import fields
+from django.utils import translation
+
+from ortaq.web.templatetags.ortaq_tags import audit_field, audit_state, audit_summary
+
+
+def _in(language: str, message) -> str:
+    with translation.override(language):
+        return str(message)
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "zh-hans"])
+def test_the_empty_choice_of_a_select_comes_from_ortaqs_catalogue(language):
+    with translation.override(language):
+        label = str(fields.BLANK_CHOICE_LABEL)
+        value, shown = fields.CharField(choices=[("a", "A")], blank=True).get_choices()[0]
+        shown = str(shown)
+    assert (value, shown) == ("", label)
+    assert label == _in(language, translation.gettext_lazy("- Select an option -"))
+
+
+def test_history_states_and_summaries_are_read_in_the_readers_language():
+    with translation.override("ru"):
+        assert audit_state("proposed", "agreements.agreement") == "Предложено"
+        assert audit_state("approved", "agreements.agreement") != "approved"
+        assert audit_summary("all parties approved") == _in("ru", translation.gettext_lazy("all parties approved"))
+        assert audit_summary("A reason someone wrote") == "A reason someone wrote"
+    assert audit_state("unknown", "agreements.agreement") == "unknown"
+    assert audit_state("draft", "no.such_model") == "draft"
+    assert audit_summary("3 approval(s) voided by an edit") == "3 approvals voided by an edit"
+    assert audit_summary("approvals_voided:1") == "1 approval voided by an edit"
+    assert audit_field("title", "agreements.agreement") != "" and audit_field("nonsense", "agreements.agreement") == "nonsense"
+
+
+def test_an_agreements_history_shows_state_names_not_codes(client, world, proposed_ac):
+    from ortaq.agreements import services
+
+    for institution, coordinator in ((world.a, "coordinator_a"), (world.c, "coordinator_c")):
+        services.agreement_approve(actor=world[coordinator], agreement=proposed_ac, institution=institution)
+    client.force_login(world["coordinator_a"])
+    html = client.get(f"/ru/agreements/{proposed_ac.pk}/").content.decode()
+    assert "→ approved" not in html and "(draft →" not in html and "(proposed →" not in html
+    with translation.override("ru"):
+        approved = str(proposed_ac._meta.get_field("state").flatchoices[2][1])
+    assert f"Предложено → {approved}" in html
+    assert f": {_in('ru', translation.gettext_lazy('all parties approved'))}" in html
