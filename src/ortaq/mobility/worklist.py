@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -26,6 +26,8 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ortaq.accounts.types import Actor
 
 HOST_ROLES = frozenset({Role.COORDINATOR, Role.COMPANY_SUPERVISOR})
@@ -70,7 +72,8 @@ def agreements_of_party(*, actor: Actor, today: dt.date | None = None) -> QueryS
                                .exclude(proposed_by_id=access.user_id)),
             n_outcomes=Coalesce(Subquery(
                 Component.outcomes.through.objects.filter(component__agreement=OuterRef("pk")).order_by()
-                .values("component__agreement").annotate(n=Count("learningoutcome_id", distinct=True)).values("n")[:1],
+                # The stubs cannot see `n` on the through model's annotated values (it exists: it is annotated here).
+                .values("component__agreement").annotate(n=Count("learningoutcome_id", distinct=True)).values("n")[:1],  # type: ignore[misc]
                 output_field=IntegerField()), Value(0)),
             n_evaluated=_count(OutcomeEvaluation.objects.filter(agreement=OuterRef("pk"))),
             has_results=Exists(TranscriptEntry.objects.filter(agreement=OuterRef("pk"))),
@@ -85,7 +88,7 @@ def parties_held(actor: Actor, agreement: MobilityAgreement) -> set[str]:
     """The parties the actor signs and acts for through their own roles (no administrator's reach)."""
     access = access_for(actor)
     application = agreement.nomination.application
-    held = set()
+    held: set[str] = set()
     if application.applicant_id == access.user_id:
         held.add(Party.LEARNER)
     if application.call.owner_id in access.manages:
@@ -124,28 +127,29 @@ def next_steps(actor: Actor, agreement: MobilityAgreement, *, today: dt.date | N
     today = today or timezone.localdate()
     held = parties_held(actor, agreement)
     row = Row(agreement, held)
+    counts: Any = agreement  # the same row, read for the counts agreements_of_party annotates (n_submitted, ...)
     signed = {s.party for s in agreement.signatures.all() if s.version == agreement.version}
     labels = dict(Party.choices)
     for party in (Party.LEARNER, Party.SENDING, Party.RECEIVING):
         if party in held and party not in signed:
             row.steps.append(Step(Action.SIGN, _("Sign as %(party)s") % {"party": labels[party]}, deadline=agreement.start_date))
-    if agreement.n_proposals and held & {Party.SENDING, Party.RECEIVING}:
+    if counts.n_proposals and held & {Party.SENDING, Party.RECEIVING}:
         row.steps.append(Step(Action.DECIDE, ngettext("Decide on %(n)d proposed change", "Decide on %(n)d proposed changes",
-                                                      agreement.n_proposals) % {"n": agreement.n_proposals}, agreement.n_proposals))
+                                                      counts.n_proposals) % {"n": counts.n_proposals}, counts.n_proposals))
     if agreement.state == MobilityAgreementState.SIGNED:
-        if Party.RECEIVING in held and agreement.n_submitted:
+        if Party.RECEIVING in held and counts.n_submitted:
             row.steps.append(Step(Action.VERIFY, ngettext("Verify %(n)d logbook week", "Verify %(n)d logbook weeks",
-                                                          agreement.n_submitted) % {"n": agreement.n_submitted}, agreement.n_submitted))
-        if (Party.RECEIVING in held and agreement.n_evaluated < agreement.n_outcomes
+                                                          counts.n_submitted) % {"n": counts.n_submitted}, counts.n_submitted))
+        if (Party.RECEIVING in held and counts.n_evaluated < counts.n_outcomes
                 and today >= agreement.end_date - EVALUATE_BEFORE_END):
-            left = agreement.n_outcomes - agreement.n_evaluated
+            left = counts.n_outcomes - counts.n_evaluated
             row.steps.append(Step(Action.EVALUATE, ngettext("Evaluate %(n)d learning outcome", "Evaluate %(n)d learning outcomes", left) % {"n": left},
                                   left, deadline=agreement.end_date))
-        missing = max(0, weeks_due(agreement, today) - agreement.n_kept) + agreement.n_returned
+        missing = max(0, weeks_due(agreement, today) - counts.n_kept) + counts.n_returned
         if Party.LEARNER in held and missing:
             row.steps.append(Step(Action.FILL, ngettext("Fill in %(n)d logbook week", "Fill in %(n)d logbook weeks", missing) % {"n": missing},
                                   missing))
-    if Party.SENDING in held and agreement.has_results and agreement.dossier_id is None:
+    if Party.SENDING in held and counts.has_results and counts.dossier_id is None:
         row.steps.append(Step(Action.PREPARE, _("Open the recognition of the results abroad")))
     if not row.steps:
         if agreement.state != MobilityAgreementState.SIGNED:
@@ -164,7 +168,7 @@ def rows_of(*, actor: Actor, today: dt.date | None = None) -> list[Row]:
     return [next_steps(actor, agreement, today=today) for agreement in agreements_of_party(actor=actor, today=today)]
 
 
-def _item(kind: str, action: Action, title: str, records: list[tuple[int, str, object]], *, url_one, url_many: str, count: int | None = None,
+def _item(kind: str, action: Action, title: str, records: Sequence[tuple[int, str, Any]], *, url_one, url_many: str, count: int | None = None,
           ref: str) -> InboxItem:
     """One inbox line for several records [(pk, name, deadline)]: the record's page when there is one, else a list."""
     one = len(records) == 1
