@@ -73,5 +73,5 @@ def inbox_items(*, actor: Actor) -> list:
     own = list(Dossier.objects.filter(student_id=access.user_id, state=DossierState.DECIDED, appeal_deadline__gte=timezone.localdate())
                .order_by("appeal_deadline", "id").values_list("id", "appeal_deadline"))
     add("recognition.decided", Action.READ, _("Recognition decided: read it, and appeal if you disagree"), [(pk, "") for pk, _d in own],
-        deadline=min((d for _p, d in own), default=None))
+        deadline=own[0][1] if own else None)  # the earliest: ordered by the appeal deadline
     return items
