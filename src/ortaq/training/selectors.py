@@ -289,7 +289,7 @@ def inbox_items(*, actor: Actor) -> list:
         items.append(InboxItem(kind="training.self_assessment", action=Action.ASSESS, title=_("Self-assessments to do"), count=len(todo), url=url,
                                deadline=earliest(d for *_r, d in todo), ref=f"training.cohort:{cohort.pk}" if same_cohort else "",
                                subject=cohort.title if same_cohort else ""))
-    trained = list(Cohort.objects.filter(trainers=actor).exclude(state=CohortState.COMPLETED, end_date__lt=today - dt.timedelta(days=60))
+    trained = list(Cohort.objects.filter(trainers__id=access.user_id).exclude(state=CohortState.COMPLETED, end_date__lt=today - dt.timedelta(days=60))
                    .order_by("start_date", "id").values_list("id", "title", "state", "end_date"))
     if trained:
         ids = [pk for pk, *_r in trained]
