@@ -157,6 +157,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ortaq.web.middleware.ReaderTimeZoneMiddleware",  # times in the reader's zone (after auth: needs the user)
     "django.contrib.messages.middleware.MessageMiddleware",
     "ortaq.web.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

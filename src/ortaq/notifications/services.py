@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import logging
+import re
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 
+from ortaq.i18n import LANG_SUFFIXES, lang_suffix, reader_time_zone, when_text
+
 from .messages import MESSAGES
 from .models import Notification
+from .terms import TERMS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -17,16 +24,80 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def render(notification: Notification, language: str | None = None) -> tuple[str, str]:
+def term(code: str) -> dict[str, str]:
+    """A parameter shown as a word in the reader's language (notifications.terms), e.g. term("accepted")."""
+    if code not in TERMS:
+        raise KeyError(code)
+    return {"$term": code}
+
+
+def names(obj) -> dict[str, dict[str, str]]:
+    """A parameter shown as an institution's (or any `name_<lang>` row's) name in the reader's language, with
+    its Latin form as the fallback."""
+    return {"$names": {suffix: getattr(obj, f"name_{suffix}", "") or "" for suffix in LANG_SUFFIXES}
+            | {"latin": getattr(obj, "name_latin", "") or str(obj)}}
+
+
+def _stored(value):
+    """Parameters as stored: moments as ISO text in UTC (each reader gets them in their own zone), dates as ISO
+    dates; everything else as given (JSON)."""
+    if isinstance(value, dt.datetime):
+        aware = value if timezone.is_aware(value) else timezone.make_aware(value)
+        return {"$when": aware.astimezone(dt.UTC).isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    return value
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@functools.cache
+def _legacy_terms() -> dict[str, str]:
+    """Words stored already translated by older versions (in the actor's language), back to their codes."""
+    found = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            found |= {str(message): code for code, message in TERMS.items()}
+    return found
+
+
+def _shown(value, *, language: str, zone) -> object:
+    if isinstance(value, dict):
+        if "$when" in value:
+            return when_text(dt.datetime.fromisoformat(value["$when"]), zone=zone, language=language)
+        if "$date" in value:
+            return when_text(dt.date.fromisoformat(value["$date"]), zone=zone, language=language)
+        if "$term" in value and value["$term"] in TERMS:
+            return str(TERMS[value["$term"]])
+        if "$names" in value:
+            by_language = value["$names"]
+            return by_language.get(lang_suffix(language)) or by_language.get("latin") or by_language.get("en") or ""
+        return ""
+    if isinstance(value, str):
+        if _ISO_DATE.match(value):  # dates stored as ISO text by older versions
+            try:
+                return when_text(dt.date.fromisoformat(value), zone=zone, language=language)
+            except ValueError:
+                return value
+        if (code := _legacy_terms().get(value)) is not None:
+            return str(TERMS[code])
+    return value
+
+
+def render(notification: Notification, language: str | None = None, zone=None) -> tuple[str, str]:
+    """Subject and body wholly in `language`: the message, and every parameter that is a word, a date, a moment
+    (in `zone`, named) or a name with versions per language. Only what people wrote (titles) stays as written."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    zone = zone or timezone.get_current_timezone()
     subject, body = MESSAGES[notification.key]
-    with translation.override(language or translation.get_language()):
-        return str(subject) % notification.params, str(body) % notification.params
+    with translation.override(language):
+        params = {key: _shown(value, language=language, zone=zone) for key, value in notification.params.items()}
+        return str(subject) % params, str(body) % params
 
 
 def _without_language(url: str) -> str:
     """Store paths without the /<language>/ prefix: each recipient opens them in their own language."""
-    from django.conf import settings
-
     for code, _name in settings.LANGUAGES:
         if url.startswith(f"/{code}/"):
             return url[len(code) + 1 :]
@@ -39,11 +110,10 @@ def link(notification: Notification, language: str) -> str:
 
 def notify(*, recipients: Iterable[User], key: str, params: dict, url: str = "", email: bool = True) -> int:
     """Create in-app notifications and send each recipient an email in their own language."""
-    from django.conf import settings
-
     if key not in MESSAGES:
         raise KeyError(key)
     url = _without_language(url)
+    params = {name: _stored(value) for name, value in params.items()}
     created = Notification.objects.bulk_create(
         [Notification(recipient=user, key=key, params=params, url=url) for user in recipients]
     )
@@ -54,14 +124,13 @@ def notify(*, recipients: Iterable[User], key: str, params: dict, url: str = "",
 
 
 def _send_emails(created: list[Notification]) -> None:
-    from django.conf import settings
-
     sent = []
     for notification in created:
         user = notification.recipient
         if not user.email:
             continue
-        subject, body = render(notification, user.preferred_language)
+        # The reader's language and time zone, the zone named: a mail is read away from the pages.
+        subject, body = render(notification, user.preferred_language, reader_time_zone(user))
         address = settings.SITE_ROOT + link(notification, user.preferred_language)
         try:
             send_mail(subject, f"{body}\n\n{address}" if notification.url else body, None, [user.email])

@@ -20,3 +20,9 @@ class WebConfig(AppConfig):
         from django.db.models import fields
 
         fields.BLANK_CHOICE_LABEL = _("- Select an option -")
+        # The reader's time zone is remembered in the session when they sign in (ReaderTimeZoneMiddleware).
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import remember_time_zone
+
+        user_logged_in.connect(remember_time_zone, dispatch_uid="ortaq.web.remember_time_zone")
