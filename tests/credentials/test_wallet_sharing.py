@@ -88,8 +88,9 @@ def test_a_shared_set_cannot_include_someone_elses_credential(client, world, two
     theirs = IssuedCredential.objects.exclude(holder=holder).filter(batch=diploma.batch).first()
     client.force_login(holder)
     response = client.post("/en/wallet/sets/", {"credentials": [str(diploma.public_id), str(theirs.public_id)], "days": "30"})
-    assert response.status_code == 422 and not SharedSet.objects.exists()
-    assert "Choose among your own credentials." in response.text
+    assert response.status_code == 404 and not SharedSet.objects.exists()
+    garbage = client.post("/en/wallet/sets/", {"credentials": ["abc"], "days": "30"})
+    assert garbage.status_code == 422 and "Select a valid choice." in garbage.text and not SharedSet.objects.exists()
 
 
 def test_nobody_but_the_holder_revokes_a_shared_set(client, world, two_credentials):

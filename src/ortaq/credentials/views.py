@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import uuid
 import zipfile
 
 import segno
@@ -24,8 +25,8 @@ from django.views.decorators.http import require_POST
 import ortaq.engines.credentials as creds
 from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
-from ortaq.errors import DomainError, ValidationFailed, error_text
-from ortaq.inputs import TEXT_MAX, HardenedForm, choice, plain_text, refused, whole_number
+from ortaq.errors import DomainError, error_text
+from ortaq.inputs import TEXT_MAX, HardenedForm, choice, parse, plain_text, refused, whole_number
 from ortaq.lib import jsonguard
 from ortaq.lib.views import paginate
 from ortaq.lib.throttle import Throttled, client_address, throttle_hit, throttle_limits
@@ -157,16 +158,26 @@ def share_code_revoke(request, public_id, code):
 @require_POST
 def shared_set_create(request):
     mine = {str(c.public_id): c for c in selectors.wallet_of(user=request.user)}
+    chosen = request.POST.getlist("credentials")
+    if any(_is_uuid(value) and value not in mine for value in chosen):
+        raise Http404  # a credential that is not in this wallet: the answer its own pages give
     try:
-        chosen = request.POST.getlist("credentials")
-        if any(value not in mine for value in chosen):  # another holder's credential, or no credential at all
-            raise ValidationFailed({"credentials": [str(_("Choose among your own credentials."))]})
+        field = forms.MultipleChoiceField(choices=[(key, key) for key in mine])  # Django's own, translated messages
+        chosen = parse(field, chosen, name="credentials")
         days = whole_number(request.POST.get("days"), name="days", minimum=1, maximum=180, message=_("A share code lasts from 1 to 180 days."))
         shared = services.shared_set_create(actor=request.user, credentials=[mine[value] for value in chosen], days=days)
     except DomainError as error:
         return refused(request, error, wallet)
     messages.success(request, _("Share code %(code)s created.") % {"code": shared.code})
     return redirect("credentials:wallet")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
 
 
 @login_required
