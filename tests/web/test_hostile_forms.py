@@ -725,10 +725,38 @@ def _(ctx):
                                f"/en/wallet/{credential.public_id}/share/{theirs.code}/revoke/"], watch=[code, theirs])]
 
 
+@scenario("credentials:set_create")
+def _(ctx):
+    credential, _registrar, graduates = _credential(ctx)
+    theirs = _credential_of(graduates[1])
+    return [Form("/en/wallet/sets/", graduates[0], {"credentials": [str(credential.public_id)], "days": "30"}, {"credentials": "id", "days": "count"},
+                 foreign={"credentials": str(theirs.public_id)}, outsiders=[ctx.world["student_b"]])]
+
+
+@scenario("credentials:set_revoke")
+def _(ctx):
+    from ortaq.credentials import services
+
+    credential, _registrar, graduates = _credential(ctx)
+    shared = services.shared_set_create(actor=graduates[0], credentials=[credential], days=30)
+    theirs = services.shared_set_create(actor=graduates[1], credentials=[_credential_of(graduates[1])], days=30)
+    return [Form(f"/en/wallet/sets/{shared.code}/revoke/", graduates[0], {}, foreign_urls=[f"/en/wallet/sets/{theirs.code}/revoke/"],
+                 watch=[shared, theirs])]
+
+
+@scenario("credentials:reprint")
+def _(ctx):
+    credential, registrar, graduates = _credential(ctx)
+    return [Form(f"/en/wallet/{credential.public_id}/reprint/", registrar, {}, outsiders=[ctx.world["registrar_b"], graduates[0]], watch=[credential])]
+
+
 @scenario("verify")
 def _(ctx):
+    # Besides broken JSON: a binary that is no PDF, a PDF with no credential attached, a PDF over the 5 MB limit.
     return [Form("/en/verify/", None, {"document": '{"@context": []}'}, {"document": "text", "file": "file"}, lenient=True, success=(200,),
-                 files={"file": [lambda: SimpleUploadedFile("c.json", b"\xff\xfe\x00garbage"), lambda: SimpleUploadedFile("c.json", b"[" * 100_000)]})]
+                 files={"file": [lambda: SimpleUploadedFile("c.json", b"\xff\xfe\x00garbage"), lambda: SimpleUploadedFile("c.json", b"[" * 100_000),
+                                 lambda: SimpleUploadedFile("c.exe", b"MZ\x90\x00 an executable"), lambda: SimpleUploadedFile("d.pdf", PDF),
+                                 lambda: SimpleUploadedFile("d.pdf", PDF + b"0" * (5 * 1024 * 1024))]})]
 
 
 # Training ------------------------------------------------------------------------------------------------------

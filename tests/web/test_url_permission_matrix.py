@@ -67,6 +67,7 @@ REPORT_READERS = "admin, analyst, coordinator|registrar@any"  # aggregates of th
 NOMINATION_CALL_READERS = "admin, analyst, staff@owner, member@owner, staff@host"  # the nomination's call is published
 COHORT_TRAINERS = "admin, trainers"
 BATCH_REGISTRARS = "admin, registrar@issuer, registrar@awarding"
+CREDENTIAL_READERS = "holder, admin, registrar@issuer"  # the holder, and the issuing institution's registrars
 
 
 @dataclass(frozen=True)
@@ -284,8 +285,16 @@ MATRIX: dict[str, Entry] = {
     "notifications:read": action(),
     # Credentials: the holder's wallet and the registrar's desk ------------------------------------------------
     "credentials:wallet": page(shows=Shows(("credential",), "holder", link="credentials:json", kwargs={"public_id": "@public_id"})),
-    "credentials:json": page("credential", ("holder", 404), kwargs={"public_id": "@public_id"}),
-    "credentials:pdf": page("credential", ("holder", 404), kwargs={"public_id": "@public_id"}),
+    "credentials:detail": page("credential", (CREDENTIAL_READERS, 404), kwargs={"public_id": "@public_id"}, reveals=(("@code", "holder"),)),
+    "credentials:json": page("credential", (CREDENTIAL_READERS, 404), kwargs={"public_id": "@public_id"}),
+    "credentials:pdf": page("credential", (CREDENTIAL_READERS, 404), kwargs={"public_id": "@public_id"}),
+    "credentials:reprint": action("credential", ("admin, registrar@issuer", 404), kwargs={"public_id": "@public_id"}),
+    "credentials:search": page(None, ("admin, registrar@any", 403),
+                               shows=Shows(("credential",), "admin, registrar@issuer", link="credentials:detail", kwargs={"public_id": "@public_id"})),
+    "credentials:zip": page(None, ("admin, registrar@any", 403)),
+    # A shared set names the holder's own credentials only.
+    "credentials:set_create": action("credential", ("holder", 404), data=lambda s, t: {"credentials": str(t.obj.public_id), "days": 7}),
+    "credentials:set_revoke": action("credential", ("holder", 404), kwargs={"code": "@set_code"}),
     "credentials:share": action("credential", ("holder", 404), kwargs={"public_id": "@public_id"}, data={"days": 7}),
     "credentials:share_revoke": action("credential", ("holder", 404), kwargs={"public_id": "@public_id", "code": "@code"}),
     "credentials:share_revoke#foreign": action("credential", ("holder", 404), ("nobody", 404), kwargs={"public_id": "@public_id", "code": "@foreign_code"}),
@@ -560,7 +569,7 @@ def shown_wrongly(shows: Shows, answer: Answer, scene: Scene, viewer: Viewer, *,
 
 def revealed_wrongly(entry: Entry, answer: Answer, viewer: Viewer, thing: Thing | None) -> list[str]:
     """The texts of the record a page shows to a viewer who may not see them, or hides from one who may."""
-    page, problems = answer.content.decode(), []
+    page, problems = answer.content.decode(errors="replace"), []  # a download (a ZIP) is bytes, not a page
     for name, rule in entry.reveals:
         text = str(resolve(name, thing) or "")
         if not text:

@@ -215,6 +215,7 @@ def _credential(chain: Chain, key: str, admin):
                                         title={"en": "Matrix micro-credential"}, description={"en": "For the permission matrix"},
                                         competences=[], date=dt.date(2026, 6, 30))
     share = services.share_code_create(actor=chain.learner, credential=credential, days=7)
+    services.shared_set_create(actor=chain.learner, credentials=[credential], days=7)
     return credential, share
 
 
@@ -351,7 +352,8 @@ def build_scene() -> Scene:
         issuer = credential.issuer
         things["credential"].append(Thing(f"credential of {key}'s learner", credential, inst={"issuer": _ids(issuer.institution_id)},
                                           people={"holder": _ids(c.learner)}, state=credential.state,
-                                          extra={"code": share.code, "verify_code": credential.verify_code}))
+                                          extra={"code": share.code, "verify_code": credential.verify_code,
+                                                 "set_code": credential.shared_sets.get().code}))
         things["issuer"].append(Thing(f"issuer {key}", issuer, inst={"institution": _ids(issuer.institution_id)}))
         programme = batch_programmes[key]
         batch = IssuanceBatch.objects.create(kind="diploma", issuer=issuer, programme=programme, graduation_date=dt.date(2026, 6, 30),
