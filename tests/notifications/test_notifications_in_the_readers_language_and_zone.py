@@ -13,6 +13,7 @@ from django.utils import translation
 from ortaq.i18n import reader_time_zone
 from ortaq.notifications import services
 from ortaq.notifications.models import Notification
+from tests.mobility.conftest import agreement_ac_in_effect, apply_all, close, enterprise, open_call, published_offer, students  # noqa: F401 (fixtures)
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 DEADLINE = dt.datetime(2026, 5, 1, 13, 0, tzinfo=dt.UTC)  # 18:00 in Almaty, 21:00 in Shanghai
@@ -116,3 +117,24 @@ def test_pages_show_times_in_the_readers_zone(world, client):
     with override_settings(ROOT_URLCONF=urls):
         client.get("/zone/")
     assert seen["zone"] == "Asia/Almaty"
+
+
+def test_a_host_deciding_in_chinese_notifies_a_kazakh_student_wholly_in_kazakh(world, enterprise, open_call, django_capture_on_commit_callbacks):  # noqa: F811
+    from ortaq.mobility import round_services, selectors
+
+    people = students(world, 3)
+    apply_all(open_call, people, [95, 80, 70])
+    close(open_call)
+    with django_capture_on_commit_callbacks(execute=True):
+        placement_round = round_services.round_request(actor=world["coordinator_a"], call=open_call)
+    placement_round.refresh_from_db()
+    round_services.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
+    company, supervisor = enterprise
+    nomination = selectors.nominations_for_host(actor=supervisor).first()
+    with translation.override("zh-hans"):
+        round_services.nomination_decide(actor=supervisor, nomination=nomination, accept=True)
+    student = nomination.application.applicant
+    subject, body = services.render(Notification.objects.filter(recipient=student, key="nomination_decided").get(), "kk")
+    assert not HAN.search(subject + body)
+    with translation.override("kk"):
+        assert translation.gettext("accepted") in subject

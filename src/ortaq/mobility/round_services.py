@@ -25,7 +25,7 @@ from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.engines import placement
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
-from ortaq.notifications.services import notify
+from ortaq.notifications.services import names, notify, term
 
 from .models import Call, CallState, Nomination, NominationState, PlacementRound, RoundState
 from .round_input import load_round_input
@@ -189,8 +189,9 @@ def nomination_decide(*, actor: User, nomination: Nomination, accept: bool, reas
     audit_record(actor=actor, action="transition", obj=nomination, after={"state": nomination.state, "reason": nomination.reason})
     call = nomination.application.call
     coordinators = [m.user for m in call.owner.memberships.filter(role="coordinator").select_related("user")]
-    decision = str(_("accepted")) if accept else str(_("declined"))
+    # The decision and the host's name are read in each recipient's language, not the deciding person's.
     notify(recipients=[nomination.application.applicant, *coordinators], key="nomination_decided",
-           params={"decision": decision, "call": call.title, "host": str(nomination.host), "applicant": str(nomination.application.applicant)},
+           params={"decision": term("accepted" if accept else "declined"), "call": call.title, "host": names(nomination.host),
+                   "applicant": str(nomination.application.applicant)},
            url=reverse("mobility:call", args=[call.pk]))
     return nomination
