@@ -50,3 +50,22 @@ def test_an_agreements_history_shows_state_names_not_codes(client, world, propos
         approved = str(proposed_ac._meta.get_field("state").flatchoices[2][1])
     assert f"Предложено → {approved}" in html
     assert f": {_in('ru', translation.gettext_lazy('all parties approved'))}" in html
+
+
+def test_a_count_takes_the_plural_form_of_its_noun():
+    from ortaq.web.templatetags.ortaq_tags import counted
+
+    assert (counted(1, "days"), counted(3, "days"), counted(1, "months")) == ("1 day", "3 days", "1 month")
+    assert counted("x", "days") == "x days" and counted(2, "fortnights") == "2 fortnights"
+
+
+def test_an_agreements_duration_is_not_a_number_beside_a_plural_label(client, world, draft_ac):
+    condition = draft_ac.conditions.get()
+    condition.duration, condition.duration_unit = 3, "days"
+    condition.save()
+    client.force_login(world["coordinator_a"])
+    html = client.get(f"/ru/agreements/{draft_ac.pk}/").content.decode()
+    with translation.override("ru"):
+        expected = translation.ngettext("%(count)s day", "%(count)s days", 3) % {"count": 3}
+        label = str(translation.gettext("days"))
+    assert expected in html and f"3 {label}" not in html.replace(expected, "")

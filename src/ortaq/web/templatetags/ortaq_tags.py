@@ -93,3 +93,25 @@ def audit_field(name: str, object_type: str) -> str:
         return str(apps.get_model(object_type)._meta.get_field(name).verbose_name)
     except (LookupError, ValueError, FieldDoesNotExist, AttributeError):
         return name
+
+
+# A count with its noun takes the noun's plural form for that count in the reader's language (Russian has three:
+# 1 день, 3 дня, 5 дней), which a plain "{{ n }} {{ unit label }}" cannot give.
+_COUNTED = {
+    "days": lambda n: ngettext("%(count)s day", "%(count)s days", n),
+    "weeks": lambda n: ngettext("%(count)s week", "%(count)s weeks", n),
+    "months": lambda n: ngettext("%(count)s month", "%(count)s months", n),
+    "hours": lambda n: ngettext("%(count)s hour", "%(count)s hours", n),
+}
+
+
+@register.filter
+def counted(count, unit: str) -> str:
+    """`{{ c.duration|counted:c.duration_unit }}` -> "3 дня"; an unknown unit is written after the number."""
+    try:
+        number = int(count)
+    except (TypeError, ValueError):
+        return f"{count} {unit}".strip()
+    if unit not in _COUNTED:
+        return f"{number} {unit}"
+    return _COUNTED[unit](number) % {"count": number}
