@@ -99,3 +99,14 @@ def test_the_credential_reads_like_its_certificate_in_the_readers_language(clien
     assert f'id="verify-achievement">{achievement}' in page
     assert "Joint College" in page and "2026-06-30T" not in _visible(page)
     assert "<details>" in page and "&quot;@context&quot;" in page
+
+
+def test_the_field_of_education_is_named_in_each_language_of_the_certificate_and_of_the_verify_page(client, diploma):
+    import io
+
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(credential_pdf(diploma, language="kk", second_language="zh-hans"))).pages)
+    assert "Электроника және автоматтандыру" in text and "电子与自动化" in text
+    page = client.get(f"/zh-hans/verify/{diploma.verify_code}").text
+    assert "电子与自动化" in _visible(page) and "(EQF)" in _visible(page)

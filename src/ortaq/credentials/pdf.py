@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from .verification import summary
+from .verification import alignment_lines, issued_day, summary
 
 _local = threading.local()
 
@@ -56,6 +56,8 @@ def credential_pdf(credential, *, language: str | None = None, second_language: 
     for lang in (language, second):
         with translation.override(lang):
             sections.append(render_to_string("credentials/pdf_section.html", {"credential": credential, "s": data, "lang": lang,
+                                                                              "alignments": alignment_lines(credential.document),
+                                                                              "valid_from": issued_day(data["valid_from"]),
                                                                               "title": credential.title.get(lang[:2]) or data["achievement"]}))
     html = render_to_string("credentials/pdf.html", {"sections": sections, "qr_svg": qr_svg, "url": url, "credential": credential})
     attachment = Attachment(string=json.dumps(credential.document, ensure_ascii=False, indent=2), base_url=None, url_fetcher=fetcher,

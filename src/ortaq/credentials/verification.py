@@ -209,6 +209,35 @@ def _check_text(name, ok: bool, status) -> str:
     return good if ok else bad
 
 
+def alignment_lines(document) -> list[str]:
+    """The achievement's alignments (qualification levels, field of education, professional standard) named in
+    the reader's language. The documents name frameworks in English; the known ones are recognised by their
+    OB `targetType` and named here, a framework we do not know is shown as the document writes it."""
+    from ortaq.engines import frameworks as fw
+
+    subject = _dict(document.get("credentialSubject")) if isinstance(document, dict) else {}
+    lines = []
+    for a in _list(_dict(subject.get("achievement")).get("alignment")):
+        if not isinstance(a, dict) or not isinstance(a.get("targetCode", ""), str):
+            continue
+        code, kind, name = a.get("targetCode", ""), a.get("targetType"), a.get("targetName")
+        if kind == "ext:EQFLevel":
+            lines.append(_("European Qualifications Framework (EQF), level %(code)s") % {"code": code})
+        elif kind == "ext:NQFLevel":
+            lines.append(_("National Qualifications Framework of Kazakhstan, level %(code)s") % {"code": code})
+        elif kind == "ext:ISCEDF":
+            term = fw.isced_field(code)
+            language = (get_language() or "en").lower()
+            field = (term.names.get(language) or term.names.get(language.split("-")[0]) or term.names.get("en")) if term else name
+            lines.append(_("Field of education (ISCED-F 2013) %(code)s: %(name)s") % {"code": code, "name": field or ""})
+        elif kind == "ext:ProfessionalStandard":
+            lines.append(_("Professional standard %(code)s: %(name)s") % {"code": code, "name": name if isinstance(name, str) else ""})
+        else:
+            parts = [x for x in (a.get("targetFramework"), code, name) if isinstance(x, str) and x]
+            lines.append(" ".join(parts))
+    return lines
+
+
 def _in_language(names: dict, fallback):
     """The text of a language map in the reader's language (zh-hans reads "zh"), else the document's own."""
     language = (get_language() or "en").split("-")[0]
@@ -217,7 +246,7 @@ def _in_language(names: dict, fallback):
     return fallback if isinstance(fallback, str) else ""
 
 
-def _date(value) -> dt.date | None:
+def issued_day(value) -> dt.date | None:
     """The calendar day as the issuer wrote it (not moved into the reader's time zone: a diploma dated
     30 June is dated 30 June everywhere)."""
     if not isinstance(value, str):
@@ -250,9 +279,9 @@ def readable(document: dict, *, known_issuer=None) -> dict:
         "type": ACHIEVEMENT_TYPES.get(kind, kind) if isinstance(kind, str) else "",
         "issuer_registered": known_issuer.institution.display_name if known_issuer is not None else "",
         "issuer_named": _in_language(s["issuer_names"], s["issuer_name"]),
-        "valid_from": _date(s["valid_from"]), "valid_until": _date(s["valid_until"]),
-        "activity_start": _date(subject.get("activityStartDate")), "activity_end": _date(subject.get("activityEndDate")),
+        "valid_from": issued_day(s["valid_from"]), "valid_until": issued_day(s["valid_until"]),
+        "activity_start": issued_day(subject.get("activityStartDate")), "activity_end": issued_day(subject.get("activityEndDate")),
         "results": results,
         "credits_earned": subject.get("creditsEarned") if isinstance(subject.get("creditsEarned"), (int, float)) else None,
-        "alignments": [(f, c, n) for f, c, n in s["alignments"] if all(isinstance(x, (str, type(None))) for x in (f, c, n))],
+        "alignments": alignment_lines(document),
     }
