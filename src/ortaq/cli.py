@@ -19,6 +19,7 @@ Platform:
   worker                                 run background tasks (django.tasks database queue)
   demo                                   load the demo data (idempotent)
   manage ARGS...                         any Django management command
+  warmup [--check]                       compile the placement kernels now (serve also starts it in the background)
 
 Engines (no database needed):
   match INSTANCE.json [-o RESULT.json]   placement engine (applicant-optimal stable placement)
@@ -48,10 +49,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"ortaq: the '{command}' engine is not installed in this build", file=sys.stderr)
             return 2
         return int(module.main(rest) or 0)
+    if command == "warmup":
+        from ortaq import warmup
+
+        return warmup.main(rest)
     if command in {"serve", "worker", "demo", "manage"}:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ortaq.settings")
         from ortaq import platform_cli
 
+        if command == "serve" and not {"-h", "--help"} & set(rest):
+            from ortaq import warmup
+
+            warmup.start_in_background()  # no 20 s compile on the first national round (ortaq/warmup.py)
         return int(platform_cli.main(command, rest) or 0)
     print(f"ortaq: unknown command '{command}'\n\n{USAGE}", file=sys.stderr)
     return 2
