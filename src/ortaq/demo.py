@@ -6,7 +6,11 @@ codes), so `ortaq serve --demo` can run at every start. None of these institutio
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from django.db import transaction
+from django.utils import timezone
 
 from ortaq.validators import kz_check_digit, uscc_check_character
 
@@ -90,7 +94,29 @@ PEOPLE = [
     ("manager", "Асқар Бекмұханов", "manager_in_training", "zhambyl", {"preferred_language": "ru"}),
     ("trainer", "陈静", "trainer", "shaanxi", {"preferred_language": "zh-hans"}),
     ("analyst", "Сәуле Нұрпейісова", "ministry_analyst", "ministry", {"preferred_language": "ru"}),
+    # Two more students of the Almaty college, so that the mobility year has someone in each phase: `student`
+    # is free to apply to the open call, `student.intern` is abroad now, `student.returned` awaits recognition.
+    ("student.intern", "Ерасыл Қанатұлы", "student", "almaty", {"preferred_language": "kk", "iin": "060412550021"}),
+    ("student.returned", "Әлия Нұрланқызы", "student", "almaty", {"preferred_language": "ru", "iin": "050927650031"}),
 ]
+
+# People behind the counts: classmates who applied, last year's graduates and managers in training. Analytics
+# withholds any figure below 5 (analytics.disclosure), so each group has at least five. They can sign in with
+# the demo password too, but the README leads to the logins above.
+CLASSMATES = ["Тимур Ахметов", "Жанар Қасымова", "Руслан Ибраев", "Меруерт Сапарова", "Данияр Есенов", "Айдана Төлеген",
+              "Нұрсұлтан Бекетов", "Камила Жұмабаева", "Арман Сейтқали"]
+GRADUATES = ["Ержан Мұқанов", "Алина Ким", "Бекзат Оспанов", "Динара Әлиева", "Ильяс Нуриев", "Сабина Рахимова",
+             "Олжас Тұрсынов", "Гаухар Смағұлова", "Максим Ли", "Зарина Абдуллаева"]
+MANAGERS = ["Гүлмира Есімова", "Қайрат Жарылқасын", "Лаура Мамырова", "Нұрлан Сыздықов", "Бақытгүл Айтжанова"]
+
+
+def _academic_year(day: dt.date) -> int:
+    """Academic years start in September: March 2027 belongs to 2026/27, written 2026."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
 
 
 def _valid_iin(base11: str) -> str:
@@ -127,15 +153,21 @@ def _people(institutions: dict) -> dict:
     from ortaq.accounts.models import Membership, User
     from ortaq.names import latin_form
 
+    from django.contrib.auth.hashers import make_password
+
     people = {}
-    for username, name, role, key, extra in PEOPLE:
+    hashed = make_password(DEMO_PASSWORD)  # hashed once: one Argon2 run per account would cost seconds at every start
+    rows = [*PEOPLE, *((f"almaty.student{n}", name, "student", "almaty", {}) for n, name in enumerate(CLASSMATES, 1)),
+            *((f"joint.graduate{n}", name, "student", "joint", {}) for n, name in enumerate(GRADUATES, 1)),
+            *((f"taraz.manager{n}", name, "manager_in_training", "zhambyl", {"preferred_language": "ru"}) for n, name in enumerate(MANAGERS, 1))]
+    for username, name, role, key, extra in rows:
         extra = dict(extra)
         if extra.get("iin"):
             extra["iin"] = _valid_iin(extra["iin"][:11])
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username, full_name=name, full_name_latin=latin_form(name, person=True), email=extra.pop("email", f"{username}@demo.ortaq.kz"), **extra)
-            user.set_password(DEMO_PASSWORD)
+            user.password = hashed
             if role == "platform_admin":
                 user.is_superuser = user.is_staff = True
             user.save()
@@ -149,9 +181,12 @@ def _agreements(inst: dict, people: dict) -> None:
     from ortaq.agreements.models import Agreement
     from ortaq.agreements.types import AgreementTerms, ConditionTerms
 
+    # Agreements run from last academic year to three years ahead, so that the demo's calls always fall inside.
+    first, last = _academic_year(timezone.localdate()) - 1, _academic_year(timezone.localdate()) + 3
+
     def condition(mobility_type, sending, receiving, isced, places, duration, unit="months", **extra):
         return ConditionTerms(mobility_type=mobility_type, sending_id=inst[sending].pk, receiving_id=inst[receiving].pk, isced_code=isced,
-                              places_per_year=places, duration=duration, duration_unit=unit, start_year=2025, end_year=2029, **extra)
+                              places_per_year=places, duration=duration, duration_unit=unit, start_year=first, end_year=last, **extra)
 
     plans = [
         ("DEMO-IIA-001", "inter_institutional", "Almaty – Tianjin: mechatronics internships and study (demo)", ["almaty", "tianjin"], "coordinator",
@@ -168,7 +203,7 @@ def _agreements(inst: dict, people: dict) -> None:
          "draft"),
         ("DEMO-MOU-004", "memorandum", "Joint college – Tianjin Binhai cluster: memorandum on dual training (demo)", ["joint", "cn_cluster"], "coordinator.joint",
          [], "approved"),
-        ("DEMO-IIA-005", "inter_institutional", "Almaty – Urumqi: logistics study visits 2025–2026 (demo)", ["almaty", "xinjiang"], "coordinator",
+        ("DEMO-IIA-005", "inter_institutional", "Almaty – Urumqi: logistics study visits (demo)", ["almaty", "xinjiang"], "coordinator",
          [condition("student_study", "almaty", "xinjiang", "1041", 4, 1, language="ru", language_framework="cefr", language_min_level="B1")],
          "terminated"),
     ]
@@ -177,7 +212,7 @@ def _agreements(inst: dict, people: dict) -> None:
             continue
         actor = people["admin"]
         agreement = services.agreement_create(
-            actor=people[by], terms=AgreementTerms(kind=kind, title=title, reference=reference, start_year=2025, end_year=2029,
+            actor=people[by], terms=AgreementTerms(kind=kind, title=title, reference=reference, start_year=first, end_year=last,
                                                    summary="Demo agreement: invented parties and terms."),
             initiator=inst[party_keys[0]], parties=[inst[k] for k in party_keys],
         )
@@ -262,11 +297,8 @@ def _programmes(inst: dict) -> None:
 
 
 def _training(inst: dict, people: dict) -> None:
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from ortaq.training.models import Cohort, Course, Session, TrainingProgramme
+    from ortaq.training import services
+    from ortaq.training.models import Course, TrainingProgramme
 
     programme, created = TrainingProgramme.objects.get_or_create(
         code="DEMO-AI-MGMT", defaults={
@@ -280,48 +312,226 @@ def _training(inst: dict, people: dict) -> None:
         title_kk="Деректер мен ЖИ негізінде колледжді басқару", title_zh="基于数据与人工智能的院校管理", hours=36,
         modules="AI foundations for managers\nEthics and data protection\nDigital learning platforms\nFinal project: an AI plan for your college",
         competences=["unesco_ai_teachers:ethics", "unesco_ai_teachers:foundations", "digcomporg:leadership"])
-    cohort = Cohort.objects.create(course=course, title="Spring 2026 cohort, Xi'an and online (demo)", format="blended", language="ru",
-                                   location="Xi'an / online", start_date=dt.date(2026, 3, 2), end_date=dt.date(2026, 5, 29), capacity=25,
-                                   rubric=__import__("ortaq.training.models", fromlist=["DEFAULT_RUBRIC"]).DEFAULT_RUBRIC)
-    cohort.trainers.add(people["trainer"])
-    for day, topic in ((2, "AI foundations for managers"), (16, "Ethics and data protection"), (30, "Digital learning platforms")):
-        Session.objects.create(cohort=cohort, starts_at=timezone.make_aware(dt.datetime(2026, 3, day, 10, 0)), topic=topic)
+    # The next cohort, open for nominations: it starts eight weeks from now.
+    start = _monday(timezone.localdate()) + dt.timedelta(weeks=8)
+    topics = ("AI foundations for managers", "Ethics and data protection", "Digital learning platforms")
+    services.cohort_create(
+        actor=people["trainer"], course=course, title="Next cohort, Xi'an and online (demo)", format="blended", language="ru",
+        location="Xi'an / online", start_date=start, end_date=start + dt.timedelta(weeks=12, days=-3), capacity=25,
+        sessions=[(_at(start + dt.timedelta(weeks=2 * n)), topic) for n, topic in enumerate(topics)])
+
+
+def _at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(day.year, day.month, day.day, hour, 0))
 
 
 def _mobility(inst: dict, people: dict) -> None:
     """An enterprise's internship offer and an open call, so that students have something to apply to."""
-    import datetime as dt
-
-    from django.utils import timezone
-
     from ortaq.agreements.models import Agreement
     from ortaq.mobility import services
     from ortaq.mobility.models import Call, InternshipOffer
+    from ortaq.mobility.types import CallInput, OfferInput
 
     if Call.objects.filter(title__endswith="(demo)").exists():
         return
+    today = timezone.localdate()
+    # A standing offer: interns from several calls work there, the first of them since ten weeks ago.
     offer = InternshipOffer.objects.filter(title__endswith="(demo)").first() or services.offer_create(
-        actor=people["supervisor"], host=inst["cn_company"], data={
-            "title": "PLC commissioning intern (demo)",
-            "tasks": "Commission and test PLC cabinets\nWire sensors and actuators\nKeep the commissioning log",
-            "city": "Tianjin", "start_date": "2027-03-01", "end_date": "2027-05-28", "places": 4, "isced_code": "0714",
-            "language": "ru", "language_framework": "cefr", "language_min_level": "A2",
-            "accessibility_facilities": ["adapted_workplace"]})
+        actor=people["supervisor"], host=inst["cn_company"], offer=OfferInput(
+            title="PLC commissioning intern (demo)",
+            tasks="Commission and test PLC cabinets\nWire sensors and actuators\nKeep the commissioning log",
+            city="Tianjin", start_date=today - dt.timedelta(weeks=20), end_date=today + dt.timedelta(weeks=40),
+            places=12, isced_code="0714", language="ru", language_framework="cefr", language_min_level="A2",
+            accessibility_facilities=("adapted_workplace",)))
     if offer.state == "draft":
         services.offer_publish(actor=people["supervisor"], offer=offer)
-    call = services.call_create(actor=people["coordinator"], owner=inst["almaty"], data={
-        "title": "Internships in Tianjin, spring 2027 (demo)", "mobility_type": "student_internship", "academic_year": 2026,
-        "deadline": (timezone.now() + dt.timedelta(days=60)).strftime("%Y-%m-%d %H:%M"), "max_choices": 3,
-        "ranking_rule": "points", "weight_grade": 50, "weight_language": 20, "weight_motivation": 15, "weight_interview": 15,
-        "lottery_seed": 20270301})
+    year = _academic_year(today) + 1
+    call = services.call_create(actor=people["coordinator"], owner=inst["almaty"], call=CallInput(
+        title=f"Internships in Tianjin, autumn {year} (demo)", mobility_type="student_internship", academic_year=year,
+        deadline=timezone.now() + dt.timedelta(days=60), max_choices=3,
+        ranking_rule="points", weight_grade=50, weight_language=20, weight_motivation=15, weight_interview=15,
+        lottery_seed=20270301))
     condition = Agreement.objects.get(reference="DEMO-IIA-001").conditions.get(mobility_type="student_internship")
     services.call_option_add(actor=people["coordinator"], call=call, condition=condition, places=4)
     services.call_option_add(actor=people["coordinator"], call=call, offer=offer, places=2)
     services.call_open(actor=people["coordinator"], call=call)
 
 
-@transaction.atomic
+def _into_the_past(call, *, days: int) -> None:
+    """Move a call's deadline back after its applications were made. Services refuse applications after a deadline
+    (rightly), so a call whose round ran weeks ago is seeded as a call that was open, then has its clock turned
+    back: the one write here that does not go through a service."""
+    from ortaq.mobility.models import Call
+
+    Call.objects.filter(pk=call.pk).update(deadline=timezone.now() - dt.timedelta(days=days))
+    call.refresh_from_db()
+
+
+def _in_progress(inst: dict, people: dict) -> None:
+    """A year of cooperation under way, so that every demo login finds work waiting (README, "Where to look first"):
+
+    - `student` may apply to the open call (her language certificates meet both options);
+    - `student.intern` is abroad at Tianjin Zhilian: six logbook weeks, the last two waiting for `supervisor`;
+    - `student.returned` is back: the host recorded her results and `coordinator` has her recognition to decide;
+    - `coordinator` also has a dry-run round (five applicants, three places) to publish;
+    - `registrar` prepared this term's diplomas, which `admin` approves (four eyes); last year's are issued;
+    - `manager` is enrolled in a running cohort of `trainer`, with five colleagues from the same college;
+    - analytics counts at least five people in its cells (smaller ones are withheld).
+
+    Dates follow today, so the demo never goes stale. Everything goes through the services, attributed and audited.
+    """
+    from ortaq.accounts.services import language_certificate_add
+    from ortaq.accounts.types import LanguageCertificateDetails
+    from ortaq.agreements.models import Agreement
+    from ortaq.credentials import services as credentials
+    from ortaq.engines import frameworks as fw
+    from ortaq.mobility import during, round_services, services
+    from ortaq.mobility.types import ApplicationInput, CallInput, Scores
+    from ortaq.mobility.models import Call, InternshipOffer, Nomination, Party
+    from ortaq.programmes.models import LearningOutcome, Programme
+    from ortaq.recognition.services import dossier_open
+    from ortaq.training import services as training
+    from ortaq.training.models import Course
+
+    if Call.objects.filter(title__startswith="Internships at Tianjin Zhilian").exists():
+        return
+    today, now = timezone.localdate(), timezone.now()
+    year = _academic_year(today)
+    coordinator, supervisor = people["coordinator"], people["supervisor"]
+    classmates = [people[f"almaty.student{n}"] for n in range(1, len(CLASSMATES) + 1)]
+    graduates = [people[f"joint.graduate{n}"] for n in range(1, len(GRADUATES) + 1)]
+    programme = Programme.objects.get(code="DEMO-JP-0714")
+
+    def certificate(person, language, framework, level):
+        language_certificate_add(actor=person, person=person, certificate=LanguageCertificateDetails(
+            language=language, framework=framework, level=level, issued_on=today - dt.timedelta(days=200)))
+
+    certificate(people["student"], "ru", "cefr", "B2")
+    certificate(people["student"], "zh", "hsk", "4")
+    for person in [people["student.intern"], people["student.returned"], *classmates]:
+        certificate(person, "ru", "cefr", "B1")
+    for person in classmates[4:]:
+        certificate(person, "zh", "hsk", "3")
+
+    def call(title, *, places, offer=None, condition=None):
+        created = services.call_create(actor=coordinator, owner=inst["almaty"], call=CallInput(
+            title=title, mobility_type="student_internship", academic_year=year,
+            deadline=now + dt.timedelta(days=1), max_choices=1, ranking_rule="points",
+            weight_grade=60, weight_language=20, weight_motivation=10, weight_interview=10, lottery_seed=20260901))
+        option = services.call_option_add(actor=coordinator, call=created, offer=offer, condition=condition, places=places)
+        services.call_open(actor=coordinator, call=created)
+        return created, option
+
+    def apply(learners, created, option):
+        for n, learner in enumerate(learners):
+            application = services.application_save(
+                actor=learner, call=created, option_ids=[option.pk], submit=True,
+                application=ApplicationInput(programme=programme, year_of_study=2 + n % 2, grade=Decimal(94 - 3 * n),
+                                             motivation="I want to commission real production lines and bring the practice home."))
+            services.application_score(actor=coordinator, application=application, scores=Scores(motivation_score=70 + 4 * n, interview_score=88 - 3 * n))
+
+    # This year's internships at the enterprise: six placed and accepted; two of them went (one is back).
+    offer = InternshipOffer.objects.get(title="PLC commissioning intern (demo)")
+    past, option = call(f"Internships at Tianjin Zhilian Equipment, {year}–{year + 1} (demo)", places=6, offer=offer)
+    apply([people["student.intern"], people["student.returned"], *classmates[:4]], past, option)
+    _into_the_past(past, days=150)
+    placement_round = round_services.round_request(actor=coordinator, call=past)
+    round_services.round_execute(round_id=placement_round.pk)
+    placement_round.refresh_from_db()
+    round_services.round_publish(actor=coordinator, placement_round=placement_round)
+    # What the worker would do once the seeding commits, done now so that the inboxes are filled at once (the
+    # queued task then finds the round notified and sends nothing twice).
+    round_services.round_notify(round_id=placement_round.pk, nomination_ids=list(placement_round.outcomes.values_list("nomination", flat=True)))
+    for nomination in Nomination.objects.filter(application__call=past).select_related("application__call").order_by("pk"):
+        round_services.nomination_decide(actor=supervisor, nomination=nomination, accept=True)
+
+    outcomes = {f"{lo.module.code}/{lo.code}": lo.pk for lo in LearningOutcome.objects.filter(module__programme=programme).select_related("module")}
+    components = [
+        {"code": "T1", "title": "Commission and test PLC cabinets", "credits": "3", "hours": 90, "recognition": "PLC-1",
+         "outcomes": [outcomes["PLC-1/LO1"], outcomes["PLC-1/LO2"]]},
+        {"code": "T2", "title": "Maintain the robot cells of the assembly line", "credits": "2", "hours": 60, "recognition": "ROB-2",
+         "outcomes": [outcomes["ROB-2/LO1"], outcomes["ROB-2/LO2"]]},
+    ]
+    work = ["Wired the sensors of two PLC cabinets and checked every signal.", "Wrote and debugged the conveyor's start-up sequence.",
+            "Commissioned a cabinet with the engineer on duty.", "Serviced the robot cell: safety zone and lubrication plan.",
+            "Found a fault in the diagnostic log and replaced an encoder.", "Kept the commissioning log and presented it to the team."]
+
+    def abroad(learner, start, weeks, verified):
+        nomination = Nomination.objects.get(application__call=past, application__applicant=learner)
+        agreement = during.mobility_agreement_create(actor=learner, nomination=nomination, start_date=start,
+                                                     end_date=start + dt.timedelta(weeks=weeks, days=-3), components=components)
+        for party, actor in ((Party.LEARNER, learner), (Party.SENDING, coordinator), (Party.RECEIVING, supervisor)):
+            during.mobility_agreement_sign(actor=actor, agreement=agreement, party=party)
+        agreement.refresh_from_db()
+        for week in range(min(weeks, (today - start).days // 7)):  # only weeks that have begun
+            entry = during.logbook_submit(actor=learner, agreement=agreement, week_start=start + dt.timedelta(weeks=week), hours=30 + week % 3 * 2,
+                                          description=work[week % len(work)], outcome_ids=components[week % 2]["outcomes"][:1])
+            if week < verified:
+                during.logbook_verify(actor=supervisor, entry=entry, verified_hours=entry.hours, approve=True, comment="Confirmed by the workshop.")
+        return agreement
+
+    abroad(people["student.intern"], _monday(today) - dt.timedelta(weeks=6), 13, verified=4)
+    back = abroad(people["student.returned"], _monday(today) - dt.timedelta(weeks=18), 12, verified=12)
+    for row in components:
+        for outcome in row["outcomes"]:
+            during.outcome_evaluate(actor=supervisor, agreement=back, outcome_id=outcome, rating="achieved")
+    for component, grade in zip(back.components.order_by("id"), ("92", "85")):
+        during.transcript_record(actor=supervisor, agreement=back, component=component, host_grade=grade, host_scale="percent")
+    dossier_open(actor=coordinator, mobility_agreement=back)
+
+    # Next term's places at the partner college: applications closed two days ago, the dry run waits to be published.
+    condition = Agreement.objects.get(reference="DEMO-IIA-001").conditions.get(mobility_type="student_internship")
+    waiting, option = call(f"Internships at Tianjin Haihe college, spring {year + 1} (demo)", places=3, condition=condition)
+    apply(classmates[4:], waiting, option)
+    _into_the_past(waiting, days=2)
+    dry_run = round_services.round_request(actor=coordinator, call=waiting)
+    round_services.round_execute(round_id=dry_run.pk)
+
+    # Diplomas: last June's graduates of the logistics programme are issued; this term's wait for a second person.
+    issued = credentials.batch_request(actor=people["registrar"], programme=Programme.objects.get(code="DEMO-JP-1041"), holders=graduates[:5],
+                                       graduation_date=dt.date(year, 6, 30))
+    credentials.batch_approve(actor=people["admin"], batch=issued)
+    credentials.batch_run(issued.pk)
+    credentials.batch_request(actor=people["registrar"], programme=programme, holders=graduates[5:], graduation_date=today - dt.timedelta(days=3))
+
+    # A running cohort: the demo manager and five colleagues of the Taraz college, three sessions held so far.
+    start = _monday(today) - dt.timedelta(weeks=3)
+    topics = ("AI foundations for managers", "Ethics and data protection", "Digital learning platforms", "Data for decisions",
+              "Final project clinic")
+    cohort = training.cohort_create(
+        actor=people["trainer"], course=Course.objects.get(code="AI-101"), title="Online cohort for college managers (demo, in progress)",
+        format="online", language="ru", location="Online", start_date=start, end_date=start + dt.timedelta(weeks=10, days=-3), capacity=20,
+        sessions=[(_at(start + dt.timedelta(weeks=2 * n if n else 0, days=2 if n else 0)), topic) for n, topic in enumerate(topics)])
+    enrolments = []
+    for manager in [people["manager"], *(people[f"taraz.manager{n}"] for n in range(1, len(MANAGERS) + 1))]:
+        enrolment = training.nominate(actor=people["coordinator.taraz"], cohort=cohort, manager=manager)
+        enrolments.append(training.enrolment_decide(actor=people["trainer"], enrolment=enrolment, enrol=True))
+    training.cohort_set_state(actor=people["trainer"], cohort=cohort, state="running")
+    for n, session in enumerate(cohort.sessions.filter(starts_at__lt=now).order_by("starts_at")):
+        for m, enrolment in enumerate(enrolments):
+            training.attendance_record(actor=people["trainer"], session=session, enrolment=enrolment, present=(n + m) % 5 != 4)
+    spec = fw.competency_framework("unesco_ai_teachers")
+    levels = [level.code for level in spec.levels]
+    for m, enrolment in enumerate(enrolments[1:]):  # the demo manager's own self-assessment is still to do
+        training.self_assessment_submit(actor=enrolment.manager, enrolment=enrolment, phase="before", framework=spec.code,
+                                        ratings={e.code: levels[(m + k) % 2] for k, e in enumerate(spec.elements)})
+
+
 def load_demo() -> str:
+    """Load the demo (idempotent) and say what it holds. Demo people have invented addresses: the notifications
+    that seeding causes stay in-app, and no e-mail leaves the machine while it runs."""
+    from django.conf import settings
+
+    mailers = settings.MAILERS
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
+    try:
+        return _load()
+    finally:
+        settings.MAILERS = mailers
+
+
+@transaction.atomic
+def _load() -> str:
     from ortaq.accounts.models import User
     from ortaq.agreements.models import Agreement
     from ortaq.institutions.models import Institution
@@ -333,6 +543,7 @@ def load_demo() -> str:
     _programmes(inst)
     _training(inst, people)
     _mobility(inst, people)
+    _in_progress(inst, people)
     from ortaq.analytics.services import aggregates_refresh
 
     aggregates_refresh()  # so that the dashboards show the demo's figures at once
