@@ -461,7 +461,7 @@ def _(ctx):
                  foreign={"owner": w.b.pk, "programmes": other.pk})]
 
 
-@scenario("mobility:call_action", "option")
+@scenario("mobility:call_option_add")
 def _(ctx):
     w = ctx.world
     call = ctx.draft_call_a()
@@ -472,19 +472,19 @@ def _(ctx):
                  foreign_urls=[f"/en/mobility/calls/{ctx.call_b().pk}/option/"], watch=[call])]
 
 
-@scenario("mobility:call_action", "open")
+@scenario("mobility:call_open")
 def _(ctx):
     call = ctx.draft_call_a()
     return [Form(f"/en/mobility/calls/{call.pk}/open/", ctx.world["coordinator_a"], {}, foreign_urls=[f"/en/mobility/calls/{ctx.call_b().pk}/open/"], watch=[call])]
 
 
-@scenario("mobility:call_action", "close")
+@scenario("mobility:call_close")
 def _(ctx):
     call = ctx.fx("open_call")
     return [Form(f"/en/mobility/calls/{call.pk}/close/", ctx.world["coordinator_a"], {}, foreign_urls=[f"/en/mobility/calls/{ctx.call_b().pk}/close/"], watch=[call])]
 
 
-@scenario("mobility:call_action", "round")
+@scenario("mobility:round_request")
 def _(ctx):
     call = ctx.fx("open_call")
     ctx.submitted(call)

@@ -10,7 +10,7 @@ from ortaq.accounts.selectors import access_for
 from ortaq.accounts.types import Role
 
 from .models import (
-    Application, ApplicationState, Call, CallOption, CallState, Choice, InternshipOffer, LogbookEntry, MobilityAgreement, Nomination,
+    Application, ApplicationState, Call, CallOption, CallState, Choice, InternshipOffer, LogbookEntry, MobilityAgreement, Nomination, NominationState,
     OfferState, PlacementOutcome, PlacementRound, TranscriptEntry,
 )
 
@@ -29,8 +29,12 @@ def offers_visible_to(*, actor: Actor) -> QuerySet[InternshipOffer]:
 
 
 def calls_visible_to(*, actor: Actor) -> QuerySet[Call]:
+    return _visible_calls(actor).annotate(option_count=Count("options", distinct=True))
+
+
+def _visible_calls(actor: Actor) -> QuerySet[Call]:
     access = access_for(actor)
-    qs = Call.objects.select_related("owner").annotate(option_count=Count("options", distinct=True)).order_by("-deadline", "-id")
+    qs = Call.objects.select_related("owner").order_by("-deadline", "-id")
     if access.sees_everything:
         return qs if access.is_admin else qs.exclude(state=CallState.DRAFT)
     hosting = CallOption.objects.filter(host_id__in=access.staff_of).values("call_id")
@@ -42,7 +46,8 @@ def calls_visible_to(*, actor: Actor) -> QuerySet[Call]:
 
 
 def call_get(*, actor: Actor, pk: int) -> Call | None:
-    return calls_visible_to(actor=actor).prefetch_related("eligible_programmes").filter(pk=pk).first()
+    # without the list's option count: the page counts its options itself, a page at a time
+    return _visible_calls(actor).filter(pk=pk).first()
 
 
 def manages_call(*, actor: Actor, call: Call) -> bool:
@@ -80,7 +85,7 @@ def latest_round(call: Call, *, published_only: bool = False) -> PlacementRound 
 
 def rounds_of(call: Call) -> QuerySet[PlacementRound]:
     """A call's rounds for a list: without their cutoffs and stats (megabytes of JSON for a national round)."""
-    return call.rounds.only("id", "call_id", "number", "state")
+    return call.rounds.only("id", "call_id", "number", "state", "stats")
 
 
 def outcome_of(*, application: Application) -> PlacementOutcome | None:
@@ -268,3 +273,270 @@ def reminder_items(*, now: dt.datetime, horizon: dt.timedelta) -> list:
     from .worklist import reminder_items as items
 
     return items(now=now, horizon=horizon)
+
+
+# The coordinator's call and round pages (issue 13: their cost must not grow with the call). Every list is
+# read a page at a time; counts come from SQL aggregates or from the round's stored results (stats and
+# cutoffs), never from walking rows; names are looked up once per page for the institutions it shows.
+
+APPLICATION_FILTERS = ("submitted", "withdrawn", "placed", "not_placed", "pending", "accepted", "declined")
+
+
+def _latest_published(rounds) -> PlacementRound | None:
+    published = [r for r in rounds if r.state == "published"]
+    return max(published, key=lambda r: r.number) if published else None
+
+
+def application_facets(*, call: Call, rounds) -> dict[str, int]:
+    """How many of the call's applications are in each state a coordinator filters by: two small GROUP BY
+    queries and the latest published round's stored stats (`rounds`: the call's rounds, from `rounds_of`)."""
+    by_state = dict(Application.objects.filter(call=call).exclude(state=ApplicationState.DRAFT)
+                    .order_by().values_list("state").annotate(n=Count("id")))
+    facets = {"submitted": by_state.get(ApplicationState.SUBMITTED, 0), "withdrawn": by_state.get(ApplicationState.WITHDRAWN, 0)}
+    latest = _latest_published(rounds)
+    if latest is not None:
+        stats = latest.stats or {}
+        facets["placed"] = stats.get("placed", 0)
+        facets["not_placed"] = max(0, stats.get("applicants", 0) - facets["placed"])
+        by_decision = dict(Nomination.objects.filter(application__call=call).order_by().values_list("state").annotate(n=Count("id")))
+        facets |= {state: by_decision.get(state, 0) for state in ("pending", "accepted", "declined")}
+    return facets
+
+
+def call_applications(*, actor: Actor, call: Call, status: str = "", option_id: int | None = None, name: str = "",
+                      rounds=()) -> QuerySet[Application]:
+    """The call's applications for its coordinators, filtered by status, by an option chosen, or by the
+    applicant's name; rows carry only what the list shows (choices and results are read per page)."""
+    qs = applications_for_coordinator(actor=actor, call=call).prefetch_related(None).select_related("applicant")
+    if status in ("submitted", "withdrawn"):
+        qs = qs.filter(state=status)
+    elif status in ("placed", "not_placed"):
+        latest = _latest_published(rounds)
+        if latest is None:
+            return qs.none()
+        placed = PlacementOutcome.objects.filter(round=latest, application=OuterRef("pk"), option__isnull=False)
+        in_round = PlacementOutcome.objects.filter(round=latest, application=OuterRef("pk"))
+        qs = qs.filter(Exists(placed)) if status == "placed" else qs.filter(Exists(in_round)).exclude(Exists(placed))
+    elif status in ("pending", "accepted", "declined"):
+        qs = qs.filter(Exists(Nomination.objects.filter(application=OuterRef("pk"), state=status)))
+    if option_id is not None:
+        qs = qs.filter(Exists(Choice.objects.filter(application=OuterRef("pk"), option_id=option_id)))
+    if name:
+        qs = qs.filter(Q(applicant__full_name__icontains=name) | Q(applicant__full_name_latin__icontains=name) | Q(receipt__iexact=name))
+    return qs
+
+
+def _choices_with_host_names(choices: QuerySet[Choice]) -> list[tuple[int, int, int, str]]:
+    """(application id, rank, option id, host name in the reader's language) per choice, from plain values."""
+    from types import SimpleNamespace
+
+    from ortaq.i18n import LANG_SUFFIXES, localized
+
+    columns = [f"name_{suffix}" for suffix in LANG_SUFFIXES]
+    names: dict[tuple, str] = {}
+    rows = []
+    for application_id, rank, option_id, original, *localised in choices.values_list(
+            "application_id", "rank", "option_id", "option__host__name_original", *[f"option__host__{c}" for c in columns]):
+        key = (original, *localised)
+        if key not in names:
+            names[key] = localized(SimpleNamespace(**dict(zip(columns, localised, strict=True))), "name") or original
+        rows.append((application_id, rank, option_id, names[key]))
+    return rows
+
+
+def option_host_names(option_ids) -> dict[int, str]:
+    """Option id -> its host's name in the reader's language (as Institution.display_name), in one query of
+    plain values: a page names up to a few hundred options, and model rows for them cost more than the page."""
+    from types import SimpleNamespace
+
+    from ortaq.i18n import LANG_SUFFIXES, localized
+
+    option_ids = {int(i) for i in option_ids}
+    if not option_ids:
+        return {}
+    columns = [f"name_{suffix}" for suffix in LANG_SUFFIXES]
+    names: dict[tuple, str] = {}
+    out = {}
+    for pk, original, *localised in CallOption.objects.filter(pk__in=option_ids).values_list("id", "host__name_original", *[f"host__{c}" for c in columns]):
+        key = (original, *localised)
+        if key not in names:
+            names[key] = localized(SimpleNamespace(**dict(zip(columns, localised, strict=True))), "name") or original
+        out[pk] = names[key]
+    return out
+
+
+def applications_page_details(applications: list[Application], *, rounds=()) -> dict[int, dict]:
+    """For one page of applications: each one's choices (rank, host name) and result in the latest published
+    round (placed option, the host's answer) -- a fixed number of queries whatever the page holds."""
+    ids = [a.pk for a in applications]
+    details: dict[int, dict] = {pk: {"choices": [], "in_round": False, "placed_option": None, "placed": None, "nomination": None, "agreement": None}
+                                for pk in ids}
+    if not ids:
+        return details
+    # the hosts' names come with the choices (a placement is always one of her choices): no query per option or host
+    choices = _choices_with_host_names(Choice.objects.filter(application_id__in=ids).order_by("application_id", "rank"))
+    latest = _latest_published(rounds)
+    outcomes = dict(PlacementOutcome.objects.filter(round=latest, application_id__in=ids).values_list("application_id", "option_id")) if latest else {}
+    # the latest nomination of each (an earlier one lapses when a later round moves her up)
+    nominations = {a: (s, agreement) for a, s, agreement in Nomination.objects.filter(application_id__in=ids).order_by("id")
+                   .values_list("application_id", "state", "mobility_agreement__state")} if latest else {}
+    names = {option_id: name for _a, _r, option_id, name in choices}
+    for application_id, rank, _option_id, name in choices:
+        details[application_id]["choices"].append((rank, name))
+    for application_id, option_id in outcomes.items():
+        details[application_id] |= {"in_round": True, "placed_option": option_id, "placed": names.get(option_id) if option_id else None}
+    for application_id, (state, agreement) in nominations.items():
+        details[application_id] |= {"nomination": state, "agreement": agreement}
+    return details
+
+
+def application_status(*, application: Application | None, outcome: PlacementOutcome | None = None, placed: bool | None = None,
+                       nomination: str | None = None, agreement: str | None = None) -> tuple[str, str]:
+    """Where an application really stands, as (code, label): its own state until a round is published, then
+    the placement, the host's answer and the agreement (the stored state stays "submitted" throughout)."""
+    from django.utils.translation import gettext as _
+
+    from .models import MobilityAgreementState
+
+    if application is None:
+        return "none", _("Not applied")
+    if application.state != ApplicationState.SUBMITTED:
+        return application.state, application.get_state_display()
+    if agreement == MobilityAgreementState.SIGNED:
+        return "agreement_signed", _("Agreement signed")
+    if agreement:
+        return "agreement", _("Agreement in preparation")
+    if nomination == NominationState.ACCEPTED:
+        return "accepted", _("Accepted by the host")
+    if nomination == NominationState.DECLINED:
+        return "declined", _("Declined by the host")
+    if placed is None and outcome is not None:
+        placed = outcome.option_id is not None
+    if placed:
+        return "placed", _("Placed, awaiting the host's answer")
+    if placed is False:
+        return "not_placed", _("Not placed")
+    return "submitted", application.get_state_display()
+
+
+def round_for_page(*, actor: Actor, pk: int) -> PlacementRound | None:
+    """A round for its page, without its cutoffs (a national round's are megabytes; the page reads one page of them)."""
+    placement_round = PlacementRound.objects.select_related("call__owner").defer("cutoffs").filter(pk=pk).first()
+    if placement_round is None or not manages_call(actor=actor, call=placement_round.call):
+        return None
+    return placement_round
+
+
+def round_cutoffs(placement_round: PlacementRound, option_ids) -> dict[int, dict]:
+    """The stored cutoffs of these options only, picked out inside the database: the JSON is read once and only
+    the requested members leave it (one `->` per option would detoast a national round's megabytes each time)."""
+    import json
+
+    from django.db import connection
+
+    option_ids = sorted({int(i) for i in option_ids})
+    if not option_ids:
+        return {}
+    table, keys = PlacementRound._meta.db_table, [str(i) for i in option_ids]
+    if connection.vendor == "postgresql":
+        sql = f"SELECT e.key, e.value::text FROM {table} r, jsonb_each(r.cutoffs) e WHERE r.id = %s AND e.key = ANY(%s)"
+        params: list = [placement_round.pk, keys]
+    else:
+        sql = (f"SELECT e.key, e.value FROM {table} r, json_each(r.cutoffs) e WHERE r.id = %s "
+               f"AND e.key IN ({', '.join(['%s'] * len(keys))})")
+        params = [placement_round.pk, *keys]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = {int(key): json.loads(value) if isinstance(value, str) else value for key, value in cursor.fetchall()}
+    return {i: found.get(i) or {} for i in option_ids}
+
+
+def round_options(*, placement_round: PlacementRound, query: str = "") -> QuerySet[CallOption]:
+    """The round's call's options for its fill-rate table, searchable by host or offer."""
+    qs = placement_round.call.options.select_related("host", "offer").order_by("id")
+    if query:
+        qs = qs.filter(Q(host__name_latin__icontains=query) | Q(host__name_original__icontains=query) | Q(offer__title__icontains=query))
+    return qs
+
+
+def fill_rate_rows(placement_round: PlacementRound, options: list[CallOption]) -> list[dict]:
+    """Placed, places and cutoff for one page of options, from the round's stored cutoffs (each block's
+    `filled` is the number placed there), so no outcome is counted."""
+    cutoffs = round_cutoffs(placement_round, [o.pk for o in options])
+    rows = []
+    for option in options:
+        cutoff = cutoffs.get(option.pk, {})
+        placed = sum(block.get("filled", 0) for block in cutoff.values() if isinstance(block, dict))
+        rows.append({"option": option, "placed": placed, "places": option.places, "cutoff": cutoff,
+                     "rate": round(100 * placed / option.places) if option.places else 0})
+    return rows
+
+
+def round_outcome_rows(*, actor: Actor, placement_round: PlacementRound, placed: str = "", option_id: int | None = None,
+                       name: str = "") -> QuerySet[PlacementOutcome]:
+    """The round's outcomes for its page: placed or not, placed at one option, or by the applicant's name."""
+    qs = round_outcomes(actor=actor, placement_round=placement_round).select_related(None).select_related("application__applicant")
+    if placed == "yes":
+        qs = qs.filter(option__isnull=False)
+    elif placed == "no":
+        qs = qs.filter(option__isnull=True)
+    if option_id is not None:
+        qs = qs.filter(option_id=option_id)
+    if name:
+        qs = qs.filter(Q(application__applicant__full_name__icontains=name) | Q(application__applicant__full_name_latin__icontains=name))
+    return qs
+
+
+def _period(call_year: int, start, end):
+    import datetime as dt
+
+    if start and end:
+        return start, end
+    return dt.date(call_year, 9, 1), dt.date(call_year + 1, 8, 31)  # a condition's places: the call's academic year
+
+
+def placement_conflicts(*, placement_round: PlacementRound | None = None, applicant: User | None = None) -> list[dict]:
+    """People placed in this round (or this applicant) who also hold a placement in another call whose period
+    overlaps: [{"applicant", "here": (call, host, start, end), "there": (...)}]. A warning, not a rule: the
+    coordinator or the student decides. Two queries, and a third only when there is a conflict."""
+    if placement_round is None and applicant is None:
+        return []
+    held = Nomination.objects.exclude(state=NominationState.DECLINED)
+    if placement_round is not None:
+        placed_people = placement_round.outcomes.filter(option__isnull=False).values("application__applicant_id")
+        others = held.filter(application__applicant_id__in=placed_people).exclude(application__call_id=placement_round.call_id)
+    else:
+        others = held.filter(application__applicant=applicant)
+    there = list(others.values_list("application__applicant_id", "application__call_id", "application__call__title", "application__call__academic_year",
+                                    "host_id", "option__offer__start_date", "option__offer__end_date"))
+    if not there:
+        return []
+    if placement_round is not None:
+        mine = placement_round.outcomes.filter(option__isnull=False, application__applicant_id__in={t[0] for t in there})
+    else:
+        mine = PlacementOutcome.objects.filter(application__applicant=applicant, round__state="published", option__isnull=False)
+    here = list(mine.values_list("application__applicant_id", "application__call_id", "application__call__title", "application__call__academic_year",
+                                 "option__host_id", "option__offer__start_date", "option__offer__end_date", "round_id"))
+    if placement_round is None:  # the applicant: only her latest published round of each call counts
+        latest: dict[int, int] = {}
+        for row in here:
+            latest[row[1]] = max(latest.get(row[1], 0), row[7])
+        here = [row for row in here if row[7] == latest[row[1]]]
+    from django.contrib.auth import get_user_model
+
+    from ortaq.institutions.selectors import institutions_by_id
+
+    conflicts = []
+    for person, call_id, title, year, host, start, end, _round in here:
+        a = _period(year, start, end)
+        for person2, call2, title2, year2, host2, start2, end2 in there:
+            b = _period(year2, start2, end2)
+            if person2 == person and call2 != call_id and a[0] <= b[1] and b[0] <= a[1]:
+                conflicts.append({"applicant": person, "here": (title, host, *a), "there": (title2, host2, *b), "there_call": call2})
+    if not conflicts:
+        return []
+    hosts = institutions_by_id({c["here"][1] for c in conflicts} | {c["there"][1] for c in conflicts})
+    people = get_user_model().objects.in_bulk({c["applicant"] for c in conflicts})
+    unique = {(c["applicant"], c["here"][0], c["there_call"]): c for c in conflicts}
+    return [{**c, "applicant": people.get(c["applicant"]), "here_host": hosts.get(c["here"][1]), "there_host": hosts.get(c["there"][1])}
+            for c in unique.values()]

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -143,19 +145,111 @@ def _get_call(request, pk: int):
     return call
 
 
-def _explain(outcome, options_by_id) -> list[dict]:
+def _explain(outcome, names: dict[int, str], reasons: dict[str, str] | None = None) -> list[dict]:
+    """An outcome's explanations in words, each naming its option's host (`names`: option id -> host name;
+    `reasons`: REASONS translated once, when a page explains many outcomes)."""
+    reasons = reasons or {key: str(text) for key, text in REASONS.items()}
     rows = []
     for item in outcome.explanations if outcome else []:
-        text = str(REASONS.get(item["reason"], item["reason"])) % {"rank": item.get("rank", "—")}
-        rows.append({"option": options_by_id.get(item["option"]), "reason": item["reason"], "text": text, "details": item.get("details", [])})
+        text = reasons.get(item["reason"], item["reason"]) % {"rank": item.get("rank", "—")}
+        rows.append({"option": item["option"], "host": names.get(item["option"], ""), "reason": item["reason"], "text": text,
+                     "details": item.get("details", [])})
     return rows
+
+
+def _id_param(request, name: str) -> int | None:
+    """An id from the query string, or None when absent or not an id (a filter then simply does not apply)."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) < 19 else None
+
+
+APPLICATION_FILTER_LABELS = {
+    "submitted": gettext_lazy("Submitted"), "withdrawn": gettext_lazy("Withdrawn"), "placed": gettext_lazy("Placed"),
+    "not_placed": gettext_lazy("Not placed"), "pending": gettext_lazy("Awaiting the host's answer"),
+    "accepted": gettext_lazy("Accepted by the host"), "declined": gettext_lazy("Declined by the host"),
+}
+
+
+def _coordinator_context(request, call) -> dict:
+    """The coordinator's part of the call page: one page of applications (filtered by status, option or
+    name), each with its choices and real status, and the counts per status, at a cost that does not grow
+    with the call (issue 13)."""
+    rounds = list(selectors.rounds_of(call))
+    status = request.GET.get("status", "")
+    status = status if status in selectors.APPLICATION_FILTERS else ""
+    option_id, name = _id_param(request, "option"), query_text(request.GET, "name")
+    applications = paginate(request, selectors.call_applications(actor=request.user, call=call, status=status, option_id=option_id, name=name,
+                                                                 rounds=rounds), per_page=25)
+    page = list(applications["page"])
+    details = selectors.applications_page_details(page, rounds=rounds)
+    rows = []
+    for application in page:
+        d = details[application.pk]
+        code, label = selectors.application_status(application=application, placed=(d["placed_option"] is not None) if d["in_round"] else None,
+                                                   nomination=d["nomination"], agreement=d["agreement"])
+        rows.append({"application": application, "status": label, "status_code": code, "placed": d["placed"],
+                     "choices": format_html_join(mark_safe("<br>"), "{}. {}", d["choices"])})  # one piece of HTML, not a template loop per choice
+    facets = selectors.application_facets(call=call, rounds=rounds)
+    # Places can be added only to a draft or open call; later the page shows no such form, so nothing is loaded for it.
+    conditions, offers = selectors.options_for_call(call) if call.state in ("draft", "open") else ([], [])
+    return {**applications, "application_rows": rows, "conditions": conditions, "offers": offers, "rounds": rounds,
+            "status_filters": [(key, APPLICATION_FILTER_LABELS[key], facets[key]) for key in selectors.APPLICATION_FILTERS if key in facets],
+            "status": status, "option_filter": option_id, "name_filter": name,
+            "option_filter_name": selectors.option_host_names([option_id]).get(option_id) if option_id else None,
+            "filtered": bool(status or option_id or name),
+            "scores_open": call.state in ("open", "closed")}
+
+
+def _applicant_context(request, call, options) -> dict:
+    """The applicant's part: her eligibility, her form while the call is open, and once a round is
+    published her result with her points, rank, the cut-offs and her waiting-list positions."""
+    from .round_display import standing
+
+    application = selectors.own_application(actor=request.user, call=call)
+    certificates = list(request.user.language_certificates.all())
+    programme_ids = set(call.eligible_programmes.values_list("pk", flat=True))
+    base = eligibility.call_reasons(call, programme_id=getattr(application, "programme_id", None), year_of_study=getattr(application, "year_of_study", None),
+                                    grade=getattr(application, "grade", None), certificates=certificates, eligible_programme_ids=programme_ids) if application else []
+    outcome = selectors.outcome_of(application=application) if application else None
+    chosen = {c.rank: c.option for c in application.choices.all()} if application else {}
+    nomination = outcome.nomination if outcome and hasattr(outcome, "nomination") else None
+    agreement = getattr(nomination, "mobility_agreement", None) if nomination else None
+    context = {
+        "may_apply": True, "application": application,
+        "option_eligibility": [(o, eligibility.option_reasons(o, certificates)) for o in options],
+        "call_reasons": base, "outcome": outcome, "nomination": nomination,
+        "application_status": selectors.application_status(application=application, outcome=outcome, nomination=getattr(nomination, "state", None),
+                                                            agreement=getattr(agreement, "state", None))[1],
+    }
+    if outcome:
+        named = {e["option"] for e in outcome.explanations} | ({outcome.option_id} if outcome.option_id else set())
+        names = selectors.option_host_names(named)
+        cutoffs = selectors.round_cutoffs(PlacementRound(pk=outcome.round_id), named)
+        context |= {"explanations": _explain(outcome, names),
+                    "standing": [{**row, "host": names.get(row["option"], "")} for row in standing(outcome.explanations, cutoffs, outcome.option_id)],
+                    "points": eligibility.points(call, application, certificates) if call.ranking_rule == "points" else None,
+                    "conflicts": [c for c in selectors.placement_conflicts(applicant=request.user) if c["there_call"] != call.pk]
+                    if outcome.option_id else []}
+    if call.state == "open":
+        selectable = list({o.pk: o for o in [*chosen.values(), *options]}.values())
+        context |= {
+            "application_form": ApplicationForm(instance=application, prefix="app"),
+            # every rank's <select> lists the same options: their labels are made once, not once per rank
+            "selectable": [(o.pk, f"{o.host.display_name} — {o.offer.title}" if o.offer_id else o.host.display_name) for o in selectable],
+            "rank_choices": [(rank, chosen[rank].pk if rank in chosen else None) for rank in range(1, call.max_choices + 1)],
+        }
+        if application and application.programme_id:
+            from .recommendations import recommend
+
+            context["recommendations"] = recommend(programme=application.programme, options=options)
+    return context
 
 
 @login_required
 def call_detail(request, pk: int):
     """One page for everyone involved in a call. It stays light for national calls with tens of thousands of
-    options: options are listed a page at a time (with a search), and only the applicant's own choices and
-    the options named in her result are loaded besides."""
+    options and applications: every list is shown a page at a time (with a search), and only the
+    applicant's own choices and the options named in her result are loaded besides."""
     call = _get_call(request, pk)
     manages = selectors.manages_call(actor=request.user, call=call)
     options_qs = call.options.select_related("host", "condition__agreement", "offer").order_by("id")
@@ -167,71 +261,67 @@ def call_detail(request, pk: int):
     context = {"call": call, "options": options, "option_page": option_page["page"], "option_query": q,
                "option_querystring": option_page["querystring_without_page"], "manages": manages, "nav_section": "mobility"}
     if manages:
-        applications = paginate(request, selectors.applications_for_coordinator(actor=request.user, call=call), per_page=50)
-        # Places can be added only to a draft or open call; later the page shows no such form, so nothing is loaded for it.
-        conditions, offers = selectors.options_for_call(call) if call.state in ("draft", "open") else ([], [])
-        context |= {**applications, "applications": applications["page"], "conditions": conditions, "offers": offers,
-                    "rounds": selectors.rounds_of(call)}
+        context |= _coordinator_context(request, call)
     if services.may_apply(request.user, call):
-        application = selectors.own_application(actor=request.user, call=call)
-        certificates = list(request.user.language_certificates.all())
-        programme_ids = set(call.eligible_programmes.values_list("pk", flat=True))
-        base = eligibility.call_reasons(call, programme_id=getattr(application, "programme_id", None), year_of_study=getattr(application, "year_of_study", None),
-                                        grade=getattr(application, "grade", None), certificates=certificates, eligible_programme_ids=programme_ids) if application else []
-        outcome = selectors.outcome_of(application=application) if application else None
-        chosen = {c.rank: c.option for c in application.choices.all()} if application else {}
-        named = {e["option"] for e in (outcome.explanations if outcome else [])}
-        related = {o.pk: o for o in call.options.select_related("host", "offer").filter(pk__in=named)} if named else {}
-        selectable = list({o.pk: o for o in [*chosen.values(), *options]}.values())
-        context |= {
-            "may_apply": True, "application": application,
-            "application_form": ApplicationForm(instance=application, prefix="app"),
-            "option_eligibility": [(o, eligibility.option_reasons(o, certificates)) for o in options],
-            # every rank's <select> lists the same options: their labels are made once, not once per rank
-            "call_reasons": base, "selectable": [(o.pk, f"{o.host.display_name} — {o.offer.title}" if o.offer_id else o.host.display_name) for o in selectable],
-            "rank_choices": [(rank, chosen[rank].pk if rank in chosen else None) for rank in range(1, call.max_choices + 1)],
-            "outcome": outcome, "explanations": _explain(outcome, related),
-            "nomination": outcome.nomination if outcome and hasattr(outcome, "nomination") else None,
-        }
-        if call.state == "open" and application and application.programme_id:
-            from .recommendations import recommend
-
-            context["recommendations"] = recommend(programme=application.programme, options=options)
+        context |= _applicant_context(request, call, options)
     return render(request, "mobility/call.html", context)
 
 
 @login_required
 @require_POST
-def call_action(request, pk: int, action: str):
+def call_open(request, pk: int):
     call = _get_call(request, pk)
     try:
-        if action == "open":
-            services.call_open(actor=request.user, call=call)
-            messages.success(request, _("The call is open. Eligible people have been notified."))
-        elif action == "close":
-            services.call_close(actor=request.user, call=call)
-            messages.success(request, _("The call is closed."))
-        elif action == "option":
-            # The select sends "c<id>" for a cooperation condition and "o<id>" for an internship offer.
-            source = request.POST.get("source", "")
-            kind, number = source[:1], source[1:]
-            if kind not in ("c", "o") or not (number.isascii() and number.isdigit() and len(number) < 19):
-                raise ValidationFailed({"source": [str(_("Choose either a cooperation condition or an internship offer."))]})
-            condition = condition_rows(ids=[number]).first() if kind == "c" else None
-            offer = InternshipOffer.objects.filter(pk=number).first() if kind == "o" else None
-            services.call_option_add(actor=request.user, call=call, condition=condition, offer=offer,
-                                     places=whole_number(request.POST.get("places"), name="places", minimum=1, maximum=10_000),
-                                     reserved_inclusion=whole_number(request.POST.get("reserved_inclusion") or "0", name="reserved_inclusion", minimum=0, maximum=10_000))
-            messages.success(request, _("Option added."))
-        elif action == "round":
-            placement_round = round_services.round_request(actor=request.user, call=call)
-            messages.success(request, _("The dry run has started."))
-            return redirect("mobility:round", placement_round.pk)
-        else:
-            raise Http404
+        services.call_open(actor=request.user, call=call)
     except DomainError as error:
         return refused(request, error, call_detail, pk)
+    messages.success(request, _("The call is open. Eligible people have been notified."))
     return redirect("mobility:call", call.pk)
+
+
+@login_required
+@require_POST
+def call_close(request, pk: int):
+    call = _get_call(request, pk)
+    try:
+        services.call_close(actor=request.user, call=call)
+    except DomainError as error:
+        return refused(request, error, call_detail, pk)
+    messages.success(request, _("The call is closed."))
+    return redirect("mobility:call", call.pk)
+
+
+@login_required
+@require_POST
+def call_option_add(request, pk: int):
+    call = _get_call(request, pk)
+    try:
+        # The select sends "c<id>" for a cooperation condition and "o<id>" for an internship offer.
+        source = request.POST.get("source", "")
+        kind, number = source[:1], source[1:]
+        if kind not in ("c", "o") or not (number.isascii() and number.isdigit() and len(number) < 19):
+            raise ValidationFailed({"source": [str(_("Choose either a cooperation condition or an internship offer."))]})
+        condition = condition_rows(ids=[number]).first() if kind == "c" else None
+        offer = InternshipOffer.objects.filter(pk=number).first() if kind == "o" else None
+        services.call_option_add(actor=request.user, call=call, condition=condition, offer=offer,
+                                 places=whole_number(request.POST.get("places"), name="places", minimum=1, maximum=10_000),
+                                 reserved_inclusion=whole_number(request.POST.get("reserved_inclusion") or "0", name="reserved_inclusion", minimum=0, maximum=10_000))
+    except DomainError as error:
+        return refused(request, error, call_detail, pk)
+    messages.success(request, _("Option added."))
+    return redirect("mobility:call", call.pk)
+
+
+@login_required
+@require_POST
+def round_request(request, pk: int):
+    call = _get_call(request, pk)
+    try:
+        placement_round = round_services.round_request(actor=request.user, call=call)
+    except DomainError as error:
+        return refused(request, error, call_detail, pk)
+    messages.success(request, _("The dry run has started."))
+    return redirect("mobility:round", placement_round.pk)
 
 
 @login_required
@@ -304,14 +394,40 @@ def _get_round(request, pk: int) -> PlacementRound:
 
 @login_required
 def round_detail(request, pk: int):
-    placement_round = _get_round(request, pk)
-    options = list(placement_round.call.options.select_related("host").order_by("id"))  # loaded once: explanations and fill rates
-    options_by_id = {o.pk: o for o in options}
-    pages = paginate(request, selectors.round_outcomes(actor=request.user, placement_round=placement_round), per_page=100)
-    outcomes = [(o, _explain(o, options_by_id)) for o in pages["page"]]
+    """A round's state while it runs; then its fill rates and cut-offs (a page of options, searchable), its
+    outcomes (a page, filtered by placed or not, by option or by name) and the people also placed in another
+    call for the same period. Everything shown is read from the round's stored results, a page at a time."""
+    from .round_display import cutoff_lines
+
+    placement_round = selectors.round_for_page(actor=request.user, pk=pk)
+    if placement_round is None:
+        raise Http404
+    context = {"round": placement_round, "call": placement_round.call, "nav_section": "mobility"}
+    if placement_round.state in ("dry_run", "published"):
+        q = query_text(request.GET, "q")
+        option_page = paginate(request, selectors.round_options(placement_round=placement_round, query=q), per_page=50, param="opage")
+        fill_rates = [{**row, "cutoff_lines": cutoff_lines(row["cutoff"])}
+                      for row in selectors.fill_rate_rows(placement_round, list(option_page["page"]))]
+        placed = request.GET.get("placed", "")
+        placed = placed if placed in ("yes", "no") else ""
+        option_id, name = _id_param(request, "option"), query_text(request.GET, "name")
+        pages = paginate(request, selectors.round_outcome_rows(actor=request.user, placement_round=placement_round, placed=placed,
+                                                               option_id=option_id, name=name), per_page=25)
+        page = list(pages["page"])
+        names = selectors.option_host_names({e["option"] for o in page for e in o.explanations} | {o.option_id for o in page if o.option_id}
+                                            | ({option_id} if option_id else set()))
+        # each row's explanations as one piece of HTML: a page holds hundreds, and a template loop per item costs more than the rest of the page
+        reasons = {key: str(text) for key, text in REASONS.items()}
+        context |= {**pages, "outcomes": [(o, names.get(o.option_id) if o.option_id else None,
+                                           format_html_join(mark_safe("<br>"), "{}: {}", ((e["host"], e["text"]) for e in _explain(o, names, reasons))))
+                                          for o in page],
+                    "fill_rates": fill_rates, "option_page": option_page["page"], "option_query": q,
+                    "option_querystring": option_page["querystring_without_page"], "placed": placed, "option_filter": option_id,
+                    "option_filter_name": names.get(option_id) if option_id else None, "name_filter": name,
+                    "filtered": bool(placed or option_id or name),
+                    "conflicts": selectors.placement_conflicts(placement_round=placement_round)}
     template = "mobility/_round_status.html" if request.htmx else "mobility/round.html"
-    return render(request, template, {**pages, "round": placement_round, "call": placement_round.call, "outcomes": outcomes,
-                                      "fill_rates": selectors.fill_rates(placement_round, options=options), "nav_section": "mobility"})
+    return render(request, template, context)
 
 
 @login_required
