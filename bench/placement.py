@@ -157,6 +157,9 @@ def national_call(n: int, m: int, k: int, fig: Figures, *, quick: bool = False) 
         fig.table("national", ["step"], ["numba", "numpy"])
         fig.add("floor: reading the preference lists", floor_c, "s", table="national", col="numba", size=size, digits=3)
         fig.add("floor: reading the preference lists", floor, "s", table="national", col="numpy", size=size, digits=3)
+        # the standard library's reader as the peer of the compiled floor, same file, same run
+        fig.add("compiled floor against json.load + dict interning", floor_c, "s", table="national", col="numba", size=size, digits=3,
+                row="floor against the standard library's json.load", peer="json.load + dict interning", ratio=floor / floor_c)
         results: dict[str, bytes] = {}
         with open(path, "rb") as f:
             data = f.read()
