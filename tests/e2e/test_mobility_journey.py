@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in
+from tests.mobility.conftest import application_input
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +77,7 @@ def test_an_internship_from_offer_to_transcript(page, live_server, demo_world, a
     LanguageCertificate.objects.create(user=classmate, language="zh", framework="hsk", level="5")
     condition_option = call.options.get(condition__isnull=False)
     offer_option = call.options.get(offer__isnull=False)
-    services.application_save(actor=classmate, call=call, data={"year_of_study": 3, "grade": "98"}, option_ids=[condition_option.pk], submit=True)
+    services.application_save(actor=classmate, call=call, application=application_input(year_of_study=3, grade="98"), option_ids=[condition_option.pk], submit=True)
 
     # 3. The student applies in Kazakh.
     fresh(page, live_server, "student", language="kk")

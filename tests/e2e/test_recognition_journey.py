@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in
+from tests.mobility.conftest import application_input, call_input
 
 pytestmark = pytest.mark.e2e
 
@@ -25,14 +26,13 @@ def returned_student(demo_world, settings):
     coordinator, host, student = (User.objects.get(username=u) for u in ("coordinator", "coordinator.cn", "student"))
     LanguageCertificate.objects.create(user=student, language="zh", framework="hsk", level="4")
     condition = Agreement.objects.get(reference="DEMO-IIA-001").conditions.get(mobility_type="student_internship")
-    call = services.call_create(actor=coordinator, owner=condition.sending, data={
-        "title": "Recognition demo call", "mobility_type": "student_internship", "academic_year": 2026,
-        "deadline": (timezone.now() + dt.timedelta(days=3)).strftime("%Y-%m-%d %H:%M"), "max_choices": 1, "ranking_rule": "points",
-        "weight_grade": 100, "weight_language": 0, "weight_motivation": 0, "weight_interview": 0, "lottery_seed": 7})
+    call = services.call_create(actor=coordinator, owner=condition.sending, call=call_input(
+        title="Recognition demo call", deadline=(timezone.now() + dt.timedelta(days=3)).strftime("%Y-%m-%d %H:%M"), max_choices=1,
+        weight_grade=100, weight_language=0, weight_motivation=0, weight_interview=0, lottery_seed=7))
     option = services.call_option_add(actor=coordinator, call=call, condition=condition, places=1)
     services.call_open(actor=coordinator, call=call)
     programme = Programme.objects.get(code="DEMO-JP-0714")
-    services.application_save(actor=student, call=call, data={"year_of_study": 2, "grade": "90", "programme": programme.pk}, option_ids=[option.pk], submit=True)
+    services.application_save(actor=student, call=call, application=application_input(year_of_study=2, grade="90", programme=programme.pk), option_ids=[option.pk], submit=True)
     Call.objects.filter(pk=call.pk).update(deadline=timezone.now() - dt.timedelta(minutes=1))
     call.refresh_from_db()
     placement_round = round_services.round_request(actor=coordinator, call=call)

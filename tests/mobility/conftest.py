@@ -6,7 +6,9 @@ from django.utils import timezone
 from ortaq.accounts.models import LanguageCertificate
 from ortaq.agreements import services as agreement_services
 from ortaq.mobility import services
+from ortaq.mobility.forms import ApplicationForm, CallForm, OfferForm
 from ortaq.mobility.models import Call
+from ortaq.mobility.types import ApplicationInput, CallInput, OfferInput
 from tests.conftest import agreement_terms, condition_terms, make_institution, make_user
 
 
@@ -33,11 +35,31 @@ def enterprise(world):
 @pytest.fixture
 def published_offer(world, enterprise):
     company, supervisor = enterprise
-    offer = services.offer_create(actor=supervisor, host=company, data={
-        "title": "PLC technician intern", "tasks": "Commission PLC cabinets", "city": "Tianjin", "start_date": "2026-03-01",
-        "end_date": "2026-05-31", "places": 2, "isced_code": "0714",
-    })
+    offer = services.offer_create(actor=supervisor, host=company, offer=offer_input())
     return services.offer_publish(actor=supervisor, offer=offer)
+
+
+def offer_input(**overrides) -> OfferInput:
+    """An offer as the host's form reads it (values written as a browser sends them)."""
+    data = {"title": "PLC technician intern", "tasks": "Commission PLC cabinets", "city": "Tianjin", "start_date": "2026-03-01",
+            "end_date": "2026-05-31", "places": 2, "isced_code": "0714"} | overrides
+    form = OfferForm(data=data)
+    assert form.is_valid(), form.errors
+    return form.to_input()
+
+
+def call_input(**overrides) -> CallInput:
+    """A call as the coordinator's form reads `call_data(**overrides)`."""
+    form = CallForm(data=call_data(**overrides))
+    assert form.is_valid(), form.errors
+    return form.to_input()
+
+
+def application_input(**data) -> ApplicationInput:
+    """An applicant's answers as the application form reads them."""
+    form = ApplicationForm(data=data)
+    assert form.is_valid(), form.errors
+    return form.to_input()
 
 
 def call_data(**overrides) -> dict:
@@ -51,7 +73,7 @@ def call_data(**overrides) -> dict:
 
 @pytest.fixture
 def open_call(world, agreement_ac_in_effect, published_offer):
-    call = services.call_create(actor=world["coordinator_a"], owner=world.a, data=call_data())
+    call = services.call_create(actor=world["coordinator_a"], owner=world.a, call=call_input())
     condition = agreement_ac_in_effect.conditions.get()
     services.call_option_add(actor=world["coordinator_a"], call=call, condition=condition, places=2)
     services.call_option_add(actor=world["coordinator_a"], call=call, offer=published_offer, places=1)
@@ -80,6 +102,6 @@ def apply_all(call: Call, people, grades) -> tuple[list, object, object]:
     offer_option = call.options.get(offer__isnull=False)
     applications = []
     for person, grade in zip(people, grades):
-        applications.append(services.application_save(actor=person, call=call, data={"year_of_study": 2, "grade": str(grade), "motivation": "x"},
+        applications.append(services.application_save(actor=person, call=call, application=application_input(year_of_study=2, grade=str(grade), motivation="x"),
                                                       option_ids=[condition_option.pk, offer_option.pk], submit=True))
     return applications, condition_option, offer_option

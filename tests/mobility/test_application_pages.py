@@ -9,14 +9,14 @@ import pytest
 from ortaq.audit.models import AuditEvent
 from ortaq.mobility import services
 from ortaq.mobility.models import Application, ApplicationState
-from tests.mobility.conftest import students
+from tests.mobility.conftest import application_input, students
 
 
 @pytest.fixture
 def application(world, open_call):
     [person] = students(world, 1)
     options = list(open_call.options.order_by("id").values_list("pk", flat=True))
-    return services.application_save(actor=person, call=open_call, data={"year_of_study": 2, "grade": "80"}, option_ids=options, submit=True)
+    return services.application_save(actor=person, call=open_call, application=application_input(year_of_study=2, grade="80"), option_ids=options, submit=True)
 
 
 def test_the_applicant_withdraws_on_the_call_page(client, open_call, application):

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from ortaq.agreements import services as agreement_services
 from ortaq.mobility.models import Call, CallOption, Choice, PlacementOutcome, PlacementRound
 from tests.conftest import agreement_terms, condition_terms, make_institution
-from tests.mobility.conftest import students
+from tests.mobility.conftest import application_input, students
 
 # An open call without applications yet: session, user, memberships, call, options (count, page), rounds, applications
 # (count), applications per state, cooperation conditions, places used, offers, unread notifications
@@ -121,7 +121,7 @@ def test_the_students_form_runs_the_same_queries_whatever_page_her_choices_are_o
     url = f"/en/mobility/calls/{open_call.pk}/"
 
     def save(chosen):
-        services.application_save(actor=student, call=open_call, data={"year_of_study": 2, "grade": "80"}, option_ids=[o.pk for o in chosen])
+        services.application_save(actor=student, call=open_call, application=application_input(year_of_study=2, grade="80"), option_ids=[o.pk for o in chosen])
         return captured(client, url)
 
     with_two_options, _sql, _html = save(list(open_call.options.order_by("id")))  # before the 55 offers below

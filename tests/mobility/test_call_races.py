@@ -10,11 +10,11 @@ from ortaq.mobility.models import Call, CallState
 from ortaq.notifications.models import Notification
 from tests.jobs.races import at_once, slowed
 from tests.jobs.shared_database import shared_db  # noqa: F401
-from tests.mobility.conftest import call_data, students
+from tests.mobility.conftest import application_input, call_input, students
 
 
 def test_a_call_opened_twice_at_once_opens_once_and_tells_each_student_once(shared_db, transactional_db, world, agreement_ac_in_effect, published_offer, monkeypatch):
-    call = services.call_create(actor=world["coordinator_a"], owner=world.a, data=call_data())
+    call = services.call_create(actor=world["coordinator_a"], owner=world.a, call=call_input())
     services.call_option_add(actor=world["coordinator_a"], call=call, condition=agreement_ac_in_effect.conditions.get(), places=2)
     people = [world["student_a"], *students(world, 3)]
     monkeypatch.setattr(services, "audit_record", slowed(services.audit_record))
@@ -31,7 +31,7 @@ def test_a_call_opened_twice_at_once_opens_once_and_tells_each_student_once(shar
 
 def test_an_application_withdrawn_twice_at_once_is_withdrawn_once(shared_db, transactional_db, world, open_call, monkeypatch):
     person = students(world, 1)[0]
-    application = services.application_save(actor=person, call=open_call, data={"year_of_study": 2, "grade": "90"},
+    application = services.application_save(actor=person, call=open_call, application=application_input(year_of_study=2, grade="90"),
                                              option_ids=[open_call.options.first().pk], submit=True)
     monkeypatch.setattr(services, "audit_record", slowed(services.audit_record))
     outcomes = at_once(*[lambda: services.application_withdraw(actor=person, application=type(application).objects.get(pk=application.pk))] * 2)

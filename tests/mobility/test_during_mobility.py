@@ -8,7 +8,7 @@ from ortaq.mobility import during, round_services, selectors
 from ortaq.mobility.models import EntryState, MobilityAgreementState, NominationState, Party
 from ortaq.programmes import services as programme_services
 from ortaq.programmes.types import ModuleDetails, OutcomeText, ProgrammeDetails
-from tests.mobility.conftest import close, students
+from tests.mobility.conftest import application_input, close, students
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def accepted(world, open_call, enterprise, django_capture_on_commit_callbacks):
 
     person = students(world, 1)[0]
     offer_option = open_call.options.get(offer__isnull=False)
-    services.application_save(actor=person, call=open_call, data={"year_of_study": 2, "grade": "90"}, option_ids=[offer_option.pk], submit=True)
+    services.application_save(actor=person, call=open_call, application=application_input(year_of_study=2, grade="90"), option_ids=[offer_option.pk], submit=True)
     close(open_call)
     with django_capture_on_commit_callbacks(execute=True):
         placement_round = round_services.round_request(actor=world["coordinator_a"], call=open_call)
@@ -161,3 +161,75 @@ def test_the_agreement_page_is_visible_to_the_three_parties_only(client, world, 
     for user, status in ((learner, 200), (supervisor, 200), (world["coordinator_a"], 200), (world["coordinator_b"], 404), (world["student_a"], 404), (world["coordinator_c"], 404)):
         client.force_login(user)
         assert client.get(f"/en/mobility/agreements/{agreement.pk}/").status_code == status
+
+
+def _running_until(agreement, days: int):
+    """The agreement's mobility runs from its start until `days` from today (a week ahead can then be named)."""
+    from django.utils import timezone
+
+    from ortaq.mobility.models import MobilityAgreement
+
+    MobilityAgreement.objects.filter(pk=agreement.pk).update(end_date=timezone.localdate() + dt.timedelta(days=days))
+    agreement.refresh_from_db()
+    return timezone.localdate()
+
+
+def test_a_week_that_has_not_begun_is_refused_in_the_logbook_and_on_its_page(client, world, signed):
+    agreement, learner, _supervisor = signed
+    today = _running_until(agreement, 60)
+    with pytest.raises(ValidationFailed) as error:
+        during.logbook_submit(actor=learner, agreement=agreement, week_start=today + dt.timedelta(days=7), hours="30", description="Ahead")
+    assert list(error.value.errors) == ["week_start"]
+    client.force_login(learner)
+    response = client.post(f"/en/mobility/agreements/{agreement.pk}/logbook/",
+                           {"week_start": (today + dt.timedelta(days=1)).isoformat(), "hours": "30", "description": "Ahead"})
+    assert response.status_code in (400, 422) and "has not begun yet" in response.content.decode()
+    assert not agreement.logbook.exists()
+    assert during.logbook_submit(actor=learner, agreement=agreement, week_start=today, hours="8", description="Today").state == EntryState.SUBMITTED
+
+
+def test_a_week_logged_ahead_cannot_be_verified_by_the_host_or_through_the_link(client, world, signed):
+    from ortaq.mobility.models import LogbookEntry
+
+    agreement, _learner, supervisor = signed
+    today = _running_until(agreement, 60)
+    entry = LogbookEntry.objects.create(agreement=agreement, week_start=today + dt.timedelta(days=14), hours=30, description="Logged ahead")
+    with pytest.raises(DomainError) as error:
+        during.logbook_verify(actor=supervisor, entry=entry, verified_hours="30", approve=True)
+    assert error.value.code == "too_early"
+    token = during.supervisor_link_token(agreement)
+    assert client.post(f"/en/mobility/logbook/{token}/", {"entry": entry.pk, "verified_hours": "30", "decision": "verify"}).status_code == 400
+    entry.refresh_from_db()
+    assert entry.state == EntryState.SUBMITTED and entry.verified_hours is None
+
+
+def test_the_other_parties_are_told_when_the_agreement_is_drafted_and_each_time_it_is_signed(world, accepted, outcome):
+    from ortaq.notifications.models import Notification
+    from ortaq.notifications.services import render
+
+    nomination, learner, supervisor = accepted
+    coordinator = world["coordinator_a"]
+    agreement = during.mobility_agreement_create(actor=learner, nomination=nomination, start_date=dt.date(2026, 3, 2), end_date=dt.date(2026, 5, 31),
+                                                 components=components(outcome.pk))
+    told = Notification.objects.filter(key="agreement_created")
+    assert {n.recipient for n in told} == {coordinator, supervisor}  # not the learner, who drafted it; nobody of College B
+    assert {n.url for n in told} == {f"/mobility/agreements/{agreement.pk}/"}
+    during.mobility_agreement_sign(actor=learner, agreement=agreement, party=Party.LEARNER)
+    signed_once = Notification.objects.filter(key="agreement_signed")
+    assert {n.recipient for n in signed_once} == {coordinator, supervisor}
+    assert learner.display_name in render(signed_once.first(), "en")[1]
+    during.mobility_agreement_sign(actor=coordinator, agreement=agreement, party=Party.SENDING)
+    during.mobility_agreement_sign(actor=supervisor, agreement=agreement, party=Party.RECEIVING)
+    assert {n.recipient for n in Notification.objects.filter(key="agreement_signed_by_all")} == {learner, coordinator, supervisor}
+
+
+def test_the_host_and_the_sending_coordinator_reach_the_agreement_by_links(client, world, signed):
+    agreement, _learner, supervisor = signed
+    _running_until(agreement, 30)  # under way (long-finished agreements leave "my agreements")
+    link = f'href="/en/mobility/agreements/{agreement.pk}/"'
+    client.force_login(supervisor)  # the host: from its nominations
+    assert link in client.get("/en/mobility/nominations/").content.decode()
+    for user, sees in ((supervisor, True), (world["coordinator_a"], True), (world["coordinator_b"], False)):
+        client.force_login(user)  # everybody: from the mobility page to their own agreements
+        assert 'href="/en/mobility/agreements/mine/"' in client.get("/en/mobility/").content.decode()
+        assert (link in client.get("/en/mobility/agreements/mine/").content.decode()) == sees, user

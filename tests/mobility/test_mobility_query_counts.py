@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ortaq.mobility import round_services, services
-from tests.mobility.conftest import close, students
+from tests.mobility.conftest import application_input, call_input, close, students
 
 
 def queries(client, url: str) -> int:
@@ -17,7 +17,7 @@ def queries(client, url: str) -> int:
 def apply(call, people):
     options = list(call.options.values_list("pk", flat=True))
     for person in people:
-        services.application_save(actor=person, call=call, data={"year_of_study": 2, "grade": "80"}, option_ids=options, submit=True)
+        services.application_save(actor=person, call=call, application=application_input(year_of_study=2, grade="80"), option_ids=options, submit=True)
 
 
 def test_the_coordinators_call_page_and_round_page_run_the_same_queries_for_3_or_12_applications(client, world, open_call, django_capture_on_commit_callbacks):
@@ -38,12 +38,10 @@ def test_the_coordinators_call_page_and_round_page_run_the_same_queries_for_3_or
 
 
 def test_the_calls_list_runs_the_same_queries_for_one_or_many_calls(client, world, open_call):
-    from tests.mobility.conftest import call_data
-
     client.force_login(world["student_a"])
     one = queries(client, "/en/mobility/")
     for i in range(5):
-        services.call_open(actor=world["coordinator_a"], call=_with_option(world, services.call_create(actor=world["coordinator_a"], owner=world.a, data=call_data(title=f"Call {i}")), open_call))
+        services.call_open(actor=world["coordinator_a"], call=_with_option(world, services.call_create(actor=world["coordinator_a"], owner=world.a, call=call_input(title=f"Call {i}")), open_call))
     assert queries(client, "/en/mobility/") == one
 
 

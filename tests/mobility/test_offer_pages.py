@@ -8,15 +8,13 @@ import pytest
 from ortaq.audit.models import AuditEvent
 from ortaq.mobility import services
 from ortaq.mobility.models import InternshipOffer, OfferState
+from tests.mobility.conftest import offer_input
 
 
 @pytest.fixture
 def draft_offer(enterprise):
     company, supervisor = enterprise
-    return services.offer_create(actor=supervisor, host=company, data={
-        "title": "CNC operator intern", "tasks": "Run CNC lathes", "city": "Tianjin", "start_date": "2026-03-01",
-        "end_date": "2026-05-31", "places": 2, "isced_code": "0714",
-    })
+    return services.offer_create(actor=supervisor, host=company, offer=offer_input(title="CNC operator intern", tasks="Run CNC lathes"))
 
 
 def test_the_hosts_supervisor_publishes_a_draft_offer_on_the_offers_page(client, enterprise, draft_offer):

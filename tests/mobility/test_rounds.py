@@ -3,7 +3,7 @@ import pytest
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
 from ortaq.mobility import round_services, selectors, services
 from ortaq.mobility.models import CallState, NominationState, RoundState
-from tests.mobility.conftest import apply_all, close, students
+from tests.mobility.conftest import application_input, apply_all, close, students
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_an_ineligible_choice_is_explained_as_such(world, open_call, django_capt
     person = students(world, 1)[0]
     offer_option = open_call.options.get(offer__isnull=False)
     condition_option = open_call.options.get(condition__isnull=False)
-    application = services.application_save(actor=person, call=open_call, data={"year_of_study": 2, "grade": "90"}, option_ids=[condition_option.pk, offer_option.pk], submit=True)
+    application = services.application_save(actor=person, call=open_call, application=application_input(year_of_study=2, grade="90"), option_ids=[condition_option.pk, offer_option.pk], submit=True)
     person.language_certificates.all().delete()  # the certificate turned out to be invalid after submission
     close(open_call)
     with django_capture_on_commit_callbacks(execute=True):

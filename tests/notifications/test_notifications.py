@@ -14,7 +14,7 @@ from ortaq.mobility import services as mobility_services
 from ortaq.mobility.models import Call, CallState
 from ortaq.notifications import selectors, services
 from ortaq.notifications.models import Notification
-from tests.mobility.conftest import agreement_ac_in_effect, call_data  # noqa: F401 (a fixture used below)
+from tests.mobility.conftest import agreement_ac_in_effect, call_input  # noqa: F401 (a fixture used below)
 
 SUBJECTS = {"kk": "Есепке алу туралы шешім", "ru": "Решение о признании", "zh-hans": "学分认定决定", "en": "Recognition decision"}
 NEW_CALL = {"kk": "Жаңа конкурс: Стажировка", "ru": "Новый конкурс: Стажировка", "zh-hans": "新遴选公告：Стажировка", "en": "New call: Стажировка"}
@@ -80,7 +80,7 @@ def test_a_failing_mail_server_is_logged_and_does_not_undo_the_call_being_opened
         raise smtplib.SMTPConnectError(421, "mail server down")
 
     monkeypatch.setattr(services, "send_mail", refused)
-    call = mobility_services.call_create(actor=world["coordinator_a"], owner=world.a, data=call_data(title="Стажировка"))
+    call = mobility_services.call_create(actor=world["coordinator_a"], owner=world.a, call=call_input(title="Стажировка"))
     mobility_services.call_option_add(actor=world["coordinator_a"], call=call, condition=agreement_ac_in_effect.conditions.get(), places=2)
     with caplog.at_level(logging.WARNING, logger="ortaq.notifications.services"), django_capture_on_commit_callbacks(execute=True):
         mobility_services.call_open(actor=world["coordinator_a"], call=call)

@@ -9,7 +9,8 @@ from ortaq.mobility.models import Party
 from ortaq.programmes import services as programme_services
 from ortaq.programmes.types import ModuleDetails, OutcomeText, ProgrammeDetails
 from ortaq.recognition import selectors, services
-from ortaq.recognition.models import Decision, DossierState, RecognisedModule
+from ortaq.recognition.models import ConversionRule, Decision, DossierState, RecognisedModule
+from ortaq.recognition.types import ConversionHours
 
 
 @pytest.fixture(autouse=True)
@@ -130,10 +131,25 @@ def test_the_student_sees_only_their_own_dossier(client, world, returned):
 
 def test_conversion_rules_are_versioned_and_admin_only(world):
     rule = services.rule_for(None)
+    hours = ConversionHours(hours_per_kz_credit=25, hours_per_cn_credit=18, hours_per_ects=27)
     with pytest.raises(Forbidden):
-        services.conversion_rule_update(actor=world["coordinator_a"], rule=rule, data={"hours_per_kz_credit": 25})
-    services.conversion_rule_update(actor=world["admin"], rule=rule, data={"hours_per_kz_credit": 25})
+        services.conversion_rule_update(actor=world["coordinator_a"], rule=rule, hours=hours)
+    services.conversion_rule_update(actor=world["admin"], rule=rule, hours=hours)
     assert rule.version == 2 and [v.content["hours_per_kz_credit"] for v in rule.versions.order_by("number")] == [30, 25]
+    with pytest.raises(ValidationFailed):  # the service keeps the range, whoever calls it
+        services.conversion_rule_update(actor=world["admin"], rule=rule, hours=ConversionHours(hours_per_kz_credit=0, hours_per_cn_credit=18, hours_per_ects=27))
+
+
+def test_an_agreements_own_rule_is_made_from_the_default_at_its_first_edit_on_the_rules_page(client, world, agreement_ac_in_effect):
+    client.force_login(world["admin"])
+    response = client.post("/en/recognition/rules/", {"agreement": agreement_ac_in_effect.pk, "hours_per_kz_credit": "24", "hours_per_cn_credit": "16",
+                                                      "hours_per_ects": "25"})
+    assert response.status_code == 302
+    rule = ConversionRule.objects.get(agreement=agreement_ac_in_effect)
+    assert (rule.hours_per_kz_credit, rule.hours_per_cn_credit, rule.hours_per_ects, rule.version) == (24, 16, 25, 2)
+    assert ConversionRule.objects.get(agreement__isnull=True).version == 1  # the default is untouched
+    page = client.get("/en/recognition/rules/").text
+    assert agreement_ac_in_effect.title in page and "24" in page
 
 
 def test_recognised_modules_flow_into_a_verifiable_clr_transcript(world, returned, home_modules):

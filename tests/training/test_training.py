@@ -1,10 +1,13 @@
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from ortaq.credentials.models import IssuedCredential
 from ortaq.credentials.verification import verify_document
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
 from ortaq.training import selectors, services
-from ortaq.training.models import EnrolmentState
+from ortaq.training.models import Cohort, EnrolmentState
 from tests.training.conftest import full_scores
 
 
@@ -96,10 +99,6 @@ def test_the_manager_sees_growth_per_area_and_the_cohort_report_aggregates_witho
     with pytest.raises(Forbidden):
         services.self_assessment_submit(actor=trainer, enrolment=enrolled, phase="before", framework="unesco_ai_teachers", ratings=rate("1"))
     services.self_assessment_submit(actor=manager_a, enrolment=enrolled, phase="before", framework="unesco_ai_teachers", ratings=rate("1"))
-    with pytest.raises(DomainError):
-        services.self_assessment_submit(actor=manager_a, enrolment=enrolled, phase="after", framework="unesco_ai_teachers", ratings=rate("3"))
-    services.cohort_set_state(actor=trainer, cohort=cohort, state="running")
-    enrolled.cohort.refresh_from_db()
     services.self_assessment_submit(actor=manager_a, enrolment=enrolled, phase="after", framework="unesco_ai_teachers", ratings=rate("3"))
     growth = selectors.growth(enrolled)
     assert len(growth) == 5 and all((r["before"], r["after"]) == (1, 3) for r in growth)
@@ -137,3 +136,45 @@ def test_the_report_by_college_shows_each_college_only_its_own_figures(client, w
     client.force_login(world["student_a"])
     assert client.get("/en/training/report/").status_code == 403
     assert client.get("/en/training/catalogue/").status_code == 200
+
+
+def _dates(cohort, start: int, end: int) -> None:
+    """Move the cohort to start and end that many days from today."""
+    today = timezone.localdate()
+    Cohort.objects.filter(pk=cohort.pk).update(start_date=today + dt.timedelta(days=start), end_date=today + dt.timedelta(days=end))
+    cohort.refresh_from_db()
+
+
+def test_the_closing_self_assessment_opens_in_the_cohorts_last_part_not_at_its_start(client, world, cohort, people, enrolled):
+    trainer, manager_a, _ = people
+    services.cohort_set_state(actor=trainer, cohort=cohort, state="running")
+    _dates(cohort, -10, 50)  # 60 days: the last part is its last 15
+    enrolled.cohort = cohort
+    with pytest.raises(DomainError) as error:
+        services.self_assessment_submit(actor=manager_a, enrolment=enrolled, phase="after", framework="unesco_ai_teachers", ratings=rate("3"))
+    assert error.value.code == "too_early"
+    client.force_login(manager_a)
+    assert "self-assessment/after/" not in client.get(f"/en/training/{cohort.pk}/").text
+    _dates(cohort, -50, 10)
+    enrolled.cohort = cohort
+    assert services.self_assessment_submit(actor=manager_a, enrolment=enrolled, phase="after", framework="unesco_ai_teachers", ratings=rate("3")).phase == "after"
+    assert "self-assessment/after/unesco_ai_teachers" in client.get(f"/en/training/{cohort.pk}/").text
+
+
+def test_a_cohort_whose_dates_are_past_accepts_the_closing_self_assessment_whatever_its_state(client, world, cohort, people, enrolled):
+    _trainer, manager_a, _ = people
+    _dates(cohort, -70, -10)
+    assert cohort.state == "planned"  # the trainer never moved it on
+    client.force_login(manager_a)
+    response = client.post(f"/en/training/{cohort.pk}/self-assessment/after/unesco_ai_teachers/", rate("3"))
+    assert response.status_code == 302
+    assert enrolled.self_assessments.get(phase="after").ratings == rate("3")
+
+
+def test_the_last_part_of_a_short_cohort_is_at_least_its_last_week():
+    today = dt.date(2026, 12, 3)
+    one_day = Cohort(start_date=today, end_date=today)
+    month = Cohort(start_date=dt.date(2026, 11, 1), end_date=dt.date(2026, 11, 30))
+    assert selectors.after_opens_on(one_day) == today
+    assert selectors.after_opens_on(month) == dt.date(2026, 11, 23)
+    assert not selectors.after_is_open(month, today=dt.date(2026, 11, 22)) and selectors.after_is_open(month, today=dt.date(2026, 11, 23))

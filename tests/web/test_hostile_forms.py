@@ -36,7 +36,18 @@ from django.utils.http import urlsafe_base64_encode
 
 from tests.conftest import agreement_data, agreement_terms, condition_data, condition_terms, draft_ac, make_institution, make_user, proposed_ac  # noqa: F401
 from tests.credentials.conftest import issued, joint_programme  # noqa: F401
-from tests.mobility.conftest import agreement_ac_in_effect, call_data, close, enterprise, open_call, published_offer, students  # noqa: F401
+from tests.mobility.conftest import (  # noqa: F401
+    agreement_ac_in_effect,
+    application_input,
+    call_data,
+    call_input,
+    close,
+    enterprise,
+    offer_input,
+    open_call,
+    published_offer,
+    students,
+)
 from tests.mobility.test_during_mobility import accepted, components, outcome, signed  # noqa: F401
 from tests.training.conftest import cohort, course, people  # noqa: F401
 
@@ -139,12 +150,12 @@ class Ctx:
     def call_b(self):
         from ortaq.mobility import services
 
-        return services.call_create(actor=self.world["coordinator_b"], owner=self.world.b, data=call_data(title="B's call"))
+        return services.call_create(actor=self.world["coordinator_b"], owner=self.world.b, call=call_input(title="B's call"))
 
     def draft_call_a(self):
         from ortaq.mobility import services
 
-        call = services.call_create(actor=self.world["coordinator_a"], owner=self.world.a, data=call_data(title="A's draft"))
+        call = services.call_create(actor=self.world["coordinator_a"], owner=self.world.a, call=call_input(title="A's draft"))
         services.call_option_add(actor=self.world["coordinator_a"], call=call, offer=self.fx("published_offer"), places=1)
         return call
 
@@ -152,7 +163,7 @@ class Ctx:
         from ortaq.mobility import services
 
         person = person or students(self.world, 1, start=90)[0]
-        return services.application_save(actor=person, call=call, data={"year_of_study": 2, "grade": "90"},
+        return services.application_save(actor=person, call=call, application=application_input(year_of_study=2, grade="90"),
                                           option_ids=[call.options.order_by("id").last().pk], submit=True)
 
     def dry_run(self, call):
@@ -439,10 +450,10 @@ def _(ctx):
     from ortaq.mobility import services
 
     company, supervisor = ctx.fx("enterprise")
-    data = {"title": "Draft", "tasks": "Tasks", "city": "Tianjin", "start_date": "2026-09-01", "end_date": "2026-11-30", "places": 2, "isced_code": "0714"}
-    draft = services.offer_create(actor=supervisor, host=company, data=data)
+    data = offer_input(title="Draft", tasks="Tasks", start_date="2026-09-01", end_date="2026-11-30")
+    draft = services.offer_create(actor=supervisor, host=company, offer=data)
     other = make_institution("Other Enterprise", kind="enterprise")
-    theirs = services.offer_create(actor=ctx.world["admin"], host=other, data=data)
+    theirs = services.offer_create(actor=ctx.world["admin"], host=other, offer=data)
     return [Form(f"/en/mobility/offers/{draft.pk}/publish/", supervisor, {}, foreign_urls=[f"/en/mobility/offers/{theirs.pk}/publish/"], watch=[draft, theirs])]
 
 
@@ -556,7 +567,7 @@ def _(ctx):
 COMPONENT_ROWS = ["T1 | Task | NaN | 90 | |", "T1 | Task | 3 | abc | |", "T1 | Task | 3 | 90 | | abc", "T1 | " + "x" * 400 + " | 3 | 90 | |", "T1 | Task | Infinity | 90 | |"]
 
 
-@scenario("mobility:agreement_action", "edit")
+@scenario("mobility:agreement_edit")
 def _(ctx):
     agreement, learner, _supervisor = ctx.unsigned()
     _other, _module, theirs = ctx.foreign_programme()
@@ -564,14 +575,14 @@ def _(ctx):
                  {"components": "text", "version": "id"}, foreign={"components": f"T1 | Task | 3 | 90 | | {theirs.pk}"}, watch=[agreement])]
 
 
-@scenario("mobility:agreement_action", "sign")
+@scenario("mobility:agreement_sign")
 def _(ctx):
     agreement, learner, _supervisor = ctx.unsigned()
     return [Form(f"/en/mobility/agreements/{agreement.pk}/sign/", learner, {"party": "learner", "version": agreement.version},
                  {"party": "choice", "version": "id"}, foreign={"party": "receiving"}, outsiders=[ctx.world["coordinator_b"]], watch=[agreement])]
 
 
-@scenario("mobility:agreement_action", "propose")
+@scenario("mobility:change_propose")
 def _(ctx):
     agreement, learner, _supervisor = ctx.fx("signed")
     _other, _module, theirs = ctx.foreign_programme()
@@ -581,7 +592,7 @@ def _(ctx):
                  foreign={"components": f"T1 | Task | 3 | 90 | | {theirs.pk}"}, watch=[agreement])]
 
 
-@scenario("mobility:agreement_action", "decide")
+@scenario("mobility:change_decide")
 def _(ctx):
     from ortaq.mobility import during
 
@@ -591,7 +602,7 @@ def _(ctx):
                  {"proposal": "id", "decision": "choice", "response": "text"}, watch=[agreement, proposal])]
 
 
-@scenario("mobility:agreement_action", "logbook")
+@scenario("mobility:logbook_submit")
 def _(ctx):
     agreement, learner, _supervisor = ctx.fx("signed")
     mine = ctx.fx("outcome")
@@ -603,14 +614,14 @@ def _(ctx):
                  files={"evidence": bad_documents("week.pdf")}, foreign={"outcomes": theirs.pk, "week_start": "2027-01-04"}, watch=[agreement])]
 
 
-@scenario("mobility:agreement_action", "verify")
+@scenario("mobility:logbook_verify")
 def _(ctx):
     agreement, _learner, supervisor, entry = ctx.logbook_entry()
     return [Form(f"/en/mobility/agreements/{agreement.pk}/verify/", supervisor, {"entry": entry.pk, "decision": "verify", "verified_hours": "30", "comment": ""},
                  {"entry": "id", "decision": "choice", "verified_hours": "decimal", "comment": "text"}, foreign={"verified_hours": "31"}, watch=[entry])]
 
 
-@scenario("mobility:agreement_action", "evaluate")
+@scenario("mobility:outcome_evaluate")
 def _(ctx):
     agreement, _learner, supervisor = ctx.fx("signed")
     mine = ctx.fx("outcome")
@@ -619,7 +630,7 @@ def _(ctx):
                  {"outcome": "id", "rating": "choice", "comment": "text"}, foreign={"outcome": theirs.pk})]
 
 
-@scenario("mobility:agreement_action", "result")
+@scenario("mobility:transcript_record")
 def _(ctx):
     agreement, _learner, supervisor = ctx.fx("signed")
     component = agreement.components.get()
@@ -790,19 +801,19 @@ def _training_action(ctx, action, user, valid, fields, **kwargs):
     return Form(f"/en/training/{cohort.pk}/{action}/", user, valid, fields, **kwargs)
 
 
-@scenario("training:action", "nominate")
+@scenario("training:nominate")
 def _(ctx):
     _trainer, manager_a, manager_b = ctx.fx("people")
     return [_training_action(ctx, "nominate", ctx.world["coordinator_a"], {"manager": manager_a.pk}, {"manager": "id"}, foreign={"manager": manager_b.pk})]
 
 
-@scenario("training:action", "enrol")
+@scenario("training:enrol")
 def _(ctx):
     cohort, trainer, _manager, enrolment = ctx.enrolment()
     return [_training_action(ctx, "enrol", trainer, {"enrolment": enrolment.pk}, {"enrolment": "id"}, watch=[enrolment])]
 
 
-@scenario("training:action", "decline")
+@scenario("training:decline")
 def _(ctx):
     cohort, trainer, _manager, enrolment = ctx.enrolment()
     return [_training_action(ctx, "decline", trainer, {"enrolment": enrolment.pk}, {"enrolment": "id"}, outsiders=[ctx.world["coordinator_b"]], watch=[enrolment])]
@@ -815,7 +826,7 @@ def _enrolled(ctx):
     return cohort, trainer, manager, services.enrolment_decide(actor=trainer, enrolment=enrolment, enrol=True)
 
 
-@scenario("training:action", "assess")
+@scenario("training:assess")
 def _(ctx):
     cohort, trainer, _manager, enrolment = _enrolled(ctx)
     valid = {"enrolment": enrolment.pk, "kind": "final_project", "title": "AI plan"} | {f"score-{c['code']}": "20" for c in cohort.rubric}
@@ -823,7 +834,7 @@ def _(ctx):
                              foreign={"score-analysis": "26"})]
 
 
-@scenario("training:action", "complete")
+@scenario("training:complete")
 def _(ctx):
     from ortaq.training import services
 
@@ -834,19 +845,19 @@ def _(ctx):
     return [_training_action(ctx, "complete", trainer, {"enrolment": enrolment.pk}, {"enrolment": "id"}, watch=[enrolment])]
 
 
-@scenario("training:action", "attendance")
+@scenario("training:attendance")
 def _(ctx):
     cohort, trainer, _manager, enrolment = _enrolled(ctx)
     return [_training_action(ctx, "attendance", trainer, {"session": cohort.sessions.first().pk, "present": [enrolment.pk]}, {"session": "id", "present": "id"})]
 
 
-@scenario("training:action", "feedback")
+@scenario("training:feedback")
 def _(ctx):
     cohort, _trainer, manager, _enrolment = _enrolled(ctx)
     return [_training_action(ctx, "feedback", manager, {"session": cohort.sessions.first().pk, "text": "Useful"}, {"session": "id", "text": "text"})]
 
 
-@scenario("training:action", "state")
+@scenario("training:set_state")
 def _(ctx):
     trainer, *_ = ctx.fx("people")
     cohort = ctx.fx("cohort")
@@ -874,7 +885,7 @@ def _(ctx):
     return [Form(f"/en/recognition/open/{agreement.pk}/", ctx.world["coordinator_a"], {}, outsiders=[ctx.world["coordinator_b"], supervisor])]
 
 
-@scenario("recognition:action", "decide")
+@scenario("recognition:decide")
 def _(ctx):
     dossier, _learner = ctx.dossier()
     item = dossier.items.get()
@@ -895,13 +906,13 @@ def _decided(ctx):
     return dossier, learner
 
 
-@scenario("recognition:action", "sign")
+@scenario("recognition:sign")
 def _(ctx):
     dossier, learner = _decided(ctx)
     return [Form(f"/en/recognition/{dossier.pk}/sign/", ctx.world["coordinator_a"], {}, outsiders=[ctx.world["coordinator_b"], learner], watch=[dossier])]
 
 
-@scenario("recognition:action", "transcript")
+@scenario("recognition:transcript")
 def _(ctx):
     from ortaq.recognition import services
 
@@ -910,7 +921,7 @@ def _(ctx):
     return [Form(f"/en/recognition/{dossier.pk}/transcript/", ctx.world["coordinator_a"], {}, outsiders=[ctx.world["coordinator_b"]])]
 
 
-@scenario("recognition:action", "appeal")
+@scenario("recognition:appeal")
 def _(ctx):
     from ortaq.recognition import services
 
@@ -919,7 +930,7 @@ def _(ctx):
     return [Form(f"/en/recognition/{dossier.pk}/appeal/", learner, {"reason": "The module matches"}, {"reason": "text"}, watch=[dossier])]
 
 
-@scenario("recognition:action", "review")
+@scenario("recognition:review")
 def _(ctx):
     from ortaq.recognition import services
 

@@ -148,10 +148,11 @@ def _agreements(inst, users) -> dict[str, list[Thing]]:
 def _offer(host, by, title, *, publish: bool):
     from ortaq.mobility import services
 
-    offer = services.offer_create(actor=by, host=host, data={
-        "title": title, "tasks": "Commission PLC cabinets", "city": "City", "start_date": "2027-03-01", "end_date": "2027-05-28",
-        "places": 4, "isced_code": "0714"})
-    return services.offer_publish(actor=by, offer=offer) if publish else offer
+    from ortaq.mobility.types import OfferInput
+
+    offer = OfferInput(title=title, tasks="Commission PLC cabinets", city="City", start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 5, 28),
+                       places=4, isced_code="0714")
+    return services.offer_create(actor=by, host=host, offer=offer, publish=publish)
 
 
 @dataclass
@@ -188,9 +189,10 @@ def _chain(chain: Chain, offer, outcome) -> Chain:
     placed = PlacementOutcome.objects.create(round=placement_round, application=application, option=option)
     nomination = Nomination.objects.create(outcome=placed, application=application, option=option, host=chain.host, state="accepted",
                                            decided_by=chain.host_actor, decided_at=now)
-    start = dt.date(2027, 3, 1)
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=today.weekday(), weeks=8)  # under way: weeks are logged once they have begun
     components = [{"code": "T1", "title": "Commission PLC cabinets", "credits": "3", "hours": 90, "recognition": "PLC-1", "outcomes": [outcome.pk]}]
-    mobility = during.mobility_agreement_create(actor=chain.learner, nomination=nomination, start_date=start, end_date=dt.date(2027, 5, 28),
+    mobility = during.mobility_agreement_create(actor=chain.learner, nomination=nomination, start_date=start, end_date=today + dt.timedelta(weeks=8),
                                                 components=components)
     during.mobility_agreement_sign(actor=chain.learner, agreement=mobility, party=Party.LEARNER)
     during.mobility_agreement_sign(actor=chain.sending_coordinator, agreement=mobility, party=Party.SENDING)

@@ -9,13 +9,16 @@ from decimal import Decimal
 
 from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ortaq.accounts.selectors import access_for
+from ortaq.accounts.selectors import access_for, memberships
+from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
 from ortaq.inputs import ID_MAX, LINE_MAX, TEXT_MAX, DateField, decimal_number, parse, plain_text, whole_number
+from ortaq.notifications.services import notify
 
 from . import grades
 from .models import (
@@ -62,6 +65,24 @@ def _require_party(actor, agreement, *parties: str) -> set[str]:
     if not held & set(parties or Party.values):
         raise Forbidden()
     return held
+
+
+def people_of(agreement: MobilityAgreement) -> list:
+    """Everyone who acts for one of the three parties: the learner, the sending institution's coordinators, and the
+    host's coordinators and company supervisors."""
+    nomination = agreement.nomination
+    people = {nomination.application.applicant_id: nomination.application.applicant}
+    for institution, roles in ((nomination.application.call.owner_id, [Role.COORDINATOR]), (nomination.host_id, [Role.COORDINATOR, Role.COMPANY_SUPERVISOR])):
+        people |= {m.user_id: m.user for m in memberships(institutions=[institution], roles=roles).select_related("user")}
+    return list(people.values())
+
+
+def _tell_the_others(actor, agreement: MobilityAgreement, key: str, **params) -> None:
+    """Notify every party's people but the actor, each in their own language, with a link to the agreement."""
+    nomination = agreement.nomination
+    notify(recipients=[p for p in people_of(agreement) if p.pk != getattr(actor, "pk", None)], key=key,
+           params={"learner": nomination.application.applicant.display_name, "host": str(nomination.host), **params},
+           url=reverse("mobility:agreement", args=[agreement.pk]))
 
 
 def content_of(agreement: MobilityAgreement) -> dict:
@@ -169,6 +190,7 @@ def mobility_agreement_create(*, actor, nomination: Nomination, start_date, end_
     _replace_components(agreement, rows)
     version = _snapshot(agreement, actor=actor)
     audit_record(actor=actor, action="create", obj=agreement, after=version.content)
+    _tell_the_others(actor, agreement, "agreement_created")
     return agreement
 
 
@@ -201,6 +223,10 @@ def mobility_agreement_sign(*, actor, agreement: MobilityAgreement, party: str, 
     agreement.state = MobilityAgreementState.SIGNED if signed == set(Party.values) else MobilityAgreementState.SIGNING
     agreement.save(update_fields=["state"])
     audit_record(actor=actor, action="approve", obj=agreement, after={"party": party, "version": agreement.version, "sha256": version.sha256})
+    if agreement.state == MobilityAgreementState.SIGNED:
+        _tell_the_others(None, agreement, "agreement_signed_by_all", version=agreement.version)  # the last signer too: the mobility can begin
+    else:
+        _tell_the_others(actor, agreement, "agreement_signed", signer=actor.display_name, version=agreement.version)
     return signature
 
 
@@ -272,6 +298,8 @@ def logbook_submit(*, actor, agreement: MobilityAgreement, week_start, hours, de
         week_start = parse(DateField(), week_start, name="week_start")
         if not agreement.start_date <= week_start <= agreement.end_date:
             errors["week_start"] = [str(_("The week must fall within the mobility dates."))]
+        elif week_start > timezone.localdate():  # a week is logged once it has begun, never ahead
+            errors["week_start"] = [str(_("This week has not begun yet: log it once you have worked it."))]
     except ValidationFailed as error:
         errors |= error.errors
     try:
@@ -325,6 +353,8 @@ def logbook_verify(*, entry: LogbookEntry, verified_hours, approve: bool, commen
         raise Forbidden(_("Only the host verifies the logbook."))
     if entry.state == EntryState.VERIFIED:
         raise DomainError(_("This week is already verified."), code="verified")
+    if entry.week_start > timezone.localdate():  # logged ahead before that was refused: nobody can vouch for it yet
+        raise DomainError(_("This week has not begun yet, so it cannot be verified."), code="too_early")
     comment = plain_text(comment, name="comment", max_length=LINE_MAX)
     if approve:
         hours = decimal_number(verified_hours, name="verified_hours", minimum=0, maximum=entry.hours, places=1,
@@ -342,6 +372,32 @@ def logbook_verify(*, entry: LogbookEntry, verified_hours, approve: bool, commen
     audit_record(actor=entry.verified_by, action="approve" if approve else "transition", obj=entry,
                  after={"state": entry.state, "verified_hours": str(entry.verified_hours), "via_link": via_link})
     return entry
+
+
+def components_text(agreement: MobilityAgreement) -> str:
+    """The components as the page's textarea writes them (one per line, the order `parse_components` reads)."""
+    return "\n".join(
+        f"{c.code} | {c.title} | {c.credits} | {c.hours} | {c.recognition} | {','.join(str(o.pk) for o in c.outcomes.all())}"
+        for c in agreement.components.all()
+    )
+
+
+def agreement_page(*, actor, agreement: MobilityAgreement) -> dict:
+    """What the agreement's page shows this actor: the parties they act for, the signatures of the current version and
+    who may still sign, the outcomes with their evaluations, the hours, and (to the sending and receiving sides)
+    the path of the company supervisor's link."""
+    held = parties_of(actor, agreement)
+    signed = {(s.version, s.party): s for s in agreement.signatures.all()}
+    outcomes = {o.pk: o for c in agreement.components.all() for o in c.outcomes.all()}
+    evaluations = {e.outcome_id: e for e in agreement.evaluations.all()}
+    link = reverse("mobility:logbook_link", args=[supervisor_link_token(agreement)]) if held & {Party.RECEIVING, Party.SENDING} else None
+    return {
+        "agreement": agreement, "held": held, "parties": Party.choices,
+        "signatures": [(value, label, signed.get((agreement.version, value))) for value, label in Party.choices],
+        "may_sign": [value for value, _l in Party.choices if value in held and (agreement.version, value) not in signed],
+        "components_text": components_text(agreement), "reasons": ReasonCode.choices, "ratings": Rating.choices, "scales": grades.SCALES,
+        "outcomes": [(o, evaluations.get(o.pk)) for o in outcomes.values()], "summary": hours_summary(agreement), "supervisor_link": link,
+    }
 
 
 def hours_summary(agreement: MobilityAgreement, today=None) -> dict:

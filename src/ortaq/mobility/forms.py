@@ -8,6 +8,7 @@ from ortaq.engines import frameworks as fw
 from ortaq.inputs import HardenedForm
 
 from .models import Application, Call, InternshipOffer
+from .types import ApplicationInput, CallInput, OfferInput, Scores
 
 OFFER_FIELDS = ["title", "tasks", "city", "start_date", "end_date", "places", "isced_code", "language", "language_framework",
                 "language_min_level", "accessibility_facilities"]
@@ -26,14 +27,16 @@ def _language_fields(form) -> None:
     form.fields["language_framework"] = forms.ChoiceField(label=_("language framework"), required=False, choices=[("", "—")] + [(t.code, fw.localized(t, _lang())) for t in fw.language_frameworks()])
 
 
-def _check_language(form, cleaned) -> None:
-    framework, level = cleaned.get("language_framework"), (cleaned.get("language_min_level") or "").upper()
-    if level:
-        cleaned["language_min_level"] = level
-        if not framework or fw.language_level_rank(framework, level) is None:
-            form.add_error("language_min_level", _("This level does not exist in the chosen framework."))
-        if not cleaned.get("language"):
-            form.add_error("language", _("Choose the language the level applies to."))
+def _upper_level(cleaned) -> None:
+    """Levels are written in capitals (B2, HSK levels as digits); whether the level exists is the service's rule."""
+    if cleaned.get("language_min_level"):
+        cleaned["language_min_level"] = cleaned["language_min_level"].upper()
+
+
+def _typed(form, kind):
+    """The form's cleaned values as the service's input type (the form is valid)."""
+    values = {f: form.cleaned_data[f] for f in kind.__dataclass_fields__ if f in form.cleaned_data}
+    return kind(**{f: tuple(v) if isinstance(v, list) else v for f, v in values.items()})
 
 
 class OfferForm(HardenedForm, forms.ModelForm):
@@ -54,10 +57,11 @@ class OfferForm(HardenedForm, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("start_date") and cleaned.get("end_date") and cleaned["end_date"] < cleaned["start_date"]:
-            self.add_error("end_date", _("The end date cannot be before the start date."))
-        _check_language(self, cleaned)
+        _upper_level(cleaned)
         return cleaned
+
+    def to_input(self) -> OfferInput:
+        return _typed(self, OfferInput)
 
 
 class CallForm(HardenedForm, forms.ModelForm):
@@ -76,14 +80,15 @@ class CallForm(HardenedForm, forms.ModelForm):
         _language_fields(self)
         self.fields["deadline"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
         self.fields["lottery_seed"].help_text = _("Published with the results so that anyone can reproduce how ties were broken.")
+        self.fields["lottery_seed"].required = False  # left empty, the service draws one
 
     def clean(self):
         cleaned = super().clean()
-        _check_language(self, cleaned)
-        weights = [cleaned.get(f) or 0 for f in ("weight_grade", "weight_language", "weight_motivation", "weight_interview")]
-        if cleaned.get("ranking_rule") == "points" and sum(weights) == 0:
-            self.add_error("weight_grade", _("At least one weight must be above zero."))
+        _upper_level(cleaned)
         return cleaned
+
+    def to_input(self) -> CallInput:
+        return _typed(self, CallInput)
 
 
 class ApplicationForm(HardenedForm, forms.ModelForm):
@@ -95,19 +100,14 @@ class ApplicationForm(HardenedForm, forms.ModelForm):
         fields = APPLICATION_FIELDS
         widgets = {"motivation": forms.Textarea(attrs={"rows": 5})}
 
+    def to_input(self) -> ApplicationInput:
+        return _typed(self, ApplicationInput)
+
 
 class ScoreForm(HardenedForm, forms.Form):
     motivation_score = forms.IntegerField(label=_("motivation score (0–100)"), min_value=0, max_value=100, required=False)
     interview_score = forms.IntegerField(label=_("interview score (0–100)"), min_value=0, max_value=100, required=False)
 
+    def to_input(self) -> Scores:
+        return _typed(self, Scores)
 
-DOCUMENT_TYPES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-
-
-def sniff_document(head: bytes) -> str | None:
-    """The type of an uploaded document from its first bytes, never from its name or the browser's word."""
-    for magic, content_type in DOCUMENT_TYPES.items():
-        if head.startswith(magic):
-            return content_type
-    return None

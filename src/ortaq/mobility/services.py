@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -15,11 +16,11 @@ from ortaq.accounts.types import Role
 from ortaq.agreements.selectors import condition_rows
 from ortaq.agreements.types import AgreementState
 from ortaq.audit.services import audit_record, snapshot
-from ortaq.errors import DomainError, Forbidden, ValidationFailed, form_errors, valid_or_raise
+from ortaq.engines import frameworks as fw
+from ortaq.errors import DomainError, Forbidden, ValidationFailed
 from ortaq.inputs import ID_MAX, whole_number
 
 from . import eligibility
-from .forms import APPLICATION_FIELDS, CALL_FIELDS, OFFER_FIELDS, MAX_DOCUMENT_BYTES, ApplicationForm, CallForm, OfferForm, ScoreForm, sniff_document
 from .models import (
     Application,
     ApplicationDocument,
@@ -30,6 +31,7 @@ from .models import (
     Choice,
     InternshipOffer,
     OfferState,
+    RankingRule,
 )
 
 if TYPE_CHECKING:
@@ -40,19 +42,50 @@ if TYPE_CHECKING:
     from ortaq.institutions.types import Institution
     from ortaq.programmes.types import Programme
 
+    from .types import ApplicationInput, CallInput, OfferInput, Scores
+
 HOST_ROLES = {Role.COORDINATOR, Role.COMPANY_SUPERVISOR}
+APPLICATION_FIELDS = ["programme", "year_of_study", "grade", "motivation", "share_accessibility_needs"]
+
+
+def _field_names(kind) -> list[str]:
+    return [f.name for f in fields(kind)]
+
+
+def _values(typed) -> dict:
+    """A typed input's fields as keyword arguments (shallow: a model instance in it stays that instance)."""
+    return {f.name: getattr(typed, f.name) for f in fields(typed)}
+
+
+def _language_errors(*, language: str, framework: str, level: str) -> dict[str, list[str]]:
+    """A minimum language level must exist in its framework and name the language it applies to."""
+    errors: dict[str, list[str]] = {}
+    if level:
+        if not framework or fw.language_level_rank(framework, level) is None:
+            errors["language_min_level"] = [str(_("This level does not exist in the chosen framework."))]
+        if not language:
+            errors["language"] = [str(_("Choose the language the level applies to."))]
+    return errors
 
 
 # Offers -------------------------------------------------------------------------------------------------
 
 @transaction.atomic
-def offer_create(*, actor: User, host: Institution, data: dict) -> InternshipOffer:
+def offer_create(*, actor: User, host: Institution, offer: OfferInput, publish: bool = False) -> InternshipOffer:
+    """Post an offer as a draft, or published at once (`publish`)."""
     access = access_for(actor)
     if not (access.is_admin or access.has_role(host.pk, *HOST_ROLES)):
         raise Forbidden(_("Only a coordinator or company supervisor of the host can post its offers."))
-    offer = valid_or_raise(OfferForm(data=data, instance=InternshipOffer(host=host, created_by=actor))).save()
-    audit_record(actor=actor, action="create", obj=offer, after=snapshot(offer, OFFER_FIELDS))
-    return offer
+    errors = _language_errors(language=offer.language, framework=offer.language_framework, level=offer.language_min_level)
+    if offer.end_date < offer.start_date:
+        errors["end_date"] = [str(_("The end date cannot be before the start date."))]
+    if offer.places < 1:
+        errors["places"] = [str(_("Places must be at least 1."))]
+    if errors:
+        raise ValidationFailed(errors)
+    row = InternshipOffer.objects.create(host=host, created_by=actor, **{**_values(offer), "accessibility_facilities": list(offer.accessibility_facilities)})
+    audit_record(actor=actor, action="create", obj=row, after=snapshot(row, _field_names(offer)))
+    return offer_publish(actor=actor, offer=row) if publish else row
 
 
 def _lock_row(obj):
@@ -86,20 +119,25 @@ def _require_call_coordinator(actor, call: Call) -> None:
 
 
 @transaction.atomic
-def call_create(*, actor: User, owner: Institution, data: dict, programmes: Iterable[Programme] = ()) -> Call:
+def call_create(*, actor: User, owner: Institution, call: CallInput, programmes: Iterable[Programme] = ()) -> Call:
     access = access_for(actor)
     if not (access.is_admin or owner.pk in access.manages):
         raise Forbidden(_("Only a coordinator of the sending institution can open its calls."))
     programmes = list(programmes)
-    foreign = [p for p in programmes if not p.awarding_institutions.filter(pk=owner.pk).exists()]
-    if foreign:
-        raise ValidationFailed({"programmes": [str(_("Choose programmes that %(institution)s awards.") % {"institution": owner})]})
-    if "lottery_seed" not in data or data.get("lottery_seed") in ("", None):
-        data = {**data, "lottery_seed": secrets.randbelow(10**9)}
-    call = valid_or_raise(CallForm(data=data, instance=Call(owner=owner, created_by=actor))).save()
-    call.eligible_programmes.set(programmes)
-    audit_record(actor=actor, action="create", obj=call, after=snapshot(call, CALL_FIELDS))
-    return call
+    errors = _language_errors(language=call.language, framework=call.language_framework, level=call.language_min_level)
+    if [p for p in programmes if not p.awarding_institutions.filter(pk=owner.pk).exists()]:
+        errors["programmes"] = [str(_("Choose programmes that %(institution)s awards.") % {"institution": owner})]
+    if call.ranking_rule not in RankingRule.values:
+        errors["ranking_rule"] = [str(_("Choose a ranking rule."))]
+    elif sum((call.weight_grade, call.weight_language, call.weight_motivation, call.weight_interview)) == 0:
+        errors["weight_grade"] = [str(_("At least one weight must be above zero."))]
+    if errors:
+        raise ValidationFailed(errors)
+    seed = secrets.randbelow(10**9) if call.lottery_seed is None else call.lottery_seed
+    row = Call.objects.create(owner=owner, created_by=actor, **{**_values(call), "lottery_seed": seed})
+    row.eligible_programmes.set(programmes)
+    audit_record(actor=actor, action="create", obj=row, after=snapshot(row, _field_names(call)))
+    return row
 
 
 def places_used(condition: CooperationCondition, academic_year: int, *, excluding: CallOption | None = None) -> int:
@@ -199,16 +237,15 @@ def may_apply(actor: Actor, call: Call) -> bool:
 
 
 @transaction.atomic
-def application_save(*, actor: User, call: Call, data: dict, option_ids: list[int], submit: bool = False) -> Application:
+def application_save(*, actor: User, call: Call, application: ApplicationInput, option_ids: list[int], submit: bool = False) -> Application:
     """Create or edit the actor's own application; submitting checks eligibility and issues a receipt."""
     if not may_apply(actor, call):
         raise Forbidden(_("This call is for members of %(institution)s.") % {"institution": call.owner})
     _require_open(call)
-    application = Application.objects.select_for_update().filter(call=call, applicant=actor).first() or Application(call=call, applicant=actor)
-    if application.state == ApplicationState.WITHDRAWN:
-        application.state = ApplicationState.DRAFT
-    before = snapshot(application, APPLICATION_FIELDS) if application.pk else None
-    form = valid_or_raise(ApplicationForm(data=data, instance=application))
+    row = Application.objects.select_for_update().filter(call=call, applicant=actor).first() or Application(call=call, applicant=actor)
+    if row.state == ApplicationState.WITHDRAWN:
+        row.state = ApplicationState.DRAFT
+    before = snapshot(row, APPLICATION_FIELDS) if row.pk else None
     ids = [whole_number(i, name="choices", minimum=1, maximum=ID_MAX) for i in option_ids if str(i).strip()]
     if len(ids) != len(set(ids)):
         raise ValidationFailed({"choices": [str(_("Each option can be ranked only once."))]})
@@ -221,33 +258,33 @@ def application_save(*, actor: User, call: Call, data: dict, option_ids: list[in
         if not ids:
             raise ValidationFailed({"choices": [str(_("Rank at least one option."))]})
         certificates = list(actor.language_certificates.all())
-        cleaned = form.cleaned_data
         problems = eligibility.call_reasons(
-            call, programme_id=cleaned["programme"].pk if cleaned.get("programme") else None, year_of_study=cleaned.get("year_of_study"),
-            grade=cleaned.get("grade"), certificates=certificates, eligible_programme_ids=set(call.eligible_programmes.values_list("pk", flat=True)),
+            call, programme_id=application.programme.pk if application.programme else None, year_of_study=application.year_of_study,
+            grade=application.grade, certificates=certificates, eligible_programme_ids=set(call.eligible_programmes.values_list("pk", flat=True)),
         )
         for option_id in ids:
             problems += eligibility.option_reasons(options[option_id], certificates)
         if problems:
             raise ValidationFailed({"eligibility": problems})
-    application = form.save(commit=False)
+    for name, value in _values(application).items():
+        setattr(row, name, value)
     if submit:
-        application.state = ApplicationState.SUBMITTED
-        application.submitted_at = timezone.now()
-        application.receipt = application.receipt or f"{call.pk:04d}-{secrets.token_hex(3).upper()}"
-    application.save()
-    application.choices.all().delete()
-    Choice.objects.bulk_create([Choice(application=application, option=options[i], rank=r) for r, i in enumerate(ids, start=1)])
-    after = {**snapshot(application, APPLICATION_FIELDS), "choices": ids, "state": application.state}
-    audit_record(actor=actor, action="update" if before else "create", obj=application, before=before, after=after)
+        row.state = ApplicationState.SUBMITTED
+        row.submitted_at = timezone.now()
+        row.receipt = row.receipt or f"{call.pk:04d}-{secrets.token_hex(3).upper()}"
+    row.save()
+    row.choices.all().delete()
+    Choice.objects.bulk_create([Choice(application=row, option=options[i], rank=r) for r, i in enumerate(ids, start=1)])
+    after = {**snapshot(row, APPLICATION_FIELDS), "choices": ids, "state": row.state}
+    audit_record(actor=actor, action="update" if before else "create", obj=row, before=before, after=after)
     if submit:
         from django.urls import reverse
 
         from ortaq.notifications.services import notify
 
-        notify(recipients=[actor], key="application_submitted", params={"call": call.title, "receipt": application.receipt},
+        notify(recipients=[actor], key="application_submitted", params={"call": call.title, "receipt": row.receipt},
                                              url=reverse("mobility:call", args=[call.pk]))
-    return application
+    return row
 
 
 @transaction.atomic
@@ -262,6 +299,18 @@ def application_withdraw(*, actor: User, application: Application) -> Applicatio
     application.save(update_fields=["state", "updated_at"])
     audit_record(actor=actor, action="transition", obj=application, after={"state": "withdrawn"})
     return application
+
+
+DOCUMENT_TYPES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+
+
+def sniff_document(head: bytes) -> str | None:
+    """The type of an uploaded document from its first bytes, never from its name or the browser's word."""
+    for magic, content_type in DOCUMENT_TYPES.items():
+        if head.startswith(magic):
+            return content_type
+    return None
 
 
 def document_check(upload: UploadedFile, *, field: str = "file") -> str:
@@ -290,16 +339,15 @@ def document_add(*, actor: User, application: Application, upload: UploadedFile)
 
 
 @transaction.atomic
-def application_score(*, actor: User, application: Application, data: dict) -> Application:
+def application_score(*, actor: User, application: Application, scores: Scores) -> Application:
     _require_call_coordinator(actor, application.call)
     if application.call.state not in (CallState.OPEN, CallState.CLOSED):
         raise DomainError(_("Scores can no longer change once results are published."), code="state")
-    form = ScoreForm(data=data)
-    if not form.is_valid():
-        raise ValidationFailed(form_errors(form))
+    if any(value is not None and not 0 <= value <= 100 for value in (scores.motivation_score, scores.interview_score)):
+        raise ValidationFailed({"motivation_score": [str(_("Scores are from 0 to 100."))]})
     before = {"motivation_score": application.motivation_score, "interview_score": application.interview_score}
-    application.motivation_score = form.cleaned_data["motivation_score"]
-    application.interview_score = form.cleaned_data["interview_score"]
+    application.motivation_score = scores.motivation_score
+    application.interview_score = scores.interview_score
     application.save(update_fields=["motivation_score", "interview_score", "updated_at"])
     audit_record(actor=actor, action="update", obj=application, before=before,
                  after={"motivation_score": application.motivation_score, "interview_score": application.interview_score})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -23,4 +26,67 @@ class EntryState(models.TextChoices):
 if TYPE_CHECKING:
     # For annotations only (no import at run time): the model classes that pass through other apps'
     # signatures.
+    from ortaq.programmes.types import Programme
+
     from .models import Component, MobilityAgreement
+
+
+# Typed inputs of the services (decision 0007: forms stay at the edge). A view or the demo builds them from a
+# validated form (`to_input()` in forms.py); the services check the domain's rules on them.
+
+@dataclass(frozen=True, kw_only=True)
+class OfferInput:
+    """An internship offer as its host writes it."""
+
+    title: str
+    tasks: str
+    city: str
+    start_date: dt.date
+    end_date: dt.date
+    places: int
+    isced_code: str
+    language: str = ""
+    language_framework: str = ""
+    language_min_level: str = ""
+    accessibility_facilities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallInput:
+    """A call for applications as its sending coordinator writes it; no seed: the service draws one."""
+
+    title: str
+    mobility_type: str
+    academic_year: int
+    deadline: dt.datetime
+    max_choices: int = 3
+    min_year_of_study: int | None = None
+    min_grade: Decimal | None = None
+    language: str = ""
+    language_framework: str = ""
+    language_min_level: str = ""
+    ranking_rule: str = "points"
+    weight_grade: int = 50
+    weight_language: int = 20
+    weight_motivation: int = 15
+    weight_interview: int = 15
+    lottery_seed: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationInput:
+    """What an applicant says about themself; the options they rank travel beside it."""
+
+    year_of_study: int
+    grade: Decimal
+    programme: Programme | None = None
+    motivation: str = ""
+    share_accessibility_needs: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scores:
+    """A coordinator's scores of an application (0–100; None: not scored)."""
+
+    motivation_score: int | None = None
+    interview_score: int | None = None

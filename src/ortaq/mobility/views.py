@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from ortaq.accounts.selectors import access_for
 from ortaq.agreements.selectors import condition_rows
-from ortaq.errors import DomainError, ValidationFailed
+from ortaq.errors import DomainError, ValidationFailed, valid_or_raise
 from ortaq.inputs import HardenedForm, choice, plain_text, query_text, refused, whole_number
 from ortaq.institutions.selectors import institution_rows
-from ortaq.lib.views import apply_errors, export_response, form_data, paginate
+from ortaq.lib.views import apply_errors, export_response, paginate
 from ortaq.programmes.selectors import programmes_awarded_by
 
 from . import eligibility, round_services, selectors, services
@@ -80,27 +80,29 @@ def offer_list(request):
     })
 
 
+def _posted_and_valid(request, *forms_) -> bool:
+    """A POST whose forms are all valid; every form is checked, so that the page shows all of their errors."""
+    return request.method == "POST" and all([form.is_valid() for form in forms_])
+
+
+def _form_status(request) -> int:
+    return 422 if request.method == "POST" else 200  # every successful POST has redirected
+
+
 @login_required
 def offer_create(request):
-    host_form = HostForm(request.POST or None, actor=request.user)
-    form = OfferForm(request.POST or None)
+    host_form, form = HostForm(request.POST or None, actor=request.user), OfferForm(request.POST or None)
     if not host_form.fields["host"].queryset.exists():
         raise PermissionDenied
-    if request.method == "POST" and host_form.is_valid():
+    if _posted_and_valid(request, host_form, form):
         try:
-            offer = services.offer_create(actor=request.user, host=host_form.cleaned_data["host"],
-                                          data=form_data(request) | {"accessibility_facilities": request.POST.getlist("accessibility_facilities")})
-            if request.POST.get("publish"):
-                services.offer_publish(actor=request.user, offer=offer)
+            services.offer_create(actor=request.user, host=host_form.cleaned_data["host"], offer=form.to_input(), publish=bool(request.POST.get("publish")))
         except DomainError as error:
             apply_errors(form, error)
         else:
             messages.success(request, _("The offer has been saved."))
             return redirect("mobility:offers")
-    elif request.method == "POST":
-        form.is_valid()  # show the offer's own errors beside the host's
-    status = 422 if request.method == "POST" else 200  # every successful POST has redirected above
-    return render(request, "mobility/offer_form.html", {"form": form, "host_form": host_form, "nav_section": "mobility"}, status=status)
+    return render(request, "mobility/offer_form.html", {"form": form, "host_form": host_form, "nav_section": "mobility"}, status=_form_status(request))
 
 
 @login_required
@@ -119,23 +121,19 @@ def offer_publish(request, pk: int):
 
 @login_required
 def call_create(request):
-    owner_form = OwnerForm(request.POST or None, actor=request.user)
+    owner_form, form = OwnerForm(request.POST or None, actor=request.user), CallForm(request.POST or None)
     if not owner_form.fields["owner"].queryset.exists():
         raise PermissionDenied
-    form = CallForm(request.POST or None)
-    if request.method == "POST" and owner_form.is_valid():
+    if _posted_and_valid(request, owner_form, form):
         try:
-            call = services.call_create(actor=request.user, owner=owner_form.cleaned_data["owner"], data=form_data(request),
+            call = services.call_create(actor=request.user, owner=owner_form.cleaned_data["owner"], call=form.to_input(),
                                         programmes=owner_form.cleaned_data["programmes"])
         except DomainError as error:
             apply_errors(form, error)
         else:
             messages.success(request, _("Call saved as a draft. Add options with places, then open it."))
             return redirect("mobility:call", call.pk)
-    elif request.method == "POST":
-        form.is_valid()  # show the call's own errors beside the owner's
-    status = 422 if request.method == "POST" else 200
-    return render(request, "mobility/call_form.html", {"form": form, "owner_form": owner_form, "nav_section": "mobility"}, status=status)
+    return render(request, "mobility/call_form.html", {"form": form, "owner_form": owner_form, "nav_section": "mobility"}, status=_form_status(request))
 
 
 def _get_call(request, pk: int):
@@ -328,12 +326,12 @@ def round_request(request, pk: int):
 @require_POST
 def application_save(request, pk: int):
     call = _get_call(request, pk)
-    data = {k[4:]: v for k, v in form_data(request).items() if k.startswith("app-")}
     option_ids = [request.POST.get(f"rank-{i}") for i in range(1, call.max_choices + 1)]
     option_ids = [i for i in option_ids if i]
     try:
+        said = valid_or_raise(ApplicationForm(request.POST, prefix="app")).to_input()
         with transaction.atomic():  # a refused document leaves the application as it was, not half saved
-            application = services.application_save(actor=request.user, call=call, data=data, option_ids=option_ids, submit=bool(request.POST.get("submit")))
+            application = services.application_save(actor=request.user, call=call, application=said, option_ids=option_ids, submit=bool(request.POST.get("submit")))
             upload = request.FILES.get("document")
             if upload:
                 services.document_add(actor=request.user, application=application, upload=upload)
@@ -366,7 +364,7 @@ def application_score(request, pk: int, application_id: int):
     if application is None:
         raise Http404
     try:
-        services.application_score(actor=request.user, application=application, data=form_data(request))
+        services.application_score(actor=request.user, application=application, scores=valid_or_raise(ScoreForm(request.POST)).to_input())
     except DomainError as error:
         return refused(request, error, call_detail, pk)
     messages.success(request, _("Scores saved."))
@@ -456,7 +454,8 @@ def round_publish(request, pk: int):
 
 @login_required
 def nominations(request):
-    qs = selectors.nominations_for_host(actor=request.user)
+    """The nominations to the actor's institutions, each linked to its learning or training agreement once drafted."""
+    qs = selectors.nominations_for_host(actor=request.user).select_related("mobility_agreement")
     return render(request, "mobility/nominations.html", {**paginate(request, qs), "nav_section": "mobility"})
 
 

@@ -1,4 +1,6 @@
-"""Pages for the mobility itself: the three-party agreement, the logbook, the supervisor link, evaluation, transcript."""
+"""Pages for the mobility itself: the three-party agreement, the logbook, the supervisor link, evaluation, transcript.
+
+One URL and one view per action on an agreement; each parses its form and calls one service of `during`."""
 
 from __future__ import annotations
 
@@ -6,15 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ortaq.errors import DomainError
 from ortaq.inputs import ID_MAX, TEXT_MAX, DateField, choice, parse, plain_text, refused, whole_number
 
-from . import during, grades, selectors
-from .models import Nomination, Party, Rating, ReasonCode
+from . import during, selectors
+from .models import Nomination
 
 
 def parse_components(text: str) -> list[dict]:
@@ -31,13 +32,6 @@ def parse_components(text: str) -> list[dict]:
     return rows
 
 
-def components_text(agreement) -> str:
-    return "\n".join(
-        f"{c.code} | {c.title} | {c.credits} | {c.hours} | {c.recognition} | {','.join(str(o.pk) for o in c.outcomes.all())}"
-        for c in agreement.components.all()
-    )
-
-
 def _date(request, name: str, missing):
     """An ISO date from the form (1900–2199), or ValidationFailed with Django's translated messages."""
     return parse(DateField(error_messages={"required": missing}), request.POST.get(name), name=name)
@@ -45,6 +39,20 @@ def _date(request, name: str, missing):
 
 def _id(request, name: str) -> int:
     return whole_number(request.POST.get(name), name=name, minimum=1, maximum=ID_MAX)
+
+
+def _version(request) -> int | None:
+    """The version the form was made from: a change to a newer one is refused instead of overwriting it."""
+    version = request.POST.get("version", "")
+    return whole_number(version, name="version", minimum=1, maximum=ID_MAX) if version != "" else None
+
+
+def _row(queryset, request, name: str):
+    """A row of this agreement named by the form (a proposal, a logbook week, a component): 404 for any other."""
+    row = queryset.filter(pk=_id(request, name)).first()
+    if row is None:
+        raise Http404
+    return row
 
 
 @login_required
@@ -73,76 +81,95 @@ def _get(request, pk: int):
 
 @login_required
 def agreement_detail(request, pk: int):
-    agreement = _get(request, pk)
-    held = during.parties_of(request.user, agreement)
-    signed = {(s.version, s.party): s for s in agreement.signatures.all()}
-    outcomes = {o.pk: o for c in agreement.components.all() for o in c.outcomes.all()}
-    evaluations = {e.outcome_id: e for e in agreement.evaluations.all()}
-    link = None
-    if Party.RECEIVING in held or Party.SENDING in held:
-        link = request.build_absolute_uri(reverse("mobility:logbook_link", args=[during.supervisor_link_token(agreement)]))
-    return render(request, "mobility/agreement.html", {
-        "agreement": agreement, "held": held, "parties": Party.choices,
-        "signatures": [(value, label, signed.get((agreement.version, value))) for value, label in Party.choices],
-        "may_sign": [value for value, _l in Party.choices if value in held and (agreement.version, value) not in signed],
-        "components_text": components_text(agreement), "reasons": ReasonCode.choices, "ratings": Rating.choices, "scales": grades.SCALES,
-        "outcomes": [(o, evaluations.get(o.pk)) for o in outcomes.values()], "summary": during.hours_summary(agreement),
-        "supervisor_link": link, "nav_section": "mobility",
-    })
+    page = during.agreement_page(actor=request.user, agreement=_get(request, pk))
+    if page["supervisor_link"]:
+        page["supervisor_link"] = request.build_absolute_uri(page["supervisor_link"])
+    return render(request, "mobility/agreement.html", {**page, "nav_section": "mobility"})
 
 
-@login_required
-@require_POST
-def agreement_action(request, pk: int, action: str):
-    agreement = _get(request, pk)
-    try:
-        version = request.POST.get("version", "")
-        expected = whole_number(version, name="version", minimum=1, maximum=ID_MAX) if version != "" else None
-        if action == "edit":
-            during.mobility_agreement_edit(actor=request.user, agreement=agreement, components=parse_components(request.POST.get("components", "")), expected_version=expected)
-            messages.success(request, _("Saved as a new version."))
-        elif action == "sign":
-            during.mobility_agreement_sign(actor=request.user, agreement=agreement, party=request.POST.get("party", ""), expected_version=expected)
-            messages.success(request, _("Signature recorded."))
-        elif action == "propose":
-            during.change_propose(actor=request.user, agreement=agreement, components=parse_components(request.POST.get("components", "")),
-                                  reason_code=request.POST.get("reason_code", ""), comment=request.POST.get("comment", ""), expected_version=expected)
-            messages.success(request, _("Change proposed."))
-        elif action == "decide":
-            proposal = agreement.proposals.filter(pk=_id(request, "proposal")).first()
-            if proposal is None:
-                raise Http404
-            decision = choice(request.POST.get("decision"), ("approve", "reject"), name="decision")
-            during.change_decide(actor=request.user, proposal=proposal, approve=decision == "approve", response=request.POST.get("response", ""))
-            messages.success(request, _("Decision recorded."))
-        elif action == "logbook":
-            during.logbook_submit(actor=request.user, agreement=agreement, week_start=_date(request, "week_start", _("Give the first day of the week.")), hours=request.POST.get("hours", ""),
-                                  description=request.POST.get("description", ""), outcome_ids=request.POST.getlist("outcomes"), evidence=request.FILES.get("evidence"))
-            messages.success(request, _("Week submitted."))
-        elif action == "verify":
-            entry = agreement.logbook.filter(pk=_id(request, "entry")).first()
-            if entry is None:
-                raise Http404
-            decision = choice(request.POST.get("decision"), ("verify", "return"), name="decision")
-            during.logbook_verify(actor=request.user, entry=entry, verified_hours=request.POST.get("verified_hours", ""),
-                                  approve=decision == "verify", comment=request.POST.get("comment", ""))
-            messages.success(request, _("Decision recorded."))
-        elif action == "evaluate":
-            during.outcome_evaluate(actor=request.user, agreement=agreement, outcome_id=request.POST.get("outcome", ""),
-                                    rating=request.POST.get("rating", ""), comment=request.POST.get("comment", ""))
-            messages.success(request, _("Evaluation saved."))
-        elif action == "result":
-            component = agreement.components.filter(pk=_id(request, "component")).first()
-            if component is None:
-                raise Http404
-            during.transcript_record(actor=request.user, agreement=agreement, component=component,
-                                     host_grade=request.POST.get("host_grade", ""), host_scale=request.POST.get("host_scale", ""))
-            messages.success(request, _("Result recorded."))
-        else:
-            raise Http404
-    except DomainError as error:
-        return refused(request, error, agreement_detail, pk)
-    return redirect("mobility:agreement", agreement.pk)
+def agreement_post(action):
+    """An action on one agreement the actor takes part in: POST only; the action returns the message of its success,
+    a refused one is shown on the agreement's page."""
+
+    @login_required
+    @require_POST
+    def view(request, pk: int):
+        agreement = _get(request, pk)
+        try:
+            done = action(request, agreement)
+        except DomainError as error:
+            return refused(request, error, agreement_detail, pk)
+        messages.success(request, done)
+        return redirect("mobility:agreement", agreement.pk)
+
+    # Named as the action, without `__wrapped__`: what the view does (POST only) stays visible to inspection.
+    view.__name__, view.__qualname__, view.__doc__ = action.__name__, action.__qualname__, action.__doc__
+    return view
+
+
+@agreement_post
+def agreement_edit(request, agreement):
+    during.mobility_agreement_edit(actor=request.user, agreement=agreement, components=parse_components(request.POST.get("components", "")),
+                                   expected_version=_version(request))
+    return _("Saved as a new version.")
+
+
+@agreement_post
+def agreement_sign(request, agreement):
+    during.mobility_agreement_sign(actor=request.user, agreement=agreement, party=request.POST.get("party", ""), expected_version=_version(request))
+    return _("Signature recorded.")
+
+
+@agreement_post
+def change_propose(request, agreement):
+    during.change_propose(actor=request.user, agreement=agreement, components=parse_components(request.POST.get("components", "")),
+                          reason_code=request.POST.get("reason_code", ""), comment=request.POST.get("comment", ""), expected_version=_version(request))
+    return _("Change proposed.")
+
+
+@agreement_post
+def change_decide(request, agreement):
+    proposal = _row(agreement.proposals, request, "proposal")
+    decision = choice(request.POST.get("decision"), ("approve", "reject"), name="decision")
+    during.change_decide(actor=request.user, proposal=proposal, approve=decision == "approve", response=request.POST.get("response", ""))
+    return _("Decision recorded.")
+
+
+@agreement_post
+def logbook_submit(request, agreement):
+    during.logbook_submit(actor=request.user, agreement=agreement, week_start=_date(request, "week_start", _("Give the first day of the week.")),
+                          hours=request.POST.get("hours", ""), description=request.POST.get("description", ""),
+                          outcome_ids=request.POST.getlist("outcomes"), evidence=request.FILES.get("evidence"))
+    return _("Week submitted.")
+
+
+def _verify(request, agreement, **who) -> None:
+    """The host's decision on a week: signed in (`actor`) or through the supervisor link (`via_link`)."""
+    entry = _row(agreement.logbook, request, "entry")
+    decision = choice(request.POST.get("decision"), ("verify", "return"), name="decision")
+    during.logbook_verify(entry=entry, verified_hours=request.POST.get("verified_hours", ""), approve=decision == "verify",
+                          comment=request.POST.get("comment", ""), **who)
+
+
+@agreement_post
+def logbook_verify(request, agreement):
+    _verify(request, agreement, actor=request.user)
+    return _("Decision recorded.")
+
+
+@agreement_post
+def outcome_evaluate(request, agreement):
+    during.outcome_evaluate(actor=request.user, agreement=agreement, outcome_id=request.POST.get("outcome", ""),
+                            rating=request.POST.get("rating", ""), comment=request.POST.get("comment", ""))
+    return _("Evaluation saved.")
+
+
+@agreement_post
+def transcript_record(request, agreement):
+    component = _row(agreement.components, request, "component")
+    during.transcript_record(actor=request.user, agreement=agreement, component=component,
+                             host_grade=request.POST.get("host_grade", ""), host_scale=request.POST.get("host_scale", ""))
+    return _("Result recorded.")
 
 
 def logbook_link(request, token: str):
@@ -152,12 +179,7 @@ def logbook_link(request, token: str):
         return render(request, "mobility/link_expired.html", status=410)
     if request.method == "POST":
         try:
-            entry = agreement.logbook.filter(pk=_id(request, "entry")).first()
-            if entry is None:
-                raise Http404
-            decision = choice(request.POST.get("decision"), ("verify", "return"), name="decision")
-            during.logbook_verify(entry=entry, verified_hours=request.POST.get("verified_hours", ""), approve=decision == "verify",
-                                  comment=request.POST.get("comment", ""), via_link=True)
+            _verify(request, agreement, via_link=True)
         except DomainError as error:
             return refused(request, error, logbook_link, token)
         messages.success(request, _("Thank you: your decision is recorded."))

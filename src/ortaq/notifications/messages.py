@@ -11,6 +11,12 @@ MESSAGES = {
     "nomination_decided": (_("Nomination %(decision)s: %(call)s"), _("%(host)s has %(decision)s the nomination of %(applicant)s.")),
     "recognition_decided": (_("Recognition decision"), _("The recognition of your studies abroad is decided. You may appeal until %(deadline)s.")),
     "offer_published": (_("New internship offer: %(offer)s"), _("%(host)s published an internship offer.")),
+    "agreement_created": (_("Agreement to sign: %(learner)s"),
+                          _("The learning or training agreement of %(learner)s with %(host)s has been drafted. Open it to check and sign it.")),
+    "agreement_signed": (_("Agreement signed: %(learner)s"),
+                         _("%(signer)s has signed version %(version)s of the agreement of %(learner)s with %(host)s.")),
+    "agreement_signed_by_all": (_("Agreement signed by all: %(learner)s"),
+                                _("All three parties have signed version %(version)s of the agreement of %(learner)s with %(host)s: the mobility can begin.")),
 }
 
 # Reminders before deadlines (ortaq.notifications.reminders): the deadline is written in the recipient's

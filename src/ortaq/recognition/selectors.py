@@ -6,12 +6,14 @@ from django.db.models import Q
 
 from ortaq.accounts.selectors import access_for
 from ortaq.accounts.types import Role
+from ortaq.agreements.selectors import agreements_in_force
 
-from .models import Dossier, Item
+from .models import ConversionRule, Dossier, Item
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
     from ortaq.accounts.types import Actor
+    from ortaq.agreements.types import Agreement
 
 
 def dossiers_visible_to(*, actor: Actor) -> QuerySet[Dossier]:
@@ -35,6 +37,14 @@ def dossier_rows() -> QuerySet[Dossier]:
 def item_rows() -> QuerySet[Item]:
     """Every dossier item, whoever asks: for analytics' nightly facts only (see dossier_rows)."""
     return Item.objects.all()
+
+
+def conversion_rules() -> list[ConversionRule]:
+    """The default rule first (its defaults, unsaved, until someone first edits or uses it), then the agreements' own."""
+    rules = list(ConversionRule.objects.select_related("agreement").prefetch_related("versions__created_by").order_by("agreement_id"))
+    if not any(r.agreement_id is None for r in rules):
+        rules.insert(0, ConversionRule(agreement=None))
+    return sorted(rules, key=lambda r: r.agreement_id is not None)
 
 
 def inbox_items(*, actor: Actor) -> list:
@@ -75,3 +85,8 @@ def inbox_items(*, actor: Actor) -> list:
     add("recognition.decided", Action.READ, _("Recognition decided: read it, and appeal if you disagree"), [(pk, "") for pk, _d in own],
         deadline=own[0][1] if own else None)  # the earliest: ordered by the appeal deadline
     return items
+
+
+def agreements_for_rules() -> QuerySet[Agreement]:
+    """The agreements a rule of their own may be made for: those in force."""
+    return agreements_in_force().order_by("title")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import asdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from ortaq.credentials.types import IssuedCredential
     from ortaq.mobility.types import Component, MobilityAgreement
     from ortaq.programmes.types import Module
+
+    from .types import ConversionHours
 
 APPEAL_DAYS = 30
 _KAZAKH = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
@@ -105,19 +108,30 @@ def _rule_content(rule: ConversionRule) -> dict:
 
 
 @transaction.atomic
-def conversion_rule_update(*, actor: User, rule: ConversionRule, data: dict) -> ConversionRule:
+def conversion_rule_update(*, actor: User, rule: ConversionRule, hours: ConversionHours) -> ConversionRule:
     """Admins edit conversion rules; each edit is a new version and audited."""
     if not access_for(actor).is_admin:
         raise Forbidden()
     before = _rule_content(rule)
-    for field in ("hours_per_kz_credit", "hours_per_cn_credit", "hours_per_ects"):
-        if field in data:
-            setattr(rule, field, whole_number(data[field], name=field, minimum=1, maximum=60, message=_("Hours per credit must be between 1 and 60.")))
+    for field, value in asdict(hours).items():
+        setattr(rule, field, whole_number(value, name=field, minimum=1, maximum=60, message=_("Hours per credit must be between 1 and 60.")))
     rule.version += 1
     rule.save()
     ConversionRuleVersion.objects.create(rule=rule, number=rule.version, content=_rule_content(rule), created_by=actor)
     audit_record(actor=actor, action="update", obj=rule, before=before, after=_rule_content(rule))
     return rule
+
+
+@transaction.atomic
+def conversion_rule_save(*, actor: User, agreement: Agreement | None, hours: ConversionHours) -> ConversionRule:
+    """A new version of the default rule (`agreement` None) or of the agreement's own rule, made at its first
+    edit from the default's values (refused values leave no rule behind: one transaction)."""
+    if not access_for(actor).is_admin:
+        raise Forbidden()
+    rule = ConversionRule.objects.filter(agreement=agreement).first() or rule_for(agreement)
+    if agreement is not None and rule.agreement_id is None:
+        rule = ConversionRule.objects.create(agreement=agreement)
+    return conversion_rule_update(actor=actor, rule=rule, hours=hours)
 
 
 @transaction.atomic

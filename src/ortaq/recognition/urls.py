@@ -8,5 +8,9 @@ urlpatterns = [
     path("rules/", views.conversion_rules, name="rules"),
     path("open/<int:agreement_id>/", views.dossier_open, name="open"),
     path("<int:pk>/", views.dossier_detail, name="dossier"),
-    path("<int:pk>/<str:action>/", views.dossier_action, name="action"),
+    path("<int:pk>/decide/", views.item_decide, name="decide"),
+    path("<int:pk>/sign/", views.dossier_sign, name="sign"),
+    path("<int:pk>/transcript/", views.transcript_issue, name="transcript"),
+    path("<int:pk>/appeal/", views.appeal_file, name="appeal"),
+    path("<int:pk>/review/", views.appeal_decide, name="review"),
 ]

@@ -1,18 +1,22 @@
+"""Recognition pages: the dossiers, one URL and one view per action on a dossier, and the conversion rules."""
+
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ortaq.errors import DomainError
+from ortaq.accounts.selectors import access_for
+from ortaq.errors import DomainError, valid_or_raise
 from ortaq.inputs import ID_MAX, choice, refused, whole_number
+from ortaq.mobility.selectors import mobility_agreement_get
 from ortaq.programmes.selectors import module_rows
 
 from . import selectors, services
+from .forms import ConversionRuleForm
 from .models import Decision
 
 
@@ -24,8 +28,6 @@ def dossier_list(request):
 @login_required
 @require_POST
 def dossier_open(request, agreement_id: int):
-    from ortaq.mobility.selectors import mobility_agreement_get
-
     agreement = mobility_agreement_get(actor=request.user, pk=agreement_id)
     if agreement is None:
         raise Http404
@@ -59,76 +61,84 @@ def dossier_detail(request, pk: int):
     })
 
 
-@login_required
-@require_POST
-def dossier_action(request, pk: int, action: str):
-    dossier = _get(request, pk)
+def dossier_post(action):
+    """An action on one dossier the actor sees: POST only; the action returns the message of its success, a refused
+    one is shown on the dossier's page."""
+
+    @login_required
+    @require_POST
+    def view(request, pk: int):
+        dossier = _get(request, pk)
+        try:
+            done = action(request, dossier)
+        except DomainError as error:
+            return refused(request, error, dossier_detail, pk)
+        messages.success(request, done)
+        return redirect("recognition:dossier", dossier.pk)
+
+    # Named as the action, without `__wrapped__`: what the view does (POST only) stays visible to inspection.
+    view.__name__, view.__qualname__, view.__doc__ = action.__name__, action.__qualname__, action.__doc__
+    return view
+
+
+def _id(request, name: str) -> int:
+    return whole_number(request.POST.get(name), name=name, minimum=1, maximum=ID_MAX)
+
+
+def _row(queryset, request, name: str):
+    """A row of this dossier named by the form (an item, an appeal): 404 for any other."""
+    row = queryset.filter(pk=_id(request, name)).first()
+    if row is None:
+        raise Http404
+    return row
+
+
+@dossier_post
+def item_decide(request, dossier):
     post = request.POST
+    module = module_rows(ids=[_id(request, "home_module")]).first() if post.get("home_module") else None
+    services.item_decide(actor=request.user, item=_row(dossier.items, request, "item"), decision=post.get("decision", ""), home_module=module,
+                         substantial_difference=post.get("substantial_difference", ""), compensating_measure=post.get("compensating_measure", ""))
+    return _("Decision saved.")
 
-    def row_id(name: str) -> int:
-        return whole_number(post.get(name), name=name, minimum=1, maximum=ID_MAX)
 
-    try:
-        if action == "decide":
-            item = dossier.items.filter(pk=row_id("item")).first()
-            if item is None:
-                raise Http404
-            module = module_rows(ids=[row_id("home_module")]).first() if post.get("home_module") else None
-            services.item_decide(actor=request.user, item=item, decision=post.get("decision", ""), home_module=module,
-                                 substantial_difference=post.get("substantial_difference", ""), compensating_measure=post.get("compensating_measure", ""))
-            messages.success(request, _("Decision saved."))
-        elif action == "sign":
-            services.dossier_sign(actor=request.user, dossier=dossier)
-            messages.success(request, _("The decision is signed and the student is informed."))
-        elif action == "transcript":
-            services.transcript_credential_issue(actor=request.user, dossier=dossier)
-            messages.success(request, _("The transcript is in the student's wallet."))
-        elif action == "appeal":
-            services.appeal_file(actor=request.user, dossier=dossier, reason=post.get("reason", ""))
-            messages.success(request, _("Your appeal has been filed; a second reviewer will decide."))
-        elif action == "review":
-            appeal = dossier.appeals.filter(pk=row_id("appeal")).first()
-            if appeal is None:
-                raise Http404
-            outcome = choice(post.get("outcome"), ("uphold", "change"), name="outcome")
-            services.appeal_decide(actor=request.user, appeal=appeal, change=outcome == "change", response=post.get("response", ""))
-            messages.success(request, _("Appeal decided."))
-        else:
-            raise Http404
-    except DomainError as error:
-        return refused(request, error, dossier_detail, pk)
-    return redirect("recognition:dossier", dossier.pk)
+@dossier_post
+def dossier_sign(request, dossier):
+    services.dossier_sign(actor=request.user, dossier=dossier)
+    return _("The decision is signed and the student is informed.")
+
+
+@dossier_post
+def transcript_issue(request, dossier):
+    services.transcript_credential_issue(actor=request.user, dossier=dossier)
+    return _("The transcript is in the student's wallet.")
+
+
+@dossier_post
+def appeal_file(request, dossier):
+    services.appeal_file(actor=request.user, dossier=dossier, reason=request.POST.get("reason", ""))
+    return _("Your appeal has been filed; a second reviewer will decide.")
+
+
+@dossier_post
+def appeal_decide(request, dossier):
+    appeal = _row(dossier.appeals, request, "appeal")
+    outcome = choice(request.POST.get("outcome"), ("uphold", "change"), name="outcome")
+    services.appeal_decide(actor=request.user, appeal=appeal, change=outcome == "change", response=request.POST.get("response", ""))
+    return _("Appeal decided.")
 
 
 @login_required
 def conversion_rules(request):
     """Platform administrators edit the credit conversion rules; every change is a new, audited version."""
-    from ortaq.accounts.selectors import access_for
-    from ortaq.agreements.selectors import agreements_in_force
-
-    from .models import ConversionRule
-
     if not access_for(request.user).is_admin:
         raise Http404
     if request.method == "POST":
         try:
-            agreement = None
-            if request.POST.get("agreement"):  # empty: the default rule
-                agreement_id = whole_number(request.POST.get("agreement"), name="agreement", minimum=1, maximum=ID_MAX)
-                agreement = agreements_in_force().filter(pk=agreement_id).first()
-                if agreement is None:
-                    raise Http404
-            with transaction.atomic():  # a rule made for the agreement goes again if its values are refused
-                rule = ConversionRule.objects.filter(agreement=agreement).first() or services.rule_for(agreement)
-                if agreement is not None and rule.agreement_id is None:
-                    rule = ConversionRule.objects.create(agreement=agreement)
-                services.conversion_rule_update(actor=request.user, rule=rule, data={k: request.POST.get(k) for k in ("hours_per_kz_credit", "hours_per_cn_credit", "hours_per_ects")})
+            form = valid_or_raise(ConversionRuleForm(request.POST))
+            services.conversion_rule_save(actor=request.user, agreement=form.cleaned_data["agreement"], hours=form.to_input())
         except DomainError as error:
             return refused(request, error, conversion_rules)
         messages.success(request, _("Saved as a new version."))
         return redirect("recognition:rules")
-    services.rule_for(None)
-    return render(request, "recognition/rules.html", {
-        "rules": ConversionRule.objects.select_related("agreement").prefetch_related("versions__created_by").order_by("agreement_id"),
-        "agreements": agreements_in_force().order_by("title"), "nav_section": "mobility",
-    })
+    return render(request, "recognition/rules.html", {"rules": selectors.conversion_rules(), "agreements": selectors.agreements_for_rules(), "nav_section": "mobility"})

@@ -10,19 +10,22 @@ the college (other colleges' coordinators, ministry analysts) follow the open-da
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
 from ortaq.analytics.selectors import disclosure
 from ortaq.engines import frameworks as fw
 
-from .models import Cohort, CohortState, Enrolment, EnrolmentState, Feedback, Phase, SelfAssessment
+from .models import AssessmentKind, Cohort, CohortState, Enrolment, EnrolmentState, Feedback, Phase, SelfAssessment
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -245,6 +248,64 @@ def growth_percent(enrolment: Enrolment) -> float | None:
 def enrolment_rows() -> QuerySet[Enrolment]:
     """Every enrolment, whoever asks: for analytics' nightly facts only, which publish aggregates."""
     return Enrolment.objects.all()
+
+
+def is_trainer(actor: Actor, cohort: Cohort) -> bool:
+    return access_for(actor).is_admin or (actor.pk is not None and cohort.trainers.filter(pk=actor.pk).exists())
+
+
+def after_opens_on(cohort: Cohort) -> dt.date:
+    """The first day of the cohort's last part: its last quarter, and at least its last week (the closing
+    self-assessment asks where a manager stands at the end, so it opens near the end, not at the start)."""
+    last_part = max((cohort.end_date - cohort.start_date) // 4, dt.timedelta(days=6))
+    return max(cohort.start_date, cohort.end_date - last_part)
+
+
+def after_is_open(cohort: Cohort, today: dt.date | None = None) -> bool:
+    """Whether the closing ("after") self-assessment is open: the cohort is completed, or its dates have reached
+    their last part (a cohort whose dates are past is open whatever state its trainer left it in)."""
+    return cohort.state == CohortState.COMPLETED or (today or timezone.localdate()) >= after_opens_on(cohort)
+
+
+def completion_status(enrolment: Enrolment) -> dict:
+    """The completion rules: attendance at or above the threshold, and every assessed work passed, a final project included."""
+    cohort = enrolment.cohort
+    sessions = cohort.sessions.count()
+    attended = enrolment.attendance.filter(present=True).count()
+    attendance = round(100 * attended / sessions) if sessions else 0
+    assessments = list(enrolment.assessments.all())
+    final = [a for a in assessments if a.kind == AssessmentKind.FINAL_PROJECT]
+    reasons = []
+    if attendance < cohort.attendance_threshold:
+        reasons.append(str(_("Attendance %(a)d%% is below the required %(t)d%%.") % {"a": attendance, "t": cohort.attendance_threshold}))
+    if not final:
+        reasons.append(str(_("The final project has not been assessed yet.")))
+    if any(not a.passed for a in assessments):
+        reasons.append(str(_("Some assessed work is below the pass mark.")))
+    return {"attendance": attendance, "complete": not reasons, "reasons": reasons}
+
+
+def self_assessment_ratings(enrolment: Enrolment, *, phase: str, framework: str) -> dict:
+    existing = enrolment.self_assessments.filter(phase=phase, framework=framework).first()
+    return existing.ratings if existing else {}
+
+
+def cohort_page(*, actor: User, cohort: Cohort) -> dict:
+    """What the cohort's page shows this reader: the participants they may see with their completion, their own
+    participation and growth, the sessions, and the report (aggregates) when they may see it."""
+    enrolments = list(enrolments_visible(actor=actor, cohort=cohort).prefetch_related("attendance", "assessments", "self_assessments"))
+    mine = next((e for e in enrolments if e.manager_id == actor.pk), None)
+    for enrolment in enrolments:  # what the page's table shows per participant, on the row itself
+        enrolment.completion = completion_status(enrolment)  # type: ignore[attr-defined]
+        enrolment.present = {a.session_id for a in enrolment.attendance.all() if a.present}  # type: ignore[attr-defined]
+    return {
+        "cohort": cohort, "trainer": is_trainer(actor, cohort),
+        "enrolments": enrolments, "mine": mine, "growth": growth(mine) if mine else [], "after_open": after_is_open(cohort),
+        "done_before": {s.framework for s in mine.self_assessments.all() if s.phase == Phase.BEFORE} if mine else set(),
+        "report": cohort_report(actor=actor, cohort=cohort) if may_see_reports(actor=actor, cohort=cohort) else None,
+        "managers": managers_of(actor=actor) if access_for(actor).manages else [],
+        "sessions": sessions_with_feedback(actor=actor, cohort=cohort),
+    }
 
 
 def inbox_items(*, actor: Actor) -> list:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.accounts.selectors import access_for, memberships
@@ -30,6 +30,7 @@ from .models import (
     SelfAssessment,
     Session,
 )
+from .selectors import after_is_open, after_opens_on, completion_status, is_trainer
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -44,8 +45,10 @@ COMPETENCE_URLS = {
 }
 
 
-def is_trainer(actor: Actor, cohort: Cohort) -> bool:
-    return access_for(actor).is_admin or (actor.pk is not None and cohort.trainers.filter(pk=actor.pk).exists())
+def may_create_cohorts(actor: Actor) -> bool:
+    """Trainers (of any provider) and platform administrators create cohorts; `cohort_create` checks the provider."""
+    access = access_for(actor)
+    return access.is_admin or bool(access.institutions_with({Role.TRAINER}))
 
 
 def _require_trainer(actor, cohort: Cohort) -> None:
@@ -144,6 +147,15 @@ def attendance_record(*, actor: User, session: Session, enrolment: Enrolment, pr
 
 
 @transaction.atomic
+def attendance_list_record(*, actor: User, session: Session, present_ids: set[int]) -> list[Attendance]:
+    """A session's whole list at once: each enrolled participant present exactly when named in `present_ids`."""
+    enrolled = list(session.cohort.enrolments.filter(state=EnrolmentState.ENROLLED))
+    if set(present_ids) - {e.pk for e in enrolled}:
+        raise ValidationFailed({"present": [str(_("Only enrolled participants of this cohort have attendance."))]})
+    return [attendance_record(actor=actor, session=session, enrolment=e, present=e.pk in present_ids) for e in enrolled]
+
+
+@transaction.atomic
 def assessment_record(*, actor: User, enrolment: Enrolment, kind: str, title: str, scores: dict) -> Assessment:
     cohort = enrolment.cohort
     _require_trainer(actor, cohort)
@@ -192,8 +204,9 @@ def self_assessment_submit(*, actor: User, enrolment: Enrolment, phase: str, fra
     spec = fw.competency_framework(framework)
     if spec is None or phase not in Phase.values:
         raise ValidationFailed({"framework": [str(_("Unknown framework."))]})
-    if phase == Phase.AFTER and enrolment.cohort.state == CohortState.PLANNED:
-        raise DomainError(_("The closing self-assessment opens once the course has started."), code="too_early")
+    if phase == Phase.AFTER and not after_is_open(enrolment.cohort):
+        raise DomainError(_("The closing self-assessment opens in the last part of the course, on %(date)s.")
+                          % {"date": formats.date_format(after_opens_on(enrolment.cohort), "SHORT_DATE_FORMAT")}, code="too_early")
     levels = {t.code for t in spec.levels}
     missing = [e.code for e in spec.elements if str(ratings.get(e.code, "")) not in levels]
     if missing:
@@ -202,24 +215,6 @@ def self_assessment_submit(*, actor: User, enrolment: Enrolment, phase: str, fra
         enrolment=enrolment, phase=phase, framework=framework, defaults={"ratings": {e.code: str(ratings[e.code]) for e in spec.elements}})
     audit_record(actor=actor, action="update", obj=assessment, after={"phase": phase, "framework": framework})
     return assessment
-
-
-def completion_status(enrolment: Enrolment) -> dict:
-    """The completion rules: attendance at or above the threshold, and every assessed work passed, a final project included."""
-    cohort = enrolment.cohort
-    sessions = cohort.sessions.count()
-    attended = enrolment.attendance.filter(present=True).count()
-    attendance = round(100 * attended / sessions) if sessions else 0
-    assessments = list(enrolment.assessments.all())
-    final = [a for a in assessments if a.kind == AssessmentKind.FINAL_PROJECT]
-    reasons = []
-    if attendance < cohort.attendance_threshold:
-        reasons.append(str(_("Attendance %(a)d%% is below the required %(t)d%%.") % {"a": attendance, "t": cohort.attendance_threshold}))
-    if not final:
-        reasons.append(str(_("The final project has not been assessed yet.")))
-    if any(not a.passed for a in assessments):
-        reasons.append(str(_("Some assessed work is below the pass mark.")))
-    return {"attendance": attendance, "complete": not reasons, "reasons": reasons}
 
 
 @transaction.atomic

@@ -11,5 +11,12 @@ urlpatterns = [
     path("<int:pk>/", views.cohort_detail, name="cohort"),
     path("<int:pk>/report.<str:fmt>", views.cohort_report_export, name="report"),
     path("<int:pk>/self-assessment/<str:phase>/<str:framework>/", views.self_assessment, name="self_assessment"),
-    path("<int:pk>/<str:action>/", views.cohort_action, name="action"),
+    path("<int:pk>/nominate/", views.nominate, name="nominate"),
+    path("<int:pk>/enrol/", views.enrol, name="enrol"),
+    path("<int:pk>/decline/", views.decline, name="decline"),
+    path("<int:pk>/assess/", views.assess, name="assess"),
+    path("<int:pk>/complete/", views.complete, name="complete"),
+    path("<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("<int:pk>/feedback/", views.feedback, name="feedback"),
+    path("<int:pk>/state/", views.set_state, name="set_state"),
 ]

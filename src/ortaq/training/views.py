@@ -1,20 +1,17 @@
 from __future__ import annotations
 
 import datetime as dt
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from ortaq.accounts.selectors import access_for
-from ortaq.accounts.types import Role
 from ortaq.analytics.selectors import disclosure
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, error_text
@@ -54,24 +51,18 @@ class CohortForm(HardenedForm, forms.Form):
 
 @login_required
 def cohort_list(request):
-    access = access_for(request.user)
     cohorts = selectors.cohorts_visible_to(actor=request.user)
-    return render(request, "training/list.html", {"cohorts": cohorts, "may_create": access.is_admin or bool(access.institutions_with({Role.TRAINER})),
-                                                  "nav_section": "training"})
+    return render(request, "training/list.html", {"cohorts": cohorts, "may_create": services.may_create_cohorts(request.user), "nav_section": "training"})
 
 
 @login_required
 def cohort_create(request):
-    access = access_for(request.user)
-    if not (access.is_admin or access.institutions_with({Role.TRAINER})):
+    if not services.may_create_cohorts(request.user):
         raise PermissionDenied
     form = CohortForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            cohort = services.cohort_create(actor=request.user, course=data["course"], title=data["title"], start_date=data["start_date"],
-                                            end_date=data["end_date"], capacity=data["capacity"], language=data["language"], format=data["format"],
-                                            location=data["location"], sessions=data["sessions"])
+            cohort = services.cohort_create(actor=request.user, **form.cleaned_data)
         except DomainError as error:
             messages.error(request, error_text(error))
         else:
@@ -90,88 +81,98 @@ def _get(request, pk: int):
 
 @login_required
 def cohort_detail(request, pk: int):
-    cohort = _get(request, pk)
-    access = access_for(request.user)
-    trainer = services.is_trainer(request.user, cohort)
-    enrolments = list(selectors.enrolments_visible(actor=request.user, cohort=cohort).prefetch_related("attendance", "assessments", "self_assessments"))
-    mine = next((e for e in enrolments if e.manager_id == request.user.pk), None)
-    for enrolment in enrolments:
-        enrolment.completion = services.completion_status(enrolment)
-        enrolment.present = {a.session_id for a in enrolment.attendance.all() if a.present}
-    return render(request, "training/cohort.html", {
-        "cohort": cohort, "trainer": trainer, "enrolments": enrolments, "mine": mine,
-        "growth": selectors.growth(mine) if mine else [], "frameworks": fw.competency_frameworks(),
-        "done_before": {s.framework for s in mine.self_assessments.all() if s.phase == "before"} if mine else set(),
-        "report": selectors.cohort_report(actor=request.user, cohort=cohort) if selectors.may_see_reports(actor=request.user, cohort=cohort) else None,
-        "managers": selectors.managers_of(actor=request.user) if access.manages else [],
-        "sessions": selectors.sessions_with_feedback(actor=request.user, cohort=cohort), "kinds": AssessmentKind.choices, "nav_section": "training",
-    })
+    page = selectors.cohort_page(actor=request.user, cohort=_get(request, pk))
+    return render(request, "training/cohort.html", {**page, "frameworks": fw.competency_frameworks(), "kinds": AssessmentKind.choices, "nav_section": "training"})
 
 
-@login_required
-def cohort_action(request, pk: int, action: str):
-    if request.method != "POST":
+def cohort_post(action):
+    """An action on one cohort the actor sees: POST only; the action returns the message of its success, a refused
+    one is shown on the cohort's page."""
+
+    @login_required
+    @require_POST
+    def view(request, pk: int):
+        cohort = _get(request, pk)
+        try:
+            done = action(request, cohort)
+        except DomainError as error:
+            return refused(request, error, cohort_detail, pk)
+        messages.success(request, done)
+        return redirect("training:cohort", cohort.pk)
+
+    # Named as the action, without `__wrapped__`: what the view does (POST only) stays visible to inspection.
+    view.__name__, view.__qualname__, view.__doc__ = action.__name__, action.__qualname__, action.__doc__
+    return view
+
+
+def _row(queryset, request, name: str):
+    """A row of this cohort named by the form (an enrolment, a session, a manager one may nominate): 404 for any other."""
+    row = queryset.filter(pk=whole_number(request.POST.get(name), name=name, minimum=1, maximum=ID_MAX)).first()
+    if row is None:
         raise Http404
-    cohort = _get(request, pk)
-    post = request.POST
+    return row
 
-    def row_id(name: str) -> int:
-        return whole_number(post.get(name), name=name, minimum=1, maximum=ID_MAX)
 
-    try:
-        if action == "nominate":
-            manager = selectors.managers_of(actor=request.user).filter(pk=row_id("manager")).first()
-            if manager is None:
-                raise Http404
-            services.nominate(actor=request.user, cohort=cohort, manager=manager)
-            messages.success(request, _("Nominated."))
-        elif action in ("enrol", "decline", "assess", "complete"):
-            enrolment = cohort.enrolments.filter(pk=row_id("enrolment")).first()
-            if enrolment is None:
-                raise Http404
-            if action in ("enrol", "decline"):
-                services.enrolment_decide(actor=request.user, enrolment=enrolment, enrol=action == "enrol")
-            elif action == "assess":
-                scores = {c["code"]: post.get(f"score-{c['code']}") for c in cohort.rubric}
-                services.assessment_record(actor=request.user, enrolment=enrolment, kind=post.get("kind", ""), title=post.get("title", ""), scores=scores)
-            else:
-                services.completion_decide(actor=request.user, enrolment=enrolment)
-            messages.success(request, _("Saved."))
-        elif action == "attendance":
-            session = cohort.sessions.filter(pk=row_id("session")).first()
-            if session is None:
-                raise Http404
-            enrolled = list(cohort.enrolments.filter(state="enrolled"))
-            # Each box ticked names an enrolled participant; anything else refuses the whole list.
-            present = {choice(v, [str(e.pk) for e in enrolled], name="present") for v in post.getlist("present")}
-            with transaction.atomic():
-                for enrolment in enrolled:
-                    services.attendance_record(actor=request.user, session=session, enrolment=enrolment, present=str(enrolment.pk) in present)
-            messages.success(request, _("Attendance saved."))
-        elif action == "feedback":
-            session = cohort.sessions.filter(pk=row_id("session")).first()
-            if session is None:
-                raise Http404
-            services.feedback_add(actor=request.user, session=session, text=post.get("text", ""))
-            messages.success(request, _("Thank you for your feedback."))
-        elif action == "state":
-            services.cohort_set_state(actor=request.user, cohort=cohort, state=post.get("state", ""))
-            messages.success(request, _("Saved."))
-        else:
-            raise Http404
-    except DomainError as error:
-        return refused(request, error, cohort_detail, pk)
-    return redirect("training:cohort", cohort.pk)
+@cohort_post
+def nominate(request, cohort):
+    services.nominate(actor=request.user, cohort=cohort, manager=_row(selectors.managers_of(actor=request.user), request, "manager"))
+    return _("Nominated.")
+
+
+@cohort_post
+def enrol(request, cohort):
+    services.enrolment_decide(actor=request.user, enrolment=_row(cohort.enrolments, request, "enrolment"), enrol=True)
+    return _("Saved.")
+
+
+@cohort_post
+def decline(request, cohort):
+    services.enrolment_decide(actor=request.user, enrolment=_row(cohort.enrolments, request, "enrolment"), enrol=False)
+    return _("Saved.")
+
+
+@cohort_post
+def assess(request, cohort):
+    enrolment = _row(cohort.enrolments, request, "enrolment")
+    scores = {c["code"]: request.POST.get(f"score-{c['code']}") for c in cohort.rubric}
+    services.assessment_record(actor=request.user, enrolment=enrolment, kind=request.POST.get("kind", ""), title=request.POST.get("title", ""), scores=scores)
+    return _("Saved.")
+
+
+@cohort_post
+def complete(request, cohort):
+    services.completion_decide(actor=request.user, enrolment=_row(cohort.enrolments, request, "enrolment"))
+    return _("Saved.")
+
+
+@cohort_post
+def attendance(request, cohort):
+    session = _row(cohort.sessions, request, "session")
+    enrolled = [str(pk) for pk in cohort.enrolments.filter(state="enrolled").values_list("pk", flat=True)]
+    # Each box ticked names an enrolled participant; anything else refuses the whole list.
+    present = {int(choice(v, enrolled, name="present")) for v in request.POST.getlist("present")}
+    services.attendance_list_record(actor=request.user, session=session, present_ids=present)
+    return _("Attendance saved.")
+
+
+@cohort_post
+def feedback(request, cohort):
+    services.feedback_add(actor=request.user, session=_row(cohort.sessions, request, "session"), text=request.POST.get("text", ""))
+    return _("Thank you for your feedback.")
+
+
+@cohort_post
+def set_state(request, cohort):
+    services.cohort_set_state(actor=request.user, cohort=cohort, state=request.POST.get("state", ""))
+    return _("Saved.")
 
 
 @login_required
 def self_assessment(request, pk: int, phase: str, framework: str):
     cohort = _get(request, pk)
-    enrolment = cohort.enrolments.filter(manager=request.user).first()
-    spec = fw.competency_framework(framework)
+    enrolment, spec = cohort.enrolments.filter(manager=request.user).first(), fw.competency_framework(framework)
     if enrolment is None or spec is None:
         raise Http404
-    existing = enrolment.self_assessments.filter(phase=phase, framework=framework).first()
     if request.method == "POST":
         try:
             services.self_assessment_submit(actor=request.user, enrolment=enrolment, phase=phase, framework=framework,
@@ -181,9 +182,9 @@ def self_assessment(request, pk: int, phase: str, framework: str):
         else:
             messages.success(request, _("Your self-assessment is saved."))
             return redirect("training:cohort", cohort.pk)
-    status = 422 if request.method == "POST" else 200  # every successful POST has redirected above
-    return render(request, "training/self_assessment.html", {"cohort": cohort, "spec": spec, "phase": phase,
-                                                             "ratings": existing.ratings if existing else {}, "nav_section": "training"}, status=status)
+    return render(request, "training/self_assessment.html", {"cohort": cohort, "spec": spec, "phase": phase, "nav_section": "training",
+                                                             "ratings": selectors.self_assessment_ratings(enrolment, phase=phase, framework=framework)},
+                  status=422 if request.method == "POST" else 200)  # every successful POST has redirected above
 
 
 def _cells(*values) -> list:
