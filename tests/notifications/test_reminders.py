@@ -166,3 +166,34 @@ def test_the_command_sends_what_is_due_and_says_how_many(world, capsys, django_c
     out = capsys.readouterr().out
     assert "reminders: 1 sent, 0 already sent" in out and "reminders: 0 sent, 1 already sent" in out
     assert reminders_of(world["student_a"]).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_the_same_moment_remind_once(world):
+    """The recipient's row is locked while a reminder is looked for and made: the second run waits, then finds it.
+    (PostgreSQL: SQLite serialises writing transactions anyway, IMMEDIATE at BEGIN.)"""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite takes the database lock at BEGIN")
+    draft_application(world, deadline=NOW + dt.timedelta(hours=20))
+    start, results, errors = threading.Barrier(2), [], []
+
+    def run():
+        try:
+            start.wait()
+            results.append(send_due_reminders(now=NOW).sent)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and sorted(results) == [0, 1]
+    assert reminders_of(world["student_a"]).count() == 1
