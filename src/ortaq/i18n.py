@@ -75,3 +75,11 @@ def when_text(moment, *, zone, language: str | None = None, label: bool = True) 
             text = formats.date_format(local, "DATETIME_FORMAT")
             return f"{text} ({zone.key})" if label else text
         return formats.date_format(moment, "DATE_FORMAT")
+
+
+def name_with_latin(obj, language: str | None = None) -> str:
+    """A row's name as a drop-down shows it: in the reader's language (`name_<lang>`, else the original), with
+    the Latin form beside it when it differs, so a partner abroad recognises it too."""
+    name = localized(obj, "name", language) or getattr(obj, "name_original", "") or str(obj)
+    latin = getattr(obj, "name_latin", "") or ""
+    return f"{name} ({latin})" if latin and latin != name else name

@@ -94,12 +94,24 @@ def _ids_only(field: forms.ModelChoiceField):
     return checked
 
 
+def _label_names(field) -> None:
+    """A choice of rows with names per language (institutions) shows each in the reader's language with its
+    Latin form, not the Latin form alone; a field that sets its own labels keeps them."""
+    if not isinstance(field, forms.ModelChoiceField) or field.queryset is None or "label_from_instance" in vars(field):
+        return
+    if any(f.name == "name_latin" for f in field.queryset.model._meta.get_fields()):
+        from ortaq.i18n import name_with_latin
+
+        field.label_from_instance = name_with_latin
+
+
 def harden(form) -> None:
     """Add the limits above to a form's fields that lack them (idempotent): every text field refuses control
     characters and gets a maximum length, every date stays within DATE_MIN..DATE_MAX, every whole number
     within what the database stores (model fields bring their own range; plain form fields get ±2**63), and
     every choice of a row takes only what can be an id."""
     for field in form.fields.values():
+        _label_names(field)
         if isinstance(field, forms.CharField):
             if validate_plain_text not in field.validators:
                 field.validators.append(validate_plain_text)

@@ -69,3 +69,30 @@ def test_an_agreements_duration_is_not_a_number_beside_a_plural_label(client, wo
         expected = translation.ngettext("%(count)s day", "%(count)s days", 3) % {"count": 3}
         label = str(translation.gettext("days"))
     assert expected in html and f"3 {label}" not in html.replace(expected, "")
+
+
+def test_institutions_in_a_drop_down_are_named_in_the_readers_language_with_their_latin_form(world):
+    from django import forms
+
+    from ortaq.inputs import HardenedForm
+    from ortaq.institutions.models import Institution
+
+    class Pick(HardenedForm, forms.Form):
+        host = forms.ModelChoiceField(queryset=Institution.objects.filter(pk=world.c.pk))
+        named_by_hand = forms.ModelChoiceField(queryset=Institution.objects.filter(pk=world.c.pk))
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["named_by_hand"].label_from_instance = lambda institution: "by hand"
+
+    world.c.name_original = world.c.name_zh = "天山职业学院"
+    world.c.name_ru, world.c.name_latin = "Тяньшаньский колледж", "Tianshan Vocational College"
+    world.c.save()
+    with translation.override("zh-hans"):
+        html = str(Pick()["host"])
+    assert "天山职业学院 (Tianshan Vocational College)" in html
+    with translation.override("ru"):
+        assert "Тяньшаньский колледж (Tianshan Vocational College)" in str(Pick()["host"])
+    with translation.override("kk"):  # no Kazakh name: the English one (ortaq.i18n.localized), with the Latin form
+        assert "Partner C (Tianshan Vocational College)" in str(Pick()["host"])
+    assert "by hand" in str(Pick()["named_by_hand"])
