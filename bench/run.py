@@ -100,7 +100,9 @@ def run_one(name: str, *, quick: bool, database_prefix: str | None, timeout: flo
             command += ["--database-url", f"{database_prefix}_{name}"]
         if name == "alignment":  # its options belong before the sub-command
             command = [sys.executable, script[0], *command[3:], script[1]]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
+        # a data folder of its own: some benchmarks wipe files under ORTAQ_DATA_DIR (the issuance benchmark's media)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])),
+               "ORTAQ_DATA_DIR": str(Path(tmp) / "data")}
         load_before = os.getloadavg()
         started = time.perf_counter()
         log = log_dir / f"{name}.log"
