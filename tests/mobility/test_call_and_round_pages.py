@@ -196,3 +196,16 @@ def test_the_split_call_actions_each_have_their_own_address(client, world, open_
     open_call.refresh_from_db()
     assert open_call.state == "closed"
     assert client.post(f"/en/mobility/calls/{open_call.pk}/nonsense/").status_code == 404
+
+
+def test_the_students_result_page_runs_the_same_queries_however_many_applied(client, world, open_call):
+    def queries(people):
+        Application.objects.filter(call=open_call).delete()
+        PlacementRound.objects.filter(call=open_call).delete()
+        published(open_call, people)
+        client.force_login(people[2])  # placed, her nomination pending
+        n, _sql, html = captured(client, f"/en/mobility/calls/{open_call.pk}/")
+        assert 'id="placement-result"' in html and 'id="placement-standing"' in html
+        return n
+
+    assert queries(students(world, 3)) == queries(students(world, 30, start=3))

@@ -68,12 +68,12 @@ def applications_for_coordinator(*, actor: Actor, call: Call) -> QuerySet[Applic
     )
 
 
-def own_application(*, actor: User, call: Call) -> Application | None:
-    return (
-        Application.objects.filter(call=call, applicant=actor)
-        .prefetch_related(Prefetch("choices", queryset=Choice.objects.select_related("option__host", "option__offer")), "documents")
-        .first()
-    )
+def own_application(*, actor: User, call: Call, with_form: bool = True) -> Application | None:
+    """The actor's application; `with_form`: with her choices and documents, which only the form shows."""
+    qs = Application.objects.filter(call=call, applicant=actor)
+    if with_form:
+        qs = qs.prefetch_related(Prefetch("choices", queryset=Choice.objects.select_related("option__host", "option__offer")), "documents")
+    return qs.first()
 
 
 def latest_round(call: Call, *, published_only: bool = False) -> PlacementRound | None:
@@ -93,7 +93,8 @@ def outcome_of(*, application: Application) -> PlacementOutcome | None:
     return (
         # Not select_related("round"): a national round's cutoffs are megabytes of JSON the result page never shows.
         PlacementOutcome.objects.filter(application=application, round__state="published")
-        .select_related("option__host")
+        # her nomination and its agreement come along: the result names the host's answer and links the agreement
+        .select_related("option__host", "nomination__mobility_agreement")
         .order_by("-round__number")
         .first()
     )

@@ -203,13 +203,12 @@ def _applicant_context(request, call, options) -> dict:
     published her result with her points, rank, the cut-offs and her waiting-list positions."""
     from .round_display import standing
 
-    application = selectors.own_application(actor=request.user, call=call)
+    application = selectors.own_application(actor=request.user, call=call, with_form=call.state == "open")
     certificates = list(request.user.language_certificates.all())
     programme_ids = set(call.eligible_programmes.values_list("pk", flat=True))
     base = eligibility.call_reasons(call, programme_id=getattr(application, "programme_id", None), year_of_study=getattr(application, "year_of_study", None),
                                     grade=getattr(application, "grade", None), certificates=certificates, eligible_programme_ids=programme_ids) if application else []
     outcome = selectors.outcome_of(application=application) if application else None
-    chosen = {c.rank: c.option for c in application.choices.all()} if application else {}
     nomination = outcome.nomination if outcome and hasattr(outcome, "nomination") else None
     agreement = getattr(nomination, "mobility_agreement", None) if nomination else None
     context = {
@@ -229,6 +228,7 @@ def _applicant_context(request, call, options) -> dict:
                     "conflicts": [c for c in selectors.placement_conflicts(applicant=request.user) if c["there_call"] != call.pk]
                     if outcome.option_id else []}
     if call.state == "open":
+        chosen = {c.rank: c.option for c in application.choices.all()} if application else {}
         selectable = list({o.pk: o for o in [*chosen.values(), *options]}.values())
         context |= {
             "application_form": ApplicationForm(instance=application, prefix="app"),
