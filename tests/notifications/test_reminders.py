@@ -197,3 +197,14 @@ def test_two_runs_at_the_same_moment_remind_once(world):
         thread.join()
     assert not errors and sorted(results) == [0, 1]
     assert reminders_of(world["student_a"]).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_worker_s_task_sends_what_is_due(world, django_capture_on_commit_callbacks):
+    from ortaq.notifications.reminders import send_reminders
+
+    draft_application(world, deadline=timezone.now() + dt.timedelta(hours=30))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = send_reminders.enqueue()
+    assert result.return_value == 1
+    assert reminders_of(world["student_a"]).get().params["window"] == 3
