@@ -1,8 +1,11 @@
+from dataclasses import replace
+
 import pytest
 from django.core import mail
 
 from ortaq.accounts import selectors, services
 from ortaq.accounts.models import ApiToken
+from ortaq.accounts.types import AccessibilityChoice, LanguageCertificateDetails, ProfileDetails
 from ortaq.errors import Forbidden, ValidationFailed
 from ortaq.validators import kz_check_digit
 
@@ -10,42 +13,42 @@ from ortaq.validators import kz_check_digit
 def test_a_person_sets_names_and_a_valid_iin_and_the_latin_form_is_suggested(world):
     iin = "0503156500" + "1"
     iin += str(kz_check_digit(iin))
-    person = services.profile_update(actor=world["student_a"], person=world["student_a"], data={"full_name": "Дана Серікқызы", "full_name_latin": "", "iin": iin})
+    person = services.profile_update(actor=world["student_a"], person=world["student_a"], details=replace(ProfileDetails.of(world["student_a"]), full_name="Дана Серікқызы", full_name_latin="", iin=iin))
     assert person.full_name_latin == "Dana Serikkyzy"
     assert person.iin == iin
 
 
 def test_a_wrong_iin_is_refused(world):
     with pytest.raises(ValidationFailed) as error:
-        services.profile_update(actor=world["student_a"], person=world["student_a"], data={"iin": "050315650012"})
+        services.profile_update(actor=world["student_a"], person=world["student_a"], details=replace(ProfileDetails.of(world["student_a"]), iin="050315650012"))
     assert "iin" in error.value.errors
 
 
 def test_a_coordinator_of_b_cannot_edit_a_student_of_a(world):
     with pytest.raises(Forbidden):
-        services.profile_update(actor=world["coordinator_b"], person=world["student_a"], data={"full_name": "X"})
+        services.profile_update(actor=world["coordinator_b"], person=world["student_a"], details=replace(ProfileDetails.of(world["student_a"]), full_name="X"))
 
 
 def test_accessibility_needs_are_kept_only_with_consent_and_shown_only_to_those_who_act(world):
     with pytest.raises(ValidationFailed):
-        services.accessibility_update(actor=world["student_a"], person=world["student_a"], data={"accessibility_needs": "Wheelchair user", "consent": False})
-    services.accessibility_update(actor=world["student_a"], person=world["student_a"], data={"accessibility_needs": "Wheelchair user", "consent": True})
+        services.accessibility_update(actor=world["student_a"], person=world["student_a"], choice=AccessibilityChoice(needs="Wheelchair user", consent=False))
+    services.accessibility_update(actor=world["student_a"], person=world["student_a"], choice=AccessibilityChoice(needs="Wheelchair user", consent=True))
     student = world["student_a"]
     assert selectors.may_see_accessibility_needs(actor=world["coordinator_a"], person=student)
     assert not selectors.may_see_accessibility_needs(actor=world["teacher_a"], person=student)
     assert not selectors.may_see_accessibility_needs(actor=world["coordinator_b"], person=student)
     assert not selectors.may_see_accessibility_needs(actor=world["analyst"], person=student)
-    services.accessibility_update(actor=student, person=student, data={"accessibility_needs": "", "consent": False})
+    services.accessibility_update(actor=student, person=student, choice=AccessibilityChoice(needs="", consent=False))
     student.refresh_from_db()
     assert student.accessibility_needs == "" and student.accessibility_consent_at is None
 
 
 def test_language_certificates_are_checked_against_their_framework(world):
-    certificate = services.language_certificate_add(actor=world["student_a"], person=world["student_a"], data={"language": "zh", "framework": "hsk", "level": "4"})
+    certificate = services.language_certificate_add(actor=world["student_a"], person=world["student_a"], certificate=LanguageCertificateDetails(language="zh", framework="hsk", level="4"))
     assert str(certificate) == "zh HSK 4"
     for bad in ({"language": "zh", "framework": "hsk", "level": "B2"}, {"language": "en", "framework": "hsk", "level": "3"}, {"language": "ru", "framework": "kaztest", "level": "B1"}):
         with pytest.raises(ValidationFailed):
-            services.language_certificate_add(actor=world["student_a"], person=world["student_a"], data=bad)
+            services.language_certificate_add(actor=world["student_a"], person=world["student_a"], certificate=LanguageCertificateDetails(**bad))
 
 
 def test_an_api_token_is_shown_once_stored_as_a_hash_and_revocable(client, world):

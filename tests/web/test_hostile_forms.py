@@ -259,16 +259,26 @@ def _(ctx):
 @scenario("accounts:profile")
 def _(ctx):
     person = ctx.world["student_a"]
-    return [
-        Form("/en/accounts/profile/", person, {"form": "profile", "p-full_name": "Дана Серікқызы", "p-preferred_language": "kk"},
-             {"form": "choice", "p-full_name": "text", "p-full_name_latin": "text", "p-preferred_language": "choice", "p-iin": "text",
-              "p-passport_number": "text", "p-passport_country": "text"},
-             together=("p-full_name", "p-full_name_latin", "p-preferred_language", "p-iin", "p-passport_number", "p-passport_country"), watch=[person]),
-        Form("/en/accounts/profile/", person, {"form": "certificate", "c-language": "zh", "c-framework": "hsk", "c-level": "3", "c-issued_on": "2025-06-01"},
-             {"c-language": "choice", "c-framework": "choice", "c-level": "text", "c-issued_on": "date"}),
-        Form("/en/accounts/profile/", person, {"form": "accessibility", "a-accessibility_needs": "Step-free access", "a-consent": "on"},
-             {"a-accessibility_needs": "text"}, watch=[person]),  # a checkbox's value is its presence: "abc" ticks it, as in HTML
-    ]
+    # A field left out keeps its stored value (issue 14: the profile's own address), so an empty post is no error.
+    return [Form("/en/accounts/profile/", person, {"p-full_name": "Дана Серікқызы", "p-preferred_language": "kk"},
+                 {"p-full_name": "text", "p-full_name_latin": "text", "p-preferred_language": "choice", "p-iin": "text",
+                  "p-passport_number": "text", "p-passport_country": "text"},
+                 together=("p-full_name", "p-full_name_latin", "p-preferred_language", "p-iin", "p-passport_number", "p-passport_country"),
+                 watch=[person], required=False)]
+
+
+@scenario("accounts:certificate_add")
+def _(ctx):
+    return [Form("/en/accounts/profile/certificates/", ctx.world["student_a"],
+                 {"c-language": "zh", "c-framework": "hsk", "c-level": "3", "c-issued_on": "2025-06-01"},
+                 {"c-language": "choice", "c-framework": "choice", "c-level": "text", "c-issued_on": "date"})]
+
+
+@scenario("accounts:accessibility_update")
+def _(ctx):
+    person = ctx.world["student_a"]
+    return [Form("/en/accounts/profile/accessibility/", person, {"a-accessibility_needs": "Step-free access", "a-consent": "on"},
+                 {"a-accessibility_needs": "text"}, watch=[person], required=False)]  # a checkbox's value is its presence: "abc" ticks it, as in HTML
 
 
 @scenario("accounts:token_create")

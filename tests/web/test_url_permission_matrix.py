@@ -153,7 +153,9 @@ MATRIX: dict[str, Entry] = {
     "accounts:password_reset_done": public(),
     "accounts:password_reset_confirm": public(kwargs={"uidb64": "MQ", "token": "no-such-token"}),
     "accounts:password_reset_complete": public(),
-    "accounts:profile": page(form=True, data={"form": "profile", "p-full_name": "Hijacked"}),
+    "accounts:profile": page(form=True, data={"p-full_name": "Hijacked"}),
+    "accounts:certificate_add": action(data={"c-language": "zh", "c-framework": "hsk", "c-level": "3"}),  # one's own, whoever signs in
+    "accounts:accessibility_update": action(data={"a-accessibility_needs": "", "a-consent": ""}),
     "accounts:token_create": action(data={"name": "matrix"}),
     "accounts:token_revoke": action("token", ("owner", 404), kwargs={"pk": "@pk"}),
     "accounts:people": page(shows=Shows(("person",), "admin, self, staff@member_of", link="accounts:person")),

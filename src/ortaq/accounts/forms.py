@@ -13,8 +13,8 @@ from ortaq.names import latin_form
 from ortaq.validators import validate_iin
 
 from .models import LanguageCertificate, User
-
-PROFILE_FIELDS = ["full_name", "full_name_latin", "preferred_language", "iin", "passport_number", "passport_country"]
+from .rules import certificate_level_problems, consent_problems, passport_problems
+from .types import PROFILE_FIELDS, AccessibilityChoice, LanguageCertificateDetails, ProfileDetails
 
 
 class ProfileForm(HardenedForm, forms.ModelForm):
@@ -36,9 +36,15 @@ class ProfileForm(HardenedForm, forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("full_name") and not cleaned.get("full_name_latin"):
             cleaned["full_name_latin"] = latin_form(cleaned["full_name"], person=True)
-        if cleaned.get("passport_number") and not cleaned.get("passport_country"):
-            self.add_error("passport_country", _("Give the country that issued the passport."))
+        for field, message in passport_problems(
+            passport_number=cleaned.get("passport_number") or "", passport_country=cleaned.get("passport_country") or ""
+        ):
+            self.add_error(field, message)
         return cleaned
+
+    def details(self) -> ProfileDetails:
+        """The validated input as the services take it (call after is_valid())."""
+        return ProfileDetails(**{f: self.cleaned_data[f] for f in PROFILE_FIELDS})
 
 
 class AccessibilityForm(HardenedForm, forms.Form):
@@ -50,9 +56,13 @@ class AccessibilityForm(HardenedForm, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("accessibility_needs") and not cleaned.get("consent"):
-            self.add_error("consent", _("We store accessibility needs only with your explicit consent."))
+        for field, message in consent_problems(needs=cleaned.get("accessibility_needs") or "", consent=bool(cleaned.get("consent"))):
+            self.add_error(field, message)
         return cleaned
+
+    def choice(self) -> AccessibilityChoice:
+        """The validated input as the services take it (call after is_valid())."""
+        return AccessibilityChoice(needs=self.cleaned_data["accessibility_needs"], consent=self.cleaned_data["consent"])
 
 
 class LanguageCertificateForm(HardenedForm, forms.ModelForm):
@@ -68,15 +78,14 @@ class LanguageCertificateForm(HardenedForm, forms.ModelForm):
         cleaned = super().clean()
         framework, level = cleaned.get("framework"), (cleaned.get("level") or "").upper()
         if framework and level:
-            if fw.language_level_rank(framework, level) is None:
-                levels = ", ".join(t.code for t in fw.language_levels(framework))
-                self.add_error("level", _("Levels of this framework: %(levels)s") % {"levels": levels})
             cleaned["level"] = level
-        if framework == "hsk" and cleaned.get("language") not in (None, "zh"):
-            self.add_error("language", _("HSK certifies Chinese only."))
-        if framework == "kaztest" and cleaned.get("language") not in (None, "kk"):
-            self.add_error("language", _("KAZTEST certifies Kazakh only."))
+        for field, message in certificate_level_problems(framework=framework, language=cleaned.get("language"), level=level if framework else ""):
+            self.add_error(field, message)
         return cleaned
+
+    def details(self) -> LanguageCertificateDetails:
+        """The validated input as the services take it (call after is_valid())."""
+        return LanguageCertificateDetails(**{f: self.cleaned_data[f] for f in ("language", "framework", "level", "issued_on")})
 
 
 class ThrottledFormMixin:

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from ortaq.audit.services import audit_record, snapshot
-from ortaq.errors import Forbidden, ValidationFailed, form_errors
-from ortaq.inputs import plain_text
+from ortaq.errors import Forbidden
+from ortaq.inputs import model_checked, plain_text
+from ortaq.names import latin_form
 
-from .forms import PROFILE_FIELDS, AccessibilityForm, LanguageCertificateForm, ProfileForm
 from .models import ApiToken, LanguageCertificate, Membership, User
+from .rules import as_errors, certificate_problems, consent_problems, profile_problems
 from .selectors import access_for
-from typing import TYPE_CHECKING
+from .types import PROFILE_FIELDS, AccessibilityChoice, LanguageCertificateDetails, ProfileDetails
 
 if TYPE_CHECKING:
     from ortaq.institutions.types import Institution
@@ -30,16 +33,24 @@ def _may_manage_person(actor, person: User) -> bool:
     return bool(access.manages & person_institutions)
 
 
+def _checked_profile(person: User, details: ProfileDetails) -> User:
+    """The profile set on the person (an empty Latin name suggested from the name), or ValidationFailed."""
+    values = asdict(details)
+    if details.full_name and not details.full_name_latin:
+        values["full_name_latin"] = latin_form(details.full_name, person=True)
+    for name, value in values.items():
+        setattr(person, name, value)
+    # Only the profile's own fields: the rest of the account (username, password) is not the profile's to check.
+    model_checked(person, exclude=tuple(f.name for f in User._meta.concrete_fields if f.name not in PROFILE_FIELDS),
+                  errors=as_errors(profile_problems(details)))
+    return person
+
+
 @transaction.atomic
-def user_create(*, actor: User, username: str, password: str | None, email: str = "", profile: dict | None = None) -> User:
+def user_create(*, actor: User | None, username: str, password: str | None, email: str = "", profile: ProfileDetails | None = None) -> User:
     if actor is not None and not access_for(actor).is_admin:
         raise Forbidden()
-    form = ProfileForm(data={"preferred_language": "en", **(profile or {})})
-    if not form.is_valid():
-        raise ValidationFailed(form_errors(form))
-    user = form.save(commit=False)
-    user.username = username
-    user.email = email
+    user = _checked_profile(User(username=username, email=email), profile or ProfileDetails())
     user.set_password(password) if password else user.set_unusable_password()
     user.save()
     audit_record(actor=actor, action="create", obj=user, after=snapshot(user, PROFILE_FIELDS + ["username", "email"]))
@@ -47,14 +58,15 @@ def user_create(*, actor: User, username: str, password: str | None, email: str 
 
 
 @transaction.atomic
-def profile_update(*, actor: User, person: User, data: dict) -> User:
+def profile_update(*, actor: User, person: User, details: ProfileDetails) -> User:
+    """The person with this profile (all of it: `dataclasses.replace(ProfileDetails.of(person), ...)`)."""
     if not _may_manage_person(actor, person):
         raise Forbidden()
+    # The row as stored, locked: the caller's copy (often request.user) may carry values an edge form set on it.
+    person = User.objects.select_for_update().get(pk=person.pk)
     before = snapshot(person, PROFILE_FIELDS)
-    form = ProfileForm(data={**before, **data}, instance=person)
-    if not form.is_valid():
-        raise ValidationFailed(form_errors(form))
-    person = form.save()
+    person = _checked_profile(person, details)
+    person.save()
     after = snapshot(person, PROFILE_FIELDS)
     if after != before:
         # The IIN is personal data: the audit trail records that it changed, not its value.
@@ -64,15 +76,16 @@ def profile_update(*, actor: User, person: User, data: dict) -> User:
 
 
 @transaction.atomic
-def accessibility_update(*, actor: User, person: User, data: dict) -> User:
+def accessibility_update(*, actor: User, person: User, choice: AccessibilityChoice) -> User:
     """Only the person records or withdraws their needs; withdrawing consent erases them."""
     if actor.pk != person.pk:
         raise Forbidden()
-    form = AccessibilityForm(data=data)
-    if not form.is_valid():
-        raise ValidationFailed(form_errors(form))
-    if form.cleaned_data["consent"] and form.cleaned_data["accessibility_needs"]:
-        person.accessibility_needs = form.cleaned_data["accessibility_needs"]
+    # Checked on a blank row first, so that a refused choice leaves the person (often request.user) untouched.
+    probe = User(accessibility_needs=choice.needs)
+    model_checked(probe, exclude=tuple(f.name for f in User._meta.concrete_fields if f.name != "accessibility_needs"),
+                  errors=as_errors(consent_problems(needs=choice.needs, consent=choice.consent)))
+    if choice.consent and choice.needs:
+        person.accessibility_needs = choice.needs
         person.accessibility_consent_at = timezone.now()
     else:
         person.accessibility_needs = ""
@@ -83,15 +96,14 @@ def accessibility_update(*, actor: User, person: User, data: dict) -> User:
 
 
 @transaction.atomic
-def language_certificate_add(*, actor: User, person: User, data: dict) -> LanguageCertificate:
+def language_certificate_add(*, actor: User, person: User, certificate: LanguageCertificateDetails) -> LanguageCertificate:
     if not _may_manage_person(actor, person):
         raise Forbidden()
-    form = LanguageCertificateForm(data=data, instance=LanguageCertificate(user=person))
-    if not form.is_valid():
-        raise ValidationFailed(form_errors(form))
-    certificate = form.save()
-    audit_record(actor=actor, action="create", obj=certificate, after=snapshot(certificate), summary=str(person))
-    return certificate
+    row = LanguageCertificate(user=person, **asdict(certificate))
+    model_checked(row, exclude=("user",), errors=as_errors(certificate_problems(certificate)))
+    row.save()
+    audit_record(actor=actor, action="create", obj=row, after=snapshot(row), summary=str(person))
+    return row
 
 
 @transaction.atomic

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, TypeAlias
 
 from django.db import models
@@ -18,6 +20,47 @@ class Role(models.TextChoices):
     TRAINER = "trainer", _("Trainer")
     MINISTRY_ANALYST = "ministry_analyst", _("Ministry analyst")
     PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
+
+
+# What a person (or whoever manages them) edits on their profile, and the audit's snapshot of it.
+PROFILE_FIELDS = ["full_name", "full_name_latin", "preferred_language", "iin", "passport_number", "passport_country"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileDetails:
+    """A person's profile as the services take it: the web form validates input and builds it; the services
+    check it again (accounts.rules and the model's own validation). An edit passes the whole profile:
+    `dataclasses.replace(ProfileDetails.of(person), full_name=...)`. An empty Latin name is suggested from the name."""
+
+    full_name: str = ""
+    full_name_latin: str = ""
+    preferred_language: str = "en"
+    iin: str = ""
+    passport_number: str = ""
+    passport_country: str = ""
+
+    @classmethod
+    def of(cls, person: User) -> ProfileDetails:
+        return cls(**{f.name: getattr(person, f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessibilityChoice:
+    """A person's accessibility needs and their consent to share them; needs are stored only with consent, and
+    withdrawing consent erases them."""
+
+    needs: str = ""
+    consent: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class LanguageCertificateDetails:
+    """A language certificate: a level of a framework (CEFR, HSK, KAZTEST) in a language."""
+
+    language: str
+    framework: str
+    level: str
+    issued_on: dt.date | None = None
 
 
 if TYPE_CHECKING:

@@ -14,6 +14,8 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(template_name="accounts/password_reset_confirm.html", success_url=reverse_lazy("accounts:password_reset_complete")), name="password_reset_confirm"),
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(template_name="accounts/message.html"), name="password_reset_complete"),
     path("profile/", views.profile, name="profile"),
+    path("profile/certificates/", views.certificate_add, name="certificate_add"),
+    path("profile/accessibility/", views.accessibility_update, name="accessibility_update"),
     path("tokens/", views.token_create, name="token_create"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("people/", views.people, name="people"),

@@ -9,14 +9,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ortaq.audit.selectors import history_for
-from ortaq.errors import DomainError, error_text
-from ortaq.inputs import choice, query_text, refused
+from ortaq.errors import DomainError
+from ortaq.inputs import query_text, refused
 from ortaq.lib.throttle import Throttled, client_address, throttle_hit, throttle_limits
 from ortaq.lib.views import apply_errors, form_data, paginate
 
 from . import selectors, services
 from .forms import AccessibilityForm, LanguageCertificateForm, LoginForm, PasswordResetRequestForm, ProfileForm
 from .models import ApiToken
+from .types import PROFILE_FIELDS
 
 
 def _hits(*counted: tuple[str, str]) -> Throttled | None:
@@ -65,40 +66,65 @@ class PasswordResetView(_Throttled, auth_views.PasswordResetView):
         return form
 
 
-@login_required
-def profile(request):
+def _profile_page(request, *, form=None, certificate_form=None, accessibility_form=None, status: int = 200):
+    """The person's own page with its three forms (those given are shown with their errors)."""
     person = request.user
-    form = ProfileForm(data=request.POST or None, instance=person, prefix="p") if request.POST.get("form") == "profile" else ProfileForm(instance=person, prefix="p")
-    certificate_form = LanguageCertificateForm(prefix="c")
-    accessibility_form = AccessibilityForm(initial={"accessibility_needs": person.accessibility_needs, "consent": bool(person.accessibility_consent_at)}, prefix="a")
-    if request.method == "POST":
-        which = request.POST.get("form")
-        data = {k.split("-", 1)[1]: v for k, v in form_data(request).items() if "-" in k}
-        try:
-            if which == "profile":
-                services.profile_update(actor=request.user, person=person, data=data)
-            elif which == "certificate":
-                certificate_form = LanguageCertificateForm(data=request.POST, prefix="c")
-                services.language_certificate_add(actor=request.user, person=person, data=data)
-            elif which == "accessibility":
-                accessibility_form = AccessibilityForm(data=request.POST, prefix="a")
-                services.accessibility_update(actor=request.user, person=person, data=data)
-            else:  # not one of the page's three forms: nothing to save, and no "Changes saved."
-                choice(which, ("profile", "certificate", "accessibility"), name="form")
-        except DomainError as error:
-            target = {"profile": form, "certificate": certificate_form, "accessibility": accessibility_form}.get(which)
-            if target is None:
-                messages.error(request, error_text(error))
-            else:
-                apply_errors(target, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("accounts:profile")
+    consented = {"accessibility_needs": person.accessibility_needs, "consent": bool(person.accessibility_consent_at)}
     return render(request, "accounts/profile.html", {
-        "person": person, "form": form, "certificate_form": certificate_form, "accessibility_form": accessibility_form,
+        "person": person, "form": form or ProfileForm(instance=person, prefix="p"),
+        "certificate_form": certificate_form or LanguageCertificateForm(prefix="c"),
+        "accessibility_form": accessibility_form or AccessibilityForm(initial=consented, prefix="a"),
         "certificates": selectors.language_certificates_of(person=person), "memberships": selectors.memberships_of(user=person),
         "tokens": selectors.tokens_of(user=person), "new_token": request.session.pop("new_api_token", None),
-    }, status=422 if request.method == "POST" else 200)  # every successful POST has redirected above
+    }, status=status)
+
+
+def _saved(form, typed, save) -> bool:
+    """Validate the form, save `typed(form)` through a service; False with the errors shown on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        save(typed(form))
+    except DomainError as error:
+        apply_errors(form, error)
+        return False
+    return True
+
+
+def _saved_or_page(request, bound, typed, save, **page):
+    """After a POST: back to the page with "Changes saved.", or the page again (422) with the form's errors."""
+    if _saved(bound, typed, save):
+        messages.success(request, _("Changes saved."))
+        return redirect("accounts:profile")
+    return _profile_page(request, **page, status=422)
+
+
+@login_required
+def profile(request):
+    """The person's own page; its POST saves the profile (certificates and accessibility have their own addresses).
+    Fields a post leaves out keep their stored values."""
+    if request.method != "POST":
+        return _profile_page(request)
+    stored = {f"p-{f}": getattr(request.user, f) for f in PROFILE_FIELDS}
+    form = ProfileForm(data=stored | form_data(request), instance=request.user, prefix="p")
+    save = lambda details: services.profile_update(actor=request.user, person=request.user, details=details)  # noqa: E731
+    return _saved_or_page(request, form, ProfileForm.details, save, form=form)
+
+
+@login_required
+@require_POST
+def certificate_add(request):
+    form = LanguageCertificateForm(data=request.POST, prefix="c")
+    save = lambda certificate: services.language_certificate_add(actor=request.user, person=request.user, certificate=certificate)  # noqa: E731
+    return _saved_or_page(request, form, LanguageCertificateForm.details, save, certificate_form=form)
+
+
+@login_required
+@require_POST
+def accessibility_update(request):
+    form = AccessibilityForm(data=request.POST, prefix="a")
+    save = lambda choice: services.accessibility_update(actor=request.user, person=request.user, choice=choice)  # noqa: E731
+    return _saved_or_page(request, form, AccessibilityForm.choice, save, accessibility_form=form)
 
 
 @login_required
