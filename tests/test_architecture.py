@@ -126,3 +126,75 @@ def test_services_enqueue_tasks_and_task_bodies_call_services_without_an_import_
                 if id(node) not in top_level and any(n == "tasks" or n.endswith(".tasks") for n in names):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} imports tasks inside a function")
     assert offenders == []
+
+
+# --------------------------------------------------------------------------- typed services (issue 14)
+# Forms stay at the edge: a services module takes typed, keyword-only values (dataclasses of the app's types.py,
+# or typed parameters), never a form or an untyped dict. The web forms and the API schemas validate input and
+# build the typed values; the services enforce the domain's rules on them again.
+
+# issue 14: mobility/recognition typed by helper h2 (they are being converted while this test is written).
+UNTYPED_SERVICE_MODULES_ALLOWED = {"mobility", "recognition"}
+# Parameters that are still a bare dict, each with whose it is; the list only shrinks.
+UNTYPED_PARAMETERS_ALLOWED = {
+    ("training/services.py", "assessment_record", "scores"): "training: element code → rating, typed by its helper",
+    ("training/services.py", "self_assessment_submit", "ratings"): "training: element code → level, typed by its helper",
+    ("notifications/services.py", "notify", "params"): "notifications: a message's placeholders, typed by its helper",
+}
+
+
+def _service_modules():
+    """Every services module of every app: services.py, *_services.py, or a module of a services package."""
+    for path in sorted(ROOT.rglob("*.py")):
+        parts = path.relative_to(ROOT).parts
+        if parts[0] not in APPS or parts[0] in UNTYPED_SERVICE_MODULES_ALLOWED or "migrations" in parts:
+            continue
+        if path.name == "services.py" or path.name.endswith("_services.py") or "services" in parts[1:-1]:
+            yield path
+
+
+def _is_bare_dict(annotation) -> bool:
+    """`dict`, `dict | None` (or the same as a string): a mapping whose keys and values say nothing."""
+    if isinstance(annotation, ast.Name):
+        return annotation.id == "dict"
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return _is_bare_dict(ast.parse(annotation.value, mode="eval").body)
+    if isinstance(annotation, ast.BinOp):
+        return _is_bare_dict(annotation.left) or _is_bare_dict(annotation.right)
+    return False
+
+
+def test_the_typed_services_scan_finds_the_services_modules():
+    found = {str(path.relative_to(ROOT)) for path in _service_modules()}
+    assert {"accounts/services.py", "agreements/services.py", "institutions/services.py", "programmes/services.py"} <= found
+
+
+def test_no_services_module_imports_a_forms_module():
+    offenders = []
+    for path in _service_modules():
+        app = path.relative_to(ROOT).parts[0]
+        for line, module, name in _imports(path, app):
+            if module.split(".")[-1] == "forms" or name == "forms":
+                offenders.append(f"{path.relative_to(ROOT)}:{line} imports {module}{f'.{name}' if name else ''}")
+    assert offenders == [], "validate with the form at the edge (views, api) and pass the service a dataclass"
+
+
+def test_no_public_service_function_takes_a_bare_dict():
+    offenders = []
+    for path in _service_modules():
+        relative = str(path.relative_to(ROOT))
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name.startswith("_"):
+                continue
+            args = node.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                if arg is not None and arg.annotation is not None and _is_bare_dict(arg.annotation):
+                    if (relative, node.name, arg.arg) not in UNTYPED_PARAMETERS_ALLOWED:
+                        offenders.append(f"{relative}:{node.lineno} {node.name}({arg.arg}: dict)")
+    assert offenders == [], "take a dataclass from the app's types.py, or typed parameters"
+
+
+def test_the_untyped_scan_recognises_what_it_refuses():
+    """The scan itself, on a sample: a bare dict (also as a string or with None) is refused, a typed one is not."""
+    sample = ast.parse("def f(*, a: dict, b: 'dict | None', c: dict[str, int], d: Terms): ...").body[0]
+    assert [arg.arg for arg in sample.args.kwonlyargs if _is_bare_dict(arg.annotation)] == ["a", "b"]

@@ -31,14 +31,14 @@ from .models import (
 from .rules import agreement_terms_problems, as_errors, condition_terms_problems
 from .selectors import current_approvals, may_edit_agreement, parties_of
 from .types import AGREEMENT_FIELDS, CONDITION_FIELDS, AgreementTerms, ConditionTerms
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ortaq.accounts.types import User
     from ortaq.institutions.types import Institution
 
 
-def canonical_content(agreement: Agreement) -> dict:
+def canonical_content(agreement: Agreement) -> dict[str, Any]:
     """What parties approve: the agreement's terms, its parties and its conditions, in a stable order."""
     parties = sorted(
         ({"id": inst.pk, "name": inst.name_original, "name_latin": inst.name_latin} for inst in parties_of(agreement)),
@@ -52,7 +52,7 @@ def canonical_content(agreement: Agreement) -> dict:
     return {**head, "initiator": agreement.initiator_id, "parties": parties, "conditions": conditions}
 
 
-def canonical_sha256(content: dict) -> str:
+def canonical_sha256(content: dict[str, Any]) -> str:
     # Sorted keys, no insignificant white space, UTF-8: for content made only of strings, integers, lists and
     # objects this equals the JSON Canonicalization Scheme (RFC 8785), so anyone can recompute the digest.
     data = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

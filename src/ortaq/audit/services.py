@@ -45,8 +45,8 @@ def audit_record(
     actor: User | AnonymousUser | None,
     action: str,
     obj: models.Model,
-    before: dict | None = None,
-    after: dict | None = None,
+    before: dict[str, Any] | None = None,  # JSON snapshots (audit.services.snapshot)
+    after: dict[str, Any] | None = None,
     summary: str = "",
 ) -> AuditEvent:
     return AuditEvent.objects.create(
