@@ -39,6 +39,13 @@ def _country_name(code: str) -> str:
     return fw.localized(term, _lang()) if term else (code or str(_("Unknown")))
 
 
+def _region_label(name: str, country: str, unknown: str) -> str:
+    """"新疆 (中国)" for a Chinese reader, "Шыңжаң (Қытай)" for a Kazakh one: region and country in the reader's language."""
+    term = fw.region(country, name) if name else None
+    shown = fw.localized(term, _lang()) if term else (name or unknown)
+    return f"{shown} ({_country_name(country) if country else '—'})"
+
+
 def _field_name(code: str) -> str:
     term = fw.isced_field(code) if code else None
     return f"{code} {fw.localized(term, _lang())}" if term else (code or str(_("Not recorded")))
@@ -102,7 +109,7 @@ def flows_by_region(filters: Filters, scope: Scope, region_rows: list[dict] | No
     rows = _at_stage(region_rows if region_rows is not None else _region_rows(filters, scope), filters.stage)
     rows.sort(key=lambda r: (-r["p"], r["sending_country"], r["sending_region"], r["receiving_country"], r["receiving_region"]))
     groups = [((r["sending_region"], r["receiving_region"]),
-               (f"{r['sending_region'] or unknown} ({r['sending_country']})", f"{r['receiving_region'] or unknown} ({r['receiving_country'] or '—'})"),
+               (_region_label(r["sending_region"], r["sending_country"], unknown), _region_label(r["receiving_region"], r["receiving_country"], unknown)),
                (r["p"],)) for r in rows]
     return _build("flows_region", _("Flows by region"),
                   [Column("sending_region", _("From (region)")), Column("receiving_region", _("To (region)"))],
@@ -244,7 +251,7 @@ def training(filters: Filters, scope: Scope) -> Table:
             .order_by("country", "region"))
     unknown = str(_("Not recorded"))
     rows = list(rows)
-    groups = [((r["country"], r["region"]), (f"{r['region'] or unknown} ({r['country']})",), (r["n"], r["e"], r["c"], 0, 0)) for r in rows]
+    groups = [((r["country"], r["region"]), (_region_label(r["region"], r["country"], unknown),), (r["n"], r["e"], r["c"], 0, 0)) for r in rows]
     growth = {(r["country"], r["region"]): (r["gp"] or 0, r["gs"] or 0.0) for r in rows}
     table = _build("training", _("Professional development of managers"), [Column("region", _("Region"))],
                    [Column("nominated", _("Nominated"), people=True), Column("enrolled", _("Enrolled"), people=True),

@@ -287,3 +287,42 @@ def competency_frameworks() -> list[CompetencyFramework]:
 
 def competency_framework(code: str) -> CompetencyFramework | None:
     return _competences().get(code)
+
+
+# -------------------------------------------------------------------- regions
+
+
+_REGION_WORDS = (" region", " oblysy", " облысы", " область", " obl.", "省", "州", "自治区", "市")
+
+
+def _region_key(name: str) -> str:
+    key = " ".join(name.split()).lower()
+    for word in _REGION_WORDS:
+        if key.endswith(word) and len(key) > len(word):
+            return key[: -len(word)].strip()
+    return key
+
+
+@cache
+def _region_index() -> dict[tuple[str, str], Term]:
+    """(country, name) -> region, by every name of each region, exact and without the word for region;
+    exact names first, so the city of Almaty is not taken for the Almaty Region."""
+    terms = _simple("regions.json")
+    index: dict[tuple[str, str], Term] = {}
+    for term in terms:
+        for name in {term.code, *term.names.values()}:
+            index.setdefault((term.group, _region_key(name)), term)
+    for term in terms:
+        for name in {term.code, *term.names.values()}:
+            index[(term.group, " ".join(name.split()).lower())] = term
+    return index
+
+
+def region(country: str, name: str) -> Term | None:
+    """A region of Kazakhstan or China (data/regions.json) from the name an institution recorded, in any of
+    its languages, e.g. region("CN", "Xinjiang") -> 新疆 / Шыңжаң / Синьцзян."""
+    if not isinstance(name, str) or not name.strip() or not isinstance(country, str):
+        return None
+    index = _region_index()
+    country = country.strip().upper()
+    return index.get((country, " ".join(name.split()).lower())) or index.get((country, _region_key(name)))

@@ -115,3 +115,14 @@ def counted(count, unit: str) -> str:
     if unit not in _COUNTED:
         return f"{number} {unit}"
     return _COUNTED[unit](number) % {"count": number}
+
+
+@register.filter
+def region_name(name: str, country: str = "") -> str:
+    """A region recorded by its English (or any) name, in the reader's language (engines.frameworks regions);
+    a region not in the list stays as recorded."""
+    for code in ([country] if country else ["KZ", "CN"]):
+        term = fw.region(code, name or "")
+        if term:
+            return fw.localized(term, translation.get_language() or "en")
+    return name or ""
