@@ -12,9 +12,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ortaq.engines import frameworks as fw
+from ortaq.i18n import reader_time_zone
 from ortaq.mobility.models import (
     Application, Call, CallOption, InternshipOffer, MobilityAgreement, Nomination, PlacementOutcome, PlacementRound, Signature,
 )
+from ortaq.notifications import services
 from ortaq.notifications.models import Notification
 from ortaq.notifications.reminders import send_due_reminders, window_for
 from ortaq.training.models import Cohort, Course, Enrolment, SelfAssessment, TrainingProgramme
@@ -106,19 +108,22 @@ def test_nothing_is_reminded_far_from_the_deadline_after_it_or_once_the_applicat
 @pytest.mark.django_db
 def test_the_deadline_is_written_in_the_recipient_s_language_and_time_zone(world, remind):
     kazakh = world["student_a"]
-    kazakh.preferred_language = "ru"
+    kazakh.preferred_language, kazakh.email = "ru", "kazakh@example.org"
     kazakh.save()
     chinese = make_user("student_cn", (world.c, "student"))
-    chinese.preferred_language = "en"
+    chinese.preferred_language, chinese.email = "en", "chinese@example.org"
     chinese.save()
     deadline = dt.datetime(2026, 12, 5, 13, 0, tzinfo=dt.UTC)
     draft_application(world, deadline=deadline)
     draft_application(world, deadline=deadline, applicant=chinese)
     remind()
-    in_almaty = reminders_of(kazakh).get().params["deadline"]
-    in_tianjin = reminders_of(chinese).get().params["deadline"]
-    assert "18:00" in in_almaty and "(UTC+5)" in in_almaty and "декабря" in in_almaty
-    assert "9 p.m." in in_tianjin and "(UTC+8)" in in_tianjin and "Dec" in in_tianjin
+    mails = {message.to[0]: message.body for message in mail.outbox}
+    in_almaty, in_tianjin = mails["kazakh@example.org"], mails["chinese@example.org"]
+    assert "18:00" in in_almaty and "Asia/Almaty" in in_almaty and "декабря" in in_almaty
+    assert "9 p.m." in in_tianjin and "Asia/Shanghai" in in_tianjin and "Dec" in in_tianjin
+    # In the app too: each reader's own zone, whatever language the page is in.
+    subject, body = services.render(reminders_of(chinese).get(), "en", reader_time_zone(chinese))
+    assert "Tianjin internships" in subject and "9 p.m." in body
 
 
 @pytest.mark.django_db
