@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 KZ_LETTERS = [(95, "A"), (90, "A-"), (85, "B+"), (80, "B"), (75, "B-"), (70, "C+"), (65, "C"), (60, "C-"), (55, "D+"), (50, "D"), (0, "F")]
 CN_FIVE_BANDS = {"优秀": 95, "良好": 85, "中等": 75, "及格": 65, "不及格": 40}
 ECTS = {"A": 95, "B": 85, "C": 75, "D": 67, "E": 60, "FX": 45, "F": 30}
 SCALES = ("percent", "cn_five_band", "ects")
+# What a reader sees for each scale code (a page shows the label, the form sends the code).
+SCALE_LABELS = {
+    "percent": _("Percentage (0–100)"),
+    "cn_five_band": _("Five-level grades (优秀 to 不及格)"),
+    "ects": _("ECTS grades (A to F)"),
+}
 HOURS_PER_KZ_CREDIT = 30
 
 
@@ -47,3 +55,8 @@ def kz_credits(hours: int, fallback: Decimal) -> Decimal:
     if not hours:
         return Decimal(fallback)
     return (Decimal(hours) / HOURS_PER_KZ_CREDIT).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def scale_label(code: str) -> str:
+    """The reader's name of a grading scale; a code not known here is shown as stored."""
+    return str(SCALE_LABELS[code]) if code in SCALE_LABELS else code
