@@ -336,7 +336,7 @@ def inbox_items(*, actor: Actor) -> list:
         cohort = enrolment.cohort
         done = {(s.phase, s.framework) for s in enrolment.self_assessments.all()}
         phases = [Phase.BEFORE]
-        if cohort.state != CohortState.PLANNED and today >= cohort.end_date - dt.timedelta(days=7):
+        if after_is_open(cohort, today):  # the rule the self-assessment page itself applies
             phases.append(Phase.AFTER)
         for phase in phases:
             deadline = cohort.start_date if phase == Phase.BEFORE else cohort.end_date
