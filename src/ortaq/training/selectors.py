@@ -376,10 +376,9 @@ def inbox_items(*, actor: Actor) -> list:
     return items
 
 
-def reminder_items(*, now: Any, horizon: Any) -> list:
+def reminder_items(*, now: dt.datetime, horizon: dt.timedelta) -> list:
     """(recipient id, item) for the self-assessments "before the course" not yet done by managers enrolled in a
-    cohort that starts between `now` (a datetime) and now + `horizon` (a timedelta). Titles are filled in by the
-    reminders job."""
+    cohort that starts between now and now + horizon. Titles are filled in by the reminders job."""
     from django.urls import reverse
     from django.utils import timezone
 
