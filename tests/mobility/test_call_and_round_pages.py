@@ -209,3 +209,18 @@ def test_the_students_result_page_runs_the_same_queries_however_many_applied(cli
         return n
 
     assert queries(students(world, 3)) == queries(students(world, 30, start=3))
+
+
+def test_hosts_names_are_escaped_in_the_choices_and_explanations_built_outside_the_template(client, world, open_call):
+    from ortaq.institutions.models import Institution
+
+    Institution.objects.filter(pk=world.c.pk).update(name_en="<b>C</b> & Co", name_latin="<b>C</b> & Co", name_original="<b>C</b> & Co")
+    client.force_login(world["coordinator_a"])
+    placement_round = published(open_call, students(world, 2))
+    call_html = client.get(f"/en/mobility/calls/{open_call.pk}/").content.decode()
+    round_html = client.get(f"/en/mobility/rounds/{placement_round.pk}/").content.decode()
+    for html in (call_html, round_html):
+        assert "<b>C</b>" not in html
+        assert "&lt;b&gt;C&lt;/b&gt; &amp; Co" in html
+    assert "1. &lt;b&gt;C&lt;/b&gt; &amp; Co<br>2. " in call_html
+    assert "&lt;b&gt;C&lt;/b&gt; &amp; Co: Other applicants ranked higher took all its places (your position there: 9)." in round_html

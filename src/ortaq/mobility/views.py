@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.html import format_html_join
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -155,6 +155,19 @@ def _explain(outcome, names: dict[int, str], reasons: dict[str, str] | None = No
     return rows
 
 
+def _lines(pairs, escaped: dict[str, str]) -> str:
+    """Lines of "<safe prefix><text>" as one piece of HTML, each distinct text escaped once (`escaped`: shared by
+    the page's rows). A page lists hundreds of such lines: a template loop or format_html per line costs more
+    than the rest of the page."""
+    out = []
+    for prefix, text in pairs:
+        safe = escaped.get(text)
+        if safe is None:
+            safe = escaped[text] = escape(text)
+        out.append(prefix + safe)
+    return mark_safe("<br>".join(out))  # noqa: S308 - every text is escaped above; prefixes are our own
+
+
 def _id_param(request, name: str) -> int | None:
     """An id from the query string, or None when absent or not an id (a filter then simply does not apply)."""
     value = request.GET.get(name, "")
@@ -180,13 +193,13 @@ def _coordinator_context(request, call) -> dict:
                                                                  rounds=rounds), per_page=25)
     page = list(applications["page"])
     details = selectors.applications_page_details(page, rounds=rounds)
-    rows = []
+    rows, escaped = [], {}
     for application in page:
         d = details[application.pk]
         code, label = selectors.application_status(application=application, placed=(d["placed_option"] is not None) if d["in_round"] else None,
                                                    nomination=d["nomination"], agreement=d["agreement"])
         rows.append({"application": application, "status": label, "status_code": code, "placed": d["placed"],
-                     "choices": format_html_join(mark_safe("<br>"), "{}. {}", d["choices"])})  # one piece of HTML, not a template loop per choice
+                     "choices": _lines(((f"{rank}. ", name) for rank, name in d["choices"]), escaped)})
     facets = selectors.application_facets(call=call, rounds=rounds)
     # Places can be added only to a draft or open call; later the page shows no such form, so nothing is loaded for it.
     conditions, offers = selectors.options_for_call(call) if call.state in ("draft", "open") else ([], [])
@@ -254,7 +267,8 @@ def call_detail(request, pk: int):
     q = query_text(request.GET, "q")
     if q:
         options_qs = options_qs.filter(Q(host__name_latin__icontains=q) | Q(host__name_original__icontains=q) | Q(offer__title__icontains=q))
-    option_page = paginate(request, options_qs, per_page=50, param="opage")
+    # 25 options a page for its coordinators, whose page lists applications too; 50 for applicants choosing among them
+    option_page = paginate(request, options_qs, per_page=25 if manages else 50, param="opage")
     options = list(option_page["page"])
     context = {"call": call, "options": options, "option_page": option_page["page"], "option_query": q,
                "option_querystring": option_page["querystring_without_page"], "manages": manages, "nav_section": "mobility"}
@@ -415,9 +429,10 @@ def round_detail(request, pk: int):
         names = selectors.option_host_names({e["option"] for o in page for e in o.explanations} | {o.option_id for o in page if o.option_id}
                                             | ({option_id} if option_id else set()))
         # each row's explanations as one piece of HTML: a page holds hundreds, and a template loop per item costs more than the rest of the page
-        reasons = {key: str(text) for key, text in REASONS.items()}
+        reasons, escaped = {key: str(text) for key, text in REASONS.items()}, {}
+        hosts = {option: escape(name) + ": " for option, name in names.items()}
         context |= {**pages, "outcomes": [(o, names.get(o.option_id) if o.option_id else None,
-                                           format_html_join(mark_safe("<br>"), "{}: {}", ((e["host"], e["text"]) for e in _explain(o, names, reasons))))
+                                           _lines(((hosts.get(e["option"], ""), e["text"]) for e in _explain(o, names, reasons)), escaped))
                                           for o in page],
                     "fill_rates": fill_rates, "option_page": option_page["page"], "option_query": q,
                     "option_querystring": option_page["querystring_without_page"], "placed": placed, "option_filter": option_id,
