@@ -226,25 +226,43 @@ def refused(request, error: DomainError, page, *args, **kwargs) -> HttpResponse:
     return response
 
 
+# Model validation words a few refusals differently from a form ("This field cannot be blank." where the form
+# says "This field is required."): the form's words are used, so a service refuses exactly as the page does.
+_FORM_WORDS = {
+    "blank": forms.Field.default_error_messages["required"],
+    "null": forms.Field.default_error_messages["required"],
+    "invalid_choice": forms.ChoiceField.default_error_messages["invalid_choice"],
+}
+
+
+def _as_the_form_says(error: ValidationError) -> str:
+    words = _FORM_WORDS.get(error.code or "")
+    if words is None:
+        return str(next(iter(error)))
+    return str(words % (error.params or {}))
+
+
 def model_checked(instance: models.Model, *, exclude: tuple[str, ...] = (), errors: dict[str, list[str]] | None = None) -> None:
     """The last line of a service that takes typed values (a dataclass) instead of a form: the model's own
-    validation (required values, lengths, choices, number ranges, constraints), no control characters in any
-    text and no text beyond TEXT_MAX, together with the `errors` the service's own rules found. Raises
-    ValidationFailed with all of them, field by field ("__all__" for the row as a whole), or returns nothing.
+    validation (required values, lengths, choices, number ranges, constraints), no NUL or other control
+    characters in any text and no text beyond TEXT_MAX, together with the `errors` the service's own rules
+    found. Raises ValidationFailed with all of them, field by field ("__all__" for the row as a whole), in the
+    forms' words, or returns nothing.
 
-    The web forms and API schemas validate first, with their friendlier messages; this keeps a caller that
-    bypasses them (a script, a demo, another app) from writing a row that they would have refused."""
+    The web forms and API schemas validate first; this keeps a caller that bypasses them (a script, a demo,
+    another app) from writing a row that they would have refused."""
     found: dict[str, list[str]] = {field: [str(m) for m in messages] for field, messages in (errors or {}).items() if messages}
     try:
         instance.full_clean(exclude=list(exclude))
     except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            found.setdefault(field, []).extend(str(m) for m in messages)
+        for field, problems in error.error_dict.items():
+            found.setdefault(field, []).extend(_as_the_form_says(problem) for problem in problems)
     for field in instance._meta.concrete_fields:
         value = getattr(instance, field.attname)
         if field.name in exclude or not isinstance(field, (models.CharField, models.TextField)) or not isinstance(value, str):
             continue
         try:
+            validators.ProhibitNullCharactersValidator()(value)
             validate_plain_text(value)
             if isinstance(field, models.TextField):
                 validators.MaxLengthValidator(TEXT_MAX)(value)
