@@ -94,7 +94,7 @@ def main() -> None:
     fig.add("verification page p95", page["p95_ms"], "ms", table="verify_page", size=size, digits=1, goal=None if args.quick else {"op": "<=", "value": 150})
     fig.add("verification page max", page["max_ms"], "ms", table="verify_page", size=size, digits=1)
     fig.add("verification page CPU p50", page["cpu_p50_ms"], "ms", table="verify_page", size=size, digits=1)
-    fig.add("verification page queries", page["queries_per_request"], "", table="verify_page", size=size)
+    fig.add("verification page queries", int(page["queries_per_request"]), "", table="verify_page", size=size)
     every = issued["issued"] == issued["with_pdf"] == issued["distinct_holders"] == issued["pdf_files"] == args.count
     fig.check("every graduate got exactly one credential with its PDF", every,
               f"issued {issued['issued']}, with PDF {issued['with_pdf']}, holders {issued['distinct_holders']}, files {issued['pdf_files']}")

@@ -45,7 +45,8 @@ def cell(figure: dict, col: str) -> str:
     if unit and figure["value"] is not None and not col.endswith(unit):
         text += unit if unit in ("x", "/s") else f" {unit}"
     if figure.get("ratio") is not None:
-        text += f" ({number(figure['ratio'], 0 if figure['ratio'] >= 100 else 1)} × {figure['peer']})" if figure.get("peer") else ""
+        # a ratio is always "how many times faster than the peer" (its time over ours, or our rate over its rate)
+        text += f" ({number(figure['ratio'], 0 if figure['ratio'] >= 100 else 1)} × faster than {figure['peer']})" if figure.get("peer") else ""
     goal = figure.get("goal")
     if goal:
         measured = figure["ratio"] if figure.get("ratio") is not None and goal.get("of") != "value" else figure["value"]

@@ -31,7 +31,8 @@ class Figures:
             col: str = "value", size: str = "", goal: dict | None = None, peer: str = "", ratio: float | None = None,
             digits: int | None = None, note: str = "") -> None:
         """One figure. `goal` is {"op": "<=" or ">=", "value": x} in the figure's unit (or of the ratio when `peer` is
-        given); `digits` fixes the decimals shown."""
+        given); `ratio` is how many times faster than `peer` ours is, measured in the same run on the same input (the
+        peer's time over ours, or our rate over the peer's); `digits` fixes the decimals shown."""
         if isinstance(value, float) and not math.isfinite(value):
             value = None
         self.table(table, ["figure"], ["value", "size", "goal"] if table == "main" else None)
