@@ -224,3 +224,20 @@ def test_hosts_names_are_escaped_in_the_choices_and_explanations_built_outside_t
         assert "&lt;b&gt;C&lt;/b&gt; &amp; Co" in html
     assert "1. &lt;b&gt;C&lt;/b&gt; &amp; Co<br>2. " in call_html
     assert "&lt;b&gt;C&lt;/b&gt; &amp; Co: Other applicants ranked higher took all its places (your position there: 9)." in round_html
+
+
+def test_the_open_calls_page_offers_the_newest_offers_not_yet_in_the_call_and_finds_others_by_search(client, world, open_call, enterprise):
+    from ortaq.mobility import selectors
+    from ortaq.mobility.models import InternshipOffer
+
+    company, _supervisor = enterprise
+    InternshipOffer.objects.bulk_create([
+        InternshipOffer(host=company, title=f"Offer {i:03d}", tasks="Tasks", city="Tianjin", start_date=dt.date(2026, 3, 1),
+                        end_date=dt.date(2026, 5, 31), places=1, isced_code="0714", state="published") for i in range(selectors.OFFERS_TO_ADD + 10)])
+    client.force_login(world["coordinator_a"])
+    html = client.get(f"/en/mobility/calls/{open_call.pk}/").content.decode()
+    listed = re.findall(r'<option value="o\d+">Offer: (Offer \d+|PLC technician intern)', html)
+    assert len(listed) == selectors.OFFERS_TO_ADD and listed[0] == f"Offer {selectors.OFFERS_TO_ADD + 9:03d}"
+    assert "PLC technician intern" not in listed  # already an option of this call
+    html = client.get(f"/en/mobility/calls/{open_call.pk}/?offer_q=Offer+003").content.decode()
+    assert re.findall(r'<option value="o\d+">Offer: (Offer \d+)', html) == ["Offer 003"]

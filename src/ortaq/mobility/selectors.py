@@ -131,8 +131,13 @@ def nomination_for_host(*, actor: Actor, pk: int) -> Nomination | None:
     return nominations_for_host(actor=actor).filter(pk=pk).first()
 
 
-def options_for_call(call: Call) -> tuple[list[tuple[CooperationCondition, int]], list[InternshipOffer]]:
-    """Cooperation conditions and offers a coordinator may draw places from, with the places left this year."""
+OFFERS_TO_ADD = 50
+
+
+def options_for_call(call: Call, *, offer_query: str = "") -> tuple[list[tuple[CooperationCondition, int]], list[InternshipOffer]]:
+    """Cooperation conditions and offers a coordinator may draw places from, with the places left this year.
+    Offers: the platform may publish thousands, so the newest OFFERS_TO_ADD not yet in the call, or those
+    matching `offer_query` (title or host)."""
     from ortaq.agreements.selectors import condition_rows
     from ortaq.agreements.types import AgreementState
 
@@ -140,7 +145,9 @@ def options_for_call(call: Call) -> tuple[list[tuple[CooperationCondition, int]]
         sending_id=call.owner_id, mobility_type=call.mobility_type, start_year__lte=call.academic_year, end_year__gte=call.academic_year,
         agreement__state__in=[AgreementState.APPROVED, AgreementState.IN_EFFECT],
     ).select_related("receiving", "agreement"))
-    offers = InternshipOffer.objects.filter(state=OfferState.PUBLISHED).select_related("host")
+    offers = InternshipOffer.objects.filter(state=OfferState.PUBLISHED).exclude(call_options__call=call).select_related("host").order_by("-id")
+    if offer_query:
+        offers = offers.filter(Q(title__icontains=offer_query) | Q(host__name_latin__icontains=offer_query) | Q(host__name_original__icontains=offer_query))
     # What `services.places_used` counts, for every condition in one query instead of one query each.
     used = dict(
         CallOption.objects.filter(condition__in=conditions, call__academic_year=call.academic_year)
@@ -148,7 +155,7 @@ def options_for_call(call: Call) -> tuple[list[tuple[CooperationCondition, int]]
     ) if conditions else {}
     return (
         [(c, c.places_per_year - (used.get(c.pk) or 0)) for c in conditions],
-        list(offers) if call.mobility_type == "student_internship" else [],
+        list(offers[:OFFERS_TO_ADD]) if call.mobility_type == "student_internship" else [],
     )
 
 

@@ -202,13 +202,14 @@ def _coordinator_context(request, call) -> dict:
                      "choices": _lines(((f"{rank}. ", name) for rank, name in d["choices"]), escaped)})
     facets = selectors.application_facets(call=call, rounds=rounds)
     # Places can be added only to a draft or open call; later the page shows no such form, so nothing is loaded for it.
-    conditions, offers = selectors.options_for_call(call) if call.state in ("draft", "open") else ([], [])
+    offer_query = query_text(request.GET, "offer_q")
+    conditions, offers = selectors.options_for_call(call, offer_query=offer_query) if call.state in ("draft", "open") else ([], [])
     return {**applications, "application_rows": rows, "conditions": conditions, "offers": offers, "rounds": rounds,
             "status_filters": [(key, APPLICATION_FILTER_LABELS[key], facets[key]) for key in selectors.APPLICATION_FILTERS if key in facets],
             "status": status, "option_filter": option_id, "name_filter": name,
             "option_filter_name": selectors.option_host_names([option_id]).get(option_id) if option_id else None,
             "filtered": bool(status or option_id or name),
-            "scores_open": call.state in ("open", "closed")}
+            "scores_open": call.state in ("open", "closed"), "offer_query": offer_query, "offers_limit": selectors.OFFERS_TO_ADD}
 
 
 def _applicant_context(request, call, options) -> dict:
