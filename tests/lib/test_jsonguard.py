@@ -101,4 +101,4 @@ def test_the_verify_page_answers_a_hostile_paste_or_upload_with_a_failed_verific
     response = client.post("/en/verify/", data)
     assert response.status_code == 200
     assert response.context["result"]["verified"] is False
-    assert response.context["result"]["summary"] is None
+    assert response.context["result"]["readable"] is None  # nothing of the hostile document is shown as a credential
