@@ -82,3 +82,24 @@ def test_terms_are_frozen_once_built(world):
     terms = agreement_terms()
     with pytest.raises(dataclasses.FrozenInstanceError):
         terms.title = "changed after validation"  # type: ignore[misc]
+
+
+def _api(client, user, method: str, path: str, body: dict):
+    import json
+
+    from ortaq.accounts.services import api_token_create
+
+    _token, secret = api_token_create(actor=user, name="test")
+    return getattr(client, method)(path, json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def test_the_api_refuses_a_reader_who_may_not_edit_before_it_reads_the_input(client, world, proposed_ac):
+    response = _api(client, world["teacher_a"], "patch", f"/api/v1/agreements/{proposed_ac.pk}", {"start_year": 1999})
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+
+
+def test_the_api_validates_a_patch_over_the_stored_terms(client, world, proposed_ac):
+    response = _api(client, world["coordinator_c"], "patch", f"/api/v1/agreements/{proposed_ac.pk}", {"start_year": 1999})
+    assert response.status_code == 422 and response.json()["code"] == "validation"
+    response = _api(client, world["coordinator_c"], "patch", f"/api/v1/agreements/{proposed_ac.pk}", {"reference": "IIA-9"})
+    assert response.status_code == 200 and response.json()["reference"] == "IIA-9" and response.json()["title"] == proposed_ac.title

@@ -1,10 +1,11 @@
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from ortaq.errors import NotFound, ValidationFailed, valid_or_raise
+from ortaq.errors import Forbidden, NotFound, ValidationFailed, valid_or_raise
 from ortaq.institutions.selectors import institutions_by_id
 from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages, Text
 
@@ -135,6 +136,15 @@ def _get(request, pk: int):
     return agreement
 
 
+def _editable(request, pk: int):
+    """The agreement, refusing someone who may read but not edit it before their input is read (as the
+    services would); a locked agreement is left to the service, which says why."""
+    agreement = _get(request, pk)
+    if not selectors.is_locked(agreement) and not selectors.may_edit_agreement(actor=request.user, agreement=agreement):
+        raise Forbidden()
+    return agreement
+
+
 def _edited_terms(agreement, changes: dict):
     # A PATCH names only what changes; the form validates the whole terms, as the web's edit form does.
     return valid_or_raise(AgreementForm(data=edit_data(agreement, changes), instance=agreement)).terms()
@@ -162,6 +172,8 @@ def get_agreement(request, pk: int):
 @router.post("/", response={201: AgreementDetailOut}, summary="Draft an agreement")
 def create_agreement(request, payload: AgreementIn):
     [initiator] = _institutions([payload.initiator_id])
+    if not selectors.may_draft_for(actor=request.user, institution=initiator):
+        raise Forbidden(_("Only a coordinator of the initiating institution can draft its agreements."))
     terms = valid_or_raise(AgreementForm(data=payload.dict(exclude={"initiator_id", "party_ids"}))).terms()
     agreement = services.agreement_create(
         actor=request.user, terms=terms, initiator=initiator, parties=[initiator, *_institutions(payload.party_ids)]
@@ -171,7 +183,7 @@ def create_agreement(request, payload: AgreementIn):
 
 @router.patch("/{int:pk}", response=AgreementDetailOut, summary="Edit an agreement (voids approvals)")
 def update_agreement(request, pk: int, payload: AgreementPatch):
-    agreement = _get(request, pk)
+    agreement = _editable(request, pk)
     changes = payload.dict(exclude_unset=True)
     expected = changes.pop("expected_version", None)
     services.agreement_update(actor=request.user, agreement=agreement, terms=_edited_terms(agreement, changes), expected_version=expected)
@@ -180,7 +192,7 @@ def update_agreement(request, pk: int, payload: AgreementPatch):
 
 @router.post("/{int:pk}/conditions", response={201: AgreementDetailOut}, summary="Add a cooperation condition")
 def add_condition(request, pk: int, payload: ConditionIn):
-    agreement = _get(request, pk)
+    agreement = _editable(request, pk)
     data = payload.dict()
     expected = data.pop("expected_version", None)
     terms = valid_or_raise(ConditionForm(data=data, agreement=agreement, party_queryset=agreement.parties.all())).terms()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from ortaq.accounts.types import Actor
+    from ortaq.institutions.types import Institution
 
 LIVE_STATES = (AgreementState.PROPOSED, AgreementState.APPROVED, AgreementState.IN_EFFECT)
 
@@ -143,6 +144,12 @@ def may_draft_agreements(*, actor: Actor) -> bool:
     """Coordinators (of any institution) and administrators draft agreements."""
     access = access_for(actor)
     return access.is_admin or bool(access.manages)
+
+
+def may_draft_for(*, actor: Actor, institution: Institution) -> bool:
+    """A coordinator of the institution (or an administrator) drafts agreements it initiates."""
+    access = access_for(actor)
+    return access.is_admin or institution.pk in access.manages
 
 
 def is_locked(agreement: Agreement) -> bool:

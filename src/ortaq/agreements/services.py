@@ -29,7 +29,7 @@ from .models import (
     CooperationCondition,
 )
 from .rules import agreement_terms_problems, as_errors, condition_terms_problems
-from .selectors import current_approvals, may_edit_agreement, parties_of
+from .selectors import current_approvals, may_draft_for, may_edit_agreement, parties_of
 from .types import AGREEMENT_FIELDS, CONDITION_FIELDS, AgreementTerms, ConditionTerms
 from typing import TYPE_CHECKING, Any
 
@@ -94,8 +94,7 @@ def _checked_terms(agreement: Agreement, terms: AgreementTerms) -> None:
 
 @transaction.atomic
 def agreement_create(*, actor: User, terms: AgreementTerms, initiator: Institution, parties: list[Institution]) -> Agreement:
-    access = access_for(actor)
-    if not (access.is_admin or initiator.pk in access.manages):
+    if not may_draft_for(actor=actor, institution=initiator):
         raise Forbidden(_("Only a coordinator of the initiating institution can draft its agreements."))
     agreement = Agreement(initiator=initiator, created_by=actor)
     _checked_terms(agreement, terms)
