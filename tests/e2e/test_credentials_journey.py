@@ -36,15 +36,24 @@ def test_a_diploma_is_issued_shared_verified_and_revoked(page, live_server, demo
     page.context.clear_cookies()
     sign_in(page, live_server, "student", language="kk")
     page.goto(f"{live_server.url}/kk/wallet/")
+    expect(page.locator("a[href$='/wallet/registrar/']")).to_have_count(0)  # a student has no registrar's desk
+    page.locator("section.card h2 a").first.click()  # the credential's own page
     with page.expect_download() as download:
         page.locator("form[action$='certificate.pdf'] button").first.click()
     assert download.value.suggested_filename.endswith(".pdf")
+    pdf_path = download.value.path()
     page.locator("input[name=days]").first.fill("30")
     page.locator("form[action$='/share/'] button").first.click()
     code = page.locator(".share-code").first.inner_text()
+    expect(page.locator(".qr svg").first).to_be_visible()
     problems["wallet"] = axe_check(page)
 
     page.context.clear_cookies()
+    page.goto(f"{live_server.url}/zh-hans/verify/")
+    page.set_input_files("#verify-file", pdf_path)  # the paper diploma's PDF carries the signed credential
+    page.locator("form[enctype] button[type=submit]").click()
+    expect(page.locator("#verify-holder")).to_contain_text("Дана Серікқызы")
+    expect(page.locator("#verify-status")).to_be_visible()
     page.goto(f"{live_server.url}/zh-hans/verify/")
     page.fill("#verify-code", code)
     page.click("#code-form button")
@@ -52,7 +61,19 @@ def test_a_diploma_is_issued_shared_verified_and_revoked(page, live_server, demo
     status_valid = page.locator("#verify-status").inner_text()
     problems["verify"] = axe_check(page)
 
+    # The registrar finds the diploma, downloads its PDF and sees that it was shared and verified.
     sign_in(page, live_server, "registrar")
+    page.goto(f"{live_server.url}/en/wallet/registrar/")
+    page.fill("#desk-q", "Дана")
+    page.click("form[role=search] button")
+    page.locator("td a", has_text="Dual diploma").first.click()
+    expect(page.locator("#share-count")).to_have_text("1 time")
+    expect(page.locator("#verification-count")).to_have_text("2 times")
+    with page.expect_download() as registrar_download:
+        page.locator("form[action$='certificate.pdf'] button").click()
+    assert registrar_download.value.suggested_filename.endswith(".pdf")
+    problems["registrar_detail"] = axe_check(page)
+
     page.goto(f"{live_server.url}/en/wallet/registrar/")
     row = page.locator("tr", has_text="Дана Серікқызы")
     row.locator("select[name=state]").select_option("revoked")
