@@ -325,15 +325,16 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
     return timezone.make_aware(dt.datetime(day.year, day.month, day.day, hour, 0))
 
 
-def _mobility(inst: dict, people: dict) -> None:
-    """An enterprise's internship offer and an open call, so that students have something to apply to."""
+def _mobility(inst: dict, people: dict) -> bool:
+    """An enterprise's internship offer and an open call, so that students have something to apply to. True when
+    this run created them (a fresh demo)."""
     from ortaq.agreements.models import Agreement
     from ortaq.mobility import services
     from ortaq.mobility.models import Call, InternshipOffer
     from ortaq.mobility.types import CallInput, OfferInput
 
     if Call.objects.filter(title__endswith="(demo)").exists():
-        return
+        return False
     today = timezone.localdate()
     # A standing offer: interns from several calls work there, the first of them since ten weeks ago.
     offer = InternshipOffer.objects.filter(title__endswith="(demo)").first() or services.offer_create(
@@ -355,6 +356,7 @@ def _mobility(inst: dict, people: dict) -> None:
     services.call_option_add(actor=people["coordinator"], call=call, condition=condition, places=4)
     services.call_option_add(actor=people["coordinator"], call=call, offer=offer, places=2)
     services.call_open(actor=people["coordinator"], call=call)
+    return True
 
 
 def _into_the_past(call, *, days: int) -> None:
@@ -387,14 +389,12 @@ def _in_progress(inst: dict, people: dict) -> None:
     from ortaq.engines import frameworks as fw
     from ortaq.mobility import during, round_services, services
     from ortaq.mobility.types import ApplicationInput, CallInput, Scores
-    from ortaq.mobility.models import Call, InternshipOffer, Nomination, Party
+    from ortaq.mobility.models import InternshipOffer, Nomination, Party
     from ortaq.programmes.models import LearningOutcome, Programme
     from ortaq.recognition.services import dossier_open
     from ortaq.training import services as training
     from ortaq.training.models import Course
 
-    if Call.objects.filter(title__startswith="Internships at Tianjin Zhilian").exists():
-        return
     today, now = timezone.localdate(), timezone.now()
     year = _academic_year(today)
     coordinator, supervisor = people["coordinator"], people["supervisor"]
@@ -542,8 +542,10 @@ def _load() -> str:
     _agreements(inst, people)
     _programmes(inst)
     _training(inst, people)
-    _mobility(inst, people)
-    _in_progress(inst, people)
+    if _mobility(inst, people):
+        # Only on a fresh demo: a demo database of an earlier version lacks the places this part takes (delete
+        # the data folder, or ORTAQ_DATA_DIR, to get it).
+        _in_progress(inst, people)
     from ortaq.analytics.services import aggregates_refresh
 
     aggregates_refresh()  # so that the dashboards show the demo's figures at once
