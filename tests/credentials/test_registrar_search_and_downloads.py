@@ -133,3 +133,15 @@ def test_the_registrar_downloads_a_batchs_certificates_as_one_zip(client, world,
     everything = zipfile.ZipFile(io.BytesIO(client.get("/en/wallet/registrar/credentials/certificates.zip").content))
     assert f"credential-{other.public_id}.pdf" not in everything.namelist()
     assert f"/en/wallet/registrar/credentials/certificates.zip?batch={batch.pk}" in client.get("/en/wallet/registrar/").text
+
+
+def test_a_zip_that_would_render_too_many_certificates_is_refused_with_a_reason(client, issued, monkeypatch):
+    from ortaq.credentials import views
+
+    batch, programme, joint, registrar, graduates = issued
+    IssuedCredential.objects.filter(batch=batch).update(pdf="")  # none stored
+    monkeypatch.setattr(views, "ZIP_RENDER_MAX", 2)
+    client.force_login(registrar)
+    response = client.get("/en/wallet/registrar/credentials/certificates.zip", {"batch": batch.pk}, follow=True)
+    assert response.redirect_chain[-1][0].startswith("/en/wallet/registrar/credentials/?")
+    assert "3 of these certificates have no stored PDF yet" in response.text

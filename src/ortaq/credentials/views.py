@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
@@ -273,6 +273,7 @@ def registrar_search(request):
 
 
 ZIP_MAX = 500  # certificates in one archive; a larger cohort is downloaded batch by batch
+ZIP_RENDER_MAX = 20  # certificates without a stored PDF rendered for one archive
 
 
 @login_required
@@ -281,9 +282,18 @@ def registrar_zip(request):
     rendered now (and not stored: reprinting is a separate, audited act)."""
     _form, found = _search(request)
     chosen = list(found[: ZIP_MAX + 1])
-    if not chosen or len(chosen) > ZIP_MAX:
-        messages.error(request, _("No certificate matches the search.") if not chosen
-                       else _("More than %(n)s certificates: narrow the search (for example to one batch).") % {"n": ZIP_MAX})
+    unrendered = sum(1 for credential in chosen if not credential.pdf)
+    problem = (_("No certificate matches the search.") if not chosen
+               else ngettext("More than %(n)s certificate: narrow the search (for example to one batch).",
+                             "More than %(n)s certificates: narrow the search (for example to one batch).", ZIP_MAX) % {"n": ZIP_MAX}
+               if len(chosen) > ZIP_MAX
+               # Rendering takes about half a second each: a request renders a few, not a whole cohort (batches store theirs).
+               else ngettext("%(n)s of these certificates has no stored PDF yet: reprint it from its page or narrow the search.",
+                             "%(n)s of these certificates have no stored PDF yet: reprint them from their pages or narrow the search.",
+                             unrendered) % {"n": unrendered}
+               if unrendered > ZIP_RENDER_MAX else None)
+    if problem:
+        messages.error(request, problem)
         return redirect(reverse("credentials:search") + "?" + request.GET.urlencode())
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as bundle:  # PDFs are compressed already
