@@ -55,7 +55,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 @functools.cache
 def _legacy_terms() -> dict[str, str]:
     """Words stored already translated by older versions (in the actor's language), back to their codes."""
-    found = {}
+    found: dict[str, str] = {}
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             found |= {str(message): code for code, message in TERMS.items()}
