@@ -104,9 +104,26 @@ class VerificationEvent(models.Model):
 
 
 class Refresh(models.Model):
-    """When the figures were last rebuilt: the pages say how fresh they are."""
+    """When the figures were last rebuilt: the pages say how fresh they are.
+
+    A rebuild someone asked for is recorded when it is queued, so that its page can follow it (state and step)
+    until it is done or has failed; the scheduled ones are recorded when they start.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Recalculating")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    STEPS = 7  # reading institutions, five fact tables, writing them (services.aggregates_refresh)
 
     started_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DONE)
+    step = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The institutions whose coordinators may follow this rebuild (the requester's); empty: analysts and admins only.
+    scope = models.JSONField(default=list, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     rows = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0)

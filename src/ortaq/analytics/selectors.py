@@ -13,6 +13,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from ortaq.accounts.selectors import access_for
+from ortaq.accounts.types import Role
 from ortaq.agreements.types import MobilityType
 from ortaq.credentials.types import CredentialKind
 from ortaq.engines import frameworks as fw
@@ -320,6 +322,24 @@ class Dashboard:
 
 def last_refresh() -> Refresh | None:
     return Refresh.objects.filter(finished_at__isnull=False).order_by("-finished_at").first()
+
+
+def may_refresh(*, actor) -> bool:
+    """Who is offered "Recalculate now" (services.aggregates_refresh_request decides; this only hides the button)."""
+    access = access_for(actor)
+    return access.is_admin or access.is_ministry
+
+
+def refresh_status(*, actor, refresh_id: int) -> Refresh | None:
+    """A rebuild's record, for those who may follow it: admins and ministry analysts (the rebuild covers every
+    institution), and coordinators of the institutions it was asked for; None for anyone else."""
+    refresh = Refresh.objects.filter(pk=refresh_id).first()
+    if refresh is None:
+        return None
+    access = access_for(actor)
+    if access.is_admin or access.is_ministry:
+        return refresh
+    return refresh if set(refresh.scope or []) & access.institutions_with({Role.COORDINATOR}) else None
 
 
 def tables_for(filters: Filters, scope: Scope, *, export: bool = False, panels: dict | None = None) -> list[Table]:

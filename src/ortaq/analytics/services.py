@@ -6,6 +6,7 @@ fact tables in one transaction, so a reader sees either the old or the new figur
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import defaultdict
 from typing import TYPE_CHECKING
@@ -17,7 +18,9 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from ortaq.accounts.selectors import access_for
+from ortaq.accounts.types import Role
 from ortaq.agreements.selectors import conditions_of_agreements_in
+from ortaq.audit.services import audit_record
 from ortaq.credentials.selectors import credential_rows
 from ortaq.errors import Forbidden
 from ortaq.institutions.selectors import institution_rows
@@ -221,39 +224,79 @@ def _one_refresh_at_a_time() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
 
 
-def aggregates_refresh() -> Refresh:
-    """Rebuild every fact table from the source data. Safe to run at any time, and again."""
+def _progress(refresh: Refresh, step: int) -> None:
+    """Record how far a rebuild is, committed at once (outside the rebuild's transaction) so its page sees it."""
+    refresh.step = step
+    Refresh.objects.filter(pk=refresh.pk).update(step=step)
+
+
+def aggregates_refresh(*, refresh_id: int | None = None) -> Refresh:
+    """Rebuild every fact table from the source data. Safe to run at any time, and again.
+
+    `refresh_id` names the record of a rebuild someone asked for (aggregates_refresh_request); its state and
+    step follow the work, and it says `failed` if the rebuild raised (a worker that died leaves it running:
+    the task is handed to another worker, which runs it again from the start).
+    """
     started = time.perf_counter()
-    refresh = Refresh(started_at=timezone.now())
-    institutions = _institutions()
-    options = option_facets()
-    mobility = _mobility_facts(institutions, options)
-    places = _places_facts(institutions)
-    credentials = _credential_facts(institutions)
-    recognition = _recognition_facts(institutions, options)
-    training = _training_facts(institutions)
-    with transaction.atomic():
-        _one_refresh_at_a_time()
-        for model, facts in ((MobilityFact, mobility), (PlacesFact, places), (CredentialFact, credentials),
-                             (RecognitionFact, recognition), (TrainingFact, training)):
-            model.objects.all().delete()
-            model.objects.bulk_create(facts, batch_size=BATCH)
-        refresh.finished_at = timezone.now()
-        refresh.rows = len(mobility) + len(places) + len(credentials) + len(recognition) + len(training)
-        refresh.seconds = time.perf_counter() - started
-        # The recognition and training panels appear once there is something to show.
-        refresh.choices = {**_choices(mobility, places, credentials), "recognition": bool(recognition), "training": bool(training)}
-        refresh.save()
+    refresh = Refresh.objects.filter(pk=refresh_id).first() if refresh_id else None
+    if refresh is None:
+        refresh = Refresh()
+    refresh.started_at, refresh.state, refresh.step, refresh.finished_at = timezone.now(), Refresh.State.RUNNING, 0, None
+    refresh.save()
+    try:
+        institutions = _institutions()
+        _progress(refresh, 1)
+        options = option_facets()
+        mobility = _mobility_facts(institutions, options)
+        _progress(refresh, 2)
+        places = _places_facts(institutions)
+        _progress(refresh, 3)
+        credentials = _credential_facts(institutions)
+        _progress(refresh, 4)
+        recognition = _recognition_facts(institutions, options)
+        _progress(refresh, 5)
+        training = _training_facts(institutions)
+        _progress(refresh, 6)
+        with transaction.atomic():
+            _one_refresh_at_a_time()
+            for model, facts in ((MobilityFact, mobility), (PlacesFact, places), (CredentialFact, credentials),
+                                 (RecognitionFact, recognition), (TrainingFact, training)):
+                model.objects.all().delete()
+                model.objects.bulk_create(facts, batch_size=BATCH)
+            refresh.finished_at = timezone.now()
+            refresh.rows = len(mobility) + len(places) + len(credentials) + len(recognition) + len(training)
+            refresh.seconds = time.perf_counter() - started
+            refresh.state, refresh.step = Refresh.State.DONE, Refresh.STEPS
+            # The recognition and training panels appear once there is something to show.
+            refresh.choices = {**_choices(mobility, places, credentials), "recognition": bool(recognition), "training": bool(training)}
+            refresh.save()
+    except Exception:
+        Refresh.objects.filter(pk=refresh.pk).update(state=Refresh.State.FAILED)
+        raise
     Refresh.objects.filter(pk__in=Refresh.objects.order_by("-started_at").values_list("pk", flat=True)[20:]).delete()
     return refresh
 
 
-def aggregates_refresh_request(*, actor: User) -> None:
-    """Queue a rebuild now (admins and ministry analysts; otherwise the scheduled refresh does it)."""
+PENDING_FOR = dt.timedelta(minutes=15)  # a queued or running rebuild younger than this is joined, not queued again
+
+
+def aggregates_refresh_request(*, actor: User) -> Refresh:
+    """Queue a rebuild now (admins and ministry analysts; otherwise the scheduled refresh does it).
+
+    A rebuild already waiting or running is returned instead of queuing another: asking twice costs one rebuild.
+    """
     access = access_for(actor)
     if not (access.is_admin or access.is_ministry):
         raise Forbidden()
-    transaction.on_commit(lambda: refresh_aggregates.enqueue())
+    pending = Refresh.objects.filter(state__in=(Refresh.State.QUEUED, Refresh.State.RUNNING),
+                                     started_at__gte=timezone.now() - PENDING_FOR).order_by("-started_at").first()
+    if pending is not None:
+        return pending
+    refresh = Refresh.objects.create(started_at=timezone.now(), state=Refresh.State.QUEUED, requested_by=actor,
+                                     scope=sorted(access.institutions_with({Role.COORDINATOR})))
+    audit_record(actor=actor, action="create", obj=refresh)
+    transaction.on_commit(lambda: refresh_aggregates.enqueue(refresh.pk))
+    return refresh
 
 
 def verification_record(*, credential: IssuedCredential) -> VerificationEvent:

@@ -58,6 +58,16 @@ class Table:
     def hidden_rows(self) -> int:
         return self.more + (0 if self.shown is None else max(0, len(self.rows) - self.shown))
 
+    @property
+    def chart_hidden(self) -> list[str]:
+        """What the chart's bars are called where disclosure control withheld the figure (the first value column,
+        the one the chart draws): the page says so in words instead of leaving a gap on the axis."""
+        return [" → ".join(r.labels) for r in self.page_rows if r.values and r.values[0] is None]
+
+    @property
+    def chart_has_bars(self) -> bool:
+        return any(r.values and r.values[0] is not None for r in self.page_rows)
+
     def export_rows(self) -> list[list]:
         rows = [[*r.labels, *(_published(v) for v in r.values)] for r in self.rows]
         if self.total is not None:

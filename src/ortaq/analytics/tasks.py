@@ -4,7 +4,7 @@ from django.tasks import task
 
 
 @task()
-def refresh_aggregates() -> int:
+def refresh_aggregates(refresh_id: int | None = None) -> int:
     from .services import aggregates_refresh
 
-    return aggregates_refresh().rows
+    return aggregates_refresh(refresh_id=refresh_id).rows

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ortaq.agreements.types import MobilityType
@@ -22,8 +21,10 @@ FORMATS = ("csv", "xlsx")
 
 def dashboard(request):
     data = selectors.dashboard(actor=request.user, filters=selectors.Filters.from_query(request.GET))
+    followed = request.GET.get("refresh", "")
+    refresh = selectors.refresh_status(actor=request.user, refresh_id=int(followed)) if followed.isascii() and followed.isdigit() and len(followed) < 10 else None
     return render(request, "analytics/dashboard.html", {
-        "data": data, "filters": data.filters, "query": data.filters.query(), "mobility_types": MobilityType.choices,
+        "data": data, "refresh": refresh, "may_refresh": selectors.may_refresh(actor=request.user), "filters": data.filters, "query": data.filters.query(), "mobility_types": MobilityType.choices,
         "own_query": data.filters.query(view="own"), "partners_query": data.filters.query(view="partners"),
         "stages": Stage.choices, "nav_section": "analytics", "threshold": selectors.disclosure.THRESHOLD,
     })
@@ -49,8 +50,20 @@ def open_data(request, key: str, fmt: str):
 @require_POST
 def refresh(request):
     try:
-        services.aggregates_refresh_request(actor=request.user)
+        refresh = services.aggregates_refresh_request(actor=request.user)
     except DomainError as error:
         return refused(request, error, dashboard)
-    messages.success(request, _("The figures are being recalculated; reload the page in a minute."))
-    return redirect("analytics:dashboard")
+    # The dashboard follows the rebuild (refresh_status, polled by htmx) and reloads itself when it is done.
+    return redirect(f"{reverse('analytics:dashboard')}?refresh={refresh.pk}")
+
+
+@login_required
+def refresh_status(request, pk: int):
+    """How far a rebuild is: polled by the dashboard until it is done (then htmx reloads the page) or failed."""
+    refresh = selectors.refresh_status(actor=request.user, refresh_id=pk)
+    if refresh is None:
+        raise Http404
+    response = render(request, "analytics/_refresh_status.html", {"refresh": refresh, "polling": True})
+    if refresh.state == refresh.State.DONE and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # the page shows the new figures, with the rebuild's done line
+    return response

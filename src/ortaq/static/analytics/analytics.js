@@ -1,5 +1,5 @@
 /* Analytics dashboards: draw each chart from the table that follows it (the table is the accessible
-   alternative and the single source of the figures; withheld cells have no bar). No inline script: CSP. */
+   alternative and the single source of the figures; withheld cells have no bar, and their label says so). No inline script: CSP. */
 (function () {
   "use strict";
 
@@ -11,10 +11,12 @@
   function draw(box) {
     var table = document.getElementById(box.getAttribute("data-chart-for"));
     if (!table || typeof window.Chart === "undefined") { return; }
-    var labels = [], values = [];
+    var labels = [], values = [], hidden = box.getAttribute("data-hidden-label") || "";
     table.querySelectorAll("tbody tr[data-label]").forEach(function (row) {
-      labels.push(row.getAttribute("data-label"));
-      values.push(cellValue(row.querySelector("td.num")));
+      var value = cellValue(row.querySelector("td.num"));
+      // A withheld figure has no bar: its axis label says why instead of leaving an unexplained gap.
+      labels.push(row.getAttribute("data-label") + (value === null && hidden ? " (" + hidden + ")" : ""));
+      values.push(value);
     });
     if (!labels.length) { return; }
     var heading = table.querySelector("thead th.num");
