@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
@@ -16,6 +16,7 @@ from .models import (
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Iterable
     from ortaq.accounts.types import Actor, User
     from ortaq.agreements.types import CooperationCondition
 
@@ -290,12 +291,12 @@ def reminder_items(*, now: dt.datetime, horizon: dt.timedelta) -> list:
 APPLICATION_FILTERS = ("submitted", "withdrawn", "placed", "not_placed", "pending", "accepted", "declined")
 
 
-def _latest_published(rounds) -> PlacementRound | None:
+def _latest_published(rounds: Iterable[PlacementRound]) -> PlacementRound | None:
     published = [r for r in rounds if r.state == "published"]
     return max(published, key=lambda r: r.number) if published else None
 
 
-def application_facets(*, call: Call, rounds) -> dict[str, int]:
+def application_facets(*, call: Call, rounds: Iterable[PlacementRound]) -> dict[str, int]:
     """How many of the call's applications are in each state a coordinator filters by: two small GROUP BY
     queries and the latest published round's stored stats (`rounds`: the call's rounds, from `rounds_of`)."""
     by_state = dict(Application.objects.filter(call=call).exclude(state=ApplicationState.DRAFT)
@@ -312,7 +313,7 @@ def application_facets(*, call: Call, rounds) -> dict[str, int]:
 
 
 def call_applications(*, actor: Actor, call: Call, status: str = "", option_id: int | None = None, name: str = "",
-                      rounds=()) -> QuerySet[Application]:
+                      rounds: Iterable[PlacementRound] = ()) -> QuerySet[Application]:
     """The call's applications for its coordinators, filtered by status, by an option chosen, or by the
     applicant's name; rows carry only what the list shows (choices and results are read per page)."""
     qs = applications_for_coordinator(actor=actor, call=call).prefetch_related(None).select_related("applicant")
@@ -352,20 +353,20 @@ def _choices_with_host_names(choices: QuerySet[Choice]) -> list[tuple[int, int, 
     return rows
 
 
-def option_host_names(option_ids) -> dict[int, str]:
+def option_host_names(option_ids: Iterable[int]) -> dict[int, str]:
     """Option id -> its host's name in the reader's language (as Institution.display_name), in one query of
     plain values: a page names up to a few hundred options, and model rows for them cost more than the page."""
     from types import SimpleNamespace
 
     from ortaq.i18n import LANG_SUFFIXES, localized
 
-    option_ids = {int(i) for i in option_ids}
-    if not option_ids:
+    ids = {int(i) for i in option_ids}
+    if not ids:
         return {}
     columns = [f"name_{suffix}" for suffix in LANG_SUFFIXES]
     names: dict[tuple, str] = {}
     out = {}
-    for pk, original, *localised in CallOption.objects.filter(pk__in=option_ids).values_list("id", "host__name_original", *[f"host__{c}" for c in columns]):
+    for pk, original, *localised in CallOption.objects.filter(pk__in=ids).values_list("id", "host__name_original", *[f"host__{c}" for c in columns]):
         key = (original, *localised)
         if key not in names:
             names[key] = localized(SimpleNamespace(**dict(zip(columns, localised, strict=True))), "name") or original
@@ -373,7 +374,7 @@ def option_host_names(option_ids) -> dict[int, str]:
     return out
 
 
-def applications_page_details(applications: list[Application], *, rounds=()) -> dict[int, dict]:
+def applications_page_details(applications: list[Application], *, rounds: Iterable[PlacementRound] = ()) -> dict[int, dict]:
     """For one page of applications: each one's choices (rank, host name) and result in the latest published
     round (placed option, the host's answer) -- a fixed number of queries whatever the page holds."""
     ids = [a.pk for a in applications]
@@ -435,17 +436,17 @@ def round_for_page(*, actor: Actor, pk: int) -> PlacementRound | None:
     return placement_round
 
 
-def round_cutoffs(placement_round: PlacementRound, option_ids) -> dict[int, dict]:
+def round_cutoffs(placement_round: PlacementRound, option_ids: Iterable[int]) -> dict[int, dict]:
     """The stored cutoffs of these options only, picked out inside the database: the JSON is read once and only
     the requested members leave it (one `->` per option would detoast a national round's megabytes each time)."""
     import json
 
     from django.db import connection
 
-    option_ids = sorted({int(i) for i in option_ids})
-    if not option_ids:
+    ids = sorted({int(i) for i in option_ids})
+    if not ids:
         return {}
-    table, keys = PlacementRound._meta.db_table, [str(i) for i in option_ids]
+    table, keys = PlacementRound._meta.db_table, [str(i) for i in ids]
     if connection.vendor == "postgresql":
         sql = f"SELECT e.key, e.value::text FROM {table} r, jsonb_each(r.cutoffs) e WHERE r.id = %s AND e.key = ANY(%s)"
         params: list = [placement_round.pk, keys]
@@ -456,7 +457,7 @@ def round_cutoffs(placement_round: PlacementRound, option_ids) -> dict[int, dict
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = {int(key): json.loads(value) if isinstance(value, str) else value for key, value in cursor.fetchall()}
-    return {i: found.get(i) or {} for i in option_ids}
+    return {i: found.get(i) or {} for i in ids}
 
 
 def round_options(*, placement_round: PlacementRound, query: str = "") -> QuerySet[CallOption]:
@@ -495,7 +496,7 @@ def round_outcome_rows(*, actor: Actor, placement_round: PlacementRound, placed:
     return qs
 
 
-def _period(call_year: int, start, end):
+def _period(call_year: int, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
     import datetime as dt
 
     if start and end:
@@ -534,7 +535,7 @@ def placement_conflicts(*, placement_round: PlacementRound | None = None, applic
 
     from ortaq.institutions.selectors import institutions_by_id
 
-    conflicts = []
+    conflicts: list[dict[str, Any]] = []
     for person, call_id, title, year, host, start, end, _round in here:
         a = _period(year, start, end)
         for person2, call2, title2, year2, host2, start2, end2 in there:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -193,7 +195,8 @@ def _coordinator_context(request, call) -> dict:
                                                                  rounds=rounds), per_page=25)
     page = list(applications["page"])
     details = selectors.applications_page_details(page, rounds=rounds)
-    rows, escaped = [], {}
+    rows: list[dict[str, Any]] = []
+    escaped: dict[str, str] = {}
     for application in page:
         d = details[application.pk]
         code, label = selectors.application_status(application=application, placed=(d["placed_option"] is not None) if d["in_round"] else None,
@@ -225,7 +228,7 @@ def _applicant_context(request, call, options) -> dict:
     outcome = selectors.outcome_of(application=application) if application else None
     nomination = outcome.nomination if outcome and hasattr(outcome, "nomination") else None
     agreement = getattr(nomination, "mobility_agreement", None) if nomination else None
-    context = {
+    context: dict[str, Any] = {
         "may_apply": True, "application": application,
         "option_eligibility": [(o, eligibility.option_reasons(o, certificates)) for o in options],
         "call_reasons": base, "outcome": outcome, "nomination": nomination,
@@ -430,7 +433,8 @@ def round_detail(request, pk: int):
         names = selectors.option_host_names({e["option"] for o in page for e in o.explanations} | {o.option_id for o in page if o.option_id}
                                             | ({option_id} if option_id else set()))
         # each row's explanations as one piece of HTML: a page holds hundreds, and a template loop per item costs more than the rest of the page
-        reasons, escaped = {key: str(text) for key, text in REASONS.items()}, {}
+        reasons = {key: str(text) for key, text in REASONS.items()}
+        escaped: dict[str, str] = {}
         hosts = {option: escape(name) + ": " for option, name in names.items()}
         context |= {**pages, "outcomes": [(o, names.get(o.option_id) if o.option_id else None,
                                            _lines(((hosts.get(e["option"], ""), e["text"]) for e in _explain(o, names, reasons)), escaped))
