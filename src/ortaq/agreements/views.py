@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ortaq.audit.selectors import history_for
-from ortaq.errors import DomainError, Forbidden
+from ortaq.errors import DomainError, Forbidden, ValidationFailed
 from ortaq.inputs import ID_MAX, HardenedForm, query_text, refused, whole_number
 from ortaq.institutions.selectors import institution_choices, institution_rows, institutions_managed_by
 from ortaq.lib.views import apply_errors, export_response, form_data, paginate
@@ -87,7 +87,7 @@ def _create_draft(request, form: AgreementForm, parties_form: PartiesForm):
         )
     except DomainError as error:
         apply_errors(form, error)
-        if "parties" in getattr(error, "errors", {}):
+        if isinstance(error, ValidationFailed) and "parties" in error.errors:
             parties_form.add_error("partners", error.errors["parties"])
         return None
 

@@ -90,10 +90,13 @@ class InstitutionForm(HardenedForm, forms.ModelForm):
         return InstitutionDetails(**values | {"accessibility_facilities": tuple(values["accessibility_facilities"])})
 
 
+CONTACT_FIELDS = ["name", "name_latin", "position", "email", "phone"]
+
+
 class ContactForm(HardenedForm, forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["name", "name_latin", "position", "email", "phone"]
+        fields = CONTACT_FIELDS
 
     def clean(self):
         cleaned = super().clean()
@@ -103,7 +106,7 @@ class ContactForm(HardenedForm, forms.ModelForm):
 
     def details(self) -> ContactDetails:
         """The validated input as the services take it (call after is_valid())."""
-        return ContactDetails(**{f: self.cleaned_data[f] for f in self._meta.fields})
+        return ContactDetails(**{f: self.cleaned_data[f] for f in CONTACT_FIELDS})
 
 
 class ImportForm(HardenedForm, forms.Form):
