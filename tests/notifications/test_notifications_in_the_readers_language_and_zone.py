@@ -138,3 +138,23 @@ def test_a_host_deciding_in_chinese_notifies_a_kazakh_student_wholly_in_kazakh(w
     assert not HAN.search(subject + body)
     with translation.override("kk"):
         assert translation.gettext("accepted") in subject
+
+
+def test_a_count_of_nominations_takes_the_plural_form_of_its_noun(world):
+    for count in (1, 3):
+        services.notify(recipients=[world["coordinator_c"]], key="nominations_received", email=False,
+                        params={"count": count, "host": "Partner C", "call": "Internship"})
+    three, one = Notification.objects.filter(recipient=world["coordinator_c"]).order_by("-id")[:2]
+    assert services.render(one, "en") == ("1 new nomination: Internship",
+                                          "1 person has been nominated to Partner C through Internship. Please accept or decline.")
+    assert services.render(three, "en")[0] == "3 new nominations: Internship"
+    with translation.override("ru"):
+        expected = translation.ngettext("%(count)d new nomination: %(call)s", "%(count)d new nominations: %(call)s", 3) % {"count": 3, "call": "Internship"}
+    assert services.render(three, "ru")[0] == expected
+
+
+def test_opening_a_call_sends_its_deadline_as_a_moment_each_reader_sees_in_their_zone(world, open_call):  # noqa: F811
+    notification = Notification.objects.filter(key="call_opened").first()
+    assert notification is not None and "$when" in notification.params["deadline"]
+    body = services.render(notification, "ru", reader_time_zone(world["student_c"]))[1]
+    assert "(Asia/Shanghai)" in body

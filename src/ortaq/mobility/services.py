@@ -207,7 +207,7 @@ def call_open(*, actor: User, call: Call) -> Call:
 
     role = Role.TEACHER if call.mobility_type in ("teacher_internship", "staff_training") else Role.STUDENT
     recipients = [m.user for m in memberships(institutions=[call.owner_id], roles=[role]).select_related("user")]
-    notify(recipients=recipients, key="call_opened", params={"call": call.title, "deadline": call.deadline.strftime("%Y-%m-%d %H:%M")},
+    notify(recipients=recipients, key="call_opened", params={"call": call.title, "deadline": call.deadline},
                                          url=reverse("mobility:call", args=[call.pk]))
     return call
 

@@ -1,13 +1,17 @@
 """The texts of notifications, by key. Parameters are filled in the recipient's language at display time."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 MESSAGES = {
     "call_opened": (_("New call: %(call)s"), _("A call you may apply to is open until %(deadline)s.")),
     "application_submitted": (_("Application received: %(call)s"), _("Your application is submitted. Receipt: %(receipt)s.")),
     "round_published": (_("Placement result: %(call)s"), _("The placement result of %(call)s is published. Open it to see your result and its explanation.")),
     "nomination_received": (_("New nomination: %(applicant)s"), _("%(applicant)s has been nominated to %(host)s through %(call)s. Please accept or decline.")),
-    "nominations_received": (_("%(count)d new nominations: %(call)s"), _("%(count)d people have been nominated to %(host)s through %(call)s. Please accept or decline each.")),
+    # A count takes its noun's plural form for that count in the reader's language (ngettext on "count").
+    "nominations_received": (ngettext_lazy("%(count)d new nomination: %(call)s", "%(count)d new nominations: %(call)s", "count"),
+                             ngettext_lazy("%(count)d person has been nominated to %(host)s through %(call)s. Please accept or decline.",
+                                           "%(count)d people have been nominated to %(host)s through %(call)s. Please accept or decline each.", "count")),
     "nomination_decided": (_("Nomination %(decision)s: %(call)s"), _("%(host)s has %(decision)s the nomination of %(applicant)s.")),
     "recognition_decided": (_("Recognition decision"), _("The recognition of your studies abroad is decided. You may appeal until %(deadline)s.")),
     "offer_published": (_("New internship offer: %(offer)s"), _("%(host)s published an internship offer.")),

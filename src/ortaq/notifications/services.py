@@ -93,7 +93,7 @@ def render(notification: Notification, language: str | None = None, zone=None) -
     subject, body = MESSAGES[notification.key]
     with translation.override(language):
         params = {key: _shown(value, language=language, zone=zone) for key, value in notification.params.items()}
-        return str(subject) % params, str(body) % params
+        return str(subject % params), str(body % params)  # % before str: a plural message picks its form by the count
 
 
 def _without_language(url: str) -> str:
