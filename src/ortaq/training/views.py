@@ -177,11 +177,10 @@ def self_assessment(request, pk: int, phase: str, framework: str):
         try:
             services.self_assessment_submit(actor=request.user, enrolment=enrolment, phase=phase, framework=framework,
                                             ratings={e.code: request.POST.get(e.code, "") for e in spec.elements})
-        except DomainError as error:
-            messages.error(request, error_text(error))
-        else:
             messages.success(request, _("Your self-assessment is saved."))
             return redirect("training:cohort", cohort.pk)
+        except DomainError as error:
+            messages.error(request, error_text(error))
     return render(request, "training/self_assessment.html", {"cohort": cohort, "spec": spec, "phase": phase, "nav_section": "training",
                                                              "ratings": selectors.self_assessment_ratings(enrolment, phase=phase, framework=framework)},
                   status=422 if request.method == "POST" else 200)  # every successful POST has redirected above
