@@ -9,6 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from ortaq.i18n import localized
 
+# The criteria's names are stored with each cohort in English; a page shows them in the reader's language by code.
+RUBRIC_LABELS = {
+    "analysis": _("Problem analysis"),
+    "tools": _("Use of AI and digital tools"),
+    "feasibility": _("Feasibility for the college"),
+    "ethics": _("Ethics and data protection"),
+}
 DEFAULT_RUBRIC = [
     {"code": "analysis", "name": "Problem analysis", "max": 25},
     {"code": "tools", "name": "Use of AI and digital tools", "max": 25},
