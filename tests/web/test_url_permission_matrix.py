@@ -365,6 +365,7 @@ MATRIX: dict[str, Entry] = {
     "analytics:export": public(kwargs={"key": "funnel", "fmt": "csv"}),
     "analytics:open_data": public(kwargs={"key": "funnel", "fmt": "csv"}),
     "analytics:refresh": action(None, ("admin, analyst", 403)),
+    "analytics:refresh_status": page("refresh", ("admin, analyst, coordinator@scope", 404), kwargs={"pk": "@pk"}),
     # Other public addresses -----------------------------------------------------------------------------------
     "set_language": public(ok=302),
     "javascript-catalog": public(),

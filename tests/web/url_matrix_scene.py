@@ -375,6 +375,17 @@ def build_scene() -> Scene:
         token_things.append(Thing(f"API token of {username}", token, people={"owner": _ids(users[username])}))
     things["token"] = token_things
 
+    # Analytics rebuilds someone asked for: one followed by the coordinators of an institution, one by another's.
+    from django.utils.timezone import now as refresh_started
+
+    from ortaq.analytics.models import Refresh
+
+    things["refresh"] = [
+        Thing(f"refresh asked for {key}", Refresh.objects.create(started_at=refresh_started(), state="running", scope=[inst[key].pk]),
+              inst={"scope": _ids(inst[key])})
+        for key in ("almaty", "shymkent")
+    ]
+
     # References to another record of the same kind, for the matrix's "a body naming someone else's record" entries.
     for kind, name in (("draft_agreement", "condition"), ("call", "application"), ("credential", "code")):
         for thing in things[kind]:
