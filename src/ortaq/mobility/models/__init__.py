@@ -2,3 +2,4 @@
 
 from .calls import *  # noqa: F401,F403
 from .learning import *  # noqa: F401,F403
+from .placement import *  # noqa: F401,F403

@@ -2,7 +2,7 @@
 
 __all__ = [
     "OfferState", "InternshipOffer", "CallState", "RankingRule", "Call", "CallOption", "ApplicationState", "Application", "Choice",
-    "ApplicationDocument", "RoundState", "PlacementRound", "PlacementOutcome", "NominationState", "Nomination",
+    "ApplicationDocument", "RoundState", "PlacementRound", "PlacementOutcome", "NominationState", "PlacementAnswer", "Nomination",
 ]
 
 
@@ -75,6 +75,8 @@ class Call(models.Model):
     weight_motivation = models.PositiveSmallIntegerField(_("weight of the motivation score"), default=15)
     weight_interview = models.PositiveSmallIntegerField(_("weight of the interview score"), default=15)
     lottery_seed = models.PositiveBigIntegerField(_("lottery seed"))
+    # Placed applicants accept or decline within this many days of a round's publication (issue 15).
+    acceptance_days = models.PositiveSmallIntegerField(_("days to accept a placement"), default=7)
     state = models.CharField(_("state"), max_length=12, choices=CallState.choices, default=CallState.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -210,6 +212,17 @@ class NominationState(models.TextChoices):
     PENDING = "pending", _("Awaiting the host's answer")
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
+    # The applicant declined the placement, or let its deadline pass: the seat goes to the next round.
+    WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
+
+
+class PlacementAnswer(models.TextChoices):
+    """The placed applicant's own answer to her placement, beside the host's (Nomination.state)."""
+
+    PENDING = "pending", _("Awaiting your answer")
+    ACCEPTED = "accepted", _("Accepted by the applicant")
+    DECLINED = "declined", _("Declined by the applicant")
+    LAPSED = "lapsed", _("Not answered in time")
 
 
 class Nomination(models.Model):
@@ -221,6 +234,10 @@ class Nomination(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(_("applicant's answer"), max_length=12, choices=PlacementAnswer.choices, default=PlacementAnswer.PENDING)
+    # Set at publication (the call's acceptance_days later); none for nominations made before answers existed.
+    answer_by = models.DateTimeField(_("answer by"), null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
