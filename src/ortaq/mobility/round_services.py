@@ -9,6 +9,7 @@ or declines its nominees (`nomination_decide`).
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import defaultdict
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from ortaq.engines import placement
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
 from ortaq.notifications.services import names, notify, term
 
+from .acceptance import placements_lapse
 from .models import Call, CallState, Nomination, NominationState, PlacementRound, RoundState
 from .round_input import load_round_input
 from .round_outcomes import explanation_texts, store_outcomes
@@ -53,6 +55,8 @@ def round_request(*, actor: User, call: Call) -> PlacementRound:
         raise DomainError(_("Open and close the call before running a round."), code="state")
     if call.rounds.filter(state__in=[RoundState.QUEUED, RoundState.RUNNING]).exists():
         raise DomainError(_("A round is already running for this call."), code="busy")
+    # Placements left unanswered past their deadline lapse now, so that this round counts their seats as free.
+    placements_lapse(call=call)
     number = (call.rounds.aggregate(n=Max("number"))["n"] or 0) + 1
     placement_round = PlacementRound.objects.create(call=call, number=number, created_by=actor)
     audit_record(actor=actor, action="create", obj=placement_round, summary=f"{call} round {number}")
@@ -123,13 +127,15 @@ def round_publish(*, actor: User, placement_round: PlacementRound) -> PlacementR
     for application_id, option_id in Nomination.objects.filter(application__call=call).exclude(state=NominationState.DECLINED).values_list("application_id", "option_id"):
         standing.setdefault(application_id, set()).add(option_id)
     new, superseded = [], []
+    answer_by = published_at + dt.timedelta(days=call.acceptance_days)  # the placed answer by then (acceptance.py)
     for outcome_id, application_id, option_id, host_id in placed:
         held = standing.get(application_id, set())
         if option_id in held:
             continue
         if held:
             superseded.append(application_id)  # she moved to an option she prefers: earlier nominations lapse
-        new.append(Nomination(outcome_id=outcome_id, application_id=application_id, option_id=option_id, host_id=host_id))
+        new.append(Nomination(outcome_id=outcome_id, application_id=application_id, option_id=option_id, host_id=host_id,
+                              answer_by=answer_by))
     if superseded:
         reason = str(_("Placed at a preferred option in round %(n)d.") % {"n": placement_round.number})
         Nomination.objects.filter(application_id__in=superseded).exclude(state=NominationState.DECLINED).update(

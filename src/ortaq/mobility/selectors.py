@@ -263,7 +263,7 @@ def places_offered_and_nominated() -> tuple[dict[tuple[int, int], tuple[int, int
     nominated = {
         (row["option__condition_id"], row["application__call__academic_year"]): row["n"]
         for row in Nomination.objects.filter(option__condition__isnull=False)
-        .exclude(state="declined")
+        .exclude(state__in=["declined", "withdrawn"])
         .values("option__condition_id", "application__call__academic_year")
         .annotate(n=Count("id"))
     }
@@ -510,7 +510,7 @@ def placement_conflicts(*, placement_round: PlacementRound | None = None, applic
     coordinator or the student decides. Two queries, and a third only when there is a conflict."""
     if placement_round is None and applicant is None:
         return []
-    held = Nomination.objects.exclude(state=NominationState.DECLINED)
+    held = Nomination.objects.exclude(state__in=[NominationState.DECLINED, NominationState.WITHDRAWN])  # a withdrawn seat is not held
     if placement_round is not None:
         placed_people = placement_round.outcomes.filter(option__isnull=False).values("application__applicant_id")
         others = held.filter(application__applicant_id__in=placed_people).exclude(application__call_id=placement_round.call_id)
@@ -549,3 +549,77 @@ def placement_conflicts(*, placement_round: PlacementRound | None = None, applic
     unique = {(c["applicant"], c["here"][0], c["there_call"]): c for c in conflicts}
     return [{**c, "applicant": people.get(c["applicant"]), "here_host": hosts.get(c["here"][1]), "there_host": hosts.get(c["there"][1])}
             for c in unique.values()]
+
+
+# A placement after publication (issue 15): the applicant's answer, her document checklist and, for the host, the
+# nominee's file. Seen by the learner, the sending coordinators and the host's staff of that nomination only.
+
+def placement_get(*, actor: Actor, pk: int) -> Nomination | None:
+    """A nomination for its placement page, or None (a 404) for anyone but its learner, a coordinator of the
+    sending institution, the host's coordinators and company supervisors, and platform administrators."""
+    access = access_for(actor)
+    qs = Nomination.objects.select_related("application__applicant", "application__call__owner", "option__offer", "host")
+    if not access.is_admin:
+        rule = Q(application__applicant_id=access.user_id) if access.user_id else Q(pk__in=[])
+        if access.manages:
+            rule |= Q(application__call__owner_id__in=access.manages)
+        hosts = access.institutions_with({Role.COORDINATOR, Role.COMPANY_SUPERVISOR})
+        if hosts:
+            rule |= Q(host_id__in=hosts)
+        qs = qs.filter(rule)
+    return qs.filter(pk=pk).first()
+
+
+def placement_sides(*, actor: Actor, nomination: Nomination) -> set[str]:
+    """What the reader is to this placement: "learner", "sending" (checks documents), "host" (decides the nomination)."""
+    access = access_for(actor)
+    sides = set()
+    if nomination.application.applicant_id == access.user_id:
+        sides.add("learner")
+    if access.is_admin or nomination.application.call.owner_id in access.manages:
+        sides.add("sending")
+    if access.is_admin or access.has_role(nomination.host_id, Role.COORDINATOR, Role.COMPANY_SUPERVISOR):
+        sides.add("host")
+    return sides
+
+
+def placement_answer_state(nomination: Nomination, *, now: dt.datetime | None = None) -> str:
+    """The applicant's answer as it stands: a pending answer past its deadline reads as lapsed even before the
+    job (or the next round) records it."""
+    from django.utils import timezone
+
+    from .models import PlacementAnswer
+
+    now = now or timezone.now()
+    if nomination.answer == PlacementAnswer.PENDING and nomination.answer_by is not None and nomination.answer_by <= now:
+        return PlacementAnswer.LAPSED
+    return nomination.answer
+
+
+def placement_checklist(nomination: Nomination) -> list[dict]:
+    """Each document of the checklist, in its order, with what was provided (None: not yet)."""
+    from .models import DocumentKind, PlacementDocument
+
+    provided = {d.kind: d for d in PlacementDocument.objects.filter(nomination=nomination).select_related("checked_by")}
+    return [{"kind": kind, "label": label, "document": provided.get(kind)} for kind, label in DocumentKind.choices]
+
+
+def placement_document(*, nomination: Nomination, kind: str):
+    from .models import PlacementDocument
+
+    return PlacementDocument.objects.filter(nomination=nomination, kind=kind).exclude(file="").first()
+
+
+def nominee_file(nomination: Nomination) -> dict:
+    """What the host reads before deciding: her motivation, her language certificates and the documents of her
+    application (the evidence she uploaded)."""
+    from ortaq.accounts.selectors import language_certificates_of
+
+    application = nomination.application
+    return {"motivation": application.motivation, "programme": application.programme, "year_of_study": application.year_of_study,
+            "grade": application.grade, "certificates": list(language_certificates_of(person=application.applicant)),
+            "documents": list(application.documents.order_by("id"))}
+
+
+def application_document(*, nomination: Nomination, pk: int):
+    return nomination.application.documents.filter(pk=pk).first()

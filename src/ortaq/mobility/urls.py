@@ -41,3 +41,16 @@ urlpatterns = [
 from . import views_mine  # noqa: E402
 
 urlpatterns.append(path("agreements/mine/", views_mine.my_agreements, name="mine"))
+
+# A placement after publication: the learner's answer and document checklist, the coordinator's checks, the
+# nominee's file for the host (issue 15).
+from . import views_placement  # noqa: E402
+
+urlpatterns += [
+    path("placements/<int:pk>/", views_placement.placement_detail, name="placement"),
+    path("placements/<int:pk>/answer/", views_placement.placement_answer, name="placement_answer"),
+    path("placements/<int:pk>/documents/<str:kind>/", views_placement.placement_document_submit, name="placement_document"),
+    path("placements/<int:pk>/documents/<str:kind>/check/", views_placement.placement_document_check, name="placement_document_check"),
+    path("placements/<int:pk>/documents/<str:kind>/file", views_placement.placement_document_file, name="placement_document_file"),
+    path("placements/<int:pk>/evidence/<int:document_id>", views_placement.nominee_document_file, name="nominee_document_file"),
+]

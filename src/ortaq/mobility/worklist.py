@@ -21,8 +21,8 @@ from ortaq.lib.inbox import Action, InboxItem, earliest
 
 from .models import (
     Application, ApplicationState, Call, CallState, ChangeProposal, Component, EntryState, LogbookEntry, MobilityAgreement,
-    MobilityAgreementState, Nomination, NominationState, OutcomeEvaluation, Party, PlacementRound, ProposalState, RoundState, Signature,
-    TranscriptEntry,
+    DocumentState, MobilityAgreementState, Nomination, NominationState, OutcomeEvaluation, Party, PlacementAnswer, PlacementDocument,
+    PlacementRound, ProposalState, RoundState, Signature, TranscriptEntry,
 )
 
 if TYPE_CHECKING:
@@ -249,6 +249,7 @@ def inbox_items(*, actor: Actor, today: dt.date | None = None) -> list[InboxItem
         records = [(pk, title, None) for pk, title in to_prepare]
         items.append(_item("mobility.prepare", Action.PREPARE, _("Learning or training agreements to prepare"), records,
                            url_one=lambda pk: reverse("mobility:call", args=[pk]), url_many=reverse("mobility:home"), ref="mobility.call"))
+    items += placement_items(access=access, now=now)
     return items
 
 
@@ -257,7 +258,7 @@ def reminder_items(*, now: dt.datetime, horizon: dt.timedelta) -> list[tuple[int
     applications still in draft before their call's deadline, and agreements a party has not signed before the
     mobility starts. The reminders job (ortaq.notifications.reminders) sends them; titles are filled in there, in
     each recipient's language, so they are left empty here."""
-    found: list[tuple[int, InboxItem]] = []
+    found: list[tuple[int, InboxItem]] = list(_answers_due(now=now, horizon=horizon))
     for app_id, user_id, call_id, title, deadline in (
         Application.objects.filter(state=ApplicationState.DRAFT, call__state=CallState.OPEN, call__deadline__gt=now,
                                    call__deadline__lte=now + horizon)
@@ -295,3 +296,37 @@ def reminder_items(*, now: dt.datetime, horizon: dt.timedelta) -> list[tuple[int
                          subject=nomination.application.applicant.display_name)
         found += [(user_id, item) for user_id in sorted(recipients)]
     return found
+
+
+# After a round is published (issue 15): the placed answer their placement, the sending coordinators check documents.
+OPEN_NOMINATIONS = (NominationState.PENDING, NominationState.ACCEPTED)
+
+
+def placement_items(*, access, now: dt.datetime) -> list[InboxItem]:
+    """The reader's placements to accept or decline (with their deadline), and, for the sending coordinators, the
+    checklist documents waiting for their check. Two queries whatever the data."""
+    items: list[InboxItem] = []
+    answers = list(Nomination.objects.filter(application__applicant_id=access.user_id, answer=PlacementAnswer.PENDING, state__in=OPEN_NOMINATIONS)
+                   .filter(Q(answer_by__isnull=True) | Q(answer_by__gt=now)).order_by("answer_by", "id")
+                   .values_list("id", "application__call__title", "answer_by"))
+    if answers:
+        items.append(_item("mobility.answer", Action.DECIDE, _("Placements to accept or decline"), answers,
+                           url_one=lambda pk: reverse("mobility:placement", args=[pk]), url_many=reverse("mobility:home"), ref="mobility.placement"))
+    if access.manages:
+        waiting = list(PlacementDocument.objects.filter(nomination__application__call__owner_id__in=access.manages, state=DocumentState.SUBMITTED)
+                       .order_by("nomination_id").values_list("nomination_id", "nomination__application__applicant__full_name"))
+        if waiting:
+            records = list({pk: (pk, name, None) for pk, name in waiting}.values())
+            items.append(_item("mobility.documents", Action.VERIFY, _("Placement documents to check"), records, count=len(waiting),
+                               url_one=lambda pk: reverse("mobility:placement", args=[pk]), url_many=reverse("mobility:home"),
+                               ref="mobility.placement"))
+    return items
+
+
+def _answers_due(*, now: dt.datetime, horizon: dt.timedelta):
+    """(learner, item) for each placement whose deadline to answer falls within the horizon (the reminders job)."""
+    for pk, user_id, title, deadline in (Nomination.objects.filter(answer=PlacementAnswer.PENDING, state__in=OPEN_NOMINATIONS,
+                                                                   answer_by__gt=now, answer_by__lte=now + horizon)
+                                         .values_list("id", "application__applicant_id", "application__call__title", "answer_by")):
+        yield user_id, InboxItem(kind="mobility.answer", action=Action.DECIDE, title="", url=reverse("mobility:placement", args=[pk]),
+                                 deadline=deadline, ref=f"mobility.placement:{pk}", subject=title)

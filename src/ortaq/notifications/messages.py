@@ -33,3 +33,15 @@ MESSAGES.update({
     "reminder_self_assessment": (_("Reminder: your self-assessment for %(cohort)s"),
                                  _("Please rate yourself before the course %(cohort)s starts on %(deadline)s.")),
 })
+
+# A placed applicant's answer to her placement (mobility.acceptance), told to the sending coordinators (and, when the
+# nomination is withdrawn, to the host's staff).
+MESSAGES.update({
+    "placement_accepted": (_("Placement accepted: %(applicant)s"), _("%(applicant)s has accepted the placement at %(host)s through %(call)s.")),
+    "placement_declined": (_("Placement declined: %(applicant)s"),
+                           _("%(applicant)s has declined the placement at %(host)s through %(call)s. The seat goes to the next round.")),
+    "reminder_placement_answer": (_("Reminder: answer your placement in %(call)s"),
+                                  _("Accept or decline your placement in %(call)s before %(deadline)s, or the seat goes to the next round.")),
+    "placement_lapsed": (_("Placement not answered: %(applicant)s"),
+                         _("%(applicant)s did not answer the placement at %(host)s through %(call)s by %(deadline)s. The seat goes to the next round.")),
+})

@@ -40,6 +40,7 @@ WINDOWS = (3, 1)
 MESSAGE_OF = {
     "mobility.application": ("reminder_application", "call"),
     "mobility.sign": ("reminder_agreement_sign", "learner"),
+    "mobility.answer": ("reminder_placement_answer", "call"),
     "training.self_assessment": ("reminder_self_assessment", "cohort"),
 }
 
