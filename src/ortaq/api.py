@@ -61,6 +61,7 @@ def _register_routers() -> None:
     from ortaq.analytics.api import router as analytics
     from ortaq.credentials.api import router as vc
     from ortaq.institutions.api import router as institutions
+    from ortaq.mobility.api import router as mobility
     from ortaq.programmes.api import router as programmes
 
     api.add_router("/institutions", institutions)
@@ -68,6 +69,7 @@ def _register_routers() -> None:
     api.add_router("/programmes", programmes)
     api.add_router("/vc", vc)
     api.add_router("/analytics", analytics)
+    api.add_router("/mobility", mobility)
 
 
 _register_routers()

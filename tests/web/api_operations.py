@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pytest
 from django.apps import apps
@@ -35,6 +36,14 @@ class Scene:
     programme: object  # a programme awarded by A
     credential: dict  # a credential A's registrar signed through the VC-API
     dataset: str = "funnel"
+
+    @cached_property
+    def mobility(self) -> dict:
+        """Calls, an application, rounds, nominations and a signed agreement (tests/mobility/api_scene.py), built
+        only for the mobility operations: the journey takes a few seconds."""
+        from tests.mobility.api_scene import mobility_scene
+
+        return mobility_scene(self.world)
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,52 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("POST", "/api/v1/vc/credentials/verify"): Operation(
         None, strict=False, body=lambda s: {"verifiableCredential": s.credential, "options": {}},
+    ),
+    ("GET", "/api/v1/mobility/calls/"): Operation("student_a", query={"q": "call", "state": "open", "page": "1"}),
+    ("GET", "/api/v1/mobility/calls/{pk}"): Operation("student_a", path=lambda s: {"pk": s.mobility["open_call"].pk}),
+    ("GET", "/api/v1/mobility/calls/{pk}/application"): Operation("student_a", path=lambda s: {"pk": s.mobility["open_call"].pk}),
+    ("PUT", "/api/v1/mobility/calls/{pk}/application"): Operation(
+        "student_a", path=lambda s: {"pk": s.mobility["open_call"].pk},
+        body=lambda s: {"year_of_study": 2, "grade": 85.5, "motivation": "PLC", "share_accessibility_needs": False,
+                        "option_ids": [s.mobility["open_call"].options.get(offer__isnull=False).pk], "submit": True},
+    ),
+    ("POST", "/api/v1/mobility/calls/{pk}/application/withdraw"): Operation("student_a", path=lambda s: {"pk": s.mobility["open_call"].pk}),
+    ("GET", "/api/v1/mobility/calls/{pk}/applications"): Operation(
+        "coordinator_a", path=lambda s: {"pk": s.mobility["call"].pk}, query={"status": "placed", "option": "1", "name": "Applicant", "page": "1"},
+    ),
+    ("POST", "/api/v1/mobility/calls/{pk}/applications/{application_id}/score"): Operation(
+        "coordinator_a", path=lambda s: {"pk": s.mobility["open_call"].pk, "application_id": s.mobility["application"].pk},
+        body=lambda s: {"motivation_score": 70, "interview_score": 60},
+    ),
+    ("POST", "/api/v1/mobility/calls/{pk}/rounds"): Operation("coordinator_a", ok=201, path=lambda s: {"pk": s.mobility["call"].pk}),
+    ("GET", "/api/v1/mobility/rounds/{pk}"): Operation("coordinator_a", path=lambda s: {"pk": s.mobility["dry_run"].pk}),
+    ("GET", "/api/v1/mobility/rounds/{pk}/outcomes"): Operation(
+        "coordinator_a", path=lambda s: {"pk": s.mobility["published"].pk}, query={"placed": "yes", "option": "1", "name": "Applicant", "page": "1"},
+    ),
+    ("POST", "/api/v1/mobility/rounds/{pk}/publish"): Operation("coordinator_a", path=lambda s: {"pk": s.mobility["dry_run"].pk}),
+    ("GET", "/api/v1/mobility/nominations/"): Operation("coordinator_c", query={"state": "pending", "page": "1"}),
+    ("POST", "/api/v1/mobility/nominations/{pk}/decide"): Operation(
+        "coordinator_c", path=lambda s: {"pk": s.mobility["pending"].pk}, body=lambda s: {"decision": "decline", "reason": "No places left"},
+    ),
+    ("GET", "/api/v1/mobility/agreements/{pk}"): Operation("coordinator_a", path=lambda s: {"pk": s.mobility["agreement"].pk}),
+    ("POST", "/api/v1/mobility/agreements/{pk}/sign"): Operation(
+        "coordinator_a", path=lambda s: {"pk": s.mobility["agreement"].pk}, ok=400,  # every party has signed this version: "already_signed"
+        body=lambda s: {"party": "sending", "expected_version": s.mobility["agreement"].version},
+    ),
+    ("POST", "/api/v1/mobility/agreements/{pk}/changes"): Operation(
+        "coordinator_a", ok=201, path=lambda s: {"pk": s.mobility["agreement"].pk},
+        body=lambda s: {"components": [{"code": "T2", "title": "Test PLC cabinets", "credits": 4.5, "hours": 120, "recognition": "PLC",
+                                        "outcome_ids": []}],
+                        "reason_code": "extending", "comment": "Two more weeks", "expected_version": s.mobility["agreement"].version},
+    ),
+    ("GET", "/api/v1/mobility/agreements/{pk}/logbook"): Operation("coordinator_a", path=lambda s: {"pk": s.mobility["agreement"].pk}),
+    ("POST", "/api/v1/mobility/agreements/{pk}/logbook"): Operation(
+        "student_a", ok=201, path=lambda s: {"pk": s.mobility["agreement"].pk},
+        body=lambda s: {"week_start": s.mobility["week"], "hours": 30.5, "description": "Wired cabinets", "outcome_ids": []},
+    ),
+    ("POST", "/api/v1/mobility/agreements/{pk}/logbook/{entry_id}/verify"): Operation(
+        "admin", path=lambda s: {"pk": s.mobility["agreement"].pk, "entry_id": s.mobility["entry"].pk},
+        body=lambda s: {"decision": "verify", "verified_hours": 28.5, "comment": "Good week"},
     ),
     ("GET", "/api/v1/analytics/datasets"): Operation(None),
     ("GET", "/api/v1/analytics/datasets/{key}"): Operation(None, path=lambda s: {"key": s.dataset}, query={"year": "2025", "country": "KZ"}),

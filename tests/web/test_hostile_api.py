@@ -34,6 +34,8 @@ BAD_OBJECTS = ['"x"', "7", "[]", "null", "true", DEEP, '{"a": NaN}']
 # validFrom must be an XML Schema dateTimeStamp (VC Data Model 2.0 §4.9); these are not.
 BAD_DATES = ['"2026-13-45T25:61:00Z"', '"2026-02-30T00:00:00Z"', '"2026-01-01"', '"not a date"', "20260101", "[]"]
 BAD_PATH_VALUES = {"pk": [str(10**30), str(2**63), "0", "99999999"], "key": ["x" * 5_000, "NaN", "%00", "..%2F..%2Fsettings"]}
+BAD_PATH_VALUES |= {"application_id": BAD_PATH_VALUES["pk"], "entry_id": BAD_PATH_VALUES["pk"]}
+ZERO_IS_VALID = {"motivation_score", "interview_score"}  # 0–100: zero is a score (refused below 0 and above 100)
 BAD_QUERY_VALUES = ["-1", "0", "1" + "0" * 30, str(2**63), "abc", "²", "٣", "1e999", "NaN", "\x00", "x" * 10_000, "a\x1bb"]
 
 
@@ -51,7 +53,8 @@ def bad_values(key: str, value) -> Iterator[str]:
     if isinstance(value, bool):
         yield from ['"true"', "1", "[]", "null"]
     elif isinstance(value, int):
-        yield from BAD_INTEGERS + IMPOSSIBLE_NUMBERS + (BAD_YEARS if key in ("start_year", "end_year") else [])
+        bad = [v for v in BAD_INTEGERS if not (key in ZERO_IS_VALID and v == "0")] + ["101"] * (key in ZERO_IS_VALID)
+        yield from bad + IMPOSSIBLE_NUMBERS + (BAD_YEARS if key in ("start_year", "end_year") else [])
     elif isinstance(value, str):
         yield from BAD_STRINGS + IMPOSSIBLE_NUMBERS
     elif isinstance(value, list):

@@ -402,6 +402,42 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/vc/credentials/issue": api(None, ("admin, registrar@any", 403), ("registrar@any", 400), data=VC_CREDENTIAL, ok=201,
                                              send_allowed=True),
     "POST /api/v1/vc/credentials/verify": api(anon=GATES, data={}, ok=400, send_allowed=True),  # public; {} is not a credential
+    # Mobility through the API: the same gates as the pages, answered 401 / 403 / 404 instead of redirects.
+    "GET /api/v1/mobility/calls/": api(shows=Shows(("call", "draft_call"), CALL_READERS)),
+    "GET /api/v1/mobility/calls/{pk}": api("call", (CALL_READERS, 404), kwargs={"pk": "@pk"}),
+    "GET /api/v1/mobility/calls/{pk}#draft": api("draft_call", (CALL_READERS, 404), kwargs={"pk": "@pk"}),
+    "GET /api/v1/mobility/calls/{pk}/application": api("call", (CALL_READERS, 404), ("applicants", 404), kwargs={"pk": "@pk"}),
+    # these calls' results are published: even an applicant's save is refused (400, "closed")
+    "PUT /api/v1/mobility/calls/{pk}/application": api("call", (CALL_READERS, 404), ("student@owner", 403), ("nobody", 400), kwargs={"pk": "@pk"},
+                                                       data={"year_of_study": 2, "grade": 90.0, "submit": True}),
+    "POST /api/v1/mobility/calls/{pk}/application/withdraw": api("call", (CALL_READERS, 404), ("applicants", 404), kwargs={"pk": "@pk"}),
+    "GET /api/v1/mobility/calls/{pk}/applications": api("call", (CALL_READERS, 404), (CALL_MANAGERS, 403), kwargs={"pk": "@pk"}),
+    "POST /api/v1/mobility/calls/{pk}/applications/{application_id}/score": api(
+        "call", (CALL_READERS, 404), ("admin, coordinator|registrar@owner", 404), (CALL_MANAGERS, 403), ("nobody", 400),
+        kwargs={"pk": "@pk", "application_id": "@application"}, data={"motivation_score": 50, "interview_score": 50}),
+    "POST /api/v1/mobility/calls/{pk}/applications/{application_id}/score#foreign": api(
+        "call", (CALL_READERS, 404), ("nobody", 404), kwargs={"pk": "@pk", "application_id": "@foreign_application"},
+        data={"motivation_score": 50, "interview_score": 50}),
+    "POST /api/v1/mobility/calls/{pk}/rounds": api("call", (CALL_READERS, 404), (CALL_MANAGERS, 403), kwargs={"pk": "@pk"}, ok=201),
+    "GET /api/v1/mobility/rounds/{pk}": api("round", (CALL_MANAGERS, 404), kwargs={"pk": "@pk"}),
+    "GET /api/v1/mobility/rounds/{pk}/outcomes": api("round", (CALL_MANAGERS, 404), kwargs={"pk": "@pk"}),
+    "POST /api/v1/mobility/rounds/{pk}/publish": api("round", (CALL_MANAGERS, 404), kwargs={"pk": "@pk"}),
+    "GET /api/v1/mobility/nominations/": api(shows=Shows(("nomination",), "admin, host@host")),
+    "POST /api/v1/mobility/nominations/{pk}/decide": api("nomination", ("admin, host@host", 404), kwargs={"pk": "@pk"}, data={"decision": "accept"}),
+    "GET /api/v1/mobility/agreements/{pk}": api("mobility", (MOBILITY_PARTIES, 404), kwargs={"pk": "@pk"}),
+    "POST /api/v1/mobility/agreements/{pk}/sign": api("mobility", (MOBILITY_PARTIES, 404), ("learner", 403), kwargs={"pk": "@pk"},
+                                                      data={"party": "learner"}),
+    "POST /api/v1/mobility/agreements/{pk}/changes": api("mobility", (MOBILITY_PARTIES, 404), kwargs={"pk": "@pk"}, ok=201,
+                                                         data={"components": [{"title": "Intruded"}], "reason_code": "other"}),
+    "GET /api/v1/mobility/agreements/{pk}/logbook": api("mobility", (MOBILITY_PARTIES, 404), kwargs={"pk": "@pk"}),
+    "POST /api/v1/mobility/agreements/{pk}/logbook": api("mobility", (MOBILITY_PARTIES, 404), ("learner", 403), kwargs={"pk": "@pk"}, ok=201,
+                                                         data=lambda s, t: {"week_start": t.value("week"), "hours": 20.0, "description": "Intruded"}),
+    "POST /api/v1/mobility/agreements/{pk}/logbook/{entry_id}/verify": api(
+        "mobility", (MOBILITY_PARTIES, 404), (MOBILITY_HOSTS, 403), kwargs={"pk": "@pk", "entry_id": "@entry"},
+        data={"decision": "verify", "verified_hours": 30.0}),
+    "POST /api/v1/mobility/agreements/{pk}/logbook/{entry_id}/verify#foreign": api(
+        "mobility", (MOBILITY_PARTIES, 404), ("nobody", 404), kwargs={"pk": "@pk", "entry_id": "@foreign_entry"},
+        data={"decision": "verify", "verified_hours": 30.0}),
     "GET /api/v1/analytics/datasets": api(anon=GATES),
     "GET /api/v1/analytics/datasets/{key}": api(anon=GATES, kwargs={"key": "funnel"}),
 }

@@ -387,7 +387,7 @@ def build_scene() -> Scene:
     ]
 
     # References to another record of the same kind, for the matrix's "a body naming someone else's record" entries.
-    for kind, name in (("draft_agreement", "condition"), ("call", "application"), ("credential", "code")):
+    for kind, name in (("draft_agreement", "condition"), ("call", "application"), ("credential", "code"), ("mobility", "entry")):
         for thing in things[kind]:
             thing.extra[f"foreign_{name}"] = next(other.value(name) for other in things[kind] if other.obj.pk != thing.obj.pk)
 

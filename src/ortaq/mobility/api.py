@@ -1,0 +1,479 @@
+"""REST API for mobility (issue 16): calls, applications, placement rounds, nominations, learning and training
+agreements and their logbooks.
+
+Every operation calls the selector or service the web page calls, so who may read or do what is decided in one
+place; an object the caller may not see answers 404, one they may see but not change answers 403 (from the
+service). Creation is idempotent by the records' own keys rather than by an Idempotency-Key header: an
+application is one per call and applicant (PUT saves it again), a logbook week is one per week, a signature one per
+party and version, and a round cannot be requested while another runs. `expected_version` is the learning or
+training agreement's `version`; calls, applications, rounds and nominations have no version field (their state
+transitions are guarded by row locks in the services instead).
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from django.db import transaction
+from ninja import Field, FilterSchema, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from ortaq.errors import Forbidden, NotFound, valid_or_raise
+from ortaq.inputs import DateField, parse
+from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages, Text
+
+from . import during, round_services, selectors, services
+from .forms import ApplicationForm, ScoreForm
+from .models import Party, ReasonCode
+
+router = Router(tags=["mobility"])
+
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", max_length=10, description="YYYY-MM-DD")]
+Score = Annotated[int, Field(ge=0, le=100)]
+
+
+# Output ------------------------------------------------------------------------------------------------------
+
+class CallOut(Schema):
+    id: int
+    title: str
+    owner_id: int
+    mobility_type: str
+    academic_year: int
+    deadline: dt.datetime
+    max_choices: int
+    ranking_rule: str
+    state: str
+
+
+class ChoiceOut(Schema):
+    rank: int
+    option_id: int
+
+
+class ApplicationOut(Schema):
+    id: int
+    call_id: int
+    applicant_id: int
+    applicant_name: str
+    state: str
+    receipt: str
+    year_of_study: int | None
+    grade: Decimal | None
+    motivation: str
+    programme_id: int | None
+    share_accessibility_needs: bool
+    submitted_at: dt.datetime | None
+    motivation_score: int | None
+    interview_score: int | None
+    choices: list[ChoiceOut]
+
+    @staticmethod
+    def resolve_applicant_name(obj):
+        return obj.applicant.full_name
+
+    @staticmethod
+    def resolve_choices(obj):
+        return sorted(obj.choices.all(), key=lambda c: c.rank)
+
+
+class RoundOut(Schema):
+    id: int
+    call_id: int
+    number: int
+    state: str
+    progress: int
+    created_at: dt.datetime
+    published_at: dt.datetime | None
+
+
+class ExplanationOut(Schema):
+    option: int
+    reason: str
+    rank: int | None = None
+
+
+class OutcomeOut(Schema):
+    id: int
+    application_id: int
+    applicant_name: str
+    option_id: int | None
+    explanations: list[ExplanationOut]
+
+    @staticmethod
+    def resolve_applicant_name(obj):
+        return obj.application.applicant.full_name
+
+    @staticmethod
+    def resolve_explanations(obj):
+        return [{"option": e["option"], "reason": e["reason"], "rank": e.get("rank") if isinstance(e.get("rank"), int) else None}
+                for e in obj.explanations or []]
+
+
+class NominationOut(Schema):
+    id: int
+    application_id: int
+    applicant_name: str
+    call_id: int
+    option_id: int
+    host_id: int
+    state: str
+    reason: str
+    decided_at: dt.datetime | None
+    mobility_agreement_id: int | None
+
+    @staticmethod
+    def resolve_applicant_name(obj):
+        return obj.application.applicant.full_name
+
+    @staticmethod
+    def resolve_call_id(obj):
+        return obj.application.call_id
+
+    @staticmethod
+    def resolve_mobility_agreement_id(obj):
+        agreement = getattr(obj, "mobility_agreement", None) if hasattr(obj, "mobility_agreement") else None
+        return agreement.pk if agreement else None
+
+
+class ComponentOut(Schema):
+    id: int
+    code: str
+    title: str
+    credits: Decimal
+    hours: int
+    recognition: str
+    outcome_ids: list[int]
+
+    @staticmethod
+    def resolve_outcome_ids(obj):
+        return sorted(o.pk for o in obj.outcomes.all())
+
+
+class SignatureOut(Schema):
+    party: str
+    version: int
+    sha256: str
+    signed_by_id: int
+    signed_at: dt.datetime
+
+
+class ProposalOut(Schema):
+    id: int
+    base_version: int
+    reason_code: str
+    comment: str
+    state: str
+    proposed_by_id: int
+    proposed_at: dt.datetime
+
+
+class MobilityAgreementOut(Schema):
+    id: int
+    kind: str
+    state: str
+    version: int
+    start_date: dt.date
+    end_date: dt.date
+    weekly_hours: int
+    nomination_id: int
+    components: list[ComponentOut]
+    signatures: list[SignatureOut]
+    proposals: list[ProposalOut]
+
+    @staticmethod
+    def resolve_components(obj):
+        return list(obj.components.all())
+
+    @staticmethod
+    def resolve_signatures(obj):
+        return [s for s in obj.signatures.all() if s.version == obj.version]
+
+    @staticmethod
+    def resolve_proposals(obj):
+        return list(obj.proposals.all())
+
+
+class LogbookEntryOut(Schema):
+    id: int
+    week_start: dt.date
+    hours: Decimal
+    description: str
+    state: str
+    verified_hours: Decimal | None
+    supervisor_comment: str
+    outcome_ids: list[int]
+
+    @staticmethod
+    def resolve_outcome_ids(obj):
+        return sorted(o.pk for o in obj.outcomes.all())
+
+
+# Input -------------------------------------------------------------------------------------------------------
+
+class CallFilters(FilterSchema):
+    q: Line = Field("", description="In the title")
+    state: Line = ""
+
+
+class ApplicationIn(InputSchema):
+    year_of_study: Int
+    grade: float = Field(..., ge=0, le=100, description="Average grade, 0–100")
+    motivation: Text = ""
+    programme_id: Id | None = None
+    share_accessibility_needs: bool = False
+    option_ids: list[Id] = Field(default_factory=list, max_length=20, description="The call's options, most wanted first")
+    submit: bool = Field(False, description="Submit (eligibility is checked and a receipt issued); false saves a draft")
+
+
+class ApplicationFilters(FilterSchema):
+    status: Literal["", *selectors.APPLICATION_FILTERS] = ""  # type: ignore[valid-type]
+    option: Id | None = None
+    name: Line = Field("", description="Applicant's name or receipt")
+
+
+class ScoreIn(InputSchema):
+    motivation_score: Score | None = None
+    interview_score: Score | None = None
+
+
+class OutcomeFilters(FilterSchema):
+    placed: Literal["", "yes", "no"] = ""
+    option: Id | None = None
+    name: Line = ""
+
+
+class NominationDecisionIn(InputSchema):
+    decision: Literal["accept", "decline"]
+    reason: Text = ""
+
+
+class SignIn(InputSchema):
+    party: Literal[tuple(Party.values)]  # type: ignore[valid-type]
+    expected_version: Int | None = Field(None, description="Refuse the signature if the agreement has moved on")
+
+
+class ComponentIn(InputSchema):
+    code: Line = ""
+    title: Line
+    credits: float = Field(0, ge=0, le=60)
+    hours: Int = 0
+    recognition: Line = ""
+    outcome_ids: list[Id] = Field(default_factory=list, max_length=100)
+
+
+class ChangeIn(InputSchema):
+    components: list[ComponentIn] = Field(..., min_length=1, max_length=200)
+    reason_code: Literal[tuple(ReasonCode.values)]  # type: ignore[valid-type]
+    comment: Text = ""
+    expected_version: Int | None = None
+
+
+class LogbookIn(InputSchema):
+    week_start: IsoDate
+    hours: float = Field(..., gt=0, le=80)
+    description: Text
+    outcome_ids: list[Id] = Field(default_factory=list, max_length=100)
+
+
+class VerifyIn(InputSchema):
+    decision: Literal["verify", "return"]
+    verified_hours: float = Field(0, ge=0, le=80)
+    comment: Text = ""
+
+
+# Helpers -----------------------------------------------------------------------------------------------------
+
+def _call(request, pk: int):
+    call = selectors.call_get(actor=request.user, pk=pk)
+    if call is None:
+        raise NotFound()
+    return call
+
+
+def _own_application(request, call):
+    application = selectors.own_application(actor=request.user, call=call, with_form=False)
+    if application is None:
+        raise NotFound()
+    return application
+
+
+def _round(request, pk: int):
+    placement_round = selectors.round_for_page(actor=request.user, pk=pk)
+    if placement_round is None:
+        raise NotFound()
+    return placement_round
+
+
+def _agreement(request, pk: int):
+    agreement = selectors.mobility_agreement_get(actor=request.user, pk=pk)
+    if agreement is None:
+        raise NotFound()
+    return agreement
+
+
+def _date(value: str, name: str) -> dt.date:
+    return parse(DateField(), value, name=name)  # 1900–2199 and a real day, with the web forms' messages
+
+
+# Calls -------------------------------------------------------------------------------------------------------
+
+@router.get("/calls/", response=list[CallOut], summary="Calls for applications visible to you")
+@paginate(Pages, page_size=50)
+def list_calls(request, filters: Query[CallFilters]):
+    qs = selectors.calls_visible_to(actor=request.user)
+    if filters.q:
+        qs = qs.filter(title__icontains=filters.q)
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    return qs
+
+
+@router.get("/calls/{int:pk}", response=CallOut, summary="A call")
+def get_call(request, pk: int):
+    return _call(request, pk)
+
+
+# Applications ------------------------------------------------------------------------------------------------
+
+@router.get("/calls/{int:pk}/application", response=ApplicationOut, summary="Your own application to a call")
+def get_own_application(request, pk: int):
+    return _own_application(request, _call(request, pk))
+
+
+@router.put("/calls/{int:pk}/application", response=ApplicationOut,
+            summary="Save your application as a draft, or submit it (one per call and applicant: repeating the request changes nothing more)")
+def save_own_application(request, pk: int, payload: ApplicationIn):
+    call = _call(request, pk)
+    form = ApplicationForm(data={"year_of_study": payload.year_of_study, "grade": str(payload.grade), "motivation": payload.motivation,
+                                 "programme": payload.programme_id or "", "share_accessibility_needs": payload.share_accessibility_needs})
+    said = valid_or_raise(form).to_input()
+    services.application_save(actor=request.user, call=call, application=said, option_ids=list(payload.option_ids), submit=payload.submit)
+    return _own_application(request, call)
+
+
+@router.post("/calls/{int:pk}/application/withdraw", response=ApplicationOut, summary="Withdraw your application")
+def withdraw_own_application(request, pk: int):
+    call = _call(request, pk)
+    services.application_withdraw(actor=request.user, application=_own_application(request, call))
+    return _own_application(request, call)
+
+
+@router.get("/calls/{int:pk}/applications", response=list[ApplicationOut], summary="A call's applications (its coordinators)")
+@paginate(Pages, page_size=25)
+def list_call_applications(request, pk: int, filters: Query[ApplicationFilters]):
+    call = _call(request, pk)
+    if not selectors.manages_call(actor=request.user, call=call):
+        raise Forbidden()  # they see the call, not who applied to it
+    rounds = list(selectors.rounds_of(call))
+    return selectors.call_applications(actor=request.user, call=call, status=filters.status, option_id=filters.option, name=filters.name,
+                                       rounds=rounds).prefetch_related("choices")
+
+
+@router.post("/calls/{int:pk}/applications/{int:application_id}/score", response=ApplicationOut, summary="Score an application")
+def score_application(request, pk: int, application_id: int, payload: ScoreIn):
+    call = _call(request, pk)
+    application = selectors.applications_for_coordinator(actor=request.user, call=call).filter(pk=application_id).first()
+    if application is None:
+        raise NotFound()
+    scores = valid_or_raise(ScoreForm(data={k: "" if v is None else v for k, v in payload.dict().items()})).to_input()
+    services.application_score(actor=request.user, application=application, scores=scores)
+    return selectors.applications_for_coordinator(actor=request.user, call=call).get(pk=application_id)
+
+
+# Rounds ------------------------------------------------------------------------------------------------------
+
+@router.post("/calls/{int:pk}/rounds", response={201: RoundOut}, summary="Request a dry run of the placement")
+def request_round(request, pk: int):
+    placement_round = round_services.round_request(actor=request.user, call=_call(request, pk))
+    return Status(201, placement_round)
+
+
+@router.get("/rounds/{int:pk}", response=RoundOut, summary="A placement round")
+def get_round(request, pk: int):
+    return _round(request, pk)
+
+
+@router.get("/rounds/{int:pk}/outcomes", response=list[OutcomeOut], summary="A round's results, a page at a time")
+@paginate(Pages, page_size=50)
+def list_round_outcomes(request, pk: int, filters: Query[OutcomeFilters]):
+    placement_round = _round(request, pk)
+    return selectors.round_outcome_rows(actor=request.user, placement_round=placement_round, placed=filters.placed,
+                                        option_id=filters.option, name=filters.name)
+
+
+@router.post("/rounds/{int:pk}/publish", response=RoundOut, summary="Publish a dry run: applicants see results, hosts get nominations")
+def publish_round(request, pk: int):
+    placement_round = _round(request, pk)
+    round_services.round_publish(actor=request.user, placement_round=placement_round)
+    return _round(request, pk)
+
+
+# Nominations -------------------------------------------------------------------------------------------------
+
+class NominationFilters(FilterSchema):
+    state: Literal["", "pending", "accepted", "declined"] = ""
+
+
+@router.get("/nominations/", response=list[NominationOut], summary="Nominations to your institutions")
+@paginate(Pages, page_size=50)
+def list_nominations(request, filters: Query[NominationFilters]):
+    qs = selectors.nominations_for_host(actor=request.user).select_related("mobility_agreement").order_by("-id")
+    return qs.filter(state=filters.state) if filters.state else qs
+
+
+@router.post("/nominations/{int:pk}/decide", response=NominationOut, summary="Accept or decline a nominee (declining needs a reason)")
+def decide_nomination(request, pk: int, payload: NominationDecisionIn):
+    nomination = selectors.nomination_for_host(actor=request.user, pk=pk)
+    if nomination is None:
+        raise NotFound()
+    round_services.nomination_decide(actor=request.user, nomination=nomination, accept=payload.decision == "accept", reason=payload.reason)
+    return selectors.nomination_for_host(actor=request.user, pk=pk)
+
+
+# Learning and training agreements ----------------------------------------------------------------------------
+
+@router.get("/agreements/{int:pk}", response=MobilityAgreementOut, summary="A learning or training agreement with its components")
+def get_mobility_agreement(request, pk: int):
+    return _agreement(request, pk)
+
+
+@router.post("/agreements/{int:pk}/sign", response=MobilityAgreementOut, summary="Sign the current version for a party you represent")
+def sign_mobility_agreement(request, pk: int, payload: SignIn):
+    during.mobility_agreement_sign(actor=request.user, agreement=_agreement(request, pk), party=payload.party, expected_version=payload.expected_version)
+    return _agreement(request, pk)
+
+
+@router.post("/agreements/{int:pk}/changes", response={201: ProposalOut}, summary="Propose a change of components, with a reason")
+def propose_change(request, pk: int, payload: ChangeIn):
+    rows = [{"code": c.code, "title": c.title, "credits": str(c.credits), "hours": c.hours, "recognition": c.recognition,
+             "outcomes": list(c.outcome_ids)} for c in payload.components]
+    proposal = during.change_propose(actor=request.user, agreement=_agreement(request, pk), components=rows, reason_code=payload.reason_code,
+                                     comment=payload.comment, expected_version=payload.expected_version)
+    return Status(201, proposal)
+
+
+@router.get("/agreements/{int:pk}/logbook", response=list[LogbookEntryOut], summary="The logbook's weeks")
+@paginate(Pages, page_size=50)
+def list_logbook(request, pk: int):
+    return _agreement(request, pk).logbook.prefetch_related("outcomes").order_by("week_start")
+
+
+@router.post("/agreements/{int:pk}/logbook", response={201: LogbookEntryOut}, summary="Log a week (the learner); a week is logged once, until verified")
+def add_logbook_week(request, pk: int, payload: LogbookIn):
+    agreement = _agreement(request, pk)
+    with transaction.atomic():
+        entry = during.logbook_submit(actor=request.user, agreement=agreement, week_start=_date(payload.week_start, "week_start"),
+                                      hours=str(payload.hours), description=payload.description, outcome_ids=list(payload.outcome_ids))
+    return Status(201, agreement.logbook.prefetch_related("outcomes").get(pk=entry.pk))
+
+
+@router.post("/agreements/{int:pk}/logbook/{int:entry_id}/verify", response=LogbookEntryOut, summary="Verify or return a week (the host)")
+def verify_logbook_week(request, pk: int, entry_id: int, payload: VerifyIn):
+    agreement = _agreement(request, pk)
+    entry = agreement.logbook.filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound()
+    during.logbook_verify(entry=entry, verified_hours=str(payload.verified_hours), approve=payload.decision == "verify", comment=payload.comment,
+                          actor=request.user)
+    return agreement.logbook.prefetch_related("outcomes").get(pk=entry_id)
