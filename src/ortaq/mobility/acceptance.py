@@ -78,21 +78,27 @@ def _locked(nomination: Nomination) -> Nomination:
     return Nomination.objects.select_for_update().select_related("application__applicant", "application__call", "host").get(pk=nomination.pk)
 
 
-@transaction.atomic
 def placement_answer(*, actor: User, nomination: Nomination, accept: bool, now: dt.datetime | None = None) -> Nomination:
     """The placed applicant accepts or declines her placement, once, before its deadline. Past the deadline the
-    placement lapses (the seat is freed) and the answer is refused."""
+    placement lapses (the seat is freed, committed) and the answer is refused."""
     if nomination.application.applicant_id != actor.pk:
         raise Forbidden(_("Only the placed applicant answers her placement."))
-    now = now or timezone.now()
+    row = _answer(actor=actor, nomination=nomination, accept=accept, now=now or timezone.now())
+    if row is None:  # lapsed in its own transaction, which the refusal must not roll back
+        raise DomainError(_("The deadline to answer this placement has passed; the seat goes to the next round."), code="late")
+    return row
+
+
+@transaction.atomic
+def _answer(*, actor: User, nomination: Nomination, accept: bool, now: dt.datetime) -> Nomination | None:
     row = _locked(nomination)  # two clicks at once: the second sees the first's answer
     if row.answer != PlacementAnswer.PENDING:
-        raise DomainError(_("You have already answered this placement."), code="answered")
+        raise DomainError(_("You have already answered this placement."), code="state")
     if row.state not in OPEN_STATES:
         raise DomainError(_("This placement is no longer open: the host declined it or a later round replaced it."), code="state")
     if row.answer_by is not None and row.answer_by <= now:
         _lapse(row, now=now)
-        raise DomainError(_("The deadline to answer this placement has passed; the seat goes to the next round."), code="lapsed")
+        return None
     if accept:
         row.answer, row.answered_at = PlacementAnswer.ACCEPTED, now
         row.save(update_fields=["answer", "answered_at"])
@@ -146,7 +152,7 @@ def placement_document_submit(*, actor: User, nomination: Nomination, kind: str,
     content_type = upload_check(upload) if upload is not None else ""
     document = PlacementDocument.objects.select_for_update().filter(nomination=row, kind=kind).first()
     if document is not None and document.state == DocumentState.ACCEPTED:
-        raise DomainError(_("This document has already been accepted."), code="accepted")
+        raise DomainError(_("This document has already been accepted."), code="state")
     document = document or PlacementDocument(nomination=row, kind=kind)
     before = {"state": document.state, "name": document.original_name} if document.pk else None
     if upload is not None:
@@ -169,7 +175,7 @@ def placement_document_check(*, actor: User, nomination: Nomination, kind: str, 
         raise Forbidden(_("Only a coordinator of the sending institution checks these documents."))
     document = PlacementDocument.objects.select_for_update().filter(nomination=nomination, kind=kind).first()
     if document is None:
-        raise DomainError(_("This document has not been provided yet."), code="missing")
+        raise DomainError(_("This document has not been provided yet."), code="incomplete")
     if document.state != DocumentState.SUBMITTED:
         raise DomainError(_("This document has already been checked."), code="state")
     reason = reason.strip()
