@@ -18,7 +18,7 @@ from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
 from ortaq.inputs import ID_MAX, LINE_MAX, TEXT_MAX, DateField, decimal_number, parse, plain_text, whole_number
-from ortaq.notifications.services import notify
+from ortaq.notifications.services import names, notify
 
 from . import grades
 from .models import (
@@ -81,7 +81,7 @@ def _tell_the_others(actor, agreement: MobilityAgreement, key: str, **params) ->
     """Notify every party's people but the actor, each in their own language, with a link to the agreement."""
     nomination = agreement.nomination
     notify(recipients=[p for p in people_of(agreement) if p.pk != getattr(actor, "pk", None)], key=key,
-           params={"learner": nomination.application.applicant.display_name, "host": str(nomination.host), **params},
+           params={"learner": nomination.application.applicant.display_name, "host": names(nomination.host), **params},
            url=reverse("mobility:agreement", args=[agreement.pk]))
 
 

@@ -168,10 +168,10 @@ def round_notify(*, round_id: int, nomination_ids: list[int]) -> int:
         if not staff[host_id]:
             continue
         if len(nominations) == 1:
-            params: dict[str, object] = {"applicant": str(nominations[0].application.applicant), "host": str(nominations[0].host), "call": call.title}
+            params: dict[str, object] = {"applicant": str(nominations[0].application.applicant), "host": names(nominations[0].host), "call": call.title}
             sent += notify(recipients=staff[host_id], key="nomination_received", url=reverse("mobility:nominations"), params=params)
         else:
-            params = {"count": len(nominations), "host": str(nominations[0].host), "call": call.title}
+            params = {"count": len(nominations), "host": names(nominations[0].host), "call": call.title}
             sent += notify(recipients=staff[host_id], key="nominations_received", url=reverse("mobility:nominations"), params=params)
     return sent
 
