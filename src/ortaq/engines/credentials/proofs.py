@@ -174,8 +174,10 @@ def verify_proof(
     suite = proof.get("cryptosuite") if proof_type == "DataIntegrityProof" else proof_type
     if suite not in (RDFC, JCS, ED25519_2020):
         return ProofResult(False, f"unsupported proof type/cryptosuite {suite or proof_type!r}")
-    method_id = proof.get("verificationMethod")
-    result = ProofResult(False, "", suite, method_id if isinstance(method_id, str) else "")
+    method_field = proof.get("verificationMethod")
+    # a missing or non-string id becomes "", which the resolver rejects as "no verificationMethod"
+    method_id = method_field if isinstance(method_field, str) else ""
+    result = ProofResult(False, "", suite, method_id)
     if proof.get("proofPurpose") != expected_purpose:
         result.reason = f"proofPurpose is {proof.get('proofPurpose')!r}, expected {expected_purpose!r}"
         return result

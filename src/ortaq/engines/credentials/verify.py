@@ -229,18 +229,20 @@ def _check_validity(report: VerificationReport, document: dict[str, Any], now: d
     # the credential is valid from the issuance date until the expiration date).
     start = "validFrom" if "validFrom" in document else "issuanceDate" if "issuanceDate" in document else None
     end = "validUntil" if "validUntil" in document else "expirationDate" if "expirationDate" in document else None
+    start_text = document[start] if start else None
+    end_text = document[end] if end else None
     try:
-        valid_from = _parse_time(document[start]) if start else None
-        valid_until = _parse_time(document[end]) if end else None
+        valid_from = _parse_time(start_text) if start else None
+        valid_until = _parse_time(end_text) if end else None
     except ValueError as exc:
         report.checks.append(Check("validity", False, f"invalid validity date: {exc}"))
         return
     if valid_from and now < valid_from:
-        report.checks.append(Check("validity", False, f"not valid before {document[start]}"))
+        report.checks.append(Check("validity", False, f"not valid before {start_text}"))
     elif valid_until and now >= valid_until:
-        report.checks.append(Check("validity", False, f"expired at {document[end]}"))
+        report.checks.append(Check("validity", False, f"expired at {end_text}"))
     else:
-        span = f"from {document[start] if start else 'any time'} until {document[end] if end else 'no end date'}"
+        span = f"from {start_text if start else 'any time'} until {end_text if end else 'no end date'}"
         report.checks.append(Check("validity", True, f"within its validity period ({span})"))
 
 
@@ -292,9 +294,14 @@ def _checked_list(list_credential: Any, resolver: DidResolver, now: datetime) ->
         outcome = "; ".join(c.reason for c in report.failures())
     else:
         subject = list_credential.get("credentialSubject")
+        # a subject that is not an object has no encodedList: decode_bits(None) reports it
+        fields: dict[str, Any] = subject if isinstance(subject, dict) else {}
+        purpose = fields.get("statusPurpose")
         try:
-            bits = decode_bits(subject.get("encodedList") if isinstance(subject, dict) else None)
-            decoded: StatusList | str = StatusList(purpose=str(subject.get("statusPurpose")) if subject.get("statusPurpose") in ("revocation", "suspension") else "revocation", size=len(bits) * 8, bits=bytearray(bits))
+            bits = decode_bits(fields.get("encodedList"))
+            decoded: StatusList | str = StatusList(
+                purpose=purpose if purpose in ("revocation", "suspension") else "revocation",
+                size=len(bits) * 8, bits=bytearray(bits))
         except StatusListError as exc:
             decoded = str(exc)
         outcome = (report.issuer, decoded)
