@@ -110,18 +110,18 @@ def _blocking_pairs(inst: Instance, match: np.ndarray, match_entry: np.ndarray, 
         holders: dict[int, list[int]] = {}
         for a in placed[has_reserve[match[placed]]].tolist():
             holders.setdefault(int(match[a]), []).append(a)
-        state: dict[int, list[tuple[str, int, int | None, tuple[bool, int] | None, int]]] = {}
+        state: dict[int, list[tuple[str, int, tuple[int, tuple[bool, int]] | None, int]]] = {}
         for k in special.tolist():
             a, q, rk = int(a_of[e[k]]), int(p[k]), int(r[k])
             if q not in state:
                 state[q] = _block_state(inst, q, holders.get(q, []), holder_rank)
-            for name, seats, last, last_key, c in state[q]:
+            for name, seats, last, c in state[q]:
                 if seats == 0:
                     continue
                 key = (c >= 0 and not inst.member[c, a], rk)
-                if last_key is None or key < last_key:
-                    why = ("its block '%s' has a free seat" % name if last_key is None else
-                           f"she comes before {aids[last]!r}, the last admitted to its block '{name}'")
+                if last is None or key < last[1]:
+                    why = ("its block '%s' has a free seat" % name if last is None else
+                           f"she comes before {aids[last[0]]!r}, the last admitted to its block '{name}'")
                     problems.append(
                         f"blocking pair: {aids[a]!r} prefers {pids[q]!r} to {_got(inst, match, a)} and {why}")
                     break
@@ -131,19 +131,18 @@ def _blocking_pairs(inst: Instance, match: np.ndarray, match_entry: np.ndarray, 
 
 
 def _block_state(inst: Instance, p: int, held: list[int], holder_rank: np.ndarray,
-                 ) -> list[tuple[str, int, int | None, tuple[bool, int] | None, int]]:
-    """(name, seats, last admitted, her key in the block, category) per block; key None = free seat."""
+                 ) -> list[tuple[str, int, tuple[int, tuple[bool, int]] | None, int]]:
+    """(name, seats, (last admitted, her key in the block), category) per block; None = free seat."""
     ranks = {a: int(holder_rank[a]) for a in held}
     chosen = choose(inst, p, held, ranks)
     specs = [(OPEN, inst.open_seats(p), -1)] + [(inst.categories[c], s, c) for c, s in inst.reserved[p]]
-    out: list[tuple[str, int, int | None, tuple[bool, int] | None, int]] = []
+    out: list[tuple[str, int, tuple[int, tuple[bool, int]] | None, int]] = []
     for (name, seats, c), got in zip(specs, chosen):
-        if len(got) < seats:
-            out.append((name, seats, None, None, c))
+        if len(got) < seats or not got:  # not got: a block of no seats, which the caller skips
+            out.append((name, seats, None, c))
         else:
-            last = got[-1] if got else None
-            key = (c >= 0 and not inst.member[c, last], ranks[last]) if last is not None else None
-            out.append((name, seats, last, key, c))
+            last = got[-1]
+            out.append((name, seats, (last, (c >= 0 and not inst.member[c, last], ranks[last])), c))
     return out
 
 

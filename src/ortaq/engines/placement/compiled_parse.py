@@ -602,9 +602,13 @@ def parse_instance_bytes(data: bytes) -> model.Instance | None:
     except (ValueError, RecursionError):  # InstanceError is a ValueError
         return None
     # the single lottery (SHA-256 per applicant, from the ids' bytes) is drawn beside the interning
-    lottery = opts.tie_breaking == "single" and opts.lottery_seed is not None and bool(p_prio.any())
-    interned = intern_both(buf, tok, (lambda: digests(lottery_prefix(opts.lottery_seed), buf, str_s[a_id], str_e[a_id]))
-                           if lottery else None)
+    seed = opts.lottery_seed
+    lottery: Callable[[], Any] | None = None
+    if opts.tie_breaking == "single" and seed is not None and p_prio.any():
+        def draw() -> Any:
+            return digests(lottery_prefix(seed), buf, str_s[a_id], str_e[a_id])
+        lottery = draw
+    interned = intern_both(buf, tok, lottery)
     if interned is None:
         return None
     app_ptr, app_pref, pl_ptr, pl_flat, words = interned

@@ -438,6 +438,7 @@ def order_instance(
         from .compiled_orders import order_priority_lists
         if len(pl_values) and int(np.abs(pl_values).max()) >= 2**53:
             raise InstanceError("priorities must be integers strictly between -2**53 and 2**53")
+        assert seed is not None  # priorities without a seed were rejected above
         position = (lottery_positions if lottery_positions is not None
                     else single_lottery_positions(seed, applicant_ids, kernel="numba"))
         pl_priority[:] = pl_values

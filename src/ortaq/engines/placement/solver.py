@@ -381,8 +381,9 @@ class Result:
         inst, blk = self.instance, self.blocks
         seat_off = np.zeros(len(blk.cap) + 1, dtype=np.int64)
         np.cumsum(blk.cap, out=seat_off[1:])
-        filled = np.add.reduceat((self.slot_app >= 0).astype(np.int64), seat_off[:-1]) if len(blk.cap) else np.zeros(0, np.int64)
-        filled = filled.tolist()
+        filled_counts = (np.add.reduceat((self.slot_app >= 0).astype(np.int64), seat_off[:-1]) if len(blk.cap)
+                         else np.zeros(0, np.int64))
+        filled = filled_counts.tolist()
         caps = blk.cap.tolist()
         slot_app = self.slot_app.tolist()
         slot_key = self.slot_key.tolist()
