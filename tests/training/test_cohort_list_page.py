@@ -41,3 +41,24 @@ def test_a_coordinator_sees_planned_cohorts_and_a_manager_outside_them_sees_none
     client.force_login(manager_b)
     response = client.get("/en/training/")
     assert "Spring 2026" not in response.text and not response.context["may_create"]
+
+
+def test_the_report_by_college_is_offered_only_to_those_who_may_open_it(client, world, cohort, people):
+    _trainer, _manager_a, manager_b = people
+    client.force_login(manager_b)
+    assert "/training/report/" not in client.get("/en/training/").text
+    assert client.get("/en/training/report/").status_code == 403
+    client.force_login(world["coordinator_b"])
+    assert "/training/report/" in client.get("/en/training/").text
+    assert client.get("/en/training/report/").status_code == 200
+
+
+def test_the_catalogue_describes_every_cohort_but_links_only_those_the_reader_may_open(client, world, cohort, people):
+    trainer, _manager_a, manager_b = people
+    link = f'href="/en/training/{cohort.pk}/"'
+    client.force_login(manager_b)
+    page = client.get("/en/training/catalogue/").text
+    assert "Spring 2026" in page and link not in page
+    assert client.get(f"/en/training/{cohort.pk}/").status_code == 404
+    client.force_login(trainer)
+    assert link in client.get("/en/training/catalogue/").text

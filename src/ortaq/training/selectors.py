@@ -70,6 +70,11 @@ def cohorts_visible_to(*, actor: Actor) -> QuerySet[Cohort]:
     return qs.filter(rule).distinct()
 
 
+def cohort_ids_visible_to(*, actor: Actor) -> set[int]:
+    """The cohorts whose page the actor may open (the catalogue links these only)."""
+    return set(cohorts_visible_to(actor=actor).values_list("pk", flat=True))
+
+
 def cohort_get(*, actor: Actor, pk: int) -> Cohort | None:
     return cohorts_visible_to(actor=actor).filter(pk=pk).first()
 

@@ -52,7 +52,8 @@ class CohortForm(HardenedForm, forms.Form):
 @login_required
 def cohort_list(request):
     cohorts = selectors.cohorts_visible_to(actor=request.user)
-    return render(request, "training/list.html", {"cohorts": cohorts, "may_create": services.may_create_cohorts(request.user), "nav_section": "training"})
+    return render(request, "training/list.html", {"cohorts": cohorts, "may_create": services.may_create_cohorts(request.user),
+                                                  "may_see_reports": selectors.may_see_reports(actor=request.user), "nav_section": "training"})
 
 
 @login_required
@@ -215,7 +216,10 @@ def cohort_report_export(request, pk: int, fmt: str):
 
 @login_required
 def catalogue(request):
-    return render(request, "training/catalogue.html", {"programmes": selectors.catalogue(), "nav_section": "training"})
+    # The catalogue row is a cohort's public description; its page (participants, sessions) opens only to those
+    # who take part in it or answer for it, so only those cohorts are links.
+    return render(request, "training/catalogue.html", {"programmes": selectors.catalogue(), "openable": selectors.cohort_ids_visible_to(actor=request.user),
+                                                       "nav_section": "training"})
 
 
 @login_required
