@@ -83,9 +83,19 @@ def issue(request: HttpRequest):
     given_id = given.get("id") if isinstance(given, dict) else given
     if given is not None and not isinstance(given_id, str):
         return _error(400, "issuer must be a DID string or an object with an id")
+    # VC-API IssueCredentialOptions: `issuer` picks one of the institution's DIDs (did:web or did:key) when the
+    # credential names none; `cryptosuite` picks the Data Integrity suite.
+    options = body.get("options") or {}
+    chosen, suite = options.get("issuer"), options.get("cryptosuite", creds.RDFC)
+    if chosen is not None and not isinstance(chosen, str):
+        return _error(400, "options.issuer must be a DID string")
+    if chosen and given_id and chosen != given_id:
+        return _error(400, "options.issuer and the credential's issuer name different DIDs")
+    if suite not in (creds.RDFC, creds.JCS):
+        return _error(400, "options.cryptosuite must be eddsa-rdfc-2022 or eddsa-jcs-2022")
     try:
-        record = vc_api_issue(actor=request.user, credential=credential, issuer_did=given_id or None,
-                              idempotency_key=request.headers.get("Idempotency-Key") or None)
+        record = vc_api_issue(actor=request.user, credential=credential, issuer_did=given_id or chosen or None,
+                              idempotency_key=request.headers.get("Idempotency-Key") or None, cryptosuite=suite)
     except creds.SigningError as error:
         return _error(422, str(error))
     except DomainError as error:

@@ -14,8 +14,10 @@ from ortaq.errors import DomainError, Forbidden
 from ortaq.institutions.selectors import institution_get
 
 from .issuance import Signer, store_signed
+import ortaq.engines.credentials as creds
+
 from .keys import issuer_ensure
-from .models import CredentialKind, IssuedCredential, IssuerProfile
+from .models import CredentialKind, IssuedCredential, IssuerKey, IssuerProfile
 
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 # Bitstring Status List v1.0 §2.1: VC 1.1 documents need this context for BitstringStatusListEntry; the
@@ -23,31 +25,47 @@ VC_V1 = "https://www.w3.org/2018/credentials/v1"
 STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
 
 
+CRYPTOSUITES = (creds.RDFC, creds.JCS)
+
+
 def _issuing_institution(actor, issuer_did: str | None):
-    """The institution the actor issues for: the one whose did:web the credential names, else the actor's
-    (first) registrar institution. Platform administrators must name the issuer."""
+    """(institution, did:key record or None): the institution the actor issues for, the one whose did:web or
+    active did:key the credential names, else the actor's (first) registrar institution. Platform
+    administrators must name the issuer."""
     access = access_for(actor)
     mine = access.institutions_with({Role.REGISTRAR})
     if issuer_did:
+        did_key = None
         profile = IssuerProfile.objects.select_related("institution").filter(did=issuer_did).first()
+        if profile is None and issuer_did.startswith("did:key:"):
+            # Only the active did:key issues: a retired one still verifies what it signed, but signs no more.
+            did_key = (IssuerKey.objects.select_related("issuer__institution")
+                       .filter(did_key=True, key_id__startswith=issuer_did + "#", retired_at__isnull=True, compromised=False).first())
+            profile = did_key.issuer if did_key is not None else None
         if profile is None or not (access.is_admin or profile.institution_id in mine):
             raise Forbidden(_("This token does not issue as %(did)s.") % {"did": issuer_did})
-        return profile.institution
+        return profile.institution, did_key
     if not mine:
         if access.is_admin:
             raise DomainError(_("Name the issuer: a platform administrator issues for no institution of their own."), code="no_issuer")
         raise Forbidden(_("Only a registrar can issue credentials through the VC-API."))
-    return institution_get(actor=actor, pk=min(mine))
+    return institution_get(actor=actor, pk=min(mine)), None
 
 
-def vc_api_issue(*, actor, credential: dict, issuer_did: str | None = None, idempotency_key: str | None = None) -> IssuedCredential:
+def vc_api_issue(*, actor, credential: dict, issuer_did: str | None = None, idempotency_key: str | None = None,
+                 cryptosuite: str = creds.RDFC) -> IssuedCredential:
     """Sign `credential` (already checked for shape by the API) as the actor's institution and record it.
+    `issuer_did` names one of the institution's DIDs (its did:web or its active did:key; the credential's own
+    issuer or the request's options.issuer); `cryptosuite` is eddsa-rdfc-2022 or eddsa-jcs-2022.
     The caller's `Idempotency-Key` (per actor) makes a repeated request return the first credential."""
     if "credentialStatus" in credential:
         raise DomainError(_("The platform allocates the credential's status entries; send the credential without credentialStatus."),
                           code="status_given")
-    institution = _issuing_institution(actor, issuer_did)
+    if cryptosuite not in CRYPTOSUITES:
+        raise DomainError(_("Unknown cryptosuite: use eddsa-rdfc-2022 or eddsa-jcs-2022."), code="cryptosuite")
+    institution, did_key = _issuing_institution(actor, issuer_did)
     issuer = issuer_ensure(actor=actor, institution=institution)
+    signer_did = did_key.did if did_key is not None else issuer.did
     given_id = given if isinstance(given := credential.get("id"), str) else ""
 
     def build(credential_uuid: uuid.UUID, status: list[dict], _sign: Signer) -> dict:
@@ -56,7 +74,7 @@ def vc_api_issue(*, actor, credential: dict, issuer_did: str | None = None, idem
         if contexts[0] == VC_V1 and STATUS_V1 not in contexts:
             contexts.append(STATUS_V1)
         document["@context"] = contexts
-        document.setdefault("issuer", issuer.did)
+        document.setdefault("issuer", signer_did)
         document.setdefault("id", f"urn:uuid:{credential_uuid}")
         document["credentialStatus"] = status
         return document
@@ -66,5 +84,6 @@ def vc_api_issue(*, actor, credential: dict, issuer_did: str | None = None, idem
     name = given_name if isinstance(given_name, str) else " ".join(types) if isinstance(types, list) else str(types or "")
     key = f"vc-api:{actor.pk}:{idempotency_key}" if idempotency_key else f"vc-api:{uuid.uuid4()}"
     return store_signed(actor=actor, issuer=issuer, holder=None, kind=CredentialKind.EXTERNAL, idempotency_key=key[:200],
-                        title={"en": name[:200]}, build=build, external_id=given_id[:500],
-                        audit_after={"kind": CredentialKind.EXTERNAL, "issuer": issuer.did, "id": given_id or None, "type": types})
+                        title={"en": name[:200]}, build=build, external_id=given_id[:500], did_key=did_key, cryptosuite=cryptosuite,
+                        audit_after={"kind": CredentialKind.EXTERNAL, "issuer": signer_did, "id": given_id or None, "type": types,
+                                     "cryptosuite": cryptosuite})

@@ -20,7 +20,7 @@ from ortaq.audit.services import audit_record
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, Forbidden
 
-from .keys import issuer_ensure, signing_key
+from .keys import issuer_ensure, key_of_record, signing_key
 from .models import CredentialKind, IssuedCredential, IssuerKey, IssuerProfile
 from .status_lists import SIZE, allocate_indexes, list_url
 
@@ -66,7 +66,7 @@ class BatchCache:
 
     def signing_keys(self, issuers: list[IssuerProfile]) -> list[creds.Multikey]:
         active: dict[int, int] = {}
-        for issuer_id, key_pk in (IssuerKey.objects.filter(issuer__in=[i.pk for i in issuers], retired_at__isnull=True, compromised=False)
+        for issuer_id, key_pk in (IssuerKey.objects.filter(issuer__in=[i.pk for i in issuers], retired_at__isnull=True, compromised=False, did_key=False)
                                   .order_by("created_at", "id").values_list("issuer_id", "id")):
             active[issuer_id] = key_pk  # the newest wins, as in keys.signing_key
         keys = []
@@ -173,7 +173,7 @@ Signer = Callable[[dict], dict]
 
 def store_signed(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency_key: str, title: dict,
                  build: Callable[[uuid.UUID, list[dict], Signer], dict], audit_after: dict, cosigners=(), batch=None,
-                 external_id: str = "") -> IssuedCredential:
+                 external_id: str = "", did_key: IssuerKey | None = None, cryptosuite: str = creds.RDFC) -> IssuedCredential:
     """The one place where an institution's key signs: check that `actor` may issue this kind for the issuer
     (and each co-signer), allocate the credential's revocation and suspension entries, build it
     (`build(uuid, status entries, sign)`, where `sign` signs embedded credentials with the issuer's key), sign it
@@ -182,7 +182,12 @@ def store_signed(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency
     A concurrent worker that issued the same credential wins and its record is returned; in a batch, an index
     another worker took meanwhile is reloaded and the credential built again (up to 5 attempts). Every kind of
     credential goes through here, so none is signed without a record, a status entry and an audit line.
+
+    `did_key` (one of the issuer's did:key records) signs instead of the did:web key, and the status entries name
+    the lists that did:key signs; `cryptosuite` is eddsa-rdfc-2022 (the default, Open Badges) or eddsa-jcs-2022.
     """
+    if did_key is not None and (did_key.issuer_id != issuer.pk or not did_key.did_key or cosigners):
+        raise DomainError(_("This did:key is not an issuer identity of the institution."), code="not_issuer_key")
     # A dual diploma is the joint act of its awarding institutions (each agreed to co-award when the joint
     # programme was set up), so a registrar of any of them may approve it; nobody else signs in their name.
     if not any(may_issue(actor, inst, kind) for inst in [issuer.institution_id, *(c.institution_id for c in cosigners)]):
@@ -192,14 +197,16 @@ def store_signed(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency
     for attempt in range(attempts):
         credential_uuid = uuid.uuid4()
         revocation_index, suspension_index = cache.allocate(issuer) if cache is not None else allocate_indexes(issuer)
-        status = [creds.StatusList("revocation").entry(revocation_index, list_url(issuer, "revocation")),
-                  creds.StatusList("suspension").entry(suspension_index, list_url(issuer, "suspension"))]
-        if cache is not None:
+        status = [creds.StatusList("revocation").entry(revocation_index, list_url(issuer, "revocation", did_key)),
+                  creds.StatusList("suspension").entry(suspension_index, list_url(issuer, "suspension", did_key))]
+        if did_key is not None:
+            key, cosigner_keys = key_of_record(did_key), []
+        elif cache is not None:
             key, *cosigner_keys = cache.signing_keys([issuer, *cosigners])
         else:
             key, cosigner_keys = signing_key(issuer), [signing_key(cosigner) for cosigner in cosigners]
         document = build(credential_uuid, status, lambda embedded: creds.sign(embedded, key))
-        signed = creds.sign(document, key)
+        signed = creds.sign(document, key, cryptosuite=cryptosuite)
         for cosigner_key in cosigner_keys:
             signed = creds.sign(signed, cosigner_key, as_cosigner=True)
         language = (holder.preferred_language if holder is not None else "") or "kk"

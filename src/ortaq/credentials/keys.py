@@ -47,10 +47,10 @@ def may_manage_issuer(actor, institution_id: int) -> bool:
     return access.is_admin or access.has_role(institution_id, "registrar")
 
 
-def _store(issuer: IssuerProfile, key: creds.Multikey) -> IssuerKey:
+def _store(issuer: IssuerProfile, key: creds.Multikey, *, did_key: bool = False) -> IssuerKey:
     return IssuerKey.objects.create(
         issuer=issuer, key_id=key.id, public_key_multibase=key.public_key_multibase,
-        secret_encrypted=_fernet().encrypt(key.secret_seed),
+        secret_encrypted=_fernet().encrypt(key.secret_seed), did_key=did_key,
     )
 
 
@@ -75,7 +75,7 @@ def issuer_ensure(*, actor, institution) -> IssuerProfile:
 
 
 def signing_key(issuer: IssuerProfile) -> creds.Multikey:
-    record = issuer.keys.filter(retired_at__isnull=True, compromised=False).order_by("-created_at").first()
+    record = issuer.keys.filter(retired_at__isnull=True, compromised=False, did_key=False).order_by("-created_at").first()
     if record is None:
         raise DomainError(_("This issuer has no active key. Rotate its key first."), code="no_key")
     seed = _fernet().decrypt(bytes(record.secret_encrypted))
@@ -85,6 +85,8 @@ def signing_key(issuer: IssuerProfile) -> creds.Multikey:
 def did_document(issuer: IssuerProfile) -> dict:
     methods = []
     for record in issuer.keys.all():
+        if record.did_key:  # its own DID, not a method of the did:web
+            continue
         public = creds.Multikey.from_json({"type": "Multikey", "id": record.key_id, "controller": issuer.did,
                                            "publicKeyMultibase": record.public_key_multibase})
         stamp = record.retired_at.isoformat().replace("+00:00", "Z") if record.retired_at else None
@@ -105,11 +107,11 @@ def key_rotate(*, actor, issuer: IssuerProfile, compromised: bool = False) -> Is
     # Proof times have whole seconds: retire at the next whole second so that a proof made in this second
     # (before the rotation) still counts as made before the key expired.
     now = (timezone.now() + dt.timedelta(seconds=1)).replace(microsecond=0)
-    for record in issuer.keys.filter(retired_at__isnull=True):
+    for record in issuer.keys.filter(retired_at__isnull=True, did_key=False):
         record.retired_at = now
         record.compromised = compromised
         record.save(update_fields=["retired_at", "compromised"])
-    number = issuer.keys.count() + 1
+    number = issuer.keys.filter(did_key=False).count() + 1
     new = _store(issuer, creds.generate_key(issuer.did, key_id=f"{issuer.did}#key-{number}"))
     audit_record(actor=actor, action="update", obj=issuer, after={"new_key": new.key_id, "compromised": compromised})
     return new
@@ -118,3 +120,42 @@ def key_rotate(*, actor, issuer: IssuerProfile, compromised: bool = False) -> Is
 def resolver() -> creds.DidResolver:
     """Offline resolution of every issuer this platform hosts (did:key is always computed locally)."""
     return creds.DidResolver([did_document(issuer) for issuer in IssuerProfile.objects.select_related("institution").prefetch_related("keys")])
+
+
+@transaction.atomic
+def did_key_create(*, actor, institution) -> IssuerKey:
+    """Give the institution a did:key issuer identity besides its did:web (a registrar's or an administrator's
+    act, audited). The new did:key signs what is issued as did:key from now on; an earlier one is retired, and
+    still verifies and signs the status lists of what it issued (a did:key is the key: it cannot expire)."""
+    if not may_manage_issuer(actor, institution.pk):
+        raise Forbidden(_("Only a registrar of the institution can give it a did:key issuer."))
+    issuer = IssuerProfile.objects.select_for_update().get(pk=issuer_ensure(actor=actor, institution=institution).pk)
+    now = timezone.now().replace(microsecond=0)
+    retired = list(issuer.keys.filter(did_key=True, retired_at__isnull=True).values_list("key_id", flat=True))
+    issuer.keys.filter(did_key=True, retired_at__isnull=True).update(retired_at=now)
+    record = _store(issuer, creds.generate_key(), did_key=True)
+    audit_record(actor=actor, action="update", obj=issuer, after={"new_did_key": record.did, "retired": retired})
+    return record
+
+
+def did_key_of(issuer: IssuerProfile, did: str) -> IssuerKey | None:
+    """The institution's did:key record for `did` (active or retired), if it has one."""
+    return issuer.keys.filter(did_key=True, key_id__startswith=did + "#").first() if did.startswith("did:key:") else None
+
+
+def did_key_active(issuer: IssuerProfile) -> IssuerKey | None:
+    return issuer.keys.filter(did_key=True, retired_at__isnull=True, compromised=False).order_by("-created_at").first()
+
+
+def did_key_owner(did: str) -> IssuerProfile | None:
+    """The registered institution whose did:key `did` is (for the verify page's "issued by")."""
+    if not did.startswith("did:key:"):
+        return None
+    record = IssuerKey.objects.select_related("issuer__institution").filter(did_key=True, key_id__startswith=did + "#").first()
+    return record.issuer if record is not None else None
+
+
+def key_of_record(record: IssuerKey) -> creds.Multikey:
+    """The decrypted key of a did:key record (it controls itself)."""
+    seed = _fernet().decrypt(bytes(record.secret_encrypted))
+    return creds.key_from_seed(seed, key_id=record.key_id)

@@ -33,9 +33,18 @@ class IssuerKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)
     compromised = models.BooleanField(default=False)
+    # A key that is its own did:key (key_id "did:key:z…#z…"), an issuer identity of the institution besides its
+    # did:web: verifiers that resolve only did:key (the W3C vc-di-eddsa suite, some wallets) can check what it
+    # signs. It never appears in the did:web document and never signs in the did:web's name.
+    did_key = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    @property
+    def did(self) -> str:
+        """The DID this key signs as: its own did:key, or the institution's did:web."""
+        return self.key_id.split("#", 1)[0] if self.did_key else self.issuer.did
 
 
 class IssuedCredential(models.Model):
@@ -91,7 +100,8 @@ class StatusListRecord(models.Model):
     """The signed status list credential an issuer publishes, rebuilt when an entry changes."""
 
     issuer = models.ForeignKey(IssuerProfile, on_delete=models.CASCADE, related_name="status_lists")
-    purpose = models.CharField(max_length=12)  # revocation | suspension
+    # revocation | suspension, or "<purpose>-key-<IssuerKey pk>" for the lists a did:key signs (status_lists)
+    purpose = models.CharField(max_length=40)
     document = models.JSONField(null=True)
     stale = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -98,7 +98,14 @@ def credential_by_code(code: str) -> IssuedCredential | None:
 
 
 def known_issuer(did: str | None) -> IssuerProfile | None:
-    return IssuerProfile.objects.select_related("institution").filter(did=did).first() if did else None
+    """The registered issuer a DID names: an institution's did:web, or one of its did:key identities."""
+    if not did:
+        return None
+    if did.startswith("did:key:"):
+        from .keys import did_key_owner
+
+        return did_key_owner(did)
+    return IssuerProfile.objects.select_related("institution").filter(did=did).first()
 
 
 def batch_has_second_approver(batch: IssuanceBatch) -> bool:

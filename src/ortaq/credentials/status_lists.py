@@ -10,15 +10,30 @@ from django.urls import reverse
 
 import ortaq.engines.credentials as creds
 
-from .keys import signing_key
-from .models import CredentialState, IssuedCredential, IssuerProfile, StatusListRecord
+from .keys import key_of_record, signing_key
+from .models import CredentialState, IssuedCredential, IssuerKey, IssuerProfile, StatusListRecord
 
 PURPOSES = ("revocation", "suspension")
 SIZE = creds.MIN_ENTRIES  # 131,072 entries: at least the spec's herd-privacy minimum
 
 
-def list_url(issuer: IssuerProfile, purpose: str) -> str:
-    return settings.SITE_ROOT + reverse("credential_status_list", args=[issuer.pk, purpose])
+def list_url(issuer: IssuerProfile, purpose: str, did_key: IssuerKey | None = None) -> str:
+    """The list a credential's entry names. A credential issued as a did:key names a list that did:key signs:
+    verifiers require the list's issuer to be the credential's (Bitstring Status List v1.0 §3.2), so it is the
+    institution's list, with the same indexes, published under the did:key's name ("<purpose>-key-<pk>")."""
+    name = f"{purpose}-key-{did_key.pk}" if did_key is not None else purpose
+    return settings.SITE_ROOT + reverse("credential_status_list", args=[issuer.pk, name])
+
+
+def list_signer(issuer: IssuerProfile, name: str) -> tuple[str, IssuerKey | None] | None:
+    """(purpose, did:key record or None) for a list name of `list_url`, None for a name that is not one."""
+    purpose, _sep, rest = name.partition("-key-")
+    if purpose not in PURPOSES:
+        return None
+    if not _sep:
+        return purpose, None
+    record = issuer.keys.filter(did_key=True, pk=int(rest)).first() if rest.isdigit() and len(rest) < 12 else None
+    return (purpose, record) if record is not None else None
 
 
 def allocate_indexes(issuer: IssuerProfile) -> tuple[int, int]:
@@ -36,8 +51,11 @@ def mark_stale(issuer: IssuerProfile) -> None:
 
 
 def status_list_document(issuer: IssuerProfile, purpose: str) -> dict:
-    """The signed BitstringStatusListCredential, rebuilt only after a change."""
-    record, _ = StatusListRecord.objects.get_or_create(issuer=issuer, purpose=purpose)
+    """The signed BitstringStatusListCredential, rebuilt only after a change. `purpose` is a list name of
+    `list_url` (checked by list_signer: the callers pass only names it accepts)."""
+    name = purpose
+    purpose, did_key = list_signer(issuer, name) or (name, None)
+    record, _ = StatusListRecord.objects.get_or_create(issuer=issuer, purpose=name)
     if record.document and not record.stale:
         return record.document
     status_list = creds.StatusList(purpose, SIZE)
@@ -48,7 +66,8 @@ def status_list_document(issuer: IssuerProfile, purpose: str) -> dict:
     # Valid from a minute ago: a verifier that fixed "now" just before asking for the list (or whose clock is a
     # little behind ours) must not find a freshly rebuilt list "not yet valid" and report the status unknown.
     valid_from = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    document = creds.sign(status_list.credential(list_url(issuer, purpose), issuer.did, valid_from=valid_from), signing_key(issuer))
+    key = key_of_record(did_key) if did_key is not None else signing_key(issuer)
+    document = creds.sign(status_list.credential(list_url(issuer, purpose, did_key), key.controller, valid_from=valid_from), key)
     record.document, record.stale = document, False
     record.save(update_fields=["document", "stale", "updated_at"])
     return document
@@ -64,4 +83,4 @@ def resolve_status_list(url: str) -> dict | None:
         issuer = IssuerProfile.objects.get(pk=int(issuer_id))
     except (ValueError, IssuerProfile.DoesNotExist):
         return None
-    return status_list_document(issuer, purpose) if purpose in PURPOSES else None
+    return status_list_document(issuer, purpose) if list_signer(issuer, purpose) is not None else None

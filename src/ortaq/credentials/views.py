@@ -33,10 +33,10 @@ from ortaq.lib.throttle import Throttled, client_address, throttle_hit, throttle
 from ortaq.programmes.selectors import programmes_awarded_by
 
 from . import issuance, selectors, services, verification
-from .keys import did_document, key_rotate, may_manage_issuer
+from .keys import did_document, did_key_create, key_rotate, may_manage_issuer
 from .models import CredentialKind, CredentialState, IssuedCredential, IssuerProfile
 from .pdf import credential_pdf, pdf_filename
-from .status_lists import PURPOSES, status_list_document
+from .status_lists import list_signer, status_list_document
 
 
 # Holder ---------------------------------------------------------------------------------------------
@@ -354,8 +354,14 @@ def issuer_rotate(request, pk: int):
         raise Http404
     try:  # the checkbox sends "1" or nothing; anything else is not a yes
         compromised = choice(request.POST.get("compromised", "0"), ("0", "1"), name="compromised") == "1"
+        # "did_key": the institution's did:key identity is made (or replaced by a new one) instead of the did:web key
+        identity = choice(request.POST.get("identity", "did_web"), ("did_web", "did_key"), name="identity")
     except DomainError as error:
         return refused(request, error, registrar)
+    if identity == "did_key":
+        did_key_create(actor=request.user, institution=issuer.institution)
+        messages.success(request, _("The institution's new did:key issues from now on; an earlier one still verifies what it signed."))
+        return redirect("credentials:registrar")
     key_rotate(actor=request.user, issuer=issuer, compromised=compromised)
     messages.success(request, _("A new key signs from now on; the old one still verifies what it signed."))
     return redirect("credentials:registrar")
@@ -462,6 +468,6 @@ def ortaq_context(request):
 @cache_control(public=True, max_age=300)
 def status_list(request, issuer_id: int, purpose: str):
     issuer = IssuerProfile.objects.filter(pk=issuer_id).first()
-    if issuer is None or purpose not in PURPOSES:
+    if issuer is None or list_signer(issuer, purpose) is None:
         raise Http404
     return JsonResponse(status_list_document(issuer, purpose), content_type="application/vc+ld+json")
