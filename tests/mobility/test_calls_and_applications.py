@@ -124,3 +124,19 @@ def test_a_student_with_a_programme_sees_offers_ranked_by_fit_with_evidence(clie
     client.force_login(student)
     page = client.get(f"/en/mobility/calls/{open_call.pk}/").content.decode()
     assert 'id="recommendations"' in page and "Commission PLC cabinets" in page
+
+
+def test_a_script_that_bypasses_the_forms_cannot_write_what_they_refuse(world, enterprise):
+    """The services check typed input again: unknown codes, an overlong title, control characters."""
+    import dataclasses
+
+    from tests.mobility.conftest import offer_input
+
+    company, supervisor = enterprise
+    bad_offer = dataclasses.replace(offer_input(), title="x" * 201, isced_code="abcd", tasks="a\x00b")
+    with pytest.raises(ValidationFailed) as error:
+        services.offer_create(actor=supervisor, host=company, offer=bad_offer)
+    assert {"title", "isced_code", "tasks"} <= set(error.value.errors)
+    with pytest.raises(ValidationFailed) as error:
+        services.call_create(actor=world["coordinator_a"], owner=world.a, call=dataclasses.replace(call_input(), mobility_type="space_travel", language="xx"))
+    assert {"mobility_type", "language"} <= set(error.value.errors)

@@ -18,7 +18,7 @@ from ortaq.agreements.types import AgreementState
 from ortaq.audit.services import audit_record, snapshot
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
-from ortaq.inputs import ID_MAX, whole_number
+from ortaq.inputs import ID_MAX, model_checked, whole_number
 
 from . import eligibility
 from .models import (
@@ -58,8 +58,12 @@ def _values(typed) -> dict:
 
 
 def _language_errors(*, language: str, framework: str, level: str) -> dict[str, list[str]]:
-    """A minimum language level must exist in its framework and name the language it applies to."""
+    """Known language and framework codes; a minimum level must exist in its framework and name its language."""
     errors: dict[str, list[str]] = {}
+    if language and language not in {t.code for t in fw.languages()}:
+        errors["language"] = [str(_("Choose a language from the list."))]
+    if framework and framework not in {t.code for t in fw.language_frameworks()}:
+        errors["language_framework"] = [str(_("Choose a language framework from the list."))]
     if level:
         if not framework or fw.language_level_rank(framework, level) is None:
             errors["language_min_level"] = [str(_("This level does not exist in the chosen framework."))]
@@ -81,9 +85,13 @@ def offer_create(*, actor: User, host: Institution, offer: OfferInput, publish: 
         errors["end_date"] = [str(_("The end date cannot be before the start date."))]
     if offer.places < 1:
         errors["places"] = [str(_("Places must be at least 1."))]
-    if errors:
-        raise ValidationFailed(errors)
-    row = InternshipOffer.objects.create(host=host, created_by=actor, **{**_values(offer), "accessibility_facilities": list(offer.accessibility_facilities)})
+    if offer.isced_code not in {t.code for t in fw.isced_fields() if t.group == "detailed"}:
+        errors["isced_code"] = [str(_("Choose a detailed ISCED-F 2013 field."))]
+    if set(offer.accessibility_facilities) - {t.code for t in fw.accessibility_facilities()}:
+        errors["accessibility_facilities"] = [str(_("Choose accessibility facilities from the list."))]
+    row = InternshipOffer(host=host, created_by=actor, **{**_values(offer), "accessibility_facilities": list(offer.accessibility_facilities)})
+    model_checked(row, errors=errors)  # lengths, NUL and control characters: what the form would refuse, from any caller
+    row.save()
     audit_record(actor=actor, action="create", obj=row, after=snapshot(row, _field_names(offer)))
     return offer_publish(actor=actor, offer=row) if publish else row
 
@@ -127,14 +135,16 @@ def call_create(*, actor: User, owner: Institution, call: CallInput, programmes:
     errors = _language_errors(language=call.language, framework=call.language_framework, level=call.language_min_level)
     if [p for p in programmes if not p.awarding_institutions.filter(pk=owner.pk).exists()]:
         errors["programmes"] = [str(_("Choose programmes that %(institution)s awards.") % {"institution": owner})]
+    if call.mobility_type not in {t.code for t in fw.mobility_types()}:
+        errors["mobility_type"] = [str(_("Choose a mobility type from the list."))]
     if call.ranking_rule not in RankingRule.values:
         errors["ranking_rule"] = [str(_("Choose a ranking rule."))]
     elif sum((call.weight_grade, call.weight_language, call.weight_motivation, call.weight_interview)) == 0:
         errors["weight_grade"] = [str(_("At least one weight must be above zero."))]
-    if errors:
-        raise ValidationFailed(errors)
     seed = secrets.randbelow(10**9) if call.lottery_seed is None else call.lottery_seed
-    row = Call.objects.create(owner=owner, created_by=actor, **{**_values(call), "lottery_seed": seed})
+    row = Call(owner=owner, created_by=actor, **{**_values(call), "lottery_seed": seed})
+    model_checked(row, errors=errors)
+    row.save()
     row.eligible_programmes.set(programmes)
     audit_record(actor=actor, action="create", obj=row, after=snapshot(row, _field_names(call)))
     return row
@@ -268,6 +278,7 @@ def application_save(*, actor: User, call: Call, application: ApplicationInput, 
             raise ValidationFailed({"eligibility": problems})
     for name, value in _values(application).items():
         setattr(row, name, value)
+    model_checked(row, errors={"grade": [str(_("The average grade is from 0 to 100."))]} if not 0 <= application.grade <= 100 else None)
     if submit:
         row.state = ApplicationState.SUBMITTED
         row.submitted_at = timezone.now()
