@@ -251,3 +251,13 @@ def test_the_api_refuses_a_programme_of_another_institution_or_of_unknown_ones_a
     response = client.post("/api/v1/programmes/", DATA | {"awarding_institution_ids": awarding}, content_type="application/json")
     assert response.status_code == status
     assert not Programme.objects.exists() and not AuditEvent.objects.exists()
+
+
+def test_the_chinese_level_is_named_in_the_readers_language_on_the_page_and_in_the_form(client, world):
+    programme = services.programme_create(actor=world["coordinator_a"], details=ProgrammeDetails(**DATA, cn_level="higher_vocational_associate"),
+                                          awarding=[world.a])
+    client.force_login(world["coordinator_a"])
+    page = client.get(f"/ru/programmes/{programme.pk}/").text
+    assert "уровень младшего специалиста" in page and "higher_vocational_associate" not in page
+    form = client.get("/zh-hans/programmes/new/").text
+    assert "高等职业教育专科" in form and ">higher_vocational_associate" not in form and "· 高等职业教育专科" not in form

@@ -22,7 +22,9 @@ def _lang() -> str:
 
 
 def _levels(framework: str):
-    return [("", "—")] + [(t.code, f"{t.code} · {fw.localized(t, _lang())}") for t in fw.levels(framework)]
+    # KZ NQF and EQF levels are numbers people use ("5 · ..."); Chinese levels are named only (their codes are keys).
+    return [("", "—")] + [(t.code, fw.localized(t, _lang()) if framework == "cn" else f"{t.code} · {fw.localized(t, _lang())}")
+                          for t in fw.levels(framework)]
 
 
 class ProgrammeForm(HardenedForm, forms.ModelForm):

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from ortaq.engines import frameworks as fw
 from ortaq.i18n import localized
 
 
@@ -42,6 +44,12 @@ class Programme(models.Model):
     @property
     def title(self) -> str:
         return localized(self, "title")
+
+    @property
+    def cn_level_name(self) -> str:
+        """The Chinese level as the reader's language names it (the code is what is stored and exchanged)."""
+        term = fw.level("cn", self.cn_level) if self.cn_level else None
+        return fw.localized(term, translation.get_language() or "en") if term else self.cn_level
 
     @property
     def total_credits(self) -> int:
