@@ -561,6 +561,31 @@ def _(ctx):
                  outsiders=[ctx.world["coordinator_b"], ctx.world["coordinator_c"]], watch=[nomination])]
 
 
+@scenario("mobility:placement_answer")
+def _(ctx):
+    nomination, learner, _supervisor = ctx.fx("accepted")
+    return [Form(f"/en/mobility/placements/{nomination.pk}/answer/", learner, {"answer": "accept"}, {"answer": "choice"},
+                 outsiders=[ctx.world["coordinator_b"], ctx.world["coordinator_c"]], watch=[nomination])]
+
+
+@scenario("mobility:placement_document")
+def _(ctx):
+    nomination, learner, _supervisor = ctx.fx("accepted")
+    return [Form(f"/en/mobility/placements/{nomination.pk}/documents/insurance/", learner, {}, {"file": "file"},
+                 files={"file": bad_documents("insurance.pdf")}, required=False,
+                 outsiders=[ctx.world["coordinator_b"], ctx.world["coordinator_c"]], watch=[nomination])]
+
+
+@scenario("mobility:placement_document_check")
+def _(ctx):
+    from ortaq.mobility import acceptance
+
+    nomination, learner, supervisor = ctx.fx("accepted")
+    document = acceptance.placement_document_submit(actor=learner, nomination=nomination, kind="visa")
+    return [Form(f"/en/mobility/placements/{nomination.pk}/documents/visa/check/", ctx.world["coordinator_a"], {"decision": "accept", "reason": ""},
+                 {"decision": "choice", "reason": "text"}, outsiders=[ctx.world["coordinator_b"], supervisor, learner], watch=[document])]
+
+
 # Mobility: the agreement, logbook, evaluation and transcript ---------------------------------------------------
 
 @scenario("mobility:agreement_start")
