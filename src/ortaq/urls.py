@@ -15,6 +15,8 @@ urlpatterns = [
     path("issuers/<int:institution_id>/did.json", credential_views.did_json, name="issuer_did"),
     path("ns/credentials/v1", credential_views.ortaq_context, name="ortaq_context"),
     path("credentials/status/<int:issuer_id>/<str:purpose>", credential_views.status_list, name="credential_status_list"),
+    # What a holder's wallet reads from a presentation request's link or QR code (challenge, domain, where to answer).
+    path("credentials/presentation-requests/<str:challenge>", credential_views.presentation_request_json, name="presentation_request_json"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -30,6 +32,8 @@ urlpatterns += i18n_patterns(
     path("recognition/", include("ortaq.recognition.urls")),
     path("analytics/", include("ortaq.analytics.urls")),
     path("verify/", credential_views.verify_page, name="verify"),
+    path("verify/presentations/", credential_views.presentation_request_new, name="presentation_request_new"),
+    path("verify/presentations/<str:secret>/", credential_views.presentation_request_page, name="presentation_request"),
     path("verify/<str:code>", credential_views.verify_code, name="verify_code"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     prefix_default_language=True,

@@ -119,3 +119,46 @@ def verify(request: HttpRequest):
     payload = {"verified": report["verified"], "checks": checks, "warnings": [],
                "errors": [c["reason"] for c in report["checks"] if not c["ok"]], "status": report["status"]}
     return JsonResponse(payload, status=200 if report["verified"] else 422)
+
+
+# A presentation request answered twice, or too late: the error says which (VC-API leaves these to the verifier).
+_PRESENTATION_STATUSES = {"duplicate": 409, "late": 410}
+
+
+@router.post("/presentations/verify", auth=None, summary="Verify a presentation answering a request (VC-API)",
+             openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}})
+def verify_presentation(request: HttpRequest):
+    """A holder's wallet answers a presentation request made on /verify/presentations/: `options.challenge`
+    (and `options.domain`, if given) must be that request's, and the presentation's authentication proof must
+    name both. Each credential inside is verified as /credentials/verify would; the first presentation that
+    verifies answers the request, so a replay of it is refused (409)."""
+    from ortaq.lib import jsonguard
+
+    from .presentations import presentation_submit
+
+    _throttle("vc_verify", client_address(request))
+    try:  # hostile size or nesting is refused before parsing (4xx), like every JSON this platform reads
+        body = jsonguard.loads(request.body or b"null")
+    except jsonguard.JsonRefused as error:
+        return _error(error.status, str(error.message))
+    except ValueError:
+        return _error(400, "the request is not valid JSON")
+    if not isinstance(body, dict) or not isinstance(body.get("verifiablePresentation"), dict):
+        return _error(400, "the request must be a JSON object with a 'verifiablePresentation' object")
+    options = body.get("options", {})
+    if not isinstance(options, dict) or not isinstance(options.get("challenge"), str):
+        return _error(400, "options.challenge must name the presentation request's challenge")
+    domain = options.get("domain")
+    if domain is not None and not isinstance(domain, str):
+        return _error(400, "options.domain must be a string")
+    try:
+        _request, result = presentation_submit(presentation=body["verifiablePresentation"], challenge=options["challenge"], domain=domain)
+    except DomainError as error:
+        return _error(_PRESENTATION_STATUSES.get(str(error.code), error.status), str(error.message))
+    checks = result["checks"] + [{"check": f"credential {i}", "ok": c["verified"],
+                                  "reason": "verified" if c["verified"] else "; ".join(x["reason"] for x in c["checks"] if not x["ok"])}
+                                 for i, c in enumerate(result["credentials"], 1)]
+    payload = {"verified": result["verified"], "holder": result["holder"], "checks": [c["check"] for c in checks], "warnings": [],
+               "errors": [c["reason"] for c in checks if not c["ok"]],
+               "credentialResults": [{"verified": c["verified"], "status": c["status"], "issuer": c["issuer"]} for c in result["credentials"]]}
+    return JsonResponse(payload, status=200 if result["verified"] else 422)

@@ -62,7 +62,7 @@ def vc_api_issue(*, actor, credential: dict, issuer_did: str | None = None, idem
         raise DomainError(_("The platform allocates the credential's status entries; send the credential without credentialStatus."),
                           code="status_given")
     if cryptosuite not in CRYPTOSUITES:
-        raise DomainError(_("Unknown cryptosuite: use eddsa-rdfc-2022 or eddsa-jcs-2022."), code="cryptosuite")
+        raise DomainError(_("Unknown cryptosuite: use eddsa-rdfc-2022 or eddsa-jcs-2022."), code="invalid")
     institution, did_key = _issuing_institution(actor, issuer_did)
     issuer = issuer_ensure(actor=actor, institution=institution)
     signer_did = did_key.did if did_key is not None else issuer.did

@@ -187,7 +187,7 @@ def store_signed(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency
     the lists that did:key signs; `cryptosuite` is eddsa-rdfc-2022 (the default, Open Badges) or eddsa-jcs-2022.
     """
     if did_key is not None and (did_key.issuer_id != issuer.pk or not did_key.did_key or cosigners):
-        raise DomainError(_("This did:key is not an issuer identity of the institution."), code="not_issuer_key")
+        raise DomainError(_("This did:key is not an issuer identity of the institution."), code="invalid")
     # A dual diploma is the joint act of its awarding institutions (each agreed to co-award when the joint
     # programme was set up), so a registrar of any of them may approve it; nobody else signs in their name.
     if not any(may_issue(actor, inst, kind) for inst in [issuer.institution_id, *(c.institution_id for c in cosigners)]):

@@ -163,3 +163,24 @@ class IssuanceBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class PresentationRequest(models.Model):
+    """A verifier's request for a Verifiable Presentation (an employer asking a graduate for a diploma): a fresh
+    challenge and the platform's domain, which the holder's wallet signs into its presentation. Answered once:
+    the first presentation that verifies uses the challenge up, so a presentation cannot be replayed. Whoever
+    holds `secret` (the requester's page address) sees the result; the challenge alone (the holder's link)
+    shows only the request."""
+
+    challenge = models.CharField(max_length=64, unique=True)
+    secret = models.CharField(max_length=64, unique=True)
+    domain = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # The last presentation's report (verified or not), without the credentials' personal data beyond what the
+    # requester is shown: holder DID, checks, and per credential its title, issuer and checks.
+    result = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -471,3 +471,49 @@ def status_list(request, issuer_id: int, purpose: str):
     if issuer is None or list_signer(issuer, purpose) is None:
         raise Http404
     return JsonResponse(status_list_document(issuer, purpose), content_type="application/vc+ld+json")
+
+
+# Presentations from wallets ------------------------------------------------------------------------------------
+
+def presentation_request_new(request):
+    """An employer asks a holder for a presentation: a fresh request, then its page (link, QR code, result)."""
+    from . import presentations
+
+    if request.method == "POST":
+        if refused := _too_many(request, "verify_page"):
+            return refused
+        made = presentations.presentation_request_create()
+        return redirect("presentation_request", made.secret)
+    return render(request, "credentials/presentation_request.html", {"lifetime": int(presentations.LIFETIME.total_seconds() // 60)})
+
+
+def presentation_request_page(request, secret: str):
+    """The requester's page (its address is the secret): the holder's link and QR code until it is answered or
+    expires, and the outcome of the last presentation received."""
+    from .models import PresentationRequest
+
+    made = PresentationRequest.objects.filter(secret=secret).first() if secret.isascii() and len(secret) <= 64 else None
+    if made is None:
+        raise Http404
+    link = settings.SITE_ROOT + reverse("presentation_request_json", args=[made.challenge])
+    open_ = made.answered_at is None and made.expires_at > timezone.now()
+    return render(request, "credentials/presentation_request.html", {
+        "made": made, "link": link, "qr": qr_svg(link) if open_ else "", "open": open_,
+        "endpoint": settings.SITE_ROOT + "/api/v1/vc/presentations/verify", "result": made.result,
+    })
+
+
+def presentation_request_json(request, challenge: str):
+    """The request as a wallet reads it (a Verifiable Presentation Request: DID authentication of the holder
+    and any credential, with the challenge and domain to sign, and where to send the presentation)."""
+    from .presentations import presentation_request_open
+
+    made = presentation_request_open(challenge)
+    if made is None:
+        raise Http404
+    return JsonResponse({
+        "query": [{"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}], "acceptedCryptosuites": [{"cryptosuite": "eddsa-rdfc-2022"}, {"cryptosuite": "eddsa-jcs-2022"}]},
+                  {"type": "QueryByExample", "credentialQuery": [{"example": {"type": "VerifiableCredential"}}]}],
+        "challenge": made.challenge, "domain": made.domain, "expires": made.expires_at.isoformat().replace("+00:00", "Z"),
+        "interact": {"service": [{"type": "UnmediatedPresentationService2021", "serviceEndpoint": settings.SITE_ROOT + "/api/v1/vc/presentations/verify"}]},
+    })

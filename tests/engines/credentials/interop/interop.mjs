@@ -6,6 +6,9 @@
 //        (status list credentials come from LOADER.json "documents"); otherwise it is stubbed.
 //   node interop.mjs verify-proofs LOADER.json CREDENTIALS.json -> {"results": [[{verificationMethod, verified}]]}
 //   node interop.mjs sign LOADER.json KEY.json UNSIGNED.json OUT.json [eddsa-rdfc-2022|Ed25519Signature2020]
+//   node interop.mjs present LOADER.json HOLDER_KEY.json CREDENTIALS.json CHALLENGE DOMAIN OUT.json
+//        -> a VerifiablePresentation of CREDENTIALS by the holder (the key's did:key), signed by
+//        vc.signPresentation with eddsa-rdfc-2022 (proofPurpose authentication, challenge, domain)
 //
 // LOADER.json = {"contexts": {url: document}, "documents": {id: controller document}}; the Python
 // test writes it from Ortaq's bundled contexts, so both sides canonicalise against the same bytes
@@ -143,6 +146,16 @@ async function verifyProofs(loaderPath, credentialsPath) {
   process.stdout.write(JSON.stringify({results}));
 }
 
+// What a wallet built on this stack sends to a verifier: the holder's presentation, signed for one request.
+async function present(loaderPath, keyPath, credentialsPath, challenge, domain, outPath) {
+  const documentLoader = makeLoader(readJson(loaderPath));
+  const key = await Ed25519Multikey.from(readJson(keyPath));
+  const suite = new DataIntegrityProof({signer: key.signer(), cryptosuite: rdfc});
+  const presentation = vc.createPresentation({verifiableCredential: readJson(credentialsPath), holder: key.controller});
+  const signed = await vc.signPresentation({presentation, suite, challenge, domain, documentLoader});
+  writeFileSync(outPath, JSON.stringify(signed, null, 2));
+}
+
 const [command, ...args] = process.argv.slice(2);
 try {
   if(command === 'verify') {
@@ -151,6 +164,8 @@ try {
     await verifyProofs(...args);
   } else if(command === 'sign') {
     await sign(...args);
+  } else if(command === 'present') {
+    await present(...args);
   } else {
     console.error('usage: interop.mjs verify|sign ...');
     process.exit(2);

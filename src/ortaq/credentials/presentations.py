@@ -1,0 +1,91 @@
+"""Presentations from wallets: a verifier's request (fresh challenge, this platform's domain, short-lived) and
+the holder's Verifiable Presentation answering it, verified once (engines.credentials.presentations for the
+holder's proof and binding, verification.verify_document for each credential inside)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ortaq.engines.credentials.presentations import verify_presentation
+from ortaq.errors import DomainError, NotFound
+
+from .keys import resolver
+from .models import PresentationRequest
+from .verification import verify_document
+
+LIFETIME = dt.timedelta(minutes=30)
+
+
+def presentation_domain() -> str:
+    """The domain a holder's proof names: this platform's host (VC Data Integrity 1.0 §4.2 "domain")."""
+    return urlsplit(settings.SITE_ROOT).netloc
+
+
+@transaction.atomic
+def presentation_request_create() -> PresentationRequest:
+    """A new request (anyone may ask a holder for a presentation, as anyone may verify a credential here)."""
+    return PresentationRequest.objects.create(challenge=secrets.token_urlsafe(24), secret=secrets.token_urlsafe(24),
+                                              domain=presentation_domain(), expires_at=timezone.now() + LIFETIME)
+
+
+def presentation_request_open(challenge: str) -> PresentationRequest | None:
+    """The request a holder's link names, while it can still be answered."""
+    if not isinstance(challenge, str) or not challenge or len(challenge) > 64:
+        return None
+    return PresentationRequest.objects.filter(challenge=challenge, answered_at__isnull=True, expires_at__gt=timezone.now()).first()
+
+
+def _credential_result(credential) -> dict:
+    report = verify_document(credential, count=True)
+    issuer = report.get("known_issuer")
+    subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    name = credential.get("name") if isinstance(credential, dict) else None
+    if isinstance(achievement, dict) and isinstance(achievement.get("name"), str):
+        name = achievement["name"]
+    return {"verified": report["verified"], "status": report.get("status"), "issuer": report.get("issuer"),
+            "issuer_registered": issuer.institution.display_name if issuer is not None else "",
+            "name": name if isinstance(name, str) else "", "checks": report["checks"]}
+
+
+def presentation_submit(*, presentation, challenge, domain) -> tuple[PresentationRequest, dict]:
+    """Verify `presentation` against the open request with `challenge`: the holder's proof (authentication,
+    challenge, domain), holder binding, and each credential inside. The first presentation that verifies
+    answers the request; after that (or after it expired) the challenge is refused, so a presentation cannot
+    be replayed. Every outcome is kept on the request for its requester to see."""
+    if not isinstance(challenge, str) or not challenge:
+        raise DomainError(_("Name the request's challenge."), code="invalid")
+    with transaction.atomic():
+        request = PresentationRequest.objects.select_for_update().filter(challenge=challenge[:64]).first()
+        if request is None:
+            raise NotFound(_("No presentation request has this challenge."))
+        if request.answered_at is not None:
+            raise DomainError(_("This request was already answered: a presentation is accepted once."), code="duplicate")
+        if request.expires_at <= timezone.now():
+            raise DomainError(_("This request has expired: ask for a new one."), code="late")
+        if domain is not None and domain != request.domain:
+            raise DomainError(_("The domain is not this verifier's."), code="invalid")
+        report = verify_presentation(presentation, challenge=request.challenge, domain=request.domain, resolver=resolver())
+        credentials = [_credential_result(c) for c in report.credentials] if report.verified else []
+        if report.verified and not credentials:
+            report.checks.append(_no_credentials())
+        verified = report.verified and all(c["verified"] for c in credentials)
+        result = {**report.to_dict(), "verified": verified, "credentials": credentials}
+        request.result = result
+        if verified:
+            request.answered_at = timezone.now()
+        request.save(update_fields=["result", "answered_at"])
+    return request, result
+
+
+def _no_credentials():
+    from ortaq.engines.credentials import Check
+
+    return Check("credentials", False, "the presentation holds no credential")
