@@ -39,6 +39,8 @@ compiled kernels run (`kernel.use_compiled`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from llvmlite import ir
 from numba import njit
@@ -62,7 +64,7 @@ def fits(n_applicants: int, n_entries: int, big: int) -> bool:
 
 
 @intrinsic
-def _prefetch(typingctx, arr, idx):
+def _prefetch_intrinsic(typingctx, arr, idx):
     """Hint the CPU to fetch arr.flat[idx] into the cache (llvm.prefetch: no effect on results)."""
     if not isinstance(arr, types.Array) or not isinstance(idx, types.Integer):
         return None
@@ -81,6 +83,14 @@ def _prefetch(typingctx, arr, idx):
 
     return sig, codegen
 
+
+# Jitted code calls an intrinsic without the typing context. numba's stubs type the call with it, and as never
+# returning (called from Python it raises), which would leave the rest of each caller unchecked: mypy reads the
+# signature the jitted callers use.
+if TYPE_CHECKING:
+    def _prefetch(arr: np.ndarray, idx: int | np.integer) -> None: ...
+else:
+    _prefetch = _prefetch_intrinsic
 
 @njit(cache=True, nogil=True)
 def _sift_down(heap: np.ndarray, aux: np.ndarray, s: int, size: int) -> None:

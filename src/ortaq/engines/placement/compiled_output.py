@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
@@ -60,7 +61,7 @@ _PIECE_BUF, _PIECE_OFF = _concatenated(_PIECES)
 
 
 @intrinsic
-def _memcpy(typingctx, dst, dst_pos, src, src_pos, count):
+def _memcpy_intrinsic(typingctx, dst, dst_pos, src, src_pos, count):
     """dst[dst_pos:dst_pos + count] = src[src_pos:src_pos + count] for uint8 arrays, as one llvm.memcpy.
 
     The copies are short (an id, a reason) and many: a libc memcpy moves them in a few wide loads and
@@ -82,6 +83,14 @@ def _memcpy(typingctx, dst, dst_pos, src, src_pos, count):
     return sig, codegen
 
 
+# Jitted code calls an intrinsic without the typing context. numba's stubs type the call with it, and as never
+# returning (called from Python it raises), which would leave the rest of each caller unchecked: mypy reads the
+# signature the jitted callers use.
+if TYPE_CHECKING:
+    def _memcpy(dst: np.ndarray, dst_pos: int, src: np.ndarray, src_pos: int, count: int) -> None: ...
+else:
+    _memcpy = _memcpy_intrinsic
+
 @njit(cache=True, nogil=True, inline="always")
 def _put(out: np.ndarray, pos: int, src: np.ndarray, lo: int, hi: int) -> int:
     """Copy src[lo:hi] to out at pos; returns the position after it."""
@@ -90,7 +99,7 @@ def _put(out: np.ndarray, pos: int, src: np.ndarray, lo: int, hi: int) -> int:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _digits(x: int) -> int:
+def _digits(x: int | np.integer) -> int:
     d = 1
     while x >= 10:
         x //= 10
