@@ -102,7 +102,8 @@ def _label_names(field) -> None:
     if any(f.name == "name_latin" for f in field.queryset.model._meta.get_fields()):
         from ortaq.i18n import name_with_latin
 
-        field.label_from_instance = name_with_latin
+        # Django calls label_from_instance on the field instance, so setting it there is how a form picks labels
+        field.label_from_instance = name_with_latin  # type: ignore[method-assign]
 
 
 def harden(form) -> None:
@@ -125,12 +126,14 @@ def harden(form) -> None:
         elif isinstance(field, forms.ModelChoiceField) and not getattr(field, "_hardened", False):
             if field.queryset is None:  # set by the form's own __init__, after this first pass
                 continue
-            field._hardened = True
+            # a marker in the field's __dict__: Django's copy of a form's fields for each form carries it along
+            field._hardened = True  # type: ignore[attr-defined]
             pk = field.queryset.model._meta.pk
             if field.to_field_name is None and pk.get_internal_type() in ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField"):
-                field.clean = _ids_only(field)
+                # wraps this one field's clean (not the class's): the check sits before the queryset lookup
+                field.clean = _ids_only(field)  # type: ignore[method-assign]
         elif isinstance(field, forms.IntegerField) and not getattr(field, "_hardened", False):
-            field._hardened = True
+            field._hardened = True  # type: ignore[attr-defined]  # the same marker as above
             if field.max_value is None:
                 field.validators.append(validators.MaxValueValidator(ID_MAX))
             if field.min_value is None:
@@ -255,8 +258,8 @@ def model_checked(instance: models.Model, *, exclude: tuple[str, ...] = (), erro
     try:
         instance.full_clean(exclude=list(exclude))
     except ValidationError as error:
-        for field, problems in error.error_dict.items():
-            found.setdefault(field, []).extend(_as_the_form_says(problem) for problem in problems)
+        for name, problems in error.error_dict.items():
+            found.setdefault(name, []).extend(_as_the_form_says(problem) for problem in problems)
     for field in instance._meta.concrete_fields:
         value = getattr(instance, field.attname)
         if field.name in exclude or not isinstance(field, (models.CharField, models.TextField)) or not isinstance(value, str):
