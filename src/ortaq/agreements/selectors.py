@@ -10,10 +10,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ortaq.accounts.selectors import access_for
+from ortaq.engines import frameworks as fw
 
 from .models import Agreement, AgreementApproval, AgreementParty, AgreementState, AgreementVersion, CooperationCondition
+from .types import AGREEMENT_FIELDS, CONDITION_FIELDS, AgreementKind, DurationUnit, MobilityType
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -213,6 +219,73 @@ def diff_versions(older: AgreementVersion, newer: AgreementVersion) -> list[tupl
 
     a, b = flatten(older.content), flatten(newer.content)
     return [(key, a.get(key, ""), b.get(key, "")) for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)]
+
+
+def _duration(count, unit) -> str:
+    # The plural form of the unit for this count in the reader's language (1 ай / 3 месяца / 5 месяцев).
+    if not isinstance(count, int):
+        return "—"
+    if unit == DurationUnit.DAYS:
+        return ngettext("%(count)s day", "%(count)s days", count) % {"count": count}
+    return ngettext("%(count)s month", "%(count)s months", count) % {"count": count}
+
+
+def _term_name(terms, code) -> str:
+    term = next((t for t in terms if t.code == code), None)
+    return fw.localized(term, translation.get_language() or "en") if term else str(code)
+
+
+def _readable(field: str, value, names: dict) -> str:
+    """One stored value as the pages show it: choice labels, institution names, fields by their name."""
+    if value in ("", None, []):
+        return "—"
+    if field == "kind":
+        return str(dict(AgreementKind.choices).get(value, value))
+    if field == "mobility_type":
+        return str(dict(MobilityType.choices).get(value, value))
+    if field in ("initiator", "sending", "receiving"):
+        return names.get(value, str(value))
+    if field == "isced_code":
+        term = fw.isced_field(str(value))
+        return f"{value} {fw.localized(term, translation.get_language() or 'en')}" if term else str(value)
+    if field == "language":
+        return _term_name(fw.languages(), value)
+    if field == "language_framework":
+        return _term_name(fw.language_frameworks(), value)
+    return str(value)
+
+
+def _readable_fields(content: dict, names: dict) -> dict[tuple[int, str], str]:
+    """A version's content as (condition number or 0 for the agreement, field) → readable value; a duration
+    and its unit are one value."""
+    out: dict[tuple[int, str], str] = {(0, f): _readable(f, content.get(f), names) for f in [*AGREEMENT_FIELDS, "initiator"]}
+    parties = [names.get(p.get("id"), p.get("name", "")) for p in content.get("parties", [])]
+    out[(0, "parties")] = "; ".join(parties) or "—"
+    for number, condition in enumerate(content.get("conditions", []), start=1):
+        for f in CONDITION_FIELDS:
+            if f == "duration_unit":
+                continue
+            value = _duration(condition.get("duration"), condition.get("duration_unit")) if f == "duration" else _readable(f, condition.get(f), names)
+            out[(number, f)] = value
+    return out
+
+
+def readable_diff(older: AgreementVersion, newer: AgreementVersion) -> list[tuple[str, str, str]]:
+    """The differences of diff_versions as a reader reads them: each field by its label in the reader's
+    language ("Condition 2 · Mobility type"), each value as the agreement's page shows it; a condition only
+    one version has shows "—" on the other side."""
+    names = {p["id"]: p.get("name") or p.get("name_latin") or str(p["id"]) for v in (older, newer) for p in v.content.get("parties", [])}
+    a, b = _readable_fields(older.content, names), _readable_fields(newer.content, names)
+    rows = []
+    for key in sorted(set(a) | set(b), key=lambda k: (k[0], ([*AGREEMENT_FIELDS, "initiator", "parties", *CONDITION_FIELDS]).index(k[1]))):
+        old, new = a.get(key, "—"), b.get(key, "—")
+        if old == new:
+            continue
+        number, field = key
+        model = CooperationCondition if number else Agreement
+        label = capfirst(str(model._meta.get_field(field).verbose_name))
+        rows.append((_("Condition %(number)s · %(field)s") % {"number": number, "field": label} if number else label, old, new))
+    return rows
 
 
 def agreements_in_force() -> QuerySet[Agreement]:

@@ -238,7 +238,7 @@ def agreement_compare(request, pk: int):
     versions = list(selectors.versions_of(agreement))
     a, b = _compared(request, versions)
     return render(request, "agreements/compare.html", {
-        "agreement": agreement, "versions": versions, "a": a, "b": b, "rows": selectors.diff_versions(a, b), "nav_section": "agreements",
+        "agreement": agreement, "versions": versions, "a": a, "b": b, "rows": selectors.readable_diff(a, b), "nav_section": "agreements",
     })
 
 
