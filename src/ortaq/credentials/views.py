@@ -93,7 +93,21 @@ def credential_detail(request, public_id):
     return render(request, "credentials/detail.html", {
         "credential": credential, "is_holder": holder, "is_registrar": registrar, "result": _presented(report, credential.document),
         "shares": _with_qr(credential.share_codes.all()) if holder else [], "states": CredentialState.choices,
-        "pdf_languages": LANGUAGE_CHOICES, "nav_section": "credentials",
+        "pdf_languages": LANGUAGE_CHOICES, "nav_section": "credentials", "linkedin": linkedin_add_url(credential) if holder else "",
+    })
+
+
+def linkedin_add_url(credential) -> str:
+    """LinkedIn's "add to profile" address with the certification fields filled in: its name, the issuing
+    institution, the month it was issued, the public verification address and the verification code as its id
+    (https://addtoprofile.linkedin.com/). Nothing is sent until the holder follows the link."""
+    from urllib.parse import urlencode
+
+    issued = verification.issued_day(credential.document.get("validFrom") if isinstance(credential.document, dict) else None) or credential.issued_at.date()
+    return "https://www.linkedin.com/profile/add?" + urlencode({
+        "startTask": "CERTIFICATION_NAME", "name": credential.display_title or credential.get_kind_display(),
+        "organizationName": credential.issuer.institution.display_name, "issueYear": issued.year, "issueMonth": issued.month,
+        "certUrl": settings.SITE_ROOT + reverse("verify_code", args=[credential.verify_code]), "certId": credential.verify_code,
     })
 
 
