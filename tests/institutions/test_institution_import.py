@@ -110,3 +110,12 @@ def test_the_web_import_page_shows_the_row_report(client, world):
     response = client.post("/en/institutions/import/", {"file": upload})
     assert response.status_code == 422  # nothing was imported: a refusal, with the report of every row
     assert b"kz_bin" in response.content and b"A BIN has exactly 12 digits." in response.content
+
+
+def test_the_import_page_explains_every_column_in_words_and_keeps_the_names_as_code(client, world):
+    client.force_login(world["coordinator_a"])
+    page = client.get("/en/institutions/import/").text
+    assert "<code>name_original</code>" in page and "Name in original script" in page
+    assert "<code>joint_college</code> (Joint college)" in page
+    assert "two-letter country code" in page
+    assert "Required: kind, name_original" not in page

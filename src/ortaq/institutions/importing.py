@@ -17,14 +17,40 @@ from ortaq.errors import DomainError, Forbidden
 from ortaq.lib.exports import restore
 
 from .forms import InstitutionForm
-from .models import Institution
+from .models import Institution, InstitutionKind
 from .selectors import may_register_institutions
 from .services import institutions_import_rows
 from .types import EDITABLE_FIELDS, InstitutionDetails
 
 COLUMNS = EDITABLE_FIELDS
+REQUIRED_COLUMNS = ("kind", "name_original", "country")
 LIST_COLUMNS = {"accessibility_facilities"}
 UNIQUE_COLUMNS = ("kz_bin", "cn_uscc", "schac")
+
+
+@dataclass(frozen=True)
+class ColumnHelp:
+    code: str  # the column's name in the file's first row, as typed
+    meaning: str  # what it holds, in the reader's language
+    required: bool
+    values: list[tuple[str, str]] = field(default_factory=list)  # (code to type, its name) where only codes are allowed
+
+
+def column_guide() -> list[ColumnHelp]:
+    """Each column an import file may have, explained in words for the import page."""
+    notes = {
+        "country": _("two-letter country code, such as KZ or CN"),
+        "name_latin": _("filled in from the name in the original script when left empty"),
+        "accessibility_facilities": _("several are separated by semicolons"),
+    }
+    guide = []
+    for column in COLUMNS:
+        meaning = str(Institution._meta.get_field(column).verbose_name)
+        if column in notes:
+            meaning = f"{meaning} ({notes[column]})"
+        values = [(str(code), str(label)) for code, label in InstitutionKind.choices] if column == "kind" else []
+        guide.append(ColumnHelp(code=column, meaning=meaning[:1].upper() + meaning[1:], required=column in REQUIRED_COLUMNS, values=values))
+    return guide
 
 
 @dataclass
@@ -104,7 +130,7 @@ def institutions_import(*, actor, filename: str, content: bytes, registered_by: 
         raise DomainError(_("The file is empty."))
     header = [h.strip().lower() for h in table[0]]
     unknown = [h for h in header if h and h not in COLUMNS]
-    missing = [c for c in ("kind", "name_original", "country") if c not in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     report = ImportReport(rows=len(table) - 1)
     if unknown or missing:
         if unknown:

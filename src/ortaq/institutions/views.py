@@ -164,4 +164,4 @@ def institution_import(request):
         messages.success(request, _("%(count)d institutions imported.") % {"count": report.created})
         return redirect("institutions:list")
     status = 422 if request.method == "POST" else 200  # a refused file, or rows with errors (nothing imported)
-    return render(request, "institutions/import.html", {"form": form, "report": report, "columns": importing.COLUMNS, "nav_section": "institutions"}, status=status)
+    return render(request, "institutions/import.html", {"form": form, "report": report, "columns": importing.column_guide(), "nav_section": "institutions"}, status=status)
