@@ -31,7 +31,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import pytest
@@ -60,6 +60,7 @@ CALL_READERS = "admin, analyst if state!=draft, staff@owner, member@owner if sta
 CALL_MANAGERS = "admin, coordinator@owner"
 MOBILITY_PARTIES = "admin, learner, coordinator@sending, host@host"
 MOBILITY_HOSTS = "admin, host@host"
+PLACEMENT_SIDES = "admin, learner, coordinator@owner, host@host"  # a nomination's learner, sending coordinators and host staff
 DOSSIER_READERS = "admin, student, coordinator|registrar@home"
 DOSSIER_DECIDERS = "admin, coordinator@home"
 COHORT_READERS = "admin, analyst, trainers, managers, coordinator|registrar@enrolled_from, coordinator@any if state=planned"
@@ -80,6 +81,7 @@ class Shows:
     link: str = ""
     kwargs: dict[str, str] = field(default_factory=lambda: {"pk": "@pk"})
     text: str = ""
+    every_page: bool = False  # a paginated page: read it through its "next" links (?page=2, ...), not page 1 only
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,8 @@ MATRIX: dict[str, Entry] = {
     "accounts:accessibility_update": action(data={"a-accessibility_needs": "", "a-consent": ""}),
     "accounts:token_create": action(data={"name": "matrix"}),
     "accounts:token_revoke": action("token", ("owner", 404), kwargs={"pk": "@pk"}),
-    "accounts:people": page(shows=Shows(("person",), "admin, self, staff@member_of", link="accounts:person")),
+    # The admin's list runs to several pages (25 a page): every page is read.
+    "accounts:people": page(shows=Shows(("person",), "admin, self, staff@member_of", link="accounts:person", every_page=True)),
     # Accessibility needs, shared with consent: to the person and their college's coordinators only.
     "accounts:person": page("person", ("admin, self, staff@member_of", 404), kwargs={"pk": "@pk"},
                             reveals=(("@accessibility_needs", "self, coordinator@member_of"),)),
@@ -248,6 +251,15 @@ MATRIX: dict[str, Entry] = {
     "mobility:round_export": page("round", (CALL_MANAGERS, 404), kwargs={"pk": "@pk", "fmt": "csv"}),
     "mobility:nominations": page(),
     "mobility:nomination_decide": action("nomination", ("admin, host@host", 404), kwargs={"pk": "@pk"}, data={"decision": "accept"}),
+    # A placement after publication (issue 15): the learner answers and provides documents, the sending coordinators
+    # check them, the host reads the nominee's file; the scene's placement has no checklist file, hence 404 to all.
+    "mobility:placement": page("nomination", (PLACEMENT_SIDES, 404), kwargs={"pk": "@pk"}),
+    "mobility:placement_answer": action("nomination", (PLACEMENT_SIDES, 404), ("learner", 403), kwargs={"pk": "@pk"}, data={"answer": "accept"}),
+    "mobility:placement_document": action("nomination", (PLACEMENT_SIDES, 404), ("learner", 403), kwargs={"pk": "@pk", "kind": "visa"}),
+    "mobility:placement_document_check": action("nomination", (PLACEMENT_SIDES, 404), ("admin, coordinator@owner", 403),
+                                                kwargs={"pk": "@pk", "kind": "visa"}, data={"decision": "accept"}),
+    "mobility:placement_document_file": page("nomination", (PLACEMENT_SIDES, 404), ("nobody", 404), kwargs={"pk": "@pk", "kind": "visa"}),
+    "mobility:nominee_document_file": page("nomination", (PLACEMENT_SIDES, 404), ("nobody", 404), kwargs={"pk": "@pk", "document_id": 999999999}),
     # A refusal is shown on the call's page: those who may not see the call get 404.
     "mobility:agreement_start": action("nomination", (NOMINATION_CALL_READERS, 404), ("admin, learner, coordinator@owner", 403),
                                        kwargs={"nomination_id": "@pk"},
@@ -606,6 +618,17 @@ def shown_wrongly(shows: Shows, answer: Answer, scene: Scene, viewer: Viewer, *,
     return problems
 
 
+def every_page(client: Client, url: str, first: bytes) -> bytes:
+    """A paginated list's pages one after the other, following rel="next" (a page number past the last answers
+    the last page again, so the link, not the status, says when to stop)."""
+    content, number = first, 1
+    while b'rel="next"' in content and number < 50:
+        number += 1
+        content = ask(client, "get", f"{url}?page={number}").content
+        first += content
+    return first
+
+
 def revealed_wrongly(entry: Entry, answer: Answer, viewer: Viewer, thing: Thing | None) -> list[str]:
     """The texts of the record a page shows to a viewer who may not see them, or hides from one who may."""
     page, problems = answer.content.decode(errors="replace"), []  # a download (a ZIP) is bytes, not a page
@@ -671,7 +694,8 @@ def check_entry(key: str, entry: Entry, scene: Scene, clients: dict[str, Client]
             answer = ask(client, "get", url)
             problem = judge(answer, want, login_url=login_url, refused=False)
             if not problem and entry.shows and answer.status == 200:
-                failures += [f"{label}: GET {url} {wrong}" for wrong in shown_wrongly(entry.shows, answer, scene, viewer, is_api=False)]
+                listed = replace(answer, content=every_page(client, url, answer.content)) if entry.shows.every_page else answer
+                failures += [f"{label}: GET {url} {wrong}" for wrong in shown_wrongly(entry.shows, listed, scene, viewer, is_api=False)]
             if not problem and answer.status == 200:
                 failures += [f"{label}: GET {url} {wrong}" for wrong in revealed_wrongly(entry, answer, viewer, thing)]
             if problem:
