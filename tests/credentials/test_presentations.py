@@ -111,10 +111,10 @@ def test_a_credential_of_someone_else_or_a_changed_credential_fails_the_presenta
     presentation = _node_present(holder, [changed], request.challenge, request.domain, tmp_path)
     refused = _answer(client, presentation, request.challenge)
     assert refused.status_code == 422 and refused.json()["credentialResults"][0]["verified"] is False
-    # Failed answers leave the request open, and its page shows the last outcome.
+    # Failed answers go back to the wallet only: the request stays open and its page unchanged.
     made = PresentationRequest.objects.get(pk=request.pk)
-    assert made.answered_at is None and made.result["verified"] is False
-    assert "The presentation did not verify" in client.get(f"/en/verify/presentations/{made.secret}/").content.decode()
+    assert made.answered_at is None and made.result is None
+    assert 'id="presentation-link"' in client.get(f"/en/verify/presentations/{made.secret}/").content.decode()
 
 
 def test_hostile_bodies_to_the_presentation_endpoint_are_answered_with_4xx(client, world):

@@ -178,8 +178,8 @@ class PresentationRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
-    # The last presentation's report (verified or not), without the credentials' personal data beyond what the
-    # requester is shown: holder DID, checks, and per credential its title, issuer and checks.
+    # The report of the presentation that answered it: holder DID, checks, and per credential its title, issuer
+    # and checks (nothing else of the credentials is kept).
     result = models.JSONField(null=True, blank=True)
 
     class Meta:

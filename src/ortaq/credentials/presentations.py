@@ -58,8 +58,9 @@ def _credential_result(credential) -> dict:
 def presentation_submit(*, presentation, challenge, domain) -> tuple[PresentationRequest, dict]:
     """Verify `presentation` against the open request with `challenge`: the holder's proof (authentication,
     challenge, domain), holder binding, and each credential inside. The first presentation that verifies
-    answers the request; after that (or after it expired) the challenge is refused, so a presentation cannot
-    be replayed. Every outcome is kept on the request for its requester to see."""
+    answers the request and is kept for its requester to see; after that (or after it expired) the challenge is
+    refused, so a presentation cannot be replayed. A failed answer is returned to the wallet only and writes
+    nothing: anyone holding the link could otherwise overwrite what the requester sees."""
     if not isinstance(challenge, str) or not challenge:
         raise DomainError(_("Name the request's challenge."), code="invalid")
     with transaction.atomic():
@@ -78,10 +79,9 @@ def presentation_submit(*, presentation, challenge, domain) -> tuple[Presentatio
             report.checks.append(_no_credentials())
         verified = report.verified and all(c["verified"] for c in credentials)
         result = {**report.to_dict(), "verified": verified, "credentials": credentials}
-        request.result = result
         if verified:
-            request.answered_at = timezone.now()
-        request.save(update_fields=["result", "answered_at"])
+            request.result, request.answered_at = result, timezone.now()
+            request.save(update_fields=["result", "answered_at"])
     return request, result
 
 
