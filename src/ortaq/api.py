@@ -63,6 +63,7 @@ def _register_routers() -> None:
     from ortaq.institutions.api import router as institutions
     from ortaq.mobility.api import router as mobility
     from ortaq.programmes.api import router as programmes
+    from ortaq.recognition.api import router as recognition
 
     api.add_router("/institutions", institutions)
     api.add_router("/agreements", agreements)
@@ -70,6 +71,7 @@ def _register_routers() -> None:
     api.add_router("/vc", vc)
     api.add_router("/analytics", analytics)
     api.add_router("/mobility", mobility)
+    api.add_router("/recognition", recognition)
 
 
 _register_routers()

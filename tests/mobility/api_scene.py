@@ -83,4 +83,4 @@ def mobility_scene(world) -> dict:
     programme = programme_services.programme_create(actor=world["registrar_a"], details=ProgrammeDetails(code="P-MOB", title_en="Mechatronics", isced_code="0714"), awarding=[world.a])
     module = programme_services.module_add(actor=world["registrar_a"], programme=programme, module=ModuleDetails(code="PLC", title_en="PLC", credits=5))
     outcome = programme_services.outcome_add(actor=world["registrar_a"], module=module, outcome=OutcomeText(code="LO1", text_en="Programs a PLC", text_ru="Программирует ПЛК"))
-    return {"open_call": open_call, "application": application, **build_journey(world, placed_call, (company, supervisor), outcome, learner=world["student_a"])}
+    return {"open_call": open_call, "application": application, "outcome": outcome, **build_journey(world, placed_call, (company, supervisor), outcome, learner=world["student_a"])}

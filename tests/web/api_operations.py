@@ -45,6 +45,13 @@ class Scene:
 
         return mobility_scene(self.world)
 
+    @cached_property
+    def recognition(self) -> dict:
+        """An open dossier with its components decided and a signed one under appeal (tests/recognition/api_scene.py)."""
+        from tests.recognition.api_scene import recognition_scene
+
+        return recognition_scene(self.world, self.mobility)
+
 
 @dataclass(frozen=True)
 class Operation:
@@ -54,6 +61,12 @@ class Operation:
     query: dict[str, str] = field(default_factory=dict)  # valid query parameters
     ok: int = 200  # what the valid request answers
     strict: bool = True  # unknown body fields are refused (the VC-API tolerates unknown members, as its spec asks)
+
+
+def _presentation_challenge() -> str:
+    from ortaq.credentials.presentations import presentation_request_create
+
+    return presentation_request_create().challenge
 
 
 def _credential() -> dict:
@@ -108,6 +121,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/api/v1/vc/credentials/verify"): Operation(
         None, strict=False, body=lambda s: {"verifiableCredential": s.credential, "options": {}},
     ),
+    # An open request's challenge and a presentation nobody signed: well-formed, so answered 422 (not verified), and
+    # every hostile variation of it is refused without a write (a presentation that does not verify writes nothing).
+    ("POST", "/api/v1/vc/presentations/verify"): Operation(
+        None, strict=False, ok=422, body=lambda s: {
+            "verifiablePresentation": {"@context": [VC_V2], "type": ["VerifiablePresentation"], "holder": "did:example:holder",
+                                       "verifiableCredential": [s.credential]},
+            "options": {"challenge": _presentation_challenge()}},
+    ),
     ("GET", "/api/v1/mobility/calls/"): Operation("student_a", query={"q": "call", "state": "open", "page": "1"}),
     ("GET", "/api/v1/mobility/calls/{pk}"): Operation("student_a", path=lambda s: {"pk": s.mobility["open_call"].pk}),
     ("GET", "/api/v1/mobility/calls/{pk}/application"): Operation("student_a", path=lambda s: {"pk": s.mobility["open_call"].pk}),
@@ -153,6 +174,28 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/api/v1/mobility/agreements/{pk}/logbook/{entry_id}/verify"): Operation(
         "admin", path=lambda s: {"pk": s.mobility["agreement"].pk, "entry_id": s.mobility["entry"].pk},
         body=lambda s: {"decision": "verify", "verified_hours": 28.5, "comment": "Good week"},
+    ),
+    ("GET", "/api/v1/recognition/dossiers/"): Operation("coordinator_a", query={"state": "open", "page": "1"}),
+    ("POST", "/api/v1/recognition/dossiers/"): Operation(  # already open: the same dossier again
+        "coordinator_a", body=lambda s: {"mobility_agreement_id": s.recognition["open"].mobility_agreement_id},
+    ),
+    ("GET", "/api/v1/recognition/dossiers/{pk}"): Operation("coordinator_a", path=lambda s: {"pk": s.recognition["open"].pk}),
+    ("POST", "/api/v1/recognition/dossiers/{pk}/items/{item_id}/decide"): Operation(
+        "coordinator_a", path=lambda s: {"pk": s.recognition["open"].pk, "item_id": s.recognition["item"].pk},
+        body=lambda s: {"decision": "partial", "home_module_id": s.recognition["module"].pk, "substantial_difference": "Fewer hours",
+                        "compensating_measure": "A test"},
+    ),
+    ("POST", "/api/v1/recognition/dossiers/{pk}/sign"): Operation("coordinator_a", path=lambda s: {"pk": s.recognition["open"].pk}),
+    ("POST", "/api/v1/recognition/dossiers/{pk}/appeals"): Operation(  # the decision is not signed yet: "state" (tests/recognition/test_api.py files one)
+        "student_a", ok=400, path=lambda s: {"pk": s.recognition["open"].pk}, body=lambda s: {"reason": "The module was done in full"},
+    ),
+    ("POST", "/api/v1/recognition/dossiers/{pk}/appeals/{appeal_id}/decide"): Operation(
+        "registrar_a", path=lambda s: {"pk": s.recognition["appealed"].pk, "appeal_id": s.recognition["appeal"].pk},
+        body=lambda s: {"outcome": "uphold", "response": "Confirmed"},
+    ),
+    ("GET", "/api/v1/recognition/rules"): Operation("admin"),
+    ("POST", "/api/v1/recognition/rules"): Operation(
+        "admin", body=lambda s: {"hours_per_kz_credit": 30, "hours_per_cn_credit": 18, "hours_per_ects": 27, "expected_version": 1},
     ),
     ("GET", "/api/v1/analytics/datasets"): Operation(None),
     ("GET", "/api/v1/analytics/datasets/{key}"): Operation(None, path=lambda s: {"key": s.dataset}, query={"year": "2025", "country": "KZ"}),

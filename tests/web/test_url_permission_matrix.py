@@ -328,6 +328,10 @@ MATRIX: dict[str, Entry] = {
     "issuer_did": public("issuer", kwargs={"institution_id": "@institution_id"}),
     "ortaq_context": public(),
     "credential_status_list": public("issuer", kwargs={"issuer_id": "@pk", "purpose": "revocation"}),
+    # Presentations from wallets: anyone may ask (as anyone may verify); the page answers whoever holds its secret.
+    "presentation_request_new": public(),
+    "presentation_request": public("presentation_request", kwargs={"secret": "@secret"}),
+    "presentation_request_json": public("presentation_request", kwargs={"challenge": "@challenge"}),
     # Training -------------------------------------------------------------------------------------------------
     "training:list": page(shows=Shows(("cohort",), COHORT_READERS, link="training:cohort")),
     "training:catalogue": page(),
@@ -414,6 +418,7 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/vc/credentials/issue": api(None, ("admin, registrar@any", 403), ("registrar@any", 400), data=VC_CREDENTIAL, ok=201,
                                              send_allowed=True),
     "POST /api/v1/vc/credentials/verify": api(anon=GATES, data={}, ok=400, send_allowed=True),  # public; {} is not a credential
+    "POST /api/v1/vc/presentations/verify": api(anon=GATES, data={}, ok=400, send_allowed=True),  # public; {} answers no request
     # Mobility through the API: the same gates as the pages, answered 401 / 403 / 404 instead of redirects.
     "GET /api/v1/mobility/calls/": api(shows=Shows(("call", "draft_call"), CALL_READERS)),
     "GET /api/v1/mobility/calls/{pk}": api("call", (CALL_READERS, 404), kwargs={"pk": "@pk"}),

@@ -364,6 +364,11 @@ def build_scene() -> Scene:
         things["batch"].append(Thing(f"batch of {key}", batch, inst={"issuer": _ids(issuer.institution_id),
                                                                       "awarding": _ids(*programme.awarding_institutions.all())}, state=batch.state))
 
+    # A presentation request an employer made (public: its page is reached by its secret, the wallet's view by its challenge).
+    from ortaq.credentials.presentations import presentation_request_create
+
+    things["presentation_request"] = [Thing("presentation request", presentation_request_create())]
+
     # Training ---------------------------------------------------------------------------------------
     things["cohort"] = _cohorts(inst, users, extra)
 
@@ -387,7 +392,8 @@ def build_scene() -> Scene:
     ]
 
     # References to another record of the same kind, for the matrix's "a body naming someone else's record" entries.
-    for kind, name in (("draft_agreement", "condition"), ("call", "application"), ("credential", "code"), ("mobility", "entry")):
+    for kind, name in (("draft_agreement", "condition"), ("call", "application"), ("credential", "code"), ("mobility", "entry"),
+                       ("dossier", "item"), ("dossier", "appeal")):
         for thing in things[kind]:
             thing.extra[f"foreign_{name}"] = next(other.value(name) for other in things[kind] if other.obj.pk != thing.obj.pk)
 
