@@ -27,7 +27,9 @@ def entries(po: Path):
             elif line.startswith('"') and current:
                 fields[current] += line[1:-1]
         if "msgid" in fields and fields["msgid"]:
-            yield fields["msgid"], [v for k, v in fields.items() if k.startswith("msgstr")], flags
+            # A plural entry's placeholders may come from either form ("the %(n)s PDFs" only in the plural).
+            msgid = fields["msgid"] + ("\x00" + fields["msgid_plural"] if "msgid_plural" in fields else "")
+            yield msgid, [v for k, v in fields.items() if k.startswith("msgstr")], flags
 
 
 @pytest.mark.parametrize("language", ["kk", "ru", "zh_Hans"])
