@@ -455,6 +455,31 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/mobility/agreements/{pk}/logbook/{entry_id}/verify#foreign": api(
         "mobility", (MOBILITY_PARTIES, 404), ("nobody", 404), kwargs={"pk": "@pk", "entry_id": "@foreign_entry"},
         data={"decision": "verify", "verified_hours": 30.0}),
+    # Recognition through the API: the pages' gates.
+    "GET /api/v1/recognition/dossiers/": api(shows=Shows(("dossier",), DOSSIER_READERS)),
+    "POST /api/v1/recognition/dossiers/": api("mobility", (MOBILITY_PARTIES, 404), ("admin, coordinator@sending", 403),
+                                              data=lambda s, t: {"mobility_agreement_id": t.obj.pk}),
+    "GET /api/v1/recognition/dossiers/{pk}": api("dossier", (DOSSIER_READERS, 404), kwargs={"pk": "@pk"}),
+    "POST /api/v1/recognition/dossiers/{pk}/items/{item_id}/decide": api(
+        "dossier", (DOSSIER_READERS, 404), (DOSSIER_DECIDERS, 403), kwargs={"pk": "@pk", "item_id": "@item"},
+        data={"decision": "refused", "substantial_difference": "x"}),
+    "POST /api/v1/recognition/dossiers/{pk}/items/{item_id}/decide#foreign": api(
+        "dossier", (DOSSIER_READERS, 404), ("nobody", 404), kwargs={"pk": "@pk", "item_id": "@foreign_item"},
+        data={"decision": "refused", "substantial_difference": "x"}),
+    "POST /api/v1/recognition/dossiers/{pk}/items/{item_id}/decide#module": api(
+        "dossier", (DOSSIER_READERS, 404), (DOSSIER_DECIDERS, 403), ("nobody", 422), kwargs={"pk": "@pk", "item_id": "@item"},
+        data=lambda s, t: {"decision": "full", "home_module_id": t.value("foreign_module")}),
+    "POST /api/v1/recognition/dossiers/{pk}/sign": api("dossier", (DOSSIER_READERS, 404), (DOSSIER_DECIDERS, 403), kwargs={"pk": "@pk"}),
+    "POST /api/v1/recognition/dossiers/{pk}/appeals": api("dossier", (DOSSIER_READERS, 404), ("student", 403), kwargs={"pk": "@pk"}, ok=201,
+                                                          data={"reason": "Intruded"}),
+    "POST /api/v1/recognition/dossiers/{pk}/appeals/{appeal_id}/decide": api(
+        "dossier", (DOSSIER_READERS, 404), ("admin, coordinator|registrar@home", 403), kwargs={"pk": "@pk", "appeal_id": "@appeal"},
+        data={"outcome": "uphold", "response": "No"}),
+    "POST /api/v1/recognition/dossiers/{pk}/appeals/{appeal_id}/decide#foreign": api(
+        "dossier", (DOSSIER_READERS, 404), ("nobody", 404), kwargs={"pk": "@pk", "appeal_id": "@foreign_appeal"},
+        data={"outcome": "uphold", "response": "No"}),
+    "GET /api/v1/recognition/rules": api(None, ("admin", 404)),
+    "POST /api/v1/recognition/rules": api(None, ("admin", 404), data={"hours_per_kz_credit": 1, "hours_per_cn_credit": 1, "hours_per_ects": 1}),
     "GET /api/v1/analytics/datasets": api(anon=GATES),
     "GET /api/v1/analytics/datasets/{key}": api(anon=GATES, kwargs={"key": "funnel"}),
 }
