@@ -7,6 +7,7 @@ tasks left RUNNING by workers that died (see ortaq.jobs.services); the worker al
 from __future__ import annotations
 
 from argparse import ArgumentTypeError
+from typing import Any
 
 from django_tasks_db.management.commands import db_worker
 
@@ -32,8 +33,10 @@ class Command(db_worker.Command):
         # The autoreloader would run the tasks in a child process while this one beats for it: off unless asked.
         parser.set_defaults(reload=False)
 
-    def handle(self, *args, lease: float | None, **options) -> None:
-        lease = lease or lease_seconds()
+    # (*args, **options) as Django calls it: db_worker's handle() names each of its options, and `--lease`
+    # travels among them until it is taken out here
+    def handle(self, *args: Any, **options: Any) -> None:
+        lease: float = options.pop("lease", None) or lease_seconds()
         worker_id = options["worker_id"]
         worker_register(worker_id=worker_id)
         heartbeat = Heartbeat(worker_id=worker_id, lease=lease, interval=beat_interval(lease))
