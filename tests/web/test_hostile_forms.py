@@ -727,6 +727,9 @@ def _(ctx):
     credential, registrar, _graduates = _credential(ctx)
     issuer = credential.issuer
     return [Form(f"/en/wallet/registrar/issuers/{issuer.pk}/rotate/", registrar, {"compromised": "1"}, {"compromised": "choice"}, required=False,
+                 outsiders=[ctx.world["registrar_b"]], watch=[issuer]),
+            # The same form makes the institution's did:key issuer identity instead (identity=did_key).
+            Form(f"/en/wallet/registrar/issuers/{issuer.pk}/rotate/", registrar, {"identity": "did_key"}, {"identity": "choice"}, required=False,
                  outsiders=[ctx.world["registrar_b"]], watch=[issuer])]
 
 
@@ -803,6 +806,12 @@ def _(ctx):
                  files={"file": [lambda: SimpleUploadedFile("c.json", b"\xff\xfe\x00garbage"), lambda: SimpleUploadedFile("c.json", b"[" * 100_000),
                                  lambda: SimpleUploadedFile("c.exe", b"MZ\x90\x00 an executable"), lambda: SimpleUploadedFile("d.pdf", PDF),
                                  lambda: SimpleUploadedFile("d.pdf", PDF + b"0" * (5 * 1024 * 1024))]})]
+
+
+@scenario("presentation_request_new")
+def _(ctx):
+    # No fields: whatever is posted, a fresh request is made (anyone may ask a holder for a presentation).
+    return [Form("/en/verify/presentations/", None, {}, required=False)]
 
 
 # Training ------------------------------------------------------------------------------------------------------
