@@ -221,7 +221,7 @@ def diff_versions(older: AgreementVersion, newer: AgreementVersion) -> list[tupl
     return [(key, a.get(key, ""), b.get(key, "")) for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)]
 
 
-def _duration(count, unit) -> str:
+def _duration(count: object, unit: object) -> str:
     # The plural form of the unit for this count in the reader's language (1 ай / 3 месяца / 5 месяцев).
     if not isinstance(count, int):
         return "—"
@@ -230,19 +230,19 @@ def _duration(count, unit) -> str:
     return ngettext("%(count)s month", "%(count)s months", count) % {"count": count}
 
 
-def _term_name(terms, code) -> str:
+def _term_name(terms: list[fw.Term], code: object) -> str:
     term = next((t for t in terms if t.code == code), None)
     return fw.localized(term, translation.get_language() or "en") if term else str(code)
 
 
-def _readable(field: str, value, names: dict) -> str:
+def _readable(field: str, value: object, names: dict) -> str:
     """One stored value as the pages show it: choice labels, institution names, fields by their name."""
     if value in ("", None, []):
         return "—"
     if field == "kind":
-        return str(dict(AgreementKind.choices).get(value, value))
+        return str(dict(AgreementKind.choices).get(str(value), value))
     if field == "mobility_type":
-        return str(dict(MobilityType.choices).get(value, value))
+        return str(dict(MobilityType.choices).get(str(value), value))
     if field in ("initiator", "sending", "receiving"):
         return names.get(value, str(value))
     if field == "isced_code":
@@ -283,7 +283,7 @@ def readable_diff(older: AgreementVersion, newer: AgreementVersion) -> list[tupl
             continue
         number, field = key
         model = CooperationCondition if number else Agreement
-        label = capfirst(str(model._meta.get_field(field).verbose_name))
+        label = capfirst(str(getattr(model._meta.get_field(field), "verbose_name", field)))
         rows.append((_("Condition %(number)s · %(field)s") % {"number": number, "field": label} if number else label, old, new))
     return rows
 

@@ -45,7 +45,7 @@ def column_guide() -> list[ColumnHelp]:
     }
     guide = []
     for column in COLUMNS:
-        meaning = str(Institution._meta.get_field(column).verbose_name)
+        meaning = str(getattr(Institution._meta.get_field(column), "verbose_name", column))
         if column in notes:
             meaning = f"{meaning} ({notes[column]})"
         values = [(str(code), str(label)) for code, label in InstitutionKind.choices] if column == "kind" else []
