@@ -157,6 +157,10 @@ def inbox_items(*, actor: Actor) -> list:
              list(batches.filter(state=BatchState.REQUESTED).exclude(requested_by_id=access.user_id).order_by("created_at").values_list("id", flat=True))),
             ("credentials.failed", Action.PREPARE, _("Issuance batches that failed"),
              list(batches.filter(state=BatchState.FAILED).order_by("created_at").values_list("id", flat=True))),
+            # Four eyes: one's own request waits for another registrar or an administrator; say so, so that the
+            # registrar's home does not look empty while their work is in progress.
+            ("credentials.awaiting", Action.READ, _("Your issuance batches waiting for a second approver"),
+             list(batches.filter(state=BatchState.REQUESTED, requested_by_id=access.user_id).order_by("created_at").values_list("id", flat=True))),
         ):
             if rows:
                 one = len(rows) == 1
