@@ -105,3 +105,13 @@ def test_a_successful_public_verification_is_counted_for_analytics(client, world
     credential = IssuedCredential.objects.get(holder=graduates[0])
     client.get(f"/en/verify/{credential.verify_code}")
     assert VerificationEvent.objects.filter(issuer_institution_id=joint.pk, kind="diploma").count() == 1
+
+
+def test_the_did_document_keeps_the_issuers_did_after_the_platform_moves_to_another_port(client, world, issued, settings):
+    batch, *_ = issued
+    issuer = batch.issuer
+    settings.SITE_ROOT = "http://127.0.0.1:8765"  # `ortaq serve --port 8765` after the keys were made on 8000
+    response = client.get(f"/issuers/{issuer.institution_id}/did.json")
+    assert response.status_code == 200
+    did = response.json()
+    assert did["id"] == issuer.did and all(method["controller"] == issuer.did for method in did["verificationMethod"])

@@ -6,7 +6,7 @@ import base64
 import datetime as dt
 import hashlib
 import os
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from cryptography.fernet import Fernet
 from django.conf import settings
@@ -95,7 +95,11 @@ def did_document(issuer: IssuerProfile) -> dict:
         elif stamp:
             public.expires = stamp
         methods.append(public)
-    return creds.did_web_document(did_domain(), did_path(issuer.institution_id), methods)
+    # The document describes the DID as it was made (it is the issuer's identity and what every credential it
+    # signed names), not one derived from today's address: a platform restarted on another port or host must
+    # still serve it, rather than fail because the keys' controller no longer matches.
+    host, *path = issuer.did.removeprefix("did:web:").split(":")
+    return creds.did_web_document(unquote(host), [unquote(p) for p in path], methods)
 
 
 @transaction.atomic
