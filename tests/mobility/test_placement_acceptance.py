@@ -127,3 +127,14 @@ def test_the_student_answers_from_her_result_with_the_buttons_of_her_call_page(c
     nomination.refresh_from_db()
     assert nomination.answer == PlacementAnswer.ACCEPTED
     assert client.post(reverse("mobility:placement_answer", args=[nomination.pk]), {"answer": "decline"}).status_code == 400
+
+
+def test_past_the_deadline_her_pages_offer_no_buttons_and_say_the_seat_went_to_the_next_round(client, published):
+    _round, applications, *_ = published
+    nomination = _nomination(applications[0])
+    Nomination.objects.filter(pk=nomination.pk).update(answer_by=timezone.now() - dt.timedelta(minutes=1))
+    client.force_login(applications[0].applicant)
+    for url in (reverse("mobility:call", args=[applications[0].call_id]), reverse("mobility:placement", args=[nomination.pk])):
+        page = client.get(url).content.decode()
+        assert reverse("mobility:placement_answer", args=[nomination.pk]) not in page
+        assert "the seat goes to the next round" in page

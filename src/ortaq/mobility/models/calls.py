@@ -241,3 +241,12 @@ class Nomination(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+    @property
+    def answer_open(self) -> bool:
+        """The applicant may still answer: no answer yet, the nomination standing, and its deadline (if any) ahead.
+        A pending answer past its deadline is lapsed, whether or not the lapse has been recorded yet."""
+        from django.utils import timezone
+
+        return (self.answer == PlacementAnswer.PENDING and self.state in (NominationState.PENDING, NominationState.ACCEPTED)
+                and (self.answer_by is None or self.answer_by > timezone.now()))
