@@ -138,3 +138,13 @@ def test_past_the_deadline_her_pages_offer_no_buttons_and_say_the_seat_went_to_t
         page = client.get(url).content.decode()
         assert reverse("mobility:placement_answer", args=[nomination.pk]) not in page
         assert "the seat goes to the next round" in page
+
+
+def test_the_reminders_job_lapses_placements_past_their_deadline(world, published):
+    from ortaq.notifications.reminders import send_due_reminders
+
+    _round, applications, *_ = published
+    nomination = _nomination(applications[0])
+    send_due_reminders(now=nomination.answer_by + dt.timedelta(hours=1))
+    nomination.refresh_from_db()
+    assert nomination.answer == PlacementAnswer.LAPSED and nomination.state == NominationState.WITHDRAWN

@@ -363,3 +363,11 @@ def application_score(*, actor: User, application: Application, scores: Scores) 
     audit_record(actor=actor, action="update", obj=application, before=before,
                  after={"motivation_score": application.motivation_score, "interview_score": application.interview_score})
     return application
+
+
+def placements_lapse(*, now=None, call: Call | None = None) -> int:
+    """Placements left unanswered past their deadline lapse (their seats go to the next round); idempotent. Other
+    apps' jobs (the reminders) reach it here; the rule lives in acceptance.py."""
+    from .acceptance import placements_lapse as lapse
+
+    return lapse(now=now, call=call)

@@ -89,6 +89,9 @@ def _countries(user_ids: set[int]) -> dict[int, list[str]]:
 def send_due_reminders(*, now: dt.datetime | None = None) -> Sent:
     """Remind every recipient of every item whose deadline entered a window, once per item and window."""
     now = now or timezone.now()
+    from ortaq.mobility import services as mobility
+
+    mobility.placements_lapse(now=now)  # the daily run also records placements whose deadline passed unanswered
     due = [(user_id, item) for user_id, item in due_items(now=now) if item.kind in MESSAGE_OF]
     if not due:
         return Sent()
