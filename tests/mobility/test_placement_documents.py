@@ -9,6 +9,7 @@ from ortaq.errors import DomainError, Forbidden, ValidationFailed
 from ortaq.mobility import acceptance, selectors
 from ortaq.mobility.models import DocumentState, NominationState
 from ortaq.mobility.worklist import inbox_items
+from ortaq.notifications.models import Notification
 from tests.mobility.test_placement_acceptance import published  # noqa: F401 - the fixture
 
 PDF = b"%PDF-1.4 insurance policy"
@@ -36,6 +37,8 @@ def test_the_learner_uploads_and_the_coordinator_refuses_with_a_reason_then_acce
     refused = acceptance.placement_document_check(actor=world["coordinator_a"], nomination=placement, kind="insurance", accept=False,
                                                   reason="Does not cover the whole stay")
     assert refused.state == DocumentState.REFUSED and refused.reason == "Does not cover the whole stay"
+    told = Notification.objects.get(recipient=learner, key="placement_document_refused")
+    assert told.params["reason"] == "Does not cover the whole stay"
     again = acceptance.placement_document_submit(actor=learner, nomination=placement, kind="insurance",
                                                  upload=SimpleUploadedFile("policy2.pdf", PDF, content_type="application/pdf"))
     assert again.pk == sent.pk and again.state == DocumentState.SUBMITTED and again.reason == ""

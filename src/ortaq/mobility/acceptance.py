@@ -186,4 +186,8 @@ def placement_document_check(*, actor: User, nomination: Nomination, kind: str, 
     document.save(update_fields=["state", "reason", "checked_by", "checked_at"])
     audit_record(actor=actor, action="transition", obj=document, before={"state": DocumentState.SUBMITTED},
                  after={"state": document.state, "reason": reason})
+    if not accept:  # the learner must act again: she is told, with the reason
+        notify(recipients=[nomination.application.applicant], key="placement_document_refused",
+               url=reverse("mobility:placement", args=[nomination.pk]),
+               params={"call": nomination.application.call.title, "host": names(nomination.host), "reason": reason})
     return document

@@ -42,6 +42,8 @@ MESSAGES.update({
                            _("%(applicant)s has declined the placement at %(host)s through %(call)s. The seat goes to the next round.")),
     "reminder_placement_answer": (_("Reminder: answer your placement in %(call)s"),
                                   _("Accept or decline your placement in %(call)s before %(deadline)s, or the seat goes to the next round.")),
+    "placement_document_refused": (_("A document of your placement was refused: %(call)s"),
+                                   _("Your coordinator refused a document of your placement at %(host)s (%(call)s): %(reason)s. Open the placement to send it again.")),
     "placement_lapsed": (_("Placement not answered: %(applicant)s"),
                          _("%(applicant)s did not answer the placement at %(host)s through %(call)s by %(deadline)s. The seat goes to the next round.")),
 })
