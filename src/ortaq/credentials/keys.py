@@ -48,6 +48,8 @@ def may_manage_issuer(actor, institution_id: int) -> bool:
 
 
 def _store(issuer: IssuerProfile, key: creds.Multikey, *, did_key: bool = False) -> IssuerKey:
+    if key.secret_seed is None:  # only a freshly generated key is stored, never a public one read back
+        raise ValueError(f"{key.id} has no secret to store")
     return IssuerKey.objects.create(
         issuer=issuer, key_id=key.id, public_key_multibase=key.public_key_multibase,
         secret_encrypted=_fernet().encrypt(key.secret_seed), did_key=did_key,
