@@ -324,13 +324,13 @@ def last_refresh() -> Refresh | None:
     return Refresh.objects.filter(finished_at__isnull=False).order_by("-finished_at").first()
 
 
-def may_refresh(*, actor) -> bool:
+def may_refresh(*, actor: Actor) -> bool:
     """Who is offered "Recalculate now" (services.aggregates_refresh_request decides; this only hides the button)."""
     access = access_for(actor)
     return access.is_admin or access.is_ministry
 
 
-def refresh_status(*, actor, refresh_id: int) -> Refresh | None:
+def refresh_status(*, actor: Actor, refresh_id: int) -> Refresh | None:
     """A rebuild's record, for those who may follow it: admins and ministry analysts (the rebuild covers every
     institution), and coordinators of the institutions it was asked for; None for anyone else."""
     refresh = Refresh.objects.filter(pk=refresh_id).first()

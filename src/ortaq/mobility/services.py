@@ -35,6 +35,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Iterable
     from django.core.files.uploadedfile import UploadedFile
     from ortaq.accounts.types import Actor, User
@@ -365,7 +366,7 @@ def application_score(*, actor: User, application: Application, scores: Scores) 
     return application
 
 
-def placements_lapse(*, now=None, call: Call | None = None) -> int:
+def placements_lapse(*, now: dt.datetime | None = None, call: Call | None = None) -> int:
     """Placements left unanswered past their deadline lapse (their seats go to the next round); idempotent. Other
     apps' jobs (the reminders) reach it here; the rule lives in acceptance.py."""
     from .acceptance import placements_lapse as lapse

@@ -18,6 +18,7 @@ from .models import Notification
 from .terms import TERMS
 
 if TYPE_CHECKING:
+    from django.db.models import Model
     from collections.abc import Iterable
     from ortaq.accounts.types import User
 
@@ -31,7 +32,7 @@ def term(code: str) -> dict[str, str]:
     return {"$term": code}
 
 
-def names(obj) -> dict[str, dict[str, str]]:
+def names(obj: Model) -> dict[str, dict[str, str]]:
     """A parameter shown as an institution's (or any `name_<lang>` row's) name in the reader's language, with
     its Latin form as the fallback."""
     return {"$names": {suffix: getattr(obj, f"name_{suffix}", "") or "" for suffix in LANG_SUFFIXES}
@@ -85,7 +86,7 @@ def _shown(value, *, language: str, zone) -> object:
     return value
 
 
-def render(notification: Notification, language: str | None = None, zone=None) -> tuple[str, str]:
+def render(notification: Notification, language: str | None = None, zone: dt.tzinfo | None = None) -> tuple[str, str]:
     """Subject and body wholly in `language`: the message, and every parameter that is a word, a date, a moment
     (in `zone`, named) or a name with versions per language. Only what people wrote (titles) stays as written."""
     language = language or translation.get_language() or settings.LANGUAGE_CODE
