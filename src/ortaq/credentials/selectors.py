@@ -12,6 +12,9 @@ from ortaq.accounts.types import Role
 from .models import IssuanceBatch, IssuedCredential, IssuerProfile, ShareCode, SharedSet
 
 if TYPE_CHECKING:
+    import datetime as dt
+    import uuid
+
     from django.db.models import QuerySet
     from ortaq.accounts.types import Actor, User
 
@@ -44,7 +47,7 @@ def may_use_registrar_desk(*, actor: Actor) -> bool:
     return bool(access.is_admin or access.institutions_with({Role.REGISTRAR}))
 
 
-def credential_for_viewer(*, actor: Actor, public_id) -> tuple[IssuedCredential | None, bool, bool]:
+def credential_for_viewer(*, actor: Actor, public_id: uuid.UUID | str) -> tuple[IssuedCredential | None, bool, bool]:
     """(credential, is its holder, is a registrar of its issuer or an administrator); (None, False, False) for
     anyone else, who must not learn that it exists."""
     credential = IssuedCredential.objects.select_related("issuer__institution", "holder", "batch").filter(public_id=public_id).first()
@@ -57,7 +60,7 @@ def credential_for_viewer(*, actor: Actor, public_id) -> tuple[IssuedCredential 
     return credential, holder, registrar
 
 
-def credentials_search(*, actor: Actor, q: str = "", kind: str = "", state: str = "", issued_from=None, issued_to=None,
+def credentials_search(*, actor: Actor, q: str = "", kind: str = "", state: str = "", issued_from: dt.date | None = None, issued_to: dt.date | None = None,
                        batch: int | None = None) -> QuerySet[IssuedCredential]:
     """The registrar's search of what their institutions issued: by the holder's name (any script) or
     username, kind, status, issue date and batch."""
@@ -173,3 +176,16 @@ def inbox_items(*, actor: Actor) -> list:
         items.append(InboxItem(kind="credentials.received", action=Action.READ, title=_("New credentials in your wallet"), count=received,
                                url=reverse("credentials:wallet")))
     return items
+
+
+def registrar_desk(*, actor: Actor) -> dict:
+    """What the registrar's desk shows besides its form: the latest batches (and which of them this person may
+    approve), the latest credentials, and the issuers with their keys."""
+    access = access_for(actor)
+    issuers = IssuerProfile.objects.all() if access.is_admin else IssuerProfile.objects.filter(institution_id__in=access.institutions_with({Role.REGISTRAR}))
+    batches = list(batches_for_registrar(actor=actor)[:20])
+    approvable = {b.pk for b in batches if b.state == "requested" and may_approve_batch(actor=actor, batch=b)}
+    return {
+        "batches": batches, "approvable": approvable, "credentials": credentials_for_registrar(actor=actor)[:50],
+        "issuers": issuers.select_related("institution").prefetch_related("keys"),
+    }

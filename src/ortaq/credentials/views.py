@@ -225,26 +225,26 @@ class BatchForm(HardenedForm, forms.Form):
 
 @login_required
 def registrar(request):
-    access = access_for(request.user)
-    if not (access.is_admin or access.institutions_with({Role.REGISTRAR})):
+    if not selectors.may_use_registrar_desk(actor=request.user):
         raise PermissionDenied
     form = BatchForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.batch_request(actor=request.user, programme=form.cleaned_data["programme"], holders=form.cleaned_data["holders"],
-                                   graduation_date=form.cleaned_data["graduation_date"])
-            messages.success(request, _("Batch prepared. A registrar must approve it before anything is signed."))
-            return redirect("credentials:registrar")
-        except DomainError as error:
-            messages.error(request, error_text(error))
-    issuers = IssuerProfile.objects.filter(institution_id__in=access.institutions_with({Role.REGISTRAR})) if not access.is_admin else IssuerProfile.objects.all()
-    batches = list(selectors.batches_for_registrar(actor=request.user)[:20])
-    approvable = {b.pk for b in batches if b.state == "requested" and selectors.may_approve_batch(actor=request.user, batch=b)}
+    if request.method == "POST" and form.is_valid() and _batch_requested(request, form):
+        return redirect("credentials:registrar")
     return render(request, "credentials/registrar.html", {
-        "form": form, "batches": batches, "approvable": approvable,
-        "credentials": selectors.credentials_for_registrar(actor=request.user)[:50], "issuers": issuers.select_related("institution").prefetch_related("keys"),
-        "states": CredentialState.choices, "nav_section": "credentials",
+        "form": form, **selectors.registrar_desk(actor=request.user), "states": CredentialState.choices, "nav_section": "credentials",
     }, status=422 if request.method == "POST" else 200)  # every successful POST has redirected above
+
+
+def _batch_requested(request, form: BatchForm) -> bool:
+    """Asks for the batch the valid form describes; False (with the reason shown) when it is refused."""
+    try:
+        services.batch_request(actor=request.user, programme=form.cleaned_data["programme"], holders=form.cleaned_data["holders"],
+                               graduation_date=form.cleaned_data["graduation_date"])
+    except DomainError as error:
+        messages.error(request, error_text(error))
+        return False
+    messages.success(request, _("Batch prepared. A registrar must approve it before anything is signed."))
+    return True
 
 
 @login_required
@@ -296,17 +296,7 @@ def registrar_zip(request):
     rendered now (and not stored: reprinting is a separate, audited act)."""
     _form, found = _search(request)
     chosen = list(found[: ZIP_MAX + 1])
-    unrendered = sum(1 for credential in chosen if not credential.pdf)
-    problem = (_("No certificate matches the search.") if not chosen
-               else ngettext("More than %(n)s certificate: narrow the search (for example to one batch).",
-                             "More than %(n)s certificates: narrow the search (for example to one batch).", ZIP_MAX) % {"n": ZIP_MAX}
-               if len(chosen) > ZIP_MAX
-               # Rendering takes about half a second each: a request renders a few, not a whole cohort (batches store theirs).
-               else ngettext("%(n)s of these certificates has no stored PDF yet: reprint it from its page or narrow the search.",
-                             "%(n)s of these certificates have no stored PDF yet: reprint them from their pages or narrow the search.",
-                             unrendered) % {"n": unrendered}
-               if unrendered > ZIP_RENDER_MAX else None)
-    if problem:
+    if problem := _zip_problem(chosen):
         messages.error(request, problem)
         return redirect(reverse("credentials:search") + "?" + request.GET.urlencode())
     archive = io.BytesIO()
@@ -316,6 +306,20 @@ def registrar_zip(request):
     response = HttpResponse(archive.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="certificates.zip"'
     return response
+
+
+def _zip_problem(chosen: list[IssuedCredential]) -> str | None:
+    """Why these certificates (at most ZIP_MAX + 1 of a search) cannot go into one archive now, or None."""
+    unrendered = sum(1 for credential in chosen if not credential.pdf)
+    return (_("No certificate matches the search.") if not chosen
+            else ngettext("More than %(n)s certificate: narrow the search (for example to one batch).",
+                          "More than %(n)s certificates: narrow the search (for example to one batch).", ZIP_MAX) % {"n": ZIP_MAX}
+            if len(chosen) > ZIP_MAX
+            # Rendering takes about half a second each: a request renders a few, not a whole cohort (batches store theirs).
+            else ngettext("%(n)s of these certificates has no stored PDF yet: reprint it from its page or narrow the search.",
+                          "%(n)s of these certificates have no stored PDF yet: reprint them from their pages or narrow the search.",
+                          unrendered) % {"n": unrendered}
+            if unrendered > ZIP_RENDER_MAX else None)
 
 
 @login_required
@@ -366,10 +370,8 @@ def issuer_rotate(request, pk: int):
     issuer = IssuerProfile.objects.filter(pk=pk).first()
     if issuer is None or not may_manage_issuer(request.user, issuer.institution_id):
         raise Http404
-    try:  # the checkbox sends "1" or nothing; anything else is not a yes
-        compromised = choice(request.POST.get("compromised", "0"), ("0", "1"), name="compromised") == "1"
-        # "did_key": the institution's did:key identity is made (or replaced by a new one) instead of the did:web key
-        identity = choice(request.POST.get("identity", "did_web"), ("did_web", "did_key"), name="identity")
+    try:
+        compromised, identity = _rotation_choices(request.POST)
     except DomainError as error:
         return refused(request, error, registrar)
     if identity == "did_key":
@@ -379,6 +381,15 @@ def issuer_rotate(request, pk: int):
     key_rotate(actor=request.user, issuer=issuer, compromised=compromised)
     messages.success(request, _("A new key signs from now on; the old one still verifies what it signed."))
     return redirect("credentials:registrar")
+
+
+def _rotation_choices(data) -> tuple[bool, str]:
+    """(compromised, identity) from the rotation form; DomainError for a value the form cannot send."""
+    # the checkbox sends "1" or nothing; anything else is not a yes
+    compromised = choice(data.get("compromised", "0"), ("0", "1"), name="compromised") == "1"
+    # "did_key": the institution's did:key identity is made (or replaced by a new one) instead of the did:web key
+    identity = choice(data.get("identity", "did_web"), ("did_web", "did_key"), name="identity")
+    return compromised, identity
 
 
 @login_required
@@ -436,19 +447,27 @@ def verify_page(request):
     if request.method == "POST":
         if refused := _too_many(request, "verify_page"):
             return refused
-        raw = request.POST.get("document", "")
-        if upload := request.FILES.get("file"):
-            try:
-                raw = verification.credential_from_upload(upload.read(verification.UPLOAD_MAX_BYTES + 1))
-            except verification.UploadRefused as error:
-                return render(request, "credentials/verify.html", {"upload_error": error.message}, status=400)
-        document = None
-        try:  # through the guard: a pasted document nested 10,000 deep must not reach json.loads' recursion
-            document = jsonguard.loads(raw) if raw else None
-        except jsonguard.JsonRefused:
-            pass
-        result = _presented(verification.verify_document(raw, count=True), document)
+        try:
+            raw = _pasted_or_uploaded(request)
+        except verification.UploadRefused as error:
+            return render(request, "credentials/verify.html", {"upload_error": error.message}, status=400)
+        result = _presented(verification.verify_document(raw, count=True), _parsed_or_none(raw))
     return render(request, "credentials/verify.html", {"results": [result] if result else []})
+
+
+def _pasted_or_uploaded(request) -> str:
+    """The document to verify: an uploaded file's credential if one came, else the pasted text."""
+    if upload := request.FILES.get("file"):
+        return verification.credential_from_upload(upload.read(verification.UPLOAD_MAX_BYTES + 1))
+    return request.POST.get("document", "")
+
+
+def _parsed_or_none(raw: str):
+    """The document as JSON, or None when it is empty or not JSON."""
+    try:  # through the guard: a pasted document nested 10,000 deep must not reach json.loads' recursion
+        return jsonguard.loads(raw) if raw else None
+    except jsonguard.JsonRefused:
+        return None
 
 
 def verify_code(request, code: str):
