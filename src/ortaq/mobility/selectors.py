@@ -16,6 +16,8 @@ from .models import (
 
 if TYPE_CHECKING:
     import datetime as dt
+
+    from .models import ApplicationDocument, PlacementDocument
     from collections.abc import Iterable
     from ortaq.accounts.types import Actor, User
     from ortaq.agreements.types import CooperationCondition
@@ -468,6 +470,14 @@ def round_options(*, placement_round: PlacementRound, query: str = "") -> QueryS
     return qs
 
 
+def call_options(*, call: Call, query: str = "") -> QuerySet[CallOption]:
+    """A call's options for its page, with what their rows show, searchable by host or offer."""
+    qs = call.options.select_related("host", "condition__agreement", "offer").order_by("id")
+    if query:
+        qs = qs.filter(Q(host__name_latin__icontains=query) | Q(host__name_original__icontains=query) | Q(offer__title__icontains=query))
+    return qs
+
+
 def fill_rate_rows(placement_round: PlacementRound, options: list[CallOption]) -> list[dict]:
     """Placed, places and cutoff for one page of options, from the round's stored cutoffs (each block's
     `filled` is the number placed there), so no outcome is counted."""
@@ -604,7 +614,7 @@ def placement_checklist(nomination: Nomination) -> list[dict]:
     return [{"kind": kind, "label": label, "document": provided.get(kind)} for kind, label in DocumentKind.choices]
 
 
-def placement_document(*, nomination: Nomination, kind: str):
+def placement_document(*, nomination: Nomination, kind: str) -> PlacementDocument | None:
     from .models import PlacementDocument
 
     return PlacementDocument.objects.filter(nomination=nomination, kind=kind).exclude(file="").first()
@@ -621,5 +631,5 @@ def nominee_file(nomination: Nomination) -> dict:
             "documents": list(application.documents.order_by("id"))}
 
 
-def application_document(*, nomination: Nomination, pk: int):
+def application_document(*, nomination: Nomination, pk: int) -> ApplicationDocument | None:
     return nomination.application.documents.filter(pk=pk).first()

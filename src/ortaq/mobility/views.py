@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.html import escape
@@ -267,20 +266,21 @@ def call_detail(request, pk: int):
     applicant's own choices and the options named in her result are loaded besides."""
     call = _get_call(request, pk)
     manages = selectors.manages_call(actor=request.user, call=call)
-    options_qs = call.options.select_related("host", "condition__agreement", "offer").order_by("id")
-    q = query_text(request.GET, "q")
-    if q:
-        options_qs = options_qs.filter(Q(host__name_latin__icontains=q) | Q(host__name_original__icontains=q) | Q(offer__title__icontains=q))
-    # 25 options a page for its coordinators, whose page lists applications too; 50 for applicants choosing among them
-    option_page = paginate(request, options_qs, per_page=25 if manages else 50, param="opage")
-    options = list(option_page["page"])
-    context = {"call": call, "options": options, "option_page": option_page["page"], "option_query": q,
-               "option_querystring": option_page["querystring_without_page"], "manages": manages, "nav_section": "mobility"}
+    context = {"call": call, **_options_context(request, call, manages), "manages": manages, "nav_section": "mobility"}
     if manages:
         context |= _coordinator_context(request, call)
     if services.may_apply(request.user, call):
-        context |= _applicant_context(request, call, options)
+        context |= _applicant_context(request, call, context["options"])
     return render(request, "mobility/call.html", context)
+
+
+def _options_context(request, call, manages: bool) -> dict:
+    """The call's options, a page at a time and searchable by host or offer."""
+    q = query_text(request.GET, "q")
+    # 25 options a page for its coordinators, whose page lists applications too; 50 for applicants choosing among them
+    option_page = paginate(request, selectors.call_options(call=call, query=q), per_page=25 if manages else 50, param="opage")
+    return {"options": list(option_page["page"]), "option_page": option_page["page"], "option_query": q,
+            "option_querystring": option_page["querystring_without_page"]}
 
 
 @login_required
@@ -312,13 +312,7 @@ def call_close(request, pk: int):
 def call_option_add(request, pk: int):
     call = _get_call(request, pk)
     try:
-        # The select sends "c<id>" for a cooperation condition and "o<id>" for an internship offer.
-        source = request.POST.get("source", "")
-        kind, number = source[:1], source[1:]
-        if kind not in ("c", "o") or not (number.isascii() and number.isdigit() and len(number) < 19):
-            raise ValidationFailed({"source": [str(_("Choose either a cooperation condition or an internship offer."))]})
-        condition = condition_rows(ids=[number]).first() if kind == "c" else None
-        offer = InternshipOffer.objects.filter(pk=number).first() if kind == "o" else None
+        condition, offer = _option_source(request.POST.get("source", ""))
         services.call_option_add(actor=request.user, call=call, condition=condition, offer=offer,
                                  places=whole_number(request.POST.get("places"), name="places", minimum=1, maximum=10_000),
                                  reserved_inclusion=whole_number(request.POST.get("reserved_inclusion") or "0", name="reserved_inclusion", minimum=0, maximum=10_000))
@@ -326,6 +320,17 @@ def call_option_add(request, pk: int):
         return refused(request, error, call_detail, pk)
     messages.success(request, _("Option added."))
     return redirect("mobility:call", call.pk)
+
+
+def _option_source(source: str):
+    """(condition, offer) the select chose: it sends "c<id>" for a cooperation condition and "o<id>" for an
+    internship offer; ValidationFailed for anything else."""
+    kind, number = source[:1], source[1:]
+    if kind not in ("c", "o") or not (number.isascii() and number.isdigit() and len(number) < 19):
+        raise ValidationFailed({"source": [str(_("Choose either a cooperation condition or an internship offer."))]})
+    condition = condition_rows(ids=[number]).first() if kind == "c" else None
+    offer = InternshipOffer.objects.filter(pk=number).first() if kind == "o" else None
+    return condition, offer
 
 
 @login_required
@@ -413,39 +418,45 @@ def round_detail(request, pk: int):
     """A round's state while it runs; then its fill rates and cut-offs (a page of options, searchable), its
     outcomes (a page, filtered by placed or not, by option or by name) and the people also placed in another
     call for the same period. Everything shown is read from the round's stored results, a page at a time."""
-    from .round_display import cutoff_lines
-
     placement_round = selectors.round_for_page(actor=request.user, pk=pk)
     if placement_round is None:
         raise Http404
     context = {"round": placement_round, "call": placement_round.call, "nav_section": "mobility"}
     if placement_round.state in ("dry_run", "published"):
-        q = query_text(request.GET, "q")
-        option_page = paginate(request, selectors.round_options(placement_round=placement_round, query=q), per_page=50, param="opage")
-        fill_rates = [{**row, "cutoff_lines": cutoff_lines(row["cutoff"])}
-                      for row in selectors.fill_rate_rows(placement_round, list(option_page["page"]))]
-        placed = request.GET.get("placed", "")
-        placed = placed if placed in ("yes", "no") else ""
-        option_id, name = _id_param(request, "option"), query_text(request.GET, "name")
-        pages = paginate(request, selectors.round_outcome_rows(actor=request.user, placement_round=placement_round, placed=placed,
-                                                               option_id=option_id, name=name), per_page=25)
-        page = list(pages["page"])
-        names = selectors.option_host_names({e["option"] for o in page for e in o.explanations} | {o.option_id for o in page if o.option_id}
-                                            | ({option_id} if option_id else set()))
-        # each row's explanations as one piece of HTML: a page holds hundreds, and a template loop per item costs more than the rest of the page
-        reasons = {key: str(text) for key, text in REASONS.items()}
-        escaped: dict[str, str] = {}
-        hosts = {option: escape(name) + ": " for option, name in names.items()}
-        context |= {**pages, "outcomes": [(o, names.get(o.option_id) if o.option_id else None,
-                                           _lines(((hosts.get(e["option"], ""), e["text"]) for e in _explain(o, names, reasons)), escaped))
-                                          for o in page],
-                    "fill_rates": fill_rates, "option_page": option_page["page"], "option_query": q,
-                    "option_querystring": option_page["querystring_without_page"], "placed": placed, "option_filter": option_id,
-                    "option_filter_name": names.get(option_id) if option_id else None, "name_filter": name,
-                    "filtered": bool(placed or option_id or name),
-                    "conflicts": selectors.placement_conflicts(placement_round=placement_round)}
+        context |= _round_results_context(request, placement_round)
     template = "mobility/_round_status.html" if request.htmx else "mobility/round.html"
     return render(request, template, context)
+
+
+def _round_results_context(request, placement_round) -> dict:
+    """The results part of a round's page: a page of options with fill rates and cut-offs, a page of outcomes
+    (filtered by placed, option or name) with their explanations, and the placement conflicts."""
+    from .round_display import cutoff_lines
+
+    q = query_text(request.GET, "q")
+    option_page = paginate(request, selectors.round_options(placement_round=placement_round, query=q), per_page=50, param="opage")
+    fill_rates = [{**row, "cutoff_lines": cutoff_lines(row["cutoff"])}
+                  for row in selectors.fill_rate_rows(placement_round, list(option_page["page"]))]
+    placed = request.GET.get("placed", "")
+    placed = placed if placed in ("yes", "no") else ""
+    option_id, name = _id_param(request, "option"), query_text(request.GET, "name")
+    pages = paginate(request, selectors.round_outcome_rows(actor=request.user, placement_round=placement_round, placed=placed,
+                                                           option_id=option_id, name=name), per_page=25)
+    page = list(pages["page"])
+    names = selectors.option_host_names({e["option"] for o in page for e in o.explanations} | {o.option_id for o in page if o.option_id}
+                                        | ({option_id} if option_id else set()))
+    # each row's explanations as one piece of HTML: a page holds hundreds, and a template loop per item costs more than the rest of the page
+    reasons = {key: str(text) for key, text in REASONS.items()}
+    escaped: dict[str, str] = {}
+    hosts = {option: escape(name) + ": " for option, name in names.items()}
+    return {**pages, "outcomes": [(o, names.get(o.option_id) if o.option_id else None,
+                                   _lines(((hosts.get(e["option"], ""), e["text"]) for e in _explain(o, names, reasons)), escaped))
+                                  for o in page],
+            "fill_rates": fill_rates, "option_page": option_page["page"], "option_query": q,
+            "option_querystring": option_page["querystring_without_page"], "placed": placed, "option_filter": option_id,
+            "option_filter_name": names.get(option_id) if option_id else None, "name_filter": name,
+            "filtered": bool(placed or option_id or name),
+            "conflicts": selectors.placement_conflicts(placement_round=placement_round)}
 
 
 @login_required

@@ -87,7 +87,7 @@ def agreement_detail(request, pk: int):
     return render(request, "mobility/agreement.html", {**page, "nav_section": "mobility"})
 
 
-def agreement_post(action):
+def _agreement_post(action):
     """An action on one agreement the actor takes part in: POST only; the action returns the message of its success,
     a refused one is shown on the agreement's page."""
 
@@ -107,27 +107,27 @@ def agreement_post(action):
     return view
 
 
-@agreement_post
+@_agreement_post
 def agreement_edit(request, agreement):
     during.mobility_agreement_edit(actor=request.user, agreement=agreement, components=parse_components(request.POST.get("components", "")),
                                    expected_version=_version(request))
     return _("Saved as a new version.")
 
 
-@agreement_post
+@_agreement_post
 def agreement_sign(request, agreement):
     during.mobility_agreement_sign(actor=request.user, agreement=agreement, party=request.POST.get("party", ""), expected_version=_version(request))
     return _("Signature recorded.")
 
 
-@agreement_post
+@_agreement_post
 def change_propose(request, agreement):
     during.change_propose(actor=request.user, agreement=agreement, components=parse_components(request.POST.get("components", "")),
                           reason_code=request.POST.get("reason_code", ""), comment=request.POST.get("comment", ""), expected_version=_version(request))
     return _("Change proposed.")
 
 
-@agreement_post
+@_agreement_post
 def change_decide(request, agreement):
     proposal = _row(agreement.proposals, request, "proposal")
     decision = choice(request.POST.get("decision"), ("approve", "reject"), name="decision")
@@ -135,7 +135,7 @@ def change_decide(request, agreement):
     return _("Decision recorded.")
 
 
-@agreement_post
+@_agreement_post
 def logbook_submit(request, agreement):
     during.logbook_submit(actor=request.user, agreement=agreement, week_start=_date(request, "week_start", _("Give the first day of the week.")),
                           hours=request.POST.get("hours", ""), description=request.POST.get("description", ""),
@@ -151,20 +151,20 @@ def _verify(request, agreement, **who) -> None:
                           comment=request.POST.get("comment", ""), **who)
 
 
-@agreement_post
+@_agreement_post
 def logbook_verify(request, agreement):
     _verify(request, agreement, actor=request.user)
     return _("Decision recorded.")
 
 
-@agreement_post
+@_agreement_post
 def outcome_evaluate(request, agreement):
     during.outcome_evaluate(actor=request.user, agreement=agreement, outcome_id=request.POST.get("outcome", ""),
                             rating=request.POST.get("rating", ""), comment=request.POST.get("comment", ""))
     return _("Evaluation saved.")
 
 
-@agreement_post
+@_agreement_post
 def transcript_record(request, agreement):
     component = _row(agreement.components, request, "component")
     during.transcript_record(actor=request.user, agreement=agreement, component=component,
