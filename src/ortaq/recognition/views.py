@@ -61,7 +61,7 @@ def dossier_detail(request, pk: int):
     })
 
 
-def dossier_post(action):
+def _dossier_post(action):
     """An action on one dossier the actor sees: POST only; the action returns the message of its success, a refused
     one is shown on the dossier's page."""
 
@@ -93,7 +93,7 @@ def _row(queryset, request, name: str):
     return row
 
 
-@dossier_post
+@_dossier_post
 def item_decide(request, dossier):
     post = request.POST
     module = module_rows(ids=[_id(request, "home_module")]).first() if post.get("home_module") else None
@@ -102,25 +102,25 @@ def item_decide(request, dossier):
     return _("Decision saved.")
 
 
-@dossier_post
+@_dossier_post
 def dossier_sign(request, dossier):
     services.dossier_sign(actor=request.user, dossier=dossier)
     return _("The decision is signed and the student is informed.")
 
 
-@dossier_post
+@_dossier_post
 def transcript_issue(request, dossier):
     services.transcript_credential_issue(actor=request.user, dossier=dossier)
     return _("The transcript is in the student's wallet.")
 
 
-@dossier_post
+@_dossier_post
 def appeal_file(request, dossier):
     services.appeal_file(actor=request.user, dossier=dossier, reason=request.POST.get("reason", ""))
     return _("Your appeal has been filed; a second reviewer will decide.")
 
 
-@dossier_post
+@_dossier_post
 def appeal_decide(request, dossier):
     appeal = _row(dossier.appeals, request, "appeal")
     outcome = choice(request.POST.get("outcome"), ("uphold", "change"), name="outcome")
