@@ -86,7 +86,7 @@ def cohort_detail(request, pk: int):
     return render(request, "training/cohort.html", {**page, "frameworks": fw.competency_frameworks(), "kinds": AssessmentKind.choices, "nav_section": "training"})
 
 
-def cohort_post(action):
+def _cohort_post(action):
     """An action on one cohort the actor sees: POST only; the action returns the message of its success, a refused
     one is shown on the cohort's page."""
 
@@ -114,25 +114,25 @@ def _row(queryset, request, name: str):
     return row
 
 
-@cohort_post
+@_cohort_post
 def nominate(request, cohort):
     services.nominate(actor=request.user, cohort=cohort, manager=_row(selectors.managers_of(actor=request.user), request, "manager"))
     return _("Nominated.")
 
 
-@cohort_post
+@_cohort_post
 def enrol(request, cohort):
     services.enrolment_decide(actor=request.user, enrolment=_row(cohort.enrolments, request, "enrolment"), enrol=True)
     return _("Saved.")
 
 
-@cohort_post
+@_cohort_post
 def decline(request, cohort):
     services.enrolment_decide(actor=request.user, enrolment=_row(cohort.enrolments, request, "enrolment"), enrol=False)
     return _("Saved.")
 
 
-@cohort_post
+@_cohort_post
 def assess(request, cohort):
     enrolment = _row(cohort.enrolments, request, "enrolment")
     scores = {c["code"]: request.POST.get(f"score-{c['code']}") for c in cohort.rubric}
@@ -140,13 +140,13 @@ def assess(request, cohort):
     return _("Saved.")
 
 
-@cohort_post
+@_cohort_post
 def complete(request, cohort):
     services.completion_decide(actor=request.user, enrolment=_row(cohort.enrolments, request, "enrolment"))
     return _("Saved.")
 
 
-@cohort_post
+@_cohort_post
 def attendance(request, cohort):
     session = _row(cohort.sessions, request, "session")
     enrolled = [str(pk) for pk in cohort.enrolments.filter(state="enrolled").values_list("pk", flat=True)]
@@ -156,13 +156,13 @@ def attendance(request, cohort):
     return _("Attendance saved.")
 
 
-@cohort_post
+@_cohort_post
 def feedback(request, cohort):
     services.feedback_add(actor=request.user, session=_row(cohort.sessions, request, "session"), text=request.POST.get("text", ""))
     return _("Thank you for your feedback.")
 
 
-@cohort_post
+@_cohort_post
 def set_state(request, cohort):
     services.cohort_set_state(actor=request.user, cohort=cohort, state=request.POST.get("state", ""))
     return _("Saved.")
@@ -174,17 +174,23 @@ def self_assessment(request, pk: int, phase: str, framework: str):
     enrolment, spec = cohort.enrolments.filter(manager=request.user).first(), fw.competency_framework(framework)
     if enrolment is None or spec is None:
         raise Http404
-    if request.method == "POST":
-        try:
-            services.self_assessment_submit(actor=request.user, enrolment=enrolment, phase=phase, framework=framework,
-                                            ratings={e.code: request.POST.get(e.code, "") for e in spec.elements})
-            messages.success(request, _("Your self-assessment is saved."))
-            return redirect("training:cohort", cohort.pk)
-        except DomainError as error:
-            messages.error(request, error_text(error))
+    if request.method == "POST" and _self_assessment_saved(request, enrolment, phase=phase, framework=framework, spec=spec):
+        return redirect("training:cohort", cohort.pk)
     return render(request, "training/self_assessment.html", {"cohort": cohort, "spec": spec, "phase": phase, "nav_section": "training",
                                                              "ratings": selectors.self_assessment_ratings(enrolment, phase=phase, framework=framework)},
                   status=422 if request.method == "POST" else 200)  # every successful POST has redirected above
+
+
+def _self_assessment_saved(request, enrolment, *, phase: str, framework: str, spec) -> bool:
+    """Submits the ratings the form sent, one per element of the framework; False (with the reason shown) when refused."""
+    try:
+        services.self_assessment_submit(actor=request.user, enrolment=enrolment, phase=phase, framework=framework,
+                                        ratings={e.code: request.POST.get(e.code, "") for e in spec.elements})
+    except DomainError as error:
+        messages.error(request, error_text(error))
+        return False
+    messages.success(request, _("Your self-assessment is saved."))
+    return True
 
 
 def _cells(*values) -> list:
