@@ -198,3 +198,26 @@ def test_the_untyped_scan_recognises_what_it_refuses():
     """The scan itself, on a sample: a bare dict (also as a string or with None) is refused, a typed one is not."""
     sample = ast.parse("def f(*, a: dict, b: 'dict | None', c: dict[str, int], d: Terms): ...").body[0]
     assert [arg.arg for arg in sample.args.kwonlyargs if _is_bare_dict(arg.annotation)] == ["a", "b"]
+
+
+VIEW_MAX_LINES = 15  # def line to last line, docstring included: a view parses input, calls one service or selector, renders
+
+
+def _long_views(source: str) -> list[tuple[str, int, int]]:
+    """(name, line, length) of each public module-level function of a views module longer than VIEW_MAX_LINES."""
+    return [(node.name, node.lineno, node.end_lineno - node.lineno + 1) for node in ast.parse(source).body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_")
+            and node.end_lineno - node.lineno + 1 > VIEW_MAX_LINES]
+
+
+def test_every_view_is_thin():
+    """Page context is built in the app's selectors (or a private helper of the view module), writes happen in services."""
+    offenders = [f"{path.relative_to(ROOT)}:{line} {name} has {length} lines"
+                 for path in sorted(ROOT.rglob("views*.py")) for name, line, length in _long_views(path.read_text(encoding="utf-8"))]
+    assert offenders == [], f"views longer than {VIEW_MAX_LINES} lines: move their context to selectors, their writes to services"
+
+
+def test_the_thin_view_scan_counts_from_the_def_line_and_spares_private_helpers():
+    body = "\n".join(f"    x{i} = {i}" for i in range(14))
+    sample = f"@decorator\ndef fifteen(request):\n{body}\n\ndef sixteen(request):\n{body}\n    return x0\n\ndef _helper():\n{body}\n    return 1\n"
+    assert _long_views(sample) == [("sixteen", 18, 16)]
