@@ -455,14 +455,14 @@ def verify_page(request):
     return render(request, "credentials/verify.html", {"results": [result] if result else []})
 
 
-def _pasted_or_uploaded(request) -> str:
+def _pasted_or_uploaded(request) -> str | bytes:
     """The document to verify: an uploaded file's credential if one came, else the pasted text."""
     if upload := request.FILES.get("file"):
         return verification.credential_from_upload(upload.read(verification.UPLOAD_MAX_BYTES + 1))
     return request.POST.get("document", "")
 
 
-def _parsed_or_none(raw: str):
+def _parsed_or_none(raw: str | bytes):
     """The document as JSON, or None when it is empty or not JSON."""
     try:  # through the guard: a pasted document nested 10,000 deep must not reach json.loads' recursion
         return jsonguard.loads(raw) if raw else None

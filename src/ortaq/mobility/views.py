@@ -328,7 +328,7 @@ def _option_source(source: str):
     kind, number = source[:1], source[1:]
     if kind not in ("c", "o") or not (number.isascii() and number.isdigit() and len(number) < 19):
         raise ValidationFailed({"source": [str(_("Choose either a cooperation condition or an internship offer."))]})
-    condition = condition_rows(ids=[number]).first() if kind == "c" else None
+    condition = condition_rows(ids=[int(number)]).first() if kind == "c" else None
     offer = InternshipOffer.objects.filter(pk=number).first() if kind == "o" else None
     return condition, offer
 
