@@ -604,10 +604,20 @@ COMPONENT_ROWS = ["T1 | Task | NaN | 90 | |", "T1 | Task | 3 | abc | |", "T1 | T
 
 @scenario("mobility:agreement_edit")
 def _(ctx):
+    from ortaq.programmes.models import Programme
+
     agreement, learner, _supervisor = ctx.unsigned()
-    _other, _module, theirs = ctx.foreign_programme()
-    return [Form(f"/en/mobility/agreements/{agreement.pk}/edit/", learner, {"components": "T1 | Task | 3 | 90 | |", "version": agreement.version},
-                 {"components": "text", "version": "id"}, foreign={"components": f"T1 | Task | 3 | 90 | | {theirs.pk}"}, watch=[agreement])]
+    mine = ctx.fx("outcome")
+    _other, their_module, theirs = ctx.foreign_programme()
+    host_programme = Programme.objects.create(code="ZE", title_en="Equipment service", isced_code="0714")
+    host_programme.awarding_institutions.add(agreement.nomination.host)
+    host = host_programme.modules.create(code="ZE-3", title_en="Cabinet commissioning", credits=4)
+    picked = f"recognised_as_{host.pk}"
+    valid = {"modules": host.pk, picked: mine.module_id, "outcomes": mine.pk, "other_code": "X1", "other_title": "Safety briefing", "other_credits": "1.5",
+             "recognised_as_other": "", "version": agreement.version}
+    return [Form(f"/en/mobility/agreements/{agreement.pk}/edit/", learner, valid,
+                 {"modules": "id", picked: "id", "outcomes": "id", "other_code": "text", "other_title": "text", "other_credits": "decimal", "version": "id"},
+                 foreign={"modules": their_module.pk, picked: their_module.pk, "outcomes": theirs.pk}, watch=[agreement])]
 
 
 @scenario("mobility:agreement_sign")

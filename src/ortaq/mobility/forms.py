@@ -111,3 +111,99 @@ class ScoreForm(HardenedForm, forms.Form):
     def to_input(self) -> Scores:
         return _typed(self, Scores)
 
+
+
+def _module_label(module) -> str:
+    return f"{module.code} {module.title} ({module.credits} {_('credits')})"
+
+
+class ComponentsForm(HardenedForm, forms.Form):
+    """The agreement's components picked, not typed: modules of the host's programmes (what is studied abroad), each
+    recognised as a module of the learner's home programme, with outcomes of that home module; plus one free row for
+    a component no programme lists. Only the programmes of this agreement are choices, so another programme's module
+    is refused here; `components()` builds the rows the services take (they check every value again)."""
+
+    other_code = forms.CharField(label=_("code"), required=False, max_length=40)
+    other_title = forms.CharField(label=_("component not in a programme"), required=False, max_length=300)
+    other_credits = forms.DecimalField(label=_("credits"), required=False, min_value=0, max_value=60, decimal_places=1, max_digits=4)
+
+    def __init__(self, *args, host_programmes, home_programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.host = {m.pk: m for p in host_programmes for m in p.modules.all()}
+        self.home = {m.pk: m for p in home_programmes for m in p.modules.all()}
+        self.home_outcomes = {o.pk: o for m in self.home.values() for o in m.outcomes.all()}
+        self.fields["modules"] = forms.TypedMultipleChoiceField(label=_("modules at the host"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+                                                                choices=[(p.title, [(m.pk, _module_label(m)) for m in p.modules.all()]) for p in host_programmes])
+        home_choices = [("", "—")] + [(p.title, [(m.pk, _module_label(m)) for m in p.modules.all()]) for p in home_programmes]
+        for key in [*self.host, "other"]:
+            self.fields[f"recognised_as_{key}"] = forms.TypedChoiceField(label=_("recognised at home as"), required=False, coerce=int, empty_value=None, choices=home_choices)
+        self.fields["outcomes"] = forms.TypedMultipleChoiceField(label=_("learning outcomes"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+                                                                 choices=[(m.title, [(o.pk, f"{o.code} {o.text}") for o in m.outcomes.all()]) for m in self.home.values()])
+
+    def rows(self):
+        """Each host module, whether it is chosen, and its recognised-as field (for the template)."""
+        chosen = {str(v) for v in self["modules"].value() or []}
+        return [(m, str(pk) in chosen, self[f"recognised_as_{pk}"]) for pk, m in self.host.items()]
+
+    def start_from(self, components) -> None:
+        """Pre-select what the agreement holds: the host modules by code, the home module by the recognition text
+        this form writes, the outcomes linked (a component typed before the picker existed is left unselected)."""
+        by_code = {m.code: pk for pk, m in self.host.items()}
+        homes = {f"{m.code} {m.title}": pk for pk, m in self.home.items()}
+        self.initial["modules"] = [by_code[c.code] for c in components if c.code in by_code]
+        for c in components:
+            if c.code in by_code and c.recognition in homes:
+                self.initial[f"recognised_as_{by_code[c.code]}"] = homes[c.recognition]
+        self.initial["outcomes"] = [o.pk for c in components for o in c.outcomes.all() if o.pk in self.home_outcomes]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("other_title") and cleaned.get("other_credits") is None:
+            self.add_error("other_credits", _("Give the credits of the component."))
+        chosen = set(cleaned.get("modules") or [])
+        recognised = {cleaned.get(f"recognised_as_{k}") for k in chosen} | ({cleaned.get("recognised_as_other")} if cleaned.get("other_title") else set())
+        stray = [o for o in cleaned.get("outcomes") or [] if self.home_outcomes[o].module_id not in recognised]
+        if stray:
+            self.add_error("outcomes", _("Choose outcomes only of the home modules the chosen components are recognised as."))
+        if not chosen and not cleaned.get("other_title"):
+            raise forms.ValidationError(_("Choose at least one module or describe another component."))
+        return cleaned
+
+    def _row(self, *, code, title, credits, home_id) -> dict:
+        home = self.home.get(home_id)
+        outcomes = [o for o in self.cleaned_data["outcomes"] if home and self.home_outcomes[o].module_id == home.pk]
+        return {"code": code, "title": title, "credits": credits, "hours": 0, "recognition": f"{home.code} {home.title}" if home else "", "outcomes": outcomes}
+
+    def components(self) -> list[dict]:
+        """The typed component records the services take (the form is valid)."""
+        data = self.cleaned_data
+        rows = [self._row(code=self.host[pk].code, title=self.host[pk].title, credits=self.host[pk].credits, home_id=data[f"recognised_as_{pk}"])
+                for pk in data["modules"]]
+        if data.get("other_title"):
+            rows.append(self._row(code=data.get("other_code") or "", title=data["other_title"], credits=data["other_credits"], home_id=data.get("recognised_as_other")))
+        return rows
+
+
+def components_form(agreement, data=None) -> ComponentsForm:
+    """The picker of an agreement: the host institution's programmes, and the learner's programme (or, when the
+    application names none, those the sending institution awards — the outcomes `during.allowed_outcome_ids` allows)."""
+    from ortaq.programmes.selectors import programmes_awarded_by
+
+    application = agreement.nomination.application
+    home = [application.programme_id] if application.programme_id else None
+    home_qs = programmes_awarded_by(institutions=None).filter(pk__in=home) if home else programmes_awarded_by(institutions=[application.call.owner_id])
+    host_qs = programmes_awarded_by(institutions=[agreement.nomination.host_id])
+    form = ComponentsForm(data, host_programmes=list(host_qs.prefetch_related("modules__programme")), home_programmes=list(home_qs.prefetch_related("modules__outcomes")))
+    if data is None:
+        form.start_from(agreement.components.prefetch_related("outcomes"))
+    return form
+
+
+def posted_components(agreement, data) -> list[dict]:
+    """The components a posted picker names, or ValidationFailed with the form's errors (nothing is written)."""
+    from ortaq.errors import ValidationFailed
+
+    form = components_form(agreement, data)
+    if not form.is_valid():
+        raise ValidationFailed({name: [str(m) for m in messages] for name, messages in form.errors.items()})
+    return form.components()

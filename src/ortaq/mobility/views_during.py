@@ -15,6 +15,7 @@ from ortaq.errors import DomainError
 from ortaq.inputs import ID_MAX, TEXT_MAX, DateField, choice, parse, plain_text, refused, whole_number
 
 from . import during, selectors
+from .forms import components_form, posted_components
 from .models import Nomination
 
 
@@ -84,7 +85,7 @@ def agreement_detail(request, pk: int):
     page = during.agreement_page(actor=request.user, agreement=_get(request, pk))
     if page["supervisor_link"]:
         page["supervisor_link"] = request.build_absolute_uri(page["supervisor_link"])
-    return render(request, "mobility/agreement.html", {**page, "nav_section": "mobility"})
+    return render(request, "mobility/agreement.html", {**page, "components_form": components_form(page["agreement"]), "nav_section": "mobility"})
 
 
 def _agreement_post(action):
@@ -109,8 +110,7 @@ def _agreement_post(action):
 
 @_agreement_post
 def agreement_edit(request, agreement):
-    during.mobility_agreement_edit(actor=request.user, agreement=agreement, components=parse_components(request.POST.get("components", "")),
-                                   expected_version=_version(request))
+    during.mobility_agreement_edit(actor=request.user, agreement=agreement, components=posted_components(agreement, request.POST), expected_version=_version(request))
     return _("Saved as a new version.")
 
 
