@@ -125,6 +125,16 @@ def test_an_internship_from_offer_to_transcript(page, live_server, demo_world, a
     page.click("text=Create the agreement")
     expect(page.locator("#la-state")).to_have_text("Draft")
     agreement_url = page.url
+    # Before anyone signs, the components are picked: here the company's task, recognised as the home module, with its outcome.
+    page.fill("#id_other_code", "T1")
+    page.fill("#id_other_title", "Commission PLC cabinets")
+    page.fill("#id_other_credits", "3")
+    page.select_option("#id_recognised_as_other", value=str(outcome.module_id))
+    page.check(f"input[name=outcomes][value='{outcome.pk}']")
+    problems["agreement picker"] = axe_check(page)
+    page.click("#edit-components button:has-text('Save')")
+    expect(page.locator("#la-version")).to_have_text("2")
+    expect(page.locator("main table").first).to_contain_text(f"{outcome.module.code} {outcome.module.title_en}")
     page.click("button:has-text('Sign as Learner')")
     fresh(page, live_server, "coordinator")
     page.goto(agreement_url)
