@@ -64,6 +64,7 @@ def _register_routers() -> None:
     from ortaq.mobility.api import router as mobility
     from ortaq.programmes.api import router as programmes
     from ortaq.recognition.api import router as recognition
+    from ortaq.training.api import router as training
 
     api.add_router("/institutions", institutions)
     api.add_router("/agreements", agreements)
@@ -72,6 +73,7 @@ def _register_routers() -> None:
     api.add_router("/analytics", analytics)
     api.add_router("/mobility", mobility)
     api.add_router("/recognition", recognition)
+    api.add_router("/training", training)
 
 
 _register_routers()

@@ -52,6 +52,13 @@ class Scene:
 
         return recognition_scene(self.world, self.mobility)
 
+    @cached_property
+    def training(self) -> dict:
+        """A cohort of C's course with a nominee and an enrolled manager of A (tests/training/api_scene.py)."""
+        from tests.training.api_scene import training_scene
+
+        return training_scene(self.world)
+
 
 @dataclass(frozen=True)
 class Operation:
@@ -67,6 +74,13 @@ def _presentation_challenge() -> str:
     from ortaq.credentials.presentations import presentation_request_create
 
     return presentation_request_create().challenge
+
+
+def _digcomporg_ratings() -> dict:
+    from ortaq.engines import frameworks as fw
+
+    spec = fw.competency_framework("digcomporg")
+    return {e.code: spec.levels[0].code for e in spec.elements}
 
 
 def _credential() -> dict:
@@ -196,6 +210,32 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/api/v1/recognition/rules"): Operation("admin"),
     ("POST", "/api/v1/recognition/rules"): Operation(
         "admin", body=lambda s: {"hours_per_kz_credit": 30, "hours_per_cn_credit": 18, "hours_per_ects": 27, "expected_version": 1},
+    ),
+    # Training: teacher_c is the cohort's trainer and teacher_a its enrolled manager (tests/training/api_scene.py).
+    ("GET", "/api/v1/training/cohorts/"): Operation("coordinator_a", query={"provider": "1", "state": "planned", "q": "API", "page": "1"}),
+    ("POST", "/api/v1/training/cohorts/"): Operation(
+        "teacher_c", ok=201,
+        body=lambda s: {"course_id": s.training["course"].pk, "title": "Autumn", "format": "online", "language": "kk", "location": "Online",
+                        "start_date": "2026-09-07", "end_date": "2026-10-30", "capacity": 12,
+                        "sessions": [{"starts_at": "2026-09-07 10:00", "topic": "Opening"}]},
+    ),
+    ("GET", "/api/v1/training/cohorts/{pk}"): Operation("teacher_c", path=lambda s: {"pk": s.training["cohort"].pk}),
+    ("POST", "/api/v1/training/cohorts/{pk}/nominations"): Operation(
+        "coordinator_a", ok=201, path=lambda s: {"pk": s.training["cohort"].pk}, body=lambda s: {"manager_id": s.training["manager_a"].pk},
+    ),
+    ("POST", "/api/v1/training/cohorts/{pk}/enrolments/{enrolment_id}/decide"): Operation(
+        "teacher_c", path=lambda s: {"pk": s.training["cohort"].pk, "enrolment_id": s.training["nominated"].pk}, body=lambda s: {"decision": "enrol"},
+    ),
+    ("POST", "/api/v1/training/cohorts/{pk}/enrolments/{enrolment_id}/assessments"): Operation(
+        "teacher_c", path=lambda s: {"pk": s.training["cohort"].pk, "enrolment_id": s.training["enrolled"].pk},
+        body=lambda s: {"kind": "final_project", "title": "Plan", "scores": {"analysis": 20, "tools": 20, "feasibility": 20, "ethics": 20}},
+    ),
+    ("POST", "/api/v1/training/cohorts/{pk}/enrolments/{enrolment_id}/complete"): Operation(  # no attendance yet: "incomplete"
+        "teacher_c", ok=400, path=lambda s: {"pk": s.training["cohort"].pk, "enrolment_id": s.training["enrolled"].pk},
+    ),
+    ("POST", "/api/v1/training/cohorts/{pk}/self-assessment"): Operation(
+        "teacher_a", path=lambda s: {"pk": s.training["cohort"].pk},
+        body=lambda s: {"phase": "before", "framework": "digcomporg", "ratings": _digcomporg_ratings()},
     ),
     ("GET", "/api/v1/analytics/datasets"): Operation(None),
     ("GET", "/api/v1/analytics/datasets/{key}"): Operation(None, path=lambda s: {"key": s.dataset}, query={"year": "2025", "country": "KZ"}),

@@ -135,6 +135,11 @@ def _agreement(scene: Scene, thing) -> dict:
             "initiator_id": thing.obj.pk, "party_ids": [scene.institutions["kz_cluster"].pk]}
 
 
+def _cohort(scene: Scene, thing) -> dict:
+    return {"course_id": scene.things["cohort"][0].obj.course_id, "title": "Intruder", "start_date": "2026-09-07", "end_date": "2026-10-30",
+            "capacity": 5}
+
+
 def foreign(kind: str, name: str) -> Callable[[Scene, Thing], Any]:
     """`name` of another record of the kind: a reference the view must not follow from this record."""
     return lambda scene, thing: next(other.value(name) for other in scene.things[kind] if other.obj.pk != thing.obj.pk)
@@ -480,6 +485,21 @@ MATRIX: dict[str, Entry] = {
         data={"outcome": "uphold", "response": "No"}),
     "GET /api/v1/recognition/rules": api(None, ("admin", 404)),
     "POST /api/v1/recognition/rules": api(None, ("admin", 404), data={"hours_per_kz_credit": 1, "hours_per_cn_credit": 1, "hours_per_ects": 1}),
+    # Training through the API: the cohort pages' gates (the service refuses a trainer of another provider too).
+    "GET /api/v1/training/cohorts/": api(shows=Shows(("cohort",), COHORT_READERS)),
+    "POST /api/v1/training/cohorts/": api(None, ("admin, trainer@any", 403), ok=201, data=_cohort),
+    "GET /api/v1/training/cohorts/{pk}": api("cohort", (COHORT_READERS, 404), kwargs={"pk": "@pk"}),
+    "POST /api/v1/training/cohorts/{pk}/nominations": api("cohort", (COHORT_READERS, 404), ("admin", 404), kwargs={"pk": "@pk"}, ok=201,
+                                                          data=lambda s, t: {"manager_id": t.value("manager")}),
+    "POST /api/v1/training/cohorts/{pk}/enrolments/{enrolment_id}/decide": api(
+        "cohort", (COHORT_READERS, 404), (COHORT_TRAINERS, 403), kwargs={"pk": "@pk", "enrolment_id": "@enrolment"}, data={"decision": "decline"}),
+    "POST /api/v1/training/cohorts/{pk}/enrolments/{enrolment_id}/assessments": api(
+        "cohort", (COHORT_READERS, 404), (COHORT_TRAINERS, 403), kwargs={"pk": "@pk", "enrolment_id": "@enrolment"},
+        data={"kind": "final_project", "title": "Intruded", "scores": {"analysis": 1, "tools": 1, "feasibility": 1, "ethics": 1}}),
+    "POST /api/v1/training/cohorts/{pk}/enrolments/{enrolment_id}/complete": api(
+        "cohort", (COHORT_READERS, 404), (COHORT_TRAINERS, 403), kwargs={"pk": "@pk", "enrolment_id": "@enrolment"}),
+    "POST /api/v1/training/cohorts/{pk}/self-assessment": api("cohort", (COHORT_READERS, 404), ("managers", 404), kwargs={"pk": "@pk"},
+                                                              data={"phase": "before", "framework": "digcomporg", "ratings": {"x": "1"}}),
     "GET /api/v1/analytics/datasets": api(anon=GATES),
     "GET /api/v1/analytics/datasets/{key}": api(anon=GATES, kwargs={"key": "funnel"}),
 }
