@@ -78,3 +78,15 @@ def test_without_a_chosen_module_or_another_component_nothing_is_saved(client, w
     client.force_login(learner)
     response = client.post(f"/en/mobility/agreements/{agreement.pk}/edit/", {"version": agreement.version, "other_title": "Task"})
     assert response.status_code == 422 and "Give the credits of the component." in response.content.decode()
+
+
+def test_a_change_to_a_signed_agreement_is_proposed_with_the_same_picker(client, world, unsigned, host_module, outcome):
+    agreement, learner = unsigned
+    during.mobility_agreement_sign(actor=learner, agreement=agreement, party="learner")
+    client.force_login(learner)
+    response = client.post(f"/en/mobility/agreements/{agreement.pk}/propose/", {
+        "version": agreement.version, "modules": [host_module.pk], f"recognised_as_{host_module.pk}": outcome.module_id, "outcomes": [outcome.pk],
+        "reason_code": "not_available"})
+    assert response.status_code == 302
+    proposal = agreement.proposals.get()
+    assert [(c["code"], c["outcomes"]) for c in proposal.components] == [("ZE-3", [outcome.pk])]

@@ -630,11 +630,14 @@ def _(ctx):
 @scenario("mobility:change_propose")
 def _(ctx):
     agreement, learner, _supervisor = ctx.fx("signed")
-    _other, _module, theirs = ctx.foreign_programme()
-    return [Form(f"/en/mobility/agreements/{agreement.pk}/propose/", learner,
-                 {"components": "T1 | Task | 3 | 90 | |", "reason_code": "not_available", "comment": "Lab closed", "version": agreement.version},
-                 {"components": "text", "reason_code": "choice", "comment": "text", "version": "id"},
-                 foreign={"components": f"T1 | Task | 3 | 90 | | {theirs.pk}"}, watch=[agreement])]
+    mine = ctx.fx("outcome")
+    _other, their_module, theirs = ctx.foreign_programme()
+    valid = {"other_code": "T2", "other_title": "Task", "other_credits": "3", "recognised_as_other": mine.module_id, "outcomes": mine.pk,
+             "reason_code": "not_available", "comment": "Lab closed", "version": agreement.version}
+    return [Form(f"/en/mobility/agreements/{agreement.pk}/propose/", learner, valid,
+                 {"other_code": "text", "other_title": "text", "other_credits": "decimal", "recognised_as_other": "id", "outcomes": "id", "reason_code": "choice",
+                  "comment": "text", "version": "id"},
+                 foreign={"recognised_as_other": their_module.pk, "outcomes": theirs.pk}, watch=[agreement])]
 
 
 @scenario("mobility:change_decide")

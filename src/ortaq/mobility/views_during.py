@@ -122,7 +122,7 @@ def agreement_sign(request, agreement):
 
 @_agreement_post
 def change_propose(request, agreement):
-    during.change_propose(actor=request.user, agreement=agreement, components=parse_components(request.POST.get("components", "")),
+    during.change_propose(actor=request.user, agreement=agreement, components=posted_components(agreement, request.POST),
                           reason_code=request.POST.get("reason_code", ""), comment=request.POST.get("comment", ""), expected_version=_version(request))
     return _("Change proposed.")
 
