@@ -388,6 +388,7 @@ def _in_progress(inst: dict, people: dict) -> None:
     from ortaq.credentials import services as credentials
     from ortaq.engines import frameworks as fw
     from ortaq.mobility import during, round_services, services
+    from ortaq.mobility.acceptance import placement_answer
     from ortaq.mobility.types import ApplicationInput, CallInput, Scores
     from ortaq.mobility.models import InternshipOffer, Nomination, Party
     from ortaq.programmes.models import LearningOutcome, Programme
@@ -442,6 +443,11 @@ def _in_progress(inst: dict, people: dict) -> None:
     # What the worker would do once the seeding commits, done now so that the inboxes are filled at once (the
     # queued task then finds the round notified and sends nothing twice).
     round_services.round_notify(round_id=placement_round.pk, nomination_ids=list(placement_round.outcomes.values_list("nomination", flat=True)))
+    # The placed learners answered in time, all but `almaty.student4`, who still has her placement to accept or
+    # decline (those who went abroad or are back must not be asked again on their home page).
+    for nomination in Nomination.objects.filter(application__call=past).select_related("application__applicant").order_by("pk"):
+        if nomination.application.applicant.username != "almaty.student4":
+            placement_answer(actor=nomination.application.applicant, nomination=nomination, accept=True)
     for nomination in Nomination.objects.filter(application__call=past).select_related("application__call").order_by("pk"):
         round_services.nomination_decide(actor=supervisor, nomination=nomination, accept=True)
 

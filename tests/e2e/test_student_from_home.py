@@ -96,11 +96,11 @@ def test_a_placed_student_goes_from_the_home_inbox_to_her_placement_and_accepts_
 
     from ortaq.mobility.models import Nomination
 
-    # The demo's `student` has no placement yet (she is about to apply); `student.intern` was placed and has
-    # never answered, so the inbox asks her.
+    # The demo's `student` has no placement yet (she is about to apply); her classmate `almaty.student4` was
+    # placed in last year's call and has not answered yet, so the inbox asks her.
     problems = {}
-    sign_in(page, live_server, "student.intern", language)
-    nomination = Nomination.objects.get(application__applicant__username="student.intern", answer="pending")
+    sign_in(page, live_server, "almaty.student4", language)
+    nomination = Nomination.objects.get(application__applicant__username="almaty.student4", answer="pending")
 
     page.locator(f"#inbox a[href='/{language}/mobility/placements/{nomination.pk}/']").click()
     page.wait_for_url(f"**/{language}/mobility/placements/{nomination.pk}/")
