@@ -242,6 +242,15 @@ def inbox_items(*, actor: Actor, today: dt.date | None = None) -> list[InboxItem
     if drafts:
         items.append(_item("mobility.application", Action.FILL, _("Applications in draft to submit"), drafts,
                            url_one=lambda pk: reverse("mobility:call", args=[pk]), url_many=reverse("mobility:home"), ref="mobility.call"))
+    # A student with nothing started yet still has work: the open calls of her college she has not applied to.
+    studying = access.institutions_with({Role.STUDENT})
+    if studying:
+        open_calls = list(Call.objects.filter(owner_id__in=studying, state=CallState.OPEN, deadline__gt=now)
+                          .exclude(applications__applicant_id=access.user_id).order_by("deadline", "id")
+                          .values_list("id", "title", "deadline"))
+        if open_calls:
+            items.append(_item("mobility.open_call", Action.FILL, _("Open calls you may apply to"), open_calls,
+                               url_one=lambda pk: reverse("mobility:call", args=[pk]), url_many=reverse("mobility:home"), ref="mobility.call"))
     to_prepare = list(Nomination.objects.filter(application__applicant_id=access.user_id, state=NominationState.ACCEPTED,
                                                 mobility_agreement__isnull=True)
                       .order_by("id").values_list("application__call_id", "application__call__title"))
