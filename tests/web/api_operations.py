@@ -76,6 +76,18 @@ def _presentation_challenge() -> str:
     return presentation_request_create().challenge
 
 
+def _pending_proposal(scene: Scene):
+    """A change the learner proposed to the scene's agreement, made once per scene."""
+    from ortaq.mobility import during
+
+    if "proposal" not in scene.mobility:
+        agreement = scene.mobility["agreement"]
+        scene.mobility["proposal"] = during.change_propose(
+            actor=scene.mobility["learner"], agreement=agreement, components=[{"title": "Test cabinets", "credits": "4", "hours": 120}],
+            reason_code="other", comment="", expected_version=agreement.version)
+    return scene.mobility["proposal"]
+
+
 def _digcomporg_ratings() -> dict:
     from ortaq.engines import frameworks as fw
 
@@ -188,6 +200,22 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/api/v1/mobility/agreements/{pk}/logbook/{entry_id}/verify"): Operation(
         "admin", path=lambda s: {"pk": s.mobility["agreement"].pk, "entry_id": s.mobility["entry"].pk},
         body=lambda s: {"decision": "verify", "verified_hours": 28.5, "comment": "Good week"},
+    ),
+    ("POST", "/api/v1/mobility/calls/{pk}/open"): Operation(  # the call is open already: "state"
+        "coordinator_a", ok=400, path=lambda s: {"pk": s.mobility["open_call"].pk},
+    ),
+    ("POST", "/api/v1/mobility/calls/{pk}/close"): Operation("coordinator_a", path=lambda s: {"pk": s.mobility["open_call"].pk}),
+    ("POST", "/api/v1/mobility/agreements/{pk}/changes/{proposal_id}/decide"): Operation(
+        "coordinator_a", path=lambda s: {"pk": s.mobility["agreement"].pk, "proposal_id": _pending_proposal(s).pk},
+        body=lambda s: {"decision": "reject", "response": "Not this term"},
+    ),
+    ("POST", "/api/v1/mobility/agreements/{pk}/evaluations"): Operation(
+        "admin", path=lambda s: {"pk": s.mobility["agreement"].pk},
+        body=lambda s: {"outcome_id": s.mobility["outcome"].pk, "rating": "achieved", "comment": "Programs a PLC alone"},
+    ),
+    ("POST", "/api/v1/mobility/agreements/{pk}/transcript"): Operation(
+        "admin", path=lambda s: {"pk": s.mobility["agreement"].pk},
+        body=lambda s: {"component_id": s.mobility["agreement"].components.first().pk, "host_grade": "90", "host_scale": "percent"},
     ),
     ("GET", "/api/v1/recognition/dossiers/"): Operation("coordinator_a", query={"state": "open", "page": "1"}),
     ("POST", "/api/v1/recognition/dossiers/"): Operation(  # already open: the same dossier again

@@ -460,6 +460,16 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/mobility/agreements/{pk}/logbook/{entry_id}/verify#foreign": api(
         "mobility", (MOBILITY_PARTIES, 404), ("nobody", 404), kwargs={"pk": "@pk", "entry_id": "@foreign_entry"},
         data={"decision": "verify", "verified_hours": 30.0}),
+    "POST /api/v1/mobility/calls/{pk}/open": api("draft_call", (CALL_READERS, 404), (CALL_MANAGERS, 403), kwargs={"pk": "@pk"}),
+    "POST /api/v1/mobility/calls/{pk}/close": api("call", (CALL_READERS, 404), (CALL_MANAGERS, 403), kwargs={"pk": "@pk"}),
+    "POST /api/v1/mobility/agreements/{pk}/changes/{proposal_id}/decide": api(
+        "mobility", (MOBILITY_PARTIES, 404), ("admin, coordinator@sending, host@host", 403), kwargs={"pk": "@pk", "proposal_id": "@proposal"},
+        data={"decision": "approve"}),
+    "POST /api/v1/mobility/agreements/{pk}/evaluations": api("mobility", (MOBILITY_PARTIES, 404), (MOBILITY_HOSTS, 403), kwargs={"pk": "@pk"},
+                                                             data=lambda s, t: {"outcome_id": t.value("outcome"), "rating": "achieved"}),
+    "POST /api/v1/mobility/agreements/{pk}/transcript": api("mobility", (MOBILITY_PARTIES, 404), (MOBILITY_HOSTS, 403), kwargs={"pk": "@pk"},
+                                                            data=lambda s, t: {"component_id": t.value("component"), "host_grade": "90",
+                                                                               "host_scale": "percent"}),
     # Recognition through the API: the pages' gates.
     "GET /api/v1/recognition/dossiers/": api(shows=Shows(("dossier",), DOSSIER_READERS)),
     "POST /api/v1/recognition/dossiers/": api("mobility", (MOBILITY_PARTIES, 404), ("admin, coordinator@sending", 403),

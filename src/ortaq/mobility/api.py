@@ -22,9 +22,9 @@ from ortaq.errors import Forbidden, NotFound, valid_or_raise
 from ortaq.inputs import DateField, parse
 from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages, Text
 
-from . import during, round_services, selectors, services
+from . import during, grades, round_services, selectors, services
 from .forms import ApplicationForm, ScoreForm
-from .models import Party, ReasonCode
+from .models import Party, Rating, ReasonCode
 
 router = Router(tags=["mobility"])
 
@@ -477,3 +477,83 @@ def verify_logbook_week(request, pk: int, entry_id: int, payload: VerifyIn):
     during.logbook_verify(entry=entry, verified_hours=str(payload.verified_hours), approve=payload.decision == "verify", comment=payload.comment,
                           actor=request.user)
     return agreement.logbook.prefetch_related("outcomes").get(pk=entry_id)
+
+
+# Calls: opening and closing (issue 16) -----------------------------------------------------------------------
+
+@router.post("/calls/{int:pk}/open", response=CallOut, summary="Open a draft call (its coordinators): eligible people are notified")
+def open_call(request, pk: int):
+    return services.call_open(actor=request.user, call=_call(request, pk))
+
+
+@router.post("/calls/{int:pk}/close", response=CallOut, summary="Close an open call to applications (its coordinators)")
+def close_call(request, pk: int):
+    return services.call_close(actor=request.user, call=_call(request, pk))
+
+
+# Change proposals: the other parties' decision ---------------------------------------------------------------
+
+class ChangeDecisionIn(InputSchema):
+    decision: Literal["approve", "reject"]
+    response: Text = Field("", description="Why, when rejected")
+
+
+@router.post("/agreements/{int:pk}/changes/{int:proposal_id}/decide", response=ProposalOut,
+             summary="Approve or reject a proposed change (the sending or receiving party that did not propose it)")
+def decide_change(request, pk: int, proposal_id: int, payload: ChangeDecisionIn):
+    proposal = _agreement(request, pk).proposals.filter(pk=proposal_id).first()
+    if proposal is None:
+        raise NotFound()
+    return during.change_decide(actor=request.user, proposal=proposal, approve=payload.decision == "approve", response=payload.response)
+
+
+# Results at the host: learning outcomes evaluated and the transcript of records -------------------------------
+
+class EvaluationIn(InputSchema):
+    outcome_id: Id = Field(..., description="A learning outcome one of the agreement's components serves")
+    rating: Literal[tuple(Rating.values)]  # type: ignore[valid-type]
+    comment: Text = ""
+
+
+class EvaluationOut(Schema):
+    id: int
+    agreement_id: int
+    outcome_id: int
+    rating: str
+    comment: str
+    evaluated_at: dt.datetime
+
+
+class TranscriptIn(InputSchema):
+    component_id: Id
+    host_grade: Annotated[Line, Field(min_length=1, max_length=10)]
+    host_scale: Literal[grades.SCALES]  # type: ignore[valid-type]
+
+
+class TranscriptOut(Schema):
+    id: int
+    agreement_id: int
+    component_id: int
+    host_grade: str
+    host_scale: str
+    home_grade: str
+    credits_host: Decimal
+    credits_home: Decimal
+
+
+@router.post("/agreements/{int:pk}/evaluations", response=EvaluationOut,
+             summary="Evaluate a learning outcome (the host); evaluating it again replaces the rating")
+def evaluate_outcome(request, pk: int, payload: EvaluationIn):
+    return during.outcome_evaluate(actor=request.user, agreement=_agreement(request, pk), outcome_id=payload.outcome_id, rating=payload.rating,
+                                   comment=payload.comment)
+
+
+@router.post("/agreements/{int:pk}/transcript", response=TranscriptOut,
+             summary="Record a component's result in the host's scale (the host); it is converted to the home scale")
+def record_transcript(request, pk: int, payload: TranscriptIn):
+    agreement = _agreement(request, pk)
+    component = agreement.components.filter(pk=payload.component_id).first()
+    if component is None:
+        raise NotFound()
+    return during.transcript_record(actor=request.user, agreement=agreement, component=component, host_grade=payload.host_grade,
+                                    host_scale=payload.host_scale)
