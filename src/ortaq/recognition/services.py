@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
     from ortaq.accounts.types import Actor, User
     from ortaq.agreements.types import Agreement
+    from ortaq.engines.alignment import Backend
     from ortaq.credentials.types import IssuedCredential
     from ortaq.mobility.types import Component, MobilityAgreement
     from ortaq.programmes.types import Module
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from .types import ConversionHours
 
 APPEAL_DAYS = 30
+# A proposal scoring at least this is shown as a likely match: the engine's calibrated threshold for a covered
+# outcome (ortaq.engines.alignment COVERED), so "likely" means the same on the page as in the evidence.
+LIKELY_MATCH = 0.7
 _KAZAKH = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 
 
@@ -74,7 +78,7 @@ def candidate_modules(mobility_agreement: MobilityAgreement) -> QuerySet[Module]
     return qs.filter(programme__awarding_institutions=application.call.owner_id).distinct()
 
 
-def propose(component: Component, modules: Iterable[Module], backend: str) -> list[dict]:
+def propose(component: Component, modules: Iterable[Module], backend: str | Backend) -> list[dict]:
     """AI proposal for one component: home modules ranked, with outcome pairs and uncovered outcomes."""
     from ortaq.engines.alignment import compare_modules
 
@@ -147,7 +151,14 @@ def dossier_open(*, actor: User, mobility_agreement: MobilityAgreement) -> Dossi
     results = {t.component_id: t for t in mobility_agreement.transcript.select_related("component")}
     if not results:
         raise DomainError(_("No transcript of records yet: the host must record the results first."), code="no_transcript")
-    backend = getattr(settings, "ALIGNMENT_BACKEND", "default")
+    from ortaq.engines.alignment import get_backend
+
+    # Built once for the whole dossier (it holds the model and its cache), and recorded under the name of the
+    # backend actually built: "default" falls back to "lexical" when the bundled model cannot be loaded, and a
+    # lexical-only score (0.008 for a Chinese and a Russian text sharing no glossary term) must not be shown as
+    # the default's.
+    engine = get_backend(getattr(settings, "ALIGNMENT_BACKEND", "default"))
+    backend = engine.name[:40]  # Dossier.backend's length; a "local:/path" name may be longer
     condition = mobility_agreement.nomination.option.condition
     rule = rule_for(condition.agreement if condition is not None else None)
     dossier = Dossier.objects.create(mobility_agreement=mobility_agreement, student=mobility_agreement.nomination.application.applicant,
@@ -157,7 +168,7 @@ def dossier_open(*, actor: User, mobility_agreement: MobilityAgreement) -> Dossi
         result = results.get(component.pk)
         if result is None:
             continue
-        proposal = propose(component, modules, backend)
+        proposal = propose(component, modules, engine)
         credits = (Decimal(component.hours) / rule.hours_per_kz_credit).quantize(Decimal("0.1")) if component.hours else result.credits_home
         Item.objects.create(dossier=dossier, component=component, host_grade=f"{result.host_grade} ({result.host_scale})", home_grade=result.home_grade,
                             credits_home=credits, proposal=proposal, home_module_id=proposal[0]["module"] if proposal else None)

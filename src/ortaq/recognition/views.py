@@ -56,7 +56,7 @@ def dossier_detail(request, pk: int):
                            "uncovered_outcomes": [outcome_text.get(u) for u in p["uncovered"] if outcome_text.get(u)]} for p in item.proposal]
     return render(request, "recognition/dossier.html", {
         "dossier": dossier, "items": items, "may_decide": services.may_decide(request.user, dossier), "decisions": Decision.choices[1:],
-        "is_student": dossier.student_id == request.user.pk, "candidates": list(services.candidate_modules(dossier.mobility_agreement)),
+        "is_student": dossier.student_id == request.user.pk, "likely_match": services.LIKELY_MATCH, "candidates": list(services.candidate_modules(dossier.mobility_agreement)),
         "nav_section": "mobility",
     })
 
