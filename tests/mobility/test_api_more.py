@@ -63,3 +63,14 @@ def test_the_host_evaluates_outcomes_and_records_results_and_no_one_else_can(wor
     assert not TranscriptEntry.objects.exists()
     recorded = api(supervisor, "post", url, {"component_id": component.pk, "host_grade": "90", "host_scale": "percent"})
     assert recorded.status_code == 200 and recorded.json()["home_grade"]
+
+
+def test_offers_are_listed_and_read_as_on_the_pages(world, open_call):
+    offer = open_call.options.get(offer__isnull=False).offer
+    listed = api(world["student_b"], "get", f"/offers/?host={offer.host_id}&state=published&q={offer.title[:4]}").json()
+    assert [o["id"] for o in listed["items"]] == [offer.pk]
+    assert api(world["student_b"], "get", f"/offers/{offer.pk}").json()["title"] == offer.title
+    offer.state = "draft"
+    offer.save(update_fields=["state"])
+    assert api(world["student_b"], "get", f"/offers/{offer.pk}").status_code == 404  # a draft is its host's only
+    assert api(world["student_b"], "get", "/offers/").json()["count"] == 0

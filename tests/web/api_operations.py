@@ -217,6 +217,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "admin", path=lambda s: {"pk": s.mobility["agreement"].pk},
         body=lambda s: {"component_id": s.mobility["agreement"].components.first().pk, "host_grade": "90", "host_scale": "percent"},
     ),
+    ("GET", "/api/v1/mobility/offers/"): Operation("student_a", query={"host": "1", "state": "published", "q": "PLC", "page": "1"}),
+    ("GET", "/api/v1/mobility/offers/{pk}"): Operation("student_a", path=lambda s: {"pk": s.mobility["open_call"].options.get(offer__isnull=False).offer_id}),
     ("GET", "/api/v1/recognition/dossiers/"): Operation("coordinator_a", query={"state": "open", "page": "1"}),
     ("POST", "/api/v1/recognition/dossiers/"): Operation(  # already open: the same dossier again
         "coordinator_a", body=lambda s: {"mobility_agreement_id": s.recognition["open"].mobility_agreement_id},

@@ -470,6 +470,8 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/mobility/agreements/{pk}/transcript": api("mobility", (MOBILITY_PARTIES, 404), (MOBILITY_HOSTS, 403), kwargs={"pk": "@pk"},
                                                             data=lambda s, t: {"component_id": t.value("component"), "host_grade": "90",
                                                                                "host_scale": "percent"}),
+    "GET /api/v1/mobility/offers/": api(shows=Shows(("draft_offer",), "admin, staff@host")),
+    "GET /api/v1/mobility/offers/{pk}": api("draft_offer", ("admin, staff@host", 404), kwargs={"pk": "@pk"}),
     # Recognition through the API: the pages' gates.
     "GET /api/v1/recognition/dossiers/": api(shows=Shows(("dossier",), DOSSIER_READERS)),
     "POST /api/v1/recognition/dossiers/": api("mobility", (MOBILITY_PARTIES, 404), ("admin, coordinator@sending", 403),

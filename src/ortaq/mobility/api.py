@@ -24,7 +24,7 @@ from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages, Text
 
 from . import during, grades, round_services, selectors, services
 from .forms import ApplicationForm, ScoreForm
-from .models import Party, Rating, ReasonCode
+from .models import OfferState, Party, Rating, ReasonCode
 
 router = Router(tags=["mobility"])
 
@@ -557,3 +557,47 @@ def record_transcript(request, pk: int, payload: TranscriptIn):
         raise NotFound()
     return during.transcript_record(actor=request.user, agreement=agreement, component=component, host_grade=payload.host_grade,
                                     host_scale=payload.host_scale)
+
+
+# Internship offers -------------------------------------------------------------------------------------------
+
+class OfferOut(Schema):
+    id: int
+    host_id: int
+    title: str
+    tasks: str
+    city: str
+    start_date: dt.date
+    end_date: dt.date
+    places: int
+    isced_code: str
+    language: str
+    language_framework: str
+    language_min_level: str
+    accessibility_facilities: list[str]
+    state: str
+
+
+class OfferFilters(FilterSchema):
+    host: Id | None = None
+    state: Literal["", *OfferState.values] = ""  # type: ignore[valid-type]
+    q: Line = Field("", description="In the title")
+
+
+@router.get("/offers/", response=list[OfferOut], summary="Internship offers: published ones, and drafts of the hosts you work for")
+@paginate(Pages, page_size=50)
+def list_offers(request, filters: Query[OfferFilters]):
+    qs = selectors.offers_visible_to(actor=request.user).order_by("-id")
+    if filters.host:
+        qs = qs.filter(host_id=filters.host)
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    return qs.filter(title__icontains=filters.q) if filters.q else qs
+
+
+@router.get("/offers/{int:pk}", response=OfferOut, summary="An internship offer")
+def get_offer(request, pk: int):
+    offer = selectors.offers_visible_to(actor=request.user).filter(pk=pk).first()
+    if offer is None:
+        raise NotFound()
+    return offer
