@@ -90,3 +90,18 @@ def test_a_change_to_a_signed_agreement_is_proposed_with_the_same_picker(client,
     assert response.status_code == 302
     proposal = agreement.proposals.get()
     assert [(c["code"], c["outcomes"]) for c in proposal.components] == [("ZE-3", [outcome.pk])]
+
+
+def test_a_draft_starts_with_dates_only_and_cannot_be_signed_before_it_has_a_component(client, world, accepted, outcome):
+    from ortaq.errors import ValidationFailed
+    from ortaq.mobility.models import Party
+
+    nomination, learner, _supervisor = accepted
+    client.force_login(learner)
+    response = client.post(f"/en/mobility/nominations/{nomination.pk}/agreement/", {"start_date": "2026-03-02", "end_date": "2026-05-31", "weekly_hours": "30"})
+    assert response.status_code == 302
+    agreement = nomination.mobility_agreement
+    assert agreement.components.count() == 0
+    with pytest.raises(ValidationFailed):
+        during.mobility_agreement_sign(actor=learner, agreement=agreement, party=Party.LEARNER)
+    assert not agreement.signatures.exists()

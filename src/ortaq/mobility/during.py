@@ -119,7 +119,7 @@ def _row_number(value, *, places: int | None = None):
     return whole_number(value, name="components", minimum=-10**6, maximum=10**6)
 
 
-def _clean_components(rows: list[dict], *, allowed_outcomes: set[int]) -> list[dict]:
+def _clean_components(rows: list[dict], *, allowed_outcomes: set[int], required: bool = True) -> list[dict]:
     errors, clean = [], []
     for number, row in enumerate(rows, start=1):
         row = row if isinstance(row, dict) else {}
@@ -144,7 +144,7 @@ def _clean_components(rows: list[dict], *, allowed_outcomes: set[int]) -> list[d
             errors.append(str(_("Row %(n)d: link only learning outcomes of the learner's programme.") % {"n": number}))
         clean.append({"code": code or f"C{number}", "title": title, "credits": credits, "hours": hours,
                       "recognition": recognition, "outcomes": sorted(set(outcomes))})
-    if not clean and not errors:
+    if required and not clean and not errors:
         errors.append(str(_("List at least one component or task.")))
     if errors:
         raise ValidationFailed({"components": errors})
@@ -184,7 +184,9 @@ def mobility_agreement_create(*, actor, nomination: Nomination, start_date, end_
     if end_date < start_date:
         raise ValidationFailed({"end_date": [str(_("The end date cannot be before the start date."))]})
     weekly_hours = whole_number(weekly_hours, name="weekly_hours", minimum=1, maximum=60, message=_("Target hours per week must be between 1 and 60."))
-    rows = _clean_components(components, allowed_outcomes=allowed_outcome_ids(nomination))
+    # A draft may start without components: they are picked next, on the agreement's page, from the programmes'
+    # modules. Nobody can sign it before it has one (mobility_agreement_sign).
+    rows = _clean_components(components, allowed_outcomes=allowed_outcome_ids(nomination), required=False)
     kind = AgreementKind.LEARNING if nomination.application.call.mobility_type == "student_study" else AgreementKind.TRAINING
     agreement = MobilityAgreement.objects.create(nomination=nomination, kind=kind, start_date=start_date, end_date=end_date, weekly_hours=weekly_hours)
     _replace_components(agreement, rows)
@@ -217,6 +219,8 @@ def mobility_agreement_sign(*, actor, agreement: MobilityAgreement, party: str, 
         raise Forbidden(_("You cannot sign for this party."))
     if agreement.signatures.filter(version=agreement.version, party=party).exists():
         raise DomainError(_("This party has already signed this version."), code="already_signed")
+    if not agreement.components.exists():
+        raise ValidationFailed({"components": [str(_("List at least one component or task."))]})
     version = agreement.versions.get(number=agreement.version)
     signature = Signature.objects.create(agreement=agreement, version=agreement.version, party=party, sha256=version.sha256, signed_by=actor)
     signed = set(agreement.signatures.filter(version=agreement.version).values_list("party", flat=True))
@@ -374,14 +378,6 @@ def logbook_verify(*, entry: LogbookEntry, verified_hours, approve: bool, commen
     return entry
 
 
-def components_text(agreement: MobilityAgreement) -> str:
-    """The components as the page's textarea writes them (one per line, the order `parse_components` reads)."""
-    return "\n".join(
-        f"{c.code} | {c.title} | {c.credits} | {c.hours} | {c.recognition} | {','.join(str(o.pk) for o in c.outcomes.all())}"
-        for c in agreement.components.all()
-    )
-
-
 def agreement_page(*, actor, agreement: MobilityAgreement) -> dict:
     """What the agreement's page shows this actor: the parties they act for, the signatures of the current version and
     who may still sign, the outcomes with their evaluations, the hours, and (to the sending and receiving sides)
@@ -395,7 +391,7 @@ def agreement_page(*, actor, agreement: MobilityAgreement) -> dict:
         "agreement": agreement, "held": held, "parties": Party.choices,
         "signatures": [(value, label, signed.get((agreement.version, value))) for value, label in Party.choices],
         "may_sign": [value for value, _l in Party.choices if value in held and (agreement.version, value) not in signed],
-        "components_text": components_text(agreement), "reasons": ReasonCode.choices, "ratings": Rating.choices, "scales": grades.SCALES,
+        "reasons": ReasonCode.choices, "ratings": Rating.choices, "scales": grades.SCALES,
         "outcomes": [(o, evaluations.get(o.pk)) for o in outcomes.values()], "summary": hours_summary(agreement), "supervisor_link": link,
     }
 

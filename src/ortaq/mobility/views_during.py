@@ -12,25 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ortaq.errors import DomainError
-from ortaq.inputs import ID_MAX, TEXT_MAX, DateField, choice, parse, plain_text, refused, whole_number
+from ortaq.inputs import ID_MAX, DateField, choice, parse, refused, whole_number
 
 from . import during, selectors
 from .forms import components_form, posted_components
 from .models import Nomination
-
-
-def parse_components(text: str) -> list[dict]:
-    """One component per line: code | title | credits | hours | recognised at home as | outcome ids (comma-separated).
-    The services check each value; here only the whole text is limited (and refused with control characters)."""
-    text = plain_text(text, name="components", max_length=TEXT_MAX)
-    rows = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        parts = [p.strip() for p in line.split("|")] + [""] * 6
-        rows.append({"code": parts[0], "title": parts[1], "credits": parts[2] or 0, "hours": parts[3] or 0, "recognition": parts[4],
-                     "outcomes": [o.strip() for o in parts[5].split(",") if o.strip()]})
-    return rows
 
 
 def _date(request, name: str, missing):
@@ -67,7 +53,7 @@ def agreement_start(request, nomination_id: int):
     try:
         agreement = during.mobility_agreement_create(actor=request.user, nomination=nomination, start_date=_date(request, "start_date", _("Give the start and end dates.")),
                                                      end_date=_date(request, "end_date", _("Give the start and end dates.")), weekly_hours=request.POST.get("weekly_hours") or 30,
-                                                     components=parse_components(request.POST.get("components", "")))
+                                                     components=[])  # picked next, on the agreement's page (mobility/forms.py ComponentsForm)
     except DomainError as error:
         return refused(request, error, call_detail, nomination.application.call_id)
     return redirect("mobility:agreement", agreement.pk)
