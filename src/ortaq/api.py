@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.security import APIKeyCookie, HttpBearer
 
-from ortaq.errors import DomainError, ValidationFailed
+from ortaq.errors import DomainError, ValidationFailed, VersionConflict
 
 
 class TokenAuth(HttpBearer):
@@ -50,6 +50,8 @@ def domain_error(request, exc: DomainError):
     body: dict[str, object] = {"detail": str(exc.message), "code": exc.code}
     if isinstance(exc, ValidationFailed):
         body["errors"] = exc.errors
+    if isinstance(exc, VersionConflict):
+        body["current_version"] = exc.current_version
     response = api.create_response(request, body, status=exc.status)
     if retry_after := getattr(exc, "retry_after", None):  # Throttled (429)
         response["Retry-After"] = str(retry_after)

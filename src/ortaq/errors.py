@@ -53,6 +53,8 @@ class ErrorCode(StrEnum):
     NO_KEY = "no_key"
     REVOKED = "revoked"
     STATUS_GIVEN = "status_given"  # a VC-API caller sent its own credentialStatus
+    VERSION_CONFLICT = "version_conflict"  # 409: `expected_version` is not the record's; `current_version` says what is
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # 422: an Idempotency-Key sent again with another body
 
 
 class DomainError(Exception):
@@ -86,6 +88,19 @@ class NotFound(DomainError):
         from django.utils.translation import gettext_lazy as _
 
         super().__init__(message or _("Not found, or not visible to you."), code="not_found", **kwargs)
+
+
+class VersionConflict(DomainError):
+    """The caller edited from a version someone else has replaced; the body names the current one, so a client can
+    reload and retry (HTTP 409, as for a failed If-Match, but in the body where the REST API keeps its versions)."""
+
+    status = 409
+
+    def __init__(self, current_version: object, message: str | Promise | None = None):
+        from django.utils.translation import gettext_lazy as _
+
+        super().__init__(message or _("Someone else changed this record. Reload it and apply your change again."), code="version_conflict")
+        self.current_version = current_version
 
 
 class ValidationFailed(DomainError):
