@@ -11,6 +11,23 @@ register = template.Library()
 
 
 @register.filter
+def content(obj, field: str):
+    """`{{ call|content:"title" }}`: what people wrote, in the reader's language or the nearest version they read
+    (ortaq.i18n.FALLBACK_ORDER), marked "(written in Russian)" with its `lang` when it is another language."""
+    from ortaq.i18n import shown
+
+    return shown(obj, field).html(linebreaks=field == "tasks")
+
+
+@register.filter
+def content_text(obj, field: str) -> str:
+    """`{{ call|content_text:"title" }}`: the same text without markup (a <title>, an <option>, an attribute)."""
+    from ortaq.i18n import shown
+
+    return shown(obj, field).text
+
+
+@register.filter
 def isced_name(code: str) -> str:
     """`0714` -> "0714 Electronics and automation" in the reader's language."""
     term = fw.isced_field(code or "")
