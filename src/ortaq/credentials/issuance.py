@@ -173,7 +173,8 @@ Signer = Callable[[dict], dict]
 
 def store_signed(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency_key: str, title: dict,
                  build: Callable[[uuid.UUID, list[dict], Signer], dict], audit_after: dict, cosigners=(), batch=None,
-                 external_id: str = "", did_key: IssuerKey | None = None, cryptosuite: str = creds.RDFC) -> IssuedCredential:
+                 external_id: str = "", did_key: IssuerKey | None = None, cryptosuite: str = creds.RDFC,
+                 wallet_copy_of: IssuedCredential | None = None) -> IssuedCredential:
     """The one place where an institution's key signs: check that `actor` may issue this kind for the issuer
     (and each co-signer), allocate the credential's revocation and suspension entries, build it
     (`build(uuid, status entries, sign)`, where `sign` signs embedded credentials with the issuer's key), sign it
@@ -190,7 +191,11 @@ def store_signed(*, actor, issuer: IssuerProfile, holder, kind: str, idempotency
         raise DomainError(_("This did:key is not an issuer identity of the institution."), code="invalid")
     # A dual diploma is the joint act of its awarding institutions (each agreed to co-award when the joint
     # programme was set up), so a registrar of any of them may approve it; nobody else signs in their name.
-    if not any(may_issue(actor, inst, kind) for inst in [issuer.institution_id, *(c.institution_id for c in cosigners)]):
+    # A wallet copy (credentials.exchanges) of a valid credential the registrar already issued to `actor`: that
+    # act authorised it, so its holder may take it again with their wallet's DID as subject (same issuers, kind).
+    copy_allowed = (wallet_copy_of is not None and actor is not None and wallet_copy_of.holder_id == actor.pk
+                    and wallet_copy_of.issuer_id == issuer.pk and wallet_copy_of.kind == kind and wallet_copy_of.state == "valid")
+    if not copy_allowed and not any(may_issue(actor, inst, kind) for inst in [issuer.institution_id, *(c.institution_id for c in cosigners)]):
         raise Forbidden(_("Only a registrar of the issuing institution can issue this credential."))
     cache = _batch.get()
     attempts = 5 if cache is not None else 1

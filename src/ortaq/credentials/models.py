@@ -184,3 +184,31 @@ class PresentationRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class WalletOffer(models.Model):
+    """A one-time offer of one of a holder's credentials to their own wallet (credentials.exchanges): a VC-API
+    exchange (the Learner Credential Wallet's protocol) or an OID4VCI pre-authorised code. `secret` is the
+    exchange id or the pre-authorised code, shown once in a QR code on the holder's page; it is used up by the
+    first wallet that completes the flow and expires after a few minutes. The wallet's copy (`issued`) names the
+    wallet's DID as its subject and is an issued credential of its own (recorded, revocable, audited); it
+    follows the original's status."""
+
+    protocol = models.CharField(max_length=10)  # "vc-api" | "oid4vci"
+    credential = models.ForeignKey(IssuedCredential, on_delete=models.CASCADE, related_name="wallet_offers")
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    secret = models.CharField(max_length=64, unique=True)
+    # VC-API: the DIDAuthentication challenge the exchange sent (the wallet's proof must name it).
+    challenge = models.CharField(max_length=64, blank=True)
+    # OID4VCI: the access token the pre-authorised code was exchanged for (once), and until when it works.
+    access_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    holder_did = models.CharField(max_length=300, blank=True)
+    issued = models.OneToOneField(IssuedCredential, null=True, blank=True, on_delete=models.PROTECT, related_name="wallet_claim")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 
 def wallet_of(*, user: User) -> QuerySet[IssuedCredential]:
-    return IssuedCredential.objects.filter(holder=user).select_related("issuer__institution").prefetch_related("share_codes")
+    # A wallet's copy (credentials.exchanges) is the same credential with the wallet's DID: listed once, as the original.
+    return IssuedCredential.objects.filter(holder=user, wallet_claim__isnull=True).select_related("issuer__institution").prefetch_related("share_codes")
 
 
 def credentials_for_registrar(*, actor: Actor) -> QuerySet[IssuedCredential]:

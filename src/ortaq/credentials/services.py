@@ -128,6 +128,8 @@ def credential_set_state(*, actor: User, credential: IssuedCredential, state: st
     before = credential.state
     credential.state, credential.state_reason = state, reason.strip()
     credential.save(update_fields=["state", "state_reason"])
+    # The copies its holder took into wallets (credentials.exchanges) follow it: same state, same reason.
+    IssuedCredential.objects.filter(wallet_claim__credential=credential).exclude(state=CredentialState.REVOKED).update(state=state, state_reason=reason.strip())
     mark_stale(credential.issuer)
     audit_record(actor=actor, action="transition", obj=credential, before={"state": before}, after={"state": state, "reason": reason.strip()})
     return credential
