@@ -86,3 +86,22 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(secret: str) -> str:
         return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class IdempotencyKey(models.Model):
+    """The response to a creating API request sent with an `Idempotency-Key` header (ortaq.lib.idempotency): the
+    same key, user and body within 24 hours gets this response again instead of creating a second record."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of method, path and body: another body is another request
+    status_code = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=100)
+    content = models.TextField()
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+
+    def __str__(self) -> str:
+        return self.key

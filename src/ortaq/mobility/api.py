@@ -22,7 +22,7 @@ from ortaq.errors import Forbidden, NotFound, valid_or_raise
 from ortaq.inputs import DateField, parse
 from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages, Text
 
-from . import during, grades, round_services, selectors, services
+from . import during, edit_services, grades, round_services, selectors, services
 from .forms import ApplicationForm, ScoreForm
 from .models import OfferState, Party, Rating, ReasonCode
 
@@ -44,6 +44,11 @@ class CallOut(Schema):
     max_choices: int
     ranking_rule: str
     state: str
+    version: str = Field(..., description="Send it back as `expected_version` with an edit or a transition")
+
+    @staticmethod
+    def resolve_version(obj):
+        return edit_services.call_version(obj)
 
 
 class ChoiceOut(Schema):
@@ -321,7 +326,7 @@ def _date(value: str, name: str) -> dt.date:
 @router.get("/calls/", response=list[CallOut], summary="Calls for applications visible to you")
 @paginate(Pages, page_size=50)
 def list_calls(request, filters: Query[CallFilters]):
-    qs = selectors.calls_visible_to(actor=request.user)
+    qs = selectors.calls_visible_to(actor=request.user).prefetch_related("eligible_programmes")  # for `version`
     if filters.q:
         qs = qs.filter(title__icontains=filters.q)
     if filters.state:
@@ -481,14 +486,22 @@ def verify_logbook_week(request, pk: int, entry_id: int, payload: VerifyIn):
 
 # Calls: opening and closing (issue 16) -----------------------------------------------------------------------
 
+class TransitionIn(InputSchema):
+    expected_version: Annotated[Line, Field(max_length=64)] | None = Field(None, description="The `version` you read; another current one answers 409")
+
+
 @router.post("/calls/{int:pk}/open", response=CallOut, summary="Open a draft call (its coordinators): eligible people are notified")
-def open_call(request, pk: int):
-    return services.call_open(actor=request.user, call=_call(request, pk))
+def open_call(request, pk: int, payload: TransitionIn | None = None):
+    with transaction.atomic():
+        call = edit_services.lock_call(_call(request, pk), payload.expected_version if payload else None)
+        return services.call_open(actor=request.user, call=call)
 
 
 @router.post("/calls/{int:pk}/close", response=CallOut, summary="Close an open call to applications (its coordinators)")
-def close_call(request, pk: int):
-    return services.call_close(actor=request.user, call=_call(request, pk))
+def close_call(request, pk: int, payload: TransitionIn | None = None):
+    with transaction.atomic():
+        call = edit_services.lock_call(_call(request, pk), payload.expected_version if payload else None)
+        return services.call_close(actor=request.user, call=call)
 
 
 # Change proposals: the other parties' decision ---------------------------------------------------------------
@@ -576,6 +589,11 @@ class OfferOut(Schema):
     language_min_level: str
     accessibility_facilities: list[str]
     state: str
+    version: str = Field(..., description="Send it back as `expected_version` with an edit or a transition")
+
+    @staticmethod
+    def resolve_version(obj):
+        return edit_services.offer_version(obj)
 
 
 class OfferFilters(FilterSchema):
@@ -601,3 +619,6 @@ def get_offer(request, pk: int):
     if offer is None:
         raise NotFound()
     return offer
+
+
+from . import api_edit  # noqa: E402,F401 (registers the offer and call writes on this router; see its docstring)

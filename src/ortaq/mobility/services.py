@@ -75,12 +75,15 @@ def _language_errors(*, language: str, framework: str, level: str) -> dict[str, 
 
 # Offers -------------------------------------------------------------------------------------------------
 
-@transaction.atomic
-def offer_create(*, actor: User, host: Institution, offer: OfferInput, publish: bool = False) -> InternshipOffer:
-    """Post an offer as a draft, or published at once (`publish`)."""
+def require_offer_host(actor: User, host_id: int) -> None:
+    """Who posts and edits a host's offers (the web form, the REST API and edit_services alike)."""
     access = access_for(actor)
-    if not (access.is_admin or access.has_role(host.pk, *HOST_ROLES)):
+    if not (access.is_admin or access.has_role(host_id, *HOST_ROLES)):
         raise Forbidden(_("Only a coordinator or company supervisor of the host can post its offers."))
+
+
+def offer_errors(offer: OfferInput) -> dict[str, list[str]]:
+    """The domain's rules on an offer's content, field by field (empty: none broken)."""
     errors = _language_errors(language=offer.language, framework=offer.language_framework, level=offer.language_min_level)
     if offer.end_date < offer.start_date:
         errors["end_date"] = [str(_("The end date cannot be before the start date."))]
@@ -90,8 +93,15 @@ def offer_create(*, actor: User, host: Institution, offer: OfferInput, publish: 
         errors["isced_code"] = [str(_("Choose a detailed ISCED-F 2013 field."))]
     if set(offer.accessibility_facilities) - {t.code for t in fw.accessibility_facilities()}:
         errors["accessibility_facilities"] = [str(_("Choose accessibility facilities from the list."))]
+    return errors
+
+
+@transaction.atomic
+def offer_create(*, actor: User, host: Institution, offer: OfferInput, publish: bool = False) -> InternshipOffer:
+    """Post an offer as a draft, or published at once (`publish`)."""
+    require_offer_host(actor, host.pk)
     row = InternshipOffer(host=host, created_by=actor, **{**_values(offer), "accessibility_facilities": list(offer.accessibility_facilities)})
-    model_checked(row, errors=errors)  # lengths, NUL and control characters: what the form would refuse, from any caller
+    model_checked(row, errors=offer_errors(offer))  # lengths, NUL and control characters: what the form would refuse, from any caller
     row.save()
     audit_record(actor=actor, action="create", obj=row, after=snapshot(row, _field_names(offer)))
     return offer_publish(actor=actor, offer=row) if publish else row
@@ -127,12 +137,15 @@ def _require_call_coordinator(actor, call: Call) -> None:
         raise Forbidden(_("Only a coordinator of %(institution)s manages this call.") % {"institution": call.owner})
 
 
-@transaction.atomic
-def call_create(*, actor: User, owner: Institution, call: CallInput, programmes: Iterable[Programme] = ()) -> Call:
+def require_call_owner(actor: User, owner_id: int) -> None:
+    """Who writes a sending institution's calls: its coordinators (the web form, the REST API and edit_services)."""
     access = access_for(actor)
-    if not (access.is_admin or owner.pk in access.manages):
+    if not (access.is_admin or owner_id in access.manages):
         raise Forbidden(_("Only a coordinator of the sending institution can open its calls."))
-    programmes = list(programmes)
+
+
+def call_errors(*, owner: Institution, call: CallInput, programmes: list[Programme]) -> dict[str, list[str]]:
+    """The domain's rules on a call's content, field by field (empty: none broken)."""
     errors = _language_errors(language=call.language, framework=call.language_framework, level=call.language_min_level)
     if [p for p in programmes if not p.awarding_institutions.filter(pk=owner.pk).exists()]:
         errors["programmes"] = [str(_("Choose programmes that %(institution)s awards.") % {"institution": owner})]
@@ -142,6 +155,14 @@ def call_create(*, actor: User, owner: Institution, call: CallInput, programmes:
         errors["ranking_rule"] = [str(_("Choose a ranking rule."))]
     elif sum((call.weight_grade, call.weight_language, call.weight_motivation, call.weight_interview)) == 0:
         errors["weight_grade"] = [str(_("At least one weight must be above zero."))]
+    return errors
+
+
+@transaction.atomic
+def call_create(*, actor: User, owner: Institution, call: CallInput, programmes: Iterable[Programme] = ()) -> Call:
+    require_call_owner(actor, owner.pk)
+    programmes = list(programmes)
+    errors = call_errors(owner=owner, call=call, programmes=programmes)
     seed = secrets.randbelow(10**9) if call.lottery_seed is None else call.lottery_seed
     row = Call(owner=owner, created_by=actor, **{**_values(call), "lottery_seed": seed})
     model_checked(row, errors=errors)
