@@ -5,6 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from ortaq.api import api
 from ortaq.credentials import views as credential_views
+from ortaq.credentials import wallet_views
 from ortaq.web import views as web_views
 
 urlpatterns = [
@@ -17,6 +18,9 @@ urlpatterns = [
     path("credentials/status/<int:issuer_id>/<str:purpose>", credential_views.status_list, name="credential_status_list"),
     # What a holder's wallet reads from a presentation request's link or QR code (challenge, domain, where to answer).
     path("credentials/presentation-requests/<str:challenge>", credential_views.presentation_request_json, name="presentation_request_json"),
+    # OpenID for Verifiable Credential Issuance: what a wallet reads before taking a credential (credentials.oid4vci).
+    path(".well-known/openid-credential-issuer", wallet_views.openid_credential_issuer, name="openid_credential_issuer"),
+    path(".well-known/oauth-authorization-server", wallet_views.oauth_authorization_server, name="oauth_authorization_server"),
 ]
 
 urlpatterns += i18n_patterns(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, wallet_views
 
 app_name = "credentials"
 urlpatterns = [
@@ -20,5 +20,6 @@ urlpatterns = [
     path("<uuid:public_id>/credential.json", views.credential_json, name="json"),
     path("<uuid:public_id>/certificate.pdf", views.credential_pdf_view, name="pdf"),
     path("<uuid:public_id>/share/", views.share_code_create, name="share"),
+    path("<uuid:public_id>/add-to-wallet/", wallet_views.add_to_wallet, name="add_to_wallet"),
     path("<uuid:public_id>/share/<str:code>/revoke/", views.share_code_revoke, name="share_revoke"),
 ]
