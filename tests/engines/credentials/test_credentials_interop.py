@@ -49,7 +49,14 @@ def node_stack() -> Path:
                 pytest.fail(message)
             pytest.skip(message)
         stamp_file.write_text(stamp)
-    shutil.copy(HERE / "interop.mjs", INSTALL_DIR / "interop.mjs")
+    # Both CI legs share this folder and may run at the same moment: replace the script atomically and only
+    # when it changed, so a leg never runs a half-copied file.
+    script = (HERE / "interop.mjs").read_bytes()
+    target = INSTALL_DIR / "interop.mjs"
+    if not target.exists() or target.read_bytes() != script:
+        partial = INSTALL_DIR / f".interop.mjs.{os.getpid()}"
+        partial.write_bytes(script)
+        os.replace(partial, target)
     return INSTALL_DIR
 
 
