@@ -206,17 +206,22 @@ def component_value(message: Message, item: Item) -> str:
     return value
 
 
-def signature_base(message: Message, signature_params: InnerList) -> bytes:
-    """RFC 9421 section 2.5: one `"identifier": value` line per covered component, in order, then
-    the `"@signature-params"` line holding the serialised Signature-Input member."""
-    lines = []
+def check_covered(items: tuple[Item, ...]) -> None:
+    """Every identifier understood, none twice (RFC 9421 section 2.5 step 1: duplicates fail)."""
     seen: set[str] = set()
-    for item in signature_params.items:
+    for item in items:
+        check_identifier(item)
         identifier = serialize_item(_canonical(item))
         if identifier in seen:
             raise SignatureError("malformed_signature", f"component {identifier} is covered twice")
         seen.add(identifier)
-        lines.append(f"{serialize_item(item)}: {component_value(message, item)}")
+
+
+def signature_base(message: Message, signature_params: InnerList) -> bytes:
+    """RFC 9421 section 2.5: one `"identifier": value` line per covered component, in order, then
+    the `"@signature-params"` line holding the serialised Signature-Input member."""
+    check_covered(signature_params.items)
+    lines = [f"{serialize_item(item)}: {component_value(message, item)}" for item in signature_params.items]
     try:
         params = serialize_inner_list(signature_params)
     except StructuredFieldError as exc:

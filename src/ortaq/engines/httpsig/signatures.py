@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .components import Message, check_identifier, component_name, describe, normalize_headers, signature_base
+from .components import Message, check_covered, component_name, describe, normalize_headers, signature_base
 from .digest import check_content_digest, content_digest
 from .errors import SignatureError
 from .structured import (
@@ -231,8 +231,7 @@ def _verify(
         raise SignatureError("malformed_signature", "Signature-Input members are inner lists of components")
     if not isinstance(signature, Item) or not isinstance(signature.value, bytes) or len(signature.value) != 64:
         raise SignatureError("malformed_signature", "an Ed25519 signature is a 64-byte byte sequence")
-    for item in signature_params.items:
-        check_identifier(item)
+    check_covered(signature_params.items)
     key_id, created, nonce, expires = _parameters(signature_params)
 
     current = _now() if now is None else now
