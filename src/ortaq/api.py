@@ -63,7 +63,6 @@ def _register_routers() -> None:
     from ortaq.analytics.api import router as analytics
     from ortaq.credentials.api import router as vc
     from ortaq.credentials.api_registrar import router as registrar
-    from ortaq.credentials.api_registrar import router as registrar
     from ortaq.credentials.wallet_api import exchanges_router as wallet_exchanges
     from ortaq.credentials.wallet_api import oid4vci_router as wallet_oid4vci
     from ortaq.institutions.api import router as institutions
@@ -76,7 +75,6 @@ def _register_routers() -> None:
     api.add_router("/agreements", agreements)
     api.add_router("/programmes", programmes)
     api.add_router("/vc", vc)
-    api.add_router("/credentials", registrar)
     api.add_router("/credentials", registrar)
     api.add_router("/exchanges", wallet_exchanges)
     api.add_router("/oid4vci", wallet_oid4vci)
