@@ -133,3 +133,14 @@ def test_request_components_flagged_req_take_their_values_from_the_request() -> 
         '"@path";req: /foo',
         '"content-type";req: application/json',
     ]
+
+
+@pytest.mark.parametrize("hostile", ["", "ortaq=(", "a=:AAAA:, b=:AAAA:", "ortaq=:" + "A" * 10_000 + ":", "подпись"])
+def test_the_refusal_of_a_request_with_an_unusable_signature_is_still_signed_but_bound_to_nothing(
+    nodes: Nodes, hostile: str
+) -> None:
+    headers = _response(nodes, hostile, status=401)
+    assert _verify(nodes, headers, status=401).covered == ("@status", "content-digest", "content-type")
+    assert _code(lambda: _verify(nodes, headers, status=401, request_signature=_request_signature(nodes))) == (
+        "missing_component"
+    )

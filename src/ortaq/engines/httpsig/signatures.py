@@ -106,20 +106,34 @@ def sign_response(
 ) -> dict[str, str]:
     """The headers to add to the response. With `request_signature` (the request's Signature
     header) the response is bound to that request's signature labelled `request_label` (by default
-    "ortaq", or the only one present)."""
+    "ortaq", or the only one present).
+
+    A request whose Signature header is unusable (malformed, or several labels and none chosen) gets
+    an unbound answer instead of an exception, so that the refusal of a hostile request can still be
+    signed. That answer cannot pass for an answer to anyone else's request: `verify_response` with
+    `request_signature` demands the binding."""
     fields = normalize_headers(headers)
     fields["content-digest"] = content_digest(body)
     covered: list[str | Item] = ["@status", "content-digest"]
     if "content-type" in fields:
         covered.append("content-type")
     request = None
-    if request_signature is not None:
+    chosen = _bindable_label(request_signature, request_label)
+    if request_signature is not None and chosen is not None:
         request = Message(headers={"signature": request_signature})
-        chosen = _choose_label(_parse_signature_field(request_signature, "Signature"), request_label)
         covered.append(Item("signature", (("key", chosen), ("req", True))))
     params: list[tuple[str, BareItem]] = [("created", _now() if created is None else created), ("keyid", key_id), ("alg", ALG)]
     message = Message(headers=fields, status=_status(status), request=request)
     return {"Content-Digest": fields["content-digest"], **_sign(message, covered, params, label, private_key)}
+
+
+def _bindable_label(request_signature: str | None, request_label: str | None) -> str | None:
+    if request_signature is None:
+        return None
+    try:
+        return _choose_label(_parse_signature_field(request_signature, "Signature"), request_label)
+    except SignatureError:
+        return None
 
 
 def _sign(
