@@ -22,7 +22,7 @@ from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
-from ortaq.notifications.services import names, notify
+from ortaq.notifications.services import names, notify, written
 
 from .models import (
     ApplicationState, DocumentKind, DocumentState, Nomination, NominationState, PlacementAnswer, PlacementDocument,
@@ -55,7 +55,7 @@ def _tell(nomination: Nomination, key: str, **extra) -> None:
     unique = list({u.pk: u for u in recipients}.values())
     if unique:
         notify(recipients=unique, key=key, url=reverse("mobility:placement", args=[nomination.pk]),
-               params={"applicant": str(application.applicant), "call": call.title, "host": names(nomination.host), **extra})
+               params={"applicant": str(application.applicant), "call": written(call), "host": names(nomination.host), **extra})
 
 
 def _withdraw(nomination: Nomination, *, answer: str, now: dt.datetime) -> None:
@@ -189,5 +189,5 @@ def placement_document_check(*, actor: User, nomination: Nomination, kind: str, 
     if not accept:  # the learner must act again: she is told, with the reason
         notify(recipients=[nomination.application.applicant], key="placement_document_refused",
                url=reverse("mobility:placement", args=[nomination.pk]),
-               params={"call": nomination.application.call.title, "host": names(nomination.host), "reason": reason})
+               params={"call": written(nomination.application.call), "host": names(nomination.host), "reason": reason})
     return document

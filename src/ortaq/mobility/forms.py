@@ -5,16 +5,17 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.engines import frameworks as fw
-from ortaq.inputs import HardenedForm
+from ortaq.i18n import add_version_fields, content_language, versions_from_form, written_in_choices
+from ortaq.inputs import TEXT_MAX, HardenedForm
 
 from .models import Application, Call, InternshipOffer
 from .types import ApplicationInput, CallInput, OfferInput, Scores
 
-OFFER_FIELDS = ["title", "tasks", "city", "start_date", "end_date", "places", "isced_code", "language", "language_framework",
+OFFER_FIELDS = ["written_in", "title", "tasks", "city", "start_date", "end_date", "places", "isced_code", "language", "language_framework",
                 "language_min_level", "accessibility_facilities"]
-CALL_FIELDS = ["title", "mobility_type", "academic_year", "deadline", "max_choices", "min_year_of_study", "min_grade", "language",
+CALL_FIELDS = ["written_in", "title", "mobility_type", "academic_year", "deadline", "max_choices", "min_year_of_study", "min_grade", "language",
                "language_framework", "language_min_level", "ranking_rule", "weight_grade", "weight_language", "weight_motivation",
-               "weight_interview", "lottery_seed"]
+               "weight_interview", "lottery_seed", "acceptance_days"]
 APPLICATION_FIELDS = ["programme", "year_of_study", "grade", "motivation", "share_accessibility_needs"]
 
 
@@ -25,6 +26,30 @@ def _lang() -> str:
 def _language_fields(form) -> None:
     form.fields["language"] = forms.ChoiceField(label=_("language"), required=False, choices=[("", "—")] + [(t.code, fw.localized(t, _lang())) for t in fw.languages()])
     form.fields["language_framework"] = forms.ChoiceField(label=_("language framework"), required=False, choices=[("", "—")] + [(t.code, fw.localized(t, _lang())) for t in fw.language_frameworks()])
+
+
+# Labels of the other-language versions a writer may add beside her own text (decision 0009).
+VERSION_LABELS = {
+    "title": {"kk": _("title in Kazakh"), "ru": _("title in Russian"), "zh-hans": _("title in Chinese"), "en": _("title in English")},
+    "tasks": {"kk": _("tasks in Kazakh"), "ru": _("tasks in Russian"), "zh-hans": _("tasks in Chinese"), "en": _("tasks in English")},
+}
+OFFER_VERSIONS = {"title": 200, "tasks": TEXT_MAX}
+CALL_VERSIONS = {"title": 200}
+
+
+def _written_in_field(form) -> None:
+    """The language the author writes in: the one she uses the site in, unless she says otherwise."""
+    form.fields["written_in"] = forms.ChoiceField(label=_("written in"), choices=written_in_choices(), required=False,
+                                                  initial=getattr(form.instance, "written_in", "") if form.instance.pk else content_language(),
+                                                  help_text=_("The language of the text you write here. Add other languages below if you have them."))
+
+
+def _versions_after_originals(form, names: tuple[str, ...]) -> None:
+    """Each text's other-language versions right after it, with the language it is written in first."""
+    order = ["written_in"]
+    for name in names:
+        order += [name, *(f for f in form.fields if f.startswith(f"{name}_") and f.rsplit("_", 1)[1] in ("kk", "ru", "zh", "en"))]
+    form.order_fields(order)
 
 
 def _upper_level(cleaned) -> None:
@@ -54,10 +79,15 @@ class OfferForm(HardenedForm, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _language_fields(self)
+        _written_in_field(self)
+        add_version_fields(self, OFFER_VERSIONS, VERSION_LABELS, textareas=("tasks",))
+        _versions_after_originals(self, ("title", "tasks"))
 
     def clean(self):
         cleaned = super().clean()
         _upper_level(cleaned)
+        cleaned["written_in"] = cleaned.get("written_in") or content_language()
+        cleaned["translations"] = versions_from_form(cleaned, OFFER_VERSIONS, written_in=cleaned["written_in"])
         return cleaned
 
     def to_input(self) -> OfferInput:
@@ -69,6 +99,8 @@ class CallForm(HardenedForm, forms.ModelForm):
     max_choices = forms.IntegerField(label=_("options an applicant may rank"), min_value=1, max_value=20, initial=3)
     academic_year = forms.IntegerField(label=_("academic year (starting)"), min_value=2000, max_value=2100)
     min_grade = forms.DecimalField(label=_("minimum average grade (0–100)"), min_value=0, max_value=100, required=False)
+    acceptance_days = forms.IntegerField(label=_("days to accept a placement"), min_value=1, max_value=60, initial=7, required=False,
+                                         help_text=_("Placed applicants accept or decline within this many days of the results."))
 
     class Meta:
         model = Call
@@ -81,10 +113,17 @@ class CallForm(HardenedForm, forms.ModelForm):
         self.fields["deadline"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
         self.fields["lottery_seed"].help_text = _("Published with the results so that anyone can reproduce how ties were broken.")
         self.fields["lottery_seed"].required = False  # left empty, the service draws one
+        _written_in_field(self)
+        add_version_fields(self, CALL_VERSIONS, VERSION_LABELS)
+        _versions_after_originals(self, ("title",))
 
     def clean(self):
         cleaned = super().clean()
         _upper_level(cleaned)
+        cleaned["written_in"] = cleaned.get("written_in") or content_language()
+        cleaned["translations"] = versions_from_form(cleaned, CALL_VERSIONS, written_in=cleaned["written_in"])
+        if cleaned.get("acceptance_days") is None and "acceptance_days" not in self.errors:
+            cleaned["acceptance_days"] = 7  # left empty: the call's default
         return cleaned
 
     def to_input(self) -> CallInput:

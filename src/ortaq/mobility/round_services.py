@@ -26,7 +26,7 @@ from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.engines import placement
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
-from ortaq.notifications.services import names, notify, term
+from ortaq.notifications.services import names, notify, term, written
 
 from .acceptance import placements_lapse
 from .models import Call, CallState, Nomination, NominationState, PlacementRound, RoundState
@@ -157,10 +157,11 @@ def round_notify(*, round_id: int, nomination_ids: list[int]) -> int:
     placement_round = PlacementRound.objects.select_related("call").get(pk=round_id)
     call = placement_round.call
     applicants = get_user_model().objects.filter(pk__in=placement_round.outcomes.values("application__applicant_id"))
-    sent = notify(recipients=list(applicants), key="round_published", params={"call": call.title}, url=reverse("mobility:call", args=[call.pk]))
+    sent = notify(recipients=list(applicants), key="round_published", params={"call": written(call)}, url=reverse("mobility:call", args=[call.pk]))
     by_host: dict[int, list] = defaultdict(list)
     for nomination in Nomination.objects.filter(pk__in=nomination_ids).select_related("application__applicant", "host"):
         by_host[nomination.host_id].append(nomination)
+    sent += _ask_the_moved_up_again(placement_round, [n for host in by_host.values() for n in host])
     staff: dict[int, list] = defaultdict(list)
     for membership in memberships(institutions=list(by_host), roles=[Role.COORDINATOR, Role.COMPANY_SUPERVISOR]).select_related("user"):
         staff[membership.institution_id].append(membership.user)
@@ -168,11 +169,27 @@ def round_notify(*, round_id: int, nomination_ids: list[int]) -> int:
         if not staff[host_id]:
             continue
         if len(nominations) == 1:
-            params: dict[str, object] = {"applicant": str(nominations[0].application.applicant), "host": names(nominations[0].host), "call": call.title}
+            params: dict[str, object] = {"applicant": str(nominations[0].application.applicant), "host": names(nominations[0].host), "call": written(call)}
             sent += notify(recipients=staff[host_id], key="nomination_received", url=reverse("mobility:nominations"), params=params)
         else:
-            params = {"count": len(nominations), "host": names(nominations[0].host), "call": call.title}
+            params = {"count": len(nominations), "host": names(nominations[0].host), "call": written(call)}
             sent += notify(recipients=staff[host_id], key="nominations_received", url=reverse("mobility:nominations"), params=params)
+    return sent
+
+
+def _ask_the_moved_up_again(placement_round: PlacementRound, nominations: list[Nomination]) -> int:
+    """Those this round moved up to a preferred option were placed before, and may have accepted that placement:
+    round_publish declined the earlier nomination and made a new one, pending with its own deadline. Each is told
+    in person that she must answer again (the round's general message does not say so). "Moved up": an earlier
+    nomination of hers was superseded at this round's publication (decided from then on)."""
+    moved = set(Nomination.objects.filter(application_id__in=[n.application_id for n in nominations], state=NominationState.DECLINED,
+                                          decided_at__gte=placement_round.published_at, pk__lt=min((n.pk for n in nominations), default=0))
+                .values_list("application_id", flat=True))
+    sent = 0
+    for nomination in nominations:
+        if nomination.application_id in moved:
+            sent += notify(recipients=[nomination.application.applicant], key="placement_moved_up", url=reverse("mobility:placement", args=[nomination.pk]),
+                           params={"call": written(placement_round.call), "host": names(nomination.host), "deadline": nomination.answer_by})
     return sent
 
 
@@ -197,7 +214,7 @@ def nomination_decide(*, actor: User, nomination: Nomination, accept: bool, reas
     coordinators = [m.user for m in call.owner.memberships.filter(role="coordinator").select_related("user")]
     # The decision and the host's name are read in each recipient's language, not the deciding person's.
     notify(recipients=[nomination.application.applicant, *coordinators], key="nomination_decided",
-           params={"decision": term("accepted" if accept else "declined"), "call": call.title, "host": names(nomination.host),
+           params={"decision": term("accepted" if accept else "declined"), "call": written(call), "host": names(nomination.host),
                    "applicant": str(nomination.application.applicant)},
            url=reverse("mobility:call", args=[call.pk]))
     return nomination

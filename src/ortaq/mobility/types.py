@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from ortaq.i18n import content_language
 
 
 class MobilityAgreementState(models.TextChoices):
@@ -49,6 +51,10 @@ class OfferInput:
     language_framework: str = ""
     language_min_level: str = ""
     accessibility_facilities: tuple[str, ...] = ()
+    # The language the host wrote title and tasks in (by default the one they use the site in), and other
+    # versions: {language: {"title": ..., "tasks": ...}} (decision 0009).
+    written_in: str = field(default_factory=content_language)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +77,9 @@ class CallInput:
     weight_motivation: int = 15
     weight_interview: int = 15
     lottery_seed: int | None = None
+    acceptance_days: int = 7
+    written_in: str = field(default_factory=content_language)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -44,6 +44,9 @@ MESSAGES.update({
                                   _("Accept or decline your placement in %(call)s before %(deadline)s, or the seat goes to the next round.")),
     "placement_document_refused": (_("A document of your placement was refused: %(call)s"),
                                    _("Your coordinator refused a document of your placement at %(host)s (%(call)s): %(reason)s. Open the placement to send it again.")),
+    # A later round moved her up to an option she ranked higher: a new placement, to be answered again.
+    "placement_moved_up": (_("A better placement: answer again in %(call)s"),
+                           _("A later round of %(call)s placed you at %(host)s, an option you ranked higher. Your earlier answer does not carry over: accept or decline this placement before %(deadline)s.")),
     "placement_lapsed": (_("Placement not answered: %(applicant)s"),
                          _("%(applicant)s did not answer the placement at %(host)s through %(call)s by %(deadline)s. The seat goes to the next round.")),
 })

@@ -39,6 +39,14 @@ def names(obj: Model) -> dict[str, dict[str, str]]:
             | {"latin": getattr(obj, "name_latin", "") or str(obj)}}
 
 
+def written(obj: Model, field: str = "title") -> dict[str, dict[str, str]]:
+    """A parameter shown as what people wrote (a call's title) as a reader of each language reads it: their
+    language's version or the nearest one (ortaq.i18n.FALLBACK_ORDER), the author's text as the last resort."""
+    from ortaq.i18n import shown_by_language
+
+    return {"$names": shown_by_language(obj, field) | {"latin": getattr(obj, field, "") or ""}}
+
+
 def _stored(value):
     """Parameters as stored: moments as ISO text in UTC (each reader gets them in their own zone), dates as ISO
     dates; everything else as given (JSON)."""

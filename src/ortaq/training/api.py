@@ -15,6 +15,7 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from ortaq.errors import Forbidden, NotFound, valid_or_raise
+from ortaq.i18n import lang_suffix, requested_language, shown
 from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages
 
 from . import selectors, services
@@ -26,13 +27,19 @@ router = Router(tags=["training"])
 IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", max_length=10, description="YYYY-MM-DD")]
 IsoMinute = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$", max_length=16, description="YYYY-MM-DD HH:MM, local time")]
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,60}$", max_length=60)]
+ContentLanguage = Literal["kk", "ru", "zh-hans", "en"]
+WRITTEN_IN = "The language the author wrote it in (decision 0009)"
+READERS = "In the reader's language (?lang=, else Accept-Language), or the nearest version (ortaq.i18n.FALLBACK_ORDER)"
 
 
 # Output ------------------------------------------------------------------------------------------------------
 
 class CohortOut(Schema):
     id: int
-    title: str
+    title: str = Field(..., description=READERS)
+    title_language: str = Field(..., description="The language `title` is in")
+    written_in: str = Field(..., description=WRITTEN_IN)
+    translations: dict[str, dict[str, str]] = Field(..., description="The other language versions: {language: {\"title\": text}}")
     course_id: int
     provider_id: int
     format: str
@@ -45,6 +52,14 @@ class CohortOut(Schema):
     attendance_threshold: int
     pass_mark: int
     trainer_ids: list[int]
+
+    @staticmethod
+    def resolve_title(obj, context):
+        return shown(obj, "title", requested_language(context["request"])).text
+
+    @staticmethod
+    def resolve_title_language(obj, context):
+        return shown(obj, "title", requested_language(context["request"])).language
 
     @staticmethod
     def resolve_provider_id(obj):
@@ -72,7 +87,13 @@ class EnrolmentOut(Schema):
 class SessionOut(Schema):
     id: int
     starts_at: dt.datetime
-    topic: str
+    topic: str = Field(..., description=READERS)
+    written_in: str = Field(..., description=WRITTEN_IN)
+    translations: dict[str, dict[str, str]]
+
+    @staticmethod
+    def resolve_topic(obj, context):
+        return shown(obj, "topic", requested_language(context["request"])).text
 
 
 class CohortDetailOut(CohortOut):
@@ -117,11 +138,14 @@ class CohortFilters(FilterSchema):
 class SessionIn(InputSchema):
     starts_at: IsoMinute
     topic: Line = ""
+    translations: dict[ContentLanguage, dict[Literal["topic"], Line]] = Field(default_factory=dict, description="{language: {\"topic\": text}}")
 
 
 class CohortIn(InputSchema):
     course_id: Id
     title: Line
+    written_in: ContentLanguage | None = Field(None, description=WRITTEN_IN + "; by default the request's language")
+    translations: dict[ContentLanguage, dict[Literal["title"], Line]] = Field(default_factory=dict, description="{language: {\"title\": text}}")
     format: Literal[tuple(Format.values)] = "blended"  # type: ignore[valid-type]
     language: Literal["ru", "kk", "zh", "en"] = "ru"
     location: Line = ""
@@ -196,8 +220,13 @@ def create_cohort(request, payload: CohortIn):
     sessions = "\n".join(f"{s.starts_at} | {s.topic}" for s in payload.sessions)
     form = CohortForm(data={"course": payload.course_id, "title": payload.title, "format": payload.format, "language": payload.language,
                             "location": payload.location, "start_date": payload.start_date, "end_date": payload.end_date,
-                            "capacity": payload.capacity, "sessions": sessions})
-    cohort = services.cohort_create(actor=request.user, **valid_or_raise(form).cleaned_data)
+                            "capacity": payload.capacity, "sessions": sessions, "written_in": payload.written_in or "",
+                            **{f"title_{lang_suffix(code)}": texts.get("title", "") for code, texts in payload.translations.items()}})
+    cleaned = valid_or_raise(form).cleaned_data
+    # each session's versions as given (the page's one-line syntax is for people typing, not for JSON)
+    cleaned["sessions"] = [(starts, topic, {code: dict(t) for code, t in given.translations.items()})
+                           for (starts, topic, _versions), given in zip(cleaned["sessions"], payload.sessions, strict=True)]
+    cohort = services.cohort_create(actor=request.user, **cleaned)
     return Status(201, _detail(request, cohort.pk))
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ortaq.i18n import localized
+from ortaq.i18n import localized, translations_field, written_in_field
 
 # The criteria's names are stored with each cohort in English; a page shows them in the reader's language by code.
 RUBRIC_LABELS = {
@@ -77,6 +77,9 @@ class CohortState(models.TextChoices):
 class Cohort(models.Model):
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
     title = models.CharField(_("title"), max_length=200)
+    # The trainer's own title in `written_in` (not `language`, the language the cohort is taught in); decision 0009.
+    written_in = written_in_field()
+    translations = translations_field({"title": 200})
     format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.BLENDED)
     language = models.CharField(_("language"), max_length=5, default="ru")
     location = models.CharField(_("location"), max_length=200, blank=True)
@@ -101,6 +104,8 @@ class Session(models.Model):
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="sessions")
     starts_at = models.DateTimeField(_("starts at"))
     topic = models.CharField(_("topic"), max_length=300)
+    written_in = written_in_field()
+    translations = translations_field({"topic": 300})
 
     class Meta:
         ordering = ["starts_at", "id"]

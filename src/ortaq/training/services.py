@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
+from ortaq.i18n import clean_translations, content_language
 from ortaq.inputs import plain_text, whole_number
 
 from .models import (
@@ -58,7 +60,11 @@ def _require_trainer(actor, cohort: Cohort) -> None:
 
 @transaction.atomic
 def cohort_create(*, actor: User, course: Course, title: str, start_date: dt.date, end_date: dt.date, capacity: int, language: str = "ru", format: str = "blended",
-                  location: str = "", sessions: Sequence[tuple] = (), attendance_threshold: int = 80, pass_mark: int = 60) -> Cohort:
+                  location: str = "", sessions: Sequence[tuple] = (), attendance_threshold: int = 80, pass_mark: int = 60,
+                  written_in: str = "", translations: dict[str, dict[str, str]] | None = None) -> Cohort:
+    """`written_in`: the language of `title` and the sessions' topics (by default the trainer's, the active one);
+    `translations` {language: {"title": ...}}; a session is (starts_at, topic) or (starts_at, topic, {language:
+    {"topic": ...}}) (decision 0009)."""
     access = access_for(actor)
     # The provider's trainers run its courses: the micro-credentials a cohort ends with are signed in the
     # provider's name (credentials.issuance.ISSUING_ROLES), so a trainer of another institution may not.
@@ -70,6 +76,12 @@ def cohort_create(*, actor: User, course: Course, title: str, start_date: dt.dat
         location = plain_text(location, name="location", max_length=200)
     except ValidationFailed as error:
         errors |= error.errors
+    written_in = content_language(written_in or None)
+    try:
+        translations = clean_translations(translations, fields={"title": 200}, written_in=written_in)
+        session_rows = [(row[0], row[1], clean_translations(row[2] if len(row) > 2 else {}, fields={"topic": 300}, written_in=written_in)) for row in sessions]
+    except DjangoValidationError as error:
+        errors["translations"] = list(error.messages)
     if end_date < start_date:
         errors["end_date"] = [str(_("The end date cannot be before the start date."))]
     try:
@@ -86,10 +98,10 @@ def cohort_create(*, actor: User, course: Course, title: str, start_date: dt.dat
         raise ValidationFailed(errors)
     cohort = Cohort.objects.create(course=course, title=title, start_date=start_date, end_date=end_date, capacity=capacity,
                                    language=language, format=format, location=location, attendance_threshold=attendance_threshold,
-                                   pass_mark=pass_mark, rubric=DEFAULT_RUBRIC)
+                                   pass_mark=pass_mark, rubric=DEFAULT_RUBRIC, written_in=written_in, translations=translations)
     cohort.trainers.add(actor)
-    for starts_at, topic in sessions:
-        Session.objects.create(cohort=cohort, starts_at=starts_at, topic=topic)
+    for starts_at, topic, versions in session_rows:
+        Session.objects.create(cohort=cohort, starts_at=starts_at, topic=topic, written_in=written_in, translations=versions)
     audit_record(actor=actor, action="create", obj=cohort, after={"title": cohort.title, "capacity": capacity, "sessions": len(sessions)})
     return cohort
 
@@ -99,7 +111,7 @@ def session_add(*, actor: User, cohort: Cohort, starts_at: dt.datetime, topic: s
     _require_trainer(actor, cohort)
     if not topic.strip():
         raise ValidationFailed({"topic": [str(_("Give the session a topic."))]})
-    session = Session.objects.create(cohort=cohort, starts_at=starts_at, topic=topic.strip())
+    session = Session.objects.create(cohort=cohort, starts_at=starts_at, topic=topic.strip(), written_in=content_language())
     audit_record(actor=actor, action="create", obj=session, after={"topic": session.topic})
     return session
 

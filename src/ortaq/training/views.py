@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,11 +17,16 @@ from django.views.decorators.http import require_POST
 from ortaq.analytics.selectors import disclosure
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, error_text
+from ortaq.i18n import LANG_SUFFIXES, add_version_fields, content_language, versions_from_form, written_in_choices
 from ortaq.inputs import DATE_MAX, DATE_MIN, ID_MAX, HardenedForm, choice, refused, whole_number
 from ortaq.lib.views import export_response
 
 from . import selectors, services
 from .models import AssessmentKind, Course, Format
+
+COHORT_VERSIONS = {"title": 200}
+TITLE_LABELS = {"title": {"kk": gettext_lazy("title in Kazakh"), "ru": gettext_lazy("title in Russian"),
+                          "zh-hans": gettext_lazy("title in Chinese"), "en": gettext_lazy("title in English")}}
 
 
 class CohortForm(HardenedForm, forms.Form):
@@ -31,22 +38,57 @@ class CohortForm(HardenedForm, forms.Form):
     start_date = forms.DateField(label=gettext_lazy("start date"), widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label=gettext_lazy("end date"), widget=forms.DateInput(attrs={"type": "date"}))
     capacity = forms.IntegerField(label=gettext_lazy("capacity"), min_value=1, max_value=500)
-    sessions = forms.CharField(label=gettext_lazy("sessions: one per line, “YYYY-MM-DD HH:MM | topic”"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    sessions = forms.CharField(label=gettext_lazy("sessions: one per line, “YYYY-MM-DD HH:MM | topic”"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+                               help_text=gettext_lazy("Add the topic in other languages after it if you have them: “| ru: тема | zh-hans: 主题”."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The trainer writes the title in her language (by default the site's) and may add others (decision 0009).
+        self.fields["written_in"] = forms.ChoiceField(label=gettext_lazy("written in"), choices=written_in_choices(), initial=content_language(), required=False,
+                                                      help_text=gettext_lazy("The language of the text you write here. Add other languages below if you have them."))
+        add_version_fields(self, COHORT_VERSIONS, TITLE_LABELS)
+        self.order_fields(["course", "written_in", "title", *(f"title_{s}" for s in LANG_SUFFIXES)])
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["written_in"] = cleaned.get("written_in") or content_language()
+        cleaned["translations"] = versions_from_form(cleaned, COHORT_VERSIONS, written_in=cleaned["written_in"])
+        for suffix in LANG_SUFFIXES:  # the versions travel in `translations`; cleaned_data is the service's arguments
+            cleaned.pop(f"title_{suffix}", None)
+        return cleaned
 
     def clean_sessions(self):
         rows = []
         for number, line in enumerate(self.cleaned_data["sessions"].splitlines(), start=1):
             if not line.strip():
                 continue
-            when, _sep, topic = line.partition("|")
+            when, _sep, rest = line.partition("|")
+            topic, versions = _topic_versions(rest)
             try:
                 starts = timezone.make_aware(dt.datetime.strptime(when.strip(), "%Y-%m-%d %H:%M"))
             except ValueError:
                 raise forms.ValidationError(_("Line %(n)d: write the date as YYYY-MM-DD HH:MM.") % {"n": number})
             if not DATE_MIN <= starts.date() <= DATE_MAX:  # year 1 would overflow when stored in UTC
                 raise forms.ValidationError(_("Line %(n)d: write the date as YYYY-MM-DD HH:MM.") % {"n": number})
-            rows.append((starts, topic.strip() or _("Session %(n)d") % {"n": number}))
+            rows.append((starts, topic.strip() or _("Session %(n)d") % {"n": number}, versions))
         return rows
+
+
+_VERSION_SEGMENT = re.compile(r"^\s*(kk|ru|zh|zh-hans|en)\s*:\s*(.*)$", re.IGNORECASE)
+
+
+def _topic_versions(rest: str) -> tuple[str, dict[str, dict[str, str]]]:
+    """“topic | ru: тема | zh-hans: 主题” -> the topic and its other versions; a `|` that starts no language
+    version stays part of the topic, as it always did."""
+    topic: list[str] = []
+    versions: dict[str, dict[str, str]] = {}
+    for segment in rest.split("|"):
+        found = _VERSION_SEGMENT.match(segment) if topic else None
+        if found and found.group(2).strip():
+            versions[content_language(found.group(1))] = {"topic": found.group(2).strip()}
+        else:
+            topic.append(segment)
+    return "|".join(topic).strip(), versions
 
 
 @login_required

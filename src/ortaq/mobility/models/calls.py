@@ -7,8 +7,12 @@ __all__ = [
 
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from ortaq.i18n import translations_field, written_in_field
+from ortaq.inputs import TEXT_MAX
 
 
 class OfferState(models.TextChoices):
@@ -23,6 +27,9 @@ class InternshipOffer(models.Model):
     host = models.ForeignKey("institutions.Institution", on_delete=models.PROTECT, related_name="internship_offers", verbose_name=_("host"))
     title = models.CharField(_("title"), max_length=200)
     tasks = models.TextField(_("tasks"))
+    # The host's own words in `title` and `tasks`, in `written_in`; other languages beside them (decision 0009).
+    written_in = written_in_field()
+    translations = translations_field({"title": 200, "tasks": TEXT_MAX})
     city = models.CharField(_("location"), max_length=120)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
@@ -59,6 +66,8 @@ class RankingRule(models.TextChoices):
 class Call(models.Model):
     owner = models.ForeignKey("institutions.Institution", on_delete=models.PROTECT, related_name="calls", verbose_name=_("sending institution"))
     title = models.CharField(_("title"), max_length=200)
+    written_in = written_in_field()
+    translations = translations_field({"title": 200})
     mobility_type = models.CharField(_("mobility type"), max_length=30)
     academic_year = models.PositiveSmallIntegerField(_("academic year (starting)"))
     deadline = models.DateTimeField(_("application deadline"))
@@ -76,7 +85,7 @@ class Call(models.Model):
     weight_interview = models.PositiveSmallIntegerField(_("weight of the interview score"), default=15)
     lottery_seed = models.PositiveBigIntegerField(_("lottery seed"))
     # Placed applicants accept or decline within this many days of a round's publication (issue 15).
-    acceptance_days = models.PositiveSmallIntegerField(_("days to accept a placement"), default=7)
+    acceptance_days = models.PositiveSmallIntegerField(_("days to accept a placement"), default=7, validators=[MinValueValidator(1), MaxValueValidator(60)])
     state = models.CharField(_("state"), max_length=12, choices=CallState.choices, default=CallState.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
