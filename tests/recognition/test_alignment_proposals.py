@@ -49,9 +49,9 @@ def test_the_dossier_says_what_the_score_means_and_marks_a_likely_match(client, 
     dossier = services.dossier_open(actor=world["coordinator_a"], mobility_agreement=studied_in_chinese)
     client.force_login(world["coordinator_a"])
     page = client.get(f"/en/recognition/{dossier.pk}/").text
-    assert "the estimated chance (0 to 1) that a coordinator accepts this proposal" in page
-    assert "0.7 or more is a likely match" in page
-    assert "(likely match)" in page
+    assert "the probability that a coordinator would accept the proposal" in page
+    assert "70% or more is a likely match" in page
+    assert "% · likely match</span>" in page
 
 
 def test_a_likely_match_on_the_page_is_the_engines_threshold_for_a_covered_outcome():

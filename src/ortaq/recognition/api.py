@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 
 from ortaq.accounts.selectors import access_for
 from ortaq.errors import DomainError, NotFound, ValidationFailed, valid_or_raise
+from ortaq.lib.idempotency import idempotent
 from ortaq.lib.schemas import Id, InputSchema, Int, Pages, Text
 from ortaq.mobility.selectors import mobility_agreement_get
 from ortaq.programmes.selectors import module_rows
@@ -145,6 +146,7 @@ def list_dossiers(request, filters: Query[DossierFilters]):
 
 @router.post("/dossiers/", response={200: DossierDetailOut, 201: DossierDetailOut},
              summary="Open recognition for a learning agreement whose transcript has arrived (201; 200 when it is already open)")
+@idempotent
 def open_dossier(request, payload: OpenIn):
     agreement = mobility_agreement_get(actor=request.user, pk=payload.mobility_agreement_id)
     if agreement is None:
@@ -182,6 +184,7 @@ def sign_dossier(request, pk: int):
 
 
 @router.post("/dossiers/{int:pk}/appeals", response={201: AppealOut}, summary="Appeal the signed decision (the student, within 30 days)")
+@idempotent
 def file_appeal(request, pk: int, payload: AppealIn):
     appeal = services.appeal_file(actor=request.user, dossier=_get(request, pk), reason=payload.reason)
     return Status(201, appeal)

@@ -6,7 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from ortaq.agreements.selectors import agreements_in_force
 from ortaq.inputs import HardenedForm
 
-from .types import ConversionHours
+from ortaq.errors import ValidationFailed
+from ortaq.inputs import TEXT_MAX, plain_text
+
+from .types import ConversionHours, PastedOutcome
 
 HOURS_MESSAGE = _("Hours per credit must be between 1 and 60.")
 
@@ -27,3 +30,25 @@ class ConversionRuleForm(HardenedForm, forms.Form):
 
     def to_input(self) -> ConversionHours:
         return ConversionHours(**{f: self.cleaned_data[f] for f in ConversionHours.__dataclass_fields__})
+
+
+class OutcomesPasteForm:
+    """The confirmed lines of a paste: `text` and `lang` repeated, one pair a line, as the preview posts them."""
+
+    LANGUAGES = (("kk", _("Kazakh")), ("ru", _("Russian")), ("zh", _("Chinese")), ("en", _("English")))
+    MAX_LINES = 200
+
+    @classmethod
+    def confirmed(cls, post) -> list[PastedOutcome]:
+        texts, langs = post.getlist("text"), post.getlist("lang")
+        if len(texts) != len(langs) or len(texts) > cls.MAX_LINES:
+            raise ValidationFailed({"lines": [str(_("Paste at most %(n)d outcomes at a time.") % {"n": cls.MAX_LINES})]})
+        codes = {code for code, _label in cls.LANGUAGES}
+        out = []
+        for i, (text, lang) in enumerate(zip(texts, langs, strict=True)):
+            if lang not in codes:
+                raise ValidationFailed({f"lang_{i}": [str(_("Choose kk, ru, zh or en."))]})
+            text = plain_text(text, name=f"text_{i}", max_length=TEXT_MAX)
+            if text.strip():
+                out.append(PastedOutcome(text=text.strip(), lang=lang))
+        return out

@@ -105,3 +105,66 @@ class RecognisedModule(models.Model):
     grade = models.CharField(max_length=10)
     partial = models.BooleanField(default=False)
     recognised_at = models.DateTimeField(auto_now_add=True)
+
+
+class ProposalVerdict(models.TextChoices):
+    """What the coordinator did with the AI's first proposal for a component (the label a refit learns from)."""
+
+    ACCEPT = "accept", _("Accepted")
+    CHANGE = "change", _("Changed to another module")
+    REJECT = "reject", _("Rejected")
+
+
+class AlignmentDecision(models.Model):
+    """A labelled pair: the AI's proposed home module for a component studied abroad, the texts compared, the
+    score shown, and what the coordinator decided. Kept on the institution's node; exported only when the
+    institution opts in (AlignmentSharing)."""
+
+    item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.SET_NULL, related_name="alignment_decisions")
+    institution = models.ForeignKey("institutions.Institution", on_delete=models.PROTECT, related_name="+")
+    home_module = models.ForeignKey("programmes.Module", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    chosen_module = models.ForeignKey("programmes.Module", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    home_text = models.TextField()
+    home_lang = models.CharField(max_length=2)
+    abroad_text = models.TextField()
+    abroad_lang = models.CharField(max_length=2)
+    score = models.FloatField()  # the engine's module score at the time (before any fitted calibration)
+    shown_probability = models.FloatField(null=True, blank=True)  # what the page showed, when a fitted calibration applied
+    verdict = models.CharField(max_length=10, choices=ProposalVerdict.choices)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reviewer_language = models.CharField(max_length=10, blank=True)
+    isced_code = models.CharField(max_length=10, blank=True)
+    specialty_code = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict == ProposalVerdict.ACCEPT
+
+
+class AlignmentSharing(models.Model):
+    """Whether an institution lets its alignment decisions leave its node (federation export). Off unless the
+    institution opts in: decisions name its modules and reviewers."""
+
+    institution = models.OneToOneField("institutions.Institution", on_delete=models.CASCADE, related_name="+")
+    share_alignment_decisions = models.BooleanField(_("share alignment decisions with other nodes"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class AlignmentCalibration(models.Model):
+    """A fit of P(coordinator accepts) from the engine's module score, learnt from stored decisions
+    (`ortaq manage alignment_refit`). `institution` empty: fitted on every institution's decisions."""
+
+    institution = models.ForeignKey("institutions.Institution", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(max_length=20)
+    parameters = models.JSONField()
+    decisions = models.PositiveIntegerField()
+    ece_before = models.FloatField()
+    ece_after = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -90,3 +90,132 @@ def inbox_items(*, actor: Actor) -> list:
 def agreements_for_rules() -> QuerySet[Agreement]:
     """The agreements a rule of their own may be made for: those in force."""
     return agreements_in_force().order_by("title")
+
+
+# --------------------------------------------------------------------------- AI proposals: explained, learnt from
+def fitted_calibration(*, institution_id: int | None) -> dict | None:
+    """The parameters of the newest fit of P(accept) for the institution, else the newest fit on every
+    institution's decisions, else None (the page then shows the engine's score as it is)."""
+    from .models import AlignmentCalibration
+
+    row = (AlignmentCalibration.objects.filter(institution_id=institution_id).first() if institution_id is not None else None) \
+        or AlignmentCalibration.objects.filter(institution__isnull=True).first()
+    return row.parameters if row else None
+
+
+def acceptance_probability(score: float, *, institution_id: int | None, parameters: dict | None = None) -> float | None:
+    """P(a coordinator accepts) for an engine module score, from the fitted calibration; None when none is fitted."""
+    from . import calibration
+
+    parameters = parameters if parameters is not None else fitted_calibration(institution_id=institution_id)
+    return round(calibration.apply(parameters, score), 4) if parameters else None
+
+
+def _texts(obj, prefix: str) -> dict[str, str]:
+    return {lang: getattr(obj, f"{prefix}_{lang}", "") or "" for lang in ("kk", "ru", "zh", "en")}
+
+
+def dossier_explained(*, dossier: Dossier, items: list[Item], reader_lang: str) -> None:
+    """Sets on each item `proposals`: the stored proposals with their module, the probability of acceptance in
+    percent and words, and for each home outcome the abroad outcome that teaches it best with the shared terms
+    highlighted; the uncovered home outcomes are candidates for a substantial difference. Three queries."""
+    from ortaq.programmes.selectors import module_rows
+
+    from .explain import detect_language, explain_pair, percent, score_words
+
+    modules = {m.pk: m for m in module_rows(ids={p["module"] for i in items for p in i.proposal} | {i.home_module_id for i in items if i.home_module_id})
+               .prefetch_related("outcomes")}
+    parameters = fitted_calibration(institution_id=dossier.home_institution_id)
+    for item in items:
+        abroad = {f"c{item.component.pk}": (item.component.code, {detect_language(item.component.title).lang: item.component.title})}
+        abroad |= {f"lo{lo.pk}": (lo.code, _texts(lo, "text")) for lo in item.component.outcomes.all()}
+        proposals: list[dict] = []
+        setattr(item, "proposals", proposals)  # what the template reads beside the stored `proposal`
+        for p in item.proposal:
+            module = modules.get(p["module"])
+            if module is None:
+                continue
+            home = {f"lo{lo.pk}": (lo.code, _texts(lo, "text")) for lo in module.outcomes.all()}
+            home[f"m{module.pk}"] = (module.code, _texts(module, "title"))
+            best = p.get("home_best") or [{"home": pr["target"], "abroad": pr["source"], "score": pr["score"], "covered": pr["target"] not in p["uncovered"]}
+                                          for pr in p.get("pairs", [])]
+            pairs = [explain_pair(abroad_code=abroad[b["abroad"]][0], abroad_texts=abroad[b["abroad"]][1], home_code=home[b["home"]][0],
+                                  home_texts=home[b["home"]][1], score=b["score"], covered=b["covered"], reader_lang=reader_lang)
+                     for b in best if b["abroad"] in abroad and b["home"] in home]
+            probability = acceptance_probability(p["score"], institution_id=dossier.home_institution_id, parameters=parameters) if parameters else None
+            shown = probability if probability is not None else p["score"]
+            proposals.append({**p, "module_obj": module, "probability": shown, "percent": percent(shown), "words": score_words(shown),
+                                   "fitted": probability is not None, "explained": pairs,
+                                   "uncovered_outcomes": [lo for lo in module.outcomes.all() if f"lo{lo.pk}" in p["uncovered"]]})
+
+
+def may_see_alignment_stats(*, actor: Actor) -> bool:
+    access = access_for(actor)
+    return access.sees_everything or bool(access.institutions_with({Role.COORDINATOR}))
+
+
+def alignment_stats(*, actor: Actor) -> dict | None:
+    """How often the AI's first proposal was accepted, per month, language pair (abroad > home) and ISCED field.
+    A coordinator sees their own institutions' decisions in full; the platform administrator and the ministry's
+    analysts see every institution's together, with counts from 1 to 4 withheld (analytics' disclosure rule)."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncMonth
+
+    from ortaq.analytics.selectors import disclosure
+
+    from .models import AlignmentDecision, ProposalVerdict
+
+    access = access_for(actor)
+    if not may_see_alignment_stats(actor=actor):
+        return None
+    rows = AlignmentDecision.objects.all()
+    aggregated = access.sees_everything
+    if not aggregated:
+        rows = rows.filter(institution_id__in=access.institutions_with({Role.COORDINATOR}))
+    grouped = (rows.annotate(month=TruncMonth("created_at")).values("month", "abroad_lang", "home_lang", "isced_code")
+               .annotate(n=Count("id"), n_accepted=Count("id", filter=Q(verdict=ProposalVerdict.ACCEPT)),
+                         changed=Count("id", filter=Q(verdict=ProposalVerdict.CHANGE)))
+               .order_by("-month", "abroad_lang", "home_lang", "isced_code"))
+
+    def shown(value: int) -> int | None:
+        return disclosure.suppress_cell(value) if aggregated else value
+
+    table = []
+    for g in grouped:
+        n, accepted = shown(g["n"]), shown(g["n_accepted"])
+        rate = round(100 * g["n_accepted"] / g["n"]) if n is not None and accepted is not None and g["n"] else None
+        table.append({"month": g["month"], "pair": f"{g['abroad_lang']} → {g['home_lang']}", "isced_code": g["isced_code"], "rate": rate,
+                      "cells": [n, accepted, shown(g["changed"]), shown(g["n"] - g["n_accepted"] - g["changed"])]})
+    by_pair: dict[str, dict] = {}
+    pairs = rows.values("abroad_lang", "home_lang").annotate(n=Count("id"), n_accepted=Count("id", filter=Q(verdict=ProposalVerdict.ACCEPT)))
+    for pg in pairs.order_by("abroad_lang", "home_lang"):
+        n = shown(pg["n"])
+        rate = round(100 * pg["n_accepted"] / pg["n"]) if n is not None and shown(pg["n_accepted"]) is not None else None
+        by_pair[f"{pg['abroad_lang']} → {pg['home_lang']}"] = {"n": n, "rate": rate}
+    return {"rows": table, "by_pair": by_pair, "aggregated": aggregated, "threshold": disclosure.THRESHOLD}
+
+
+def decisions_for_export(*, institution_id: int | None = None) -> QuerySet:
+    """The labelled pairs that may leave this node: only those of institutions that opted in
+    (AlignmentSharing.share_alignment_decisions; off unless set). For the federation's export."""
+    from .models import AlignmentDecision, AlignmentSharing
+
+    opted_in = AlignmentSharing.objects.filter(share_alignment_decisions=True).values("institution_id")
+    rows = AlignmentDecision.objects.filter(institution_id__in=opted_in)
+    return rows.filter(institution_id=institution_id) if institution_id is not None else rows
+
+
+def module_for_outcomes(*, actor: Actor, pk: int):
+    """A home module whose outcomes the actor may add (a coordinator or registrar of an awarding institution)."""
+    from ortaq.programmes.selectors import may_edit_programme, module_rows
+
+    module = module_rows(ids=[pk]).select_related("programme").prefetch_related("outcomes").first()
+    return module if module is not None and may_edit_programme(actor=actor, programme=module.programme) else None
+
+
+def pasteable_modules(*, actor: Actor, dossier: Dossier) -> set[int]:
+    """The dossier's home modules whose outcomes the actor may paste (offered as a link beside a proposal)."""
+    from ortaq.programmes.selectors import may_edit_programme, module_rows
+
+    modules = module_rows(ids={p["module"] for i in dossier.items.all() for p in i.proposal}).select_related("programme").prefetch_related("programme__awarding_institutions")
+    return {m.pk for m in modules if may_edit_programme(actor=actor, programme=m.programme)}

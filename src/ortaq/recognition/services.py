@@ -93,7 +93,9 @@ def propose(component: Component, modules: Iterable[Module], backend: str | Back
         return []
     return [
         {"module": int(p.module), "score": round(p.score, 3), "coverage": round(p.coverage, 3),
-         "pairs": [pair.to_dict() for pair in p.pairs[:5]], "uncovered": list(p.uncovered)}
+         "pairs": [pair.to_dict() for pair in p.pairs[:5]], "uncovered": list(p.uncovered),
+         # The explanation on the page: for each home outcome, the abroad outcome that teaches it best.
+         "home_best": [{"home": h, "abroad": pair.source, "score": round(pair.score, 4), "covered": h in p.covered} for h, pair in p.home_best.items()]}
         for p in compare_modules(abroad, home, backend=backend)[:3]
     ]
 
@@ -209,6 +211,9 @@ def item_decide(*, actor: User, item: Item, decision: str, home_module: Module |
     item.save()
     audit_record(actor=actor, action="update", obj=item, after={"decision": decision, "module": getattr(home_module, "pk", None),
                                                                 "difference": item.substantial_difference})
+    from .learning import decision_record
+
+    decision_record(actor=actor, item=item)
     return item
 
 

@@ -13,3 +13,24 @@ class ConversionHours:
     hours_per_kz_credit: int
     hours_per_cn_credit: int
     hours_per_ects: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PastedOutcome:
+    """One pasted learning outcome, in the language the person confirmed (kk, ru, zh or en)."""
+
+    text: str
+    lang: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefitReport:
+    """What `ortaq manage alignment_refit` fitted: on how many decisions, and the expected calibration error of
+    the shown probability before (the engine's score) and after (the fitted one)."""
+
+    decisions: int
+    accepted: int
+    ece_before: float
+    ece_after: float
+    parameters: dict[str, float]
+    calibration_id: int

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,14 +16,15 @@ from ortaq.inputs import ID_MAX, choice, refused, whole_number
 from ortaq.mobility.selectors import mobility_agreement_get
 from ortaq.programmes.selectors import module_rows
 
-from . import selectors, services
-from .forms import ConversionRuleForm
+from . import learning, selectors, services
+from .forms import ConversionRuleForm, OutcomesPasteForm
 from .models import Decision
 
 
 @login_required
 def dossier_list(request):
-    return render(request, "recognition/list.html", {"dossiers": selectors.dossiers_visible_to(actor=request.user)[:200], "nav_section": "mobility"})
+    return render(request, "recognition/list.html", {"dossiers": selectors.dossiers_visible_to(actor=request.user)[:200], "nav_section": "mobility",
+                                                     "may_see_stats": selectors.may_see_alignment_stats(actor=request.user)})
 
 
 @login_required
@@ -48,17 +50,17 @@ def _get(request, pk: int):
 @login_required
 def dossier_detail(request, pk: int):
     dossier = _get(request, pk)
-    items = list(dossier.items.all())
-    modules = {m.pk: m for m in module_rows(ids={p["module"] for i in items for p in i.proposal} | {i.home_module_id for i in items if i.home_module_id}).prefetch_related("outcomes")}
-    outcome_text = {f"lo{o.pk}": o for m in modules.values() for o in m.outcomes.all()}
-    for item in items:
-        item.proposals = [{**p, "module_obj": modules.get(p["module"]),
-                           "uncovered_outcomes": [outcome_text.get(u) for u in p["uncovered"] if outcome_text.get(u)]} for p in item.proposal]
+    items = list(dossier.items.prefetch_related("component__outcomes"))
+    selectors.dossier_explained(dossier=dossier, items=items, reader_lang=_reader_lang())
     return render(request, "recognition/dossier.html", {
         "dossier": dossier, "items": items, "may_decide": services.may_decide(request.user, dossier), "decisions": Decision.choices[1:],
-        "is_student": dossier.student_id == request.user.pk, "likely_match": services.LIKELY_MATCH, "candidates": list(services.candidate_modules(dossier.mobility_agreement)),
-        "nav_section": "mobility",
+        "is_student": dossier.student_id == request.user.pk, "likely_percent": round(services.LIKELY_MATCH * 100), "candidates": list(services.candidate_modules(dossier.mobility_agreement)),
+        "may_paste": selectors.pasteable_modules(actor=request.user, dossier=dossier), "nav_section": "mobility",
     })
+
+
+def _reader_lang() -> str:
+    return (translation.get_language() or "en").split("-")[0]
 
 
 def _dossier_post(action):
@@ -142,3 +144,30 @@ def conversion_rules(request):
         messages.success(request, _("Saved as a new version."))
         return redirect("recognition:rules")
     return render(request, "recognition/rules.html", {"rules": selectors.conversion_rules(), "agreements": selectors.agreements_for_rules(), "nav_section": "mobility"})
+
+
+@login_required
+def alignment_stats(request):
+    """How often the AI's proposals were accepted: a coordinator's own institutions, or all (small counts withheld)."""
+    stats = selectors.alignment_stats(actor=request.user)
+    if stats is None:
+        raise Http404
+    return render(request, "recognition/alignment_stats.html", {"stats": stats, "nav_section": "mobility"})
+
+
+@login_required
+def outcomes_paste(request, module_id: int):
+    """Outcomes pasted one a line in kk/ru/zh/en: the detected languages are shown to confirm, then saved at once."""
+    module = selectors.module_for_outcomes(actor=request.user, pk=module_id)
+    if module is None:
+        raise Http404
+    if request.method == "POST" and "save" in request.POST:
+        try:
+            added = learning.outcomes_paste(actor=request.user, module=module, outcomes=OutcomesPasteForm.confirmed(request.POST))
+        except DomainError as error:
+            return refused(request, error, outcomes_paste, module_id)
+        messages.success(request, _("%(n)d learning outcomes added.") % {"n": len(added)})
+        return redirect("recognition:outcomes_paste", module.pk)
+    preview = learning.outcomes_detect(request.POST.get("lines", "")) if request.method == "POST" else []
+    return render(request, "recognition/outcomes_paste.html", {"module": module, "preview": preview, "lines": request.POST.get("lines", ""),
+                                                              "language_choices": OutcomesPasteForm.LANGUAGES, "nav_section": "mobility"})
