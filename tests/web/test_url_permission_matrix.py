@@ -365,6 +365,11 @@ MATRIX: dict[str, Entry] = {
     # Recognition ----------------------------------------------------------------------------------------------
     "recognition:list": page(shows=Shows(("dossier",), DOSSIER_READERS, link="recognition:dossier")),
     "recognition:rules": page(None, ("admin", 404), form=True, data={"hours_per_kz_credit": 1, "hours_per_cn_credit": 1, "hours_per_ects": 1}),
+    # How often AI proposals were accepted: coordinators see their own institutions, the administrator and analysts all.
+    "recognition:alignment_stats": page(None, ("admin, analyst, coordinator@any", 404)),
+    # Pasting a home module's outcomes: as adding one on the programme's page (programmes:outcome_add).
+    "recognition:outcomes_paste": page("programme", ("admin, coordinator|registrar@awarding", 404), kwargs={"module_id": "@module"}, form=True,
+                                       data={"text": "Intrudes", "lang": "en", "save": "1"}),
     "recognition:open": action("mobility", (MOBILITY_PARTIES, 404), ("admin, coordinator@sending", 403), kwargs={"agreement_id": "@pk"}),
     "recognition:dossier": page("dossier", (DOSSIER_READERS, 404), kwargs={"pk": "@pk"}),
     "recognition:decide": action("dossier", (DOSSIER_READERS, 404), (DOSSIER_DECIDERS, 403), kwargs={"pk": "@pk"},
