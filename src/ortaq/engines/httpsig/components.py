@@ -99,11 +99,11 @@ def _form_encode(text: str) -> str:
 
 def _query_param(message: Message, name: str) -> str:
     query = _url_parts(message, "@query-param")[3]
-    values = [
-        _form_encode(v)
-        for k, v in parse_qsl(query, keep_blank_values=True, errors="replace", max_num_fields=1000)
-        if _form_encode(k) == name
-    ]
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, errors="replace", max_num_fields=1000)
+    except ValueError as exc:  # more than 1000 parameters
+        raise SignatureError("malformed_signature", "the query has too many parameters") from exc
+    values = [_form_encode(v) for k, v in pairs if _form_encode(k) == name]
     if not values:
         raise _missing(f'query parameter "{name}"')
     if len(values) > 1:  # RFC 9421 section 2.2.8: a repeated name must not be signed this way
