@@ -36,11 +36,11 @@ def test_a_batch_prepared_by_one_registrar_is_approved_by_another_and_signed(wor
     assert created.status_code == 201, created.content
     batch = created.json()
     assert (batch["state"], batch["total"], batch["requested_by_id"]) == ("requested", 3, registrar.pk)
-    alone = api(registrar, "post", f"/batches/{batch['id']}/approve", {})
+    alone = api(registrar, "post", f"/batches/{batch['id']}/approve")
     assert (alone.status_code, alone.json()["code"]) == (403, "forbidden")  # four eyes: another registrar exists
     second = make_user("registrar_joint_2", (joint, "registrar"))
     with django_capture_on_commit_callbacks(execute=True):
-        approved = api(second, "post", f"/batches/{batch['id']}/approve", {"expected_version": batch["version"]})
+        approved = api(second, "post", f"/batches/{batch['id']}/approve?expected_version={batch['version']}")
     assert approved.status_code == 200, approved.content
     assert approved.json()["approved_by_id"] == second.pk
     state = api(registrar, "get", f"/batches/{batch['id']}").json()
@@ -51,7 +51,7 @@ def test_a_batch_prepared_by_one_registrar_is_approved_by_another_and_signed(wor
 def test_approving_from_a_stale_version_is_refused_with_the_current_one(world, joint_programme, batch_body):
     _programme, joint, registrar, _graduates = joint_programme
     batch = api(registrar, "post", "/batches/", batch_body).json()
-    stale = api(make_user("registrar_joint_2", (joint, "registrar")), "post", f"/batches/{batch['id']}/approve", {"expected_version": "0" * 16})
+    stale = api(make_user("registrar_joint_2", (joint, "registrar")), "post", f"/batches/{batch['id']}/approve?expected_version={'0' * 16}")
     assert (stale.status_code, stale.json()["code"], stale.json()["current_version"]) == (409, "version_conflict", batch["version"])
     assert IssuanceBatch.objects.get(pk=batch["id"]).state == "requested"
 

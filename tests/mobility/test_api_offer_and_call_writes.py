@@ -46,11 +46,11 @@ def test_an_edit_from_a_stale_version_is_refused_with_409_and_the_current_versio
     assert InternshipOffer.objects.get(pk=offer["id"]).places == 2
 
 
-def test_publishing_checks_the_version_too(world, enterprise):
+def test_publishing_checks_the_version_given_in_the_query(world, enterprise):
     company, supervisor = enterprise
     offer = api(supervisor, "post", "/offers/", {**OFFER, "host_id": company.pk}).json()
-    assert api(supervisor, "post", f"/offers/{offer['id']}/publish", {"expected_version": "0" * 16}).status_code == 409
-    published = api(supervisor, "post", f"/offers/{offer['id']}/publish", {"expected_version": offer["version"]})
+    assert api(supervisor, "post", f"/offers/{offer['id']}/publish?expected_version={'0' * 16}").status_code == 409
+    published = api(supervisor, "post", f"/offers/{offer['id']}/publish?expected_version={offer['version']}")
     assert published.status_code == 200 and published.json()["state"] == "published"
 
 
@@ -94,9 +94,9 @@ def test_an_open_call_is_not_changed_and_its_transitions_check_the_version(world
     version = api(coordinator, "get", f"/calls/{open_call.pk}").json()["version"]
     refused = api(coordinator, "patch", f"/calls/{open_call.pk}", {"title": "Changed"})
     assert (refused.status_code, refused.json()["code"]) == (400, "state")
-    stale = api(coordinator, "post", f"/calls/{open_call.pk}/close", {"expected_version": "f" * 16})
+    stale = api(coordinator, "post", f"/calls/{open_call.pk}/close?expected_version={'f' * 16}")
     assert (stale.status_code, stale.json()["current_version"]) == (409, version)
-    assert api(coordinator, "post", f"/calls/{open_call.pk}/close", {"expected_version": version}).json()["state"] == "closed"
+    assert api(coordinator, "post", f"/calls/{open_call.pk}/close?expected_version={version}").json()["state"] == "closed"
 
 
 def test_only_the_owners_coordinators_write_its_calls(world, open_call):

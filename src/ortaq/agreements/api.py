@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 
 from ortaq.errors import Forbidden, NotFound, ValidationFailed, valid_or_raise
 from ortaq.institutions.selectors import institutions_by_id
+from ortaq.lib.idempotency import idempotent
 from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages, Text
 
 from . import selectors, services
@@ -170,6 +171,7 @@ def get_agreement(request, pk: int):
 
 
 @router.post("/", response={201: AgreementDetailOut}, summary="Draft an agreement")
+@idempotent
 def create_agreement(request, payload: AgreementIn):
     [initiator] = _institutions([payload.initiator_id])
     if not selectors.may_draft_for(actor=request.user, institution=initiator):
@@ -191,6 +193,7 @@ def update_agreement(request, pk: int, payload: AgreementPatch):
 
 
 @router.post("/{int:pk}/conditions", response={201: AgreementDetailOut}, summary="Add a cooperation condition")
+@idempotent
 def add_condition(request, pk: int, payload: ConditionIn):
     agreement = _editable(request, pk)
     data = payload.dict()

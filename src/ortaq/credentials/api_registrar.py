@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
+from ninja.params.functions import Query as QueryParam
 from ninja.pagination import paginate
 
 from ortaq.errors import NotFound, ValidationFailed
@@ -70,6 +71,7 @@ class BatchOut(Schema):
 
 
 class IssuedOut(Schema):
+    id: int
     public_id: uuid.UUID
     kind: str
     title: dict[str, str]
@@ -114,10 +116,6 @@ class BatchIn(InputSchema):
 
 class BatchFilters(FilterSchema):
     state: Literal["", *BatchState.values] = ""  # type: ignore[valid-type]
-
-
-class ApproveIn(InputSchema):
-    expected_version: Version | None = None
 
 
 class IssuedFilters(FilterSchema):
@@ -180,7 +178,7 @@ def create_batch(request, payload: BatchIn):
     if programme is None:
         raise ValidationFailed({"programme_id": [f"unknown programme id: {payload.programme_id}"]})
     batch = services.batch_request(actor=request.user, programme=programme, holders=_holders(list(payload.holder_ids)),
-                                   graduation_date=_date(payload.graduation_date, "graduation_date"))
+                                   graduation_date=parse(DateField(), payload.graduation_date, name="graduation_date"))
     return Status(201, _batch(request, batch.pk))
 
 
@@ -191,10 +189,11 @@ def get_batch(request, pk: int):
 
 @router.post("/batches/{int:pk}/approve", response=BatchOut,
              summary="Approve a batch (a registrar other than the one who prepared it); it is then signed in the background")
-def approve_batch(request, pk: int, payload: ApproveIn | None = None):
+def approve_batch(request, pk: int, expected_version: str | None = QueryParam(None, min_length=1, max_length=64, pattern=r"^[0-9a-f]+$",
+                                                                             description="The `version` you read; another current one answers 409")):
     with transaction.atomic():
         batch = IssuanceBatch.objects.select_for_update().get(pk=_batch(request, pk).pk)
-        check_version(expected=payload.expected_version if payload else None, current=batch_version(batch))
+        check_version(expected=expected_version, current=batch_version(batch))
         services.batch_approve(actor=request.user, batch=batch)
     return _batch(request, pk)
 

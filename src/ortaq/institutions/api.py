@@ -3,6 +3,7 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from ortaq.errors import Forbidden, NotFound, valid_or_raise
+from ortaq.lib.idempotency import idempotent
 from ortaq.lib.schemas import InputSchema, Line, Pages
 
 from . import selectors, services
@@ -102,6 +103,7 @@ def get_institution(request, pk: int):
 
 
 @router.post("/", response={201: InstitutionOut}, summary="Register an institution")
+@idempotent
 def create_institution(request, payload: InstitutionIn):
     if not selectors.may_register_institutions(actor=request.user):
         raise Forbidden()  # before the input is read, as for every other refusal of who may act

@@ -12,14 +12,16 @@ transitions are guarded by row locks in the services instead).
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
+from ninja.params.functions import Query as QueryParam
 from ninja.pagination import paginate
 
 from ortaq.errors import Forbidden, NotFound, valid_or_raise
 from ortaq.inputs import DateField, parse
+from ortaq.lib.idempotency import idempotent
 from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages, Text
 
 from . import during, edit_services, grades, round_services, selectors, services
@@ -389,6 +391,7 @@ def score_application(request, pk: int, application_id: int, payload: ScoreIn):
 # Rounds ------------------------------------------------------------------------------------------------------
 
 @router.post("/calls/{int:pk}/rounds", response={201: RoundOut}, summary="Request a dry run of the placement")
+@idempotent
 def request_round(request, pk: int):
     placement_round = round_services.round_request(actor=request.user, call=_call(request, pk))
     return Status(201, placement_round)
@@ -450,6 +453,7 @@ def sign_mobility_agreement(request, pk: int, payload: SignIn):
 
 
 @router.post("/agreements/{int:pk}/changes", response={201: ProposalOut}, summary="Propose a change of components, with a reason")
+@idempotent
 def propose_change(request, pk: int, payload: ChangeIn):
     rows = [{"code": c.code, "title": c.title, "credits": str(c.credits), "hours": c.hours, "recognition": c.recognition,
              "outcomes": list(c.outcome_ids)} for c in payload.components]
@@ -465,6 +469,7 @@ def list_logbook(request, pk: int):
 
 
 @router.post("/agreements/{int:pk}/logbook", response={201: LogbookEntryOut}, summary="Log a week (the learner); a week is logged once, until verified")
+@idempotent
 def add_logbook_week(request, pk: int, payload: LogbookIn):
     agreement = _agreement(request, pk)
     with transaction.atomic():
@@ -486,21 +491,23 @@ def verify_logbook_week(request, pk: int, entry_id: int, payload: VerifyIn):
 
 # Calls: opening and closing (issue 16) -----------------------------------------------------------------------
 
-class TransitionIn(InputSchema):
-    expected_version: Annotated[Line, Field(max_length=64)] | None = Field(None, description="The `version` you read; another current one answers 409")
+def expected_version_query() -> Any:
+    """A transition without a body takes the version it was decided on in the query: `?expected_version=...`."""
+    return QueryParam(None, min_length=1, max_length=64, pattern=r"^[0-9a-f]+$",
+                      description="The `version` you read; another current one answers 409 version_conflict")
 
 
 @router.post("/calls/{int:pk}/open", response=CallOut, summary="Open a draft call (its coordinators): eligible people are notified")
-def open_call(request, pk: int, payload: TransitionIn | None = None):
+def open_call(request, pk: int, expected_version: str | None = expected_version_query()):
     with transaction.atomic():
-        call = edit_services.lock_call(_call(request, pk), payload.expected_version if payload else None)
+        call = edit_services.lock_call(_call(request, pk), expected_version)
         return services.call_open(actor=request.user, call=call)
 
 
 @router.post("/calls/{int:pk}/close", response=CallOut, summary="Close an open call to applications (its coordinators)")
-def close_call(request, pk: int, payload: TransitionIn | None = None):
+def close_call(request, pk: int, expected_version: str | None = expected_version_query()):
     with transaction.atomic():
-        call = edit_services.lock_call(_call(request, pk), payload.expected_version if payload else None)
+        call = edit_services.lock_call(_call(request, pk), expected_version)
         return services.call_close(actor=request.user, call=call)
 
 

@@ -18,7 +18,7 @@ from ortaq.lib.schemas import BIGINT_MAX, Id, InputSchema, Int, Line, Text
 from ortaq.programmes.selectors import programmes_awarded_by
 
 from . import edit_services, selectors, services
-from .api import CallOut, OfferOut, TransitionIn, _call, router
+from .api import CallOut, OfferOut, _call, expected_version_query, router
 from .forms import CallForm, OfferForm
 
 IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", max_length=10, description="YYYY-MM-DD")]
@@ -172,9 +172,9 @@ def update_offer(request, pk: int, payload: OfferPatch):
 
 
 @router.post("/offers/{int:pk}/publish", response=OfferOut, summary="Publish a draft offer, so that calls can take places from it")
-def publish_offer(request, pk: int, payload: TransitionIn | None = None):
+def publish_offer(request, pk: int, expected_version: str | None = expected_version_query()):
     with transaction.atomic():
-        offer = edit_services.lock_offer(_offer(request, pk), payload.expected_version if payload else None)
+        offer = edit_services.lock_offer(_offer(request, pk), expected_version)
         services.offer_publish(actor=request.user, offer=offer)
     return _offer(request, pk)
 

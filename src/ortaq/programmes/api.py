@@ -4,6 +4,7 @@ from ninja.pagination import paginate
 
 from ortaq.errors import Forbidden, NotFound, ValidationFailed, valid_or_raise
 from ortaq.institutions.selectors import institution_rows
+from ortaq.lib.idempotency import idempotent
 from ortaq.lib.schemas import Id, InputSchema, Line, Pages
 
 from . import selectors, services
@@ -119,6 +120,7 @@ def get_programme(request, pk: int):
 
 
 @router.post("/", response={201: ProgrammeDetailOut}, summary="Create a programme")
+@idempotent
 def create_programme(request, payload: ProgrammeIn):
     ids = payload.awarding_institution_ids
     awarding = list(institution_rows(ids=ids))

@@ -16,6 +16,7 @@ from ninja.pagination import paginate
 
 from ortaq.errors import Forbidden, NotFound, valid_or_raise
 from ortaq.i18n import lang_suffix, requested_language, shown
+from ortaq.lib.idempotency import idempotent
 from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages
 
 from . import selectors, services
@@ -214,6 +215,7 @@ def list_cohorts(request, filters: Query[CohortFilters]):
 
 
 @router.post("/cohorts/", response={201: CohortDetailOut}, summary="Create a cohort of a course (a trainer of the course's provider)")
+@idempotent
 def create_cohort(request, payload: CohortIn):
     if not services.may_create_cohorts(request.user):
         raise Forbidden()  # as the page: trainers and administrators; the service checks the course's provider
@@ -239,6 +241,7 @@ def get_cohort(request, pk: int):
 
 @router.post("/cohorts/{int:pk}/nominations", response={201: EnrolmentOut},
              summary="Nominate a manager in training of a college you coordinate (once per cohort and manager)")
+@idempotent
 def nominate(request, pk: int, payload: NominationIn):
     cohort = _cohort(request, pk)
     manager = selectors.managers_of(actor=request.user).filter(pk=payload.manager_id).first()
