@@ -140,6 +140,20 @@ def _cohort(scene: Scene, thing) -> dict:
             "capacity": 5}
 
 
+def _offer(scene: Scene, thing) -> dict:
+    return {"host_id": thing.obj.pk, "title": "Matrix offer", "tasks": "Weld", "city": "Aktobe", "start_date": "2027-03-01",
+            "end_date": "2027-05-31", "places": 1, "isced_code": "0715"}
+
+
+def _call(scene: Scene, thing) -> dict:
+    return {"owner_id": thing.obj.pk, "title": "Matrix call", "mobility_type": "student_internship", "academic_year": 2027,
+            "deadline": "2030-01-31T12:00:00+05:00"}
+
+
+def _batch(scene: Scene, thing) -> dict:
+    return {"programme_id": thing.obj.pk, "holder_ids": [scene.users["admin"].pk], "graduation_date": "2026-06-30"}
+
+
 def foreign(kind: str, name: str) -> Callable[[Scene, Thing], Any]:
     """`name` of another record of the kind: a reference the view must not follow from this record."""
     return lambda scene, thing: next(other.value(name) for other in scene.things[kind] if other.obj.pk != thing.obj.pk)
@@ -477,6 +491,25 @@ MATRIX: dict[str, Entry] = {
                                                                                "host_scale": "percent"}),
     "GET /api/v1/mobility/offers/": api(shows=Shows(("draft_offer",), "admin, staff@host")),
     "GET /api/v1/mobility/offers/{pk}": api("draft_offer", ("admin, staff@host", 404), kwargs={"pk": "@pk"}),
+    # Offers and calls written through the API (mobility/api_edit.py): the web's gates, then the state's.
+    "POST /api/v1/mobility/offers/": api("institution", ("admin, host@self", 403), data=_offer, ok=201, send_allowed=True),
+    "PATCH /api/v1/mobility/offers/{pk}": api("draft_offer", ("admin, staff@host", 404), ("admin, host@host", 403), kwargs={"pk": "@pk"},
+                                              data={"places": 3}),
+    "POST /api/v1/mobility/offers/{pk}/publish": api("draft_offer", ("admin, staff@host", 404), ("admin, host@host", 403), kwargs={"pk": "@pk"}),
+    "POST /api/v1/mobility/calls/": api("institution", ("admin, coordinator@self", 403), data=_call, ok=201, send_allowed=True),
+    "PATCH /api/v1/mobility/calls/{pk}": api("draft_call", (CALL_READERS, 404), (CALL_MANAGERS, 403), kwargs={"pk": "@pk"}, data={"title": "Matrix"}),
+    "PATCH /api/v1/mobility/calls/{pk}#live": api("call", (CALL_READERS, 404), (CALL_MANAGERS, 403), ("nobody", 400), kwargs={"pk": "@pk"},
+                                                  data={"title": "Matrix"}),
+    # The registrar's desk through the API (credentials/api_registrar.py): the desk's gates.
+    "GET /api/v1/credentials/batches/": api(shows=Shows(("batch",), BATCH_REGISTRARS)),
+    # the holder is no student of the programme's colleges: whoever may prepare its batch is told so (422)
+    "POST /api/v1/credentials/batches/": api("programme", ("admin, registrar@awarding", 403), ("nobody", 422), data=_batch),
+    "GET /api/v1/credentials/batches/{pk}": api("batch", (BATCH_REGISTRARS, 404), kwargs={"pk": "@pk"}),
+    "POST /api/v1/credentials/batches/{pk}/approve": api("batch", (BATCH_REGISTRARS, 404), kwargs={"pk": "@pk"}),
+    "GET /api/v1/credentials/issued/": api(shows=Shows(("credential",), "admin, registrar@issuer")),
+    "GET /api/v1/credentials/issued/{public_id}": api("credential", ("admin, registrar@issuer", 404), kwargs={"public_id": "@public_id"}),
+    "POST /api/v1/credentials/issued/{public_id}/state": api("credential", ("admin, registrar@issuer", 404), kwargs={"public_id": "@public_id"},
+                                                             data={"state": "revoked", "reason": "Matrix"}),
     # Recognition through the API: the pages' gates.
     "GET /api/v1/recognition/dossiers/": api(shows=Shows(("dossier",), DOSSIER_READERS)),
     "POST /api/v1/recognition/dossiers/": api("mobility", (MOBILITY_PARTIES, 404), ("admin, coordinator@sending", 403),
