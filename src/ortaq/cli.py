@@ -20,6 +20,8 @@ Platform:
   demo                                   load the demo data (idempotent)
   manage ARGS...                         any Django management command
   warmup [--check]                       compile the placement kernels now (serve also starts it in the background)
+  federation peer add URL [--fingerprint SHA256] | peer list | peer remove URL | sync | whoami
+                                         trust peer nodes and exchange with them (docs/federation.md)
 
 Engines (no database needed):
   match INSTANCE.json [-o RESULT.json]   placement engine (applicant-optimal stable placement)
@@ -53,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ortaq import warmup
 
         return warmup.main(rest)
-    if command in {"serve", "worker", "demo", "manage"}:
+    if command in {"serve", "worker", "demo", "manage", "federation"}:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ortaq.settings")
         from ortaq import platform_cli
 

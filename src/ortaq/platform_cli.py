@@ -124,10 +124,17 @@ def manage(argv: list[str]) -> int:
     return 0
 
 
+def federation(argv: list[str]) -> int:
+    """`ortaq federation ...`: the `federation` management command on a migrated database."""
+    _setup()
+    _migrate()
+    return manage(["federation", *argv])
+
+
 def main(command: str, argv: list[str]) -> int:
     try:
         data_dir_prepare()
-        return {"serve": serve, "worker": worker, "demo": demo, "manage": manage}[command](argv)
+        return {"serve": serve, "worker": worker, "demo": demo, "manage": manage, "federation": federation}[command](argv)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # a clear message for operators instead of a traceback

@@ -121,6 +121,10 @@ def site_root_for(host: str, port: int) -> str:
 # proxy); otherwise the address `ortaq serve` listens on, which it passes down as ORTAQ_HOST/ORTAQ_PORT
 # from --host/--port, so that `ortaq serve --port 8765` names itself port 8765 everywhere.
 SITE_ROOT = (os.getenv("SITE_ROOT", "").strip() or site_root_for(os.getenv("ORTAQ_HOST", "127.0.0.1"), envint("ORTAQ_PORT", 8000))).rstrip("/")
+# This node in a federation of Ortaq nodes (ortaq.federation): its id is SITE_ROOT; its name and country are
+# what peers show (the country as ISO 3166-1 alpha-2, e.g. KZ or CN; empty when the node serves several).
+ORTAQ_NODE_NAME = os.getenv("ORTAQ_NODE_NAME", "").strip()
+ORTAQ_NODE_COUNTRY = os.getenv("ORTAQ_NODE_COUNTRY", "").strip().upper()[:2]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -144,6 +148,7 @@ INSTALLED_APPS = [
     "ortaq.recognition",
     "ortaq.analytics",
     "ortaq.jobs",
+    "ortaq.federation",
     "ortaq.web",
 ]
 

@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from ortaq.api import api
 from ortaq.credentials import views as credential_views
 from ortaq.credentials import wallet_views
+from ortaq.federation import views as federation_views
 from ortaq.web import views as web_views
 
 urlpatterns = [
@@ -21,6 +22,9 @@ urlpatterns = [
     # OpenID for Verifiable Credential Issuance: what a wallet reads before taking a credential (credentials.oid4vci).
     path(".well-known/openid-credential-issuer", wallet_views.openid_credential_issuer, name="openid_credential_issuer"),
     path(".well-known/oauth-authorization-server", wallet_views.oauth_authorization_server, name="oauth_authorization_server"),
+    # Federation: the node's manifest and the signed server-to-server API (docs/federation.md).
+    path(".well-known/ortaq-node.json", federation_views.manifest, name="federation_manifest"),
+    path("federation/v1/", include("ortaq.federation.urls")),
 ]
 
 urlpatterns += i18n_patterns(

@@ -351,6 +351,14 @@ MATRIX: dict[str, Entry] = {
     "presentation_request_new": public(),
     "presentation_request": public("presentation_request", kwargs={"secret": "@secret"}),
     "presentation_request_json": public("presentation_request", kwargs={"challenge": "@challenge"}),
+    # Issuing into wallets: only the holder makes a credential's wallet offers; the issuer metadata is public.
+    "credentials:add_to_wallet": page("credential", ("holder", 404), kwargs={"public_id": "@public_id"}, form=True),
+    "openid_credential_issuer": public(),
+    "oauth_authorization_server": public(),
+    # Federation: the node's manifest is public; the inbox takes only requests signed by a trusted peer node, so
+    # every browser POST (unsigned) is refused with 401, whoever is signed in (tests/federation/test_inbox.py).
+    "federation_manifest": public(),
+    "federation:inbox": Entry(anon=GATES, gates=(("nobody", 401),), post_only=True, data={}),
     # Training -------------------------------------------------------------------------------------------------
     "training:list": page(shows=Shows(("cohort",), COHORT_READERS, link="training:cohort")),
     "training:catalogue": page(),
@@ -443,6 +451,12 @@ MATRIX: dict[str, Entry] = {
                                              send_allowed=True),
     "POST /api/v1/vc/credentials/verify": api(anon=GATES, data={}, ok=400, send_allowed=True),  # public; {} is not a credential
     "POST /api/v1/vc/presentations/verify": api(anon=GATES, data={}, ok=400, send_allowed=True),  # public; {} answers no request
+    # Wallets taking a credential: the offer's secret (or the access token) is the authority, whoever is signed in.
+    "POST /api/v1/exchanges/{exchange_id}": api(anon=GATES, kwargs={"exchange_id": "unknown"}, data={}, ok=404, send_allowed=True),
+    "GET /api/v1/exchanges/{exchange_id}/protocols": api(anon=GATES, kwargs={"exchange_id": "unknown"}, ok=404),
+    "POST /api/v1/oid4vci/token": api(anon=GATES, data={}, ok=400, send_allowed=True),  # a form, not JSON (RFC 6749 §4.1.3)
+    "POST /api/v1/oid4vci/nonce": api(anon=GATES, data={}, send_allowed=True),
+    "POST /api/v1/oid4vci/credential": api(anon=GATES, data={}, ok=401, send_allowed=True),  # no Bearer token
     # Mobility through the API: the same gates as the pages, answered 401 / 403 / 404 instead of redirects.
     "GET /api/v1/mobility/calls/": api(shows=Shows(("call", "draft_call"), CALL_READERS)),
     "GET /api/v1/mobility/calls/{pk}": api("call", (CALL_READERS, 404), kwargs={"pk": "@pk"}),

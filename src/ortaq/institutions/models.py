@@ -48,6 +48,9 @@ class Institution(models.Model):
         verbose_name=_("registered by"),
     )
     is_demo = models.BooleanField(_("demo data"), default=False)
+    # A remote institution's home node (its id: the node's base URL), mirrored from a trusted peer's manifest by
+    # ortaq.federation; null for the institutions this node hosts.
+    node = models.CharField(_("home node"), max_length=300, null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -81,6 +81,22 @@ def institution_update(*, actor: User, institution: Institution, details: Instit
 
 
 @transaction.atomic
+def institution_mirror_remote(*, node: str, details: InstitutionDetails, institution: Institution | None = None) -> Institution:
+    """The local mirror of an institution hosted by a trusted peer node (ortaq.federation, from the peer's
+    manifest): created, or brought up to date. Checked as any profile; no person acts, the audit names the node."""
+    if institution is not None:
+        institution = Institution.objects.select_for_update().get(pk=institution.pk)
+        if details == InstitutionDetails.of(institution) and institution.node == node:
+            return institution
+    before = snapshot(institution, EDITABLE_FIELDS) if institution is not None else None
+    institution = _checked(institution or Institution(), details)
+    institution.node = node
+    institution.save()
+    audit_record(actor=None, action="mirror", obj=institution, before=before, after=snapshot(institution, EDITABLE_FIELDS), summary=node[:300])
+    return institution
+
+
+@transaction.atomic
 def contact_add(*, actor: User, institution: Institution, contact: ContactDetails) -> Contact:
     if not may_edit_institution(actor=actor, institution=institution):
         raise Forbidden()

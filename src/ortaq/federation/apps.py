@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _ensure_node_key(sender: AppConfig, **kwargs: object) -> None:
+    # The node's key is made with its database, not by the first request that needs it: a refused request
+    # (or a GET of the manifest) then writes nothing, and two web processes never race to make it.
+    from .keys import current_key
+
+    current_key()
+
+
+class FederationConfig(AppConfig):
+    name = "ortaq.federation"
+    label = "federation"
+    verbose_name = _("Federation")
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_node_key, sender=self, dispatch_uid="ortaq.federation.node_key")

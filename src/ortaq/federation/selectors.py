@@ -1,0 +1,132 @@
+"""Reads of the federation: this node's manifest, the trusted peers and their keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ortaq.engines.credentials.multibase import MultibaseError
+from ortaq.institutions.selectors import institution_rows
+
+from . import keys
+from .models import InboxMessage, OutboxMessage, Peer
+from .types import FEDERATION_API_VERSION, JsonObject
+
+IDENTIFIERS = ("kz_bin", "education_code", "cn_uscc", "schac")
+NAME_LANGUAGES = ("kk", "ru", "zh", "en")
+
+
+def _stamp(value: dt.datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def node_name() -> str:
+    return getattr(settings, "ORTAQ_NODE_NAME", "") or f"Ortaq {urlsplit(keys.node_id()).netloc}"
+
+
+def node_country() -> str | None:
+    return getattr(settings, "ORTAQ_NODE_COUNTRY", "") or None
+
+
+def hosted_institutions() -> list[JsonObject]:
+    """The institutions this node hosts (not the mirrors of remote ones), with only what a partner needs to
+    name and identify them: no contacts, no people, no addresses."""
+    rows = institution_rows().filter(node__isnull=True).order_by("id")
+    return [
+        {
+            "id": str(row.pk),
+            "kind": row.kind,
+            "country": row.country,
+            "names": {"original": row.name_original, "latin": row.name_latin}
+            | {lang: getattr(row, f"name_{lang}") for lang in NAME_LANGUAGES if getattr(row, f"name_{lang}")},
+            "identifiers": {name: getattr(row, name) for name in IDENTIFIERS if getattr(row, name)},
+        }
+        for row in rows
+    ]
+
+
+def manifest() -> JsonObject:
+    node = keys.node_id()
+    return {
+        "id": node,
+        "type": "OrtaqNode",
+        "name": node_name(),
+        "country": node_country(),
+        "keys": [
+            {
+                "id": keys.key_id(key),
+                "type": "Multikey",
+                "publicKeyMultibase": key.public_key_multibase,
+                "fingerprint": keys.fingerprint_of(key.public_key_multibase),
+                "valid_from": _stamp(key.valid_from),
+                "valid_until": _stamp(key.valid_until),
+            }
+            for key in keys.published_keys()
+        ],
+        "institutions": hosted_institutions(),
+        "apis": [
+            {"name": "ortaq-federation", "version": FEDERATION_API_VERSION, "url": f"{node}/federation/v1/"},
+            {"name": "ortaq-rest", "version": "1", "url": f"{node}/api/v1/"},
+        ],
+        "generated_at": _stamp(timezone.now()),
+    }
+
+
+def all_peers() -> QuerySet[Peer]:
+    return Peer.objects.all()
+
+
+def active_peers() -> QuerySet[Peer]:
+    return Peer.objects.filter(removed_at__isnull=True)
+
+
+def peer_by_node(node: str) -> Peer | None:
+    return Peer.objects.filter(node_id=node.rstrip("/")).first()
+
+
+def _parse(value: object) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+
+
+def current_peer_key(entries: list[JsonObject], now: dt.datetime | None = None) -> JsonObject | None:
+    """The key a manifest signs with now: the valid one that became valid last."""
+    now = now or timezone.now()
+    valid = [k for k in entries if (_parse(k.get("valid_until")) or now + dt.timedelta(days=1)) > now]
+    return max(valid, key=lambda k: _parse(k.get("valid_from")) or dt.datetime.min.replace(tzinfo=dt.UTC), default=None)
+
+
+def peer_for_key(key_id: str) -> tuple[Peer, JsonObject] | None:
+    """The trusted peer holding this key id and the pinned key, if it is still inside its validity."""
+    node = key_id.split("#", 1)[0]
+    peer = active_peers().filter(node_id=node).first()
+    if peer is None:
+        return None
+    now = timezone.now()
+    for entry in peer.keys:
+        if entry.get("id") == key_id and (_parse(entry.get("valid_until")) or now + dt.timedelta(days=1)) > now:
+            return peer, entry
+    return None
+
+
+def resolve_peer_key(key_id: str) -> Ed25519PublicKey | None:
+    """For the signature engine: the public key pinned for a trusted peer's key id, or None (refused)."""
+    found = peer_for_key(key_id)
+    if found is None:
+        return None
+    try:
+        return keys.public_key_of(str(found[1].get("publicKeyMultibase", "")))
+    except (MultibaseError, ValueError):
+        return None
+
+
+def pending_outbox(peer: Peer) -> QuerySet[OutboxMessage]:
+    return peer.outbox.filter(state="pending").order_by("id")
+
+
+def inbox_has(message_id: str) -> bool:
+    return InboxMessage.objects.filter(message_id=message_id).exists()

@@ -1,0 +1,267 @@
+"""Writes of the federation: this node's key, trust in peers, the outbox and the inbox. Every change is audited
+(the actor is None when an operator acts from the command line or a peer's message causes it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ortaq.audit.services import audit_record
+from ortaq.engines.credentials.multibase import MultibaseError
+
+from . import handlers, keys, transport
+from .models import InboxMessage, NodeKey, OutboxMessage, OutboxState, Peer, SeenNonce
+from .selectors import current_peer_key, pending_outbox
+from .tasks import deliver_to_peer
+from .types import PERMANENT_REFUSALS, FederationError, JsonObject, RefusalCode
+
+if TYPE_CHECKING:
+    from ortaq.accounts.types import User
+
+BACKOFF_FIRST_SECONDS = 10
+BACKOFF_MAX_SECONDS = 3600  # a peer down for a day is retried every hour, and at once by `ortaq federation sync`
+NONCE_LIFETIME = dt.timedelta(minutes=10)  # longer than the signature's max age (300 s) plus skew
+
+
+# --------------------------------------------------------------------------- this node's key
+
+
+def node_key_rotate(*, overlap: dt.timedelta) -> NodeKey:
+    """A new key signs from now on; the previous one stays in the manifest and valid for `overlap`."""
+    old, new = keys.rotate(overlap=overlap)
+    audit_record(actor=None, action="rotate", obj=new, after={"previous": old.name, "previous_valid_until": old.valid_until,
+                                                             "key": new.name}, summary="node key rotated")
+    return new
+
+
+# --------------------------------------------------------------------------- trust
+
+
+def _normalised_url(url: str) -> str:
+    url = url.strip().rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+        raise FederationError(f"{url!r} is not an http(s) base URL", code="bad_url")
+    return url
+
+
+def normalised_fingerprint(value: str) -> str:
+    """Operators copy fingerprints as hex, with colons or a SHA256: label; all mean the same 64 hex digits."""
+    return re.sub(r"[^0-9a-f]", "", value.lower().removeprefix("sha256:"))
+
+
+def _pinned_keys(manifest: JsonObject) -> list[JsonObject]:
+    entries = manifest.get("keys")
+    if not isinstance(entries, list) or not entries:
+        raise FederationError("the manifest lists no keys", code="bad_manifest")
+    pinned = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not str(entry.get("id", "")).startswith(f"{manifest.get('id')}#"):
+            raise FederationError("a key of the manifest is not the node's own", code="bad_manifest")
+        try:
+            keys.public_key_of(str(entry.get("publicKeyMultibase", "")))
+        except (MultibaseError, ValueError) as error:
+            raise FederationError(f"key {entry.get('id')} is not an Ed25519 multibase key", code="bad_manifest") from error
+        pinned.append({name: entry.get(name) for name in ("id", "publicKeyMultibase", "valid_from", "valid_until")})
+    return pinned
+
+
+def _checked_manifest(url: str) -> tuple[JsonObject, list[JsonObject], str]:
+    """(manifest, keys to pin, fingerprint of the current key) of the node at url, or FederationError."""
+    manifest = transport.fetch_manifest(url)
+    if str(manifest.get("id", "")).rstrip("/") != url:
+        raise FederationError(f"the manifest at {url} names another node ({manifest.get('id')!r})", code="wrong_node")
+    if url == keys.node_id():
+        raise FederationError("this is the node itself", code="self")
+    pinned = _pinned_keys(manifest)
+    current = current_peer_key(pinned)
+    if current is None:
+        raise FederationError("the manifest has no key valid now", code="bad_manifest")
+    return manifest, pinned, keys.fingerprint_of(str(current["publicKeyMultibase"]))
+
+
+@transaction.atomic
+def peer_add(*, actor: User | None, url: str, fingerprint: str | None = None) -> Peer:
+    """Trust the node at url: its manifest is fetched, its keys pinned. With a fingerprint (compared out of band
+    with the peer's operator), a manifest whose current key has another one is refused and nothing changes."""
+    url = _normalised_url(url)
+    manifest, pinned, found = _checked_manifest(url)
+    if fingerprint is not None and normalised_fingerprint(fingerprint) != found:
+        raise FederationError(f"fingerprint mismatch: the node at {url} presents {found}", code="fingerprint")
+    now = timezone.now()
+    peer, created = Peer.objects.get_or_create(node_id=url, defaults={"added_at": now, "fingerprint": found})
+    before = None if created else {"fingerprint": peer.fingerprint, "removed_at": peer.removed_at}
+    peer.name, peer.country = str(manifest.get("name") or "")[:300], str(manifest.get("country") or "")[:2]
+    peer.keys, peer.fingerprint, peer.manifest = pinned, found, manifest
+    peer.added_by, peer.added_at, peer.refreshed_at, peer.removed_at = actor, now, now, None
+    peer.save()
+    handlers.mirror_institutions(peer=peer, manifest=manifest)
+    audit_record(actor=actor, action="trust", obj=peer, before=before,
+                 after={"fingerprint": found, "keys": [k["id"] for k in pinned], "pinned": fingerprint is not None})
+    return peer
+
+
+@transaction.atomic
+def peer_refresh(*, peer: Peer) -> Peer:
+    """Read the peer's manifest again: new institutions and rotated keys. A new key set is accepted only if it
+    still lists a key pinned now, unchanged (the rotation overlap); otherwise trust must be given again."""
+    manifest, pinned, found = _checked_manifest(peer.node_id)
+    held = {(k["id"], k["publicKeyMultibase"]) for k in peer.keys}
+    offered = {(k["id"], k["publicKeyMultibase"]) for k in pinned}
+    if not held & offered:
+        raise FederationError(f"{peer.node_id} presents keys unrelated to the pinned ones; add it again with its new fingerprint",
+                              code="key_continuity")
+    if offered != held:
+        audit_record(actor=None, action="rekey", obj=peer, before={"keys": sorted(k for k, _ in held)},
+                     after={"keys": sorted(k for k, _ in offered), "fingerprint": found})
+    peer.keys, peer.fingerprint, peer.manifest, peer.refreshed_at = pinned, found, manifest, timezone.now()
+    peer.name, peer.country = str(manifest.get("name") or peer.name)[:300], str(manifest.get("country") or peer.country)[:2]
+    peer.save()
+    handlers.mirror_institutions(peer=peer, manifest=manifest)
+    return peer
+
+
+@transaction.atomic
+def peer_remove(*, actor: User | None, peer: Peer) -> Peer:
+    """Stop all exchange with the peer: its requests are refused and nothing more is sent to it."""
+    if peer.removed_at is None:
+        peer.removed_at = timezone.now()
+        peer.save(update_fields=["removed_at"])
+        audit_record(actor=actor, action="distrust", obj=peer, after={"removed_at": peer.removed_at})
+    return peer
+
+
+# --------------------------------------------------------------------------- replay protection
+
+
+def nonce_seen(key_id: str, nonce: str) -> bool:
+    """True if this key already used this nonce (a replay); otherwise records it. Expired records go first."""
+    now = timezone.now()
+    SeenNonce.objects.filter(expires_at__lt=now).delete()
+    try:
+        with transaction.atomic():
+            SeenNonce.objects.create(key_id=key_id[:400], nonce=nonce[:200], expires_at=now + NONCE_LIFETIME)
+    except IntegrityError:
+        return True
+    return False
+
+
+# --------------------------------------------------------------------------- outbox
+
+
+def outbox_enqueue(*, peer: Peer, kind: str, payload: JsonObject, reason: str = "") -> OutboxMessage:
+    """A message to the peer, written in the caller's transaction (so it exists exactly when the change does)
+    and handed to the worker once that transaction commits."""
+    message = OutboxMessage.objects.create(peer=peer, kind=kind, payload=payload, reason=reason[:200])
+    audit_record(actor=None, action="send", obj=message, after={"peer": peer.node_id, "kind": kind, "reason": reason})
+    transaction.on_commit(lambda: deliver_to_peer.enqueue(peer.pk))
+    return message
+
+
+def envelope(message: OutboxMessage) -> bytes:
+    return json.dumps({
+        "id": str(message.message_id), "kind": message.kind, "from": keys.node_id(), "to": message.peer.node_id,
+        "created": message.created_at.isoformat().replace("+00:00", "Z"), "payload": message.payload,
+    }, ensure_ascii=False, sort_keys=True).encode()
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    delivered: int = 0
+    rejected: int = 0
+    waiting: int = 0  # still pending after this run (the peer is down, or refuses for now)
+    retry_at: dt.datetime | None = None
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(BACKOFF_FIRST_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
+
+
+def _attempt(message: OutboxMessage) -> tuple[str, str]:
+    """("delivered" | "rejected" | "retry", error text) for one attempt to send the message."""
+    try:
+        answer = transport.post_signed(f"{message.peer.node_id}/federation/v1/inbox", envelope(message))
+    except FederationError as error:
+        return "retry", str(error)
+    if not answer.verified:
+        return "retry", f"HTTP {answer.status}: the answer is not signed by the peer's pinned key"
+    if 200 <= answer.status < 300:
+        return "delivered", ""
+    code = str(answer.json().get("code", ""))
+    return ("rejected" if code in PERMANENT_REFUSALS else "retry"), f"HTTP {answer.status} {code}: {answer.json().get('detail', '')}"
+
+
+def outbox_deliver(*, peer: Peer, force: bool = False) -> DeliveryReport:
+    """Send the peer's pending messages in order, stopping at the first that fails (so order holds): it is
+    retried after an exponential backoff, or at once with `force` (an operator's `sync`)."""
+    delivered = rejected = 0
+    if peer.removed_at is not None:
+        return DeliveryReport(waiting=pending_outbox(peer).count())
+    for message in pending_outbox(peer).select_related("peer"):
+        now = timezone.now()
+        if not force and message.next_attempt_at and message.next_attempt_at > now:
+            return DeliveryReport(delivered, rejected, pending_outbox(peer).count(), message.next_attempt_at)
+        outcome, error = _attempt(message)
+        message.attempts += 1
+        message.last_error = error[:500]
+        if outcome == "retry":
+            message.next_attempt_at = now + _backoff(message.attempts)
+            message.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            return DeliveryReport(delivered, rejected, pending_outbox(peer).count(), message.next_attempt_at)
+        message.state = OutboxState.DELIVERED if outcome == "delivered" else OutboxState.REJECTED
+        message.delivered_at = now
+        message.save(update_fields=["attempts", "last_error", "state", "delivered_at"])
+        delivered, rejected = delivered + (outcome == "delivered"), rejected + (outcome == "rejected")
+    return DeliveryReport(delivered, rejected, 0, None)
+
+
+# --------------------------------------------------------------------------- inbox
+
+MESSAGE_FIELDS = ("id", "kind", "from", "to", "payload")
+
+
+class Refused(Exception):
+    """The node refuses a peer's request: HTTP status, code (RefusalCode) and a sentence for its operator."""
+
+    def __init__(self, status: int, code: RefusalCode, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+
+
+def _checked_message(*, peer: Peer, body: bytes) -> JsonObject:
+    try:
+        message = json.loads(body)
+        if not isinstance(message, dict) or any(name not in message for name in MESSAGE_FIELDS):
+            raise ValueError("fields")
+        uuid.UUID(str(message["id"]))
+        if not isinstance(message["payload"], dict):
+            raise ValueError("payload")
+    except ValueError as error:
+        raise Refused(400, RefusalCode.INVALID_MESSAGE, f"not a federation message ({', '.join(MESSAGE_FIELDS)})") from error
+    if str(message["from"]).rstrip("/") != peer.node_id or str(message["to"]).rstrip("/") != keys.node_id():
+        raise Refused(400, RefusalCode.WRONG_NODE, "the message is not from the signing node to this node")
+    if message["kind"] not in handlers.HANDLERS:
+        raise Refused(422, RefusalCode.UNKNOWN_KIND, f"this node does not handle {str(message['kind'])[:60]!r}")
+    return message
+
+
+def inbox_receive(*, peer: Peer, body: bytes) -> tuple[str, str]:
+    """(status, message id): the message handled and stored once; a redelivery is acknowledged and changes nothing."""
+    message = _checked_message(peer=peer, body=body)
+    message_id = str(message["id"])
+    try:
+        with transaction.atomic():
+            if InboxMessage.objects.filter(message_id=message_id).exists():
+                return "duplicate", message_id
+            handlers.HANDLERS[message["kind"]](peer=peer, payload=message["payload"])
+            row = InboxMessage.objects.create(message_id=message_id, peer=peer, kind=message["kind"], payload=message["payload"])
+            audit_record(actor=None, action="receive", obj=row, after={"peer": peer.node_id, "kind": row.kind})
+    except IntegrityError:  # the same message handled by another request at the same moment
+        return "duplicate", message_id
+    return "accepted", message_id
