@@ -52,7 +52,7 @@ class ErrorCode(StrEnum):
     NO_ISSUER = "no_issuer"
     NO_KEY = "no_key"
     REVOKED = "revoked"
-    STATUS_GIVEN = "status_given"  # a VC-API caller sent its own credentialStatus
+    STATUS_GIVEN = "status_given"  # a VC-API caller named an entry in one of the platform's own status lists
     VERSION_CONFLICT = "version_conflict"  # 409: `expected_version` is not the record's; `current_version` says what is
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # 422: an Idempotency-Key sent again with another body
 

@@ -13,6 +13,7 @@ from ortaq.credentials import services
 from ortaq.credentials.external import vc_api_issue
 from ortaq.credentials.keys import issuer_ensure, key_rotate, signing_key
 from ortaq.credentials.models import BatchState, CredentialKind, CredentialState, IssuedCredential, IssuerKey
+from ortaq.credentials.status_lists import list_url
 from ortaq.credentials.verification import verify_document
 from ortaq.errors import Forbidden
 from tests.conftest import make_user
@@ -73,10 +74,11 @@ def test_the_same_idempotency_key_returns_the_first_credential(client, world):
     assert first.json() == again.json() and IssuedCredential.objects.count() == 1
 
 
-def test_a_registrar_cannot_issue_as_another_institution_nor_bring_their_own_status(client, world):
+def test_a_registrar_cannot_issue_as_another_institution_nor_take_an_entry_in_the_platforms_status_lists(client, world):
     other = issuer_ensure(actor=world["registrar_b"], institution=world.b)
     assert _post(client, world["registrar_a"], ISSUE, {"credential": _credential(issuer=other.did)}).status_code == 403
-    status = {"type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": "1", "statusListCredential": "https://x.example/1"}
+    ours = list_url(issuer_ensure(actor=world["registrar_a"], institution=world.a), "revocation")
+    status = {"type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": "1", "statusListCredential": ours}
     assert _post(client, world["registrar_a"], ISSUE, {"credential": _credential(credentialStatus=status)}).status_code == 400
     assert IssuedCredential.objects.count() == 0
 

@@ -79,6 +79,8 @@ def issue(request: HttpRequest):
     for name in DATE_FIELDS:
         if name in credential and not _date_time_stamp(credential[name]):
             return _error(400, f"{name} must be a date and time with a time zone, such as 2026-06-30T00:00:00Z")
+    if errors := creds.data_model_errors(credential):
+        return _error(400, "; ".join(errors))
     given = credential.get("issuer")
     given_id = given.get("id") if isinstance(given, dict) else given
     if given is not None and not isinstance(given_id, str):

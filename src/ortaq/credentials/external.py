@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.accounts.selectors import access_for
@@ -58,8 +60,14 @@ def vc_api_issue(*, actor, credential: dict, issuer_did: str | None = None, idem
     `issuer_did` names one of the institution's DIDs (its did:web or its active did:key; the credential's own
     issuer or the request's options.issuer); `cryptosuite` is eddsa-rdfc-2022 or eddsa-jcs-2022.
     The caller's `Idempotency-Key` (per actor) makes a repeated request return the first credential."""
-    if "credentialStatus" in credential:
-        raise DomainError(_("The platform allocates the credential's status entries; send the credential without credentialStatus."),
+    # The caller's own status entries (VC DM 2.0 §4.10: any status method) are kept beside the platform's two,
+    # so the credential stays revocable here whatever else it names; an entry in one of the platform's own
+    # lists is refused, because only the platform allocates their indexes (one index, one credential).
+    given_status = credential.get("credentialStatus", [])
+    given_status = given_status if isinstance(given_status, list) else [given_status]
+    own_lists = settings.SITE_ROOT + reverse("credential_status_list", args=[0, "x"]).rsplit("/", 2)[0] + "/"
+    if any(isinstance(e, dict) and str(e.get("statusListCredential", "")).startswith(own_lists) for e in given_status):
+        raise DomainError(_("The platform allocates the entries in its own status lists; name another list or leave it to the platform."),
                           code="status_given")
     if cryptosuite not in CRYPTOSUITES:
         raise DomainError(_("Unknown cryptosuite: use eddsa-rdfc-2022 or eddsa-jcs-2022."), code="invalid")
@@ -76,7 +84,7 @@ def vc_api_issue(*, actor, credential: dict, issuer_did: str | None = None, idem
         document["@context"] = contexts
         document.setdefault("issuer", signer_did)
         document.setdefault("id", f"urn:uuid:{credential_uuid}")
-        document["credentialStatus"] = status
+        document["credentialStatus"] = given_status + status
         return document
 
     types = credential.get("type")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .canon import CanonicalizationError, InputError, canonicalize, jcs, parse_json
 from .contexts import ORTAQ_CONTEXT_URL, UnknownContextError, context_bytes, register_context
+from .datamodel import data_model_errors
 from .did import DidResolutionError, DidResolver, add_key, did_web, did_web_document, did_web_url, retire_key
 from .documents import (
     alignment,
@@ -52,6 +53,7 @@ __all__ = [
     "canonicalize",
     "context_bytes",
     "create_proof",
+    "data_model_errors",
     "did_web",
     "did_web_document",
     "did_web_url",

@@ -214,6 +214,11 @@ def to_dataset(document: dict[str, Any]) -> dict[str, Any]:
         raise CanonicalizationError(str(exc)) from None
     except RecursionError:
         raise CanonicalizationError("document is too deeply nested to canonicalise") from None
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        # pyld fails with a bare Python error on some contexts it should process or refuse, e.g.
+        # {"@vocab": null} after the VC 2.0 context (it deletes a @vocab entry it never stored). Whatever
+        # the input, it is refused as not canonicalisable, never a crash of the caller.
+        raise CanonicalizationError(f"JSON-LD processing failed: {type(exc).__name__} {exc}") from None
 
 
 def _expanded_to_dataset(processor: jsonld.JsonLdProcessor, expanded: Any) -> dict[str, Any]:
