@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import base64
+
 import pytest
 from httpsig_nodes import AGREEMENT, CN_KEY_ID, INBOX, KZ_KEY_ID, NOW, Nodes
 
 from ortaq.engines import httpsig
 from ortaq.engines.httpsig.components import Message
-from ortaq.engines.httpsig.structured import InnerList, Item
+from ortaq.engines.httpsig.structured import InnerList, Item, serialize_inner_list
 
 ACCEPTED = b'{"status": "accepted", "id": "CN-AGR-2026-0007"}'
 JSON = {"Content-Type": "application/json"}
@@ -144,3 +146,23 @@ def test_the_refusal_of_a_request_with_an_unusable_signature_is_still_signed_but
     assert _code(lambda: _verify(nodes, headers, status=401, request_signature=_request_signature(nodes))) == (
         "missing_component"
     )
+
+
+def test_a_response_that_also_covers_request_components_verifies_when_the_request_is_described(nodes: Nodes) -> None:
+    # Other RFC 9421 implementations may bind a response with "@method";req and the like.
+    request_signature = _request_signature(nodes)
+    request = Message(headers={"signature": request_signature}, method="POST", url=INBOX)
+    params = InnerList(
+        (Item("@status"), Item("content-digest"), Item("@method", (("req", True),)),
+         Item("@target-uri", (("req", True),)), Item("signature", (("req", True), ("key", "ortaq")))),
+        (("created", NOW), ("keyid", CN_KEY_ID)),
+    )
+    fields = {"content-digest": httpsig.content_digest(ACCEPTED)}
+    signature = nodes.cn.sign(httpsig.signature_base(Message(headers=fields, status=202, request=request), params))
+    headers = {**fields, "Signature-Input": "peer=" + serialize_inner_list(params),
+               "Signature": f"peer=:{base64.b64encode(signature).decode()}:"}
+    assert _code(lambda: _verify(nodes, headers, request_signature=request_signature)) == "missing_component"
+    verified = _verify(nodes, headers, request_signature=request_signature, request_method="POST", request_url=INBOX)
+    assert verified.label == "peer" and "@method;req" in verified.covered
+    assert _code(lambda: _verify(nodes, headers, request_signature=request_signature, request_method="GET",
+                                 request_url=INBOX)) == "bad_signature"

@@ -205,10 +205,17 @@ def verify_response(
     request_signature: str | None = None,
     required: Sequence[str] = RESPONSE_REQUIRED,
     label: str | None = None,
+    request_method: str | None = None,
+    request_url: str | None = None,
 ) -> Verified:
     """Verify a response or raise SignatureError. With `request_signature` (the Signature header
-    this node sent) the response must also cover that signature, so it answers this request."""
-    request = Message(headers={"signature": request_signature}) if request_signature is not None else None
+    this node sent) the response must also cover that signature, so it answers this request.
+    `request_method` and `request_url` serve responses (from other implementations) that also
+    cover request components such as `"@method";req`."""
+    request = None
+    if request_signature is not None or request_method is not None or request_url is not None:
+        request_headers = {"signature": request_signature} if request_signature is not None else {}
+        request = Message(headers=request_headers, method=request_method, url=request_url)
     message = Message(headers=normalize_headers(headers), status=_status(status), request=request)
     verified, items = _verify(
         message, body=body, resolve_key=resolve_key, now=now, max_age=max_age, max_skew=max_skew,
