@@ -3,10 +3,9 @@ cannot be tampered with, replayed for another request, or separated from the req
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
-
-import base64
 
 import pytest
 from httpsig_nodes import AGREEMENT, CN_KEY_ID, INBOX, KZ_KEY_ID, NOW, Nodes
