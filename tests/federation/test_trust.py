@@ -67,3 +67,36 @@ def test_removing_an_unknown_peer_says_so():
 def test_whoami_prints_the_fingerprint_peers_should_pin():
     key = keys.current_key()
     assert _federation("whoami").strip().endswith(keys.fingerprint_of(key.public_key_multibase))
+
+
+def test_a_peer_s_institutions_appear_in_the_registry_api_with_their_home_node(remote, client):
+    from tests.conftest import make_institution, make_user
+
+    make_institution("Local College")
+    remote.institutions = [{"id": "7", "kind": "college", "country": "CN", "identifiers": {"cn_uscc": "12650000MB1234567J"},
+                            "names": {"original": "乌鲁木齐职业大学", "latin": "Urumqi Vocational University", "zh": "乌鲁木齐职业大学"}}]
+    _federation("peer", "add", remote.node_id)
+    _federation("peer", "add", remote.node_id)  # adding again updates the mirror, it does not duplicate it
+    client.force_login(make_user("reader"))
+    rows = {row["name_latin"]: row for row in client.get("/api/v1/institutions/").json()["items"]}
+    assert rows["Local College"]["node"] is None
+    mirrored = rows["Urumqi Vocational University"]
+    assert (mirrored["node"], mirrored["country"], mirrored["name_zh"], mirrored["cn_uscc"]) == (
+        remote.node_id, "CN", "乌鲁木齐职业大学", "12650000MB1234567J")
+    assert Institution.objects.filter(node=remote.node_id).count() == 1
+    assert AuditEvent.objects.filter(action="mirror", object_type="institutions.institution").count() == 1
+
+
+def test_a_remote_institution_that_breaks_a_local_rule_is_skipped_and_recorded(remote):
+    remote.institutions = [{"id": "7", "kind": "college", "country": "CN", "identifiers": {"cn_uscc": "12650000MB1234567X"},
+                            "names": {"original": "Bad check digit", "latin": "Bad check digit"}},
+                           {"id": "8", "kind": "college", "country": "CN", "names": {"original": "Good", "latin": "Good"}}]
+    assert "1 of its 2 institutions" in _federation("peer", "add", remote.node_id)
+    skipped = AuditEvent.objects.get(action="trust").after["institutions_skipped"]
+    assert len(skipped) == 1 and skipped[0].startswith("7: ")
+
+
+def test_a_peer_s_institutions_are_not_listed_again_in_this_node_s_manifest(remote, client):
+    remote.institutions = [{"id": "7", "kind": "college", "country": "CN", "names": {"original": "A", "latin": "A"}}]
+    _federation("peer", "add", remote.node_id)
+    assert client.get("/.well-known/ortaq-node.json").json()["institutions"] == []

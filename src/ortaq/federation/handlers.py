@@ -38,13 +38,13 @@ def _details(entry: JsonObject, fallback_country: str) -> InstitutionDetails:
     )
 
 
-def mirror_institutions(*, peer: Peer, manifest: JsonObject) -> int:
-    """Mirror the institutions the peer's manifest lists into the local registry (with `node` set); returns how
-    many it holds. One that breaks a local rule (an identifier already used here, an unknown kind) is skipped,
-    not the whole manifest."""
+def mirror_institutions(*, peer: Peer, manifest: JsonObject) -> list[str]:
+    """Mirror the institutions the peer's manifest lists into the local registry (with `node` set). One that
+    breaks a local rule (an identifier already used here, a bad check digit, an unknown kind) is skipped, not the
+    whole manifest; returns the skipped ones as "remote id: why" for the operator and the audit trail."""
     entries = manifest.get("institutions")
     links = {link.remote_id: link for link in InstitutionLink.objects.filter(peer=peer).select_related("institution")}
-    mirrored = 0
+    skipped: list[str] = []
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict) or not entry.get("id"):
             continue
@@ -56,10 +56,9 @@ def mirror_institutions(*, peer: Peer, manifest: JsonObject) -> int:
                                                         institution=link.institution if link else None)
                 if link is None:
                     InstitutionLink.objects.create(peer=peer, remote_id=remote_id, institution=institution)
-            mirrored += 1
-        except (DomainError, IntegrityError):
-            continue
-    return mirrored
+        except (DomainError, IntegrityError) as error:
+            skipped.append(f"{remote_id}: {getattr(error, 'errors', None) or error}"[:300])
+    return skipped
 
 
 def ping(*, peer: Peer, payload: JsonObject) -> None:

@@ -101,9 +101,9 @@ def peer_add(*, actor: User | None, url: str, fingerprint: str | None = None) ->
     peer.keys, peer.fingerprint, peer.manifest = pinned, found, manifest
     peer.added_by, peer.added_at, peer.refreshed_at, peer.removed_at = actor, now, now, None
     peer.save()
-    handlers.mirror_institutions(peer=peer, manifest=manifest)
-    audit_record(actor=actor, action="trust", obj=peer, before=before,
-                 after={"fingerprint": found, "keys": [k["id"] for k in pinned], "pinned": fingerprint is not None})
+    skipped = handlers.mirror_institutions(peer=peer, manifest=manifest)
+    audit_record(actor=actor, action="trust", obj=peer, before=before, after={
+        "fingerprint": found, "keys": [k["id"] for k in pinned], "pinned": fingerprint is not None, "institutions_skipped": skipped})
     return peer
 
 
@@ -162,6 +162,12 @@ def outbox_enqueue(*, peer: Peer, kind: str, payload: JsonObject, reason: str = 
     audit_record(actor=None, action="send", obj=message, after={"peer": peer.node_id, "kind": kind, "reason": reason})
     transaction.on_commit(lambda: deliver_to_peer.enqueue(peer.pk))
     return message
+
+
+@transaction.atomic
+def federation_ping(*, peer: Peer) -> OutboxMessage:
+    """A connectivity check an operator queues: it travels like every message (signed, ordered, retried)."""
+    return outbox_enqueue(peer=peer, kind="ping", payload={"sent_at": timezone.now().isoformat()}, reason="operator's connectivity check")
 
 
 def envelope(message: OutboxMessage) -> bytes:

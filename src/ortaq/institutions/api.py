@@ -33,6 +33,7 @@ class InstitutionOut(Schema):
     education_code: str
     accessibility_facilities: list[str]
     is_demo: bool
+    node: str | None = Field(None, description="The home node (its base URL) of an institution hosted on a peer node; null for this node's own")
 
 
 class InstitutionIn(InputSchema):

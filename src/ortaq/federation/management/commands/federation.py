@@ -4,6 +4,7 @@
   peer list                             the trusted (and removed) peers
   peer remove URL                       stop all exchange with the node
   sync                                  refresh every peer's manifest and deliver the outbox now
+  ping URL                              queue a connectivity check to a peer (delivered by the worker or `sync`)
   whoami                                this node's id and the fingerprint peers should pin
 """
 
@@ -31,6 +32,8 @@ class Command(BaseCommand):
         remove.add_argument("url")
         commands.add_parser("sync", help="refresh peers' manifests and deliver the outbox now")
         commands.add_parser("whoami", help="this node's id and key fingerprint")
+        ping = commands.add_parser("ping", help="queue a connectivity check to a peer")
+        ping.add_argument("url")
 
     def handle(self, *args: object, **options: object) -> None:
         try:
@@ -46,22 +49,30 @@ class Command(BaseCommand):
     def _peer(self, options: argparse.Namespace) -> None:
         if options.action == "add":
             peer = services.peer_add(actor=None, url=options.url, fingerprint=options.fingerprint)
-            hosted = len(peer.manifest.get("institutions") or [])
-            self.stdout.write(f"trusted {peer.node_id} ({peer.name}, {peer.country or '-'}), {hosted} institutions")
+            listed, mirrored = len(peer.manifest.get("institutions") or []), peer.institutions.count()
+            self.stdout.write(f"trusted {peer.node_id} ({peer.name}, {peer.country or '-'}): {mirrored} of its {listed} institutions in the registry")
             if options.fingerprint is None:
                 self.stdout.write("not pinned to a fingerprint given in advance: compare it with the peer's operator")
             self.stdout.write(f"fingerprint SHA256:{peer.fingerprint}")
         elif options.action == "list":
             for peer in selectors.all_peers():
                 state = f"removed {peer.removed_at:%Y-%m-%d %H:%M}" if peer.removed_at else "trusted"
-                waiting = selectors.pending_outbox(peer).count()
-                self.stdout.write(f"{peer.node_id}\t{peer.name}\t{peer.country or '-'}\t{state}\tSHA256:{peer.fingerprint}\t{waiting} waiting")
+                waiting, received = selectors.pending_outbox(peer).count(), peer.inbox.count()
+                self.stdout.write(f"{peer.node_id}\t{peer.name}\t{peer.country or '-'}\t{state}\tSHA256:{peer.fingerprint}"
+                                  f"\t{waiting} waiting\t{received} received")
         else:
             found = selectors.peer_by_node(options.url)
             if found is None:
                 raise CommandError(f"{options.url} is not a peer")
             services.peer_remove(actor=None, peer=found)
             self.stdout.write(f"removed {found.node_id}: nothing more is sent to it or accepted from it")
+
+    def _ping(self, options: argparse.Namespace) -> None:
+        peer = selectors.active_peers().filter(node_id=options.url.rstrip("/")).first()
+        if peer is None:
+            raise CommandError(f"{options.url} is not a trusted peer")
+        message = services.federation_ping(peer=peer)
+        self.stdout.write(f"queued ping {message.message_id} to {peer.node_id}")
 
     def _sync(self, options: argparse.Namespace) -> None:
         failures = 0
