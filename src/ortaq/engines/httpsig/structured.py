@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import string
 from dataclasses import dataclass
 from decimal import Decimal
@@ -53,14 +54,12 @@ class InnerList:
 
 Member = Item | InnerList
 
-_LCALPHA = frozenset(string.ascii_lowercase)
-_KEY_FIRST = _LCALPHA | {"*"}
-_KEY_REST = _LCALPHA | frozenset(string.digits) | frozenset("_-.*")
-_TCHAR = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~")
-_TOKEN_REST = _TCHAR | {":", "/"}
 _TOKEN_FIRST = frozenset(string.ascii_letters) | {"*"}
-_BASE64 = frozenset(string.ascii_letters + string.digits + "+/=")
 _DIGITS = frozenset(string.digits)
+_BASE64_RE = re.compile(r"[A-Za-z0-9+/=]*")
+_KEY_RE = re.compile(r"[a-z*][a-z0-9_\-.*]*")
+_TOKEN_RE = re.compile(r"[A-Za-z*][A-Za-z0-9!#$%&'*+\-.^_`|~:/]*")
+_PRINTABLE_RE = re.compile(r"[\x20-\x7e]*")
 
 
 class _Parser:
@@ -148,13 +147,11 @@ class _Parser:
 
     # RFC 8941 section 4.2.3.3
     def key(self) -> str:
-        start = self.pos
-        if self.peek() not in _KEY_FIRST or self.at_end():
+        match = _KEY_RE.match(self.text, self.pos)
+        if match is None:
             raise self.fail("expected a key")
-        self.pos += 1
-        while not self.at_end() and self.text[self.pos] in _KEY_REST:
-            self.pos += 1
-        return self.text[start : self.pos]
+        self.pos = match.end()
+        return match.group()
 
     # RFC 8941 section 4.2.3.1
     def bare_item(self) -> BareItem:
@@ -220,11 +217,11 @@ class _Parser:
 
     # RFC 8941 section 4.2.6
     def token(self) -> Token:
-        start = self.pos
-        self.pos += 1
-        while not self.at_end() and self.text[self.pos] in _TOKEN_REST:
-            self.pos += 1
-        return Token(self.text[start : self.pos])
+        match = _TOKEN_RE.match(self.text, self.pos)
+        if match is None:
+            raise self.fail("expected a token")
+        self.pos = match.end()
+        return Token(match.group())
 
     # RFC 8941 section 4.2.7
     def byte_sequence(self) -> bytes:
@@ -233,7 +230,7 @@ class _Parser:
         if end < 0:
             raise self.fail("unterminated byte sequence")
         encoded = self.text[self.pos : end]
-        if any(c not in _BASE64 for c in encoded):
+        if not _BASE64_RE.fullmatch(encoded):
             raise self.fail("byte sequence is not base64")
         try:
             value = base64.b64decode(encoded, validate=True)
@@ -277,7 +274,7 @@ def parse_item(text: str) -> Item:
 
 
 def serialize_key(key: str) -> str:
-    if not key or key[0] not in _KEY_FIRST or any(c not in _KEY_REST for c in key[1:]):
+    if not _KEY_RE.fullmatch(key):
         raise StructuredFieldError(f"invalid key {key!r}")
     return key
 
@@ -296,11 +293,11 @@ def serialize_bare_item(value: BareItem) -> str:
         text = format(rounded, "f").rstrip("0")
         return text + "0" if text.endswith(".") else text
     if isinstance(value, Token):
-        if not value or value[0] not in _TOKEN_FIRST or any(c not in _TOKEN_REST for c in value[1:]):
+        if not _TOKEN_RE.fullmatch(value):
             raise StructuredFieldError(f"invalid token {value!r}")
         return str(value)
     if isinstance(value, str):
-        if any(not " " <= c <= "~" for c in value):
+        if not _PRINTABLE_RE.fullmatch(value):
             raise StructuredFieldError("strings are printable ASCII")
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, bytes):
