@@ -144,3 +144,15 @@ def test_the_offer_form_lists_each_version_right_after_its_original():
     names = list(OfferForm().fields)
     assert names[:6] == ["written_in", "title", "title_kk", "title_ru", "title_zh", "title_en"]
     assert names[6:11] == ["tasks", "tasks_kk", "tasks_ru", "tasks_zh", "tasks_en"]
+
+
+def test_the_inbox_names_the_open_call_in_the_readers_language(world, open_call):
+    from tests.mobility.conftest import students
+    from ortaq.mobility import selectors
+
+    Call.objects.filter(pk=open_call.pk).update(written_in="en", translations={"kk": {"title": "Тағылымдамалар 2026"}})
+    [student] = students(world, 1)
+    for reader, expected in (("kk", "Тағылымдамалар 2026"), ("ru", "Тағылымдамалар 2026"), ("zh-hans", "Internships 2026")):
+        with translation.override(reader):
+            items = {i.kind: i for i in selectors.inbox_items(actor=student)}
+        assert items["mobility.open_call"].subject == expected, reader

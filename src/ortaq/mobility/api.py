@@ -20,6 +20,7 @@ from ninja.params.functions import Query as QueryParam
 from ninja.pagination import paginate
 
 from ortaq.errors import Forbidden, NotFound, valid_or_raise
+from ortaq.i18n import requested_language, shown
 from ortaq.inputs import DateField, parse
 from ortaq.lib.idempotency import idempotent
 from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages, Text
@@ -36,9 +37,16 @@ Score = Annotated[int, Field(ge=0, le=100)]
 
 # Output ------------------------------------------------------------------------------------------------------
 
+READERS = "In the reader's language (?lang=, else Accept-Language), or the nearest version (ortaq.i18n.FALLBACK_ORDER)"
+
+
 class CallOut(Schema):
     id: int
-    title: str
+    title: str = Field(..., description=READERS)
+    title_language: str = Field(..., description="The language `title` is in")
+    written_in: str = Field(..., description="The language the author wrote it in (decision 0009)")
+    translations: dict[str, dict[str, str]] = Field(..., description="The other language versions: {language: {\"title\": text}}")
+    acceptance_days: int
     owner_id: int
     mobility_type: str
     academic_year: int
@@ -51,6 +59,14 @@ class CallOut(Schema):
     @staticmethod
     def resolve_version(obj):
         return edit_services.call_version(obj)
+
+    @staticmethod
+    def resolve_title(obj, context):
+        return shown(obj, "title", requested_language(context["request"])).text
+
+    @staticmethod
+    def resolve_title_language(obj, context):
+        return shown(obj, "title", requested_language(context["request"])).language
 
 
 class ChoiceOut(Schema):
@@ -584,8 +600,12 @@ def record_transcript(request, pk: int, payload: TranscriptIn):
 class OfferOut(Schema):
     id: int
     host_id: int
-    title: str
-    tasks: str
+    title: str = Field(..., description=READERS)
+    title_language: str = Field(..., description="The language `title` is in")
+    tasks: str = Field(..., description=READERS)
+    tasks_language: str = Field(..., description="The language `tasks` is in")
+    written_in: str = Field(..., description="The language the host wrote title and tasks in (decision 0009)")
+    translations: dict[str, dict[str, str]] = Field(..., description="The other language versions: {language: {\"title\": text, \"tasks\": text}}")
     city: str
     start_date: dt.date
     end_date: dt.date
@@ -601,6 +621,22 @@ class OfferOut(Schema):
     @staticmethod
     def resolve_version(obj):
         return edit_services.offer_version(obj)
+
+    @staticmethod
+    def resolve_title(obj, context):
+        return shown(obj, "title", requested_language(context["request"])).text
+
+    @staticmethod
+    def resolve_title_language(obj, context):
+        return shown(obj, "title", requested_language(context["request"])).language
+
+    @staticmethod
+    def resolve_tasks(obj, context):
+        return shown(obj, "tasks", requested_language(context["request"])).text
+
+    @staticmethod
+    def resolve_tasks_language(obj, context):
+        return shown(obj, "tasks", requested_language(context["request"])).language
 
 
 class OfferFilters(FilterSchema):

@@ -6,12 +6,13 @@ forms (OfferForm, CallForm) and written by the services, so the rules and who ma
 A PATCH sends only what changes; the rest is the record's current value, and the whole is validated again.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from ninja import Field, Status
 
 from ortaq.errors import NotFound, ValidationFailed, valid_or_raise
+from ortaq.i18n import CONTENT_LANGUAGES, lang_suffix
 from ortaq.institutions.selectors import institutions_by_id
 from ortaq.lib.idempotency import idempotent
 from ortaq.lib.schemas import BIGINT_MAX, Id, InputSchema, Int, Line, Text
@@ -24,11 +25,16 @@ from .forms import CallForm, OfferForm
 IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", max_length=10, description="YYYY-MM-DD")]
 IsoDateTime = Annotated[Line, Field(max_length=40, description="ISO 8601, e.g. 2027-03-01T12:00:00+05:00")]
 Version = Annotated[Line, Field(max_length=64, description="The `version` you read; a different current one answers 409")]
+# What people write is in its author's language with other versions beside it (decision 0009).
+ContentLanguage = Literal["kk", "ru", "zh-hans", "en"]
+WRITTEN_IN = "The language title (and tasks) are written in; by default the request's language"
 
 
 class OfferContent(InputSchema):
     title: Line
     tasks: Text
+    written_in: ContentLanguage | None = Field(None, description=WRITTEN_IN)
+    translations: dict[ContentLanguage, dict[Literal["title", "tasks"], Text]] = Field(default_factory=dict, description="{language: {\"title\": text, \"tasks\": text}}")
     city: Line
     start_date: IsoDate
     end_date: IsoDate
@@ -48,6 +54,8 @@ class OfferIn(OfferContent):
 class OfferPatch(InputSchema):
     title: Line = None  # type: ignore[assignment]
     tasks: Text = None  # type: ignore[assignment]
+    written_in: ContentLanguage | None = None
+    translations: dict[ContentLanguage, dict[Literal["title", "tasks"], Text]] | None = Field(None, description="Replaces all other versions")
     city: Line = None  # type: ignore[assignment]
     start_date: IsoDate = None  # type: ignore[assignment]
     end_date: IsoDate = None  # type: ignore[assignment]
@@ -62,6 +70,9 @@ class OfferPatch(InputSchema):
 
 class CallContent(InputSchema):
     title: Line
+    written_in: ContentLanguage | None = Field(None, description=WRITTEN_IN)
+    translations: dict[ContentLanguage, dict[Literal["title"], Line]] = Field(default_factory=dict, description="{language: {\"title\": text}}")
+    acceptance_days: Int = Field(7, ge=1, le=60, description="Days a placed applicant has to accept or decline")
     mobility_type: Line = Field(..., description="e.g. student_study, student_internship, teacher_internship, staff_training")
     academic_year: Int
     deadline: IsoDateTime
@@ -86,6 +97,9 @@ class CallIn(CallContent):
 
 class CallPatch(InputSchema):
     title: Line = None  # type: ignore[assignment]
+    written_in: ContentLanguage | None = None
+    translations: dict[ContentLanguage, dict[Literal["title"], Line]] | None = Field(None, description="Replaces all other versions")
+    acceptance_days: Int = Field(None, ge=1, le=60)  # type: ignore[assignment]
     mobility_type: Line = None  # type: ignore[assignment]
     academic_year: Int = None  # type: ignore[assignment]
     deadline: IsoDateTime = None  # type: ignore[assignment]
@@ -115,11 +129,23 @@ def _form_value(value: Any) -> Any:
 
 def _current(row, form_class) -> dict[str, Any]:
     """What the web form would show for `row`: the base a PATCH's changes are laid over."""
-    return {name: _form_value(getattr(row, name)) for name in form_class.base_fields if hasattr(row, name)}
+    current = {name: _form_value(getattr(row, name)) for name in form_class.base_fields if hasattr(row, name)}
+    return current | _version_fields(getattr(row, "translations", None) or {})
+
+
+def _version_fields(translations: dict) -> dict[str, str]:
+    """{language: {field: text}} as the forms' `<field>_<suffix>` inputs, every one present (empty when none)."""
+    fields = {f"{name}_{lang_suffix(code)}": "" for code in CONTENT_LANGUAGES for name in ("title", "tasks")}
+    return fields | {f"{name}_{lang_suffix(code)}": text for code, texts in translations.items() for name, text in texts.items()}
 
 
 def _form_data(changes: dict[str, Any]) -> dict[str, Any]:
-    return {name: _form_value(value) for name, value in changes.items()}
+    data = {name: _form_value(value) for name, value in changes.items() if name != "translations"}
+    if changes.get("translations") is not None:  # given: they replace the versions, all of them
+        data |= _version_fields(changes["translations"])
+    if changes.get("written_in") is None:
+        data.pop("written_in", None)
+    return data
 
 
 def _institution(pk: int, field: str):

@@ -34,10 +34,10 @@ if TYPE_CHECKING:
     from .types import CallInput, OfferInput
 
 OFFER_VERSIONED = ["title", "tasks", "city", "start_date", "end_date", "places", "isced_code", "language", "language_framework",
-                   "language_min_level", "accessibility_facilities", "state"]
+                   "language_min_level", "accessibility_facilities", "state", "written_in", "translations"]
 CALL_VERSIONED = ["title", "mobility_type", "academic_year", "deadline", "max_choices", "min_year_of_study", "min_grade", "language",
                   "language_framework", "language_min_level", "ranking_rule", "weight_grade", "weight_language", "weight_motivation",
-                  "weight_interview", "lottery_seed", "acceptance_days", "state"]
+                  "weight_interview", "lottery_seed", "acceptance_days", "state", "written_in", "translations"]
 
 
 def offer_version(offer: InternshipOffer) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -17,6 +18,7 @@ from django.utils.translation import ngettext
 
 from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
+from ortaq.i18n import shown
 from ortaq.lib.inbox import Action, InboxItem, earliest
 
 from .models import (
@@ -226,40 +228,49 @@ def inbox_items(*, actor: Actor, today: dt.date | None = None) -> list[InboxItem
     if access.manages:
         later = PlacementRound.objects.filter(call=OuterRef("call"), number__gt=OuterRef("number"))
         rounds = list(PlacementRound.objects.filter(call__owner_id__in=access.manages, state=RoundState.DRY_RUN).exclude(Exists(later))
-                      .order_by("call__deadline", "id").values_list("id", "call__title"))
+                      .order_by("call__deadline", "id").values_list("id", "call__title", "call__written_in", "call__translations"))
         if rounds:
-            records = [(pk, title, None) for pk, title in rounds]
+            records = [(pk, _title(*written), None) for pk, *written in rounds]
             items.append(_item("mobility.publish", Action.PUBLISH, _("Placement rounds to check and publish"), records,
                                url_one=lambda pk: reverse("mobility:round", args=[pk]), url_many=reverse("mobility:home"), ref="mobility.round"))
         overdue = list(Call.objects.filter(owner_id__in=access.manages, state=CallState.OPEN, deadline__lte=now)
-                       .order_by("deadline", "id").values_list("id", "title"))
+                       .order_by("deadline", "id").values_list("id", "title", "written_in", "translations"))
         if overdue:
-            records = [(pk, title, None) for pk, title in overdue]
+            records = [(pk, _title(*written), None) for pk, *written in overdue]
             items.append(_item("mobility.close", Action.PREPARE, _("Calls past their deadline to close and place"), records,
                                url_one=lambda pk: reverse("mobility:call", args=[pk]), url_many=reverse("mobility:home"), ref="mobility.call"))
-    drafts = list(Application.objects.filter(applicant_id=access.user_id, state=ApplicationState.DRAFT, call__state=CallState.OPEN,
-                                             call__deadline__gt=now).order_by("call__deadline").values_list("call_id", "call__title", "call__deadline"))
+    drafts_read = list(Application.objects.filter(applicant_id=access.user_id, state=ApplicationState.DRAFT, call__state=CallState.OPEN,
+                                             call__deadline__gt=now).order_by("call__deadline")
+                  .values_list("call_id", "call__title", "call__written_in", "call__translations", "call__deadline"))
+    drafts = [(pk, _title(title, written_in, versions), deadline) for pk, title, written_in, versions, deadline in drafts_read]
     if drafts:
         items.append(_item("mobility.application", Action.FILL, _("Applications in draft to submit"), drafts,
                            url_one=lambda pk: reverse("mobility:call", args=[pk]), url_many=reverse("mobility:home"), ref="mobility.call"))
     # A student with nothing started yet still has work: the open calls of her college she has not applied to.
     studying = access.institutions_with({Role.STUDENT})
     if studying:
-        open_calls = list(Call.objects.filter(owner_id__in=studying, state=CallState.OPEN, deadline__gt=now)
+        open_calls_read = list(Call.objects.filter(owner_id__in=studying, state=CallState.OPEN, deadline__gt=now)
                           .exclude(applications__applicant_id=access.user_id).order_by("deadline", "id")
-                          .values_list("id", "title", "deadline"))
+                          .values_list("id", "title", "written_in", "translations", "deadline"))
+        open_calls = [(pk, _title(title, written_in, versions), deadline) for pk, title, written_in, versions, deadline in open_calls_read]
         if open_calls:
             items.append(_item("mobility.open_call", Action.FILL, _("Open calls you may apply to"), open_calls,
                                url_one=lambda pk: reverse("mobility:call", args=[pk]), url_many=reverse("mobility:home"), ref="mobility.call"))
     to_prepare = list(Nomination.objects.filter(application__applicant_id=access.user_id, state=NominationState.ACCEPTED,
                                                 mobility_agreement__isnull=True)
-                      .order_by("id").values_list("application__call_id", "application__call__title"))
+                      .order_by("id").values_list("application__call_id", "application__call__title", "application__call__written_in",
+                                                  "application__call__translations"))
     if to_prepare:
-        records = [(pk, title, None) for pk, title in to_prepare]
+        records = [(pk, _title(*written), None) for pk, *written in to_prepare]
         items.append(_item("mobility.prepare", Action.PREPARE, _("Learning or training agreements to prepare"), records,
                            url_one=lambda pk: reverse("mobility:call", args=[pk]), url_many=reverse("mobility:home"), ref="mobility.call"))
     items += placement_items(access=access, now=now)
     return items
+
+
+def _title(title: str, written_in: str, translations) -> str:
+    """A call's title as the reader reads it (decision 0009), from the three columns a values_list read."""
+    return shown(SimpleNamespace(title=title, written_in=written_in, translations=translations), "title").text
 
 
 def reminder_items(*, now: dt.datetime, horizon: dt.timedelta) -> list[tuple[int, InboxItem]]:
@@ -315,9 +326,10 @@ def placement_items(*, access, now: dt.datetime) -> list[InboxItem]:
     """The reader's placements to accept or decline (with their deadline), and, for the sending coordinators, the
     checklist documents waiting for their check. Two queries whatever the data."""
     items: list[InboxItem] = []
-    answers = list(Nomination.objects.filter(application__applicant_id=access.user_id, answer=PlacementAnswer.PENDING, state__in=OPEN_NOMINATIONS)
+    answers_read = list(Nomination.objects.filter(application__applicant_id=access.user_id, answer=PlacementAnswer.PENDING, state__in=OPEN_NOMINATIONS)
                    .filter(Q(answer_by__isnull=True) | Q(answer_by__gt=now)).order_by("answer_by", "id")
-                   .values_list("id", "application__call__title", "answer_by"))
+                   .values_list("id", "application__call__title", "application__call__written_in", "application__call__translations", "answer_by"))
+    answers = [(pk, _title(title, written_in, versions), deadline) for pk, title, written_in, versions, deadline in answers_read]
     if answers:
         items.append(_item("mobility.answer", Action.DECIDE, _("Placements to accept or decline"), answers,
                            url_one=lambda pk: reverse("mobility:placement", args=[pk]), url_many=reverse("mobility:home"), ref="mobility.placement"))

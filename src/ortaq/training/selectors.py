@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -24,6 +25,7 @@ from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
 from ortaq.analytics.selectors import disclosure
 from ortaq.engines import frameworks as fw
+from ortaq.i18n import shown
 
 from .models import AssessmentKind, Cohort, CohortState, Enrolment, EnrolmentState, Feedback, Phase, SelfAssessment
 
@@ -354,15 +356,16 @@ def inbox_items(*, actor: Actor) -> list:
                else reverse("training:cohort", args=[cohort.pk]) if same_cohort else reverse("training:list"))
         items.append(InboxItem(kind="training.self_assessment", action=Action.ASSESS, title=_("Self-assessments to do"), count=len(todo), url=url,
                                deadline=earliest(d for *_r, d in todo), ref=f"training.cohort:{cohort.pk}" if same_cohort else "",
-                               subject=cohort.title if same_cohort else ""))
+                               subject=shown(cohort, "title").text if same_cohort else ""))
     trained = list(Cohort.objects.filter(trainers__id=access.user_id).exclude(state=CohortState.COMPLETED, end_date__lt=today - dt.timedelta(days=60))
-                   .order_by("start_date", "id").values_list("id", "title", "state", "end_date"))
+                   .order_by("start_date", "id").values_list("id", "title", "state", "end_date", "written_in", "translations"))
     if trained:
         ids = [pk for pk, *_r in trained]
         nominated = list(Enrolment.objects.filter(cohort_id__in=ids, state=EnrolmentState.NOMINATED).values_list("cohort_id", flat=True))
         undecided = set(Enrolment.objects.filter(cohort_id__in=ids, state=EnrolmentState.ENROLLED, cohort__end_date__lt=today)
                         .values_list("cohort_id", "id"))
-        titles = {pk: title for pk, title, *_r in trained}
+        titles = {pk: shown(SimpleNamespace(title=title, written_in=written_in, translations=versions), "title").text
+                  for pk, title, _state, _end, written_in, versions in trained}
         for kind, action, title, cohorts, count in (
             ("training.enrol", Action.DECIDE, _("Nominations to enrol or decline"), sorted(set(nominated)), len(nominated)),
             ("training.complete", Action.ASSESS, _("Completions to assess and decide"), sorted({c for c, _e in undecided}), len(undecided)),
@@ -377,7 +380,7 @@ def inbox_items(*, actor: Actor) -> list:
                 .select_related("cohort").order_by("starts_at").first()) if cohort_ids else None
     if upcoming is not None:
         items.append(InboxItem(kind="training.session", action=Action.READ, title=_("Next session"), url=reverse("training:cohort", args=[upcoming.cohort_id]),
-                               deadline=upcoming.starts_at, subject=f"{upcoming.cohort.title}: {upcoming.topic}"))
+                               deadline=upcoming.starts_at, subject=f"{shown(upcoming.cohort, 'title')}: {shown(upcoming, 'topic')}"))
     return items
 
 
