@@ -28,7 +28,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Header
-from ninja.utils import contribute_operation_args, contribute_operation_callback
+from ninja.decorators import decorate_view
+from ninja.utils import contribute_operation_args
 
 from ortaq.errors import DomainError
 
@@ -107,19 +108,20 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
                 return stored
         return view(request, *args, **kwargs)
 
-    def around_the_operation(operation) -> None:
-        run = operation.run
-
-        @functools.wraps(run)
-        def atomically(request, *args, **kwargs):
-            with transaction.atomic():  # the claim, the work and the kept response commit together or not at all
-                response = run(request, *args, **kwargs)
-                _keep(request, response)
-            return response
-
-        operation.run = atomically
-
     contribute_operation_args(with_key, _ARG, cast(Any, str | None), Header(None, alias=HEADER, min_length=1, max_length=MAX_KEY,
                                                                    description="Send the same key again to retry safely: the first response is repeated, nothing is created twice (24 hours)"))
-    contribute_operation_callback(with_key, around_the_operation)
+    # Around the operation's run (which serialises the response), through ninja's own hook: an operation is cloned
+    # when its router is mounted, and only decorators registered this way follow it into the clone.
+    decorate_view(_atomically)(with_key)
     return with_key
+
+
+def _atomically(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(run)
+    def kept(request, *args, **kwargs):
+        with transaction.atomic():  # the claim, the work and the kept response commit together or not at all
+            response = run(request, *args, **kwargs)
+            _keep(request, response)
+        return response
+
+    return kept

@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -6,9 +7,11 @@ from ortaq.errors import Forbidden, NotFound, ValidationFailed, valid_or_raise
 from ortaq.institutions.selectors import institution_rows
 from ortaq.lib.idempotency import idempotent
 from ortaq.lib.schemas import Id, InputSchema, Line, Pages
+from ortaq.lib.versions import check_version, content_version
 
 from . import selectors, services
 from .forms import ProgrammeForm, edit_data
+from .models import Programme
 from .types import PROGRAMME_FIELDS
 
 router = Router(tags=["programmes"])
@@ -51,10 +54,15 @@ class ProgrammeOut(Schema):
     cn_level: str
     dual_qualification: bool
     awarding_institution_ids: list[int]
+    version: str = Field(..., description="Send it back as `expected_version` with an edit")
 
     @staticmethod
     def resolve_awarding_institution_ids(obj):
         return [i.pk for i in obj.awarding_institutions.all()]
+
+    @staticmethod
+    def resolve_version(obj):
+        return content_version({"updated_at": obj.updated_at})  # the row has no version column; every save moves updated_at
 
 
 class ProgrammeDetailOut(ProgrammeOut):
@@ -97,6 +105,7 @@ class ProgrammePatch(InputSchema):
     kz_nqf_level: Line | None = None
     eqf_level: Line | None = None
     cn_level: Line | None = None
+    expected_version: Line | None = Field(None, max_length=64, description="The `version` you read; another current one answers 409")
 
 
 class ProgrammeFilters(FilterSchema):
@@ -140,5 +149,8 @@ def update_programme(request, pk: int, payload: ProgrammePatch):
         raise Forbidden()  # before the input is read, as the service would
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if k in PROGRAMME_FIELDS}
     details = valid_or_raise(ProgrammeForm(data=edit_data(programme, changes), instance=programme)).details()
-    services.programme_update(actor=request.user, programme=programme, details=details)
+    with transaction.atomic():  # the version read under the row's lock, so that of two edits from one version one wins
+        current = Programme.objects.select_for_update().only("updated_at").get(pk=programme.pk)
+        check_version(expected=payload.expected_version, current=content_version({"updated_at": current.updated_at}))
+        services.programme_update(actor=request.user, programme=programme, details=details)
     return selectors.programme_get(actor=request.user, pk=pk)
