@@ -3,6 +3,8 @@
     uv run python bench/alignment.py calibrate        # fit per-backend calibration (calibration specialties)
     uv run python bench/alignment.py quality          # metrics on the test specialties (markdown tables)
     uv run python bench/alignment.py perf             # throughput and latency figures
+    uv run python bench/alignment.py heldout          # issue 17: independently written outcomes, held-out split
+    uv run python bench/alignment.py calibrate-modules   # fit the module probability (calibration pairs only)
     uv run python bench/alignment.py calibrate --backend local:/models/bge-m3   # write ortaq-calibration.json there
 
 Data: tests/data/alignment/ (see its README). Calibration uses only the calibration specialties; every
@@ -41,6 +43,7 @@ from ortaq.engines.alignment.metrics import mean_metrics, ranking_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+import alignment_independent as ai  # noqa: E402
 from figures import Figures, add_arguments  # noqa: E402
 
 FIG: Figures | None = None  # set by main(); the quality and perf commands add their figures to it
@@ -119,6 +122,9 @@ def cmd_calibrate(args) -> None:
     stored: dict = {"note": "Fitted by bench/alignment.py calibrate on the calibration specialties "
                     f"({', '.join(sorted(CALIBRATION_SPECIALTIES))}) of tests/data/alignment.",
                     "backends": {}}
+    previous = json.loads(CALIBRATION_FILE.read_text("utf-8")) if CALIBRATION_FILE.exists() else {}
+    if "modules" in previous:  # the module probability is fitted by calibrate-modules; keep it
+        stored["modules"] = previous["modules"]
     for be in (LexicalBackend(), E5Backend(), E5Backend(prefix="passage")):
         t0 = time.perf_counter()
         stored["backends"][be.calibration_key] = fit_backend(be, calib_concepts).to_json()
@@ -335,6 +341,87 @@ def cmd_quality(args) -> None:
                   f"{m['mean score, true']:.3f} | {m['mean score, false']:.3f} |")
 
 
+# ------------------------------------------------------------------------ independent outcomes (issue 17)
+MODULE_BACKENDS = ("lexical", "default")
+
+
+def cmd_calibrate_modules(args) -> None:
+    """Fit the module-level probability for each shipped backend on the calibration module pairs only."""
+    _, by, _, _ = ai.load_items()
+    pairs = ai.load_module_pairs()
+    stored = json.loads(CALIBRATION_FILE.read_text("utf-8"))
+    stored.setdefault("modules", {})
+    for name in MODULE_BACKENDS:
+        be = get_backend(name, cache=ai.CACHE)
+        rows, _ = ai.module_rows(be, [p for p in pairs if p["split"] != "heldout"], by)
+        model = cal.fit_from_labelled_pairs(rows, require_split=True)
+        model["data"] = "tests/data/alignment/independent_module_pairs.jsonl, split calibration"
+        stored["modules"][be.calibration_key] = model
+        print(f"module probability for {be.calibration_key}: weights {model['weights']}, bias {model['bias']}",
+              file=sys.stderr)
+    CALIBRATION_FILE.write_text(json.dumps(stored, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    cal._stored.cache_clear()
+    print(f"wrote {CALIBRATION_FILE}")
+
+
+def cmd_heldout(args) -> None:
+    quick = getattr(args, "quick", False)
+    _, by, comps, split_of = ai.load_items()
+    n_held = sum(1 for c in comps if split_of[c] == "heldout")
+    print(f"Independent outcomes: {len(comps)} competences x 4 languages; held-out {n_held} queries per direction, "
+          f"pool {len(comps)} candidates (near-miss neighbours included)\n")
+    results = ai.systems(comps, by, split_of, quick=quick, log=lambda m: print(m, file=sys.stderr))
+    ranked = sorted(results, key=lambda n: -ai.summary(results[n])["mean R@1"])
+    print("| system | min R@1 | mean R@1 | min R@5 | mean R@5 |\n|---|---|---|---|---|")
+    for name in ranked:
+        m = ai.summary(results[name])
+        print(f"| {name} | {m['min R@1']:.3f} | {m['mean R@1']:.3f} | {m['min R@5']:.3f} | {m['mean R@5']:.3f} |")
+    main_systems = [n for n in ("lexical", "e5", "default") if n in results]
+    winner = ranked[0]
+    shown = main_systems + ([winner] if winner not in main_systems else [])
+    print(f"\n**Per direction, held-out, R@1 / R@5 with 95 % Wilson intervals (winner: {winner})**\n")
+    print("| direction | " + " | ".join(shown) + " |\n|---|" + "---|" * len(shown))
+    for d in results[shown[0]]:
+        cells = []
+        for n in shown:
+            m = results[n][d]
+            cells.append(f"{m['R@1']:.2f} [{m['R@1 CI'][0]:.2f}-{m['R@1 CI'][1]:.2f}] / "
+                         f"{m['R@5']:.2f} [{m['R@5 CI'][0]:.2f}-{m['R@5 CI'][1]:.2f}]")
+        print(f"| {d} | " + " | ".join(cells) + " |")
+    if FIG is not None:
+        size = f"{n_held} held-out queries per direction, pool {len(comps)}"
+        FIG.table("heldout", ["system", "direction"], ["R@1", "R@1 low", "R@1 high", "R@5", "R@5 low", "R@5 high"])
+        for n in shown:
+            for d, m in results[n].items():
+                for col, v in (("R@1", m["R@1"]), ("R@1 low", m["R@1 CI"][0]), ("R@1 high", m["R@1 CI"][1]),
+                               ("R@5", m["R@5"]), ("R@5 low", m["R@5 CI"][0]), ("R@5 high", m["R@5 CI"][1])):
+                    FIG.add(f"heldout: {n}: {d}: {col}", v, "", table="heldout", row=[n, d], col=col, size=size, digits=2)
+    pairs = ai.load_module_pairs()
+    for name in MODULE_BACKENDS[:1] if quick else MODULE_BACKENDS:
+        r = ai.module_calibration(name, pairs, by)
+        print(f"\n**Module proposals, {name}: probability of acceptance fitted on {r['fit pairs']} calibration pairs; "
+              f"held-out {r['held-out pairs']} pairs: ECE (10 bins) {r['ECE']:.3f}; "
+              f"{r['ms per proposal']:.1f} ms per module pair**\n")
+        print("| predicted | pairs | mean predicted | observed acceptance |\n|---|---|---|---|")
+        for row in r["reliability"]:
+            if row["n"]:
+                print(f"| {row['low']:.1f}-{row['high']:.1f} | {row['n']} | {row['predicted']:.3f} | {row['observed']:.3f} |")
+        print("\n| kind | pairs | mean probability | accepted |\n|---|---|---|---|")
+        for kind, k in r["by kind"].items():
+            print(f"| {kind} | {k['n']} | {k['mean probability']:.3f} | {k['accepted']:.0f} |")
+        if not quick:
+            svg = ROOT / "docs" / f"alignment-reliability-{name}.svg"
+            svg.write_text(ai.reliability_svg(r["reliability"], f"Module proposals ({name}), held-out, ECE {r['ECE']:.3f}"), "utf-8")
+            print(f"\n(reliability diagram: {svg.relative_to(ROOT)})")
+        if FIG is not None:
+            FIG.table("module-calibration", ["backend"], ["ECE (10 bins)", "held-out pairs", "ms per module pair"])
+            FIG.add(f"module ECE: {name}", r["ECE"], "", table="module-calibration", row=[name], col="ECE (10 bins)",
+                    digits=3, goal={"op": "<=", "value": 0.05})
+            FIG.add(f"module pairs: {name}", r["held-out pairs"], "", table="module-calibration", row=[name], col="held-out pairs")
+            FIG.add(f"module ms: {name}", r["ms per proposal"], "ms", table="module-calibration", row=[name],
+                    col="ms per module pair", digits=1)
+
+
 # ------------------------------------------------------------------------------------------------------ perf
 def cmd_perf(args) -> None:
     concepts, *_ = load()
@@ -430,6 +517,8 @@ def main() -> None:
     q.add_argument("--backends", default="lexical,e5,e5+lexical-rrf,default")
     q.add_argument("--split", default="test", choices=["test", "calibration"])
     sub.add_parser("perf")
+    sub.add_parser("heldout", help="issue 17: independently written outcomes, held-out split")
+    sub.add_parser("calibrate-modules", help="fit the module probability on the calibration module pairs")
     a = sub.add_parser("all", help="quality and perf, the figures bench/run.py collects")
     a.add_argument("--backends", default="lexical,e5,e5+lexical-rrf,default")
     a.add_argument("--split", default="test", choices=["test", "calibration"])
@@ -441,9 +530,11 @@ def main() -> None:
         if args.quick:  # the lexical channel only: the dense model's cold embedding of every outcome takes minutes on 2 cores
             args.backends = "lexical"
         cmd_quality(args)
+        cmd_heldout(args)
         cmd_perf(args)
     else:
-        {"calibrate": cmd_calibrate, "quality": cmd_quality, "perf": cmd_perf}[args.cmd](args)
+        {"calibrate": cmd_calibrate, "quality": cmd_quality, "perf": cmd_perf, "heldout": cmd_heldout,
+         "calibrate-modules": cmd_calibrate_modules}[args.cmd](args)
     FIG.finish(args.json)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from alignment_samples import TEXTS
 
 from ortaq.engines.alignment import Outcome, compare_modules, recommend_offers
@@ -50,7 +52,8 @@ def test_an_unrelated_module_covers_nothing(lexical):
 def test_a_proposal_serialises_to_plain_json_types(lexical):
     d = compare_modules(ABROAD, HOME, backend=lexical)[0].to_dict()
     assert d["module"] == "welding-and-automation"
-    assert {"source", "target", "score", "margin"} == set(d["pairs"][0])
+    assert {"source", "target", "score", "margin", "shared_source", "shared_target"} == set(d["pairs"][0])
+    assert json.loads(json.dumps(d)) == d
 
 
 def test_an_empty_home_module_gets_a_zero_score(lexical):

@@ -19,7 +19,7 @@ from .backends import (
     get_backend,
 )
 from .cache import EmbedCache
-from .engine import COVERED, align, compare_modules, recommend_offers
+from .engine import COVERED, EXPLANATIONS, align, compare_modules, module_proposal, recommend_offers
 from .model import (
     LANGS,
     AlignmentInputError,
@@ -31,8 +31,9 @@ from .model import (
 from .search import top_k_rows, top_k_similar
 
 __all__ = [
-    "BACKEND_NAMES", "COVERED", "DEFAULT_CACHE", "LANGS", "AlignmentInputError", "Backend", "BackendUnavailable",
+    "BACKEND_NAMES", "COVERED", "DEFAULT_CACHE", "EXPLANATIONS", "LANGS", "AlignmentInputError", "Backend", "BackendUnavailable",
     "DenseBackend", "E5Backend", "EmbedCache", "FusedBackend", "LexicalBackend", "LocalModelBackend", "Match",
-    "ModuleProposal", "Outcome", "OutcomePair", "align", "compare_modules", "get_backend", "recommend_offers",
+    "ModuleProposal", "Outcome", "OutcomePair", "align", "compare_modules", "get_backend", "module_proposal",
+    "recommend_offers",
     "top_k_rows", "top_k_similar",
 ]

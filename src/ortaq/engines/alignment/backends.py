@@ -87,13 +87,17 @@ class LexicalBackend(Backend):
     name = "lexical"
     calibration_key = "lexical"
 
+    def __init__(self, lexicon: dict[str, list[str]] | None = None) -> None:
+        # lexicon: mined term pairs (fitting.mine_lexicon), a benchmark candidate; not used by default
+        self.lexicon = lexicon
+
     def blocks(self, sources, targets, block=2048):
         for start in range(0, len(sources), block):
             stop = min(start + block, len(sources))
-            yield start, stop, lexical_similarity(sources[start:stop], targets)
+            yield start, stop, lexical_similarity(sources[start:stop], targets, self.lexicon)
 
     def similarity(self, sources, targets):
-        return lexical_similarity(sources, targets)
+        return lexical_similarity(sources, targets, self.lexicon)
 
     def describe(self):
         g = load_glossary()

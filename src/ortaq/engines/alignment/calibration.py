@@ -156,3 +156,130 @@ def fit(key: str, raw_by_pair: dict[tuple[str, str], tuple[np.ndarray, np.ndarra
                        meta={"positives": int(y.sum()), "negatives": int((1 - y).sum()), "ridge": lam,
                              "classes": "balanced: score 0.5 = match and non-match equally likely at even odds"})
 
+
+
+# ------------------------------------------------------------------------------ module-level probability
+# A proposal's probability that a person accepts it, from features of the module pair (each in 0..1, higher
+# = more in favour). The fitted model is logistic with non-negative weights, so the probability never falls
+# when a feature rises (a proposal that covers more cannot become less likely to be accepted).
+MODULE_FEATURES: tuple[str, ...] = ("coverage", "min_home", "covered_share", "use", "credit_ratio")
+MODULE_RIDGE = 1e-4
+
+
+def module_features(p: np.ndarray, covered: int, credit_ratio: float | None = None) -> dict[str, float]:
+    """Features of one module pair from its calibrated outcome-pair probabilities ``p`` (abroad x home),
+    the number of covered home outcomes, and the abroad/home credit (or hours) ratio if known."""
+    best_home = p.max(axis=0)
+    ratio = 1.0 if credit_ratio is None or not np.isfinite(credit_ratio) else float(min(max(credit_ratio, 0.0), 1.0))
+    return {"coverage": float(best_home.mean()), "min_home": float(best_home.min()),
+            "covered_share": covered / p.shape[1], "use": float(p.max(axis=1).mean()), "credit_ratio": ratio}
+
+
+def _row(features: Any) -> list[float]:
+    source = features.get("features", features) if isinstance(features, dict) else features
+    try:
+        return [float(source[name]) for name in MODULE_FEATURES]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"a labelled pair needs the features {', '.join(MODULE_FEATURES)}: {exc}") from None
+
+
+def fit_from_labelled_pairs(pairs: Any, *, require_split: bool = False) -> dict[str, Any]:
+    """Fit the module-level probability from labelled module pairs; returns the model as plain JSON types.
+
+    Each pair is a mapping with the features (``MODULE_FEATURES``, at top level or under ``"features"``) and
+    ``"accepted"`` (bool or 0/1: did / would a person accept the proposal). Used by the benchmark (pairs built
+    from the calibration split) and by the recognition app to refit from coordinators' decisions. A pair
+    marked ``"split": "heldout"`` is refused (``splits.HeldOutLeak``); with ``require_split`` so is a pair
+    without a split. Natural class frequencies (not balanced): the output is meant to read as a probability.
+    """
+    from .splits import HeldOutLeak, require_fitting
+
+    pairs = list(pairs)
+    if require_split:
+        require_fitting(pairs, "module probability fit")
+    elif any(isinstance(p, dict) and p.get("split") == "heldout" for p in pairs):
+        raise HeldOutLeak("module probability fit: held-out pairs may not be fitted on")
+    if not pairs:
+        raise ValueError("no labelled pairs to fit on")
+    x = np.array([_row(p) for p in pairs], dtype=np.float64)
+    y = np.array([float(bool(p["accepted"])) for p in pairs])
+    active = list(range(len(MODULE_FEATURES)))
+    while True:  # active set: refit without any feature whose weight came out negative
+        w, b = _logistic(x[:, active], y)
+        if (w >= 0).all():
+            break
+        active = [f for f, wf in zip(active, w, strict=True) if wf >= 0]
+    weights = [0.0] * len(MODULE_FEATURES)
+    for f, wf in zip(active, w, strict=True):
+        weights[f] = round(float(wf), 6)
+    model = {"kind": "logistic, non-negative weights", "features": list(MODULE_FEATURES), "weights": weights,
+             "bias": round(float(b), 6), "pairs": len(pairs), "accepted": int(y.sum()), "ridge": MODULE_RIDGE}
+    probs = module_probability(model, x)
+    model["ece_on_fitted_pairs"] = round(expected_calibration_error(probs, y), 4)
+    return model
+
+
+def _logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Ridge-penalised logistic regression by damped Newton steps (features are few; data up to ~1e5 rows)."""
+    n, d = x.shape
+    xa = np.hstack([x, np.ones((n, 1))])
+    theta = np.zeros(d + 1)
+    lam = np.r_[np.full(d, MODULE_RIDGE), 1e-6]
+
+    def loss(t: np.ndarray) -> float:
+        s = xa @ t
+        return float(np.mean(np.logaddexp(0, s) - y * s) + 0.5 * np.sum(lam * t * t))
+
+    current = loss(theta)
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-np.clip(xa @ theta, -50, 50)))
+        grad = xa.T @ (p - y) / n + lam * theta
+        hess = (xa * (p * (1 - p))[:, None]).T @ xa / n + np.diag(lam)
+        step = np.linalg.solve(hess, grad)
+        length = 1.0
+        while length > 1e-8 and loss(theta - length * step) > current:
+            length /= 2
+        theta = theta - length * step
+        new = loss(theta)
+        if current - new < 1e-12:
+            break
+        current = new
+    return theta[:d], float(theta[d])
+
+
+def module_probability(model: dict[str, Any], features: Any) -> np.ndarray:
+    """Probability of acceptance for one feature mapping (returns a 0-d array) or an (n, 5) feature matrix."""
+    if isinstance(features, dict):
+        x = np.array(_row(features), dtype=np.float64)
+    else:
+        x = np.asarray(features, dtype=np.float64)
+    s = x @ np.asarray(model["weights"], dtype=np.float64) + float(model["bias"])
+    return 1.0 / (1.0 + np.exp(-np.clip(s, -50, 50)))
+
+
+def stored_module_model(key: str) -> dict[str, Any] | None:
+    return _stored().get("modules", {}).get(key)
+
+
+def reliability_table(probs: Any, labels: Any, bins: int = 10) -> list[dict[str, float]]:
+    """Equal-width bins of predicted probability: count, mean predicted, observed acceptance rate."""
+    p = np.asarray(probs, dtype=np.float64).ravel()
+    y = np.asarray(labels, dtype=np.float64).ravel()
+    idx = np.minimum((p * bins).astype(int), bins - 1)
+    rows = []
+    for b in range(bins):
+        m = idx == b
+        n = int(m.sum())
+        rows.append({"low": b / bins, "high": (b + 1) / bins, "n": n,
+                     "predicted": float(p[m].mean()) if n else float("nan"),
+                     "observed": float(y[m].mean()) if n else float("nan")})
+    return rows
+
+
+def expected_calibration_error(probs: Any, labels: Any, bins: int = 10) -> float:
+    """ECE: sum over equal-width bins of (share of items in the bin) x |mean predicted - observed rate|."""
+    rows = reliability_table(probs, labels, bins)
+    total = sum(r["n"] for r in rows)
+    if not total:
+        raise ValueError("no items to compute the calibration error on")
+    return float(sum(r["n"] / total * abs(r["predicted"] - r["observed"]) for r in rows if r["n"]))

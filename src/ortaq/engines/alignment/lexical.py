@@ -18,7 +18,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -53,7 +53,29 @@ class Glossary:
             return found + self._match_words("en", words)
         return self._match_words(lang, _WORD.findall(norm))
 
+    def spans(self, lang: str, text: str) -> list[tuple[str, str]]:
+        """(term id, the words of ``text`` that matched it, as written) for every glossary term in the text:
+        what the dossier highlights as shared terms."""
+        nfkc = unicodedata.normalize("NFKC", text)
+        out: list[tuple[str, str]] = []
+        if lang == "zh":
+            low = nfkc.casefold()
+            for tid, sub in self.zh_terms:
+                at = low.find(sub)
+                if at >= 0:
+                    out.append((tid, nfkc[at : at + len(sub)]))
+            nfkc = _HAN.sub(" ", nfkc)
+            lang = "en"
+        found = [(m.group(), m.group().casefold().replace("ё", "е")) for m in _WORD.finditer(nfkc)]
+        words = [w for _, w in found]
+        for tid, i, n in self._match_positions(lang, words):
+            out.append((tid, " ".join(orig for orig, _ in found[i : i + n])))
+        return out
+
     def _match_words(self, lang: str, words: list[str]) -> list[str]:
+        return [tid for tid, _, _ in self._match_positions(lang, words)]
+
+    def _match_positions(self, lang: str, words: list[str]) -> list[tuple[str, int, int]]:
         found = []
         for i, word in enumerate(words):
             for key_len in (4, 3, 2, 1):
@@ -64,7 +86,7 @@ class Glossary:
                     if i + len(stems) > len(words):
                         continue
                     if all(_word_matches(words[i + j], stems[j], exact[j]) for j in range(len(stems))):
-                        found.append(tid)
+                        found.append((tid, i, len(stems)))
         return found
 
 
@@ -114,12 +136,57 @@ def ngrams(lang: str, text: str) -> list[str]:
     return out
 
 
-def features(outcome: Outcome, glossary: Glossary) -> tuple[Counter, Counter]:
+def shared_terms(a: Outcome, b: Outcome, glossary: Glossary | None = None) -> tuple[list[str], list[str]]:
+    """The terms two outcomes share, as written in each: glossary terms found on both sides (in any of their
+    language versions), then words the two texts share in the same script (PLC, CNC, G71, станок, ...; at
+    least 3 characters, equal after normalisation). Lists keep text order and have no repeats."""
+    glossary = glossary or load_glossary()
+    sa = glossary.spans(a.lang, a.text)
+    sb = glossary.spans(b.lang, b.text)
+    ids_a = {tid for lang, text in a.versions() for tid in glossary.terms(lang, text)}
+    ids_b = {tid for lang, text in b.versions() for tid in glossary.terms(lang, text)}
+    common = ids_a & ids_b
+    left = [surface for tid, surface in sa if tid in common]
+    right = [surface for tid, surface in sb if tid in common]
+    wa = {normalise(w): w for w in _WORD.findall(_HAN.sub(" ", unicodedata.normalize("NFKC", a.text))) if len(w) >= 3}
+    wb = {normalise(w): w for w in _WORD.findall(_HAN.sub(" ", unicodedata.normalize("NFKC", b.text))) if len(w) >= 3}
+    for key in wa.keys() & wb.keys():
+        if key not in _STOP:
+            left.append(wa[key])
+            right.append(wb[key])
+    return _unique_in_order(left, a.text), _unique_in_order(right, b.text)
+
+
+# Function words two same-script outcomes share without sharing any content.
+_STOP = frozenset("and the for with from into using use его для при или the and них них и в на по с от до из".split())
+
+
+def _unique_in_order(surfaces: list[str], text: str) -> list[str]:
+    seen: set[str] = set()
+    low = unicodedata.normalize("NFKC", text).casefold()
+    out = []
+    for s in sorted(surfaces, key=lambda s: (low.find(s.casefold()) % (len(low) + 1), -len(s))):
+        key = s.casefold()
+        if key not in seen and not any(key in other for other in seen):
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def features(outcome: Outcome, glossary: Glossary,
+             lexicon: Mapping[str, Sequence[str]] | None = None) -> tuple[Counter, Counter]:
+    """n-gram and term features; ``lexicon`` (``fitting.mine_lexicon``'s "terms") adds mined term pairs."""
     grams: Counter = Counter()
     terms: Counter = Counter()
     for lang, text in outcome.versions():
         grams.update(ngrams(lang, text))
-        terms.update(set(glossary.terms(lang, text)))
+        found = set(glossary.terms(lang, text))
+        if lexicon:
+            from .fitting import lexicon_features
+
+            for f in lexicon_features(lang, text):
+                found.update(lexicon.get(f"{lang}:{f}", ()))
+        terms.update(found)
     return grams, terms
 
 
@@ -150,10 +217,11 @@ def _tfidf_matrices(src: list[Counter], tgt: list[Counter]) -> tuple[np.ndarray,
     return build(src), build(tgt)
 
 
-def lexical_similarity(sources: Sequence[Outcome], targets: Sequence[Outcome]) -> np.ndarray:
+def lexical_similarity(sources: Sequence[Outcome], targets: Sequence[Outcome],
+                       lexicon: Mapping[str, Sequence[str]] | None = None) -> np.ndarray:
     glossary = load_glossary()
-    fs = [features(o, glossary) for o in sources]
-    ft = [features(o, glossary) for o in targets]
+    fs = [features(o, glossary, lexicon) for o in sources]
+    ft = [features(o, glossary, lexicon) for o in targets]
     gs, gt = _tfidf_matrices([f[0] for f in fs], [f[0] for f in ft])
     ts, tt = _tfidf_matrices([f[1] for f in fs], [f[1] for f in ft])
     sim = np.zeros((len(sources), len(targets)), dtype=np.float32)

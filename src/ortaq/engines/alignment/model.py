@@ -110,16 +110,24 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class OutcomePair:
-    """Evidence: an abroad outcome and the home outcome it teaches best, within one home module."""
+    """Evidence: an abroad outcome and the home outcome it teaches best, within one home module.
+
+    ``shared_source`` / ``shared_target``: the terms the two outcomes share, as written in the source (abroad)
+    and in the target (home) text, for highlighting (glossary terms across languages, equal words within a
+    script); empty where the match rests on the dense model alone.
+    """
 
     source: str
     target: str
     score: float
     margin: float
+    shared_source: tuple[str, ...] = ()
+    shared_target: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "target": self.target, "score": round(self.score, 4),
-                "margin": round(self.margin, 4)}
+                "margin": round(self.margin, 4), "shared_source": list(self.shared_source),
+                "shared_target": list(self.shared_target)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +140,11 @@ class ModuleProposal:
     abroad outcomes that cover nothing in this module; ``home_best`` gives, for every home outcome, its
     best abroad outcome with score and margin (the evidence behind covered/uncovered). People decide;
     these are proposals.
+
+    ``probability``: the calibrated probability that a person accepts this proposal, from the module-level
+    features (``features``: coverage, weakest home outcome, share covered, use of the abroad outcomes, credit
+    ratio) through the model fitted on labelled module pairs (``calibration.fit_from_labelled_pairs``); None
+    when no such model is stored. ``explanation``: a code for the page (``EXPLANATIONS`` in ``engine``).
     """
 
     module: str
@@ -142,9 +155,19 @@ class ModuleProposal:
     uncovered: list[str] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)
     home_best: dict[str, OutcomePair] = field(default_factory=dict)
+    probability: float | None = None
+    features: dict[str, float] = field(default_factory=dict)
+    explanation: str = ""
+
+    @property
+    def uncovered_home(self) -> list[str]:
+        """Home outcomes not covered: the candidates for "substantial differences"."""
+        return list(self.uncovered)
 
     def to_dict(self) -> dict[str, Any]:
         return {"module": self.module, "score": round(self.score, 4), "coverage": round(self.coverage, 4),
+                "probability": None if self.probability is None else round(self.probability, 4),
+                "features": {k: round(v, 4) for k, v in self.features.items()}, "explanation": self.explanation,
                 "pairs": [p.to_dict() for p in self.pairs], "covered": dict(self.covered),
                 "uncovered": list(self.uncovered), "unused": list(self.unused),
                 "home_best": {h: p.to_dict() for h, p in self.home_best.items()}}
