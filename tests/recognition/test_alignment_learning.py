@@ -150,7 +150,7 @@ def test_the_refit_learns_that_coordinators_accept_only_high_scores_and_lowers_t
     out = capsys.readouterr().out
     row = AlignmentCalibration.objects.get()
     assert row.institution == world.a and row.decisions == 60 and row.ece_after < row.ece_before
-    assert f"ECE before {row.ece_before:.3f}" in out and f"after {row.ece_after:.3f}" in out
+    assert f"ECE before {row.ece_before:.3f}" in out and f"after {row.ece_after:.3f}" in out and "platt-logit" in out
     assert selectors.acceptance_probability(0.6, institution_id=world.a.pk) < 0.3 < 0.7 < selectors.acceptance_probability(0.95, institution_id=world.a.pk)
     assert selectors.acceptance_probability(0.6, institution_id=world.b.pk) is None  # another college: no fit of its own, none global
 
@@ -198,3 +198,37 @@ def test_students_teachers_and_registrars_do_not_get_the_statistics(client, worl
 def test_the_statistics_are_one_click_from_the_coordinators_home(client, world):
     client.force_login(world["coordinator_a"])
     assert 'href="/en/recognition/alignment/" id="alignment-stats-link"' in client.get("/en/").text
+
+
+def test_words_the_engine_says_both_outcomes_share_are_marked_where_both_texts_show_them():
+    from ortaq.recognition.explain import explain_pair
+
+    pair = explain_pair(abroad_code="", abroad_texts={"zh": "能用IEC 61131-3语言编写程序"}, home_code="LO1", home_texts={"kk": "IEC 61131-3 тілдерінде бағдарлама жазады"},
+                        score=0.8, covered=True, reader_lang="kk", engine_shared=(["IEC", "61131"], ["IEC", "станок"]))
+    assert ("IEC", True) in pair.abroad.pieces and ("IEC", True) in pair.home.pieces
+    assert "станок" not in pair.shared_terms  # not in the texts shown: nothing to mark
+
+
+def test_without_a_fit_of_its_own_the_dossier_shows_the_engines_probability_of_acceptance(client, world, dossier):
+    item = items_of(dossier)["A1"]
+    item.proposal[0]["probability"] = 0.93
+    item.save()
+    client.force_login(world["coordinator_a"])
+    assert "93% · likely match" in client.get(f"/en/recognition/{dossier.pk}/").text
+
+
+def test_the_refit_uses_the_engines_module_model_when_every_decision_has_its_features(world):
+    from ortaq.recognition.calibration import ENGINE_METHOD, engine_fit
+
+    if engine_fit() is None:
+        pytest.skip("this engine has no module model to refit")
+    for i in range(40):
+        coverage = (i + 0.5) / 40
+        AlignmentDecision.objects.create(institution=world.a, home_text="x", home_lang="ru", abroad_text="y", abroad_lang="zh", score=coverage,
+                                         features={"coverage": coverage, "min_home": coverage, "covered_share": coverage, "use": coverage, "credit_ratio": 1.0},
+                                         verdict=ProposalVerdict.ACCEPT if coverage > 0.6 else ProposalVerdict.REJECT)
+    report = learning.calibration_refit(institution_id=world.a.pk)
+    assert report.method == ENGINE_METHOD and report.ece_after < report.ece_before
+    high = {"coverage": 0.95, "min_home": 0.95, "covered_share": 0.95, "use": 0.95, "credit_ratio": 1.0}
+    low = {k: (0.1 if k != "credit_ratio" else 1.0) for k in high}
+    assert selectors.acceptance_probability(0.95, institution_id=world.a.pk, features=high) > 0.7 > 0.3 > selectors.acceptance_probability(0.1, institution_id=world.a.pk, features=low)

@@ -11,6 +11,11 @@ two parameters, so a few dozen decisions suffice and the order of proposals neve
 is refitted by `ortaq manage alignment_refit` (MIN_DECISIONS at least) and judged by the expected calibration
 error (ECE, 10 equal-width bins) on the decisions, before (the engine's score taken as the probability) and
 after. Pure numpy: no Django here.
+
+When the engine gives, with each proposal, the features of its module model (coverage, weakest home outcome, share
+covered, use of the abroad outcomes, credit ratio) and offers `fit_from_labelled_pairs`, and every stored decision
+carries those features, the refit uses the engine's model instead (ENGINE_METHOD): more to learn from than one
+score, with the engine's guarantee that the probability never falls when a feature rises.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from collections.abc import Sequence
 import numpy as np
 
 MIN_DECISIONS = 30
+PLATT_METHOD = "platt-logit"
+ENGINE_METHOD = "engine-module"  # the engine's module model (calibration.fit_from_labelled_pairs) refitted here
 BINS = 10
 RIDGE = 0.01  # keeps a, b finite when every decision agrees (all accepted at high scores)
 _EPS = 1e-4
@@ -78,3 +85,16 @@ def fit(scores: Sequence[float], labels: Sequence[bool]) -> dict[str, float]:
 def apply(parameters: dict[str, float], score: float) -> float:
     t = parameters["a"] * float(_logit([score])[0]) + parameters["b"]
     return 1 / (1 + math.exp(-max(-50.0, min(50.0, t))))
+
+
+def engine_fit():
+    """The engine's module-model fit, if this engine offers one (it arrived after this module; an older engine lacks it)."""
+    from ortaq.engines.alignment import calibration as engine_calibration
+
+    return getattr(engine_calibration, "fit_from_labelled_pairs", None)
+
+
+def apply_engine_model(model: dict, features: dict) -> float:
+    from ortaq.engines.alignment import calibration as engine_calibration
+
+    return float(engine_calibration.module_probability(model, features))

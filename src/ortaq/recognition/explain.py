@@ -155,8 +155,20 @@ def shown_text(texts: dict[str, str], prefer: str) -> tuple[str, str]:
     return "en", ""
 
 
+def surface_spans(text: str, surfaces: list[str]) -> list[tuple[int, int]]:
+    """Where the words the engine says two outcomes share (PLC, IEC, станок) occur in `text`, ignoring case."""
+    low, out = text.casefold(), []
+    for surface in surfaces:
+        needle = surface.casefold()
+        start = low.find(needle) if needle and len(low) == len(text) else -1
+        while start >= 0:
+            out.append((start, start + len(needle)))
+            start = low.find(needle, start + len(needle))
+    return out
+
+
 def explain_pair(*, abroad_code: str, abroad_texts: dict[str, str], home_code: str, home_texts: dict[str, str], score: float,
-                 covered: bool, reader_lang: str) -> PairExplained:
+                 covered: bool, reader_lang: str, engine_shared: tuple[list[str], list[str]] = ([], [])) -> PairExplained:
     """The pair with the terms both statements share marked on each side. The abroad side keeps its own language
     (the point is to see what was studied there); the home side is shown in the reader's language when written."""
     a_lang, a_text = shown_text(abroad_texts, next((lang for lang in LANGUAGES if abroad_texts.get(lang)), reader_lang))
@@ -166,7 +178,10 @@ def explain_pair(*, abroad_code: str, abroad_texts: dict[str, str], home_code: s
     home_all = set(h_terms) | {t for lang, text in home_texts.items() if text for t in term_spans(text, lang)}
     abroad_all = set(a_terms) | {t for lang, text in abroad_texts.items() if text for t in term_spans(text, lang)}
     shared = sorted(home_all & abroad_all)
+    # The engine's own list (when it gives one) adds words both texts share in the same script: marked where they
+    # show, on each side, only when found on both.
+    words = [w for w in dict.fromkeys(engine_shared[0] + engine_shared[1]) if surface_spans(a_text, [w]) and surface_spans(h_text, [w])]
     return PairExplained(
-        abroad=Side(abroad_code, a_lang, segments(a_text, [s for t in shared for s in a_terms.get(t, [])])),
-        home=Side(home_code, h_lang, segments(h_text, [s for t in shared for s in h_terms.get(t, [])])),
-        score=score, percent=percent(score), words=str(score_words(score)), covered=covered, shared_terms=shared)
+        abroad=Side(abroad_code, a_lang, segments(a_text, [s for t in shared for s in a_terms.get(t, [])] + surface_spans(a_text, words))),
+        home=Side(home_code, h_lang, segments(h_text, [s for t in shared for s in h_terms.get(t, [])] + surface_spans(h_text, words))),
+        score=score, percent=percent(score), words=str(score_words(score)), covered=covered, shared_terms=shared + [w for w in words if w not in shared])

@@ -66,12 +66,18 @@ def verdict_of(item: Item) -> str | None:
     return ProposalVerdict.ACCEPT if item.home_module_id == item.proposal[0]["module"] else ProposalVerdict.CHANGE
 
 
+def _shown(proposed: dict, institution_id: int) -> float:
+    """The probability the dossier showed for this proposal (as selectors.dossier_explained chooses it)."""
+    from .selectors import acceptance_probability
+
+    fitted = acceptance_probability(float(proposed["score"]), institution_id=institution_id, features=proposed.get("features"))
+    return next(float(v) for v in (fitted, proposed.get("probability"), proposed["score"]) if v is not None)
+
+
 def decision_record(*, actor: User, item: Item) -> AlignmentDecision | None:
     """The item's decision as a labelled pair (one per item: a coordinator who changes their mind corrects the
     label; the audit keeps each step). Called by services.item_decide inside its transaction."""
     from ortaq.programmes.selectors import module_rows
-
-    from .selectors import acceptance_probability
 
     verdict = verdict_of(item)
     if verdict is None:
@@ -86,7 +92,8 @@ def decision_record(*, actor: User, item: Item) -> AlignmentDecision | None:
     values = {
         "institution_id": institution_id, "home_module": module, "chosen_module_id": item.home_module_id,
         "home_text": home_text, "home_lang": home_lang, "abroad_text": abroad_text, "abroad_lang": abroad_lang,
-        "score": float(proposed["score"]), "shown_probability": acceptance_probability(float(proposed["score"]), institution_id=institution_id),
+        "score": float(proposed["score"]), "features": proposed.get("features") or {},
+        "shown_probability": _shown(proposed, institution_id),
         "verdict": verdict, "reviewer": actor, "reviewer_language": (translation.get_language() or "")[:10],
         "isced_code": module.programme.isced_code or "", "specialty_code": module.programme.specialty_code_kz or "",
     }
@@ -117,19 +124,29 @@ def calibration_refit(*, institution_id: int | None = None, minimum: int = calib
     rows = AlignmentDecision.objects.all()
     if institution_id is not None:
         rows = rows.filter(institution_id=institution_id)
-    pairs = list(rows.values_list("score", "verdict"))
+    pairs = list(rows.values_list("score", "shown_probability", "verdict", "features"))
     if len(pairs) < minimum:
         raise DomainError(_("Only %(n)d decisions are stored; at least %(min)d are needed to re-fit the calibration.") % {"n": len(pairs), "min": minimum},
                           code="incomplete")  # too few decisions to fit on
-    scores = [s for s, _v in pairs]
-    labels = [v == ProposalVerdict.ACCEPT for _s, v in pairs]
-    parameters = calibration.fit(scores, labels)
-    before = calibration.expected_calibration_error(scores, labels)
-    after = calibration.expected_calibration_error([calibration.apply(parameters, s) for s in scores], labels)
-    row = AlignmentCalibration.objects.create(institution_id=institution_id, method="platt-logit", parameters=parameters,
+    scores = [score for score, _shown, _v, _f in pairs]
+    labels = [verdict == ProposalVerdict.ACCEPT for _s, _shown, verdict, _f in pairs]
+    features = [f for _s, _shown, _v, f in pairs]
+    # "Before": what the page showed (an earlier fit, the engine's probability or its score). The fit itself always
+    # starts again from the engine's output, so fits do not compound.
+    before = calibration.expected_calibration_error([score if shown is None else shown for score, shown, _v, _f in pairs], labels)
+    engine_fit = calibration.engine_fit()
+    if engine_fit is not None and all(features):
+        # The engine's module model (its features: coverage, weakest outcome, ...), refitted on these decisions.
+        method, parameters = calibration.ENGINE_METHOD, engine_fit([{**f, "accepted": label} for f, label in zip(features, labels, strict=True)])
+        fitted = [calibration.apply_engine_model(parameters, f) for f in features]
+    else:
+        method, parameters = calibration.PLATT_METHOD, calibration.fit(scores, labels)
+        fitted = [calibration.apply(parameters, s) for s in scores]
+    after = calibration.expected_calibration_error(fitted, labels)
+    row = AlignmentCalibration.objects.create(institution_id=institution_id, method=method, parameters=parameters,
                                               decisions=len(pairs), ece_before=before, ece_after=after)
     audit_record(actor=None, action="create", obj=row, after={"parameters": parameters, "decisions": len(pairs), "ece_before": before, "ece_after": after})
-    return RefitReport(decisions=len(pairs), accepted=sum(labels), ece_before=before, ece_after=after, parameters=parameters, calibration_id=row.pk)
+    return RefitReport(decisions=len(pairs), accepted=sum(labels), ece_before=before, ece_after=after, method=method, calibration_id=row.pk)
 
 
 @dataclass(frozen=True)

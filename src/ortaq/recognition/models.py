@@ -130,6 +130,7 @@ class AlignmentDecision(models.Model):
     abroad_lang = models.CharField(max_length=2)
     score = models.FloatField()  # the engine's module score at the time (before any fitted calibration)
     shown_probability = models.FloatField(null=True, blank=True)  # what the page showed, when a fitted calibration applied
+    features = models.JSONField(default=dict, blank=True)  # the engine's module features (coverage, ...) when it gave them
     verdict = models.CharField(max_length=10, choices=ProposalVerdict.choices)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     reviewer_language = models.CharField(max_length=10, blank=True)

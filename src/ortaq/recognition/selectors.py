@@ -93,22 +93,26 @@ def agreements_for_rules() -> QuerySet[Agreement]:
 
 
 # --------------------------------------------------------------------------- AI proposals: explained, learnt from
-def fitted_calibration(*, institution_id: int | None) -> dict | None:
-    """The parameters of the newest fit of P(accept) for the institution, else the newest fit on every
-    institution's decisions, else None (the page then shows the engine's score as it is)."""
+def fitted_calibration(*, institution_id: int | None):
+    """The newest fit of P(accept) for the institution, else the newest fit on every institution's decisions, else
+    None (the page then shows the engine's own probability, or its score)."""
     from .models import AlignmentCalibration
 
-    row = (AlignmentCalibration.objects.filter(institution_id=institution_id).first() if institution_id is not None else None) \
+    return (AlignmentCalibration.objects.filter(institution_id=institution_id).first() if institution_id is not None else None) \
         or AlignmentCalibration.objects.filter(institution__isnull=True).first()
-    return row.parameters if row else None
 
 
-def acceptance_probability(score: float, *, institution_id: int | None, parameters: dict | None = None) -> float | None:
-    """P(a coordinator accepts) for an engine module score, from the fitted calibration; None when none is fitted."""
+def acceptance_probability(score: float, *, institution_id: int | None, features: dict | None = None, fitted=None) -> float | None:
+    """P(a coordinator accepts) for a proposal from the fitted calibration (`fitted`, or the institution's newest);
+    None when none is fitted, or when it was fitted on the engine's features and this proposal has none."""
     from . import calibration
 
-    parameters = parameters if parameters is not None else fitted_calibration(institution_id=institution_id)
-    return round(calibration.apply(parameters, score), 4) if parameters else None
+    row = fitted if fitted is not None else fitted_calibration(institution_id=institution_id)
+    if row is None:
+        return None
+    if row.method == calibration.ENGINE_METHOD:
+        return round(calibration.apply_engine_model(row.parameters, features), 4) if features else None
+    return round(calibration.apply(row.parameters, score), 4)
 
 
 def _texts(obj, prefix: str) -> dict[str, str]:
@@ -125,7 +129,7 @@ def dossier_explained(*, dossier: Dossier, items: list[Item], reader_lang: str) 
 
     modules = {m.pk: m for m in module_rows(ids={p["module"] for i in items for p in i.proposal} | {i.home_module_id for i in items if i.home_module_id})
                .prefetch_related("outcomes")}
-    parameters = fitted_calibration(institution_id=dossier.home_institution_id)
+    fitted = fitted_calibration(institution_id=dossier.home_institution_id)
     for item in items:
         abroad = {f"c{item.component.pk}": (item.component.code, {detect_language(item.component.title).lang: item.component.title})}
         abroad |= {f"lo{lo.pk}": (lo.code, _texts(lo, "text")) for lo in item.component.outcomes.all()}
@@ -140,10 +144,12 @@ def dossier_explained(*, dossier: Dossier, items: list[Item], reader_lang: str) 
             best = p.get("home_best") or [{"home": pr["target"], "abroad": pr["source"], "score": pr["score"], "covered": pr["target"] not in p["uncovered"]}
                                           for pr in p.get("pairs", [])]
             pairs = [explain_pair(abroad_code=abroad[b["abroad"]][0], abroad_texts=abroad[b["abroad"]][1], home_code=home[b["home"]][0],
-                                  home_texts=home[b["home"]][1], score=b["score"], covered=b["covered"], reader_lang=reader_lang)
+                                  home_texts=home[b["home"]][1], score=b["score"], covered=b["covered"], reader_lang=reader_lang,
+                                  engine_shared=(b.get("shared_abroad") or [], b.get("shared_home") or []))
                      for b in best if b["abroad"] in abroad and b["home"] in home]
-            probability = acceptance_probability(p["score"], institution_id=dossier.home_institution_id, parameters=parameters) if parameters else None
-            shown = probability if probability is not None else p["score"]
+            probability = acceptance_probability(p["score"], institution_id=dossier.home_institution_id, features=p.get("features"), fitted=fitted) if fitted else None
+            # Fitted on this node's decisions, else the engine's own probability of acceptance, else its score.
+            shown = next(v for v in (probability, p.get("probability"), p["score"]) if v is not None)
             proposals.append({**p, "module_obj": module, "probability": shown, "percent": percent(shown), "words": score_words(shown),
                                    "fitted": probability is not None, "explained": pairs,
                                    "uncovered_outcomes": [lo for lo in module.outcomes.all() if f"lo{lo.pk}" in p["uncovered"]]})

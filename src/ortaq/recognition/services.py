@@ -94,10 +94,20 @@ def propose(component: Component, modules: Iterable[Module], backend: str | Back
     return [
         {"module": int(p.module), "score": round(p.score, 3), "coverage": round(p.coverage, 3),
          "pairs": [pair.to_dict() for pair in p.pairs[:5]], "uncovered": list(p.uncovered),
-         # The explanation on the page: for each home outcome, the abroad outcome that teaches it best.
-         "home_best": [{"home": h, "abroad": pair.source, "score": round(pair.score, 4), "covered": h in p.covered} for h, pair in p.home_best.items()]}
+         # The explanation on the page: for each home outcome, the abroad outcome that teaches it best, and the words
+         # the engine found both share (an engine that does not name them leaves the page to the glossary alone).
+         "home_best": [{"home": h, "abroad": pair.source, "score": round(pair.score, 4), "covered": h in p.covered,
+                        "shared_abroad": list(getattr(pair, "shared_source", ())), "shared_home": list(getattr(pair, "shared_target", ()))}
+                       for h, pair in p.home_best.items()],
+         # The engine's probability that a person accepts (when it has a module model) and the features it came from,
+         # which a refit from this institution's decisions learns on.
+         "probability": _rounded(getattr(p, "probability", None)), "features": dict(getattr(p, "features", None) or {})}
         for p in compare_modules(abroad, home, backend=backend)[:3]
     ]
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
 
 
 def rule_for(agreement: Agreement | None) -> ConversionRule:

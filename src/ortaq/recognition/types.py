@@ -32,5 +32,5 @@ class RefitReport:
     accepted: int
     ece_before: float
     ece_after: float
-    parameters: dict[str, float]
+    method: str  # recognition.calibration.PLATT_METHOD or ENGINE_METHOD
     calibration_id: int

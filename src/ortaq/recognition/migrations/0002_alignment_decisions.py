@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
                 ('abroad_lang', models.CharField(max_length=2)),
                 ('score', models.FloatField()),
                 ('shown_probability', models.FloatField(blank=True, null=True)),
+                ('features', models.JSONField(blank=True, default=dict)),
                 ('verdict', models.CharField(choices=[('accept', 'Accepted'), ('change', 'Changed to another module'), ('reject', 'Rejected')], max_length=10)),
                 ('reviewer_language', models.CharField(blank=True, max_length=10)),
                 ('isced_code', models.CharField(blank=True, max_length=10)),

@@ -30,6 +30,5 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(error_text(error)) from None
         scope = f"institution {institution}" if institution else "all institutions"
-        self.stdout.write(f"Fitted on {report.decisions} decisions of {scope} ({report.accepted} accepted): "
-                          f"a={report.parameters['a']:.3f} b={report.parameters['b']:.3f}")
+        self.stdout.write(f"Fitted on {report.decisions} decisions of {scope} ({report.accepted} accepted), method {report.method}")
         self.stdout.write(f"ECE before {report.ece_before:.3f}, after {report.ece_after:.3f} (calibration #{report.calibration_id})")
