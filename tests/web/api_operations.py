@@ -70,6 +70,20 @@ class Operation:
     strict: bool = True  # unknown body fields are refused (the VC-API tolerates unknown members, as its spec asks)
 
 
+def _wallet_offer(scene: Scene) -> str:
+    """A fresh VC-API wallet offer of the scene's credential (credentials.exchanges): its secret names the exchange."""
+    import datetime as dt
+    import secrets
+
+    from django.utils import timezone
+
+    from ortaq.credentials.models import IssuedCredential, WalletOffer
+
+    credential = IssuedCredential.objects.latest("pk")  # the scene's VC-API credential
+    return WalletOffer.objects.create(protocol="vc-api", credential=credential, holder=scene.world["student_a"], secret=secrets.token_urlsafe(32),
+                                      expires_at=timezone.now() + dt.timedelta(minutes=15)).secret
+
+
 def _presentation_challenge() -> str:
     from ortaq.credentials.presentations import presentation_request_create
 
@@ -155,6 +169,17 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                                        "verifiableCredential": [s.credential]},
             "options": {"challenge": _presentation_challenge()}},
     ),
+    # Issuing into wallets: a presentation before the exchange asked for one is refused (400, nothing written); the
+    # token endpoint takes a form, so any JSON body is an invalid request (400); the credential endpoint refuses a
+    # request without a Bearer token (401). The flows themselves: tests/credentials/test_exchanges*.py, test_oid4vci.py.
+    ("POST", "/api/v1/exchanges/{exchange_id}"): Operation(None, strict=False, ok=400, path=lambda s: {"exchange_id": _wallet_offer(s)}, body=lambda s: {
+        "verifiablePresentation": {"@context": [VC_V2], "type": ["VerifiablePresentation"], "holder": "did:example:holder"}}),
+    ("GET", "/api/v1/exchanges/{exchange_id}/protocols"): Operation(None, path=lambda s: {"exchange_id": _wallet_offer(s)}),
+    ("POST", "/api/v1/oid4vci/token"): Operation(None, strict=False, ok=400, body=lambda s: {
+        "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code", "pre-authorized_code": "unknown"}),
+    ("POST", "/api/v1/oid4vci/nonce"): Operation(None),
+    ("POST", "/api/v1/oid4vci/credential"): Operation(None, strict=False, ok=401, body=lambda s: {
+        "credential_configuration_id": "OpenBadgeCredential_ldp_vc", "proofs": {"jwt": ["e30.e30.AA"]}}),
     ("GET", "/api/v1/mobility/calls/"): Operation("student_a", query={"q": "call", "state": "open", "page": "1"}),
     ("GET", "/api/v1/mobility/calls/{pk}"): Operation("student_a", path=lambda s: {"pk": s.mobility["open_call"].pk}),
     ("GET", "/api/v1/mobility/calls/{pk}/application"): Operation("student_a", path=lambda s: {"pk": s.mobility["open_call"].pk}),

@@ -142,7 +142,7 @@ def exchange_protocols(*, exchange_id: str) -> dict:
 def exchange_participate(*, exchange_id: str, message: Any) -> dict:
     """One step of the VC-API exchange (POST /exchanges/{exchangeId}).
 
-    `{}` (or any message without a presentation) -> a VerifiablePresentationRequest for DIDAuthentication with a
+    `{}` (any message without a `verifiablePresentation` member) -> a VerifiablePresentationRequest for DIDAuthentication with a
     fresh challenge and this platform's domain (VC-API "Exchanges"; VP Request Spec "DID Authentication").
     `{"verifiablePresentation": VP}` -> the VP must be signed (Data Integrity eddsa-rdfc-2022 / eddsa-jcs-2022, or
     Ed25519Signature2020, proofPurpose authentication) by a key of its holder, a did:key, naming that challenge
@@ -152,8 +152,7 @@ def exchange_participate(*, exchange_id: str, message: Any) -> dict:
         raise DomainError(_("The exchange expects a JSON object."), code="invalid")
     with transaction.atomic():
         offer = _offer_for_update(VC_API, secret=exchange_id)
-        presentation = message.get("verifiablePresentation")
-        if presentation is None:
+        if "verifiablePresentation" not in message:  # a wallet's first message ({}); `null` is a broken presentation
             offer.challenge, offer.started_at = secrets.token_urlsafe(24), offer.started_at or timezone.now()
             offer.save(update_fields=["challenge", "started_at"])
             return {"verifiablePresentationRequest": {
@@ -164,7 +163,7 @@ def exchange_participate(*, exchange_id: str, message: Any) -> dict:
             }}
         if not offer.challenge:
             raise DomainError(_("Start the exchange first: the wallet must be asked for its DID."), code="state")
-        report = verify_presentation(presentation, challenge=offer.challenge, domain=presentation_domain(), resolver=resolver())
+        report = verify_presentation(message["verifiablePresentation"], challenge=offer.challenge, domain=presentation_domain(), resolver=resolver())
         if not report.verified:
             raise DomainError(_("The wallet's DID authentication did not verify: %(reasons)s")
                               % {"reasons": "; ".join(c.reason for c in report.checks if not c.ok)}, code="invalid")

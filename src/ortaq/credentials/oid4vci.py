@@ -208,20 +208,21 @@ def credential_issue(*, authorization: Any, request: Any) -> dict:
     token = authorization[7:].strip() if isinstance(authorization, str) and authorization[:7].lower() == "bearer " else ""
     if not token or len(token) > 64:
         raise OAuthError("invalid_token", "a Bearer access token is required", status=401)
-    if not isinstance(request, dict):
-        raise OAuthError("invalid_credential_request", "the credential request must be a JSON object")
-    proofs = request.get("proofs")
-    if "proof" in request and proofs is not None:
-        raise OAuthError("invalid_credential_request", "send proofs (or, from earlier drafts, proof), not both")
-    if proofs is None and isinstance(request.get("proof"), dict) and request["proof"].get("proof_type") == "jwt":
-        proofs = {"jwt": [request["proof"].get("jwt")]}  # draft 13's single proof, still sent by some wallets
-    jwts = proofs.get("jwt") if isinstance(proofs, dict) else None
-    if not isinstance(jwts, list) or len(jwts) != 1 or set(proofs) != {"jwt"}:
-        raise OAuthError("invalid_credential_request", "one jwt key proof is required (proofs.jwt)")
     with transaction.atomic():
+        # The token first (RFC 6750 §3.1): a caller without a valid one learns nothing about its request.
         offer = WalletOffer.objects.select_for_update().select_related("credential__issuer", "holder").filter(protocol=OID4VCI, access_token=token).first()
         if offer is None or offer.completed_at is not None or offer.token_expires_at is None or offer.token_expires_at <= timezone.now():
             raise OAuthError("invalid_token", "the access token is unknown, used or expired", status=401)
+        if not isinstance(request, dict):
+            raise OAuthError("invalid_credential_request", "the credential request must be a JSON object")
+        proofs = request.get("proofs")
+        if "proof" in request and proofs is not None:
+            raise OAuthError("invalid_credential_request", "send proofs (or, from earlier drafts, proof), not both")
+        if proofs is None and isinstance(request.get("proof"), dict) and request["proof"].get("proof_type") == "jwt":
+            proofs = {"jwt": [request["proof"].get("jwt")]}  # draft 13's single proof, still sent by some wallets
+        jwts = proofs.get("jwt") if isinstance(proofs, dict) else None
+        if not isinstance(jwts, list) or len(jwts) != 1 or set(proofs) != {"jwt"}:
+            raise OAuthError("invalid_credential_request", "one jwt key proof is required (proofs.jwt)")
         if request.get("credential_configuration_id") != configuration_id(offer.credential):
             raise OAuthError("unknown_credential_configuration", "credential_configuration_id is not the offered one")
         if offer.credential.state != CredentialState.VALID:
