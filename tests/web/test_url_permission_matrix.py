@@ -355,10 +355,6 @@ MATRIX: dict[str, Entry] = {
     "credentials:add_to_wallet": page("credential", ("holder", 404), kwargs={"public_id": "@public_id"}, form=True),
     "openid_credential_issuer": public(),
     "oauth_authorization_server": public(),
-    # Issuing into wallets: only the holder makes a credential's wallet offers; the issuer metadata is public.
-    "credentials:add_to_wallet": page("credential", ("holder", 404), kwargs={"public_id": "@public_id"}, form=True),
-    "openid_credential_issuer": public(),
-    "oauth_authorization_server": public(),
     # Federation: the node's manifest is public; the inbox takes only requests signed by a trusted peer node, so
     # every browser POST (unsigned) is refused with 401, whoever is signed in (tests/federation/test_inbox.py).
     "federation_manifest": public(),
@@ -455,12 +451,6 @@ MATRIX: dict[str, Entry] = {
                                              send_allowed=True),
     "POST /api/v1/vc/credentials/verify": api(anon=GATES, data={}, ok=400, send_allowed=True),  # public; {} is not a credential
     "POST /api/v1/vc/presentations/verify": api(anon=GATES, data={}, ok=400, send_allowed=True),  # public; {} answers no request
-    # Wallets taking a credential: the offer's secret (or the access token) is the authority, whoever is signed in.
-    "POST /api/v1/exchanges/{exchange_id}": api(anon=GATES, kwargs={"exchange_id": "unknown"}, data={}, ok=404, send_allowed=True),
-    "GET /api/v1/exchanges/{exchange_id}/protocols": api(anon=GATES, kwargs={"exchange_id": "unknown"}, ok=404),
-    "POST /api/v1/oid4vci/token": api(anon=GATES, data={}, ok=400, send_allowed=True),  # a form, not JSON (RFC 6749 §4.1.3)
-    "POST /api/v1/oid4vci/nonce": api(anon=GATES, data={}, send_allowed=True),
-    "POST /api/v1/oid4vci/credential": api(anon=GATES, data={}, ok=401, send_allowed=True),  # no Bearer token
     # Wallets taking a credential: the offer's secret (or the access token) is the authority, whoever is signed in.
     "POST /api/v1/exchanges/{exchange_id}": api(anon=GATES, kwargs={"exchange_id": "unknown"}, data={}, ok=404, send_allowed=True),
     "GET /api/v1/exchanges/{exchange_id}/protocols": api(anon=GATES, kwargs={"exchange_id": "unknown"}, ok=404),
