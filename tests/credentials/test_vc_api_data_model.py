@@ -56,9 +56,13 @@ def test_the_callers_status_entry_is_kept_beside_the_platforms_revocation_and_su
 
 @pytest.fixture
 def examples_context_switch(monkeypatch):
-    contexts._EXTRA.pop(EXAMPLES_V2, None)
+    """Start-up with or without the switch; whatever was registered before (the engine tests register the
+    examples context for their W3C vectors) is put back afterwards."""
+    before = contexts._EXTRA.pop(EXAMPLES_V2, None)
     yield lambda: CredentialsConfig.ready(CredentialsConfig.create("ortaq.credentials"))
     contexts._EXTRA.pop(EXAMPLES_V2, None)
+    if before is not None:
+        contexts._EXTRA[EXAMPLES_V2] = before
 
 
 def test_the_examples_context_is_refused_unless_a_conformance_run_switches_it_on(client, world, monkeypatch, examples_context_switch):
