@@ -108,6 +108,11 @@ class RoundOut(Schema):
     progress: int
     created_at: dt.datetime
     published_at: dt.datetime | None
+    version: str = Field(..., description="Send it back as `expected_version` with a transition")
+
+    @staticmethod
+    def resolve_version(obj):
+        return edit_services.round_version(obj)
 
 
 class ExplanationOut(Schema):
@@ -144,6 +149,11 @@ class NominationOut(Schema):
     reason: str
     decided_at: dt.datetime | None
     mobility_agreement_id: int | None
+    version: str = Field(..., description="Send it back as `expected_version` with the decision")
+
+    @staticmethod
+    def resolve_version(obj):
+        return edit_services.nomination_version(obj)
 
     @staticmethod
     def resolve_applicant_name(obj):
@@ -269,6 +279,7 @@ class OutcomeFilters(FilterSchema):
 class NominationDecisionIn(InputSchema):
     decision: Literal["accept", "decline"]
     reason: Text = ""
+    expected_version: Annotated[Line, Field(max_length=64)] | None = Field(None, description="The `version` you read; another current one answers 409")
 
 
 class SignIn(InputSchema):
@@ -333,6 +344,12 @@ def _agreement(request, pk: int):
     if agreement is None:
         raise NotFound()
     return agreement
+
+
+def expected_version_query() -> Any:
+    """A transition without a body takes the version it was decided on in the query: `?expected_version=...`."""
+    return QueryParam(None, min_length=1, max_length=64, pattern=r"^[0-9a-f]+$",
+                      description="The `version` you read; another current one answers 409 version_conflict")
 
 
 def _date(value: str, name: str) -> dt.date:
@@ -427,9 +444,11 @@ def list_round_outcomes(request, pk: int, filters: Query[OutcomeFilters]):
 
 
 @router.post("/rounds/{int:pk}/publish", response=RoundOut, summary="Publish a dry run: applicants see results, hosts get nominations")
-def publish_round(request, pk: int):
+def publish_round(request, pk: int, expected_version: str | None = expected_version_query()):
     placement_round = _round(request, pk)
-    round_services.round_publish(actor=request.user, placement_round=placement_round)
+    with transaction.atomic():
+        edit_services.check_round(placement_round, expected_version)
+        round_services.round_publish(actor=request.user, placement_round=placement_round)
     return _round(request, pk)
 
 
@@ -451,7 +470,9 @@ def decide_nomination(request, pk: int, payload: NominationDecisionIn):
     nomination = selectors.nomination_for_host(actor=request.user, pk=pk)
     if nomination is None:
         raise NotFound()
-    round_services.nomination_decide(actor=request.user, nomination=nomination, accept=payload.decision == "accept", reason=payload.reason)
+    with transaction.atomic():
+        edit_services.check_nomination(nomination, payload.expected_version)
+        round_services.nomination_decide(actor=request.user, nomination=nomination, accept=payload.decision == "accept", reason=payload.reason)
     return selectors.nomination_for_host(actor=request.user, pk=pk)
 
 
@@ -506,12 +527,6 @@ def verify_logbook_week(request, pk: int, entry_id: int, payload: VerifyIn):
 
 
 # Calls: opening and closing (issue 16) -----------------------------------------------------------------------
-
-def expected_version_query() -> Any:
-    """A transition without a body takes the version it was decided on in the query: `?expected_version=...`."""
-    return QueryParam(None, min_length=1, max_length=64, pattern=r"^[0-9a-f]+$",
-                      description="The `version` you read; another current one answers 409 version_conflict")
-
 
 @router.post("/calls/{int:pk}/open", response=CallOut, summary="Open a draft call (its coordinators): eligible people are notified")
 def open_call(request, pk: int, expected_version: str | None = expected_version_query()):

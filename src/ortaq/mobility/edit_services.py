@@ -22,7 +22,7 @@ from ortaq.errors import DomainError
 from ortaq.inputs import model_checked
 from ortaq.lib.versions import check_version, content_version
 
-from .models import Call, CallState, InternshipOffer
+from .models import Call, CallState, InternshipOffer, Nomination, PlacementRound
 from .services import call_errors, offer_errors, require_call_owner, require_offer_host
 
 if TYPE_CHECKING:
@@ -48,6 +48,24 @@ def call_version(call: Call) -> str:
     """The call's content, its state and its eligible programmes (their ids are part of its terms)."""
     programme_ids = sorted(p.pk for p in call.eligible_programmes.all()) if call.pk else []  # prefetched on lists
     return content_version({**{name: getattr(call, name) for name in CALL_VERSIONED}, "eligible_programmes": programme_ids})
+
+
+def nomination_version(nomination: Nomination) -> str:
+    return content_version({"state": nomination.state, "reason": nomination.reason, "decided_at": nomination.decided_at})
+
+
+def round_version(placement_round: PlacementRound) -> str:
+    return content_version({"state": placement_round.state, "published_at": placement_round.published_at})
+
+
+def check_nomination(nomination: Nomination, expected_version: str | None) -> None:
+    """Refuse a decision taken on a nomination someone else has decided since (409, with the current version)."""
+    check_version(expected=expected_version, current=nomination_version(_locked(Nomination, nomination.pk)))
+
+
+def check_round(placement_round: PlacementRound, expected_version: str | None) -> None:
+    fresh = PlacementRound.objects.select_for_update().only("state", "published_at").get(pk=placement_round.pk)  # not its cutoffs
+    check_version(expected=expected_version, current=round_version(fresh))
 
 
 def _locked(model, pk: int):
