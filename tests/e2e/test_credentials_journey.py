@@ -1,5 +1,7 @@
 """A cohort's diplomas from the registrar's desk to an anonymous verifier, then revoked."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -47,6 +49,13 @@ def test_a_diploma_is_issued_shared_verified_and_revoked(page, live_server, demo
     code = page.locator(".share-code").first.inner_text()
     expect(page.locator(".qr svg").first).to_be_visible()
     problems["wallet"] = axe_check(page)
+    # Add to a wallet: both QR codes (the Learner Credential Wallet's VC-API link, an OpenID credential offer).
+    page.click("#add-to-wallet")
+    page.click("#make-wallet-offer")
+    expect(page.locator("#lcw-link")).to_have_attribute("href", re.compile(r"^https://lcw\.app/request\.html\?request="))
+    expect(page.locator("#oid4vci-link")).to_have_attribute("href", re.compile(r"^openid-credential-offer://\?credential_offer="))
+    expect(page.locator(".qr svg")).to_have_count(2)
+    problems["add_to_wallet"] = axe_check(page)
 
     page.context.clear_cookies()
     page.goto(f"{live_server.url}/zh-hans/verify/")
