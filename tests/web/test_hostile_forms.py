@@ -930,6 +930,17 @@ def _(ctx):
                  {"agreement": "id", "hours_per_kz_credit": "count", "hours_per_cn_credit": "count", "hours_per_ects": "count"}, foreign={"agreement": theirs.pk})]
 
 
+@scenario("recognition:outcomes_paste")
+def _(ctx):
+    w, outcome_a = ctx.world, ctx.fx("outcome")
+    url = f"/en/recognition/modules/{outcome_a.module_id}/outcomes/paste/"
+    _other, other_module, _outcome = ctx.foreign_programme()
+    foreign_urls = [f"/en/recognition/modules/{other_module.pk}/outcomes/paste/"]
+    # The confirmed lines (saved) and the pasted box (detected, shown again to confirm: nothing is written).
+    return [Form(url, w["registrar_a"], {"text": "Wires a sensor", "lang": "en", "save": "1"}, {"text": "text", "lang": "choice"}, foreign_urls=foreign_urls),
+            Form(url, w["registrar_a"], {"lines": "Wires a sensor\nДатчикті қосады"}, {"lines": "text"}, foreign_urls=foreign_urls, success=(200,))]
+
+
 @scenario("recognition:open")
 def _(ctx):
     from ortaq.mobility import during
