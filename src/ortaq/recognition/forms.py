@@ -4,10 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.agreements.selectors import agreements_in_force
-from ortaq.inputs import HardenedForm
-
 from ortaq.errors import ValidationFailed
-from ortaq.inputs import TEXT_MAX, plain_text
+from ortaq.inputs import TEXT_MAX, HardenedForm, plain_text
 
 from .types import ConversionHours, PastedOutcome
 
@@ -37,6 +35,16 @@ class OutcomesPasteForm:
 
     LANGUAGES = (("kk", _("Kazakh")), ("ru", _("Russian")), ("zh", _("Chinese")), ("en", _("English")))
     MAX_LINES = 200
+
+    PASTE_MAX = 50_000  # characters: 200 outcomes of a long sentence each
+
+    @classmethod
+    def pasted(cls, post) -> str:
+        """The pasted text, checked (no control characters, not empty, at most MAX_LINES lines)."""
+        text = plain_text(post.get("lines"), name="lines", max_length=cls.PASTE_MAX, required_message=_("Paste at least one outcome, one a line."))
+        if len([line for line in text.splitlines() if line.strip()]) > cls.MAX_LINES:
+            raise ValidationFailed({"lines": [str(_("Paste at most %(n)d outcomes at a time.") % {"n": cls.MAX_LINES})]})
+        return text
 
     @classmethod
     def confirmed(cls, post) -> list[PastedOutcome]:

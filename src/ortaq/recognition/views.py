@@ -161,13 +161,13 @@ def outcomes_paste(request, module_id: int):
     module = selectors.module_for_outcomes(actor=request.user, pk=module_id)
     if module is None:
         raise Http404
-    if request.method == "POST" and "save" in request.POST:
-        try:
-            added = learning.outcomes_paste(actor=request.user, module=module, outcomes=OutcomesPasteForm.confirmed(request.POST))
-        except DomainError as error:
-            return refused(request, error, outcomes_paste, module_id)
-        messages.success(request, _("%(n)d learning outcomes added.") % {"n": len(added)})
-        return redirect("recognition:outcomes_paste", module.pk)
-    preview = learning.outcomes_detect(request.POST.get("lines", "")) if request.method == "POST" else []
-    return render(request, "recognition/outcomes_paste.html", {"module": module, "preview": preview, "lines": request.POST.get("lines", ""),
-                                                              "language_choices": OutcomesPasteForm.LANGUAGES, "nav_section": "mobility"})
+    try:
+        if request.method != "POST" or "save" not in request.POST:
+            lines = OutcomesPasteForm.pasted(request.POST) if request.method == "POST" else ""
+            return render(request, "recognition/outcomes_paste.html", {"module": module, "preview": learning.outcomes_detect(lines), "lines": lines,
+                                                                      "language_choices": OutcomesPasteForm.LANGUAGES, "nav_section": "mobility"})
+        added = learning.outcomes_paste(actor=request.user, module=module, outcomes=OutcomesPasteForm.confirmed(request.POST))
+    except DomainError as error:
+        return refused(request, error, outcomes_paste, module_id)
+    messages.success(request, _("%(n)d learning outcomes added.") % {"n": len(added)})
+    return redirect("recognition:outcomes_paste", module.pk)
