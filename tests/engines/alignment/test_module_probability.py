@@ -103,3 +103,16 @@ def test_wilson_intervals_contain_the_observed_rate_and_narrow_with_more_queries
     assert low < 66 / 70 < high <= 1.0
     assert wilson(660, 700)[1] - wilson(660, 700)[0] < high - low
     assert wilson(0, 0) == (0.0, 1.0)
+
+
+def test_hubness_correction_stops_a_target_close_to_everything_from_winning_every_query(lexical):
+    from ortaq.engines.alignment import align
+
+    sources = [_o(key, "ru", "s-") for key in ("weld", "plc", "bp")]
+    targets = [_o(key, "kk", "t-") for key in ("weld", "plc", "bp")]
+    plain = align(sources, targets, k=3, backend=lexical)
+    corrected = align(sources, targets, k=3, backend=lexical, hubness_k=2)
+    assert {s: m[0].target for s, m in corrected.items()} == {"s-weld": "t-weld", "s-plc": "t-plc", "s-bp": "t-bp"}
+    for s in plain:  # the pair's own score is unchanged; only the order may change
+        assert {m.target: m.score for m in plain[s]} == {m.target: m.score for m in corrected[s]}
+        assert all(m.margin >= 0 for m in corrected[s])

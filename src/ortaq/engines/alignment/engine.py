@@ -47,7 +47,7 @@ def _outcomes(items: Sequence[Outcome], what: str) -> list[Outcome]:
 
 
 def align(sources: Sequence[Outcome], targets: Sequence[Outcome], k: int = 5,
-          backend: str | Backend = "default", *, block: int = 2048) -> dict[str, list[Match]]:
+          backend: str | Backend = "default", *, block: int = 2048, hubness_k: int = 0) -> dict[str, list[Match]]:
     """The k best targets for each source outcome, best first.
 
     Ranking uses the language-pair-normalised similarity (z), so a Chinese source is ranked fairly
@@ -67,13 +67,16 @@ def align(sources: Sequence[Outcome], targets: Sequence[Outcome], k: int = 5,
     src_sorted = [src[i] for i in order]
     calib = be.calibration() or be.calibration_for(src_sorted, tgt)
     tgt_ids = [o.id for o in tgt]
+    hub = _hubs(be, src_sorted, tgt, block, calib, hubness_k) if hubness_k > 0 else None
     for start, _stop, z in be.calibrated_z(src_sorted, tgt, block, calib):
-        top = top_k_rows(z, k + 1)
+        ranked = z if hub is None else z - hub
+        top = top_k_rows(ranked, k + 1)
         picked = np.take_along_axis(z, top, axis=1)
+        on_scale = picked if hub is None else np.take_along_axis(ranked, top, axis=1)  # margins: the ranking's scale
         n = min(k, top.shape[1])
         probs = calib.prob(picked[:, :n]).tolist()
-        nxt = np.concatenate([picked[:, 1:], picked[:, -1:]], axis=1)
-        margins = (picked - nxt)[:, :n].tolist()
+        nxt = np.concatenate([on_scale[:, 1:], on_scale[:, -1:]], axis=1)
+        margins = (on_scale - nxt)[:, :n].tolist()
         zs = picked[:, :n].tolist()
         tops = top[:, :n].tolist()
         for r in range(z.shape[0]):
@@ -81,6 +84,16 @@ def align(sources: Sequence[Outcome], targets: Sequence[Outcome], k: int = 5,
             result[src_sorted[start + r].id] = [
                 Match(target=tgt_ids[tr[c]], score=pr[c], z=zr[c], margin=mr[c], rank=c + 1) for c in range(n)]
     return result
+
+
+def _hubs(be: Backend, src: list[Outcome], tgt: list[Outcome], block: int, calib, k: int) -> np.ndarray:
+    """Half of each target's mean z over its k best sources (one streaming pass: a k x targets buffer)."""
+    best = np.full((0, len(tgt)), -np.inf, dtype=np.float32)
+    for _, _, z in be.calibrated_z(src, tgt, block, calib):
+        both = np.vstack([best, z])
+        keep = min(k, both.shape[0])
+        best = np.partition(both, both.shape[0] - keep, axis=0)[-keep:]
+    return (0.5 * best.mean(axis=0))[None, :].astype(np.float32)
 
 
 def module_model(backend: Backend) -> dict | None:

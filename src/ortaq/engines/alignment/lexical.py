@@ -140,11 +140,14 @@ def shared_terms(a: Outcome, b: Outcome, glossary: Glossary | None = None) -> tu
     """The terms two outcomes share, as written in each: glossary terms found on both sides (in any of their
     language versions), then words the two texts share in the same script (PLC, CNC, G71, станок, ...; at
     least 3 characters, equal after normalisation). Lists keep text order and have no repeats."""
-    glossary = glossary or load_glossary()
-    sa = glossary.spans(a.lang, a.text)
-    sb = glossary.spans(b.lang, b.text)
-    ids_a = {tid for lang, text in a.versions() for tid in glossary.terms(lang, text)}
-    ids_b = {tid for lang, text in b.versions() for tid in glossary.terms(lang, text)}
+    if glossary is None:  # the shipped glossary: memoised per text (a module proposal asks for each text often)
+        spans, terms = _cached_spans, _cached_terms
+    else:
+        spans, terms = glossary.spans, glossary.terms
+    sa = spans(a.lang, a.text)
+    sb = spans(b.lang, b.text)
+    ids_a = {tid for lang, text in a.versions() for tid in terms(lang, text)}
+    ids_b = {tid for lang, text in b.versions() for tid in terms(lang, text)}
     common = ids_a & ids_b
     left = [surface for tid, surface in sa if tid in common]
     right = [surface for tid, surface in sb if tid in common]
@@ -155,6 +158,16 @@ def shared_terms(a: Outcome, b: Outcome, glossary: Glossary | None = None) -> tu
             left.append(wa[key])
             right.append(wb[key])
     return _unique_in_order(left, a.text), _unique_in_order(right, b.text)
+
+
+@lru_cache(maxsize=20_000)
+def _cached_spans(lang: str, text: str) -> list[tuple[str, str]]:
+    return load_glossary().spans(lang, text)
+
+
+@lru_cache(maxsize=20_000)
+def _cached_terms(lang: str, text: str) -> list[str]:
+    return load_glossary().terms(lang, text)
 
 
 # Function words two same-script outcomes share without sharing any content.
