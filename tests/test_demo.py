@@ -108,3 +108,19 @@ def test_the_work_in_progress_is_attributed_to_the_people_who_did_it(demo):
     assert acted("registrar", "credentials.issuancebatch", "create")
     assert acted("admin", "credentials.issuancebatch", "approve")
     assert acted("trainer", "training.cohort", "create")
+
+
+def test_written_content_has_other_language_versions_and_one_cohort_is_in_chinese_only(demo):
+    from ortaq.i18n import shown
+    from ortaq.mobility.models import Call, InternshipOffer
+    from ortaq.training.models import Cohort
+
+    call = Call.objects.get(state="open", title__startswith="Internships in Tianjin")
+    assert call.written_in == "en" and {"kk", "ru", "zh-hans"} <= set(call.translations)
+    assert set(InternshipOffer.objects.get(title="PLC commissioning intern (demo)").translations) == {"ru", "zh-hans"}
+    chinese = Cohort.objects.get(title__endswith="(demo)")
+    assert chinese.written_in == "zh-hans" and chinese.translations == {}
+    seen = shown(chinese, "title", "kk")  # a Kazakh reader reads the author's Chinese, marked as such
+    assert seen.foreign and seen.language == "zh-hans" and 'lang="zh-hans"' in str(seen.html())
+    running = Cohort.objects.get(title__endswith="(demo, in progress)")
+    assert shown(running, "title", "ru").language == "ru" and all(s.translations.get("ru") for s in running.sessions.all())

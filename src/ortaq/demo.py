@@ -314,9 +314,10 @@ def _training(inst: dict, people: dict) -> None:
         competences=["unesco_ai_teachers:ethics", "unesco_ai_teachers:foundations", "digcomporg:leadership"])
     # The next cohort, open for nominations: it starts eight weeks from now.
     start = _monday(timezone.localdate()) + dt.timedelta(weeks=8)
-    topics = ("AI foundations for managers", "Ethics and data protection", "Digital learning platforms")
+    # Written in Chinese only by the Xi'an trainer: a Kazakh or Russian reader sees it marked "(written in Chinese)".
+    topics = ("面向管理者的人工智能基础", "伦理与数据保护", "数字化学习平台")
     services.cohort_create(
-        actor=people["trainer"], course=course, title="Next cohort, Xi'an and online (demo)", format="blended", language="ru",
+        actor=people["trainer"], course=course, title="西安与线上的下一期培训 (demo)", written_in="zh-hans", format="blended", language="ru",
         location="Xi'an / online", start_date=start, end_date=start + dt.timedelta(weeks=12, days=-3), capacity=25,
         sessions=[(_at(start + dt.timedelta(weeks=2 * n)), topic) for n, topic in enumerate(topics)])
 
@@ -339,8 +340,11 @@ def _mobility(inst: dict, people: dict) -> bool:
     # A standing offer: interns from several calls work there, the first of them since ten weeks ago.
     offer = InternshipOffer.objects.filter(title__endswith="(demo)").first() or services.offer_create(
         actor=people["supervisor"], host=inst["cn_company"], offer=OfferInput(
-            title="PLC commissioning intern (demo)",
+            title="PLC commissioning intern (demo)", written_in="en",
             tasks="Commission and test PLC cabinets\nWire sensors and actuators\nKeep the commissioning log",
+            translations={"ru": {"title": "Стажёр-наладчик ПЛК (демо)",
+                                 "tasks": "Наладка и испытание шкафов ПЛК\nПодключение датчиков и исполнительных механизмов\nВедение журнала наладки"},
+                          "zh-hans": {"title": "PLC调试实习生（演示）", "tasks": "调试和测试PLC控制柜\n连接传感器和执行器\n填写调试日志"}},
             city="Tianjin", start_date=today - dt.timedelta(weeks=20), end_date=today + dt.timedelta(weeks=40),
             places=12, isced_code="0714", language="ru", language_framework="cefr", language_min_level="A2",
             accessibility_facilities=("adapted_workplace",)))
@@ -348,7 +352,10 @@ def _mobility(inst: dict, people: dict) -> bool:
         services.offer_publish(actor=people["supervisor"], offer=offer)
     year = _academic_year(today) + 1
     call = services.call_create(actor=people["coordinator"], owner=inst["almaty"], call=CallInput(
-        title=f"Internships in Tianjin, autumn {year} (demo)", mobility_type="student_internship", academic_year=year,
+        title=f"Internships in Tianjin, autumn {year} (demo)", written_in="en",
+        translations={"kk": {"title": f"Тяньцзиньдегі тағылымдамалар, {year} күзі (демо)"}, "ru": {"title": f"Стажировки в Тяньцзине, осень {year} (демо)"},
+                      "zh-hans": {"title": f"{year}年秋季天津实习（演示）"}},
+        mobility_type="student_internship", academic_year=year,
         deadline=timezone.now() + dt.timedelta(days=60), max_choices=3,
         ranking_rule="points", weight_grade=50, weight_language=20, weight_motivation=15, weight_interview=15,
         lottery_seed=20270301))
@@ -416,7 +423,7 @@ def _in_progress(inst: dict, people: dict) -> None:
 
     def call(title, *, places, offer=None, condition=None):
         created = services.call_create(actor=coordinator, owner=inst["almaty"], call=CallInput(
-            title=title, mobility_type="student_internship", academic_year=year,
+            title=title, written_in="en", mobility_type="student_internship", academic_year=year,
             deadline=now + dt.timedelta(days=1), max_choices=1, ranking_rule="points",
             weight_grade=60, weight_language=20, weight_motivation=10, weight_interview=10, lottery_seed=20260901))
         option = services.call_option_add(actor=coordinator, call=created, offer=offer, condition=condition, places=places)
@@ -504,10 +511,16 @@ def _in_progress(inst: dict, people: dict) -> None:
     start = _monday(today) - dt.timedelta(weeks=3)
     topics = ("AI foundations for managers", "Ethics and data protection", "Digital learning platforms", "Data for decisions",
               "Final project clinic")
+    russian = {"AI foundations for managers": "Основы ИИ для руководителей", "Ethics and data protection": "Этика и защита данных",
+               "Digital learning platforms": "Цифровые платформы обучения", "Data for decisions": "Данные для решений",
+               "Final project clinic": "Консультация по итоговому проекту"}
     cohort = training.cohort_create(
         actor=people["trainer"], course=Course.objects.get(code="AI-101"), title="Online cohort for college managers (demo, in progress)",
+        written_in="en", translations={"ru": {"title": "Онлайн-поток для руководителей колледжей (демо, идёт)"},
+                                       "kk": {"title": "Колледж басшыларына арналған онлайн топ (демо, жүріп жатыр)"}},
         format="online", language="ru", location="Online", start_date=start, end_date=start + dt.timedelta(weeks=10, days=-3), capacity=20,
-        sessions=[(_at(start + dt.timedelta(weeks=2 * n if n else 0, days=2 if n else 0)), topic) for n, topic in enumerate(topics)])
+        sessions=[(_at(start + dt.timedelta(weeks=2 * n if n else 0, days=2 if n else 0)), topic, {"ru": {"topic": russian[topic]}})
+                  for n, topic in enumerate(topics)])
     enrolments = []
     for manager in [people["manager"], *(people[f"taraz.manager{n}"] for n in range(1, len(MANAGERS) + 1))]:
         enrolment = training.nominate(actor=people["coordinator.taraz"], cohort=cohort, manager=manager)
