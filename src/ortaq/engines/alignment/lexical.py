@@ -18,7 +18,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -140,6 +140,8 @@ def shared_terms(a: Outcome, b: Outcome, glossary: Glossary | None = None) -> tu
     """The terms two outcomes share, as written in each: glossary terms found on both sides (in any of their
     language versions), then words the two texts share in the same script (PLC, CNC, G71, станок, ...; at
     least 3 characters, equal after normalisation). Lists keep text order and have no repeats."""
+    spans: Callable[[str, str], list[tuple[str, str]]]
+    terms: Callable[[str, str], list[str]]
     if glossary is None:  # the shipped glossary: memoised per text (a module proposal asks for each text often)
         spans, terms = _cached_spans, _cached_terms
     else:
