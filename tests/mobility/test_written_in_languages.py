@@ -156,3 +156,19 @@ def test_the_inbox_names_the_open_call_in_the_readers_language(world, open_call)
         with translation.override(reader):
             items = {i.kind: i for i in selectors.inbox_items(actor=student)}
         assert items["mobility.open_call"].subject == expected, reader
+
+
+def test_the_call_opened_message_names_the_call_in_each_recipients_language(world, published_offer):
+    from ortaq.notifications.models import Notification
+    from ortaq.notifications.services import render
+    from tests.mobility.conftest import students
+
+    [student] = students(world, 1)
+    call = services.call_create(actor=world["coordinator_a"], owner=world.a, call=call_input(
+        written_in="en", title="Welding 2026", title_kk="Дәнекерлеу 2026"))
+    services.call_option_add(actor=world["coordinator_a"], call=call, offer=published_offer, places=1)
+    services.call_open(actor=world["coordinator_a"], call=call)
+    message = Notification.objects.get(recipient=student, key="call_opened")
+    assert "Дәнекерлеу 2026" in render(message, "kk")[0] + render(message, "kk")[1]
+    assert "Дәнекерлеу 2026" in "".join(render(message, "ru"))  # no Russian version: Kazakh comes next
+    assert "Welding 2026" in "".join(render(message, "zh-hans"))  # Chinese, English: the author's

@@ -233,13 +233,13 @@ def call_open(*, actor: User, call: Call) -> Call:
     call.state = CallState.OPEN
     call.save(update_fields=["state"])
     audit_record(actor=actor, action="transition", obj=call, before={"state": "draft"}, after={"state": "open"})
-    from ortaq.notifications.services import notify
+    from ortaq.notifications.services import notify, written
 
     from django.urls import reverse
 
     role = Role.TEACHER if call.mobility_type in ("teacher_internship", "staff_training") else Role.STUDENT
     recipients = [m.user for m in memberships(institutions=[call.owner_id], roles=[role]).select_related("user")]
-    notify(recipients=recipients, key="call_opened", params={"call": call.title, "deadline": call.deadline},
+    notify(recipients=recipients, key="call_opened", params={"call": written(call), "deadline": call.deadline},
                                          url=reverse("mobility:call", args=[call.pk]))
     return call
 
@@ -313,9 +313,9 @@ def application_save(*, actor: User, call: Call, application: ApplicationInput, 
     if submit:
         from django.urls import reverse
 
-        from ortaq.notifications.services import notify
+        from ortaq.notifications.services import notify, written
 
-        notify(recipients=[actor], key="application_submitted", params={"call": call.title, "receipt": row.receipt},
+        notify(recipients=[actor], key="application_submitted", params={"call": written(call), "receipt": row.receipt},
                                              url=reverse("mobility:call", args=[call.pk]))
     return row
 
