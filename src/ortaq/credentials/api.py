@@ -133,10 +133,11 @@ def verify_presentation(request: HttpRequest):
     """A holder's wallet answers a presentation request made on /verify/presentations/: `options.challenge`
     (and `options.domain`, if given) must be that request's, and the presentation's authentication proof must
     name both. Each credential inside is verified as /credentials/verify would; the first presentation that
-    verifies answers the request, so a replay of it is refused (409)."""
+    verifies answers the request, so a replay of it is refused (409). A challenge that is not one of ours, sent
+    with an API token, is a verifier application's own (VC-API): see _verify_for_caller."""
     from ortaq.lib import jsonguard
 
-    from .presentations import presentation_submit
+    from .presentations import presentation_request_known, presentation_submit
 
     _throttle("vc_verify", client_address(request))
     try:  # hostile size or nesting is refused before parsing (4xx), like every JSON this platform reads
@@ -153,6 +154,8 @@ def verify_presentation(request: HttpRequest):
     domain = options.get("domain")
     if domain is not None and not isinstance(domain, str):
         return _error(400, "options.domain must be a string")
+    if not presentation_request_known(options["challenge"]) and request.headers.get("Authorization"):
+        return _verify_for_caller(request, body["verifiablePresentation"], options["challenge"], domain)
     try:
         _request, result = presentation_submit(presentation=body["verifiablePresentation"], challenge=options["challenge"], domain=domain)
     except DomainError as error:
@@ -164,3 +167,28 @@ def verify_presentation(request: HttpRequest):
                "errors": [c["reason"] for c in checks if not c["ok"]],
                "credentialResults": [{"verified": c["verified"], "status": c["status"], "issuer": c["issuer"]} for c in result["credentials"]]}
     return JsonResponse(payload, status=200 if result["verified"] else 422)
+
+
+def _verify_for_caller(request: HttpRequest, presentation: dict, challenge: str, domain: str | None) -> JsonResponse:
+    """VC-API "verify presentation" for an authenticated verifier application: it issued `challenge` (and
+    `domain`) and answers for their freshness, so nothing is stored or replay-protected here. A token is
+    required because only then is someone accountable for that freshness; a wallet answering one of the
+    platform's own requests needs none. 200 verified, 422 not (VC-API VerifyPresentationResponse either way)."""
+    from ortaq.accounts.selectors import user_for_token
+
+    from .presentations import presentation_verify_for_caller
+
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    if user is None:
+        response = _error(401, "a valid API token (Authorization: Bearer …) is required to verify a presentation for your own challenge")
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    _throttle("vc_verify", f"user:{user.pk}")
+    if not challenge.strip():
+        return _error(400, "options.challenge must not be empty")
+    try:
+        payload = presentation_verify_for_caller(actor=user, presentation=presentation, challenge=challenge, domain=domain)
+    except DomainError as error:
+        return _error(error.status, str(error.message))
+    return JsonResponse(payload, status=200 if payload["verified"] else 422)

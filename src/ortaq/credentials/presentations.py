@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.engines.credentials.presentations import verify_presentation
-from ortaq.errors import DomainError, NotFound
+from ortaq.errors import DomainError, Forbidden, NotFound
 
 from .keys import resolver
 from .models import PresentationRequest
@@ -89,3 +89,44 @@ def _no_credentials():
     from ortaq.engines.credentials import Check
 
     return Check("credentials", False, "the presentation holds no credential")
+
+
+def presentation_request_known(challenge) -> bool:
+    """Whether `challenge` is one of this platform's presentation requests (answered, expired or open)."""
+    return isinstance(challenge, str) and 0 < len(challenge) <= 64 and PresentationRequest.objects.filter(challenge=challenge).exists()
+
+
+# A credential's failed check, as the VC Data Model 2.0 §7.1 problem type a VC-API client expects.
+_PROBLEM_TYPES = {"proof": "CRYPTOGRAPHIC_SECURITY_ERROR", "issuer": "CRYPTOGRAPHIC_SECURITY_ERROR", "nested": "CRYPTOGRAPHIC_SECURITY_ERROR",
+                  "register": "CRYPTOGRAPHIC_SECURITY_ERROR", "validity": "RANGE_ERROR", "input": "PARSING_ERROR", "internal": "PARSING_ERROR"}
+
+
+def _problems_of(report: dict) -> list[dict]:
+    return [{"type": f"https://www.w3.org/TR/vc-data-model#{_PROBLEM_TYPES.get(c['check'], 'MALFORMED_VALUE_ERROR')}",
+             "title": f"{c['check']} check failed", "detail": c["reason"]} for c in report["checks"] if not c["ok"]]
+
+
+def presentation_verify_for_caller(*, actor, presentation, challenge: str, domain: str | None) -> dict:
+    """VC-API "verify presentation" for an authenticated verifier application that issued `challenge` (and
+    `domain`) itself: the presentation's data model and proof (engines.credentials.caller_presentations), then
+    each credential inside as /credentials/verify would. The caller owns the challenge's freshness, so nothing
+    is stored and a replay is the caller's to refuse; the platform's own requests go through
+    presentation_submit instead. Answers the VC-API VerifyPresentationResponse shape."""
+    from ortaq.engines.credentials.caller_presentations import verify_caller_presentation
+
+    if actor is None or not actor.is_authenticated:  # the API gate already asked for a token; a service never trusts it alone
+        raise Forbidden(_("Sign in with an API token to verify a presentation for your own request."))
+    report = verify_caller_presentation(presentation, challenge=challenge, domain=domain, resolver=resolver())
+    credential_results = []
+    for credential in report.credentials:  # empty when the presentation itself breaks the data model
+        result = verify_document(credential, count=True)
+        credential_results.append({"verified": result["verified"], "credentialId": result.get("credential"), "issuer": result.get("issuer"),
+                                   "status": result.get("status"), "problemDetails": _problems_of(result)})
+    problems = [p.to_dict() for p in report.problems]
+    problems += [{**p, "detail": f"credential {i}: {p['detail']}"} for i, c in enumerate(credential_results, 1) for p in c["problemDetails"]]
+    verified = report.verified and all(c["verified"] for c in credential_results)
+    presentation_result = {"verified": report.verified, "problemDetails": [p.to_dict() for p in report.problems], "results": report.results}
+    return {"verified": verified, "holder": report.holder, "presentationResult": presentation_result, "credentialResults": credential_results,
+            "problemDetails": problems, "warnings": [p.to_dict() for p in report.warnings],
+            # VC-API's older `errors` list (strings): what clients such as the W3C test suites still read
+            "errors": [p["detail"] for p in problems]}
