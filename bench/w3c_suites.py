@@ -78,13 +78,18 @@ def eddsa_config(base_url: str, did: str, token: str) -> dict:
 
 
 def vcdm2_config(base_url: str, did: str, token: str) -> dict:
-    """vc-data-model-2.0-test-suite: issuer and verifier tagged vc2.0."""
+    """vc-data-model-2.0-test-suite: issuer, verifier and presentation verifier tagged vc2.0. The presentation
+    verifier is the VC-API verify-presentation endpoint in its verifier-application mode: the suite signs
+    presentations for its own random challenge, which the token lets the platform verify without a request of
+    its own (docs/credentials.md)."""
     headers = {"Authorization": f"Bearer {token}"}
     return {"settings": {"enableInteropTests": False, "testAllImplementations": False},
             "implementations": [{"name": "Ortaq", "implementation": "Ortaq VC-API",
                                  "issuers": [{"id": did, "endpoint": f"{base_url}/credentials/issue", "headers": headers,
                                               "options": {"cryptosuite": "eddsa-rdfc-2022"}, "tags": ["vc2.0"]}],
-                                 "verifiers": [{"id": did, "endpoint": f"{base_url}/credentials/verify", "tags": ["vc2.0"]}]}]}
+                                 "verifiers": [{"id": did, "endpoint": f"{base_url}/credentials/verify", "tags": ["vc2.0"]}],
+                                 "vpVerifiers": [{"id": did, "endpoint": f"{base_url}/presentations/verify", "headers": headers,
+                                                  "tags": ["vc2.0"]}]}]}
 
 
 def write(suite_dir: Path, config: dict) -> Path:
