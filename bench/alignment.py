@@ -416,11 +416,11 @@ def cmd_heldout(args) -> None:
             svg.write_text(ai.reliability_svg(r["reliability"], f"Module proposals ({name}), held-out, ECE {r['ECE']:.3f}"), "utf-8")
             print(f"\n(reliability diagram: {svg.relative_to(ROOT)})")
         if FIG is not None:
-            FIG.table("module-calibration", ["backend"], ["ECE (10 bins)", "held-out pairs", "ms per module pair"])
-            FIG.add(f"module ECE: {name}", r["ECE"], "", table="module-calibration", row=[name], col="ECE (10 bins)",
+            FIG.table("module_calibration", ["backend"], ["ECE (10 bins)", "held-out pairs", "ms per module pair"])
+            FIG.add(f"module ECE: {name}", r["ECE"], "", table="module_calibration", row=[name], col="ECE (10 bins)",
                     digits=3, goal=None if quick else {"op": "<=", "value": 0.05})
-            FIG.add(f"module pairs: {name}", r["held-out pairs"], "", table="module-calibration", row=[name], col="held-out pairs")
-            FIG.add(f"module ms: {name}", r["ms per proposal"], "ms", table="module-calibration", row=[name],
+            FIG.add(f"module pairs: {name}", r["held-out pairs"], "", table="module_calibration", row=[name], col="held-out pairs")
+            FIG.add(f"module ms: {name}", r["ms per proposal"], "ms", table="module_calibration", row=[name],
                     col="ms per module pair", digits=1)
 
 
