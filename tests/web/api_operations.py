@@ -102,6 +102,45 @@ def _pending_proposal(scene: Scene):
     return scene.mobility["proposal"]
 
 
+def _draft_offer(scene: Scene):
+    """A draft offer of C (a host), made once per scene: an offer a call already uses can no longer change."""
+    if not hasattr(scene, "_draft_offer"):
+        from ortaq.mobility import services
+        from tests.mobility.conftest import offer_input
+
+        scene._draft_offer = services.offer_create(actor=scene.world["coordinator_c"], host=scene.world.c, offer=offer_input())  # type: ignore[attr-defined]
+    return scene._draft_offer  # type: ignore[attr-defined]
+
+
+def _draft_call(scene: Scene):
+    """A draft call of A, made once per scene: only a draft call can change."""
+    if not hasattr(scene, "_draft_call"):
+        from ortaq.mobility import services
+        from tests.mobility.conftest import call_input
+
+        scene._draft_call = services.call_create(actor=scene.world["coordinator_a"], owner=scene.world.a, call=call_input())  # type: ignore[attr-defined]
+    return scene._draft_call  # type: ignore[attr-defined]
+
+
+def _batch(scene: Scene):
+    """A batch of A's programme prepared by registrar_a, made once per scene (the admin approves it: four eyes)."""
+    if not hasattr(scene, "_batch"):
+        import datetime as dt
+
+        from ortaq.credentials import services
+
+        scene._batch = services.batch_request(actor=scene.world["registrar_a"], programme=scene.programme,  # type: ignore[attr-defined]
+                                              holders=[scene.world["student_a"]], graduation_date=dt.date(2026, 6, 30))
+    return scene._batch  # type: ignore[attr-defined]
+
+
+def _issued_id(scene: Scene) -> str:
+    """The public id of the credential A's registrar signed through the VC-API in the scene."""
+    from ortaq.credentials.models import IssuedCredential
+
+    return str(IssuedCredential.objects.order_by("pk").values_list("public_id", flat=True).first())
+
+
 def _digcomporg_ratings() -> dict:
     from ortaq.engines import frameworks as fw
 
@@ -244,6 +283,37 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("GET", "/api/v1/mobility/offers/"): Operation("student_a", query={"host": "1", "state": "published", "q": "PLC", "page": "1"}),
     ("GET", "/api/v1/mobility/offers/{pk}"): Operation("student_a", path=lambda s: {"pk": s.mobility["open_call"].options.get(offer__isnull=False).offer_id}),
+    ("GET", "/api/v1/credentials/batches/"): Operation("registrar_a", query={"state": "requested", "page": "1"}),
+    ("POST", "/api/v1/credentials/batches/"): Operation(
+        "registrar_a", ok=201,
+        body=lambda s: {"programme_id": s.programme.pk, "holder_ids": [s.world["student_a"].pk], "graduation_date": "2026-06-30"},
+    ),
+    ("GET", "/api/v1/credentials/batches/{pk}"): Operation("registrar_a", path=lambda s: {"pk": _batch(s).pk}),
+    ("POST", "/api/v1/credentials/batches/{pk}/approve"): Operation("admin", path=lambda s: {"pk": _batch(s).pk}),
+    ("GET", "/api/v1/credentials/issued/"): Operation(
+        "registrar_a", query={"q": "holder", "kind": "diploma", "state": "valid", "issued_from": "2025-01-01", "issued_to": "2030-01-01", "batch": "1", "page": "1"},
+    ),
+    ("GET", "/api/v1/credentials/issued/{public_id}"): Operation("registrar_a", path=lambda s: {"public_id": _issued_id(s)}),
+    ("POST", "/api/v1/credentials/issued/{public_id}/state"): Operation(
+        "registrar_a", path=lambda s: {"public_id": _issued_id(s)}, body=lambda s: {"state": "suspended", "reason": "Under review"},
+    ),
+    ("POST", "/api/v1/mobility/offers/"): Operation(
+        "coordinator_c", ok=201,
+        body=lambda s: {"host_id": s.world.c.pk, "title": "Welding intern", "tasks": "Weld frames", "city": "Urumqi", "start_date": "2027-03-01",
+                        "end_date": "2027-05-31", "places": 2, "isced_code": "0715", "accessibility_facilities": ["step_free_access"]},
+    ),
+    ("PATCH", "/api/v1/mobility/offers/{pk}"): Operation(
+        "coordinator_c", path=lambda s: {"pk": _draft_offer(s).pk}, body=lambda s: {"places": 3, "city": "Kashgar"},
+    ),
+    ("POST", "/api/v1/mobility/offers/{pk}/publish"): Operation("coordinator_c", path=lambda s: {"pk": _draft_offer(s).pk}),
+    ("POST", "/api/v1/mobility/calls/"): Operation(
+        "coordinator_a", ok=201,
+        body=lambda s: {"owner_id": s.world.a.pk, "title": "Study 2027", "mobility_type": "student_internship", "academic_year": 2027,
+                        "deadline": "2030-01-31T12:00:00+05:00", "max_choices": 2},
+    ),
+    ("PATCH", "/api/v1/mobility/calls/{pk}"): Operation(
+        "coordinator_a", path=lambda s: {"pk": _draft_call(s).pk}, body=lambda s: {"title": "Study 2027/28", "max_choices": 2},
+    ),
     ("GET", "/api/v1/recognition/dossiers/"): Operation("coordinator_a", query={"state": "open", "page": "1"}),
     ("POST", "/api/v1/recognition/dossiers/"): Operation(  # already open: the same dossier again
         "coordinator_a", body=lambda s: {"mobility_agreement_id": s.recognition["open"].mobility_agreement_id},
