@@ -220,13 +220,12 @@ def credential_issue(*, authorization: Any, request: Any) -> dict:
             raise OAuthError("invalid_credential_request", "send proofs (or, from earlier drafts, proof), not both")
         if proofs is None and isinstance(request.get("proof"), dict) and request["proof"].get("proof_type") == "jwt":
             proofs = {"jwt": [request["proof"].get("jwt")]}  # draft 13's single proof, still sent by some wallets
-        jwts = proofs.get("jwt") if isinstance(proofs, dict) else None
-        if not isinstance(jwts, list) or len(jwts) != 1 or set(proofs) != {"jwt"}:
+        if not isinstance(proofs, dict) or set(proofs) != {"jwt"} or not isinstance(proofs["jwt"], list) or len(proofs["jwt"]) != 1:
             raise OAuthError("invalid_credential_request", "one jwt key proof is required (proofs.jwt)")
         if request.get("credential_configuration_id") != configuration_id(offer.credential):
             raise OAuthError("unknown_credential_configuration", "credential_configuration_id is not the offered one")
         if offer.credential.state != CredentialState.VALID:
             raise OAuthError("invalid_credential_request", "the credential is no longer valid")
-        holder_did = proof_holder(jwts[0])
+        holder_did = proof_holder(proofs["jwt"][0])
         record = wallet_copy_issue(offer=offer, holder_did=holder_did)
     return {"credentials": [{"credential": record.document}]}
