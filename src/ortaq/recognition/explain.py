@@ -6,12 +6,9 @@ Pure helpers (no database): the views pass in texts already read through the sel
 
 from __future__ import annotations
 
-import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +17,6 @@ LANGUAGES = ("kk", "ru", "zh", "en")
 # The words for a score: the engine's threshold for a covered outcome (COVERED, 0.7) is a likely match; below
 # 0.3 the pair is more often unrelated than not on the calibration specialties (docs/alignment.md).
 LIKELY, POSSIBLE = 0.7, 0.3
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -66,43 +62,29 @@ def detect_language(text: str) -> DetectedLanguage:
 
 
 # --------------------------------------------------------------------------- shared glossary terms
-@lru_cache(maxsize=1)
-def _glossary() -> list[dict]:
-    """The engine's kk/ru/zh/en vocational glossary (the lexical channel's bridge between scripts)."""
-    return json.loads(resources.files("ortaq.engines.alignment").joinpath("glossary.json").read_text("utf-8"))["terms"]
-
-
-def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
-
-
-def _word_matches(word: str, stem: str) -> bool:
-    # As the lexical channel matches (lexical._word_matches): "=" marks a whole word, otherwise a stem with a
-    # short ending (Kazakh and Russian inflect: дәнекерлеу, сварки).
-    if stem.startswith("="):
-        return word == stem[1:]
-    return word.startswith(stem) and len(word) <= len(stem) + (4 if len(stem) <= 4 else 14)
-
-
+@lru_cache(maxsize=4096)
 def term_spans(text: str, lang: str) -> dict[str, list[tuple[int, int]]]:
-    """{glossary term id: [(start, end), ...]} where the term occurs in `text` (in language `lang`)."""
+    """{glossary term id: [(start, end), ...]} where a term of the engine's kk/ru/zh/en vocational glossary occurs
+    in `text` (in language `lang`), found as the lexical channel finds them (Glossary.spans). Cached: a dossier
+    shows the same outcome beside several proposals. Callers must not change the answer."""
+    from ortaq.engines.alignment.lexical import load_glossary
+
     found: dict[str, list[tuple[int, int]]] = {}
-    words = [(m.start(), m.end(), _norm(m.group())) for m in _WORD.finditer(text)]
-    for term in _glossary():
-        for stem in term.get(lang, []) + (term.get("en", []) if lang == "zh" else []):
-            stem_norm = _norm(stem)
-            if lang == "zh" and _HAN.search(stem_norm):
-                start = text.find(stem)
-                while start >= 0:
-                    found.setdefault(term["id"], []).append((start, start + len(stem)))
-                    start = text.find(stem, start + len(stem))
-                continue
-            parts = stem_norm.split()
-            for i in range(len(words) - len(parts) + 1):
-                # Inside Chinese text a Latin word (PLC) is a "word" only as a whole run of Latin letters.
-                if all(_word_matches(words[i + j][2], parts[j]) for j in range(len(parts))):
-                    found.setdefault(term["id"], []).append((words[i][0], words[i + len(parts) - 1][1]))
+    for tid, surface in load_glossary().spans(lang, text):
+        found.setdefault(tid, []).extend(surface_spans(text, [surface]))
     return found
+
+
+def surface_spans(text: str, surfaces: list[str]) -> list[tuple[int, int]]:
+    """Where the words the engine says two outcomes share (PLC, IEC, станок) occur in `text`, ignoring case."""
+    low, out = text.casefold(), []
+    for surface in surfaces:
+        needle = surface.casefold()
+        start = low.find(needle) if needle and len(low) == len(text) else -1
+        while start >= 0:
+            out.append((start, start + len(needle)))
+            start = low.find(needle, start + len(needle))
+    return out
 
 
 def segments(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
@@ -153,18 +135,6 @@ def shown_text(texts: dict[str, str], prefer: str) -> tuple[str, str]:
         if texts.get(lang):
             return lang, texts[lang]
     return "en", ""
-
-
-def surface_spans(text: str, surfaces: list[str]) -> list[tuple[int, int]]:
-    """Where the words the engine says two outcomes share (PLC, IEC, станок) occur in `text`, ignoring case."""
-    low, out = text.casefold(), []
-    for surface in surfaces:
-        needle = surface.casefold()
-        start = low.find(needle) if needle and len(low) == len(text) else -1
-        while start >= 0:
-            out.append((start, start + len(needle)))
-            start = low.find(needle, start + len(needle))
-    return out
 
 
 def explain_pair(*, abroad_code: str, abroad_texts: dict[str, str], home_code: str, home_texts: dict[str, str], score: float,
