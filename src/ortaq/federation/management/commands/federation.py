@@ -34,6 +34,7 @@ class Command(BaseCommand):
         commands.add_parser("whoami", help="this node's id and key fingerprint")
         ping = commands.add_parser("ping", help="queue a connectivity check to a peer")
         ping.add_argument("url")
+        ping.add_argument("--count", type=int, default=1, help="how many (each is its own message)")
 
     def handle(self, *args: object, **options: object) -> None:
         try:
@@ -71,8 +72,9 @@ class Command(BaseCommand):
         peer = selectors.active_peers().filter(node_id=options.url.rstrip("/")).first()
         if peer is None:
             raise CommandError(f"{options.url} is not a trusted peer")
-        message = services.federation_ping(peer=peer)
-        self.stdout.write(f"queued ping {message.message_id} to {peer.node_id}")
+        for _ in range(max(1, options.count)):
+            message = services.federation_ping(peer=peer)
+            self.stdout.write(f"queued ping {message.message_id} to {peer.node_id}")
 
     def _sync(self, options: argparse.Namespace) -> None:
         failures = 0
