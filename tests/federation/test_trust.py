@@ -100,3 +100,38 @@ def test_a_peer_s_institutions_are_not_listed_again_in_this_node_s_manifest(remo
     remote.institutions = [{"id": "7", "kind": "college", "country": "CN", "names": {"original": "A", "latin": "A"}}]
     _federation("peer", "add", remote.node_id)
     assert client.get("/.well-known/ortaq-node.json").json()["institutions"] == []
+
+
+def test_sync_accepts_a_rotated_key_while_the_pinned_one_is_still_listed(remote, monkeypatch):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ortaq.federation import transport
+    from tests.federation.conftest import RemoteNode
+
+    _federation("peer", "add", remote.node_id)
+    rotated = RemoteNode(node_id=remote.node_id, private=Ed25519PrivateKey.generate())
+    manifest = remote.manifest()
+    manifest["keys"][0]["valid_until"] = "2999-01-01T00:00:00Z"
+    manifest["keys"].append({"id": f"{remote.node_id}#key-2", "type": "Multikey", "publicKeyMultibase": rotated.multibase,
+                             "valid_from": "2026-06-01T00:00:00Z", "valid_until": None})
+    monkeypatch.setattr(transport, "fetch_manifest", lambda url: manifest)
+    assert "0 delivered, 0 rejected, 0 waiting" in _federation("sync")
+    peer = Peer.objects.get()
+    assert [k["id"] for k in peer.keys] == [remote.key_id, f"{remote.node_id}#key-2"]
+    assert peer.fingerprint == keys.fingerprint_of(rotated.multibase)
+    assert AuditEvent.objects.filter(action="rekey", object_type="federation.peer").count() == 1
+
+
+def test_sync_refuses_a_manifest_whose_keys_are_unrelated_to_the_pinned_ones(remote, monkeypatch):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ortaq.federation import transport
+    from tests.federation.conftest import RemoteNode
+
+    _federation("peer", "add", remote.node_id)
+    impostor = RemoteNode(node_id=remote.node_id, private=Ed25519PrivateKey.generate())
+    monkeypatch.setattr(transport, "fetch_manifest", lambda url: impostor.manifest())
+    err = StringIO()
+    call_command("federation", "sync", stdout=StringIO(), stderr=err)
+    assert "add it again with its new fingerprint" in err.getvalue()
+    assert Peer.objects.get().keys[0]["publicKeyMultibase"] == remote.multibase
