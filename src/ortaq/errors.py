@@ -55,6 +55,8 @@ class ErrorCode(StrEnum):
     STATUS_GIVEN = "status_given"  # a VC-API caller named an entry in one of the platform's own status lists
     VERSION_CONFLICT = "version_conflict"  # 409: `expected_version` is not the record's; `current_version` says what is
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # 422: an Idempotency-Key sent again with another body
+    HOME_NODE = "home_node"  # federation: done only on the record's (or the institution's) home node
+    CONTENT_MISMATCH = "content_mismatch"  # federation: a peer's content does not hash to the SHA-256 it names
 
 
 class DomainError(Exception):
