@@ -80,7 +80,7 @@ def test_a_draft_application_is_reminded_3_days_then_1_day_before_the_deadline_a
 
     assert remind().sent == 1
     first = reminders_of(student).get()
-    assert (first.key, first.params["window"], first.params["call"]) == ("reminder_application", 3, "Tianjin internships")
+    assert (first.key, first.params["window"], first.params["call"]["$names"]["en"]) == ("reminder_application", 3, "Tianjin internships")
     assert first.url == f"/mobility/calls/{application.call_id}/"
     assert len(mail.outbox) == 1 and "Tianjin internships" in mail.outbox[0].subject
 
@@ -152,7 +152,8 @@ def test_a_manager_is_reminded_of_the_self_assessment_before_the_course_until_it
     Enrolment.objects.create(cohort=soon, manager=manager, institution=world.a, state="enrolled", nominated_by=world["coordinator_a"])
     assert remind().sent == 1
     reminder = reminders_of(manager, "reminder_self_assessment").get()
-    assert reminder.params["cohort"] == "Winter cohort" and reminder.url.startswith(f"/training/{soon.pk}/self-assessment/before/")
+    assert services.render(reminder, "en")[0] == "Reminder: your self-assessment for Winter cohort"
+    assert reminder.url.startswith(f"/training/{soon.pk}/self-assessment/before/")
 
     later = Cohort.objects.create(course=course, title="Spring cohort", start_date=(NOW + dt.timedelta(days=2)).date(),
                                   end_date=(NOW + dt.timedelta(days=40)).date(), capacity=10)
@@ -213,3 +214,43 @@ def test_the_worker_s_task_sends_what_is_due(world, django_capture_on_commit_cal
         result = send_reminders.enqueue()
     assert result.return_value == 1
     assert reminders_of(world["student_a"]).get().params["window"] == 3
+
+
+@pytest.mark.django_db
+def test_a_reminder_names_the_call_in_the_recipient_s_language_version_not_the_author_s(world, remind):
+    kazakh = world["student_a"]
+    kazakh.preferred_language, kazakh.email = "kk", "kazakh@example.org"
+    kazakh.save()
+    english = make_user("student_en", (world.a, "student"))
+    english.preferred_language, english.email = "en", "english@example.org"
+    english.save()
+    application = draft_application(world, deadline=NOW + dt.timedelta(days=2))
+    Call.objects.filter(pk=application.call_id).update(title="Стажировки в Тяньцзине", written_in="ru",
+                                                        translations={"kk": {"title": "Тяньцзиндегі тағылымдамалар"}})
+    Application.objects.create(call=application.call, applicant=english)
+    assert remind().sent == 2
+    mails = {message.to[0]: message for message in mail.outbox}
+    assert "Тяньцзиндегі тағылымдамалар" in mails["kazakh@example.org"].subject
+    assert "Тяньцзиндегі тағылымдамалар" in mails["kazakh@example.org"].body
+    assert "Стажировки" not in mails["kazakh@example.org"].subject
+    # An English reader has no English version: the author's Russian text comes next (FALLBACK_ORDER).
+    assert "Стажировки в Тяньцзине" in mails["english@example.org"].subject
+    # In the app too, whatever language the page is read in later.
+    subject, _body = services.render(reminders_of(kazakh).get(), "kk", reader_time_zone(kazakh))
+    assert "Тяньцзиндегі тағылымдамалар" in subject and "Стажировки" not in subject
+
+
+@pytest.mark.django_db
+def test_a_self_assessment_reminder_names_the_cohort_in_the_recipient_s_language_version(world, remind):
+    manager = make_user("manager_zh", (world.c, "manager_in_training"))
+    manager.preferred_language = "zh-hans"
+    manager.save()
+    programme = TrainingProgramme.objects.create(code="AI", title_en="AI in colleges", provider=world.c)
+    course = Course.objects.create(programme=programme, code="AI-1", title_en="AI basics")
+    cohort = Cohort.objects.create(course=course, title="Қысқы топ", written_in="kk", translations={"zh-hans": {"title": "冬季班"}},
+                                   start_date=(NOW + dt.timedelta(days=1)).date(), end_date=(NOW + dt.timedelta(days=40)).date(), capacity=10)
+    Enrolment.objects.create(cohort=cohort, manager=manager, institution=world.c, state="enrolled", nominated_by=world["coordinator_c"])
+    assert remind().sent == 1
+    reminder = reminders_of(manager, "reminder_self_assessment").get()
+    assert "冬季班" in services.render(reminder, "zh-hans")[0]
+    assert "Қысқы топ" in services.render(reminder, "kk")[0]

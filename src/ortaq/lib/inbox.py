@@ -6,8 +6,9 @@ gathers them for the home page, so no app needs to import another to take part."
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Action(StrEnum):
@@ -45,6 +46,9 @@ class InboxItem:
     deadline: dt.datetime | dt.date | None = None
     ref: str = ""
     subject: str = ""  # the record's own name (a call's title, a person) when the item is about one record
+    # When `subject` is something people wrote (a call's or cohort's title, decision 0009): the row it is read from
+    # (anything with title, written_in and translations), so that a reminder names it in its recipient's language.
+    subject_row: Any = field(default=None, compare=False, repr=False)
 
     @property
     def deadline_has_time(self) -> bool:

@@ -268,9 +268,14 @@ def inbox_items(*, actor: Actor, today: dt.date | None = None) -> list[InboxItem
     return items
 
 
+def _title_row(title: str, written_in: str, translations) -> SimpleNamespace:
+    """A call's written title (decision 0009) from the three columns a values_list read, as shown() reads a row."""
+    return SimpleNamespace(title=title, written_in=written_in, translations=translations)
+
+
 def _title(title: str, written_in: str, translations) -> str:
     """A call's title as the reader reads it (decision 0009), from the three columns a values_list read."""
-    return shown(SimpleNamespace(title=title, written_in=written_in, translations=translations), "title").text
+    return shown(_title_row(title, written_in, translations), "title").text
 
 
 def reminder_items(*, now: dt.datetime, horizon: dt.timedelta) -> list[tuple[int, InboxItem]]:
@@ -279,13 +284,14 @@ def reminder_items(*, now: dt.datetime, horizon: dt.timedelta) -> list[tuple[int
     mobility starts. The reminders job (ortaq.notifications.reminders) sends them; titles are filled in there, in
     each recipient's language, so they are left empty here."""
     found: list[tuple[int, InboxItem]] = list(_answers_due(now=now, horizon=horizon))
-    for app_id, user_id, call_id, title, deadline in (
+    for app_id, user_id, call_id, title, written_in, versions, deadline in (
         Application.objects.filter(state=ApplicationState.DRAFT, call__state=CallState.OPEN, call__deadline__gt=now,
                                    call__deadline__lte=now + horizon)
-        .values_list("id", "applicant_id", "call_id", "call__title", "call__deadline")
+        .values_list("id", "applicant_id", "call_id", "call__title", "call__written_in", "call__translations", "call__deadline")
     ):
         found.append((user_id, InboxItem(kind="mobility.application", action=Action.FILL, title="", url=reverse("mobility:call", args=[call_id]),
-                                         deadline=deadline, ref=f"mobility.application:{app_id}", subject=title)))
+                                         deadline=deadline, ref=f"mobility.application:{app_id}", subject=title,
+                                         subject_row=_title_row(title, written_in, versions))))
     today = timezone.localdate(now)
     last_day = timezone.localdate(now + horizon)
     unsigned = (MobilityAgreement.objects.exclude(state=MobilityAgreementState.SIGNED).filter(start_date__gt=today, start_date__lte=last_day)
@@ -346,8 +352,10 @@ def placement_items(*, access, now: dt.datetime) -> list[InboxItem]:
 
 def _answers_due(*, now: dt.datetime, horizon: dt.timedelta):
     """(learner, item) for each placement whose deadline to answer falls within the horizon (the reminders job)."""
-    for pk, user_id, title, deadline in (Nomination.objects.filter(answer=PlacementAnswer.PENDING, state__in=OPEN_NOMINATIONS,
-                                                                   answer_by__gt=now, answer_by__lte=now + horizon)
-                                         .values_list("id", "application__applicant_id", "application__call__title", "answer_by")):
+    for pk, user_id, title, written_in, versions, deadline in (
+        Nomination.objects.filter(answer=PlacementAnswer.PENDING, state__in=OPEN_NOMINATIONS, answer_by__gt=now, answer_by__lte=now + horizon)
+        .values_list("id", "application__applicant_id", "application__call__title", "application__call__written_in",
+                     "application__call__translations", "answer_by")
+    ):
         yield user_id, InboxItem(kind="mobility.answer", action=Action.DECIDE, title="", url=reverse("mobility:placement", args=[pk]),
-                                 deadline=deadline, ref=f"mobility.placement:{pk}", subject=title)
+                                 deadline=deadline, ref=f"mobility.placement:{pk}", subject=title, subject_row=_title_row(title, written_in, versions))

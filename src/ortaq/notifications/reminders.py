@@ -25,7 +25,7 @@ from django.utils import timezone
 from ortaq.i18n import reader_time_zone
 
 from .models import Notification
-from .services import notify
+from .services import notify, written
 
 if TYPE_CHECKING:
     import zoneinfo
@@ -114,7 +114,9 @@ def send_due_reminders(*, now: dt.datetime | None = None) -> Sent:
                 skipped += 1
                 continue
             # The deadline is stored as a moment (or a date): each reader sees it in their language and zone.
-            params = {subject_param: item.subject, "deadline": item.deadline, "ref": item.ref, "window": window}
+            # A title people wrote is stored in every language's version (decision 0009), a person's name as is.
+            subject = written(item.subject_row) if item.subject_row is not None else item.subject
+            params = {subject_param: subject, "deadline": item.deadline, "ref": item.ref, "window": window}
             notify(recipients=[user], key=key, params=params, url=item.url)
             sent += 1
     logger.info("reminders: %d sent, %d already sent", sent, skipped)

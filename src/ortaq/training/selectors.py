@@ -405,5 +405,5 @@ def reminder_items(*, now: dt.datetime, horizon: dt.timedelta) -> list:
             found.append((enrolment.manager_id, InboxItem(
                 kind="training.self_assessment", action=Action.ASSESS, title="", count=len(missing),
                 url=reverse("training:self_assessment", args=[cohort.pk, Phase.BEFORE, missing[0]]), deadline=cohort.start_date,
-                ref=f"training.enrolment:{enrolment.pk}:before", subject=cohort.title)))
+                ref=f"training.enrolment:{enrolment.pk}:before", subject=cohort.title, subject_row=cohort)))
     return found
