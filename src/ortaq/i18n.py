@@ -64,6 +64,29 @@ def reader_time_zone(user, *, countries=None):
     return zone_named(settings.TIME_ZONE)
 
 
+def reader_time_zones(users) -> dict:
+    """{user id: zone} for many readers at once (a reminders run), by reader_time_zone's rule, their institutions'
+    countries read in one query rather than one per reader."""
+    from ortaq.accounts.selectors import memberships
+
+    users = list(users)
+    countries: dict[int, list[str]] = {}
+    rows = memberships().filter(user_id__in=[user.pk for user in users]).order_by("pk").values_list("user_id", "institution__country")
+    for user_id, country in rows:
+        countries.setdefault(user_id, []).append(country)
+    return {user.pk: reader_time_zone(user, countries=countries.get(user.pk, [])) for user in users}
+
+
+def moment_in(deadline, zone):
+    """A deadline as a moment: a moment as it is; a date (an agreement's or a course's first day) is the start of
+    that day where the reader lives."""
+    import datetime as dt
+
+    if isinstance(deadline, dt.datetime):
+        return deadline
+    return dt.datetime.combine(deadline, dt.time.min, tzinfo=zone)
+
+
 def when_text(moment, *, zone, language: str | None = None, label: bool = True) -> str:
     """A moment as a reader reads it: their language's format, in their zone, the zone named when `label`
     ("3 декабря 2026 г. 18:00 (Asia/Almaty)"), as an e-mail must, read away from the page. A date has no zone."""

@@ -22,14 +22,12 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from ortaq.i18n import reader_time_zone
+from ortaq.i18n import moment_in, reader_time_zones
 
 from .models import Notification
 from .services import notify, written
 
 if TYPE_CHECKING:
-    import zoneinfo
-
     from ortaq.lib.inbox import InboxItem
 
 logger = logging.getLogger(__name__)
@@ -51,13 +49,6 @@ class Sent:
     skipped: int = 0  # already reminded in that window
 
 
-def deadline_moment(deadline: dt.datetime | dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-    """A date deadline (an agreement's or a course's first day) is the start of that day where the recipient lives."""
-    if isinstance(deadline, dt.datetime):
-        return deadline
-    return dt.datetime.combine(deadline, dt.time.min, tzinfo=zone)
-
-
 def window_for(left: dt.timedelta) -> int | None:
     """The narrowest window the time left falls in (None: not yet, or already past)."""
     if left <= dt.timedelta(0):
@@ -76,16 +67,6 @@ def due_items(*, now: dt.datetime) -> list[tuple[int, InboxItem]]:
     return [*mobility.reminder_items(now=now, horizon=horizon), *training.reminder_items(now=now, horizon=horizon)]
 
 
-def _countries(user_ids: set[int]) -> dict[int, list[str]]:
-    """Each person's institutions' countries, in the order reader_time_zone reads them, in one query."""
-    from ortaq.accounts.selectors import memberships
-
-    found: dict[int, list[str]] = {}
-    for user_id, country in memberships().filter(user_id__in=user_ids).order_by("pk").values_list("user_id", "institution__country"):
-        found.setdefault(user_id, []).append(country)
-    return found
-
-
 def send_due_reminders(*, now: dt.datetime | None = None) -> Sent:
     """Remind every recipient of every item whose deadline entered a window, once per item and window."""
     now = now or timezone.now()
@@ -96,14 +77,14 @@ def send_due_reminders(*, now: dt.datetime | None = None) -> Sent:
     if not due:
         return Sent()
     users = get_user_model().objects.filter(is_active=True).in_bulk({user_id for user_id, _item in due})
-    countries = _countries(set(users))
+    zones = reader_time_zones(users.values())  # the pages' rule (ortaq.i18n), one query for everyone
     sent = skipped = 0
     for user_id, item in due:
         user = users.get(user_id)
         if user is None or item.deadline is None:
             continue
-        zone = reader_time_zone(user, countries=countries.get(user.pk, []))
-        window = window_for(deadline_moment(item.deadline, zone) - now)
+        # A date deadline (an agreement's or a course's first day) starts where the recipient lives.
+        window = window_for(moment_in(item.deadline, zones[user.pk]) - now)
         if window is None:
             continue
         key, subject_param = MESSAGE_OF[item.kind]
