@@ -6,6 +6,9 @@
 //        (status list credentials come from LOADER.json "documents"); otherwise it is stubbed.
 //   node interop.mjs verify-proofs LOADER.json CREDENTIALS.json -> {"results": [[{verificationMethod, verified}]]}
 //   node interop.mjs sign LOADER.json KEY.json UNSIGNED.json OUT.json [eddsa-rdfc-2022|Ed25519Signature2020]
+//   node interop.mjs status-matches CREDENTIALS.json -> {"results": [bool]}
+//        whether the status library recognises each credential's BitstringStatusListEntry entries
+//        (statusTypeMatches: how a verifier service picks its status checker before checking)
 //   node interop.mjs present LOADER.json HOLDER_KEY.json CREDENTIALS.json CHALLENGE DOMAIN OUT.json
 //        -> a VerifiablePresentation of CREDENTIALS by the holder (the key's did:key), signed by
 //        vc.signPresentation with eddsa-rdfc-2022 (proofPurpose authentication, challenge, domain)
@@ -22,7 +25,7 @@ import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
 import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-key-2020';
 import didContext from 'did-context';
-import {checkStatus as bitstringCheckStatus} from '@digitalbazaar/vc-bitstring-status-list';
+import {checkStatus as bitstringCheckStatus, statusTypeMatches} from '@digitalbazaar/vc-bitstring-status-list';
 import jsigs from 'jsonld-signatures';
 
 const readJson = path => JSON.parse(readFileSync(path, 'utf8'));
@@ -156,6 +159,11 @@ async function present(loaderPath, keyPath, credentialsPath, challenge, domain, 
   writeFileSync(outPath, JSON.stringify(signed, null, 2));
 }
 
+function statusMatches(credentialsPath) {
+  const results = readJson(credentialsPath).map(credential => statusTypeMatches({credential}));
+  process.stdout.write(JSON.stringify({results}));
+}
+
 const [command, ...args] = process.argv.slice(2);
 try {
   if(command === 'verify') {
@@ -166,6 +174,8 @@ try {
     await sign(...args);
   } else if(command === 'present') {
     await present(...args);
+  } else if(command === 'status-matches') {
+    statusMatches(...args);
   } else {
     console.error('usage: interop.mjs verify|sign ...');
     process.exit(2);
