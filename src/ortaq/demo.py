@@ -16,6 +16,15 @@ from ortaq.validators import kz_check_digit, uscc_check_character
 
 DEMO_PASSWORD = "ortaq-demo"
 
+# `ortaq serve --demo --node kz|cn` (docs/federation.md, "Demo: two nodes"): each country's node hosts the demo
+# institutions of its country, their people and the work whose parties are all local; the node's name and
+# country default to these. Work across the border (agreements, placements) is not seeded on a split node: it
+# would name institutions the node does not host, and it crosses once the two nodes are peered.
+NODES = {"kz": ("KZ", "Ortaq Kazakhstan (demo node)"), "cn": ("CN", "Ortaq China (demo node)")}
+# A node needs its platform administrator; `admin` belongs to the Joint College (KZ), and on the Chinese node
+# to the Tianjin college (the first Chinese partner of the single-node demo).
+NODE_ADMIN_HOME = {"cn": "tianjin"}
+
 
 def _bin(first11: str) -> str:
     for last in range(10):
@@ -124,11 +133,13 @@ def _valid_iin(base11: str) -> str:
     return base11 + str(digit) if digit is not None else _valid_iin(base11[:10] + str((int(base11[10]) + 1) % 10))
 
 
-def _institutions() -> dict:
+def _institutions(node: str | None = None) -> dict:
     from ortaq.institutions.models import Institution
 
     result = {}
     for key, kind, original, latin, kk, ru, zh, en, country, region, city, extra in INSTITUTIONS:
+        if node is not None and country != NODES[node][0]:
+            continue
         natural = {"schac": extra["schac"]} if extra.get("schac") else {"name_latin": latin}
         institution, _ = Institution.objects.get_or_create(
             **natural,
@@ -138,18 +149,19 @@ def _institutions() -> dict:
         )
         result[key] = institution
     for member, cluster in (("kz_company", "kz_cluster"), ("cn_company", "cn_cluster")):
-        if result[member].parent_cluster_id is None:
+        if member in result and result[member].parent_cluster_id is None:
             result[member].parent_cluster = result[cluster]
             result[member].save(update_fields=["parent_cluster"])
     from ortaq.institutions.models import Contact
 
-    if not Contact.objects.filter(institution=result["tianjin"]).exists():
+    if "tianjin" in result and not Contact.objects.filter(institution=result["tianjin"]).exists():
         Contact.objects.create(institution=result["tianjin"], name="王丽", name_latin="Wang Li", position="国际交流处处长", email="intl@haihe-smart.demo.ortaq.cn")
+    if "almaty" in result and not Contact.objects.filter(institution=result["almaty"]).exists():
         Contact.objects.create(institution=result["almaty"], name="Айгерім Сәрсенбаева", name_latin="Aigerim Sarsenbaeva", position="Халықаралық бөлім басшысы", email="coordinator@demo.ortaq.kz")
     return result
 
 
-def _people(institutions: dict) -> dict:
+def _people(institutions: dict, node: str | None = None) -> dict:
     from ortaq.accounts.models import Membership, User
     from ortaq.names import latin_form
 
@@ -161,6 +173,9 @@ def _people(institutions: dict) -> dict:
             *((f"joint.graduate{n}", name, "student", "joint", {}) for n, name in enumerate(GRADUATES, 1)),
             *((f"taraz.manager{n}", name, "manager_in_training", "zhambyl", {"preferred_language": "ru"}) for n, name in enumerate(MANAGERS, 1))]
     for username, name, role, key, extra in rows:
+        key = NODE_ADMIN_HOME.get(node or "", key) if role == "platform_admin" else key
+        if key not in institutions:  # a person of the other country's node
+            continue
         extra = dict(extra)
         if extra.get("iin"):
             extra["iin"] = _valid_iin(extra["iin"][:11])
@@ -185,6 +200,8 @@ def _agreements(inst: dict, people: dict) -> None:
     first, last = _academic_year(timezone.localdate()) - 1, _academic_year(timezone.localdate()) + 3
 
     def condition(mobility_type, sending, receiving, isced, places, duration, unit="months", **extra):
+        if sending not in inst or receiving not in inst:  # a split node: the agreement is not seeded there
+            return None
         return ConditionTerms(mobility_type=mobility_type, sending_id=inst[sending].pk, receiving_id=inst[receiving].pk, isced_code=isced,
                               places_per_year=places, duration=duration, duration_unit=unit, start_year=first, end_year=last, **extra)
 
@@ -208,7 +225,7 @@ def _agreements(inst: dict, people: dict) -> None:
          "terminated"),
     ]
     for reference, kind, title, party_keys, by, conditions, target in plans:
-        if Agreement.objects.filter(reference=reference).exists():
+        if Agreement.objects.filter(reference=reference).exists() or not all(k in inst for k in party_keys):
             continue
         actor = people["admin"]
         agreement = services.agreement_create(
@@ -283,6 +300,9 @@ def _programmes(inst: dict) -> None:
     for spec in PROGRAMMES:
         spec = dict(spec)
         modules, awarding = spec.pop("modules"), spec.pop("awarding")
+        awarding = [k for k in awarding if k in inst]  # on a split node, the local awarding institutions
+        if not awarding:
+            continue
         programme, created = Programme.objects.get_or_create(code=spec["code"], defaults={**spec, "is_demo": True})
         if not created:
             continue
@@ -300,6 +320,8 @@ def _training(inst: dict, people: dict) -> None:
     from ortaq.training import services
     from ortaq.training.models import Course, TrainingProgramme
 
+    if "shaanxi" not in inst:  # the provider is on the other node
+        return
     programme, created = TrainingProgramme.objects.get_or_create(
         code="DEMO-AI-MGMT", defaults={
             "title_en": "AI in education management (demo)", "title_ru": "ИИ в управлении образованием (демо)",
@@ -334,7 +356,7 @@ def _mobility(inst: dict, people: dict) -> bool:
     from ortaq.mobility.models import Call, InternshipOffer
     from ortaq.mobility.types import CallInput, OfferInput
 
-    if Call.objects.filter(title__endswith="(demo)").exists():
+    if Call.objects.filter(title__endswith="(demo)").exists() or "cn_company" not in inst:
         return False
     today = timezone.localdate()
     # A standing offer: interns from several calls work there, the first of them since ten weeks ago.
@@ -350,6 +372,8 @@ def _mobility(inst: dict, people: dict) -> bool:
             accessibility_facilities=("adapted_workplace",)))
     if offer.state == "draft":
         services.offer_publish(actor=people["supervisor"], offer=offer)
+    if "almaty" not in inst:  # the Chinese node: the offer waits for applicants from a peer
+        return False
     year = _academic_year(today) + 1
     call = services.call_create(actor=people["coordinator"], owner=inst["almaty"], call=CallInput(
         title=f"Internships in Tianjin, autumn {year} (demo)", written_in="en",
@@ -389,10 +413,7 @@ def _in_progress(inst: dict, people: dict) -> None:
 
     Dates follow today, so the demo never goes stale. Everything goes through the services, attributed and audited.
     """
-    from ortaq.accounts.services import language_certificate_add
-    from ortaq.accounts.types import LanguageCertificateDetails
     from ortaq.agreements.models import Agreement
-    from ortaq.credentials import services as credentials
     from ortaq.engines import frameworks as fw
     from ortaq.mobility import during, round_services, services
     from ortaq.mobility.acceptance import placement_answer
@@ -407,19 +428,9 @@ def _in_progress(inst: dict, people: dict) -> None:
     year = _academic_year(today)
     coordinator, supervisor = people["coordinator"], people["supervisor"]
     classmates = [people[f"almaty.student{n}"] for n in range(1, len(CLASSMATES) + 1)]
-    graduates = [people[f"joint.graduate{n}"] for n in range(1, len(GRADUATES) + 1)]
     programme = Programme.objects.get(code="DEMO-JP-0714")
 
-    def certificate(person, language, framework, level):
-        language_certificate_add(actor=person, person=person, certificate=LanguageCertificateDetails(
-            language=language, framework=framework, level=level, issued_on=today - dt.timedelta(days=200)))
-
-    certificate(people["student"], "ru", "cefr", "B2")
-    certificate(people["student"], "zh", "hsk", "4")
-    for person in [people["student.intern"], people["student.returned"], *classmates]:
-        certificate(person, "ru", "cefr", "B1")
-    for person in classmates[4:]:
-        certificate(person, "zh", "hsk", "3")
+    _certificates(people)
 
     def call(title, *, places, offer=None, condition=None):
         created = services.call_create(actor=coordinator, owner=inst["almaty"], call=CallInput(
@@ -500,12 +511,7 @@ def _in_progress(inst: dict, people: dict) -> None:
     dry_run = round_services.round_request(actor=coordinator, call=waiting)
     round_services.round_execute(round_id=dry_run.pk)
 
-    # Diplomas: last June's graduates of the logistics programme are issued; this term's wait for a second person.
-    issued = credentials.batch_request(actor=people["registrar"], programme=Programme.objects.get(code="DEMO-JP-1041"), holders=graduates[:5],
-                                       graduation_date=dt.date(year, 6, 30))
-    credentials.batch_approve(actor=people["admin"], batch=issued)
-    credentials.batch_run(issued.pk)
-    credentials.batch_request(actor=people["registrar"], programme=programme, holders=graduates[5:], graduation_date=today - dt.timedelta(days=3))
+    _diplomas(people)
 
     # A running cohort: the demo manager and five colleagues of the Taraz college, three sessions held so far.
     start = _monday(today) - dt.timedelta(weeks=3)
@@ -536,28 +542,75 @@ def _in_progress(inst: dict, people: dict) -> None:
                                         ratings={e.code: levels[(m + k) % 2] for k, e in enumerate(spec.elements)})
 
 
-def load_demo() -> str:
+def _certificates(people: dict) -> None:
+    """The Almaty students' language certificates: the open call's requirements are met by `student`."""
+    from ortaq.accounts.services import language_certificate_add
+    from ortaq.accounts.types import LanguageCertificateDetails
+
+    today = timezone.localdate()
+    classmates = [people[f"almaty.student{n}"] for n in range(1, len(CLASSMATES) + 1)]
+
+    def certificate(person, language, framework, level):
+        language_certificate_add(actor=person, person=person, certificate=LanguageCertificateDetails(
+            language=language, framework=framework, level=level, issued_on=today - dt.timedelta(days=200)))
+
+    certificate(people["student"], "ru", "cefr", "B2")
+    certificate(people["student"], "zh", "hsk", "4")
+    for person in [people["student.intern"], people["student.returned"], *classmates]:
+        certificate(person, "ru", "cefr", "B1")
+    for person in classmates[4:]:
+        certificate(person, "zh", "hsk", "3")
+
+
+def _diplomas(people: dict) -> None:
+    """Diplomas: last June's graduates of the logistics programme are issued; this term's wait for a second person."""
+    from ortaq.credentials import services as credentials
+    from ortaq.programmes.models import Programme
+
+    today = timezone.localdate()
+    year, graduates = _academic_year(today), [people[f"joint.graduate{n}"] for n in range(1, len(GRADUATES) + 1)]
+    issued = credentials.batch_request(actor=people["registrar"], programme=Programme.objects.get(code="DEMO-JP-1041"), holders=graduates[:5],
+                                       graduation_date=dt.date(year, 6, 30))
+    credentials.batch_approve(actor=people["admin"], batch=issued)
+    credentials.batch_run(issued.pk)
+    credentials.batch_request(actor=people["registrar"], programme=Programme.objects.get(code="DEMO-JP-0714"), holders=graduates[5:],
+                              graduation_date=today - dt.timedelta(days=3))
+
+
+def _node_checked(node: str) -> None:
+    """A data folder holds one node: the demo of one country is not loaded on top of the other's (or the whole)."""
+    from ortaq.institutions.models import Institution
+
+    if Institution.objects.filter(is_demo=True, node__isnull=True).exclude(country=NODES[node][0]).exists():
+        raise ValueError(f"this database already holds demo institutions of another country; give the {node} node its own ORTAQ_DATA_DIR")
+
+
+def load_demo(node: str | None = None) -> str:
     """Load the demo (idempotent) and say what it holds. Demo people have invented addresses: the notifications
-    that seeding causes stay in-app, and no e-mail leaves the machine while it runs."""
+    that seeding causes stay in-app, and no e-mail leaves the machine while it runs. With `node` ("kz" or "cn"),
+    only that country's part (NODES)."""
     from django.conf import settings
 
     mailers = settings.MAILERS
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
     try:
-        return _load()
+        return _load(node)
     finally:
         settings.MAILERS = mailers
 
 
 @transaction.atomic
-def _load() -> str:
+def _load(node: str | None = None) -> str:
     from ortaq.accounts.models import User
+    from ortaq.credentials.models import IssuanceBatch
     from ortaq.agreements.models import Agreement
     from ortaq.institutions.models import Institution
     from ortaq.programmes.models import Programme
 
-    inst = _institutions()
-    people = _people(inst)
+    if node is not None:
+        _node_checked(node)
+    inst = _institutions(node)
+    people = _people(inst, node)
     _agreements(inst, people)
     _programmes(inst)
     _training(inst, people)
@@ -565,6 +618,10 @@ def _load() -> str:
         # Only on a fresh demo: a demo database of an earlier version lacks the places this part takes (delete
         # the data folder, or ORTAQ_DATA_DIR, to get it).
         _in_progress(inst, people)
+    elif node is not None and "registrar" in people and not IssuanceBatch.objects.filter(requested_by=people["registrar"]).exists():
+        # The Kazakh node's own part of the year under way: certificates and the registrar's diplomas.
+        _certificates(people)
+        _diplomas(people)
     from ortaq.analytics.services import aggregates_refresh
 
     aggregates_refresh()  # so that the dashboards show the demo's figures at once

@@ -52,6 +52,17 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def _demo_node(node: str | None) -> None:
+    """`--node kz|cn`: before Django reads the settings, the node's name and country default to the demo node's
+    (ORTAQ_NODE_NAME and ORTAQ_NODE_COUNTRY set by the operator win)."""
+    if node is not None:
+        from ortaq.demo import NODES
+
+        country, name = NODES[node]
+        os.environ.setdefault("ORTAQ_NODE_NAME", name)
+        os.environ.setdefault("ORTAQ_NODE_COUNTRY", country)
+
+
 def serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ortaq serve", description="Migrate the database and serve Ortaq.")
     parser.add_argument("--demo", action="store_true", help="load the demo data (idempotent) and allow plain HTTP on localhost")
@@ -59,7 +70,11 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=int(os.getenv("ORTAQ_PORT", "8000")))
     parser.add_argument("--threads", type=int, default=int(os.getenv("ORTAQ_THREADS", "8")))
     parser.add_argument("--no-worker", action="store_true", help="do not start a background-task worker beside the server")
+    parser.add_argument("--node", choices=["kz", "cn"], help="with --demo: only that country's institutions and people (docs/federation.md)")
     args = parser.parse_args(argv)
+    if args.node and not args.demo:
+        parser.error("--node needs --demo")
+    _demo_node(args.node)
     if args.demo:
         # The demo runs on http://127.0.0.1 without TLS: secure-only cookies would make sign-in impossible.
         os.environ.setdefault("ORTAQ_INSECURE_HTTP", "1")
@@ -77,7 +92,7 @@ def serve(argv: list[str]) -> int:
     if args.demo:
         from ortaq.demo import load_demo
 
-        summary = load_demo()
+        summary = load_demo(node=args.node)
         print(f"Demo data ready: {summary}. Demo logins are listed in README.md (password: ortaq-demo).", flush=True)
     from waitress import serve as waitress_serve
 
@@ -109,11 +124,15 @@ def worker(argv: list[str]) -> int:
 
 
 def demo(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ortaq demo", description="Load the demo data (idempotent).")
+    parser.add_argument("--node", choices=["kz", "cn"], help="only that country's institutions and people (docs/federation.md)")
+    args = parser.parse_args(argv)
+    _demo_node(args.node)
     _setup()
     _migrate()
     from ortaq.demo import load_demo
 
-    print(f"Demo data ready: {load_demo()}")
+    print(f"Demo data ready: {load_demo(node=args.node)}")
     return 0
 
 
