@@ -326,7 +326,8 @@ def _training(inst: dict, people: dict) -> None:
         code="DEMO-AI-MGMT", defaults={
             "title_en": "AI in education management (demo)", "title_ru": "ИИ в управлении образованием (демо)",
             "title_kk": "Білім беруді басқарудағы ЖИ (демо)", "title_zh": "教育管理中的人工智能（演示）", "provider": inst["shaanxi"],
-            "prerequisites": "A management post at a college."})
+            "prerequisites_en": "A management post at a college.", "prerequisites_ru": "Руководящая должность в колледже.",
+            "prerequisites_kk": "Колледждегі басшылық лауазым.", "prerequisites_zh": "在职业院校担任管理职务。"})
     if not created:
         return
     course = Course.objects.create(

@@ -37,7 +37,11 @@ class TrainingProgramme(models.Model):
     title_zh = models.CharField(_("title in Chinese"), max_length=300, blank=True)
     title_en = models.CharField(_("title in English"), max_length=300)
     provider = models.ForeignKey("institutions.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("provider"))
-    prerequisites = models.TextField(_("prerequisites"), blank=True)
+    # Like the title, a version per language (decision 0002; 0009 named this text as left in one language).
+    prerequisites_kk = models.TextField(_("prerequisites in Kazakh"), blank=True)
+    prerequisites_ru = models.TextField(_("prerequisites in Russian"), blank=True)
+    prerequisites_zh = models.TextField(_("prerequisites in Chinese"), blank=True)
+    prerequisites_en = models.TextField(_("prerequisites in English"), blank=True)
 
     def __str__(self) -> str:
         return self.title_en
@@ -45,6 +49,10 @@ class TrainingProgramme(models.Model):
     @property
     def title(self) -> str:
         return localized(self, "title")
+
+    @property
+    def prerequisites(self) -> str:
+        return localized(self, "prerequisites")
 
 
 class Course(models.Model):
