@@ -56,6 +56,7 @@ class AgreementOut(Schema):
     version: int
     initiator_id: int
     parties: list[PartyOut]
+    home_node: str | None = Field(None, description="The node where the agreement was made, if not this one (a copy kept in step)")
 
     @staticmethod
     def resolve_parties(obj):

@@ -25,6 +25,10 @@ class Agreement(models.Model):
     # The number of the current version; each content change bumps it and voids approvals of older versions.
     version = models.PositiveIntegerField(default=1)
     terminated_reason = models.TextField(_("reason for termination"), blank=True)
+    # The node this agreement lives on when it was proposed on another one (its id: the node's base URL): this
+    # row is then that node's copy, with the same versions and SHA-256, changed only by its home node's messages
+    # (ortaq.federation) and by the approvals of the parties hosted here. Null for the agreements made here.
+    home_node = models.CharField(_("home node"), max_length=300, null=True, blank=True, db_index=True)
     is_demo = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -100,7 +104,8 @@ class AgreementApproval(models.Model):
     institution = models.ForeignKey("institutions.Institution", on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Null for an approval given on another node (the party's own): only its institution and hash cross.
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     approved_at = models.DateTimeField(auto_now_add=True)
     voided_at = models.DateTimeField(null=True, blank=True)
 

@@ -176,14 +176,14 @@ def agreement_page(*, actor: Actor, agreement: Agreement) -> dict:
         "approve_for": institutions_actor_may_approve_for(actor=actor, agreement=agreement),
         "may_edit": may_edit_agreement(actor=actor, agreement=agreement),
         "may_propose": agreement.state == AgreementState.DRAFT and (access.is_admin or agreement.initiator_id in access.manages),
-        "may_manage_state": access.is_admin or bool(access.manages & {p.pk for p in parties}),
+        "may_manage_state": not agreement.home_node and (access.is_admin or bool(access.manages & {p.pk for p in parties})),
         "versions": versions_of(agreement),
     }
 
 
 def may_edit_agreement(*, actor: Actor, agreement: Agreement) -> bool:
     access = access_for(actor)
-    if agreement.state in (AgreementState.IN_EFFECT, AgreementState.TERMINATED):
+    if agreement.home_node or agreement.state in (AgreementState.IN_EFFECT, AgreementState.TERMINATED):
         return False
     if access.is_admin:
         return True
@@ -198,7 +198,7 @@ def institutions_actor_may_approve_for(*, actor: Actor, agreement: Agreement) ->
         return []
     access = access_for(actor)
     pending = pending_parties(agreement)
-    return [inst for inst in pending if inst.pk in access.manages]
+    return [inst for inst in pending if inst.pk in access.manages and not inst.node]  # remote parties approve on their node
 
 
 def diff_versions(older: AgreementVersion, newer: AgreementVersion) -> list[tuple[str, object, object]]:
@@ -338,3 +338,12 @@ def inbox_items(*, actor: Actor) -> list:
         items.append(InboxItem(kind=kind, action=action, title=title, url=url, count=len(rows),
                                ref=f"agreements.agreement:{rows[0][0]}" if one else "", subject=rows[0][1] if one else ""))
     return items
+
+
+def hosted_agreement(pk: int) -> Agreement | None:
+    """An agreement made on this node (not a copy of another node's), for the federation's messages about it."""
+    return Agreement.objects.filter(pk=pk, home_node__isnull=True).first()
+
+
+def current_version(agreement: Agreement) -> AgreementVersion | None:
+    return agreement.versions.filter(number=agreement.version).first()

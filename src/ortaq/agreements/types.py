@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -89,7 +90,39 @@ class ConditionTerms:
         return cls(**{f.name: getattr(condition, f.name) for f in fields(cls)})
 
 
+class AgreementChange(models.TextChoices):
+    """What the services tell other apps (the federation) through `agreement_shared`, inside their transaction."""
+
+    PROPOSED = "proposed"  # a version was proposed (first, or again after an edit)
+    APPROVED = "approved"  # a party approved
+    STATE = "state"  # put into effect or terminated
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteVersion:
+    """A version of an agreement whose home is another node, as that node sent it: the canonical content parties
+    approve (institutions named by the home node's ids), its SHA-256, and the local institution each of those
+    ids stands for (mapped by the federation from the institutions' own home nodes)."""
+
+    home_node: str
+    version: int
+    sha256: str
+    content: Mapping[str, Any]
+    institutions: Mapping[int, Institution]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteApproval:
+    """An approval the home node recorded: which party, for which version and hash (no person crosses)."""
+
+    institution: Institution
+    version: int
+    sha256: str
+
+
 if TYPE_CHECKING:
     # For annotations only (no import at run time): the model classes that pass through other apps'
     # signatures.
-    from .models import Agreement, CooperationCondition
+    from ortaq.institutions.types import Institution
+
+    from .models import Agreement, AgreementApproval, CooperationCondition  # noqa: F401 (for other apps' annotations)

@@ -18,3 +18,9 @@ class FederationConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_node_key, sender=self, dispatch_uid="ortaq.federation.node_key")
+        # Agreements with parties on other nodes travel through the outbox, in the agreement service's transaction.
+        from ortaq.agreements.services import agreement_shared
+
+        from .services import share_agreement
+
+        agreement_shared.connect(share_agreement, dispatch_uid="ortaq.federation.share_agreement")

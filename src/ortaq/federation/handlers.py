@@ -12,6 +12,7 @@ from ortaq.errors import DomainError
 from ortaq.institutions.services import institution_mirror_remote
 from ortaq.institutions.types import InstitutionDetails
 
+from . import agreement_messages
 from .models import InstitutionLink, Peer
 from .types import JsonObject
 
@@ -67,4 +68,7 @@ def ping(*, peer: Peer, payload: JsonObject) -> None:
 
 HANDLERS: dict[str, Handler] = {
     "ping": ping,
+    "agreement.proposed": agreement_messages.agreement_proposed,
+    "agreement.approved": agreement_messages.agreement_approved,
+    "agreement.state": agreement_messages.agreement_state,
 }

@@ -16,14 +16,17 @@ from django.utils import timezone
 from ortaq.audit.services import audit_record
 from ortaq.engines.credentials.multibase import MultibaseError
 
-from . import handlers, keys, transport
+from ortaq.agreements.types import AgreementChange
+
+from . import agreement_messages, handlers, keys, transport
 from .models import InboxMessage, NodeKey, OutboxMessage, OutboxState, Peer, SeenNonce
-from .selectors import current_peer_key, pending_outbox
+from .selectors import current_peer_key, peer_by_node, pending_outbox
 from .tasks import deliver_to_peer
-from .types import PERMANENT_REFUSALS, FederationError, JsonObject, RefusalCode
+from .types import PERMANENT_REFUSALS, FederationError, JsonObject, RefusalCode, Refused
 
 if TYPE_CHECKING:
     from ortaq.accounts.types import User
+    from ortaq.agreements.types import Agreement, AgreementApproval
 
 BACKOFF_FIRST_SECONDS = 10
 BACKOFF_MAX_SECONDS = 3600  # a peer down for a day is retried every hour, and at once by `ortaq federation sync`
@@ -170,6 +173,33 @@ def federation_ping(*, peer: Peer) -> OutboxMessage:
     return outbox_enqueue(peer=peer, kind="ping", payload={"sent_at": timezone.now().isoformat()}, reason="operator's connectivity check")
 
 
+def share_agreement(*, agreement: Agreement, change: str, approval: AgreementApproval | None = None, **signal: object) -> list[OutboxMessage]:
+    """The receiver of `ortaq.agreements.services.agreement_shared`, in the agreement service's transaction: an
+    agreement made here goes to every other node hosting a party (each version proposed, then the approvals and
+    state recorded here); a local party's approval of another node's agreement goes to that home node."""
+    if agreement.home_node:
+        if change != AgreementChange.APPROVED or approval is None or approval.institution.node:
+            return []
+        peer = peer_by_node(agreement.home_node)
+        payload = agreement_messages.approved_payload(agreement, institution=approval.institution, version=approval.version, sha256=approval.sha256)
+        if peer is None or payload is None:
+            return []
+        return [outbox_enqueue(peer=peer, kind="agreement.approved", payload=payload,
+                               reason=f"{approval.institution.name_latin or approval.institution.name_original} approved agreement {payload['agreement']}")]
+    messages = []
+    for node in agreement_messages.party_nodes(agreement):
+        peer = peer_by_node(node)
+        if peer is None:  # a mirror whose peer row is gone cannot be: the row stays when trust is removed
+            continue
+        if change == AgreementChange.PROPOSED:
+            kind, payload = "agreement.proposed", agreement_messages.proposed_payload(agreement)
+        else:
+            kind, payload = "agreement.state", agreement_messages.state_payload(agreement)
+        messages.append(outbox_enqueue(peer=peer, kind=kind, payload=payload,
+                                       reason=f"a party of agreement {agreement.pk} is hosted by {node}"))
+    return messages
+
+
 def envelope(message: OutboxMessage) -> bytes:
     return json.dumps({
         "id": str(message.message_id), "kind": message.kind, "from": keys.node_id(), "to": message.peer.node_id,
@@ -230,14 +260,6 @@ def outbox_deliver(*, peer: Peer, force: bool = False) -> DeliveryReport:
 # --------------------------------------------------------------------------- inbox
 
 MESSAGE_FIELDS = ("id", "kind", "from", "to", "payload")
-
-
-class Refused(Exception):
-    """The node refuses a peer's request: HTTP status, code (RefusalCode) and a sentence for its operator."""
-
-    def __init__(self, status: int, code: RefusalCode, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.code, self.detail = status, code, detail
 
 
 def _checked_message(*, peer: Peer, body: bytes) -> JsonObject:

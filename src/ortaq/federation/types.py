@@ -23,11 +23,15 @@ class RefusalCode(StrEnum):
     INVALID_MESSAGE = "invalid_message"  # not a federation message (id, kind, from, to, payload)
     WRONG_NODE = "wrong_node"  # addressed to another node, or `from` is not the signer
     UNKNOWN_KIND = "unknown_kind"  # a kind this node does not handle
+    NOT_HOME = "not_home"  # the sender is not the home node of the agreement (or of the approving institution)
+    CONFLICT = "conflict"  # the content does not hold here: another SHA-256, no party hosted here, an unknown version
+    UNKNOWN_PARTY = "unknown_party"  # an institution named is not (yet) in the registry here: its manifest must be read
 
 
 # Refusals that will not change by sending the same message again: the sender records them and moves on to the
 # next message instead of holding the peer's queue. Every other failure is retried with backoff.
-PERMANENT_REFUSALS = frozenset({RefusalCode.INVALID_MESSAGE, RefusalCode.UNKNOWN_KIND, RefusalCode.WRONG_NODE})
+PERMANENT_REFUSALS = frozenset({RefusalCode.INVALID_MESSAGE, RefusalCode.UNKNOWN_KIND, RefusalCode.WRONG_NODE,
+                                RefusalCode.NOT_HOME, RefusalCode.CONFLICT})
 
 
 class FederationError(Exception):
@@ -36,3 +40,11 @@ class FederationError(Exception):
     def __init__(self, message: str, *, code: str = "federation") -> None:
         super().__init__(message)
         self.code = code
+
+
+class Refused(Exception):
+    """The node refuses a peer's request: HTTP status, code (RefusalCode) and a sentence for its operator."""
+
+    def __init__(self, status: int, code: RefusalCode, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
