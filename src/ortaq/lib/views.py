@@ -5,10 +5,18 @@ plain package with no models, any app may use them (docs/decisions/0007-app-boun
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
 
 from ortaq.errors import DomainError, ValidationFailed
+from ortaq.inputs import refused
 from ortaq.lib import exports
 
 PAGE_SIZE = 25
@@ -71,3 +79,27 @@ def export_response(fmt: str, filename: str, header: list[str], rows) -> HttpRes
     if fmt == "xlsx":
         return xlsx_response(filename, header, rows)
     return csv_response(filename, header, rows)
+
+
+def row_action(*, get: Callable, page: Callable, route: str) -> Callable:
+    """A decorator for the POST actions on one row of a detail page (an agreement, a dossier, a cohort): `get(request,
+    pk)` finds the row the actor may see (404 otherwise), the action returns the message of its success and the
+    browser goes back to `route`; a DomainError is shown on `page`, the row's GET view, with its 4xx status."""
+    return functools.partial(_row_action_view, get=get, page=page, route=route)
+
+
+def _row_action_view(action: Callable, *, get: Callable, page: Callable, route: str) -> Callable:
+    @login_required
+    @require_POST
+    def view(request, pk: int):
+        row = get(request, pk)
+        try:
+            done = action(request, row)
+        except DomainError as error:
+            return refused(request, error, page, pk)
+        flash.success(request, done)
+        return redirect(route, row.pk)
+
+    # Named as the action, without `__wrapped__`: what the view does (POST only) stays visible to inspection.
+    view.__name__, view.__qualname__, view.__doc__ = action.__name__, action.__qualname__, action.__doc__
+    return view

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ortaq.errors import DomainError
 from ortaq.inputs import ID_MAX, DateField, choice, parse, refused, whole_number
+from ortaq.lib.views import row_action
 
 from . import during, selectors
 from .forms import components_form, posted_components
@@ -74,24 +75,8 @@ def agreement_detail(request, pk: int):
     return render(request, "mobility/agreement.html", {**page, "components_form": components_form(page["agreement"]), "nav_section": "mobility"})
 
 
-def _agreement_post(action):
-    """An action on one agreement the actor takes part in: POST only; the action returns the message of its success,
-    a refused one is shown on the agreement's page."""
-
-    @login_required
-    @require_POST
-    def view(request, pk: int):
-        agreement = _get(request, pk)
-        try:
-            done = action(request, agreement)
-        except DomainError as error:
-            return refused(request, error, agreement_detail, pk)
-        messages.success(request, done)
-        return redirect("mobility:agreement", agreement.pk)
-
-    # Named as the action, without `__wrapped__`: what the view does (POST only) stays visible to inspection.
-    view.__name__, view.__qualname__, view.__doc__ = action.__name__, action.__qualname__, action.__doc__
-    return view
+# Actions on one agreement the actor takes part in; a refused one is shown on the agreement's page.
+_agreement_post = row_action(get=_get, page=agreement_detail, route="mobility:agreement")
 
 
 @_agreement_post

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from ortaq.accounts.selectors import access_for
 from ortaq.errors import DomainError, valid_or_raise
 from ortaq.inputs import ID_MAX, choice, refused, whole_number
+from ortaq.lib.views import row_action
 from ortaq.mobility.selectors import mobility_agreement_get
 from ortaq.programmes.selectors import module_rows
 
@@ -63,24 +64,8 @@ def _reader_lang() -> str:
     return (translation.get_language() or "en").split("-")[0]
 
 
-def _dossier_post(action):
-    """An action on one dossier the actor sees: POST only; the action returns the message of its success, a refused
-    one is shown on the dossier's page."""
-
-    @login_required
-    @require_POST
-    def view(request, pk: int):
-        dossier = _get(request, pk)
-        try:
-            done = action(request, dossier)
-        except DomainError as error:
-            return refused(request, error, dossier_detail, pk)
-        messages.success(request, done)
-        return redirect("recognition:dossier", dossier.pk)
-
-    # Named as the action, without `__wrapped__`: what the view does (POST only) stays visible to inspection.
-    view.__name__, view.__qualname__, view.__doc__ = action.__name__, action.__qualname__, action.__doc__
-    return view
+# Actions on one dossier the actor sees; a refused one is shown on the dossier's page.
+_dossier_post = row_action(get=_get, page=dossier_detail, route="recognition:dossier")
 
 
 def _id(request, name: str) -> int:

@@ -12,14 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from ortaq.analytics.selectors import disclosure
 from ortaq.engines import frameworks as fw
 from ortaq.errors import DomainError, error_text
 from ortaq.i18n import LANG_SUFFIXES, add_version_fields, content_language, versions_from_form, written_in_choices
-from ortaq.inputs import DATE_MAX, DATE_MIN, ID_MAX, HardenedForm, choice, refused, whole_number
-from ortaq.lib.views import export_response
+from ortaq.inputs import DATE_MAX, DATE_MIN, ID_MAX, HardenedForm, choice, whole_number
+from ortaq.lib.views import export_response, row_action
 
 from . import selectors, services
 from .models import AssessmentKind, Course, Format
@@ -128,24 +127,8 @@ def cohort_detail(request, pk: int):
     return render(request, "training/cohort.html", {**page, "frameworks": fw.competency_frameworks(), "kinds": AssessmentKind.choices, "nav_section": "training"})
 
 
-def _cohort_post(action):
-    """An action on one cohort the actor sees: POST only; the action returns the message of its success, a refused
-    one is shown on the cohort's page."""
-
-    @login_required
-    @require_POST
-    def view(request, pk: int):
-        cohort = _get(request, pk)
-        try:
-            done = action(request, cohort)
-        except DomainError as error:
-            return refused(request, error, cohort_detail, pk)
-        messages.success(request, done)
-        return redirect("training:cohort", cohort.pk)
-
-    # Named as the action, without `__wrapped__`: what the view does (POST only) stays visible to inspection.
-    view.__name__, view.__qualname__, view.__doc__ = action.__name__, action.__qualname__, action.__doc__
-    return view
+# Actions on one cohort the actor sees; a refused one is shown on the cohort's page.
+_cohort_post = row_action(get=_get, page=cohort_detail, route="training:cohort")
 
 
 def _row(queryset, request, name: str):
