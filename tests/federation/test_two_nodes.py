@@ -1,6 +1,8 @@
 """Two Ortaq nodes as separate server processes on loopback, each with its own SQLite database, peered through
-the command line: remote institutions cross, and messages to a node that is down arrive, in order and once, when
-it comes back. (Refusals of untrusted, removed, unsigned, tampered and replayed requests: test_inbox.py.)
+the command line: remote institutions cross, messages to a node that is down arrive, in order and once, when it
+comes back, and an agreement proposed on one node is approved on the other, both showing the same version hash and
+state. (Refusals of untrusted, removed, unsigned, tampered and replayed requests: test_inbox.py; the agreement
+messages' refusals and redeliveries: test_agreements_across_nodes.py.)
 
 Most of its time is starting Python processes (about 3.5 s of CPU each); independent commands of the two
 operators run side by side.
@@ -119,12 +121,14 @@ def _at_once(*calls):
         return [future.result() for future in [pool.submit(call) for call in calls]]
 
 
-def test_two_nodes_peer_share_institutions_and_catch_up_after_an_outage(nodes):
+def test_two_nodes_peer_share_institutions_catch_up_after_an_outage_and_agree(nodes):
     kz, cn = nodes
     started = time.monotonic()
     cn_token, kz_token = _at_once(cn.token, kz.token)
     college = cn.api("POST", "institutions/", cn_token, {"kind": "college", "name_original": "乌鲁木齐职业大学", "name_zh": "乌鲁木齐职业大学",
                                                          "name_latin": "Urumqi Vocational University", "country": "CN", "city": "Urumqi"})
+    almaty = kz.api("POST", "institutions/", kz_token, {"kind": "college", "name_original": "Алматы политехникалық колледжі",
+                                                        "name_latin": "Almaty Polytechnic College", "country": "KZ", "city": "Almaty"})
 
     # Trust, pinned to the fingerprint the other operator read out (the manifest lists it): a wrong one is refused.
     with urllib.request.urlopen(f"{cn.url}/.well-known/ortaq-node.json", timeout=10) as response:
@@ -140,15 +144,39 @@ def test_two_nodes_peer_share_institutions_and_catch_up_after_an_outage(nodes):
     assert listed["Urumqi Vocational University"]["node"] == cn.url
     assert listed["Urumqi Vocational University"]["name_zh"] == college["name_zh"]
 
-    # The Chinese node goes down; three messages wait in the Kazakh outbox.
+    # The Chinese node goes down. Meanwhile the Kazakh college proposes an agreement with the Chinese one and
+    # approves it (two messages wait: the version, then the approval recorded on the home node), and the operator
+    # queues three pings: five messages wait in the Kazakh outbox.
     cn.stop()
+    partner = listed["Urumqi Vocational University"]["id"]
+    drafted = kz.api("POST", "agreements/", kz_token, {"kind": "inter_institutional", "title": "Almaty–Urumqi internships",
+                                                        "start_year": 2026, "end_year": 2028, "initiator_id": almaty["id"], "party_ids": [partner]})
+    kz.api("POST", f"agreements/{drafted['id']}/conditions", kz_token, {
+        "mobility_type": "student_internship", "sending": almaty["id"], "receiving": partner, "isced_code": "0714", "places_per_year": 4,
+        "duration": 3, "start_year": 2026, "end_year": 2027})
+    kz.api("POST", f"agreements/{drafted['id']}/propose", kz_token)
+    home = kz.api("POST", f"agreements/{drafted['id']}/approve", kz_token, {"institution_id": almaty["id"]})
+    assert home["state"] == "proposed" and home["sha256"]
     assert kz.cli("federation", "ping", cn.url, "--count", "3").stdout.count("queued ping") == 3
     down = kz.cli("federation", "sync", check=False)
-    assert down.returncode != 0 and "0 delivered, 0 rejected, 3 waiting" in down.stdout
+    assert down.returncode != 0 and "0 delivered, 0 rejected, 5 waiting" in down.stdout
 
-    # It comes back: one sync delivers all three and its inbox holds exactly three (order: test_outbox.py).
+    # It comes back: one sync delivers all five and its inbox holds exactly five (order: test_outbox.py).
     cn.start()
     cn.wait_ready()
-    assert "3 delivered, 0 rejected, 0 waiting" in kz.cli("federation", "sync").stdout
-    assert re.search(rf"{re.escape(kz.url)}\t.*\t0 waiting\t3 received", cn.cli("federation", "peer", "list").stdout)
+    assert "5 delivered, 0 rejected, 0 waiting" in kz.cli("federation", "sync").stdout
+
+    # The agreement is on the Chinese node with the same hash and the Kazakh approval; the Chinese college approves
+    # there, the approval goes home with the Chinese operator's sync, the state comes back with the Kazakh one's.
+    [copy] = [row for row in cn.api("GET", "agreements/", cn_token)["items"] if row["home_node"] == kz.url]
+    copy = cn.api("GET", f"agreements/{copy['id']}", cn_token)
+    assert (copy["sha256"], copy["version"], copy["title"]) == (home["sha256"], home["version"], "Almaty–Urumqi internships")
+    assert cn.api("POST", f"agreements/{copy['id']}/approve", cn_token, {"institution_id": college["id"]})["state"] == "proposed"
+    assert f"{kz.url}: 1 delivered, 0 rejected, 0 waiting" in cn.cli("federation", "sync").stdout
+    assert f"{cn.url}: 1 delivered, 0 rejected, 0 waiting" in kz.cli("federation", "sync").stdout
+    # Each message took effect once: three pings, the version, the Kazakh approval, the approved state.
+    assert re.search(rf"{re.escape(kz.url)}\t.*\t0 waiting\t6 received", cn.cli("federation", "peer", "list").stdout)
+    at_home, there = kz.api("GET", f"agreements/{drafted['id']}", kz_token), cn.api("GET", f"agreements/{copy['id']}", cn_token)
+    assert at_home["state"] == there["state"] == "approved"
+    assert at_home["sha256"] == there["sha256"] == home["sha256"]
     print(f"two-node journey after start-up: {time.monotonic() - started:.1f} s")
