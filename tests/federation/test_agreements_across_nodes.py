@@ -227,3 +227,15 @@ def test_a_new_version_from_home_replaces_the_copy_and_voids_its_approvals(clien
     assert (copy.version, copy.title, copy.state) == (2, "Urumqi–Almaty internships, 2026–2028", "proposed")
     assert copy.versions.get(number=2).sha256 == second["sha256"]
     assert not copy.approvals.filter(voided_at__isnull=True).exists()
+
+
+def test_the_web_page_of_a_copy_names_its_home_and_its_approve_button_sends_the_approval_home(client, peered, local_party):
+    college, coordinator = local_party
+    _send(client, peered, "agreement.proposed", _proposal(college))
+    copy = Agreement.objects.get()
+    client.force_login(coordinator)
+    page = client.get(f"/en/agreements/{copy.pk}/").content.decode()
+    assert peered.node_id in page and f"/agreements/{copy.pk}/edit/" not in page
+    client.post(f"/en/agreements/{copy.pk}/approve/", {"institution": college.pk})
+    assert copy.approvals.get().institution == college
+    assert OutboxMessage.objects.get(kind="agreement.approved").payload["institution"] == {"node": keys.node_id(), "id": str(college.pk)}
