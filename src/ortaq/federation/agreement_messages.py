@@ -44,7 +44,8 @@ def local_institution(ref: object) -> Institution:
         raise Refused(400, RefusalCode.INVALID_MESSAGE, "an institution is named by {node, id}")
     node, remote_id = str(ref.get("node", "")).rstrip("/"), str(ref.get("id", ""))
     if node == keys.node_id():
-        found = institutions_by_id([int(remote_id)]).get(int(remote_id)) if remote_id.isdigit() else None
+        pk = _id(remote_id)
+        found = institutions_by_id([pk]).get(pk) if pk is not None else None
         if found is not None and not found.node:
             return found
     else:
@@ -52,6 +53,12 @@ def local_institution(ref: object) -> Institution:
         if link is not None:
             return link.institution
     raise Refused(409, RefusalCode.UNKNOWN_PARTY, f"institution {remote_id} of {node} is not in the registry here")
+
+
+def _id(value: object) -> int | None:
+    """A local primary key sent back by a peer, or None (not digits, or too large for any database's integer)."""
+    text = str(value)
+    return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
 def _refusal(error: DomainError) -> Refused:
@@ -128,7 +135,8 @@ def agreement_proposed(*, peer: Peer, payload: JsonObject) -> None:
 
 def agreement_approved(*, peer: Peer, payload: JsonObject) -> None:
     """A party hosted by the sender approved an agreement made here."""
-    agreement = agreement_selectors.hosted_agreement(int(payload["agreement"])) if str(payload.get("agreement", "")).isdigit() else None
+    pk = _id(payload.get("agreement", ""))
+    agreement = agreement_selectors.hosted_agreement(pk) if pk is not None else None
     if agreement is None:
         raise Refused(422, RefusalCode.NOT_HOME, "no agreement with this id was made on this node")
     institution = local_institution(payload.get("institution"))
