@@ -239,3 +239,14 @@ def test_the_web_page_of_a_copy_names_its_home_and_its_approve_button_sends_the_
     client.post(f"/en/agreements/{copy.pk}/approve/", {"institution": college.pk})
     assert copy.approvals.get().institution == college
     assert OutboxMessage.objects.get(kind="agreement.approved").payload["institution"] == {"node": keys.node_id(), "id": str(college.pk)}
+
+
+def test_putting_into_effect_at_home_reaches_the_copy(client, proposed_here, peered):
+    agreement, home, partner, coordinator = proposed_here
+    agreement_services.agreement_approve(actor=coordinator, agreement=agreement, institution=home)
+    version = agreement.versions.get(number=agreement.version)
+    _send(client, peered, "agreement.approved", {"agreement": str(agreement.pk), "version": version.number, "sha256": version.sha256,
+                                                 "institution": {"node": peered.node_id, "id": "7"}})
+    agreement_services.agreement_put_into_effect(actor=coordinator, agreement=agreement)
+    last = OutboxMessage.objects.filter(kind="agreement.state").last()
+    assert last.peer.node_id == peered.node_id and last.payload["state"] == "in_effect" and len(last.payload["approvals"]) == 2
