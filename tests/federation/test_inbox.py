@@ -118,3 +118,16 @@ def test_the_same_message_delivered_twice_takes_effect_once(client, trusted):
 
 def test_the_inbox_takes_only_post(client):
     assert client.get("/federation/v1/inbox").status_code == 405
+
+
+@pytest.mark.parametrize("body", [
+    b"\xff\xfe not utf-8",
+    b'{"id": NaN, "kind": "ping"}',
+    b"[" * 5000 + b"]" * 5000,
+    b'{"id": "' + b"x" * 3_000_000 + b'"}',
+], ids=["not-utf8", "nan", "deep", "huge"])
+def test_a_hostile_body_signed_by_a_trusted_peer_is_refused_with_a_code_and_stores_nothing(client, trusted, body):
+    """The signature proves who sent it, not that it is sane: the body is input like any other."""
+    response = post_inbox(client, body, trusted.signed_headers(body))
+    assert 400 <= response.status_code < 500 and response.json()["code"]
+    assert InboxMessage.objects.count() == 0

@@ -784,6 +784,18 @@ def _(ctx):
                                f"/en/wallet/{credential.public_id}/share/{theirs.code}/revoke/"], watch=[code, theirs])]
 
 
+@scenario("credentials:add_to_wallet")
+def _(ctx):
+    from ortaq.credentials.models import WalletOffer
+
+    credential, registrar, graduates = _credential(ctx)
+    # No fields: the request itself is the input. Nobody but the holder may make offers for the credential.
+    return [Form(f"/en/wallet/{credential.public_id}/add-to-wallet/", graduates[0], {}, required=False,
+                 outsiders=[registrar, ctx.world["student_b"]],
+                 foreign_urls=[f"/en/wallet/{_credential_of(graduates[1]).public_id}/add-to-wallet/"],
+                 watch=list(WalletOffer.objects.all()))]
+
+
 @scenario("credentials:set_create")
 def _(ctx):
     credential, _registrar, graduates = _credential(ctx)
@@ -1043,7 +1055,9 @@ def _actions(callback) -> list[str]:
 def post_forms() -> set[str]:
     keys = set()
     for route, name, callback in _patterns(get_resolver().url_patterns):
-        if route.startswith(("admin/", "api/")) or not _accepts_post(callback):
+        # The REST API and the node-to-node endpoints take JSON, not forms: their hostile bodies are tested in
+        # tests/web/test_hostile_api.py and tests/federation/test_inbox.py.
+        if route.startswith(("admin/", "api/", "federation/v1/")) or not _accepts_post(callback):
             continue
         assert name, f"{route}: a view that accepts POST needs a URL name"
         if "<str:action>" in route:

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
     from ortaq.accounts.types import Actor
     from ortaq.agreements.types import Agreement
+    from ortaq.programmes.types import Module
+
+    from .models import AlignmentCalibration
 
 
 def dossiers_visible_to(*, actor: Actor) -> QuerySet[Dossier]:
@@ -93,7 +96,7 @@ def agreements_for_rules() -> QuerySet[Agreement]:
 
 
 # --------------------------------------------------------------------------- AI proposals: explained, learnt from
-def fitted_calibration(*, institution_id: int | None):
+def fitted_calibration(*, institution_id: int | None) -> AlignmentCalibration | None:
     """The newest fit of P(accept) for the institution, else the newest fit on every institution's decisions, else
     None (the page then shows the engine's own probability, or its score)."""
     from .models import AlignmentCalibration
@@ -102,7 +105,7 @@ def fitted_calibration(*, institution_id: int | None):
         or AlignmentCalibration.objects.filter(institution__isnull=True).first()
 
 
-def acceptance_probability(score: float, *, institution_id: int | None, features: dict | None = None, fitted=None) -> float | None:
+def acceptance_probability(score: float, *, institution_id: int | None, features: dict | None = None, fitted: AlignmentCalibration | None = None) -> float | None:
     """P(a coordinator accepts) for a proposal from the fitted calibration (`fitted`, or the institution's newest);
     None when none is fitted, or when it was fitted on the engine's features and this proposal has none."""
     from . import calibration
@@ -211,7 +214,7 @@ def decisions_for_export(*, institution_id: int | None = None) -> QuerySet:
     return rows.filter(institution_id=institution_id) if institution_id is not None else rows
 
 
-def module_for_outcomes(*, actor: Actor, pk: int):
+def module_for_outcomes(*, actor: Actor, pk: int) -> Module | None:
     """A home module whose outcomes the actor may add (a coordinator or registrar of an awarding institution)."""
     from ortaq.programmes.selectors import may_edit_programme, module_rows
 
