@@ -182,3 +182,18 @@ def test_the_draft_13_single_proof_is_accepted(client, offer):
     jwt = proof_jwt(creds.generate_key(), aud=settings.SITE_ROOT, nonce=_nonce(client))
     response = _request(client, token, {"credential_configuration_id": "OpenBadgeCredential_ldp_vc", "proof": {"proof_type": "jwt", "jwt": jwt}})
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("value", ["\x00", "a\x00b", "ü" * 10, "x" * 65])
+def test_a_code_or_token_that_no_offer_could_have_is_refused_without_asking_the_database(db, value, django_assert_num_queries):
+    """Offer secrets and access tokens are URL-safe: a NUL byte (which PostgreSQL refuses in a query) is an
+    invalid grant or token like any unknown one, never a server error."""
+    from ortaq.credentials import exchanges, oid4vci
+
+    assert not exchanges.is_offer_token(value)
+    with django_assert_num_queries(0):
+        with pytest.raises(oid4vci.OAuthError) as grant:
+            oid4vci.token_exchange(grant_type=oid4vci.PRE_AUTHORIZED_GRANT, code=value)
+        with pytest.raises(oid4vci.OAuthError) as token:
+            oid4vci.credential_issue(authorization=f"Bearer {value}", request={})
+    assert grant.value.error == "invalid_grant" and token.value.error == "invalid_token"

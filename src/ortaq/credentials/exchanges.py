@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -89,11 +90,20 @@ def wallet_copies(*, credential: IssuedCredential) -> list[WalletOffer]:
     return list(WalletOffer.objects.filter(credential=credential, completed_at__isnull=False).select_related("issued"))
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_offer_token(value: Any) -> bool:
+    """Offer secrets and access tokens are secrets.token_urlsafe: anything else (a NUL byte PostgreSQL refuses in a
+    query, a huge string) is unknown without asking the database."""
+    return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
+
+
 def _offer_for_update(protocol: str, **lookup: Any) -> WalletOffer:
     """The offer a wallet names (by its secret, or OID4VCI's access token), locked; refused when unknown (404),
     used (409) or expired (410)."""
     ((field, value),) = lookup.items()
-    if not isinstance(value, str) or not value or len(value) > 64:
+    if not is_offer_token(value):
         raise NotFound(_("No wallet offer has this code."))
     offer = WalletOffer.objects.select_for_update().select_related("credential__issuer", "holder").filter(protocol=protocol, **{field: value}).first()
     if offer is None:

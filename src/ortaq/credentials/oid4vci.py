@@ -38,6 +38,7 @@ from ortaq.engines.credentials.keys import KeyError_ as ResolveError
 from ortaq.engines.credentials.keys import resolve_did_key
 from ortaq.engines.credentials.multibase import MultibaseError, decode_public_key
 
+from . import exchanges
 from .exchanges import OID4VCI, wallet_copy_issue
 from .models import CredentialState, IssuedCredential, WalletOffer
 
@@ -149,8 +150,10 @@ def token_exchange(*, grant_type: Any, code: Any) -> dict:
     RFC 6749 §5.1)."""
     if grant_type != PRE_AUTHORIZED_GRANT:
         raise OAuthError("unsupported_grant_type", "only the pre-authorized_code grant is supported")
-    if not isinstance(code, str) or not code or len(code) > 64:
+    if not isinstance(code, str) or not code:
         raise OAuthError("invalid_request", "pre-authorized_code is missing")
+    if not exchanges.is_offer_token(code):
+        raise OAuthError("invalid_grant", "the pre-authorized code is unknown, used or expired")
     with transaction.atomic():
         offer = WalletOffer.objects.select_for_update().filter(protocol=OID4VCI, secret=code).first()
         # RFC 6749 §5.2: a code that is unknown, used or expired is an invalid_grant, without saying which.
@@ -206,8 +209,10 @@ def credential_issue(*, authorization: Any, request: Any) -> dict:
     """Credential Endpoint (§8): the Bearer token's offer, the requested configuration and a key proof; answers
     the wallet's copy of the credential, bound to the proof's did:key (§8.3: `credentials: [{credential}]`)."""
     token = authorization[7:].strip() if isinstance(authorization, str) and authorization[:7].lower() == "bearer " else ""
-    if not token or len(token) > 64:
+    if not token:
         raise OAuthError("invalid_token", "a Bearer access token is required", status=401)
+    if not exchanges.is_offer_token(token):
+        raise OAuthError("invalid_token", "the access token is unknown, used or expired", status=401)
     with transaction.atomic():
         # The token first (RFC 6750 §3.1): a caller without a valid one learns nothing about its request.
         offer = WalletOffer.objects.select_for_update().select_related("credential__issuer", "holder").filter(protocol=OID4VCI, access_token=token).first()
