@@ -30,41 +30,6 @@ def pytest_configure(config):
     # Importing settings makes no folder, so STATIC_ROOT may be missing; tests serve static files from the apps.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
 
-
-# Relative cost of one test, where it is far from the usual fraction of a second: browser journeys, and modules
-# whose fixtures start servers, compile kernels or run the benchmarks (measured with --durations, stop 21-22).
-_HEAVY_MODULES = {"tests/bench/test_benchmarks_quick.py": 60, "tests/federation/test_two_nodes.py": 150,
-                  "tests/test_warmup.py": 20, "tests/jobs/test_worker_crash.py": 20, "tests/test_platform_cli.py": 8,
-                  "tests/web/test_hostile_api.py": 8, "tests/web/test_openapi_fuzz.py": 8, "tests/web/test_hostile_forms.py": 4,
-                  "tests/web/test_demo_crawl.py": 6, "tests/web/test_no_english_on_translated_pages.py": 6}
-
-
-def pytest_collection_modifyitems(config, items):
-    """ORTAQ_SHARD=I/N runs the I-th of N shares of the suite. .ci/run runs each database's leg as two shares side
-    by side, so both cores stay busy to the end (decision 0010). A module stays whole (its fixtures are set up
-    once); modules are dealt heaviest first to the lightest share, so every share gets about the same work."""
-    import os
-
-    shard = os.environ.get("ORTAQ_SHARD", "")
-    if not shard:
-        return
-    index, count = (int(part) for part in shard.split("/"))
-    modules: dict[str, list] = {}
-    for item in items:
-        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
-
-    def weight(module: str) -> int:
-        per_test = _HEAVY_MODULES.get(module, 15 if module.startswith("tests/e2e/") else 1)
-        return per_test * len(modules[module])
-
-    loads, owner = [0] * count, {}
-    for module in sorted(modules, key=lambda m: (-weight(m), m)):
-        lightest = loads.index(min(loads))
-        owner[module], loads[lightest] = lightest, loads[lightest] + weight(module)
-    kept = [item for item in items if owner[item.nodeid.split("::")[0]] == index - 1]
-    config.hook.pytest_deselected(items=[item for item in items if owner[item.nodeid.split("::")[0]] != index - 1])
-    items[:] = kept
-
 _DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
 
 
