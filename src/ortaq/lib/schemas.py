@@ -63,3 +63,26 @@ class Pages(PageNumberPagination):
     class Input(Schema):
         page: int = Field(1, ge=1, le=MAX_PAGE)
         page_size: int | None = Field(None, ge=1, le=1000)
+
+
+READERS = "In the reader's language (?lang=, else Accept-Language), or the nearest version (ortaq.i18n.FALLBACK_ORDER)"
+
+
+class WrittenTitleOut(Schema):
+    """A record whose title a person wrote in one language, with versions in others (decision 0009): the API
+    gives the reader's version, or the nearest, and says which language it is in."""
+
+    title: str = Field(..., description=READERS)
+    title_language: str = Field(..., description="The language `title` is in")
+
+    @staticmethod
+    def resolve_title(obj, context):
+        from ortaq.i18n import requested_language, shown
+
+        return shown(obj, "title", requested_language(context["request"])).text
+
+    @staticmethod
+    def resolve_title_language(obj, context):
+        from ortaq.i18n import requested_language, shown
+
+        return shown(obj, "title", requested_language(context["request"])).language

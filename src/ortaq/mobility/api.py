@@ -23,7 +23,7 @@ from ortaq.errors import Forbidden, NotFound, valid_or_raise
 from ortaq.i18n import requested_language, shown
 from ortaq.inputs import DateField, parse
 from ortaq.lib.idempotency import idempotent
-from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages, Text
+from ortaq.lib.schemas import READERS, Id, InputSchema, Int, Line, Pages, Text, WrittenTitleOut
 
 from . import during, edit_services, grades, round_services, selectors, services
 from .forms import ApplicationForm, ScoreForm
@@ -37,13 +37,10 @@ Score = Annotated[int, Field(ge=0, le=100)]
 
 # Output ------------------------------------------------------------------------------------------------------
 
-READERS = "In the reader's language (?lang=, else Accept-Language), or the nearest version (ortaq.i18n.FALLBACK_ORDER)"
 
 
-class CallOut(Schema):
+class CallOut(WrittenTitleOut):
     id: int
-    title: str = Field(..., description=READERS)
-    title_language: str = Field(..., description="The language `title` is in")
     written_in: str = Field(..., description="The language the author wrote it in (decision 0009)")
     translations: dict[str, dict[str, str]] = Field(..., description="The other language versions: {language: {\"title\": text}}")
     acceptance_days: int
@@ -59,14 +56,6 @@ class CallOut(Schema):
     @staticmethod
     def resolve_version(obj):
         return edit_services.call_version(obj)
-
-    @staticmethod
-    def resolve_title(obj, context):
-        return shown(obj, "title", requested_language(context["request"])).text
-
-    @staticmethod
-    def resolve_title_language(obj, context):
-        return shown(obj, "title", requested_language(context["request"])).language
 
 
 class ChoiceOut(Schema):
@@ -612,11 +601,9 @@ def record_transcript(request, pk: int, payload: TranscriptIn):
 
 # Internship offers -------------------------------------------------------------------------------------------
 
-class OfferOut(Schema):
+class OfferOut(WrittenTitleOut):
     id: int
     host_id: int
-    title: str = Field(..., description=READERS)
-    title_language: str = Field(..., description="The language `title` is in")
     tasks: str = Field(..., description=READERS)
     tasks_language: str = Field(..., description="The language `tasks` is in")
     written_in: str = Field(..., description="The language the host wrote title and tasks in (decision 0009)")
@@ -636,14 +623,6 @@ class OfferOut(Schema):
     @staticmethod
     def resolve_version(obj):
         return edit_services.offer_version(obj)
-
-    @staticmethod
-    def resolve_title(obj, context):
-        return shown(obj, "title", requested_language(context["request"])).text
-
-    @staticmethod
-    def resolve_title_language(obj, context):
-        return shown(obj, "title", requested_language(context["request"])).language
 
     @staticmethod
     def resolve_tasks(obj, context):

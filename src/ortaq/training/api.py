@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from ortaq.errors import Forbidden, NotFound, valid_or_raise
 from ortaq.i18n import lang_suffix, requested_language, shown
 from ortaq.lib.idempotency import idempotent
-from ortaq.lib.schemas import Id, InputSchema, Int, Line, Pages
+from ortaq.lib.schemas import READERS, Id, InputSchema, Int, Line, Pages, WrittenTitleOut
 
 from . import selectors, services
 from .models import AssessmentKind, CohortState, Format, Phase
@@ -30,15 +30,12 @@ IsoMinute = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$", max
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,60}$", max_length=60)]
 ContentLanguage = Literal["kk", "ru", "zh-hans", "en"]
 WRITTEN_IN = "The language the author wrote it in (decision 0009)"
-READERS = "In the reader's language (?lang=, else Accept-Language), or the nearest version (ortaq.i18n.FALLBACK_ORDER)"
 
 
 # Output ------------------------------------------------------------------------------------------------------
 
-class CohortOut(Schema):
+class CohortOut(WrittenTitleOut):
     id: int
-    title: str = Field(..., description=READERS)
-    title_language: str = Field(..., description="The language `title` is in")
     written_in: str = Field(..., description=WRITTEN_IN)
     translations: dict[str, dict[str, str]] = Field(..., description="The other language versions: {language: {\"title\": text}}")
     course_id: int
@@ -53,14 +50,6 @@ class CohortOut(Schema):
     attendance_threshold: int
     pass_mark: int
     trainer_ids: list[int]
-
-    @staticmethod
-    def resolve_title(obj, context):
-        return shown(obj, "title", requested_language(context["request"])).text
-
-    @staticmethod
-    def resolve_title_language(obj, context):
-        return shown(obj, "title", requested_language(context["request"])).language
 
     @staticmethod
     def resolve_provider_id(obj):
