@@ -31,19 +31,29 @@ function makeLoader(config, base) {
   const contexts = new Map(Object.entries(config.contexts || {}));
   contexts.set('https://www.w3.org/ns/did/v1', didContext.contexts.get('https://www.w3.org/ns/did/v1'));
   const origin = new URL(base).origin;
+  // One request at a time, and each URL once: a proof set and two status lists would otherwise be read in
+  // parallel, and the test's live server on an in-memory SQLite database shares one connection between its
+  // request threads (concurrent reads there fail with "bad parameter or other API misuse"). A wallet talking
+  // to a production server could read in parallel; nothing checked here depends on it.
   const fetched = new Map();
+  let queue = Promise.resolve();
+  const read = async url => {
+    const response = await fetch(url, {headers: {Accept: 'application/json'}});
+    if(!response.ok) {
+      throw new Error(`wallet loader: ${url} answered ${response.status}`);
+    }
+    return response.json();
+  };
   const fetchJson = async url => {
     if(new URL(url).origin !== origin) {
       throw new Error(`wallet loader: will not fetch ${url} (only ${origin})`);
     }
     if(!fetched.has(url)) {
-      const response = await fetch(url, {headers: {Accept: 'application/json'}});
-      if(!response.ok) {
-        throw new Error(`wallet loader: ${url} answered ${response.status}`);
-      }
-      fetched.set(url, await response.json());
+      const pending = queue.then(() => read(url));
+      queue = pending.catch(() => undefined);
+      fetched.set(url, pending);
     }
-    return structuredClone(fetched.get(url));
+    return structuredClone(await fetched.get(url));
   };
   const didDocument = async did => {
     if(did.startsWith('did:key:')) {
