@@ -18,7 +18,6 @@ class ErrorCode(StrEnum):
     THROTTLED = "throttled"  # too many attempts; Retry-After says when to try again
     STATE = "state"  # the record is not in a state that allows this
     STALE = "stale"  # the record changed since it was read
-    STALE_VERSION = "stale_version"
     LOCKED = "locked"
     BUSY = "busy"  # another run of the same work is in progress
     DUPLICATE = "duplicate"

@@ -101,7 +101,7 @@ def test_an_edit_based_on_a_stale_version_is_refused(world, draft_ac):
     services.agreement_update(actor=world["coordinator_a"], agreement=draft_ac, terms=replace(AgreementTerms.of(draft_ac), title="First edit"), expected_version=stale)
     with pytest.raises(DomainError) as error:
         services.agreement_update(actor=world["coordinator_a"], agreement=draft_ac, terms=replace(AgreementTerms.of(draft_ac), title="Second edit"), expected_version=stale)
-    assert error.value.code == "stale_version"
+    assert error.value.code == "version_conflict" and error.value.current_version == stale + 1
     draft_ac.refresh_from_db()
     assert draft_ac.title == "First edit"
 

@@ -41,7 +41,7 @@ def test_a_removal_from_a_stale_page_is_refused_and_the_condition_stays(client, 
     condition = draft_ac.conditions.get()
     client.force_login(world["coordinator_a"])
     response = client.post(f"/en/agreements/{draft_ac.pk}/conditions/{condition.pk}/remove/", {"version": draft_ac.version - 1})
-    assert response.status_code == 400
+    assert response.status_code == 409  # Conflict: the page was read from a version since replaced
     assert "Someone else changed this agreement" in response.text
     assert CooperationCondition.objects.filter(pk=condition.pk).exists() and not _condition_events("delete").exists()
 

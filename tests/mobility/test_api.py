@@ -122,7 +122,7 @@ def test_the_parties_read_the_agreement_propose_a_change_and_sign_the_new_versio
     change = {"components": [{"title": "Commission and test PLC cabinets", "credits": 4, "hours": 120}], "reason_code": "other",
               "expected_version": agreement.version}
     stale = api(journey["learner"], "post", f"/agreements/{agreement.pk}/changes", {**change, "expected_version": agreement.version + 1})
-    assert (stale.status_code, stale.json()["code"]) == (400, "stale_version")
+    assert (stale.status_code, stale.json()["code"]) == (409, "version_conflict")
     assert api(world["coordinator_b"], "post", f"/agreements/{agreement.pk}/changes", change).status_code == 404
     assert not ChangeProposal.objects.exists()
     proposed = api(journey["learner"], "post", f"/agreements/{agreement.pk}/changes", change)

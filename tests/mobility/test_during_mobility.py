@@ -3,9 +3,10 @@ from decimal import Decimal
 
 import pytest
 
-from ortaq.errors import DomainError, Forbidden, ValidationFailed
+from ortaq.audit.models import AuditEvent
+from ortaq.errors import DomainError, Forbidden, ValidationFailed, VersionConflict
 from ortaq.mobility import during, round_services, selectors
-from ortaq.mobility.models import EntryState, MobilityAgreementState, NominationState, Party
+from ortaq.mobility.models import EntryState, MobilityAgreementState, NominationState, Party, ProposalState
 from ortaq.programmes import services as programme_services
 from ortaq.programmes.types import ModuleDetails, OutcomeText, ProgrammeDetails
 from tests.mobility.conftest import application_input, close, students
@@ -97,13 +98,26 @@ def test_a_change_is_a_proposal_with_a_reason_and_needs_all_signatures_again(wor
     assert agreement.versions.count() == 2  # every version kept
 
 
+def test_a_proposal_overtaken_by_another_change_is_closed_and_its_decider_asked_to_propose_again(world, signed):
+    agreement, learner, supervisor = signed
+    first = during.change_propose(actor=learner, agreement=agreement, components=components(), reason_code="not_available")
+    second = during.change_propose(actor=learner, agreement=agreement, components=components(), reason_code="other")
+    during.change_decide(actor=supervisor, proposal=first, approve=True)
+    with pytest.raises(VersionConflict) as error:
+        during.change_decide(actor=supervisor, proposal=second, approve=True)
+    assert error.value.current_version == 2
+    second.refresh_from_db()  # closed for good, not left pending for a decision nobody can make
+    assert second.state == ProposalState.REJECTED and second.decided_by == supervisor
+    assert AuditEvent.objects.filter(object_type="mobility.changeproposal", object_id=str(second.pk), action="transition").exists()
+
+
 def test_an_edit_based_on_a_stale_version_is_refused(world, accepted):
     nomination, learner, supervisor = accepted
     agreement = during.mobility_agreement_create(actor=learner, nomination=nomination, start_date=dt.date(2026, 3, 2), end_date=dt.date(2026, 5, 31), components=components())
     during.mobility_agreement_edit(actor=world["coordinator_a"], agreement=agreement, components=components(), expected_version=1)
     with pytest.raises(DomainError) as error:
         during.mobility_agreement_edit(actor=learner, agreement=agreement, components=components(), expected_version=1)
-    assert error.value.code == "stale_version"
+    assert error.value.code == "version_conflict" and error.value.current_version == 2
 
 
 def test_the_supervisor_verifies_hours_through_an_expiring_link_without_an_account(client, world, signed):

@@ -89,7 +89,7 @@ def test_only_administrators_read_and_save_the_conversion_rules(world, scene):
     assert api(world["coordinator_a"], "post", "/rules", body).status_code == 404
     version = api(world["admin"], "get", "/rules").json()[0]["version"]
     stale = api(world["admin"], "post", "/rules", {**body, "expected_version": version + 5})
-    assert (stale.status_code, stale.json()["code"]) == (400, "stale_version")
+    assert (stale.status_code, stale.json()["code"]) == (409, "version_conflict")
     assert api(world["admin"], "post", "/rules", {**body, "hours_per_ects": 0}).json()["code"] == "validation"
     saved = api(world["admin"], "post", "/rules", {**body, "expected_version": version}).json()
     assert saved["hours_per_cn_credit"] == 20 and saved["version"] == version + 1

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ortaq.accounts.selectors import access_for
 from ortaq.audit.services import audit_record, snapshot
-from ortaq.errors import DomainError, Forbidden, ValidationFailed
+from ortaq.errors import DomainError, Forbidden, ValidationFailed, VersionConflict
 from ortaq.inputs import model_checked, plain_text
 
 from .models import (
@@ -139,10 +139,10 @@ def _lock(agreement: Agreement, expected_version: int | None) -> Agreement:
     """Re-read the row under a lock and refuse edits based on a version someone else has replaced."""
     fresh = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if expected_version is not None and fresh.version != expected_version:
-        raise DomainError(
+        raise VersionConflict(
+            fresh.version,
             _("Someone else changed this agreement (now version %(version)d). Reload it and apply your change again.")
             % {"version": fresh.version},
-            code="stale_version",
         )
     return fresh
 

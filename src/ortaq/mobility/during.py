@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ortaq.accounts.selectors import access_for, memberships
 from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
-from ortaq.errors import DomainError, Forbidden, ValidationFailed
+from ortaq.errors import DomainError, Forbidden, ValidationFailed, VersionConflict
 from ortaq.inputs import ID_MAX, LINE_MAX, TEXT_MAX, DateField, decimal_number, parse, plain_text, whole_number
 from ortaq.notifications.services import names, notify
 
@@ -169,8 +169,8 @@ def _snapshot(agreement: MobilityAgreement, *, actor, reason_code: str = "", com
 def _lock(agreement: MobilityAgreement, expected_version: int | None) -> MobilityAgreement:
     fresh = MobilityAgreement.objects.select_for_update().select_related("nomination__application__call").get(pk=agreement.pk)
     if expected_version is not None and fresh.version != expected_version:
-        raise DomainError(_("Someone else changed this agreement (now version %(version)d). Reload it and apply your change again.")
-                          % {"version": fresh.version}, code="stale_version")
+        raise VersionConflict(fresh.version, _("Someone else changed this agreement (now version %(version)d). Reload it and apply your change again.")
+                              % {"version": fresh.version})
     return fresh
 
 
@@ -250,8 +250,17 @@ def change_propose(*, actor, agreement: MobilityAgreement, components: list[dict
     return proposal
 
 
-@transaction.atomic
 def change_decide(*, actor, proposal: ChangeProposal, approve: bool, response: str = "") -> ChangeProposal:
+    """Approve or reject a pending change. A proposal made on a version the agreement has since left is closed as
+    rejected (committed, so it no longer waits for anyone) and the decider is told to propose again (409)."""
+    decided, current_version = _change_decide(actor=actor, proposal=proposal, approve=approve, response=response)
+    if current_version is not None:
+        raise VersionConflict(current_version, _("The agreement has changed since this proposal; it must be proposed again."))
+    return decided
+
+
+@transaction.atomic
+def _change_decide(*, actor, proposal: ChangeProposal, approve: bool, response: str) -> tuple[ChangeProposal, int | None]:
     agreement = _lock(proposal.agreement, None)
     _require_party(actor, agreement, Party.SENDING, Party.RECEIVING)
     if proposal.proposed_by_id == actor.pk and not access_for(actor).is_admin:
@@ -262,8 +271,10 @@ def change_decide(*, actor, proposal: ChangeProposal, approve: bool, response: s
     if proposal.base_version != agreement.version:
         proposal.state = ProposalState.REJECTED
         proposal.response = str(_("The agreement changed after this proposal was made."))
+        proposal.decided_by = actor
         proposal.save()
-        raise DomainError(_("The agreement has changed since this proposal; it must be proposed again."), code="stale_version")
+        audit_record(actor=actor, action="transition", obj=proposal, after={"state": proposal.state, "superseded_by_version": agreement.version})
+        return proposal, agreement.version
     if not approve and not response.strip():
         raise ValidationFailed({"response": [str(_("Say why the proposal is rejected."))]})
     proposal.state = ProposalState.APPROVED if approve else ProposalState.REJECTED
@@ -279,7 +290,7 @@ def change_decide(*, actor, proposal: ChangeProposal, approve: bool, response: s
         version = _snapshot(agreement, actor=actor, reason_code=proposal.reason_code, comment=proposal.comment)
         audit_record(actor=actor, action="update", obj=agreement, before=before, after=version.content, summary=proposal.reason_code)
     audit_record(actor=actor, action="transition", obj=proposal, after={"state": proposal.state})
-    return proposal
+    return proposal, None
 
 
 # Logbook ------------------------------------------------------------------------------------------------

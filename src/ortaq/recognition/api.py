@@ -16,7 +16,7 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from ortaq.accounts.selectors import access_for
-from ortaq.errors import DomainError, NotFound, ValidationFailed, valid_or_raise
+from ortaq.errors import DomainError, NotFound, ValidationFailed, VersionConflict, valid_or_raise
 from ortaq.lib.idempotency import idempotent
 from ortaq.lib.schemas import Id, InputSchema, Int, Pages, Text
 from ortaq.mobility.selectors import mobility_agreement_get
@@ -215,5 +215,5 @@ def save_rule(request, payload: RuleIn):
     if expected is not None and current is not None and current.version != expected:
         # Checked here, not under the service's lock: the service takes no expected version yet (a save racing
         # this check still makes a new, audited version rather than losing one).
-        raise DomainError(_("The rule has changed since you read it (now version %(version)d).") % {"version": current.version}, code="stale_version")
+        raise VersionConflict(current.version, _("The rule has changed since you read it (now version %(version)d).") % {"version": current.version})
     return services.conversion_rule_save(actor=request.user, agreement=agreement, hours=form.to_input())
