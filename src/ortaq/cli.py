@@ -20,7 +20,7 @@ Platform:
   demo                                   load the demo data (idempotent)
   manage ARGS...                         any Django management command
   warmup [--check]                       compile the placement kernels now (serve also starts it in the background)
-  federation peer add URL [--fingerprint SHA256] | peer list | peer remove URL | sync | whoami
+  federation peer add URL [--fingerprint SHA256] | peer list | peer remove URL | sync | whoami | registry keygen|sign|import
                                          trust peer nodes and exchange with them (docs/federation.md)
 
 Engines (no database needed):
