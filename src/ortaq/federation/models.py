@@ -41,12 +41,49 @@ class Peer(models.Model):
     added_at = models.DateTimeField()
     refreshed_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # Where the trust came from: null = an operator's hand (`peer add`), else the signed registry file whose import
+    # last listed the peer. A registry never removes or rekeys a peer trusted by hand (docs/federation.md).
+    registry_import = models.ForeignKey("RegistryImport", null=True, blank=True, on_delete=models.PROTECT, related_name="peers")
 
     class Meta:
         ordering = ["node_id"]
 
     def __str__(self) -> str:
         return self.node_id
+
+
+class RegistryOperator(models.Model):
+    """The network operator whose signed registry files this node imports, pinned at the first import by the
+    fingerprint its operator compared out of band. Later files must be signed by the same key (a did:key)."""
+
+    did = models.CharField(max_length=200, unique=True)  # did:key:z6Mk... of the operator's Ed25519 key
+    fingerprint = models.CharField(max_length=64)  # SHA-256 (hex) of the key's 32 raw bytes
+    name = models.CharField(max_length=300, blank=True)
+    pinned_at = models.DateTimeField()
+    last_serial = models.PositiveBigIntegerField(default=0)  # a file is imported only with a higher serial
+
+    def __str__(self) -> str:
+        return self.name or self.did
+
+
+class RegistryImport(models.Model):
+    """One registry file imported: its serial, validity, SHA-256 of the exact bytes and what it changed."""
+
+    operator = models.ForeignKey(RegistryOperator, on_delete=models.PROTECT, related_name="imports")
+    serial = models.PositiveBigIntegerField()
+    issued = models.DateTimeField()
+    expires = models.DateTimeField()
+    sha256 = models.CharField(max_length=64)
+    document = models.JSONField(default=dict)
+    summary = models.JSONField(default=dict)  # {"added": [...], "updated": [...], "removed": [...], ...}
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["operator", "serial"], name="federation_registry_serial_once")]
+
+    def __str__(self) -> str:
+        return f"{self.operator} serial {self.serial}"
 
 
 class SeenNonce(models.Model):

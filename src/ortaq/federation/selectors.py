@@ -78,7 +78,7 @@ def manifest() -> JsonObject:
 
 
 def all_peers() -> QuerySet[Peer]:
-    return Peer.objects.all()
+    return Peer.objects.select_related("registry_import")
 
 
 def active_peers() -> QuerySet[Peer]:

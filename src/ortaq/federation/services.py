@@ -47,7 +47,7 @@ def node_key_rotate(*, overlap: dt.timedelta) -> NodeKey:
 # --------------------------------------------------------------------------- trust
 
 
-def _normalised_url(url: str) -> str:
+def normalised_url(url: str) -> str:
     url = url.strip().rstrip("/")
     if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
         raise FederationError(f"{url!r} is not an http(s) base URL", code="bad_url")
@@ -93,7 +93,7 @@ def _checked_manifest(url: str) -> tuple[JsonObject, list[JsonObject], str]:
 def peer_add(*, actor: User | None, url: str, fingerprint: str | None = None) -> Peer:
     """Trust the node at url: its manifest is fetched, its keys pinned. With a fingerprint (compared out of band
     with the peer's operator), a manifest whose current key has another one is refused and nothing changes."""
-    url = _normalised_url(url)
+    url = normalised_url(url)
     manifest, pinned, found = _checked_manifest(url)
     if fingerprint is not None and normalised_fingerprint(fingerprint) != found:
         raise FederationError(f"fingerprint mismatch: the node at {url} presents {found}", code="fingerprint")
@@ -103,6 +103,7 @@ def peer_add(*, actor: User | None, url: str, fingerprint: str | None = None) ->
     peer.name, peer.country = str(manifest.get("name") or "")[:300], str(manifest.get("country") or "")[:2]
     peer.keys, peer.fingerprint, peer.manifest = pinned, found, manifest
     peer.added_by, peer.added_at, peer.refreshed_at, peer.removed_at = actor, now, now, None
+    peer.registry_import = None  # trusted by hand from now on: a registry file no longer changes or removes it
     peer.save()
     skipped = handlers.mirror_institutions(peer=peer, manifest=manifest)
     audit_record(actor=actor, action="trust", obj=peer, before=before, after={
@@ -132,10 +133,12 @@ def peer_refresh(*, peer: Peer) -> Peer:
 
 @transaction.atomic
 def peer_remove(*, actor: User | None, peer: Peer) -> Peer:
-    """Stop all exchange with the peer: its requests are refused and nothing more is sent to it."""
-    if peer.removed_at is None:
-        peer.removed_at = timezone.now()
-        peer.save(update_fields=["removed_at"])
+    """Stop all exchange with the peer: its requests are refused and nothing more is sent to it. A decision by
+    hand: a registry file that lists the node again does not restore it."""
+    if peer.removed_at is None or peer.registry_import_id is not None:
+        peer.removed_at = peer.removed_at or timezone.now()
+        peer.registry_import = None
+        peer.save(update_fields=["removed_at", "registry_import"])
         audit_record(actor=actor, action="distrust", obj=peer, after={"removed_at": peer.removed_at})
     return peer
 
