@@ -198,8 +198,9 @@ def test_a_registry_peer_whose_keys_the_operator_changed_is_rekeyed(operator, no
     (lambda doc: doc["nodes"][0]["keys"][0].update(publicKeyMultibase="z123"), "not an Ed25519 multibase key"),
     (lambda doc: doc["nodes"][0].update(country="China"), "ISO 3166-1"),
     (lambda doc: doc.update(serial="7"), "serial"),
+    (lambda doc: doc.update(serial=10**30), "serial"),
     (lambda doc: doc.update(expires="next week"), "expires"),
-], ids=["duplicate", "scheme", "slash", "foreign-key", "bad-key", "country", "serial", "expires"])
+], ids=["duplicate", "scheme", "slash", "foreign-key", "bad-key", "country", "serial", "huge-serial", "expires"])
 def test_an_invalid_entry_is_refused_before_signing_and_at_import(operator, nodes, change, message):
     document = _unsigned(nodes)
     change(document)

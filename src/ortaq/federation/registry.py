@@ -122,8 +122,9 @@ def registry_checked(document: object) -> RegistryDocument:
     if operator_id is not None and (not isinstance(operator_id, str) or not operator_id.startswith("did:key:")):
         raise _invalid("the operator's id is not a did:key")
     serial = document.get("serial")
-    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 1:
-        raise _invalid("serial is not a positive integer")
+    if not isinstance(serial, int) or isinstance(serial, bool) or not 1 <= serial < 2**63:
+        # 2**63: what a 64-bit integer column holds on every database; a larger serial is refused, not a crash
+        raise _invalid("serial is not a positive integer below 2**63")
     issued, expires = _utc(document.get("issued"), "issued"), _utc(document.get("expires"), "expires")
     assert issued is not None and expires is not None  # noqa: S101 - not optional, _utc raised otherwise
     if expires <= issued:
