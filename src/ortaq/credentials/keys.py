@@ -19,7 +19,8 @@ from ortaq.accounts.selectors import access_for
 from ortaq.audit.services import audit_record
 from ortaq.errors import DomainError, Forbidden
 
-from .models import IssuerKey, IssuerProfile
+from .models import IssuerKey, IssuerProfile, RemoteIssuerDocument, StatusListRecord
+from .signals import issuer_document_changed, status_lists_changed
 
 
 def _fernet() -> Fernet:
@@ -73,6 +74,8 @@ def issuer_ensure(*, actor, institution) -> IssuerProfile:
         # Two workers made the same institution an issuer at the same moment: use the one that won.
         return IssuerProfile.objects.get(institution=institution)
     audit_record(actor=actor, action="create", obj=issuer, after={"did": did})
+    issuer_document_changed.send(sender=IssuerProfile, issuer=issuer)
+    status_lists_changed.send(sender=IssuerProfile, issuer=issuer)
     return issuer
 
 
@@ -120,12 +123,35 @@ def key_rotate(*, actor, issuer: IssuerProfile, compromised: bool = False) -> Is
     number = issuer.keys.filter(did_key=False).count() + 1
     new = _store(issuer, creds.generate_key(issuer.did, key_id=f"{issuer.did}#key-{number}"))
     audit_record(actor=actor, action="update", obj=issuer, after={"new_key": new.key_id, "compromised": compromised})
+    issuer_document_changed.send(sender=IssuerProfile, issuer=issuer)
+    if compromised:
+        # Nothing the compromised key signed verifies any more, its status lists included: they are signed again
+        # with the new key (here at the next request, on other nodes when the new lists arrive).
+        StatusListRecord.objects.filter(issuer=issuer).update(stale=True)
+        status_lists_changed.send(sender=IssuerProfile, issuer=issuer)
     return new
 
 
+class _NetworkResolver(creds.DidResolver):
+    """The issuers hosted here, then, for a did:web that is not one of them, the document its home node sent
+    through the federation (read from the database when a proof names it, never fetched from the network)."""
+
+    def resolve(self, did: str) -> dict:
+        try:
+            return super().resolve(did)
+        except creds.DidResolutionError:
+            found = RemoteIssuerDocument.objects.filter(did=did.split("#", 1)[0]).values_list("document", flat=True).first()
+            if not isinstance(found, dict) or not did.startswith("did:web:"):
+                raise
+            self.add(found)
+            return found
+
+
 def resolver() -> creds.DidResolver:
-    """Offline resolution of every issuer this platform hosts (did:key is always computed locally)."""
-    return creds.DidResolver([did_document(issuer) for issuer in IssuerProfile.objects.select_related("institution").prefetch_related("keys")])
+    """Offline resolution of every issuer this platform hosts (did:key is always computed locally) and of other
+    nodes' issuers whose documents their home nodes sent (credentials.federation_documents). A local issuer's
+    document always wins: it is listed first, and a peer's document for it is refused at receipt."""
+    return _NetworkResolver([did_document(issuer) for issuer in IssuerProfile.objects.select_related("institution").prefetch_related("keys")])
 
 
 @transaction.atomic
@@ -141,6 +167,7 @@ def did_key_create(*, actor, institution) -> IssuerKey:
     issuer.keys.filter(did_key=True, retired_at__isnull=True).update(retired_at=now)
     record = _store(issuer, creds.generate_key(), did_key=True)
     audit_record(actor=actor, action="update", obj=issuer, after={"new_did_key": record.did, "retired": retired})
+    status_lists_changed.send(sender=IssuerProfile, issuer=issuer)  # the new did:key signs lists of its own
     return record
 
 

@@ -212,3 +212,30 @@ class WalletOffer(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class RemoteIssuerDocument(models.Model):
+    """The did:web document of an issuer hosted by another node of the federation, as its home node serves it and
+    sent it (federation message `credentials.issuer`), so that credentials it issued verify here offline."""
+
+    did = models.CharField(max_length=300, unique=True)
+    node = models.CharField(max_length=300)  # the home node's id (its base URL); the DID's host is that node's
+    node_name = models.CharField(max_length=300, blank=True)
+    document = models.JSONField()
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.did
+
+
+class RemoteStatusList(models.Model):
+    """A status list credential of another node's issuer, signed there, exactly as its home node serves it
+    (federation message `credentials.status_list`); the engine verifies its proof on every use."""
+
+    url = models.CharField(max_length=500, unique=True)
+    node = models.CharField(max_length=300)
+    credential = models.JSONField()
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.url

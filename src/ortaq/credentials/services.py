@@ -20,11 +20,16 @@ from .keys import issuer_ensure
 from .models import BatchState, CredentialKind, CredentialState, IssuanceBatch, IssuedCredential, ShareCode, SharedSet
 from .selectors import may_approve_batch
 from typing import TYPE_CHECKING
+from .signals import issuer_document_changed, status_lists_changed  # noqa: F401 (the federation listens)
 from .status_lists import mark_stale
 from .tasks import run_batch
 
 # Issuance services that live in their own modules (they are long); other apps call them from here.
 from .issuance import micro_credential_issue  # noqa: F401
+# Issuers of other nodes, for the federation's `credentials.*` messages (docs/federation.md).
+from .federation_documents import (  # noqa: F401
+    RemoteRefused, issuer_payload, issuers_published, remote_issuer_store, remote_status_list_store, status_list_payloads,
+)
 from .transcripts import transcript_issue  # noqa: F401
 
 if TYPE_CHECKING:
@@ -132,6 +137,7 @@ def credential_set_state(*, actor: User, credential: IssuedCredential, state: st
     IssuedCredential.objects.filter(wallet_claim__credential=credential).exclude(state=CredentialState.REVOKED).update(state=state, state_reason=reason.strip())
     mark_stale(credential.issuer)
     audit_record(actor=actor, action="transition", obj=credential, before={"state": before}, after={"state": state, "reason": reason.strip()})
+    status_lists_changed.send(sender=IssuedCredential, issuer=credential.issuer)
     return credential
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 import ortaq.engines.credentials as creds
 
 from .keys import key_of_record, signing_key
-from .models import CredentialState, IssuedCredential, IssuerKey, IssuerProfile, StatusListRecord
+from .models import CredentialState, IssuedCredential, IssuerKey, IssuerProfile, RemoteStatusList, StatusListRecord
 
 PURPOSES = ("revocation", "suspension")
 SIZE = creds.MIN_ENTRIES  # 131,072 entries: at least the spec's herd-privacy minimum
@@ -74,10 +74,12 @@ def status_list_document(issuer: IssuerProfile, purpose: str) -> dict:
 
 
 def resolve_status_list(url: str) -> dict | None:
-    """Status resolver for verification: our own lists from the database, anything else unknown."""
+    """Status resolver for verification: our own lists from the database, the lists other nodes' issuers publish as
+    their home nodes last sent them (RemoteStatusList; their proofs are verified by the engine like ours), anything
+    else unknown. Never a network call."""
     prefix = settings.SITE_ROOT + "/credentials/status/"
     if not url.startswith(prefix):
-        return None
+        return RemoteStatusList.objects.filter(url=url).values_list("credential", flat=True).first()
     try:
         issuer_id, purpose = url[len(prefix):].strip("/").split("/")
         issuer = IssuerProfile.objects.get(pk=int(issuer_id))

@@ -28,4 +28,4 @@ class CredentialState(models.TextChoices):
 if TYPE_CHECKING:
     # For annotations only (no import at run time): the model classes that pass through other apps'
     # signatures.
-    from .models import IssuedCredential
+    from .models import IssuedCredential, IssuerProfile

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 import ortaq.engines.credentials as creds
 
+from .federation_documents import remote_issuer
 from .keys import resolver
 from .selectors import known_issuer
 from .status_lists import resolve_status_list
@@ -37,6 +38,11 @@ def verify_document(document, *, count: bool = False) -> dict:
                        else str(_("signed with the key of %(name)s, but not in its register of issued credentials") % {"name": issuer.institution.display_name})),
         })
         result["verified"] = result["verified"] and in_register
+    elif (remote := remote_issuer(result.get("issuer"))) is not None:
+        # Another node's issuer: its register is kept there; what this node can say is whose issuer it is.
+        result["checks"].append({"check": "federation", "ok": True,
+                                 "reason": str(_("issuer hosted by %(node)s") % {"node": remote.node_name or remote.node})})
+        result["home_node"] = remote.node
     if count and result["verified"] and issued is not None:
         from ortaq.analytics.services import verification_record
 
@@ -152,6 +158,7 @@ CHECK_LABELS = {
     "input": gettext_lazy("File"), "schema": gettext_lazy("Structure"), "proof": gettext_lazy("Signature"),
     "issuer": gettext_lazy("Issuer's key"), "nested": gettext_lazy("Included credentials"), "validity": gettext_lazy("Validity period"),
     "status": pgettext_lazy("credential check", "Status"), "register": gettext_lazy("Register of issued credentials"),
+    "federation": gettext_lazy("Home node of the issuer"),
     "internal": gettext_lazy("Processing"),
 }
 ACHIEVEMENT_TYPES = {
@@ -174,7 +181,7 @@ def people_checks(result: dict) -> list[dict]:
         state = "ok" if ok else "failed"
         if name == "status" and not proof_ok:
             state, text = "not_checked", _("Not checked: the status a credential names can only be trusted once its signature verifies.")
-        elif name == "register":
+        elif name in ("register", "federation"):
             text = check.get("reason", "")  # already in the reader's language (verify_document)
         else:
             text = _check_text(name, ok, result.get("status"))
