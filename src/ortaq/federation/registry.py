@@ -30,7 +30,7 @@ from ortaq.engines.credentials.keys import Multikey, generate_key
 from ortaq.engines.credentials.multibase import MultibaseError
 from ortaq.engines.credentials.proofs import JCS, ProofError, add_proof, create_proof, proofs_of, verify_proof
 
-from . import keys
+from . import credential_messages, keys
 from .models import Peer, RegistryImport, RegistryOperator
 from .selectors import current_peer_key
 from .services import normalised_fingerprint, normalised_url
@@ -295,6 +295,8 @@ def _trust(*, node: RegistryNode, record: RegistryImport, report: ImportReport) 
         audit_record(actor=None, action="trust" if bucket is report.added else "rekey", obj=peer, before=before,
                      after={"fingerprint": peer.fingerprint, "keys": [k["id"] for k in peer.keys],
                             "registry": record.operator.did, "serial": record.serial})
+    if bucket is report.added:
+        credential_messages.share_all_issuers(peer=peer)  # the current issuers' documents, as `peer add` sends
 
 
 @transaction.atomic
