@@ -270,6 +270,9 @@ MATRIX: dict[str, Entry] = {
     "mobility:round_export": page("round", (CALL_MANAGERS, 404), kwargs={"pk": "@pk", "fmt": "csv"}),
     "mobility:nominations": page(),
     "mobility:nomination_decide": action("nomination", ("admin, host@host", 404), kwargs={"pk": "@pk"}, data={"decision": "accept"}),
+    # A nomination made on another node: the scene has no second node, so no login finds one (404). Who decides it (the
+    # host's coordinators and company supervisors, 404 for others) is tested in tests/federation/test_nominations_across_nodes.py.
+    "mobility:remote_nomination_decide": action(None, ("nobody", 404), kwargs={"pk": 999999999}, data={"decision": "accept"}),
     # A placement after publication (issue 15): the learner answers and provides documents, the sending coordinators
     # check them, the host reads the nominee's file; the scene's placement has no checklist file, hence 404 to all.
     "mobility:placement": page("nomination", (PLACEMENT_SIDES, 404), kwargs={"pk": "@pk"}),

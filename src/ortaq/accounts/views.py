@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from ortaq.audit.selectors import history_for
 from ortaq.errors import DomainError
+from ortaq.federation.selectors import personal_data_sent_to
 from ortaq.inputs import query_text, refused
 from ortaq.lib.throttle import Throttled, client_address, throttle_hit, throttle_limits
 from ortaq.lib.views import apply_errors, form_data, paginate
@@ -76,6 +77,7 @@ def _profile_page(request, *, form=None, certificate_form=None, accessibility_fo
         "accessibility_form": accessibility_form or AccessibilityForm(initial=consented, prefix="a"),
         "certificates": selectors.language_certificates_of(person=person), "memberships": selectors.memberships_of(user=person),
         "tokens": selectors.tokens_of(user=person), "new_token": request.session.pop("new_api_token", None),
+        "sent_about_you": personal_data_sent_to(person=person),
     }, status=status)
 
 

@@ -21,6 +21,10 @@ class FederationConfig(AppConfig):
         # Agreements with parties on other nodes travel through the outbox, in the agreement service's transaction.
         from ortaq.agreements.services import agreement_shared
 
-        from .services import share_agreement
+        from ortaq.mobility.services import nomination_shared
+
+        from .services import share_agreement, share_nominations
 
         agreement_shared.connect(share_agreement, dispatch_uid="ortaq.federation.share_agreement")
+        # So do nominations to hosts on other nodes, and the decisions taken here on theirs.
+        nomination_shared.connect(share_nominations, dispatch_uid="ortaq.federation.share_nominations")

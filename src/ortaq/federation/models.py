@@ -157,3 +157,20 @@ class AgreementLink(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["home_node", "home_id"], name="federation_agreement_once")]
+
+
+class PersonalDataSent(models.Model):
+    """A record of a person's data sent to another node: which fields, in which message, to whom and why. Written
+    in the same transaction as the outbox message that carries them; the person sees it on their profile."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="personal_data")
+    kind = models.CharField(max_length=60)  # the message's kind, e.g. nomination.sent
+    fields = models.JSONField(default=list)  # the names of the fields about the person the message carries
+    reason = models.CharField(max_length=300, blank=True)  # why it crosses, as the outbox records it
+    sent_at = models.DateTimeField(auto_now_add=True)  # when it was queued (delivery: the message's delivered_at)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["person", "sent_at"])]

@@ -9,12 +9,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ortaq.engines.credentials.multibase import MultibaseError
 from ortaq.institutions.selectors import institution_rows
 
 from . import keys
-from .models import InboxMessage, OutboxMessage, Peer
+from .models import InboxMessage, OutboxMessage, PersonalDataSent, Peer
 from .types import FEDERATION_API_VERSION, JsonObject
 
 IDENTIFIERS = ("kz_bin", "education_code", "cn_uscc", "schac")
@@ -130,3 +131,34 @@ def pending_outbox(peer: Peer) -> QuerySet[OutboxMessage]:
 
 def inbox_has(message_id: str) -> bool:
     return InboxMessage.objects.filter(message_id=message_id).exists()
+
+
+# --------------------------------------------------------------------------- what was sent about a person
+
+# The fields a message may carry about a person (PersonalDataSent.fields), as that person reads them.
+PERSONAL_FIELD_LABELS = {
+    "name": _("your name in original script"),
+    "name_latin": _("your name in Latin script"),
+    "sending": _("your sending institution"),
+    "host": _("the host you were nominated to"),
+    "call": _("the call's title"),
+    "mobility_type": _("the kind of mobility"),
+    "academic_year": _("the academic year"),
+    "field": _("the field of study (ISCED-F)"),
+    "period": _("the mobility's dates or duration"),
+    "answer_by": _("the deadline to answer the placement"),
+}
+# Why a kind of message carries a person's data, as that person reads it.
+PERSONAL_DATA_PURPOSES = {
+    "nomination.sent": _("You were nominated to a host on that node: the host needs this to accept or decline you."),
+}
+
+
+def personal_data_sent_to(*, person) -> list[dict]:
+    """What this node sent about the person to other nodes, newest first: node, date, what (the fields, in the
+    reader's language) and why. Only the person's own records (the profile page shows them to her alone)."""
+    rows = PersonalDataSent.objects.filter(person=person).select_related("peer", "message")
+    return [{"node": row.peer.name or row.peer.node_id, "node_id": row.peer.node_id, "sent_at": row.sent_at,
+             "delivered": row.message.state == "delivered",
+             "what": [str(PERSONAL_FIELD_LABELS.get(name, name)) for name in row.fields],
+             "why": str(PERSONAL_DATA_PURPOSES.get(row.kind, row.kind)), "reason": row.reason} for row in rows]

@@ -18,8 +18,8 @@ from ortaq.engines.credentials.multibase import MultibaseError
 
 from ortaq.agreements.types import AgreementChange
 
-from . import agreement_messages, handlers, keys, transport
-from .models import InboxMessage, NodeKey, OutboxMessage, OutboxState, Peer, SeenNonce
+from . import agreement_messages, handlers, keys, nomination_messages, transport
+from .models import InboxMessage, NodeKey, OutboxMessage, OutboxState, PersonalDataSent, Peer, SeenNonce
 from .selectors import current_peer_key, peer_by_node, pending_outbox
 from .tasks import deliver_to_peer
 from .types import PERMANENT_REFUSALS, FederationError, JsonObject, RefusalCode, Refused
@@ -200,6 +200,44 @@ def share_agreement(*, agreement: Agreement, change: str, approval: AgreementApp
             kind, payload = "agreement.state", agreement_messages.state_payload(agreement)
         messages.append(outbox_enqueue(peer=peer, kind=kind, payload=payload,
                                        reason=f"a party of agreement {agreement.pk} is hosted by {node}"))
+    return messages
+
+
+def share_nominations(*, change: str, nominations: list, reason: str = "", **signal: object) -> list[OutboxMessage]:
+    """The receiver of `ortaq.mobility.services.nomination_shared`, in the mobility service's transaction: each
+    nomination made here to a host on another node goes to that node (`nomination.sent`, recorded as personal data
+    sent about the learner), each that no longer stands is withdrawn there (`nomination.withdrawn`), and a decision
+    taken here on another node's nomination goes to its home (`nomination.decided`)."""
+    if change == "decided":
+        messages = []
+        for row in nominations:
+            peer = peer_by_node(row.home_node)
+            if peer is not None:
+                messages.append(outbox_enqueue(peer=peer, kind="nomination.decided", payload=nomination_messages.decided_payload(row),
+                                               reason=f"the host decided on nomination {row.home_id} of {row.home_node}"))
+        return messages
+    peers: dict[str, Peer | None] = {}
+    refs: dict[int, JsonObject] = {}
+    messages, records = [], []
+    for nomination in nominations:
+        node = nomination.host.node
+        if not node:
+            continue
+        if node not in peers:
+            peers[node] = peer_by_node(node)
+        peer = peers[node]
+        if peer is None:  # a mirror whose peer row is gone cannot be: the row stays when trust is removed
+            continue
+        if change == "sent":
+            message = outbox_enqueue(peer=peer, kind="nomination.sent", payload=nomination_messages.sent_payload(nomination, refs),
+                                     reason=nomination_messages.sent_reason(nomination))
+            records.append(PersonalDataSent(person=nomination.application.applicant, peer=peer, message=message, kind=message.kind,
+                                            fields=list(nomination_messages.PERSONAL_FIELDS), reason=message.reason))
+        else:
+            message = outbox_enqueue(peer=peer, kind="nomination.withdrawn", payload=nomination_messages.withdrawn_payload(nomination, reason),
+                                     reason=f"nomination {nomination.pk} no longer stands ({reason})")
+        messages.append(message)
+    PersonalDataSent.objects.bulk_create(records)
     return messages
 
 

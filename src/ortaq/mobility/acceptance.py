@@ -27,6 +27,7 @@ from ortaq.notifications.services import names, notify, written
 from .models import (
     ApplicationState, DocumentKind, DocumentState, Nomination, NominationState, PlacementAnswer, PlacementDocument,
 )
+from .remote_services import share_across_nodes
 from .services import document_check as upload_check
 
 if TYPE_CHECKING:
@@ -72,6 +73,8 @@ def _withdraw(nomination: Nomination, *, answer: str, now: dt.datetime) -> None:
         application.save(update_fields=["state", "updated_at"])
     audit_record(actor=None if answer == PlacementAnswer.LAPSED else application.applicant, action="transition", obj=nomination,
                  before={"state": before, "answer": PlacementAnswer.PENDING}, after={"state": nomination.state, "answer": answer})
+    if before in OPEN_STATES and nomination.host.node:  # a host on another node stops waiting (through the federation)
+        share_across_nodes(change="withdrawn", nomination_ids=[nomination.pk], reason=answer)
 
 
 def _locked(nomination: Nomination) -> Nomination:

@@ -26,10 +26,11 @@ from ortaq.accounts.types import Role
 from ortaq.audit.services import audit_record
 from ortaq.engines import placement
 from ortaq.errors import DomainError, Forbidden, ValidationFailed
-from ortaq.notifications.services import names, notify, term, written
+from ortaq.notifications.services import names, notify, written
 
 from .acceptance import placements_lapse
 from .models import Call, CallState, Nomination, NominationState, PlacementRound, RoundState
+from .remote_services import remote_hosts, share_across_nodes, standing_remote, tell_decision
 from .round_input import load_round_input
 from .round_outcomes import explanation_texts, store_outcomes
 from .services import HOST_ROLES, _require_call_coordinator
@@ -136,11 +137,17 @@ def round_publish(*, actor: User, placement_round: PlacementRound) -> PlacementR
             superseded.append(application_id)  # she moved to an option she prefers: earlier nominations lapse
         new.append(Nomination(outcome_id=outcome_id, application_id=application_id, option_id=option_id, host_id=host_id,
                               answer_by=answer_by))
+    withdrawn = standing_remote(superseded) if superseded else []  # hosts on other nodes stop waiting for them
     if superseded:
         reason = str(_("Placed at a preferred option in round %(n)d.") % {"n": placement_round.number})
         Nomination.objects.filter(application_id__in=superseded).exclude(state=NominationState.DECLINED).update(
             state=NominationState.DECLINED, reason=reason, decided_at=timezone.now())
     created = Nomination.objects.bulk_create(new, batch_size=5000)
+    # Nominations to hosts on other nodes, and those this round superseded there, go to those nodes (the federation
+    # writes its outbox in this transaction).
+    share_across_nodes(change="withdrawn", nomination_ids=withdrawn, reason="superseded")
+    remote = remote_hosts({n.host_id for n in created})
+    share_across_nodes(change="sent", nomination_ids=[n.pk for n in created if n.host_id in remote])
     audit_record(actor=actor, action="transition", obj=placement_round, after={"state": "published", "nominations": len(created)}, summary=str(call))
     transaction.on_commit(lambda: notify_round_published.enqueue(placement_round.pk, [n.pk for n in created]))
     return placement_round
@@ -200,6 +207,8 @@ def nomination_decide(*, actor: User, nomination: Nomination, accept: bool, reas
     if not (access.is_admin or access.has_role(nomination.host_id, *HOST_ROLES)):
         raise Forbidden(_("Only the host decides on its nominations."))
     # Read the state under a row lock: two of the host's staff deciding at once must not both succeed.
+    if nomination.host.node:  # a host on another node decides there; its decision comes back as a message
+        raise DomainError(_("Only the host's node decides on this nomination."), code="home_node")
     if Nomination.objects.select_for_update().values_list("state", flat=True).get(pk=nomination.pk) != NominationState.PENDING:
         raise DomainError(_("This nomination has already been decided."), code="state")
     if not accept and not reason.strip():
@@ -210,11 +219,6 @@ def nomination_decide(*, actor: User, nomination: Nomination, accept: bool, reas
     nomination.decided_at = timezone.now()
     nomination.save()
     audit_record(actor=actor, action="transition", obj=nomination, after={"state": nomination.state, "reason": nomination.reason})
-    call = nomination.application.call
-    coordinators = [m.user for m in call.owner.memberships.filter(role="coordinator").select_related("user")]
     # The decision and the host's name are read in each recipient's language, not the deciding person's.
-    notify(recipients=[nomination.application.applicant, *coordinators], key="nomination_decided",
-           params={"decision": term("accepted" if accept else "declined"), "call": written(call), "host": names(nomination.host),
-                   "applicant": str(nomination.application.applicant)},
-           url=reverse("mobility:call", args=[call.pk]))
+    tell_decision(nomination, accept=accept)
     return nomination

@@ -11,7 +11,7 @@ from ortaq.accounts.types import Role
 
 from .models import (
     Application, ApplicationState, Call, CallOption, CallState, Choice, InternshipOffer, LogbookEntry, MobilityAgreement, Nomination, NominationState,
-    OfferState, PlacementOutcome, PlacementRound, TranscriptEntry,
+    OfferState, PlacementOutcome, PlacementRound, RemoteNomination, TranscriptEntry,
 )
 
 if TYPE_CHECKING:
@@ -132,6 +132,19 @@ def nominations_for_host(*, actor: Actor) -> QuerySet[Nomination]:
 
 def nomination_for_host(*, actor: Actor, pk: int) -> Nomination | None:
     return nominations_for_host(actor=actor).filter(pk=pk).first()
+
+
+def remote_nominations_for_host(*, actor: Actor) -> QuerySet[RemoteNomination]:
+    """Nominations made on other nodes to the actor's institutions (remote_services.py), beside the local ones."""
+    access = access_for(actor)
+    qs = RemoteNomination.objects.select_related("host", "sending")
+    if access.is_admin:
+        return qs
+    return qs.filter(host_id__in=access.institutions_with({Role.COORDINATOR, Role.COMPANY_SUPERVISOR}))
+
+
+def remote_nomination_for_host(*, actor: Actor, pk: int) -> RemoteNomination | None:
+    return remote_nominations_for_host(actor=actor).filter(pk=pk).first()
 
 
 OFFERS_TO_ADD = 50

@@ -393,3 +393,9 @@ def placements_lapse(*, now: dt.datetime | None = None, call: Call | None = None
     from .acceptance import placements_lapse as lapse
 
     return lapse(now=now, call=call)
+
+
+# Nominations across nodes (remote_services.py), for the federation, which reaches mobility through this module.
+from .remote_services import (  # noqa: E402,F401
+    nomination_decide_remote, nomination_shared, remote_nomination_receive, remote_nomination_withdraw,
+)

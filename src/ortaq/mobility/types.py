@@ -28,6 +28,7 @@ class EntryState(models.TextChoices):
 if TYPE_CHECKING:
     # For annotations only (no import at run time): the model classes that pass through other apps'
     # signatures.
+    from ortaq.institutions.types import Institution
     from ortaq.programmes.types import Programme
 
     from .models import Component, MobilityAgreement
@@ -99,3 +100,26 @@ class Scores:
 
     motivation_score: int | None = None
     interview_score: int | None = None
+
+
+# Nominations across nodes (remote_services.py): what the sending node's message carries, as the federation reads
+# it, for the host's node to keep (docs/federation.md, "nomination.sent").
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteNominationInput:
+    home_node: str
+    home_id: str
+    host: Institution  # hosted here
+    sending: Institution  # the mirror of the sending institution
+    learner_name: str
+    learner_name_latin: str = ""
+    call_title: str
+    call_language: str = ""
+    mobility_type: str = ""
+    academic_year: int | None = None
+    isced_code: str = ""
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    duration: int | None = None
+    duration_unit: str = ""
+    answer_by: dt.datetime | None = None

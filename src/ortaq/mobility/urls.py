@@ -23,6 +23,7 @@ urlpatterns = [
     path("rounds/<int:pk>/outcomes.<str:fmt>", views.round_export, name="round_export"),
     path("nominations/", views.nominations, name="nominations"),
     path("nominations/<int:pk>/", views.nomination_decide, name="nomination_decide"),
+    path("nominations/remote/<int:pk>/", views.remote_nomination_decide, name="remote_nomination_decide"),
     path("nominations/<int:nomination_id>/agreement/", views_during.agreement_start, name="agreement_start"),
     path("agreements/<int:pk>/", views_during.agreement_detail, name="agreement"),
     path("agreements/<int:pk>/edit/", views_during.agreement_edit, name="agreement_edit"),

@@ -23,7 +23,7 @@ from ortaq.institutions.selectors import institution_rows
 from ortaq.lib.views import apply_errors, export_response, paginate
 from ortaq.programmes.selectors import programmes_awarded_by
 
-from . import eligibility, round_services, selectors, services
+from . import eligibility, remote_services, round_services, selectors, services
 from .forms import ApplicationForm, CallForm, OfferForm, ScoreForm
 from .models import InternshipOffer, PlacementRound
 
@@ -487,7 +487,8 @@ def round_publish(request, pk: int):
 def nominations(request):
     """The nominations to the actor's institutions, each linked to its learning or training agreement once drafted."""
     qs = selectors.nominations_for_host(actor=request.user).select_related("mobility_agreement")
-    return render(request, "mobility/nominations.html", {**paginate(request, qs), "nav_section": "mobility"})
+    remote = selectors.remote_nominations_for_host(actor=request.user)  # made on other nodes, decided here
+    return render(request, "mobility/nominations.html", {**paginate(request, qs), "remote": remote, "nav_section": "mobility"})
 
 
 @login_required
@@ -500,6 +501,23 @@ def nomination_decide(request, pk: int):
         decision = choice(request.POST.get("decision"), ("accept", "decline"), name="decision")
         reason = plain_text(request.POST.get("reason"), name="reason")
         round_services.nomination_decide(actor=request.user, nomination=nomination, accept=decision == "accept", reason=reason)
+    except DomainError as error:
+        return refused(request, error, nominations)
+    messages.success(request, _("Decision recorded."))
+    return redirect("mobility:nominations")
+
+
+@login_required
+@require_POST
+def remote_nomination_decide(request, pk: int):
+    """The host's decision on a nomination made on another node; it goes back to that node (remote_services.py)."""
+    nomination = selectors.remote_nomination_for_host(actor=request.user, pk=pk)
+    if nomination is None:
+        raise Http404
+    try:
+        decision = choice(request.POST.get("decision"), ("accept", "decline"), name="decision")
+        reason = plain_text(request.POST.get("reason"), name="reason")
+        remote_services.remote_nomination_decide(actor=request.user, nomination=nomination, accept=decision == "accept", reason=reason)
     except DomainError as error:
         return refused(request, error, nominations)
     messages.success(request, _("Decision recorded."))

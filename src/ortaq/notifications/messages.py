@@ -50,3 +50,9 @@ MESSAGES.update({
     "placement_lapsed": (_("Placement not answered: %(applicant)s"),
                          _("%(applicant)s did not answer the placement at %(host)s through %(call)s by %(deadline)s. The seat goes to the next round.")),
 })
+
+# Nominations across nodes (mobility.remote_services): a nomination made on another node reaches the host's staff here.
+MESSAGES.update({
+    "remote_nomination_received": (_("New nomination from another node: %(applicant)s"),
+                                   _("%(applicant)s has been nominated to %(host)s by %(sending)s through %(call)s, on the node %(node)s. Please accept or decline.")),
+})

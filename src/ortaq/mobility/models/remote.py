@@ -1,0 +1,68 @@
+"""Nominations made on another node to a host this node hosts (issue 16, federation of national nodes).
+
+The call, the application and the placement round stay on the sending institution's node (the nomination's home);
+what crosses is only what the host needs to decide: the learner's names, the call's title, the mobility's kind,
+field and period, and the answer deadline (docs/federation.md, "nomination.sent"). The host accepts or declines here;
+its decision goes back to the home node, which applies it to the nomination there.
+"""
+
+__all__ = ["RemoteNomination"]
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .calls import NominationState
+
+
+# Why the home node withdrew a nomination (nomination.withdrawn), as the host's staff read it.
+WITHDRAWAL_TEXTS = {
+    "superseded": _("A later round placed the learner at an option ranked higher."),
+    "declined": _("The learner declined the placement."),
+    "lapsed": _("The learner did not answer the placement in time."),
+}
+
+
+class RemoteNomination(models.Model):
+    home_node = models.CharField(max_length=300)  # the sending node's id (its base URL)
+    home_id = models.CharField(max_length=64)  # the nomination's id there
+    host = models.ForeignKey("institutions.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("host"))
+    sending = models.ForeignKey("institutions.Institution", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("sending institution"))  # a mirror of the home node's institution
+    learner_name = models.CharField(_("name in original script"), max_length=200)
+    learner_name_latin = models.CharField(_("name in Latin script"), max_length=200, blank=True)
+    call_title = models.CharField(_("title"), max_length=200)
+    call_language = models.CharField(max_length=10, blank=True)  # the language the call's title is written in
+    mobility_type = models.CharField(_("mobility type"), max_length=30, blank=True)
+    academic_year = models.PositiveSmallIntegerField(_("academic year (starting)"), null=True, blank=True)
+    isced_code = models.CharField(_("ISCED-F 2013 field"), max_length=4, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    duration = models.PositiveIntegerField(_("duration per mobility"), null=True, blank=True)
+    duration_unit = models.CharField(_("unit"), max_length=10, blank=True)
+    answer_by = models.DateTimeField(_("answer by"), null=True, blank=True)
+    state = models.CharField(max_length=12, choices=NominationState.choices, default=NominationState.PENDING)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["home_node", "home_id"], name="remote_nomination_once")]
+
+    def __str__(self) -> str:
+        return f"{self.learner_name_latin or self.learner_name} ({self.home_node} #{self.home_id})"
+
+    @property
+    def learner_display(self) -> str:
+        if self.learner_name_latin and self.learner_name_latin != self.learner_name:
+            return f"{self.learner_name} ({self.learner_name_latin})"
+        return self.learner_name
+
+    @property
+    def reason_text(self) -> str:
+        """The host's reason as written, or a withdrawal's reason in the reader's language."""
+        if self.state == NominationState.WITHDRAWN and self.reason in WITHDRAWAL_TEXTS:
+            return str(WITHDRAWAL_TEXTS[self.reason])
+        return self.reason
