@@ -4,106 +4,26 @@ comes back, and an agreement proposed on one node is approved on the other, both
 state. (Refusals of untrusted, removed, unsigned, tampered and replayed requests: test_inbox.py; the agreement
 messages' refusals and redeliveries: test_agreements_across_nodes.py.)
 
-Most of its time is starting Python processes (about 3.5 s of CPU each); independent commands of the two
-operators run side by side.
+The nodes and their helpers are in nodes.py (shared with test_netns.py, the same journey across network
+namespaces with a partition instead of an outage).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import socket
-import sqlite3
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
-from pathlib import Path
 
 import pytest
 
+from tests.federation.nodes import Node, at_once, migrated_copies
+
 pytestmark = pytest.mark.nodes
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Node:
-    def __init__(self, root: Path, name: str, country: str) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = root / f"{name}.log"
-        # Its own data folder (SQLite database, secret key): nothing of the test's database settings leaks in.
-        self.env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "SECRET_KEY_FILE"}}
-        self.env |= {"ORTAQ_DATA_DIR": str(root / name), "SITE_ROOT": self.url, "ORTAQ_NODE_NAME": name, "ORTAQ_NODE_COUNTRY": country,
-                     "ORTAQ_INSECURE_HTTP": "1", "ORTAQ_WARMUP": "0", "DJANGO_SUPERUSER_PASSWORD": "correct horse battery"}
-        self.server: subprocess.Popen | None = None
-
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "ortaq.cli", *args], env=self.env, capture_output=True, text=True, timeout=120)
-        if check and done.returncode != 0:
-            raise AssertionError(f"ortaq {' '.join(args)} on {self.url}: {done.returncode}\n{done.stdout}\n{done.stderr}")
-        return done
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.server = subprocess.Popen([sys.executable, "-m", "ortaq.cli", "serve", "--port", str(self.port), "--no-worker"],
-                                           env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert self.server is not None and self.server.poll() is None, self.log.read_text()[-3000:]
-            try:
-                with urllib.request.urlopen(f"{self.url}/.well-known/ortaq-node.json", timeout=2):
-                    return
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.3)
-        raise AssertionError(f"{self.url} did not start:\n{self.log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.server is not None and self.server.poll() is None:
-            self.server.terminate()
-            self.server.wait(timeout=20)
-        self.server = None
-
-    def token(self) -> str:
-        self.cli("manage", "createsuperuser", "--noinput", "--username", "operator", "--email", "operator@example.org")
-        return self.cli("manage", "api_token", "operator", "--name", "federation test").stdout.strip().splitlines()[-1]
-
-    def api(self, method: str, path: str, token: str, body: dict | None = None) -> dict:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.url}/api/v1/{path}", data=data, method=method,
-                                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return json.loads(response.read())
-
-
-def _migrated_copies(root: Path, *nodes: Node) -> None:
-    """Migrate one database and give each node a copy (a fresh migration costs tens of seconds on a busy
-    machine), without the node key the migration made: each node makes its own when it starts."""
-    template = Node(root, "template", "")
-    template.cli("manage", "migrate", "--verbosity", "0")
-    for node in nodes:
-        folder = Path(node.env["ORTAQ_DATA_DIR"])
-        folder.mkdir(parents=True)
-        shutil.copy(Path(template.env["ORTAQ_DATA_DIR"]) / "ortaq.sqlite3", folder / "ortaq.sqlite3")
-        with closing(sqlite3.connect(folder / "ortaq.sqlite3")) as db, db:
-            db.execute("DELETE FROM federation_nodekey")
 
 
 @pytest.fixture
 def nodes(tmp_path):
     kz, cn = Node(tmp_path, "kz", "KZ"), Node(tmp_path, "cn", "CN")
-    _migrated_copies(tmp_path, kz, cn)
+    migrated_copies(tmp_path, kz, cn)
     try:
         kz.start()
         cn.start()
@@ -115,27 +35,20 @@ def nodes(tmp_path):
         cn.stop()
 
 
-def _at_once(*calls):
-    """Run independent commands of the two operators side by side (each is a Python process start)."""
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return [future.result() for future in [pool.submit(call) for call in calls]]
-
-
 def test_two_nodes_peer_share_institutions_catch_up_after_an_outage_and_agree(nodes):
     kz, cn = nodes
     started = time.monotonic()
-    cn_token, kz_token = _at_once(cn.token, kz.token)
+    cn_token, kz_token = at_once(cn.token, kz.token)
     college = cn.api("POST", "institutions/", cn_token, {"kind": "college", "name_original": "乌鲁木齐职业大学", "name_zh": "乌鲁木齐职业大学",
                                                          "name_latin": "Urumqi Vocational University", "country": "CN", "city": "Urumqi"})
     almaty = kz.api("POST", "institutions/", kz_token, {"kind": "college", "name_original": "Алматы политехникалық колледжі",
                                                         "name_latin": "Almaty Polytechnic College", "country": "KZ", "city": "Almaty"})
 
     # Trust, pinned to the fingerprint the other operator read out (the manifest lists it): a wrong one is refused.
-    with urllib.request.urlopen(f"{cn.url}/.well-known/ortaq-node.json", timeout=10) as response:
-        fingerprint = json.loads(response.read())["keys"][0]["fingerprint"]
+    fingerprint = cn.manifest()["keys"][0]["fingerprint"]
     wrong = kz.cli("federation", "peer", "add", cn.url, "--fingerprint", "0" * 64, check=False)
     assert wrong.returncode != 0 and "fingerprint mismatch" in wrong.stderr
-    added, _ = _at_once(lambda: kz.cli("federation", "peer", "add", cn.url, "--fingerprint", fingerprint).stdout,
+    added, _ = at_once(lambda: kz.cli("federation", "peer", "add", cn.url, "--fingerprint", fingerprint).stdout,
                         lambda: cn.cli("federation", "peer", "add", kz.url))
     assert added.strip().splitlines()[-1] == f"fingerprint SHA256:{fingerprint}" and "1 of its 1 institutions" in added
 
