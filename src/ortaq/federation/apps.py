@@ -26,5 +26,12 @@ class FederationConfig(AppConfig):
         from .services import share_agreement, share_nominations
 
         agreement_shared.connect(share_agreement, dispatch_uid="ortaq.federation.share_agreement")
+        # Issuers' DID documents and status lists go to every peer, in the credentials service's transaction.
+        from ortaq.credentials.services import issuer_document_changed, status_lists_changed
+
+        from .credential_messages import share_issuer_document, share_status_lists
+
+        issuer_document_changed.connect(share_issuer_document, dispatch_uid="ortaq.federation.share_issuer_document")
+        status_lists_changed.connect(share_status_lists, dispatch_uid="ortaq.federation.share_status_lists")
         # So do nominations to hosts on other nodes, and the decisions taken here on theirs.
         nomination_shared.connect(share_nominations, dispatch_uid="ortaq.federation.share_nominations")

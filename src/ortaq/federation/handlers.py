@@ -12,7 +12,7 @@ from ortaq.errors import DomainError
 from ortaq.institutions.services import institution_mirror_remote
 from ortaq.institutions.types import InstitutionDetails
 
-from . import agreement_messages, nomination_messages
+from . import agreement_messages, credential_messages, nomination_messages
 from .models import InstitutionLink, Peer
 from .types import JsonObject
 
@@ -71,6 +71,8 @@ HANDLERS: dict[str, Handler] = {
     "agreement.proposed": agreement_messages.agreement_proposed,
     "agreement.approved": agreement_messages.agreement_approved,
     "agreement.state": agreement_messages.agreement_state,
+    credential_messages.ISSUER: credential_messages.credentials_issuer,
+    credential_messages.STATUS_LIST: credential_messages.credentials_status_list,
     "nomination.sent": nomination_messages.nomination_sent,
     "nomination.withdrawn": nomination_messages.nomination_withdrawn,
     "nomination.decided": nomination_messages.nomination_decided,

@@ -18,7 +18,7 @@ from ortaq.engines.credentials.multibase import MultibaseError
 
 from ortaq.agreements.types import AgreementChange
 
-from . import agreement_messages, handlers, keys, nomination_messages, transport
+from . import agreement_messages, credential_messages, handlers, keys, nomination_messages, transport
 from .models import InboxMessage, NodeKey, OutboxMessage, OutboxState, PersonalDataSent, Peer, SeenNonce
 from .selectors import current_peer_key, peer_by_node, pending_outbox
 from .tasks import deliver_to_peer
@@ -108,6 +108,7 @@ def peer_add(*, actor: User | None, url: str, fingerprint: str | None = None) ->
     skipped = handlers.mirror_institutions(peer=peer, manifest=manifest)
     audit_record(actor=actor, action="trust", obj=peer, before=before, after={
         "fingerprint": found, "keys": [k["id"] for k in pinned], "pinned": fingerprint is not None, "institutions_skipped": skipped})
+    credential_messages.share_all_issuers(peer=peer)  # so that it verifies what was issued here before it joined
     return peer
 
 
