@@ -561,6 +561,17 @@ def _(ctx):
                  outsiders=[ctx.world["coordinator_b"], ctx.world["coordinator_c"]], watch=[nomination])]
 
 
+@scenario("mobility:remote_nomination_decide")
+def _(ctx):
+    from ortaq.mobility.models import RemoteNomination
+
+    mirror = make_institution("Tianjin VU", country="CN", node="https://cn.ortaq.example")  # a college of another node
+    nomination = RemoteNomination.objects.create(home_node=mirror.node, home_id="41", host=ctx.world.b, sending=mirror,
+                                                 learner_name="王芳", learner_name_latin="Wang Fang", call_title="实习 2026")
+    return [Form(f"/en/mobility/nominations/remote/{nomination.pk}/", ctx.world["coordinator_b"], {"decision": "accept", "reason": ""},
+                 {"decision": "choice", "reason": "text"}, outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[nomination])]
+
+
 @scenario("mobility:placement_answer")
 def _(ctx):
     nomination, learner, _supervisor = ctx.fx("accepted")
