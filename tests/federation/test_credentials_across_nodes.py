@@ -183,6 +183,7 @@ def test_the_verify_page_and_the_vc_api_of_the_peer_verify_it_and_name_the_home_
     deliver(client, network[NODE_A], from_a["issued"])
     page = client.post("/en/verify/", {"document": json.dumps(from_a["diploma"])}).content.decode()
     assert "✔ Verified" in page and 'data-check="federation"' in page and "issuer hosted by Kazakhstan node" in page
+    assert "Joint College, an issuer hosted by Kazakhstan node, another node of this network" in page
     api = client.post("/api/v1/vc/credentials/verify", {"verifiableCredential": from_a["diploma"]}, content_type="application/json")
     assert api.status_code == 200 and "federation" in api.json()["checks"]
 

@@ -42,7 +42,7 @@ def verify_document(document, *, count: bool = False) -> dict:
         # Another node's issuer: its register is kept there; what this node can say is whose issuer it is.
         result["checks"].append({"check": "federation", "ok": True,
                                  "reason": str(_("issuer hosted by %(node)s") % {"node": remote.node_name or remote.node})})
-        result["home_node"] = remote.node
+        result["home_node"], result["home_node_name"] = remote.node, remote.node_name or remote.node
     if count and result["verified"] and issued is not None:
         from ortaq.analytics.services import verification_record
 
@@ -264,9 +264,10 @@ def issued_day(value) -> dt.date | None:
         return None
 
 
-def readable(document: dict, *, known_issuer=None) -> dict:
+def readable(document: dict, *, known_issuer=None, home_node: str = "") -> dict:
     """The credential as the PDF certificate shows it, in the reader's language: holder, achievement, issuer
-    (the registered name when the issuer is registered here), dates, results and credits, alignments."""
+    (the registered name when the issuer is registered here, the node hosting it when it is another node's),
+    dates, results and credits, alignments."""
     s = summary(document)
     subject = document.get("credentialSubject") or {}
     if isinstance(subject, list):
@@ -286,6 +287,7 @@ def readable(document: dict, *, known_issuer=None) -> dict:
         "type": ACHIEVEMENT_TYPES.get(kind, kind) if isinstance(kind, str) else "",
         "issuer_registered": known_issuer.institution.display_name if known_issuer is not None else "",
         "issuer_named": _in_language(s["issuer_names"], s["issuer_name"]),
+        "issuer_home": home_node,
         "valid_from": issued_day(s["valid_from"]), "valid_until": issued_day(s["valid_until"]),
         "activity_start": issued_day(subject.get("activityStartDate")), "activity_end": issued_day(subject.get("activityEndDate")),
         "results": results,

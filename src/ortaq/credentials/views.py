@@ -431,7 +431,8 @@ def _presented(result: dict, document) -> dict:
     as its certificate shows it, and whether the status may be shown (only once the signature verified)."""
     result["checks_read"] = verification.people_checks(result)
     result["proof_ok"] = verification.proof_verified(result)
-    result["readable"] = verification.readable(document, known_issuer=result.get("known_issuer")) if isinstance(document, dict) else None
+    result["readable"] = (verification.readable(document, known_issuer=result.get("known_issuer"), home_node=result.get("home_node_name", ""))
+                          if isinstance(document, dict) else None)
     result["document_json"] = json.dumps(document, ensure_ascii=False, indent=2) if isinstance(document, dict) else ""
     result["report_json"] = json.dumps({"verified": result.get("verified"), "status": result.get("status"), "checks": result.get("checks")},
                                        ensure_ascii=False, indent=2)
