@@ -3,8 +3,10 @@ host needs to decide and records what it sent about the learner; the host's node
 staff beside its local nominations, and sends the decision home, which applies it. Withdrawals follow; redeliveries
 change nothing; a node that may not act on a nomination is refused."""
 
+import datetime as dt
 import json
 import uuid
+from types import SimpleNamespace
 
 import pytest
 
@@ -19,7 +21,9 @@ from ortaq.mobility.models import Nomination, NominationState, RemoteNomination
 from ortaq.notifications.models import Notification
 from tests.conftest import agreement_terms, condition_terms, make_institution, make_user
 from tests.federation.conftest import RemoteNode, post_inbox
-from tests.mobility.conftest import application_input, call_input, close
+from tests.mobility.conftest import (  # noqa: F401
+    agreement_ac_in_effect, application_input, apply_all, call_input, close, enterprise, open_call, published_offer, students,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +155,52 @@ def test_the_learner_declining_her_placement_withdraws_it_on_the_hosts_node(home
     assert withdrawn.peer.node_id == peered.node_id
     assert withdrawn.payload == {"nomination": str(nomination.pk), "reason": "declined"}
     assert PersonalDataSent.objects.count() == 1  # a withdrawal names no one: only the nomination's id at home
+
+
+def test_a_placement_left_unanswered_lapses_and_is_withdrawn_on_the_hosts_node(home):
+    nomination = home["nomination"]
+    assert acceptance.placements_lapse(now=nomination.answer_by + dt.timedelta(seconds=1)) == 1
+    [withdrawn] = OutboxMessage.objects.filter(kind="nomination.withdrawn")
+    assert withdrawn.payload == {"nomination": str(nomination.pk), "reason": "lapsed"}
+
+
+def test_a_later_round_that_moves_the_learner_up_withdraws_her_nomination_on_the_hosts_node(world, open_call, enterprise, peered, monkeypatch,
+                                                                                             django_capture_on_commit_callbacks):
+    """The call's internship offer is hosted by a company on the remote node: the third applicant is nominated there
+    in round 1, and round 2 moves her up to the agreement's place she ranked first."""
+    from ortaq.federation.models import InstitutionLink, Peer
+    from ortaq.institutions.models import Institution
+
+    monkeypatch.setattr(services, "deliver_to_peer", SimpleNamespace(enqueue=lambda *args, **kwargs: None))  # delivery is not under test
+    company, _supervisor = enterprise
+    Institution.objects.filter(pk=company.pk).update(node=peered.node_id)
+    InstitutionLink.objects.create(peer=Peer.objects.get(node_id=peered.node_id), remote_id="9", institution=company)
+    applications, condition_option, offer_option = apply_all(open_call, students(world, 4), [95, 80, 70, 60])
+    close(open_call)
+
+    def publish():
+        with django_capture_on_commit_callbacks(execute=True):
+            placement_round = round_services.round_request(actor=world["coordinator_a"], call=open_call)
+        placement_round.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            round_services.round_publish(actor=world["coordinator_a"], placement_round=placement_round)
+
+    publish()
+    third = applications[2]
+    first_placement = third.nominations.get()
+    [sent] = OutboxMessage.objects.filter(kind="nomination.sent")
+    assert first_placement.option_id == offer_option.pk and sent.payload["nomination"] == str(first_placement.pk)
+    assert sent.payload["host"] == {"node": peered.node_id, "id": "9"} and sent.payload["period"]["start"] == "2026-03-01"
+    top = applications[0].nominations.get()
+    acceptance.placement_answer(actor=applications[0].applicant, nomination=top, accept=False)  # a local host: nothing crosses
+    assert not OutboxMessage.objects.filter(kind="nomination.withdrawn").exists()
+
+    publish()
+    first_placement.refresh_from_db()
+    assert first_placement.state == NominationState.DECLINED
+    [withdrawn] = OutboxMessage.objects.filter(kind="nomination.withdrawn")
+    assert withdrawn.payload == {"nomination": str(first_placement.pk), "reason": "superseded"}
+    assert OutboxMessage.objects.filter(kind="nomination.sent").count() == 1 + (applications[3].nominations.filter(option=offer_option).count())
 
 
 def test_the_learners_profile_lists_what_was_sent_and_why_and_nobody_elses(client, home, peered):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -17,6 +18,9 @@ from ortaq.institutions.selectors import institution_rows
 from . import keys
 from .models import InboxMessage, OutboxMessage, PersonalDataSent, Peer
 from .types import FEDERATION_API_VERSION, JsonObject
+
+if TYPE_CHECKING:
+    from ortaq.accounts.types import User
 
 IDENTIFIERS = ("kz_bin", "education_code", "cn_uscc", "schac")
 NAME_LANGUAGES = ("kk", "ru", "zh", "en")
@@ -154,7 +158,7 @@ PERSONAL_DATA_PURPOSES = {
 }
 
 
-def personal_data_sent_to(*, person) -> list[dict]:
+def personal_data_sent_to(*, person: User) -> list[dict[str, Any]]:
     """What this node sent about the person to other nodes, newest first: node, date, what (the fields, in the
     reader's language) and why. Only the person's own records (the profile page shows them to her alone)."""
     rows = PersonalDataSent.objects.filter(person=person).select_related("peer", "message")
