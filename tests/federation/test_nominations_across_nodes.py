@@ -246,6 +246,7 @@ def test_a_nomination_from_another_node_is_kept_and_shown_to_the_hosts_staff_onl
     assert AuditEvent.objects.filter(action="create", summary=f"from {peered.node_id}").exists()
 
     client.force_login(coordinator)
+    assert 'href="/en/mobility/"' in client.get("/en/").content.decode()  # from the home page to mobility, then its nominations
     home_page = client.get("/en/mobility/").content.decode()
     assert "/en/mobility/nominations/" in home_page
     page = client.get("/en/mobility/nominations/").content.decode()
