@@ -299,6 +299,7 @@ def test_the_host_accepts_and_a_later_withdrawal_from_home_stops_the_wait(client
     assert _send(client, peered, "nomination.withdrawn", {"nomination": "41", "reason": "superseded"}).json()["status"] == "accepted"
     row.refresh_from_db()
     assert (row.state, row.reason) == ("withdrawn", "superseded")
+    assert Notification.objects.get(key="remote_nomination_withdrawn").recipient == coordinator
     client.force_login(coordinator)
     assert "A later round placed the learner at an option ranked higher." in client.get("/en/mobility/nominations/").content.decode()
 

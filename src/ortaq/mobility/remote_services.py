@@ -118,6 +118,10 @@ def _hosted_here(nomination: RemoteNominationInput) -> None:
         raise ValidationFailed({"learner_name": [str(_("A nomination names its learner and its call."))]})
 
 
+def _host_staff(row: RemoteNomination) -> list:
+    return list({m.user_id: m.user for m in memberships(institutions=[row.host_id], roles=list(HOST_ROLES)).select_related("user")}.values())
+
+
 @transaction.atomic
 def remote_nomination_receive(*, nomination: RemoteNominationInput) -> RemoteNomination:
     """A nomination made on its home node to a host of this node: kept here for the host to decide, its staff told.
@@ -129,7 +133,7 @@ def remote_nomination_receive(*, nomination: RemoteNominationInput) -> RemoteNom
     row = RemoteNomination.objects.create(**{f.name: getattr(nomination, f.name) for f in fields(nomination)})
     audit_record(actor=None, action="create", obj=row, after={"state": row.state, "home": f"{row.home_node} #{row.home_id}"},
                  summary=f"from {row.home_node}")
-    staff = list({m.user_id: m.user for m in memberships(institutions=[row.host_id], roles=list(HOST_ROLES)).select_related("user")}.values())
+    staff = _host_staff(row)
     if staff:
         notify(recipients=staff, key="remote_nomination_received", url=reverse("mobility:nominations"),
                params={"applicant": row.learner_display, "host": names(row.host), "sending": names(row.sending), "call": row.call_title,
@@ -150,6 +154,10 @@ def remote_nomination_withdraw(*, node: str, home_id: str, reason: str) -> Remot
         row.save(update_fields=["state", "reason", "decided_at"])
         audit_record(actor=None, action="transition", obj=row, before={"state": before}, after={"state": row.state, "reason": reason},
                      summary=f"by {node}")
+        staff = _host_staff(row)
+        if staff:
+            notify(recipients=staff, key="remote_nomination_withdrawn", url=reverse("mobility:nominations"),
+                   params={"applicant": row.learner_display, "host": names(row.host), "call": row.call_title})
     return row
 
 

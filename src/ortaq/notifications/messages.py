@@ -55,4 +55,6 @@ MESSAGES.update({
 MESSAGES.update({
     "remote_nomination_received": (_("New nomination from another node: %(applicant)s"),
                                    _("%(applicant)s has been nominated to %(host)s by %(sending)s through %(call)s, on the node %(node)s. Please accept or decline.")),
+    "remote_nomination_withdrawn": (_("Nomination withdrawn: %(applicant)s"),
+                                    _("The nomination of %(applicant)s to %(host)s through %(call)s has been withdrawn by the sending node. There is nothing to decide.")),
 })
