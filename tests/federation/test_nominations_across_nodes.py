@@ -267,6 +267,19 @@ def test_a_nomination_from_another_node_is_kept_and_shown_to_the_hosts_staff_onl
     assert Notification.objects.filter(key="remote_nomination_received").count() == 1
 
 
+def test_many_nominations_from_another_node_are_paged_and_show_their_duration_in_the_readers_language(client, peered, host):
+    college, coordinator = host
+    for number in range(30):  # more than a page: a national round can send thousands to one host
+        period = {"start": None, "end": None, "duration": 3, "unit": "months"}
+        assert _send(client, peered, "nomination.sent", _nomination_sent(college, str(number), period=period)).json()["status"] == "accepted"
+    client.force_login(coordinator)
+    first = client.get("/en/mobility/nominations/").content.decode()
+    assert first.count("/en/mobility/nominations/remote/") == 25 and "remote_page=2" in first and "3 months" in first
+    second = client.get("/en/mobility/nominations/?remote_page=2").content.decode()
+    assert second.count("/en/mobility/nominations/remote/") == 5
+    assert "3 ай" in client.get("/kk/mobility/nominations/").content.decode()
+
+
 def test_the_host_declines_with_a_reason_and_the_decision_goes_home(client, peered, host):
     college, coordinator = host
     _send(client, peered, "nomination.sent", _nomination_sent(college))

@@ -487,7 +487,8 @@ def round_publish(request, pk: int):
 def nominations(request):
     """The nominations to the actor's institutions, each linked to its learning or training agreement once drafted."""
     qs = selectors.nominations_for_host(actor=request.user).select_related("mobility_agreement")
-    remote = selectors.remote_nominations_for_host(actor=request.user)  # made on other nodes, decided here
+    # Made on other nodes, decided here; paged on its own (a national round can send thousands to one host).
+    remote = paginate(request, selectors.remote_nominations_for_host(actor=request.user), param="remote_page")
     return render(request, "mobility/nominations.html", {**paginate(request, qs), "remote": remote, "nav_section": "mobility"})
 
 

@@ -61,6 +61,13 @@ class RemoteNomination(models.Model):
         return self.learner_name
 
     @property
+    def duration_unit_display(self) -> str:
+        """The unit in the reader's language (the home node sends the agreements' code: months, weeks, days)."""
+        from ortaq.agreements.models import DurationUnit
+
+        return str(dict(DurationUnit.choices).get(self.duration_unit, self.duration_unit))
+
+    @property
     def reason_text(self) -> str:
         """The host's reason as written, or a withdrawal's reason in the reader's language."""
         if self.state == NominationState.WITHDRAWN and self.reason in WITHDRAWAL_TEXTS:
