@@ -273,6 +273,8 @@ def test_many_nominations_from_another_node_are_paged_and_show_their_duration_in
         period = {"start": None, "end": None, "duration": 3, "unit": "months"}
         assert _send(client, peered, "nomination.sent", _nomination_sent(college, str(number), period=period)).json()["status"] == "accepted"
     client.force_login(coordinator)
+    home = client.get("/en/").content.decode()  # the home inbox counts them all and leads to the list
+    assert "Nominations from other nodes to accept or decline" in home and "30" in home and 'href="/en/mobility/nominations/"' in home
     first = client.get("/en/mobility/nominations/").content.decode()
     assert first.count("/en/mobility/nominations/remote/") == 25 and "remote_page=2" in first and "3 months" in first
     second = client.get("/en/mobility/nominations/?remote_page=2").content.decode()

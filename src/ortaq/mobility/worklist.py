@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +24,7 @@ from ortaq.lib.inbox import Action, InboxItem, earliest
 from .models import (
     Application, ApplicationState, Call, CallState, ChangeProposal, Component, EntryState, LogbookEntry, MobilityAgreement,
     DocumentState, MobilityAgreementState, Nomination, NominationState, OutcomeEvaluation, Party, PlacementAnswer, PlacementDocument,
-    PlacementRound, ProposalState, RoundState, Signature, TranscriptEntry,
+    PlacementRound, ProposalState, RemoteNomination, RoundState, Signature, TranscriptEntry,
 )
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ortaq.accounts.types import Actor
 
 HOST_ROLES = frozenset({Role.COORDINATOR, Role.COMPANY_SUPERVISOR})
+REMOTE_SHOWN = 20  # nominations from other nodes read for the inbox line (its count covers them all)
 # A finished mobility stays on the list this long after its end (results and evaluations come after it).
 RECENT = dt.timedelta(days=120)
 # The host is asked to evaluate the learning outcomes from this long before the mobility ends.
@@ -225,6 +226,14 @@ def inbox_items(*, actor: Actor, today: dt.date | None = None) -> list[InboxItem
             records = [(n.pk, n.application.applicant.display_name, None) for n in pending]
             items.append(_item("mobility.nominations", Action.DECIDE, _("Nominations to accept or decline"), records,
                                url_one=lambda pk: reverse("mobility:nominations"), url_many=reverse("mobility:nominations"), ref="mobility.nomination"))
+        # Nominations another node sent to these hosts (federation): the first few and, in the same query, how many.
+        waiting = list(RemoteNomination.objects.filter(host_id__in=hosts, state=NominationState.PENDING).order_by("id")
+                       .annotate(total=Window(Count("id"))).values_list("id", "learner_name", "learner_name_latin", "total")[:REMOTE_SHOWN])
+        if waiting:
+            records = [(pk, f"{name} ({latin})" if latin and latin != name else name, None) for pk, name, latin, _total in waiting]
+            items.append(_item("mobility.remote_nominations", Action.DECIDE, _("Nominations from other nodes to accept or decline"), records,
+                               url_one=lambda pk: reverse("mobility:nominations"), url_many=reverse("mobility:nominations"), count=waiting[0][3],
+                               ref="mobility.remotenomination"))
     if access.manages:
         later = PlacementRound.objects.filter(call=OuterRef("call"), number__gt=OuterRef("number"))
         rounds = list(PlacementRound.objects.filter(call__owner_id__in=access.manages, state=RoundState.DRY_RUN).exclude(Exists(later))
