@@ -151,10 +151,19 @@ PERSONAL_FIELD_LABELS = {
     "field": _("the field of study (ISCED-F)"),
     "period": _("the mobility's dates or duration"),
     "answer_by": _("the deadline to answer the placement"),
+    "kind": _("the kind of agreement (learning or training)"),
+    "start_date": _("the mobility's start date"),
+    "end_date": _("the mobility's end date"),
+    "weekly_hours": _("the target hours per week"),
+    "components": _("the agreement's components, credits, hours and how they are recognised at home"),
+    "signer_name": _("your name, as the signer"),
+    "signer_role": _("your role at your institution"),
 }
 # Why a kind of message carries a person's data, as that person reads it.
 PERSONAL_DATA_PURPOSES = {
     "nomination.sent": _("You were nominated to a host on that node: the host needs this to accept or decline you."),
+    "mobility_agreement.proposed": _("Your learning or training agreement: the host on that node signs it as receiving institution."),
+    "mobility_agreement.signed": _("You signed a learning or training agreement made on that node: it records who signed for the host."),
 }
 
 

@@ -8,7 +8,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,7 +18,7 @@ from ortaq.engines.credentials.multibase import MultibaseError
 
 from ortaq.agreements.types import AgreementChange
 
-from . import agreement_messages, credential_messages, handlers, keys, nomination_messages, transport
+from . import agreement_messages, credential_messages, handlers, keys, mobility_agreement_messages, nomination_messages, transport
 from .models import InboxMessage, NodeKey, OutboxMessage, OutboxState, PersonalDataSent, Peer, SeenNonce
 from .selectors import current_peer_key, peer_by_node, pending_outbox
 from .tasks import deliver_to_peer
@@ -240,6 +240,37 @@ def share_nominations(*, change: str, nominations: list, reason: str = "", **sig
         messages.append(message)
     PersonalDataSent.objects.bulk_create(records)
     return messages
+
+
+def share_mobility_agreement(*, change: str, agreement: object = None, remote: object = None, signer: User | None = None, role: str = "",
+                             **signal: object) -> list[OutboxMessage]:
+    """The receiver of `ortaq.mobility.services.mobility_agreement_shared`, in the mobility service's transaction: each
+    version to sign of an agreement made here goes to the node hosting its receiving party (`mobility_agreement.proposed`,
+    recorded as personal data sent about the learner), each signature recorded here sends the state there
+    (`mobility_agreement.state`), and the host's signature given here goes to the agreement's home
+    (`mobility_agreement.signed`, recorded as personal data sent about the signer)."""
+    messages = mobility_agreement_messages
+    if change == "signed":
+        row: Any = remote
+        peer = peer_by_node(row.nomination.home_node)
+        if peer is None or signer is None:
+            return []
+        message = outbox_enqueue(peer=peer, kind=messages.SIGNED, payload=messages.signed_payload(row, signer=signer, role=role),
+                                 reason=f"the host signed agreement {row.home_id} version {row.version} of {row.nomination.home_node} as receiving party")
+        PersonalDataSent.objects.create(person=signer, peer=peer, message=message, kind=message.kind, fields=list(messages.SIGNER_FIELDS),
+                                        reason=message.reason)
+        return [message]
+    home: Any = agreement
+    peer = peer_by_node(home.nomination.host.node)
+    if peer is None:  # a mirror whose peer row is gone cannot be: the row stays when trust is removed
+        return []
+    if change == "proposed":
+        message = outbox_enqueue(peer=peer, kind=messages.PROPOSED, payload=messages.proposed_payload(home), reason=messages.proposed_reason(home))
+        PersonalDataSent.objects.create(person=home.nomination.application.applicant, peer=peer, message=message, kind=message.kind,
+                                        fields=list(messages.CONTENT_FIELDS), reason=message.reason)
+        return [message]
+    return [outbox_enqueue(peer=peer, kind=messages.STATE, payload=messages.state_payload(home),
+                           reason=f"a signature of agreement {home.pk} was recorded; its receiving party is hosted by {peer.node_id}")]
 
 
 def envelope(message: OutboxMessage) -> bytes:

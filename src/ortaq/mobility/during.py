@@ -40,6 +40,7 @@ from .models import (
     Signature,
     TranscriptEntry,
 )
+from .remote_agreement_services import mobility_agreement_shared
 from .services import HOST_ROLES, document_check
 
 LINK_SALT = "ortaq.mobility.logbook-verification"
@@ -160,10 +161,19 @@ def _replace_components(agreement: MobilityAgreement, rows: list[dict]) -> None:
             component.outcomes.set(row["outcomes"])
 
 
+def _share(agreement: MobilityAgreement, change: str) -> None:
+    """Tell the federation, in the caller's transaction, of a version to sign ("proposed") or of the signatures and
+    state recorded here ("state"), when the receiving party is hosted by another node (remote_agreement_services.py)."""
+    if agreement.nomination.host.node:
+        mobility_agreement_shared.send(sender=MobilityAgreement, change=change, agreement=agreement)
+
+
 def _snapshot(agreement: MobilityAgreement, *, actor, reason_code: str = "", comment: str = "") -> MobilityAgreementVersion:
     content = content_of(agreement)
-    return MobilityAgreementVersion.objects.create(agreement=agreement, number=agreement.version, content=content, sha256=_sha256(content),
-                                                   reason_code=reason_code, comment=comment, created_by=actor)
+    version = MobilityAgreementVersion.objects.create(agreement=agreement, number=agreement.version, content=content, sha256=_sha256(content),
+                                                      reason_code=reason_code, comment=comment, created_by=actor)
+    _share(agreement, "proposed")  # every new version to sign goes to a receiving party on another node
+    return version
 
 
 def _lock(agreement: MobilityAgreement, expected_version: int | None) -> MobilityAgreement:
@@ -217,21 +227,55 @@ def mobility_agreement_sign(*, actor, agreement: MobilityAgreement, party: str, 
     agreement = _lock(agreement, expected_version)
     if party not in parties_of(actor, agreement):
         raise Forbidden(_("You cannot sign for this party."))
+    if party == Party.RECEIVING and agreement.nomination.host.node:
+        raise DomainError(_("The host signs on its own node (%(node)s).") % {"node": agreement.nomination.host.node}, code="home_node")
     if agreement.signatures.filter(version=agreement.version, party=party).exists():
         raise DomainError(_("This party has already signed this version."), code="already_signed")
     if not agreement.components.exists():
         raise ValidationFailed({"components": [str(_("List at least one component or task."))]})
+    return _record_signature(agreement, party=party, actor=actor)
+
+
+def _record_signature(agreement: MobilityAgreement, *, party: str, actor=None, node: str = "", signer_name: str = "") -> Signature:
+    """A party's signature of the current version (signed here by `actor`, or on `node` by `signer_name`), and the
+    state it leads to: signed once all three parties signed this version. The parties are told, and a receiving party
+    on another node is sent the new state."""
     version = agreement.versions.get(number=agreement.version)
-    signature = Signature.objects.create(agreement=agreement, version=agreement.version, party=party, sha256=version.sha256, signed_by=actor)
+    signature = Signature.objects.create(agreement=agreement, version=agreement.version, party=party, sha256=version.sha256, signed_by=actor,
+                                         signed_on_node=node, signer_name=signer_name)
     signed = set(agreement.signatures.filter(version=agreement.version).values_list("party", flat=True))
     agreement.state = MobilityAgreementState.SIGNED if signed == set(Party.values) else MobilityAgreementState.SIGNING
     agreement.save(update_fields=["state"])
-    audit_record(actor=actor, action="approve", obj=agreement, after={"party": party, "version": agreement.version, "sha256": version.sha256})
+    audit_record(actor=actor, action="approve", obj=agreement, after={"party": party, "version": agreement.version, "sha256": version.sha256},
+                 summary=f"{signer_name} on {node}"[:300] if node else "")
     if agreement.state == MobilityAgreementState.SIGNED:
         _tell_the_others(None, agreement, "agreement_signed_by_all", version=agreement.version)  # the last signer too: the mobility can begin
     else:
-        _tell_the_others(actor, agreement, "agreement_signed", signer=actor.display_name, version=agreement.version)
+        _tell_the_others(actor, agreement, "agreement_signed", signer=signature.signer_display, version=agreement.version)
+    _share(agreement, "state")
     return signature
+
+
+@transaction.atomic
+def mobility_agreement_sign_remote(*, agreement_id: int, node: str, version: int, sha256: str, signer_name: str) -> Signature | None:
+    """On the nomination's home node: the receiving party's signature given on the host's node (`node`, which must host
+    the nomination's host, else "home_node"). A signature of a version since replaced is recorded in the audit trail
+    and has no effect (None), as for agreements' approvals; another SHA-256 for the current version is refused
+    ("invalid"); the same signature again changes nothing."""
+    agreement = MobilityAgreement.objects.select_for_update().select_related("nomination__host").filter(pk=agreement_id).first()
+    if agreement is None or not node or agreement.nomination.host.node != node:
+        raise DomainError(_("Only the host's node signs for the receiving party."), code="home_node")
+    if version != agreement.version:
+        audit_record(actor=None, action="approve", obj=agreement, after={"party": Party.RECEIVING, "version": version, "ignored": True},
+                     summary=f"stale signature from {node}"[:300])
+        return None
+    current = agreement.versions.get(number=agreement.version)
+    if sha256 != current.sha256:
+        raise DomainError(_("Version %(version)d has another SHA-256 here.") % {"version": version}, code="invalid")
+    found = agreement.signatures.filter(version=agreement.version, party=Party.RECEIVING).first()
+    if found is not None:
+        return found
+    return _record_signature(agreement, party=Party.RECEIVING, node=node, signer_name=signer_name.strip()[:200] or node)
 
 
 @transaction.atomic
@@ -401,7 +445,8 @@ def agreement_page(*, actor, agreement: MobilityAgreement) -> dict:
     return {
         "agreement": agreement, "held": held, "parties": Party.choices,
         "signatures": [(value, label, signed.get((agreement.version, value))) for value, label in Party.choices],
-        "may_sign": [value for value, _l in Party.choices if value in held and (agreement.version, value) not in signed],
+        "may_sign": [value for value, _l in Party.choices if value in held and (agreement.version, value) not in signed
+                     and not (value == Party.RECEIVING and agreement.nomination.host.node)],  # a host on another node signs there
         "reasons": ReasonCode.choices, "ratings": Rating.choices, "scales": grades.SCALES,
         "outcomes": [(o, evaluations.get(o.pk)) for o in outcomes.values()], "summary": hours_summary(agreement), "supervisor_link": link,
     }

@@ -10,8 +10,8 @@ from ortaq.accounts.selectors import access_for
 from ortaq.accounts.types import Role
 
 from .models import (
-    Application, ApplicationState, Call, CallOption, CallState, Choice, InternshipOffer, LogbookEntry, MobilityAgreement, Nomination, NominationState,
-    OfferState, PlacementOutcome, PlacementRound, RemoteNomination, TranscriptEntry,
+    AgreementKind, Application, ApplicationState, Call, CallOption, CallState, Choice, InternshipOffer, LogbookEntry, MobilityAgreement, Nomination, NominationState,
+    OfferState, PlacementOutcome, PlacementRound, RemoteMobilityAgreement, RemoteNomination, TranscriptEntry,
 )
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def nomination_for_host(*, actor: Actor, pk: int) -> Nomination | None:
 def remote_nominations_for_host(*, actor: Actor) -> QuerySet[RemoteNomination]:
     """Nominations made on other nodes to the actor's institutions (remote_services.py), beside the local ones."""
     access = access_for(actor)
-    qs = RemoteNomination.objects.select_related("host", "sending")
+    qs = RemoteNomination.objects.select_related("host", "sending", "mobility_agreement")
     if access.is_admin:
         return qs
     return qs.filter(host_id__in=access.institutions_with({Role.COORDINATOR, Role.COMPANY_SUPERVISOR}))
@@ -145,6 +145,30 @@ def remote_nominations_for_host(*, actor: Actor) -> QuerySet[RemoteNomination]:
 
 def remote_nomination_for_host(*, actor: Actor, pk: int) -> RemoteNomination | None:
     return remote_nominations_for_host(actor=actor).filter(pk=pk).first()
+
+
+def remote_agreement_for_host(*, actor: Actor, pk: int) -> RemoteMobilityAgreement | None:
+    """The host's copy of an agreement drafted on another node (remote_agreement_services.py), for the host's staff only."""
+    access = access_for(actor)
+    qs = RemoteMobilityAgreement.objects.select_related("nomination__host", "nomination__sending", "signed_by")
+    if not access.is_admin:
+        qs = qs.filter(nomination__host_id__in=access.institutions_with({Role.COORDINATOR, Role.COMPANY_SUPERVISOR}))
+    return qs.filter(pk=pk).first()
+
+
+def remote_agreement_page(*, actor: Actor, row: RemoteMobilityAgreement) -> dict:
+    """What the host's page of an agreement from another node shows: the content as signed (components, period,
+    version, SHA-256), each party's signature of this version as the home node recorded it, and whether the reader signs."""
+    from .models import Party
+    from .remote_agreement_services import may_sign
+
+    signed = set(row.signed_parties)
+    content = row.content if isinstance(row.content, dict) else {}
+    return {"agreement": row, "nomination": row.nomination, "content": content,
+            "components": [c for c in content.get("components", []) if isinstance(c, dict)],
+            "kind": str(dict(AgreementKind.choices).get(str(content.get("kind", "")), content.get("kind", ""))),
+            "signatures": [(label, value in signed or (value == Party.RECEIVING and row.signed_version == row.version)) for value, label in Party.choices],
+            "may_sign": may_sign(actor, row), "receiving_label": Party.RECEIVING.label}
 
 
 OFFERS_TO_ADD = 50

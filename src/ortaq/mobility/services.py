@@ -32,6 +32,7 @@ from .models import (
     InternshipOffer,
     OfferState,
     RankingRule,
+    Signature,
 )
 
 if TYPE_CHECKING:
@@ -399,3 +400,15 @@ def placements_lapse(*, now: dt.datetime | None = None, call: Call | None = None
 from .remote_services import (  # noqa: E402,F401
     nomination_decide_remote, nomination_shared, remote_nomination_receive, remote_nomination_withdraw,
 )
+
+# Learning and training agreements across nodes (remote_agreement_services.py; the home side in during.py), for the federation.
+from .remote_agreement_services import (  # noqa: E402,F401
+    agreement_content_sha256, mobility_agreement_shared, remote_agreement_apply_state, remote_agreement_receive,
+)
+
+
+def mobility_agreement_sign_remote(*, agreement_id: int, node: str, version: int, sha256: str, signer_name: str) -> Signature | None:
+    """during.mobility_agreement_sign_remote (imported when called: during imports this module)."""
+    from .during import mobility_agreement_sign_remote as sign
+
+    return sign(agreement_id=agreement_id, node=node, version=version, sha256=sha256, signer_name=signer_name)

@@ -123,3 +123,17 @@ class RemoteNominationInput:
     duration: int | None = None
     duration_unit: str = ""
     answer_by: dt.datetime | None = None
+
+
+# A learning or training agreement drafted on the nomination's home node, as its `mobility_agreement.proposed`
+# message carries it, for the host's node to keep (docs/federation.md, "Learning and training agreements across nodes").
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteMobilityAgreementInput:
+    home_node: str  # the sender: the nomination's home node
+    home_id: str  # the agreement's id there
+    nomination_home_id: str  # the nomination's id there (RemoteNomination.home_id)
+    version: int
+    sha256: str
+    content: dict[str, object]  # exactly as hashed at home (during.content_of)
+    signatures: list[dict[str, object]] = field(default_factory=list)  # [{"party", "version", "sha256"}]

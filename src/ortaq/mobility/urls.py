@@ -55,3 +55,11 @@ urlpatterns += [
     path("placements/<int:pk>/documents/<str:kind>/file", views_placement.placement_document_file, name="placement_document_file"),
     path("placements/<int:pk>/evidence/<int:document_id>", views_placement.nominee_document_file, name="nominee_document_file"),
 ]
+
+# The host's copy of a learning or training agreement drafted on another node, to sign there (issue 16).
+from . import views_remote_agreements  # noqa: E402
+
+urlpatterns += [
+    path("agreements/remote/<int:pk>/", views_remote_agreements.remote_agreement_detail, name="remote_agreement"),
+    path("agreements/remote/<int:pk>/sign/", views_remote_agreements.remote_agreement_sign, name="remote_agreement_sign"),
+]

@@ -57,4 +57,6 @@ MESSAGES.update({
                                    _("%(applicant)s has been nominated to %(host)s by %(sending)s through %(call)s, on the node %(node)s. Please accept or decline.")),
     "remote_nomination_withdrawn": (_("Nomination withdrawn: %(applicant)s"),
                                     _("The nomination of %(applicant)s to %(host)s through %(call)s has been withdrawn by the sending node. There is nothing to decide.")),
+    "remote_agreement_received": (_("Agreement to sign: %(learner)s"),
+                                  _("The sending node has sent version %(version)s of the agreement of %(learner)s with %(host)s. Please read it and sign it for the receiving institution.")),
 })

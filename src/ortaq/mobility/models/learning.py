@@ -75,8 +75,16 @@ class Signature(models.Model):
     version = models.PositiveIntegerField()
     party = models.CharField(max_length=10, choices=Party.choices)
     sha256 = models.CharField(max_length=64)
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # A local signer, or (the receiving party of a host on another node) none here: the node it signed on and the
+    # signer's name as that node sent them (mobility_agreement.signed, docs/federation.md).
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    signed_on_node = models.CharField(max_length=300, blank=True)
+    signer_name = models.CharField(max_length=200, blank=True)
     signed_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def signer_display(self) -> str:
+        return self.signed_by.display_name if self.signed_by is not None else self.signer_name
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agreement", "version", "party"], name="one_signature_per_party_and_version")]

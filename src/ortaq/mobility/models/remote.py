@@ -6,7 +6,7 @@ field and period, and the answer deadline (docs/federation.md, "nomination.sent"
 its decision goes back to the home node, which applies it to the nomination there.
 """
 
-__all__ = ["RemoteNomination"]
+__all__ = ["RemoteNomination", "RemoteMobilityAgreement"]
 
 from django.conf import settings
 from django.db import models
@@ -63,7 +63,7 @@ class RemoteNomination(models.Model):
     @property
     def duration_unit_display(self) -> str:
         """The unit in the reader's language (the home node sends the agreements' code: months, weeks, days)."""
-        from ortaq.agreements.models import DurationUnit
+        from ortaq.agreements.types import DurationUnit
 
         return str(dict(DurationUnit.choices).get(self.duration_unit, self.duration_unit))
 
@@ -73,3 +73,40 @@ class RemoteNomination(models.Model):
         if self.state == NominationState.WITHDRAWN and self.reason in WITHDRAWAL_TEXTS:
             return str(WITHDRAWAL_TEXTS[self.reason])
         return self.reason
+
+
+class RemoteMobilityAgreement(models.Model):
+    """The host's copy of a learning or training agreement drafted on the nomination's home node, for the receiving
+    party to read and sign here (docs/federation.md, "mobility_agreement.proposed"). `content` is exactly what the
+    home node hashed (`sha256`); `signatures` are the parties' signatures the home node has recorded, as it last told.
+    The host's own signature of a version is kept in `signed_version`/`signed_by` until the home node confirms it."""
+
+    nomination = models.OneToOneField(RemoteNomination, on_delete=models.CASCADE, related_name="mobility_agreement")
+    home_id = models.CharField(max_length=64)  # the agreement's id on the nomination's home node
+    version = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = models.JSONField(default=dict)
+    state = models.CharField(max_length=10, default="signing")  # the home node's MobilityAgreementState
+    signatures = models.JSONField(default=list)  # [{"party", "version", "sha256"}], as the home node records them
+    signed_version = models.PositiveIntegerField(null=True, blank=True)  # the version the host signed here
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.nomination} agreement {self.home_id} v{self.version}"
+
+    @property
+    def state_display(self) -> str:
+        from ortaq.mobility.types import MobilityAgreementState
+
+        return str(dict(MobilityAgreementState.choices).get(self.state, self.state))
+
+    @property
+    def signed_parties(self) -> list[str]:
+        """The parties whose signature of the current version the home node has recorded."""
+        return [s.get("party", "") for s in self.signatures if isinstance(s, dict) and s.get("version") == self.version]
