@@ -572,6 +572,22 @@ def _(ctx):
                  {"decision": "choice", "reason": "text"}, outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[nomination])]
 
 
+@scenario("mobility:remote_agreement_sign")
+def _(ctx):
+    from ortaq.mobility.models import RemoteMobilityAgreement, RemoteNomination
+    from ortaq.mobility.services import agreement_content_sha256
+
+    mirror = make_institution("Tianjin VU", country="CN", node="https://cn.ortaq.example")  # a college of another node
+    nomination = RemoteNomination.objects.create(home_node=mirror.node, home_id="41", host=ctx.world.b, sending=mirror, state="accepted",
+                                                 learner_name="王芳", learner_name_latin="Wang Fang", call_title="实习 2026")
+    content = {"kind": "training", "start_date": "2026-09-01", "end_date": "2026-11-30", "weekly_hours": 30,
+               "components": [{"code": "C1", "title": "装配线调试", "credits": "5.0", "hours": 120, "recognition": "", "outcomes": []}]}
+    copy = RemoteMobilityAgreement.objects.create(nomination=nomination, home_id="55", version=1, sha256=agreement_content_sha256(content),
+                                                  content=content, state="draft")
+    return [Form(f"/en/mobility/agreements/remote/{copy.pk}/sign/", ctx.world["coordinator_b"], {"version": "1"}, {"version": "id"},
+                 outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[copy])]
+
+
 @scenario("mobility:placement_answer")
 def _(ctx):
     nomination, learner, _supervisor = ctx.fx("accepted")

@@ -273,6 +273,11 @@ MATRIX: dict[str, Entry] = {
     # A nomination made on another node: the scene has no second node, so no login finds one (404). Who decides it (the
     # host's coordinators and company supervisors, 404 for others) is tested in tests/federation/test_nominations_across_nodes.py.
     "mobility:remote_nomination_decide": action(None, ("nobody", 404), kwargs={"pk": 999999999}, data={"decision": "accept"}),
+    # The host's copy of an agreement drafted on another node: as above, none in the scene (404 to all). Who reads and
+    # signs it (the host's coordinators and company supervisors, 404 for others) is tested in
+    # tests/federation/test_mobility_agreements_across_nodes.py.
+    "mobility:remote_agreement": page(None, ("nobody", 404), kwargs={"pk": 999999999}),
+    "mobility:remote_agreement_sign": action(None, ("nobody", 404), kwargs={"pk": 999999999}, data={"version": "1"}),
     # A placement after publication (issue 15): the learner answers and provides documents, the sending coordinators
     # check them, the host reads the nominee's file; the scene's placement has no checklist file, hence 404 to all.
     "mobility:placement": page("nomination", (PLACEMENT_SIDES, 404), kwargs={"pk": "@pk"}),

@@ -30,7 +30,6 @@ def remote_agreement_detail(request, pk: int):
 @row_action(get=_get, page=remote_agreement_detail, route="mobility:remote_agreement")
 def remote_agreement_sign(request, agreement):
     """Sign the version shown as the receiving institution; the signature goes to the agreement's node."""
-    version = request.POST.get("version", "")
-    expected = whole_number(version, name="version", minimum=1, maximum=ID_MAX) if version != "" else None
-    remote_agreement_services.remote_agreement_sign(actor=request.user, agreement=agreement, expected_version=expected)
+    version = whole_number(request.POST.get("version"), name="version", minimum=1, maximum=ID_MAX)  # the version read: required
+    remote_agreement_services.remote_agreement_sign(actor=request.user, agreement=agreement, expected_version=version)
     return _("Signature recorded.")
