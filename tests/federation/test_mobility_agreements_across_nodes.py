@@ -22,6 +22,7 @@ from ortaq.notifications.models import Notification
 from tests.conftest import make_institution, make_user
 from tests.federation.conftest import RemoteNode
 from tests.federation.test_nominations_across_nodes import _nomination_sent, _send, home, host, peered  # noqa: F401
+from tests.mobility.test_api import api
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +92,9 @@ def test_the_hosts_signature_from_its_node_counts_and_the_agreement_is_signed_by
     page = client.get(f"/en/mobility/agreements/{agreement.pk}/").content.decode()
     assert f"signed on {peered.node_id} by 李明" in page
     assert 'value="receiving"' not in page  # nobody here signs for a host on another node
+    read = api(learner, "get", f"/agreements/{agreement.pk}").json()  # the REST API says the same
+    assert read["signatures"] == [{"party": "receiving", "version": 1, "sha256": signature.sha256, "signed_by_id": None,
+                                   "signed_on_node": peered.node_id, "signer_name": "李明", "signed_at": read["signatures"][0]["signed_at"]}]
 
     # The same message again changes nothing; the learner and her coordinator sign here, and it is signed by all.
     assert _send(client, peered, "mobility_agreement.signed", _signed(agreement), message_id).json()["status"] == "duplicate"
@@ -125,6 +129,16 @@ def test_refusals_of_a_signature_that_does_not_hold_here(client, drafted, peered
         response = _send(client, peered, "mobility_agreement.signed", _signed(agreement, **broken))
         assert response.status_code == 400 and response.json()["code"] == "invalid_message", broken
     assert not Signature.objects.exists() and not InboxMessage.objects.filter(kind="mobility_agreement.signed").exists()
+
+
+def test_the_home_refuses_a_signature_of_an_agreement_without_components(client, home, peered):
+    nomination = home["nomination"]
+    _send(client, peered, "nomination.decided", {"nomination": str(nomination.pk), "accept": True, "reason": ""})
+    nomination.refresh_from_db()
+    empty = during.mobility_agreement_create(actor=home["learner"], nomination=nomination, start_date="2026-09-01", end_date="2026-11-30",
+                                             components=[])
+    refused = _send(client, peered, "mobility_agreement.signed", _signed(empty))
+    assert refused.status_code == 422 and refused.json()["code"] == "conflict" and not Signature.objects.exists()
 
 
 def test_a_signature_of_a_replaced_version_is_audited_and_has_no_effect(client, drafted, peered):
@@ -218,6 +232,18 @@ def test_a_version_from_home_is_shown_to_the_hosts_staff_who_sign_it_there(clien
     assert _send(client, peered, "mobility_agreement.proposed", _proposed()).json()["status"] == "accepted"
     row.refresh_from_db()
     assert (row.version, row.content["weekly_hours"]) == (2, 35)
+
+
+def test_the_host_cannot_sign_a_version_without_components(client, peered, accepted):
+    _college, coordinator = accepted
+    empty = CONTENT | {"components": []}
+    assert _send(client, peered, "mobility_agreement.proposed", _proposed(empty)).json()["status"] == "accepted"
+    row = RemoteMobilityAgreement.objects.get()
+    client.force_login(coordinator)
+    page = client.get(f"/en/mobility/agreements/remote/{row.pk}/").content.decode()
+    assert "No components yet." in page and "Sign as Receiving institution" not in page
+    assert client.post(f"/en/mobility/agreements/remote/{row.pk}/sign/", {"version": "1"}).status_code == 400
+    assert not OutboxMessage.objects.filter(kind="mobility_agreement.signed").exists()
 
 
 def test_refusals_of_a_version_that_does_not_hold_here(client, peered, host, monkeypatch):

@@ -176,7 +176,9 @@ class SignatureOut(Schema):
     party: str
     version: int
     sha256: str
-    signed_by_id: int
+    signed_by_id: int | None  # None: the receiving party signed on its own node (signed_on_node, signer_name)
+    signed_on_node: str = ""
+    signer_name: str = ""
     signed_at: dt.datetime
 
 

@@ -275,6 +275,8 @@ def mobility_agreement_sign_remote(*, agreement_id: int, node: str, version: int
     found = agreement.signatures.filter(version=agreement.version, party=Party.RECEIVING).first()
     if found is not None:
         return found
+    if not agreement.components.exists():
+        raise DomainError(_("List at least one component or task."), code="invalid")
     return _record_signature(agreement, party=Party.RECEIVING, node=node, signer_name=signer_name.strip()[:200] or node)
 
 

@@ -109,9 +109,11 @@ def remote_agreement_apply_state(*, node: str, home_id: str, version: int, sha25
 
 
 def may_sign(actor: Actor, row: RemoteMobilityAgreement) -> bool:
-    """The host's coordinators and company supervisors sign the current version once, while it still awaits signatures."""
+    """The host's coordinators and company supervisors sign the current version once, while it still awaits signatures
+    and once it lists a component (as at home: nobody signs an agreement without one)."""
+    components = row.content.get("components") if isinstance(row.content, dict) else None
     return (access_for(actor).has_role(row.nomination.host_id, *HOST_ROLES) and row.signed_version != row.version
-            and row.state != "signed" and "receiving" not in row.signed_parties)
+            and row.state != "signed" and "receiving" not in row.signed_parties and bool(components))  # nothing to sign without components
 
 
 @transaction.atomic
