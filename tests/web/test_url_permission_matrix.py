@@ -278,6 +278,10 @@ MATRIX: dict[str, Entry] = {
     # tests/federation/test_mobility_agreements_across_nodes.py.
     "mobility:remote_agreement": page(None, ("nobody", 404), kwargs={"pk": 999999999}),
     "mobility:remote_agreement_sign": action(None, ("nobody", 404), kwargs={"pk": 999999999}, data={"version": "1"}),
+    # Verifying or returning a week of that agreement's logbook (kept on the other node): 404 to all here; who may (the
+    # host's staff) is tested in tests/federation/test_logbooks_across_nodes.py.
+    "mobility:remote_agreement_logbook_verify": action(None, ("nobody", 404), kwargs={"pk": 999999999},
+                                                       data={"entry": "1", "decision": "verify", "verified_hours": "1"}),
     # A placement after publication (issue 15): the learner answers and provides documents, the sending coordinators
     # check them, the host reads the nominee's file; the scene's placement has no checklist file, hence 404 to all.
     "mobility:placement": page("nomination", (PLACEMENT_SIDES, 404), kwargs={"pk": "@pk"}),

@@ -21,9 +21,9 @@ class FederationConfig(AppConfig):
         # Agreements with parties on other nodes travel through the outbox, in the agreement service's transaction.
         from ortaq.agreements.services import agreement_shared
 
-        from ortaq.mobility.services import mobility_agreement_shared, nomination_shared
+        from ortaq.mobility.services import logbook_shared, mobility_agreement_shared, nomination_shared
 
-        from .services import share_agreement, share_mobility_agreement, share_nominations
+        from .services import share_agreement, share_logbook, share_mobility_agreement, share_nominations
 
         agreement_shared.connect(share_agreement, dispatch_uid="ortaq.federation.share_agreement")
         # Issuers' DID documents and status lists go to every peer, in the credentials service's transaction.
@@ -37,3 +37,5 @@ class FederationConfig(AppConfig):
         nomination_shared.connect(share_nominations, dispatch_uid="ortaq.federation.share_nominations")
         # And learning or training agreements whose receiving party is on another node, and the host's signature here.
         mobility_agreement_shared.connect(share_mobility_agreement, dispatch_uid="ortaq.federation.share_mobility_agreement")
+        # And the weeks of their logbooks, kept at home and verified by the host on its node.
+        logbook_shared.connect(share_logbook, dispatch_uid="ortaq.federation.share_logbook")

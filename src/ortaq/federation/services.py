@@ -18,7 +18,7 @@ from ortaq.engines.credentials.multibase import MultibaseError
 
 from ortaq.agreements.types import AgreementChange
 
-from . import agreement_messages, credential_messages, handlers, keys, mobility_agreement_messages, nomination_messages, transport
+from . import agreement_messages, credential_messages, handlers, keys, logbook_messages, mobility_agreement_messages, nomination_messages, transport
 from .models import InboxMessage, NodeKey, OutboxMessage, OutboxState, PersonalDataSent, Peer, SeenNonce
 from .selectors import current_peer_key, peer_by_node, pending_outbox
 from .tasks import deliver_to_peer
@@ -271,6 +271,33 @@ def share_mobility_agreement(*, change: str, agreement: object = None, remote: o
         return [message]
     return [outbox_enqueue(peer=peer, kind=messages.STATE, payload=messages.state_payload(home),
                            reason=f"a signature of agreement {home.pk} was recorded; its receiving party is hosted by {peer.node_id}")]
+
+
+def share_logbook(*, change: str, entry: object = None, remote: object = None, verifier: User | None = None, role: str = "",
+                  **signal: object) -> list[OutboxMessage]:
+    """The receiver of `ortaq.mobility.services.logbook_shared`, in the mobility service's transaction: each week
+    submitted here of an agreement whose host is on another node goes to that node (`logbook.submitted`, recorded as
+    personal data sent about the learner; evidence files stay here), and the host's decision taken here goes to the
+    agreement's home (`logbook.verified`, recorded as personal data sent about the verifier)."""
+    messages = logbook_messages
+    if change == "verified":
+        row: Any = remote
+        peer = peer_by_node(row.agreement.nomination.home_node)
+        if peer is None or verifier is None:
+            return []
+        message = outbox_enqueue(peer=peer, kind=messages.VERIFIED, payload=messages.verified_payload(row, verifier=verifier, role=role),
+                                 reason=f"the host decided on week {row.week_start.isoformat()} of agreement {row.agreement.home_id} of {row.agreement.nomination.home_node}")
+        PersonalDataSent.objects.create(person=verifier, peer=peer, message=message, kind=message.kind, fields=list(messages.VERIFIER_FIELDS),
+                                        reason=message.reason)
+        return [message]
+    home: Any = entry
+    peer = peer_by_node(home.agreement.nomination.host.node)
+    if peer is None:  # a mirror whose peer row is gone cannot be: the row stays when trust is removed
+        return []
+    message = outbox_enqueue(peer=peer, kind=messages.SUBMITTED, payload=messages.submitted_payload(home), reason=messages.submitted_reason(home))
+    PersonalDataSent.objects.create(person=home.agreement.nomination.application.applicant, peer=peer, message=message, kind=message.kind,
+                                    fields=list(messages.ENTRY_FIELDS), reason=message.reason)
+    return [message]
 
 
 def envelope(message: OutboxMessage) -> bytes:

@@ -41,6 +41,7 @@ from .models import (
     TranscriptEntry,
 )
 from .remote_agreement_services import mobility_agreement_shared
+from .remote_logbook_services import logbook_shared
 from .services import HOST_ROLES, document_check
 
 LINK_SALT = "ortaq.mobility.logbook-verification"
@@ -391,6 +392,8 @@ def logbook_submit(*, actor, agreement: MobilityAgreement, week_start, hours, de
     entry.save()
     entry.outcomes.set(sorted(outcome_ids))
     audit_record(actor=actor, action="update", obj=entry, after={"week": week_start.isoformat(), "hours": str(hours)})
+    if agreement.nomination.host.node:  # the host verifies on its own node (remote_logbook_services.py)
+        logbook_shared.send(sender=LogbookEntry, change="submitted", entry=entry)
     return entry
 
 
@@ -412,6 +415,13 @@ def logbook_verify(*, entry: LogbookEntry, verified_hours, approve: bool, commen
     """The host verifies (or returns) a week, signed in or through the supervisor link."""
     if not via_link and Party.RECEIVING not in parties_of(actor, entry.agreement):
         raise Forbidden(_("Only the host verifies the logbook."))
+    return _record_verification(entry, verified_hours=verified_hours, approve=approve, comment=comment,
+                                verified_by=actor if actor is not None and getattr(actor, "is_authenticated", False) else None, via_link=via_link)
+
+
+def _record_verification(entry: LogbookEntry, *, verified_hours, approve: bool, comment: str, verified_by=None, via_link: bool = False,
+                         summary: str = "") -> LogbookEntry:
+    """The host's decision on a submitted week, taken here (signed in or through the link) or on the host's node."""
     if entry.state == EntryState.VERIFIED:
         raise DomainError(_("This week is already verified."), code="verified")
     if entry.week_start > timezone.localdate():  # logged ahead before that was refused: nobody can vouch for it yet
@@ -426,13 +436,29 @@ def logbook_verify(*, entry: LogbookEntry, verified_hours, approve: bool, commen
             raise ValidationFailed({"comment": [str(_("Say why the week is returned."))]})
         entry.state = EntryState.REJECTED
     entry.supervisor_comment = comment
-    entry.verified_by = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    entry.verified_by = verified_by
     entry.verified_via_link = via_link
     entry.verified_at = timezone.now()
     entry.save()
     audit_record(actor=entry.verified_by, action="approve" if approve else "transition", obj=entry,
-                 after={"state": entry.state, "verified_hours": str(entry.verified_hours), "via_link": via_link})
+                 after={"state": entry.state, "verified_hours": str(entry.verified_hours), "via_link": via_link}, summary=summary[:300])
     return entry
+
+
+@transaction.atomic
+def logbook_verify_remote(*, agreement_id: int, entry_id: int, node: str, approve: bool, verified_hours, comment: str,
+                          verifier_name: str, verifier_role: str) -> LogbookEntry:
+    """On the agreement's home node: the host's decision on a week, taken on the host's node (`node`, which must host
+    the nomination's host, else "home_node"). Recorded as a local one (no actor); the audit names the verifier and
+    the node. A week already verified ("verified") or not submitted ("state") is refused."""
+    entry = (LogbookEntry.objects.select_for_update().select_related("agreement__nomination__host")
+             .filter(pk=entry_id, agreement_id=agreement_id).first())
+    if entry is None or not node or entry.agreement.nomination.host.node != node:
+        raise DomainError(_("Only the host's node verifies this logbook."), code="home_node")
+    if entry.state == EntryState.REJECTED:  # returned: the host's node holds no submitted week to decide on
+        raise DomainError(_("This week was returned; it waits for the learner to submit it again."), code="state")
+    return _record_verification(entry, verified_hours=verified_hours, approve=approve, comment=comment,
+                                summary=f"by {node}: {verifier_name.strip()[:200]} ({verifier_role})")
 
 
 def agreement_page(*, actor, agreement: MobilityAgreement) -> dict:

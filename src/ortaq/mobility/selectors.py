@@ -161,6 +161,7 @@ def remote_agreement_page(*, actor: Actor, row: RemoteMobilityAgreement) -> dict
     version, SHA-256), each party's signature of this version as the home node recorded it, and whether the reader signs."""
     from .models import Party
     from .remote_agreement_services import may_sign
+    from .remote_services import HOST_ROLES
 
     signed = set(row.signed_parties)
     content = row.content if isinstance(row.content, dict) else {}
@@ -168,7 +169,10 @@ def remote_agreement_page(*, actor: Actor, row: RemoteMobilityAgreement) -> dict
             "components": [c for c in content.get("components", []) if isinstance(c, dict)],
             "kind": str(dict(AgreementKind.choices).get(str(content.get("kind", "")), content.get("kind", ""))),
             "signatures": [(label, value in signed or (value == Party.RECEIVING and row.signed_version == row.version)) for value, label in Party.choices],
-            "may_sign": may_sign(actor, row), "receiving_label": Party.RECEIVING.label}
+            "may_sign": may_sign(actor, row), "receiving_label": Party.RECEIVING.label,
+            # The logbook kept on the home node, once signed by all: the host's staff verify or return each week here.
+            "logbook": list(row.logbook.select_related("verified_by")),
+            "may_verify": row.state == "signed" and access_for(actor).has_role(row.nomination.host_id, *HOST_ROLES)}
 
 
 OFFERS_TO_ADD = 50

@@ -30,6 +30,7 @@ from .models import (
     CallState,
     Choice,
     InternshipOffer,
+    LogbookEntry,
     OfferState,
     RankingRule,
     Signature,
@@ -412,3 +413,16 @@ def mobility_agreement_sign_remote(*, agreement_id: int, node: str, version: int
     from .during import mobility_agreement_sign_remote as sign
 
     return sign(agreement_id=agreement_id, node=node, version=version, sha256=sha256, signer_name=signer_name)
+
+
+# Logbooks across nodes (remote_logbook_services.py; the home side in during.py), for the federation.
+from .remote_logbook_services import logbook_shared, remote_logbook_receive  # noqa: E402,F401
+
+
+def logbook_verify_remote(*, agreement_id: int, entry_id: int, node: str, approve: bool, verified_hours: object, comment: str,
+                          verifier_name: str, verifier_role: str) -> LogbookEntry:
+    """during.logbook_verify_remote (imported when called: during imports this module)."""
+    from .during import logbook_verify_remote as verify
+
+    return verify(agreement_id=agreement_id, entry_id=entry_id, node=node, approve=approve, verified_hours=verified_hours, comment=comment,
+                  verifier_name=verifier_name, verifier_role=verifier_role)

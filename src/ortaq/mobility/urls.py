@@ -62,4 +62,5 @@ from . import views_remote_agreements  # noqa: E402
 urlpatterns += [
     path("agreements/remote/<int:pk>/", views_remote_agreements.remote_agreement_detail, name="remote_agreement"),
     path("agreements/remote/<int:pk>/sign/", views_remote_agreements.remote_agreement_sign, name="remote_agreement_sign"),
+    path("agreements/remote/<int:pk>/logbook/verify/", views_remote_agreements.remote_agreement_logbook_verify, name="remote_agreement_logbook_verify"),
 ]

@@ -24,7 +24,7 @@ from ortaq.lib.inbox import Action, InboxItem, earliest
 from .models import (
     Application, ApplicationState, Call, CallState, ChangeProposal, Component, EntryState, LogbookEntry, MobilityAgreement,
     DocumentState, MobilityAgreementState, Nomination, NominationState, OutcomeEvaluation, Party, PlacementAnswer, PlacementDocument,
-    PlacementRound, ProposalState, RemoteNomination, RoundState, Signature, TranscriptEntry,
+    PlacementRound, ProposalState, RemoteLogbookEntry, RemoteNomination, RoundState, Signature, TranscriptEntry,
 )
 
 if TYPE_CHECKING:
@@ -234,6 +234,17 @@ def inbox_items(*, actor: Actor, today: dt.date | None = None) -> list[InboxItem
             items.append(_item("mobility.remote_nominations", Action.DECIDE, _("Nominations from other nodes to accept or decline"), records,
                                url_one=lambda pk: reverse("mobility:nominations"), url_many=reverse("mobility:nominations"), count=waiting[0][3],
                                ref="mobility.remotenomination"))
+        # Logbook weeks kept on another node for these hosts to verify (federation): the first few and how many, in one query.
+        weeks = list(RemoteLogbookEntry.objects.filter(agreement__nomination__host_id__in=hosts, state=EntryState.SUBMITTED)
+                     .order_by("week_start", "id").annotate(total=Window(Count("id")))
+                     .values_list("id", "agreement_id", "agreement__nomination__learner_name", "agreement__nomination__learner_name_latin",
+                                  "total")[:REMOTE_SHOWN])
+        if weeks:
+            records = list({agreement: (agreement, f"{name} ({latin})" if latin and latin != name else name, None)
+                            for _pk, agreement, name, latin, _total in weeks}.values())
+            items.append(_item("mobility.remote_logbook", Action.VERIFY, _("Logbook weeks from other nodes to verify"), records,
+                               url_one=lambda pk: reverse("mobility:remote_agreement", args=[pk]), url_many=reverse("mobility:nominations"),
+                               count=weeks[0][4], ref="mobility.remotemobilityagreement"))
     if access.manages:
         later = PlacementRound.objects.filter(call=OuterRef("call"), number__gt=OuterRef("number"))
         rounds = list(PlacementRound.objects.filter(call__owner_id__in=access.manages, state=RoundState.DRY_RUN).exclude(Exists(later))

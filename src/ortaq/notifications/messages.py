@@ -59,4 +59,6 @@ MESSAGES.update({
                                     _("The nomination of %(applicant)s to %(host)s through %(call)s has been withdrawn by the sending node. There is nothing to decide.")),
     "remote_agreement_received": (_("Agreement to sign: %(learner)s"),
                                   _("The sending node has sent version %(version)s of the agreement of %(learner)s with %(host)s. Please read it and sign it for the receiving institution.")),
+    "remote_logbook_submitted": (_("Logbook week to verify: %(learner)s"),
+                                 _("%(learner)s has submitted the logbook week starting %(week)s of the mobility at %(host)s, on the sending node. Please verify it or return it.")),
 })

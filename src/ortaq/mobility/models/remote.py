@@ -6,13 +6,14 @@ field and period, and the answer deadline (docs/federation.md, "nomination.sent"
 its decision goes back to the home node, which applies it to the nomination there.
 """
 
-__all__ = ["RemoteNomination", "RemoteMobilityAgreement"]
+__all__ = ["RemoteNomination", "RemoteMobilityAgreement", "RemoteLogbookEntry"]
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .calls import NominationState
+from ortaq.mobility.types import EntryState
 
 
 # Why the home node withdrew a nomination (nomination.withdrawn), as the host's staff read it.
@@ -110,3 +111,30 @@ class RemoteMobilityAgreement(models.Model):
     def signed_parties(self) -> list[str]:
         """The parties whose signature of the current version the home node has recorded."""
         return [s.get("party", "") for s in self.signatures if isinstance(s, dict) and s.get("version") == self.version]
+
+
+class RemoteLogbookEntry(models.Model):
+    """A week of the learner's logbook kept on the agreement's home node, for the host's staff to verify here
+    (docs/federation.md, "logbook.submitted"). Evidence files stay at home; `outcomes` are the home node's outcome ids
+    as the agreement's content names them. The host's decision goes home (logbook.verified), which records it."""
+
+    agreement = models.ForeignKey(RemoteMobilityAgreement, on_delete=models.CASCADE, related_name="logbook")
+    home_id = models.CharField(max_length=64)  # the week's id (LogbookEntry) on the home node
+    week_start = models.DateField(_("week starting"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    description = models.TextField(_("what I did"))
+    outcomes = models.JSONField(default=list)  # home outcome ids
+    state = models.CharField(max_length=10, choices=EntryState.choices, default=EntryState.SUBMITTED)
+    verified_hours = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    comment = models.TextField(blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["week_start", "id"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "home_id"], name="remote_logbook_entry_once")]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} week {self.week_start}"
