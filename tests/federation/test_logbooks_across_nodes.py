@@ -13,6 +13,7 @@ from ortaq.audit.models import AuditEvent
 from ortaq.errors import DomainError
 from ortaq.federation import services, transport
 from ortaq.federation.models import InboxMessage, OutboxMessage, PersonalDataSent
+from ortaq.federation.selectors import personal_data_sent_to
 from ortaq.mobility import during, worklist
 from ortaq.mobility.models import EntryState, LogbookEntry, MobilityAgreementState, RemoteLogbookEntry, RemoteMobilityAgreement
 from ortaq.notifications.models import Notification
@@ -66,6 +67,9 @@ def test_a_week_the_learner_submits_goes_to_the_hosts_node_without_its_evidence(
     assert (record.person, record.peer, record.message) == (signed["learner"], message.peer, message)
     assert record.fields == ["week_start", "hours", "description", "outcomes"]
     assert "the host's supervisor verifies the week" in record.reason and "Tianjin VU" in record.reason
+    [shown] = [r for r in personal_data_sent_to(person=signed["learner"]) if "logbook" in r["why"]]
+    assert shown["what"] == ["the week of your logbook", "the hours you logged that week", "what you wrote you did that week",
+                             "the learning outcomes you linked to that week"]
 
 
 def test_the_hosts_decision_from_its_node_is_recorded_as_a_verification_here(client, signed, peered):
@@ -179,7 +183,8 @@ def test_a_week_from_home_is_verified_by_the_hosts_staff_here(client, peered, co
     assert verified.peer.node_id == peered.node_id and set(verified.payload) == VERIFIED_KEYS
     assert verified.payload == {"agreement": "55", "entry": "301", "approve": True, "verified_hours": "30.0", "comment": "Good work",
                                 "verifier": {"name": coordinator.full_name or coordinator.get_full_name() or "almaty", "role": "coordinator"}}
-    assert PersonalDataSent.objects.get(kind="logbook.verified").person == coordinator
+    record = PersonalDataSent.objects.get(kind="logbook.verified")
+    assert (record.person, record.fields) == (coordinator, ["verifier_name", "signer_role"])
     assert AuditEvent.objects.filter(action="approve", actor=coordinator, object_id=str(week.pk)).exists()
     assert client.post(verify_url, {"entry": week.pk, "decision": "verify", "verified_hours": "30"}).status_code == 400  # once
     assert OutboxMessage.objects.filter(kind="logbook.verified").count() == 1

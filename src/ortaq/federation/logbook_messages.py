@@ -23,7 +23,7 @@ SUBMITTED, VERIFIED = "logbook.submitted", "logbook.verified"
 # What a week tells about the learner, as recorded in PersonalDataSent.fields.
 ENTRY_FIELDS = ("week_start", "hours", "description", "outcomes")
 # What the host's decision names about its verifier.
-VERIFIER_FIELDS = ("verifier_name", "verifier_role")
+VERIFIER_FIELDS = ("verifier_name", "signer_role")  # the role reads as the signer's (selectors.PERSONAL_FIELD_LABELS)
 DESCRIPTION_MAX = 10_000
 
 

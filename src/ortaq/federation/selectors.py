@@ -158,12 +158,19 @@ PERSONAL_FIELD_LABELS = {
     "components": _("the agreement's components, credits, hours and how they are recognised at home"),
     "signer_name": _("your name, as the signer"),
     "signer_role": _("your role at your institution"),
+    "week_start": _("the week of your logbook"),
+    "hours": _("the hours you logged that week"),
+    "description": _("what you wrote you did that week"),
+    "outcomes": _("the learning outcomes you linked to that week"),
+    "verifier_name": _("your name, as the verifier"),
 }
 # Why a kind of message carries a person's data, as that person reads it.
 PERSONAL_DATA_PURPOSES = {
     "nomination.sent": _("You were nominated to a host on that node: the host needs this to accept or decline you."),
     "mobility_agreement.proposed": _("Your learning or training agreement: the host on that node signs it as receiving institution."),
     "mobility_agreement.signed": _("You signed a learning or training agreement made on that node: it records who signed for the host."),
+    "logbook.submitted": _("A week of your logbook: the host's supervisor on that node verifies it."),
+    "logbook.verified": _("You verified or returned a logbook week kept on that node: it records who decided for the host."),
 }
 
 
