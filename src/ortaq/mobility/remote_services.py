@@ -94,14 +94,20 @@ def nomination_decide_remote(*, nomination_id: int, node: str, accept: bool, rea
         raise DomainError(_("Only the host's node decides on this nomination."), code="home_node")
     if nomination.state != NominationState.PENDING:
         raise DomainError(_("This nomination has already been decided."), code="state")
+    return host_decision_record(nomination, accept=accept, reason=reason, decided_by=None, summary=f"by {node}")
+
+
+def host_decision_record(nomination: Nomination, *, accept: bool, reason: str, decided_by: User | None, summary: str = "") -> Nomination:
+    """The host's decision on a pending nomination (its row locked by the caller), made here by `decided_by` or on the
+    host's node (None): declining needs the reason the applicant reads; audited; the applicant and coordinators told."""
     reason = reason.strip()
     if not accept and not reason:
         raise ValidationFailed({"reason": [str(_("Give the reason for declining."))]})
     nomination.state = NominationState.ACCEPTED if accept else NominationState.DECLINED
-    nomination.reason, nomination.decided_by, nomination.decided_at = reason, None, timezone.now()
+    nomination.reason, nomination.decided_by, nomination.decided_at = reason, decided_by, timezone.now()
     nomination.save(update_fields=["state", "reason", "decided_by", "decided_at"])
-    audit_record(actor=None, action="transition", obj=nomination, before={"state": NominationState.PENDING},
-                 after={"state": nomination.state, "reason": reason}, summary=f"by {node}")
+    audit_record(actor=decided_by, action="transition", obj=nomination, before={"state": NominationState.PENDING},
+                 after={"state": nomination.state, "reason": reason}, summary=summary)
     tell_decision(nomination, accept=accept)
     return nomination
 

@@ -30,7 +30,7 @@ from ortaq.notifications.services import names, notify, written
 
 from .acceptance import placements_lapse
 from .models import Call, CallState, Nomination, NominationState, PlacementRound, RoundState
-from .remote_services import remote_hosts, share_across_nodes, standing_remote, tell_decision
+from .remote_services import host_decision_record, remote_hosts, share_across_nodes, standing_remote
 from .round_input import load_round_input
 from .round_outcomes import explanation_texts, store_outcomes
 from .services import HOST_ROLES, _require_call_coordinator
@@ -211,14 +211,4 @@ def nomination_decide(*, actor: User, nomination: Nomination, accept: bool, reas
         raise DomainError(_("Only the host's node decides on this nomination."), code="home_node")
     if Nomination.objects.select_for_update().values_list("state", flat=True).get(pk=nomination.pk) != NominationState.PENDING:
         raise DomainError(_("This nomination has already been decided."), code="state")
-    if not accept and not reason.strip():
-        raise ValidationFailed({"reason": [str(_("Give the reason for declining."))]})
-    nomination.state = NominationState.ACCEPTED if accept else NominationState.DECLINED
-    nomination.reason = reason.strip()
-    nomination.decided_by = actor
-    nomination.decided_at = timezone.now()
-    nomination.save()
-    audit_record(actor=actor, action="transition", obj=nomination, after={"state": nomination.state, "reason": nomination.reason})
-    # The decision and the host's name are read in each recipient's language, not the deciding person's.
-    tell_decision(nomination, accept=accept)
-    return nomination
+    return host_decision_record(nomination, accept=accept, reason=reason, decided_by=actor)

@@ -495,30 +495,24 @@ def nominations(request):
 @login_required
 @require_POST
 def nomination_decide(request, pk: int):
-    nomination = selectors.nomination_for_host(actor=request.user, pk=pk)
-    if nomination is None:
-        raise Http404
-    try:
-        decision = choice(request.POST.get("decision"), ("accept", "decline"), name="decision")
-        reason = plain_text(request.POST.get("reason"), name="reason")
-        round_services.nomination_decide(actor=request.user, nomination=nomination, accept=decision == "accept", reason=reason)
-    except DomainError as error:
-        return refused(request, error, nominations)
-    messages.success(request, _("Decision recorded."))
-    return redirect("mobility:nominations")
+    return _host_decision(request, selectors.nomination_for_host(actor=request.user, pk=pk), round_services.nomination_decide)
 
 
 @login_required
 @require_POST
 def remote_nomination_decide(request, pk: int):
     """The host's decision on a nomination made on another node; it goes back to that node (remote_services.py)."""
-    nomination = selectors.remote_nomination_for_host(actor=request.user, pk=pk)
+    return _host_decision(request, selectors.remote_nomination_for_host(actor=request.user, pk=pk), remote_services.remote_nomination_decide)
+
+
+def _host_decision(request, nomination, decide):
+    """Accept or decline from the nominations page, for a local nomination or one made on another node."""
     if nomination is None:
         raise Http404
     try:
         decision = choice(request.POST.get("decision"), ("accept", "decline"), name="decision")
         reason = plain_text(request.POST.get("reason"), name="reason")
-        remote_services.remote_nomination_decide(actor=request.user, nomination=nomination, accept=decision == "accept", reason=reason)
+        decide(actor=request.user, nomination=nomination, accept=decision == "accept", reason=reason)
     except DomainError as error:
         return refused(request, error, nominations)
     messages.success(request, _("Decision recorded."))
