@@ -62,3 +62,9 @@ def remote(monkeypatch) -> RemoteNode:
 def post_inbox(client, body: bytes, headers: dict):
     return client.post(INBOX, data=body, content_type="application/json",
                        headers={k: v for k, v in headers.items() if k.lower() != "content-type"})
+
+
+def send_from(client, node: RemoteNode, kind: str, payload: dict, message_id: str | None = None):
+    """A message of `kind` from `node` to this node's inbox, signed with the node's key (the given id, or a new one)."""
+    body = node.message(kind, payload, **({"id": message_id} if message_id else {}))
+    return post_inbox(client, body, node.signed_headers(body))

@@ -13,7 +13,7 @@ from ortaq.audit.models import AuditEvent
 from ortaq.federation import keys, services, transport
 from ortaq.federation.models import InboxMessage, OutboxMessage
 from tests.conftest import agreement_terms, condition_terms, make_institution, make_user
-from tests.federation.conftest import RemoteNode, post_inbox
+from tests.federation.conftest import RemoteNode, send_from
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +33,7 @@ def _mirror():
     return Institution.objects.get(node__isnull=False, name_latin="Urumqi VU")
 
 
-def _send(client, node: RemoteNode, kind: str, payload: dict, message_id: str | None = None):
-    body = node.message(kind, payload, **({"id": message_id} if message_id else {}))
-    return post_inbox(client, body, node.signed_headers(body))
+_send = send_from
 
 
 # --------------------------------------------------------------------------- this node is the agreement's home

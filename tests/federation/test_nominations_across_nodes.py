@@ -20,7 +20,7 @@ from ortaq.mobility import services as mobility_services
 from ortaq.mobility.models import Nomination, NominationState, RemoteNomination
 from ortaq.notifications.models import Notification
 from tests.conftest import agreement_terms, condition_terms, make_institution, make_user
-from tests.federation.conftest import RemoteNode, post_inbox
+from tests.federation.conftest import RemoteNode, send_from
 from tests.mobility.conftest import (  # noqa: F401
     agreement_ac_in_effect, application_input, apply_all, call_input, close, enterprise, open_call, published_offer, students,
 )
@@ -44,9 +44,7 @@ def _mirror():
     return Institution.objects.get(node__isnull=False, name_latin="Tianjin VU")
 
 
-def _send(client, node: RemoteNode, kind: str, payload: dict, message_id: str | None = None):
-    body = node.message(kind, payload, **({"id": message_id} if message_id else {}))
-    return post_inbox(client, body, node.signed_headers(body))
+_send = send_from
 
 
 # --------------------------------------------------------------------------- this node is the nomination's home
