@@ -122,6 +122,21 @@ def _draft_call(scene: Scene):
     return scene._draft_call  # type: ignore[attr-defined]
 
 
+def _remote_nomination(scene: Scene):
+    """A nomination to C made on another node (mobility.RemoteNomination), received once per scene."""
+    if not hasattr(scene, "_remote_nomination"):
+        from ortaq.mobility import remote_services
+        from ortaq.mobility.types import RemoteNominationInput
+        from tests.conftest import make_institution
+
+        node = "https://cn.ortaq.example"
+        sending = make_institution("Tianjin VU", country="CN", node=node)  # the mirror of a college the remote node hosts
+        scene._remote_nomination = remote_services.remote_nomination_receive(nomination=RemoteNominationInput(  # type: ignore[attr-defined]
+            home_node=node, home_id="41", host=scene.world.c, sending=sending, learner_name="王芳", learner_name_latin="Wang Fang",
+            call_title="赴哈萨克斯坦实习 2026", call_language="zh"))
+    return scene._remote_nomination  # type: ignore[attr-defined]
+
+
 def _batch(scene: Scene):
     """A batch of A's programme prepared by registrar_a, made once per scene (the admin approves it: four eyes)."""
     if not hasattr(scene, "_batch"):
@@ -244,6 +259,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/api/v1/mobility/nominations/"): Operation("coordinator_c", query={"state": "pending", "page": "1"}),
     ("POST", "/api/v1/mobility/nominations/{pk}/decide"): Operation(
         "coordinator_c", path=lambda s: {"pk": s.mobility["pending"].pk}, body=lambda s: {"decision": "decline", "reason": "No places left"},
+    ),
+    ("GET", "/api/v1/mobility/nominations/remote/"): Operation("coordinator_c", query={"state": "pending", "page": "1"}),
+    ("POST", "/api/v1/mobility/nominations/remote/{pk}/decide"): Operation(
+        "coordinator_c", path=lambda s: {"pk": _remote_nomination(s).pk}, body=lambda s: {"decision": "decline", "reason": "No places left"},
     ),
     ("GET", "/api/v1/mobility/agreements/{pk}"): Operation("coordinator_a", path=lambda s: {"pk": s.mobility["agreement"].pk}),
     ("POST", "/api/v1/mobility/agreements/{pk}/sign"): Operation(

@@ -25,9 +25,9 @@ from ortaq.inputs import DateField, parse
 from ortaq.lib.idempotency import idempotent
 from ortaq.lib.schemas import READERS, Id, InputSchema, Int, Line, Pages, Text, WrittenTitleOut
 
-from . import during, edit_services, grades, round_services, selectors, services
+from . import during, edit_services, grades, remote_services, round_services, selectors, services
 from .forms import ApplicationForm, ScoreForm
-from .models import OfferState, Party, Rating, ReasonCode
+from .models import NominationState, OfferState, Party, Rating, ReasonCode
 
 router = Router(tags=["mobility"])
 
@@ -158,6 +158,37 @@ class NominationOut(Schema):
         return agreement.pk if agreement else None
 
 
+class RemoteNominationOut(Schema):
+    """A nomination made on another node to a host here (docs/federation.md, "nomination.sent"): only what crossed."""
+
+    id: int
+    node: str = Field(..., description="The nomination's home node (its id, a base URL), where the call and the application stay")
+    home_id: str = Field(..., description="The nomination's id on its home node")
+    host_id: int
+    sending_id: int = Field(..., description="The sending institution (this node's copy of it)")
+    learner_name: str = Field(..., description="In original script")
+    learner_name_latin: str
+    call_title: str
+    call_language: str = Field(..., description="The language `call_title` is written in")
+    mobility_type: str
+    academic_year: int | None
+    isced_code: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    duration: int | None
+    duration_unit: str
+    answer_by: dt.datetime | None
+    state: str
+    reason: str = Field(..., description="The host's reason for declining; for a withdrawn one, the home node's code "
+                                         "(superseded, declined, lapsed)")
+    decided_at: dt.datetime | None
+    received_at: dt.datetime
+
+    @staticmethod
+    def resolve_node(obj):
+        return obj.home_node
+
+
 class ComponentOut(Schema):
     id: int
     code: str
@@ -271,6 +302,12 @@ class NominationDecisionIn(InputSchema):
     decision: Literal["accept", "decline"]
     reason: Text = ""
     expected_version: Annotated[Line, Field(max_length=64)] | None = Field(None, description="The `version` you read; another current one answers 409")
+
+
+class RemoteNominationDecisionIn(InputSchema):
+    # No expected_version: the only change is from pending, and a second decision is refused with "state".
+    decision: Literal["accept", "decline"]
+    reason: Text = ""
 
 
 class SignIn(InputSchema):
@@ -454,6 +491,29 @@ class NominationFilters(FilterSchema):
 def list_nominations(request, filters: Query[NominationFilters]):
     qs = selectors.nominations_for_host(actor=request.user).select_related("mobility_agreement").order_by("-id")
     return qs.filter(state=filters.state) if filters.state else qs
+
+
+class RemoteNominationFilters(FilterSchema):
+    state: Literal["", *NominationState.values] = ""  # type: ignore[valid-type]  # withdrawn: by their home node
+
+
+# Before `/nominations/{pk}/...`: "remote" is a segment of its own, never a nomination's id.
+@router.get("/nominations/remote/", response=list[RemoteNominationOut],
+            summary="Nominations made on other nodes to your institutions (the host decides here, the decision goes home)")
+@paginate(Pages, page_size=50)
+def list_remote_nominations(request, filters: Query[RemoteNominationFilters]):
+    qs = selectors.remote_nominations_for_host(actor=request.user).order_by("-id")
+    return qs.filter(state=filters.state) if filters.state else qs
+
+
+@router.post("/nominations/remote/{int:pk}/decide", response=RemoteNominationOut,
+             summary="Accept or decline a nomination from another node (declining needs a reason); the decision goes to its home node")
+def decide_remote_nomination(request, pk: int, payload: RemoteNominationDecisionIn):
+    nomination = selectors.remote_nomination_for_host(actor=request.user, pk=pk)
+    if nomination is None:
+        raise NotFound()
+    remote_services.remote_nomination_decide(actor=request.user, nomination=nomination, accept=payload.decision == "accept", reason=payload.reason)
+    return selectors.remote_nomination_for_host(actor=request.user, pk=pk)
 
 
 @router.post("/nominations/{int:pk}/decide", response=NominationOut, summary="Accept or decline a nominee (declining needs a reason)")
