@@ -412,9 +412,12 @@ def agreement_for_link(token: str) -> MobilityAgreement | None:
 
 @transaction.atomic
 def logbook_verify(*, entry: LogbookEntry, verified_hours, approve: bool, comment: str = "", actor=None, via_link: bool = False) -> LogbookEntry:
-    """The host verifies (or returns) a week, signed in or through the supervisor link."""
+    """The host verifies (or returns) a week, signed in or through the supervisor link. A host on another node
+    verifies on its node and its decision comes home through `logbook_verify_remote`, never here (not even by an admin)."""
     if not via_link and Party.RECEIVING not in parties_of(actor, entry.agreement):
         raise Forbidden(_("Only the host verifies the logbook."))
+    if entry.agreement.nomination.host.node:
+        raise DomainError(_("The host's node verifies this week; its decision comes from there."), code="home_node")
     return _record_verification(entry, verified_hours=verified_hours, approve=approve, comment=comment,
                                 verified_by=actor if actor is not None and getattr(actor, "is_authenticated", False) else None, via_link=via_link)
 
