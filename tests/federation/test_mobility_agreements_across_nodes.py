@@ -26,7 +26,7 @@ from tests.mobility.test_api import api
 
 pytestmark = pytest.mark.django_db
 
-PROPOSED_KEYS = {"agreement", "nomination", "version", "sha256", "content", "signatures"}
+PROPOSED_KEYS = {"agreement", "nomination", "version", "sha256", "content", "signatures", "outcome_texts"}
 COMPONENTS = [{"code": "M7", "title": "PLC commissioning", "credits": "5", "hours": "120", "recognition": "Module 7: automation", "outcomes": []}]
 
 

@@ -190,3 +190,14 @@ def registrar_desk(*, actor: Actor) -> dict:
         "batches": batches, "approvable": approvable, "credentials": credentials_for_registrar(actor=actor)[:50],
         "issuers": issuers.select_related("institution").prefetch_related("keys"),
     }
+
+
+def credential_verification(document: object) -> dict:
+    """The platform's verification report of a credential (verification.verify_document: offline, against the
+    issuers hosted here and those other nodes sent), for other apps: `verified`, `checks`, `issuer`, and for another
+    node's issuer `home_node`."""
+    from .verification import verify_document
+
+    report = verify_document(document)
+    report.pop("known_issuer", None)  # a model instance: other apps read the report, not this app's models
+    return report

@@ -30,7 +30,7 @@ from .issuance import micro_credential_issue  # noqa: F401
 from .federation_documents import (  # noqa: F401
     RemoteRefused, issuer_payload, issuers_published, remote_issuer_store, remote_status_list_store, status_list_payloads,
 )
-from .transcripts import transcript_issue  # noqa: F401
+from .transcripts import host_transcript_issue, host_transcript_read, transcript_issue  # noqa: F401
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

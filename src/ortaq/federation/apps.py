@@ -39,3 +39,9 @@ class FederationConfig(AppConfig):
         mobility_agreement_shared.connect(share_mobility_agreement, dispatch_uid="ortaq.federation.share_mobility_agreement")
         # And the weeks of their logbooks, kept at home and verified by the host on its node.
         logbook_shared.connect(share_logbook, dispatch_uid="ortaq.federation.share_logbook")
+        # And the host's signed transcript, back to the agreement's home.
+        from ortaq.mobility.services import transcript_shared
+
+        from .transcript_messages import share_transcript
+
+        transcript_shared.connect(share_transcript, dispatch_uid="ortaq.federation.share_transcript")

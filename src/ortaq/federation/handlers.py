@@ -12,7 +12,7 @@ from ortaq.errors import DomainError
 from ortaq.institutions.services import institution_mirror_remote
 from ortaq.institutions.types import InstitutionDetails
 
-from . import agreement_messages, credential_messages, logbook_messages, mobility_agreement_messages, nomination_messages
+from . import agreement_messages, credential_messages, logbook_messages, mobility_agreement_messages, nomination_messages, transcript_messages
 from .models import InstitutionLink, Peer
 from .types import JsonObject
 
@@ -81,4 +81,5 @@ HANDLERS: dict[str, Handler] = {
     mobility_agreement_messages.STATE: mobility_agreement_messages.mobility_agreement_state,
     logbook_messages.SUBMITTED: logbook_messages.logbook_submitted,
     logbook_messages.VERIFIED: logbook_messages.logbook_verified,
+    transcript_messages.TRANSCRIPT: transcript_messages.mobility_transcript,
 }

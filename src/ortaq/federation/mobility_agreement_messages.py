@@ -41,7 +41,8 @@ def proposed_payload(agreement: Any) -> JsonObject:
     nomination under it) and the signatures recorded so far."""
     version = agreement.versions.get(number=agreement.version)
     return {"agreement": str(agreement.pk), "nomination": str(agreement.nomination_id), "version": version.number,
-            "sha256": version.sha256, "content": version.content, "signatures": _signatures(agreement)}
+            "sha256": version.sha256, "content": version.content, "signatures": _signatures(agreement),
+            "outcome_texts": mobility_services.outcome_texts_of(version.content)}
 
 
 def state_payload(agreement: Any) -> JsonObject:
@@ -95,12 +96,29 @@ def _checked_content(content: object) -> dict[str, object]:
     return content
 
 
+OUTCOME_TEXT_MAX = 2_000
+LANGUAGES = ("kk", "ru", "zh", "en")
+
+
+def _outcome_texts(value: object, content: dict[str, object]) -> dict[str, dict[str, str]]:
+    """{"<outcome id>": {"kk"|"ru"|"zh"|"en": text}} for outcomes the content names (absent: none; older senders)."""
+    if value is None:
+        return {}
+    named = {str(o) for c in content.get("components", []) if isinstance(c, dict) for o in c.get("outcomes") or []}  # type: ignore[attr-defined]
+    if not isinstance(value, dict) or not set(value) <= named or not all(
+            isinstance(texts, dict) and set(texts) <= set(LANGUAGES) and all(isinstance(t, str) and len(t) <= OUTCOME_TEXT_MAX for t in texts.values())
+            for texts in value.values()):
+        raise Refused(400, RefusalCode.INVALID_MESSAGE, "outcome_texts maps the content's outcome ids to {kk, ru, zh, en} texts")
+    return {key: {lang: text for lang, text in texts.items() if text} for key, texts in value.items()}
+
+
 def mobility_agreement_proposed(*, peer: Any, payload: JsonObject) -> None:
     """A version of an agreement drafted on the sender (the nomination's home) for the host here to sign."""
+    content = _checked_content(payload.get("content"))
     remote = RemoteMobilityAgreementInput(
         home_node=peer.node_id, home_id=_text(payload, "agreement"), nomination_home_id=_text(payload, "nomination"),
-        version=_number(payload, "version"), sha256=_text(payload, "sha256"), content=_checked_content(payload.get("content")),
-        signatures=_signature_list(payload))
+        version=_number(payload, "version"), sha256=_text(payload, "sha256"), content=content,
+        signatures=_signature_list(payload), outcome_texts=_outcome_texts(payload.get("outcome_texts"), content))
     try:
         mobility_services.remote_agreement_receive(agreement=remote)
     except DomainError as error:

@@ -76,7 +76,7 @@ def remote_agreement_receive(*, agreement: RemoteMobilityAgreementInput) -> Remo
         return None
     before = {"version": row.version, "sha256": row.sha256} if row else None
     row = row or RemoteMobilityAgreement(nomination=nomination, home_id=agreement.home_id)
-    row.version, row.sha256, row.content = agreement.version, agreement.sha256, agreement.content
+    row.version, row.sha256, row.content, row.outcome_texts = agreement.version, agreement.sha256, agreement.content, agreement.outcome_texts
     row.signatures, row.state = agreement.signatures, "signing" if agreement.signatures else "draft"
     row.save()
     audit_record(actor=None, action="create" if before is None else "update", obj=row, before=before,

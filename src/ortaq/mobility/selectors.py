@@ -172,7 +172,46 @@ def remote_agreement_page(*, actor: Actor, row: RemoteMobilityAgreement) -> dict
             "may_sign": may_sign(actor, row), "receiving_label": Party.RECEIVING.label,
             # The logbook kept on the home node, once signed by all: the host's staff verify or return each week here.
             "logbook": list(row.logbook.select_related("verified_by")),
-            "may_verify": row.state == "signed" and access_for(actor).has_role(row.nomination.host_id, *HOST_ROLES)}
+            "may_verify": row.state == "signed" and access_for(actor).has_role(row.nomination.host_id, *HOST_ROLES),
+            **_remote_results_page(actor, row)}
+
+
+def _remote_results_page(actor: Actor, row: RemoteMobilityAgreement) -> dict:
+    """The host's evaluation and transcript of records of the copy (remote_transcript_services.py): each component with
+    its grade, each learning outcome with its text in the reader's language and its rating, and who may do what."""
+    from django.utils.translation import get_language
+
+    from . import grades
+    from .models import Rating
+    from .remote_services import HOST_ROLES
+    from .remote_transcript_services import may_send_transcript, missing_grades, outcome_ids
+
+    results = row.results if isinstance(row.results, dict) else {}
+    graded, rated = results.get("components") or {}, results.get("outcomes") or {}
+    texts = row.outcome_texts if isinstance(row.outcome_texts, dict) else {}
+    language = (get_language() or "en")[:2]
+    content = row.content if isinstance(row.content, dict) else {}
+    components = [c for c in content.get("components", []) if isinstance(c, dict)]
+    labels = dict(Rating.choices)
+    return {
+        # The components as the content names them, each outcome with its text (sent beside the content) when known.
+        "components": [{**c, "outcome_items": [(o, _text_in(texts.get(str(o)) or {}, language)) for o in c.get("outcomes") or []]} for c in components],
+        "result_rows": [{"index": index, "code": c.get("code", ""), "title": c.get("title", ""), "credits": c.get("credits", ""),
+                         "result": graded.get(str(index)), "scale_label": grades.SCALE_LABELS.get((graded.get(str(index)) or {}).get("scale", ""), "")}
+                        for index, c in enumerate(components)],
+        "outcome_rows": [{"id": pk, "text": _text_in(texts.get(str(pk)) or {}, language),
+                          "rating": (rated.get(str(pk)) or {}).get("rating", ""),
+                          "rating_label": labels.get((rated.get(str(pk)) or {}).get("rating", ""), ""),
+                          "comment": (rated.get(str(pk)) or {}).get("comment", "")} for pk in outcome_ids(row)],
+        "scales": [(code, grades.SCALE_LABELS[code]) for code in grades.SCALES], "ratings": Rating.choices,
+        "may_record": row.state == "signed" and row.transcript_sent_at is None and access_for(actor).has_role(row.nomination.host_id, *HOST_ROLES),
+        "may_send_transcript": may_send_transcript(actor, row), "missing_grades": missing_grades(row),
+    }
+
+
+def _text_in(texts: dict, language: str) -> str:
+    """A text in the reader's language, else in another of the four (the outcome's author may have written one only)."""
+    return texts.get(language) or next((texts[lang] for lang in ("en", "ru", "kk", "zh") if texts.get(lang)), "")
 
 
 OFFERS_TO_ADD = 50

@@ -426,3 +426,17 @@ def logbook_verify_remote(*, agreement_id: int, entry_id: int, node: str, approv
 
     return verify(agreement_id=agreement_id, entry_id=entry_id, node=node, approve=approve, verified_hours=verified_hours, comment=comment,
                   verifier_name=verifier_name, verifier_role=verifier_role)
+
+
+# The host's evaluation and transcript across nodes (remote_transcript_services.py), for the federation.
+from .remote_transcript_services import agreement_host_id, host_transcript_receive, transcript_shared  # noqa: E402,F401
+
+
+def outcome_texts_of(content: dict[str, object]) -> dict[str, dict[str, str]]:
+    """The texts of the learning outcomes an agreement's content names, for the host's node (not personal data):
+    {"<id>": {"kk"|"ru"|"zh"|"en": text}}."""
+    from ortaq.programmes.selectors import learning_outcomes_by_id
+
+    components = content.get("components")
+    ids = {o for c in components if isinstance(c, dict) for o in c.get("outcomes") or [] if isinstance(o, int)} if isinstance(components, list) else set()
+    return {str(pk): texts for pk, texts in learning_outcomes_by_id(ids).items()}

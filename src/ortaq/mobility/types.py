@@ -137,3 +137,4 @@ class RemoteMobilityAgreementInput:
     sha256: str
     content: dict[str, object]  # exactly as hashed at home (during.content_of)
     signatures: list[dict[str, object]] = field(default_factory=list)  # [{"party", "version", "sha256"}]
+    outcome_texts: dict[str, dict[str, str]] = field(default_factory=dict)  # {"<outcome id>": {lang: text}}, beside the content

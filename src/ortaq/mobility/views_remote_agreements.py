@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ortaq.inputs import ID_MAX, choice, whole_number
 from ortaq.lib.views import row_action
 
-from . import remote_agreement_services, remote_logbook_services, selectors
+from . import remote_agreement_services, remote_logbook_services, remote_transcript_services, selectors
 
 
 def _get(request, pk: int):
@@ -45,3 +45,26 @@ def remote_agreement_logbook_verify(request, agreement):
     remote_logbook_services.remote_logbook_verify(actor=request.user, entry=entry, approve=decision == "verify",
                                                   verified_hours=request.POST.get("verified_hours", ""), comment=request.POST.get("comment", ""))
     return _("Decision recorded.")
+
+
+@row_action(get=_get, page=remote_agreement_detail, route="mobility:remote_agreement")
+def remote_agreement_result(request, agreement):
+    """The host's grade of a component, in one of the platform's scales (kept here until the transcript is sent)."""
+    remote_transcript_services.remote_result_record(actor=request.user, agreement=agreement, component=request.POST.get("component"),
+                                                    host_grade=request.POST.get("host_grade", ""), host_scale=request.POST.get("host_scale"))
+    return _("Result recorded.")
+
+
+@row_action(get=_get, page=remote_agreement_detail, route="mobility:remote_agreement")
+def remote_agreement_evaluate(request, agreement):
+    """The host's rating of a learning outcome of the agreement."""
+    remote_transcript_services.remote_outcome_evaluate(actor=request.user, agreement=agreement, outcome=request.POST.get("outcome"),
+                                                       rating=request.POST.get("rating"), comment=request.POST.get("comment", ""))
+    return _("Evaluation recorded.")
+
+
+@row_action(get=_get, page=remote_agreement_detail, route="mobility:remote_agreement")
+def remote_agreement_transcript_send(request, agreement):
+    """Sign the results as the host institution's transcript of records and send it to the sending institution's node."""
+    remote_transcript_services.remote_transcript_send(actor=request.user, agreement=agreement)
+    return _("Transcript signed and sent to the sending institution's node.")

@@ -61,4 +61,6 @@ MESSAGES.update({
                                   _("The sending node has sent version %(version)s of the agreement of %(learner)s with %(host)s. Please read it and sign it for the receiving institution.")),
     "remote_logbook_submitted": (_("Logbook week to verify: %(learner)s"),
                                  _("%(learner)s has submitted the logbook week starting %(week)s of the mobility at %(host)s, on the sending node. Please verify it or return it.")),
+    "host_transcript_received": (_("Transcript of records received: %(learner)s"),
+                                 _("%(host)s has sent the evaluation and transcript of records of %(learner)s from its node, signed. Recognition can start.")),
 })

@@ -76,3 +76,11 @@ def outcome_ids_of(*, programme_ids: Iterable[int] | None = None, awarded_by: in
     if awarded_by is not None:
         qs = qs.filter(module__programme__awarding_institutions=awarded_by)
     return set(qs.values_list("pk", flat=True))
+
+
+def learning_outcomes_by_id(ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """The texts of these learning outcomes, {id: {"kk"|"ru"|"zh"|"en": text}} (languages without a text left out)."""
+    from .models import LearningOutcome
+
+    rows = LearningOutcome.objects.filter(pk__in=list(ids)).values_list("pk", "text_kk", "text_ru", "text_zh", "text_en")
+    return {pk: {lang: text for lang, text in zip(("kk", "ru", "zh", "en"), texts) if text} for pk, *texts in rows}

@@ -149,7 +149,9 @@ class OutcomeEvaluation(models.Model):
     outcome = models.ForeignKey("programmes.LearningOutcome", on_delete=models.PROTECT, related_name="+")
     rating = models.CharField(max_length=15, choices=Rating.choices)
     comment = models.TextField(blank=True)
-    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Null when the host evaluated on its own node (issue 16): `evaluated_on_node` names that node then.
+    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    evaluated_on_node = models.CharField(max_length=300, blank=True)
     evaluated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -166,7 +168,9 @@ class TranscriptEntry(models.Model):
     home_grade = models.CharField(_("grade at home"), max_length=10)
     credits_host = models.DecimalField(max_digits=5, decimal_places=1)
     credits_home = models.DecimalField(max_digits=5, decimal_places=1)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Null when the host recorded the result on its own node (issue 16): `recorded_on_node` names that node then.
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_on_node = models.CharField(max_length=300, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,7 +6,7 @@ field and period, and the answer deadline (docs/federation.md, "nomination.sent"
 its decision goes back to the home node, which applies it to the nomination there.
 """
 
-__all__ = ["RemoteNomination", "RemoteMobilityAgreement", "RemoteLogbookEntry"]
+__all__ = ["RemoteNomination", "RemoteMobilityAgreement", "RemoteLogbookEntry", "HostTranscript"]
 
 from django.conf import settings
 from django.db import models
@@ -92,6 +92,15 @@ class RemoteMobilityAgreement(models.Model):
     signed_version = models.PositiveIntegerField(null=True, blank=True)  # the version the host signed here
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     signed_at = models.DateTimeField(null=True, blank=True)
+    # The texts of the learning outcomes the content names by number ({"<id at home>": {"kk"|"ru"|"zh"|"en": text}}),
+    # sent beside the content (not part of what is hashed and signed) so that the host reads and evaluates them.
+    outcome_texts = models.JSONField(default=dict, blank=True)
+    # The host's results, recorded here until sent home as a signed transcript (remote_transcript_services.py):
+    # {"components": {"<index in content.components>": {"grade", "scale"}}, "outcomes": {"<id>": {"rating", "comment"}}}.
+    results = models.JSONField(default=dict, blank=True)
+    results_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    transcript_credential = models.CharField(max_length=64, blank=True)  # the IssuedCredential's public id once sent
+    transcript_sent_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -138,3 +147,20 @@ class RemoteLogbookEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement} week {self.week_start}"
+
+
+class HostTranscript(models.Model):
+    """The host's evaluation and transcript of records of a mobility made here, received from the host's node as a
+    signed credential (docs/federation.md, "mobility.transcript"), verified on arrival and kept as received. Its
+    results are recorded as the agreement's TranscriptEntry and OutcomeEvaluation rows, so recognition proceeds as
+    for a local host."""
+
+    agreement = models.OneToOneField("mobility.MobilityAgreement", on_delete=models.CASCADE, related_name="host_transcript")
+    node = models.CharField(max_length=300)  # the host's node, which sent it
+    issuer = models.CharField(max_length=300)  # the credential's issuer (the host institution's did:web there)
+    credential = models.JSONField()
+    version = models.PositiveIntegerField()  # the agreement's version the host evaluated
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"transcript of agreement {self.agreement_id} from {self.node}"
