@@ -21,7 +21,7 @@ from ortaq.agreements.types import AgreementChange
 from . import agreement_messages, credential_messages, handlers, keys, logbook_messages, mobility_agreement_messages, nomination_messages, transport
 from .models import InboxMessage, NodeKey, OutboxMessage, OutboxState, PersonalDataSent, Peer, SeenNonce
 from .selectors import current_peer_key, peer_by_node, pending_outbox
-from .tasks import deliver_to_peer
+from .tasks import deliver_to_peer, delivery_queued, on_commit_once
 from .types import PERMANENT_REFUSALS, FederationError, JsonObject, RefusalCode, Refused
 
 if TYPE_CHECKING:
@@ -164,10 +164,11 @@ def nonce_seen(key_id: str, nonce: str) -> bool:
 
 def outbox_enqueue(*, peer: Peer, kind: str, payload: JsonObject, reason: str = "") -> OutboxMessage:
     """A message to the peer, written in the caller's transaction (so it exists exactly when the change does)
-    and handed to the worker once that transaction commits."""
+    and handed to the worker once that transaction commits: one delivery per peer and transaction, and none when
+    one waits in the queue already (it drains the whole outbox when it starts; tasks.py)."""
     message = OutboxMessage.objects.create(peer=peer, kind=kind, payload=payload, reason=reason[:200])
     audit_record(actor=None, action="send", obj=message, after={"peer": peer.node_id, "kind": kind, "reason": reason})
-    transaction.on_commit(lambda: deliver_to_peer.enqueue(peer.pk))
+    on_commit_once(("deliver_to_peer", peer.pk), lambda: delivery_queued(peer.pk) or deliver_to_peer.enqueue(peer.pk))
     return message
 
 
