@@ -17,9 +17,9 @@ import json
 import pytest
 from django.db import transaction
 
-import ortaq.engines.credentials as creds
 from ortaq.audit.models import AuditEvent
 from ortaq.credentials.verification import verify_document
+from ortaq.errors import DomainError
 from ortaq.federation import services, transport
 from ortaq.federation.models import InboxMessage, InstitutionLink, OutboxMessage
 from ortaq.mobility import during
@@ -240,3 +240,20 @@ def test_the_host_cannot_send_before_every_component_is_graded_and_nothing_goes_
     assert "Sign and send the transcript of records" not in kept["page_before"]
     assert "To send the transcript, give a grade for: S1." in kept["page_before"]
     assert not [kind for kind, _ in kept["home"] if kind == "mobility.transcript"]
+
+
+def test_results_of_a_host_on_another_node_are_not_recorded_here_even_by_an_administrator(client, signed_with_outcomes):
+    agreement = signed_with_outcomes["agreement"]
+    admin = make_user("root", superuser=True)
+    plc, _safety = signed_with_outcomes["outcomes"]
+    for record in (lambda: during.outcome_evaluate(actor=admin, agreement=agreement, outcome_id=plc.pk, rating="achieved"),
+                   lambda: during.transcript_record(actor=admin, agreement=agreement, component=agreement.components.first(), host_grade="90",
+                                                    host_scale="percent")):
+        with pytest.raises(DomainError) as refused:
+            record()
+        assert refused.value.code == "home_node"
+    client.force_login(admin)
+    page = client.post(f"/en/mobility/agreements/{agreement.pk}/result/", {"component": agreement.components.first().pk, "host_grade": "90",
+                                                                          "host_scale": "percent"})
+    assert page.status_code in (400, 409, 422) and "The host&#x27;s node evaluates this mobility" in page.content.decode()
+    assert not TranscriptEntry.objects.exists() and not OutcomeEvaluation.objects.exists()

@@ -501,6 +501,8 @@ def hours_summary(agreement: MobilityAgreement, today=None) -> dict:
 def outcome_evaluate(*, actor, agreement: MobilityAgreement, outcome_id: int, rating: str, comment: str = "") -> OutcomeEvaluation:
     if Party.RECEIVING not in parties_of(actor, agreement):
         raise Forbidden(_("Only the host evaluates the learning outcomes."))
+    if agreement.nomination.host.node:  # the host evaluates on its node; its signed transcript brings the ratings
+        raise DomainError(_("The host's node evaluates this mobility; its results come from there."), code="home_node")
     if rating not in Rating.values:
         raise ValidationFailed({"rating": [str(_("Choose a rating."))]})
     outcome_message = _("This outcome is not part of the agreement.")
@@ -519,6 +521,8 @@ def outcome_evaluate(*, actor, agreement: MobilityAgreement, outcome_id: int, ra
 def transcript_record(*, actor, agreement: MobilityAgreement, component: Component, host_grade: str, host_scale: str) -> TranscriptEntry:
     if Party.RECEIVING not in parties_of(actor, agreement):
         raise Forbidden(_("Only the host records results."))
+    if agreement.nomination.host.node:  # the host records results on its node; its signed transcript brings them
+        raise DomainError(_("The host's node evaluates this mobility; its results come from there."), code="home_node")
     if component.agreement_id != agreement.pk:
         raise ValidationFailed({"component": [str(_("This component is not part of the agreement."))]})
     if host_scale not in grades.SCALES:
