@@ -253,6 +253,9 @@ def test_results_of_a_host_on_another_node_are_not_recorded_here_even_by_an_admi
             record()
         assert refused.value.code == "home_node"
     client.force_login(admin)
+    shown = client.get(f"/en/mobility/agreements/{agreement.pk}/").content.decode()
+    for action in (f"/{agreement.pk}/result/", f"/{agreement.pk}/evaluate/", "Sign as Receiving institution", "/en/mobility/logbook/"):
+        assert action not in shown, action  # nothing is offered here in the name of a host on another node
     page = client.post(f"/en/mobility/agreements/{agreement.pk}/result/", {"component": agreement.components.first().pk, "host_grade": "90",
                                                                           "host_scale": "percent"})
     assert page.status_code in (400, 409, 422) and "The host&#x27;s node evaluates this mobility" in page.content.decode()

@@ -469,10 +469,14 @@ def agreement_page(*, actor, agreement: MobilityAgreement) -> dict:
     who may still sign, the outcomes with their evaluations, the hours, and (to the sending and receiving sides)
     the path of the company supervisor's link."""
     held = parties_of(actor, agreement)
+    remote_host = bool(agreement.nomination.host.node)
+    if remote_host:  # a host on another node signs, verifies and evaluates there: nothing here is offered in its name
+        held = held - {Party.RECEIVING}
     signed = {(s.version, s.party): s for s in agreement.signatures.all()}
     outcomes = {o.pk: o for c in agreement.components.all() for o in c.outcomes.all()}
     evaluations = {e.outcome_id: e for e in agreement.evaluations.all()}
-    link = reverse("mobility:logbook_link", args=[supervisor_link_token(agreement)]) if held & {Party.RECEIVING, Party.SENDING} else None
+    link = (reverse("mobility:logbook_link", args=[supervisor_link_token(agreement)])
+            if held & {Party.RECEIVING, Party.SENDING} and not remote_host else None)
     return {
         "agreement": agreement, "held": held, "parties": Party.choices,
         "signatures": [(value, label, signed.get((agreement.version, value))) for value, label in Party.choices],
