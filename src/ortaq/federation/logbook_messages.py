@@ -3,7 +3,9 @@
 Once an agreement whose receiving party is on another node is signed, the learner keeps her logbook on its home node.
 Each week she submits (or resubmits after a return) goes to the host's node (`logbook.submitted`, recorded as personal
 data sent about the learner; evidence files do not cross), the host's staff verify or return it there, and the
-decision comes home (`logbook.verified`, naming the verifier, recorded as personal data sent about them).
+decision comes home (`logbook.verified`, naming the verifier, recorded as personal data sent about them; a company
+supervisor without an account, who decided through the supervisor link, is named as she typed it and, there being no
+person here to record it about, the outbox message's reason says that her name was sent).
 """
 
 from __future__ import annotations
@@ -49,10 +51,19 @@ def submitted_reason(entry: Any) -> str:
 # --------------------------------------------------------------------------- outgoing (the host's node)
 
 
-def verified_payload(row: Any, *, verifier: Any, role: str) -> JsonObject:
+def verified_payload(row: Any, *, verifier: Any, role: str, verifier_name: str = "") -> JsonObject:
+    """`verifier` is the User who decided, or None through the supervisor link, where `verifier_name` is the name typed."""
+    name = verifier_name if verifier is None else verifier.full_name or verifier.get_full_name() or verifier.full_name_latin or verifier.username
     return {"agreement": row.agreement.home_id, "entry": row.home_id, "approve": row.state == "verified",
             "verified_hours": None if row.verified_hours is None else _decimal(row.verified_hours), "comment": row.comment,
-            "verifier": {"name": verifier.full_name or verifier.get_full_name() or verifier.full_name_latin or verifier.username, "role": role}}
+            "verifier": {"name": name, "role": role}}
+
+
+def verified_reason(row: Any, *, via_link: bool) -> str:
+    reason = f"the host decided on week {row.week_start.isoformat()} of agreement {row.agreement.home_id} of {row.agreement.nomination.home_node}"
+    if via_link:  # no User to record PersonalDataSent about: the reason says what of her was sent (first: it is cut at 200)
+        reason = f"sent the verifier's name as the company supervisor typed it on the supervisor link (no account here): {reason}"
+    return reason
 
 
 # --------------------------------------------------------------------------- incoming

@@ -275,21 +275,23 @@ def share_mobility_agreement(*, change: str, agreement: object = None, remote: o
 
 
 def share_logbook(*, change: str, entry: object = None, remote: object = None, verifier: User | None = None, role: str = "",
-                  **signal: object) -> list[OutboxMessage]:
+                  verifier_name: str = "", **signal: object) -> list[OutboxMessage]:
     """The receiver of `ortaq.mobility.services.logbook_shared`, in the mobility service's transaction: each week
     submitted here of an agreement whose host is on another node goes to that node (`logbook.submitted`, recorded as
     personal data sent about the learner; evidence files stay here), and the host's decision taken here goes to the
-    agreement's home (`logbook.verified`, recorded as personal data sent about the verifier)."""
+    agreement's home (`logbook.verified`, recorded as personal data sent about the verifier; through the supervisor
+    link there is no User, only `verifier_name` as typed, and the message's reason says that it was sent)."""
     messages = logbook_messages
     if change == "verified":
         row: Any = remote
         peer = peer_by_node(row.agreement.nomination.home_node)
-        if peer is None or verifier is None:
+        if peer is None or (verifier is None and not verifier_name):
             return []
-        message = outbox_enqueue(peer=peer, kind=messages.VERIFIED, payload=messages.verified_payload(row, verifier=verifier, role=role),
-                                 reason=f"the host decided on week {row.week_start.isoformat()} of agreement {row.agreement.home_id} of {row.agreement.nomination.home_node}")
-        PersonalDataSent.objects.create(person=verifier, peer=peer, message=message, kind=message.kind, fields=list(messages.VERIFIER_FIELDS),
-                                        reason=message.reason)
+        message = outbox_enqueue(peer=peer, kind=messages.VERIFIED, reason=messages.verified_reason(row, via_link=verifier is None),
+                                 payload=messages.verified_payload(row, verifier=verifier, role=role, verifier_name=verifier_name))
+        if verifier is not None:
+            PersonalDataSent.objects.create(person=verifier, peer=peer, message=message, kind=message.kind, fields=list(messages.VERIFIER_FIELDS),
+                                            reason=message.reason)
         return [message]
     home: Any = entry
     peer = peer_by_node(home.agreement.nomination.host.node)
