@@ -9,7 +9,12 @@ transaction and the federation writes the outbox in that same transaction. The c
 
 - "submitted" (home): a week submitted or resubmitted (`entry` is the LogbookEntry);
 - "verified" (host's node): the host verified or returned the week here (`remote` is the RemoteLogbookEntry,
-  `verifier` the User, `role` their role at the host).
+  `verifier` the User, `role` their role at the host); through the supervisor link `verifier` is None and
+  `verifier_name` the name the company supervisor typed (role "company_supervisor").
+
+The company supervisor without an account verifies through a signed link (`supervisor_link_token`), which only the
+host's coordinators are shown: as on the home node for a local host (during.supervisor_link_token), but salted
+apart, so that neither node's link opens the other's page.
 
 A DomainError with code "home_node" means the sender may not do this (not_home); any other code is a conflict.
 """
@@ -20,6 +25,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core import signing
 from django.db import transaction
 from django.dispatch import Signal
 from django.urls import reverse
@@ -41,6 +47,9 @@ if TYPE_CHECKING:
     from ortaq.accounts.types import User
 
 logbook_shared = Signal()
+
+LINK_SALT = "ortaq.mobility.remote_logbook_link"  # not the home node's (during.LINK_SALT): one link never opens the other's page
+VERIFIER_NAME_MAX = 200
 
 
 @transaction.atomic
@@ -76,10 +85,44 @@ def remote_logbook_receive(*, node: str, agreement_home_id: str, entry_home_id: 
 def remote_logbook_verify(*, actor: User, entry: RemoteLogbookEntry, approve: bool, verified_hours: object = "", comment: str = "") -> RemoteLogbookEntry:
     """The host verifies (or returns, with a comment) a week here; the decision goes to the agreement's home node
     (logbook.verified), which records it. Only the host's staff (not a platform administrator), a submitted week."""
-    row = RemoteLogbookEntry.objects.select_for_update().select_related("agreement__nomination__host").get(pk=entry.pk)
+    row = _locked(entry)
     host_id = row.agreement.nomination.host_id
     if not access_for(actor).has_role(host_id, *HOST_ROLES):
         raise Forbidden(_("Only the host verifies the logbook."))
+    before = _decide(row, approve=approve, verified_hours=verified_hours, comment=comment, verified_by=actor)
+    audit_record(actor=actor, action="approve" if approve else "transition", obj=row, before=before,
+                 after={"state": row.state, "verified_hours": str(row.verified_hours)})
+    role = Role.COORDINATOR if access_for(actor).has_role(host_id, Role.COORDINATOR) else Role.COMPANY_SUPERVISOR
+    logbook_shared.send(sender=RemoteLogbookEntry, change="verified", remote=row, verifier=actor, role=str(role))
+    return row
+
+
+@transaction.atomic
+def remote_logbook_verify_via_link(*, token: str, entry: RemoteLogbookEntry, verifier_name: str, approve: bool,
+                                   verified_hours: object = "", comment: str = "") -> RemoteLogbookEntry:
+    """The host's company supervisor without an account verifies (or returns) a week through the supervisor link:
+    the token is the authority (for this copy's weeks only), the name she types stands for her in the audit and in
+    the decision sent home (role company supervisor), as no User exists to name."""
+    agreement = remote_agreement_for_link(token)
+    row = _locked(entry)
+    if agreement is None or row.agreement_id != agreement.pk:
+        raise Forbidden(_("This link does not open this logbook."))
+    name = plain_text(verifier_name, name="verifier_name", max_length=VERIFIER_NAME_MAX, required_message=_("Give your name."))
+    before = _decide(row, approve=approve, verified_hours=verified_hours, comment=comment, verified_by=None)
+    audit_record(actor=None, action="approve" if approve else "transition", obj=row, before=before,
+                 after={"state": row.state, "verified_hours": str(row.verified_hours), "via_link": True},
+                 summary=f"supervisor link: {name} ({Role.COMPANY_SUPERVISOR})"[:300])
+    logbook_shared.send(sender=RemoteLogbookEntry, change="verified", remote=row, verifier=None, verifier_name=name,
+                        role=str(Role.COMPANY_SUPERVISOR))
+    return row
+
+
+def _locked(entry: RemoteLogbookEntry) -> RemoteLogbookEntry:
+    return RemoteLogbookEntry.objects.select_for_update().select_related("agreement__nomination__host").get(pk=entry.pk)
+
+
+def _decide(row: RemoteLogbookEntry, *, approve: bool, verified_hours: object, comment: str, verified_by: User | None) -> dict:
+    """Record the decision on a submitted week (locked by the caller); returns the state before, for the audit."""
     if row.state == EntryState.VERIFIED:
         raise DomainError(_("This week is already verified."), code="verified")
     if row.state != EntryState.SUBMITTED:
@@ -94,10 +137,34 @@ def remote_logbook_verify(*, actor: User, entry: RemoteLogbookEntry, approve: bo
         if not comment:
             raise ValidationFailed({"comment": [str(_("Say why the week is returned."))]})
         row.state, row.verified_hours = EntryState.REJECTED, None
-    row.comment, row.verified_by, row.verified_at = comment, actor, timezone.now()
+    row.comment, row.verified_by, row.verified_at = comment, verified_by, timezone.now()
     row.save(update_fields=["state", "verified_hours", "comment", "verified_by", "verified_at", "updated_at"])
-    audit_record(actor=actor, action="approve" if approve else "transition", obj=row, before=before,
-                 after={"state": row.state, "verified_hours": str(row.verified_hours)})
-    role = Role.COORDINATOR if access_for(actor).has_role(host_id, Role.COORDINATOR) else Role.COMPANY_SUPERVISOR
-    logbook_shared.send(sender=RemoteLogbookEntry, change="verified", remote=row, verifier=actor, role=str(role))
-    return row
+    return before
+
+
+def supervisor_link_token(agreement: RemoteMobilityAgreement) -> str:
+    """A single-purpose signed token: verify the weeks of this copy's logbook, without an account, for as long as
+    the home node's link lasts (during.LINK_MAX_AGE)."""
+    return signing.TimestampSigner(salt=LINK_SALT).sign_object({"agreement": agreement.pk, "home_id": agreement.home_id})
+
+
+def remote_agreement_for_link(token: str) -> RemoteMobilityAgreement | None:
+    """The copy a valid token names, while it is signed by all; None for a tampered, expired or foreign token."""
+    from .during import LINK_MAX_AGE  # during imports this module
+
+    try:
+        data = signing.TimestampSigner(salt=LINK_SALT).unsign_object(token, max_age=LINK_MAX_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("agreement"), int) or not isinstance(data.get("home_id"), str):
+        return None
+    return (RemoteMobilityAgreement.objects.select_related("nomination__host")
+            .filter(pk=data["agreement"], home_id=data["home_id"], state="signed").first())
+
+
+def supervisor_link_path(*, actor: User, agreement: RemoteMobilityAgreement) -> str | None:
+    """The path of the supervisor link, for the host's coordinators once the copy is signed by all (else None). A
+    company supervisor with an account verifies on the page itself; handing the link on is the coordinator's call."""
+    if agreement.state != "signed" or not access_for(actor).has_role(agreement.nomination.host_id, Role.COORDINATOR):
+        return None
+    return reverse("mobility:remote_logbook_link", args=[supervisor_link_token(agreement)])

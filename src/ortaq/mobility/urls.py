@@ -66,4 +66,5 @@ urlpatterns += [
     path("agreements/remote/<int:pk>/result/", views_remote_agreements.remote_agreement_result, name="remote_agreement_result"),
     path("agreements/remote/<int:pk>/evaluate/", views_remote_agreements.remote_agreement_evaluate, name="remote_agreement_evaluate"),
     path("agreements/remote/<int:pk>/transcript/", views_remote_agreements.remote_agreement_transcript_send, name="remote_agreement_transcript_send"),
+    path("logbook/remote/<str:token>/", views_remote_agreements.remote_logbook_link, name="remote_logbook_link"),
 ]

@@ -1,14 +1,17 @@
 """Pages for the host of a nomination from another node: the learning or training agreement drafted on that node,
-to read and sign as the receiving institution (remote_agreement_services.py, docs/federation.md)."""
+to read and sign as the receiving institution (remote_agreement_services.py, docs/federation.md), and the company
+supervisor's link to its logbook (remote_logbook_services.py)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from ortaq.inputs import ID_MAX, choice, whole_number
+from ortaq.errors import DomainError
+from ortaq.inputs import ID_MAX, choice, refused, whole_number
 from ortaq.lib.views import row_action
 
 from . import remote_agreement_services, remote_logbook_services, remote_transcript_services, selectors
@@ -23,8 +26,10 @@ def _get(request, pk: int):
 
 @login_required
 def remote_agreement_detail(request, pk: int):
-    page = selectors.remote_agreement_page(actor=request.user, row=_get(request, pk))
-    return render(request, "mobility/remote_agreement.html", {**page, "nav_section": "mobility"})
+    row = _get(request, pk)
+    page = selectors.remote_agreement_page(actor=request.user, row=row)
+    link = remote_logbook_services.supervisor_link_path(actor=request.user, agreement=row)
+    return render(request, "mobility/remote_agreement.html", {**page, "supervisor_link": link and request.build_absolute_uri(link), "nav_section": "mobility"})
 
 
 @row_action(get=_get, page=remote_agreement_detail, route="mobility:remote_agreement")
@@ -45,6 +50,28 @@ def remote_agreement_logbook_verify(request, agreement):
     remote_logbook_services.remote_logbook_verify(actor=request.user, entry=entry, approve=decision == "verify",
                                                   verified_hours=request.POST.get("verified_hours", ""), comment=request.POST.get("comment", ""))
     return _("Decision recorded.")
+
+
+def remote_logbook_link(request, token: str):
+    """The host's company supervisor without an account: only this copy's logbook, while the link is valid (else 404)."""
+    agreement = remote_logbook_services.remote_agreement_for_link(token)
+    if agreement is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            entry = agreement.logbook.filter(pk=whole_number(request.POST.get("entry"), name="entry", minimum=1, maximum=ID_MAX)).first()
+            if entry is None:
+                raise Http404
+            remote_logbook_services.remote_logbook_verify_via_link(
+                token=token, entry=entry, verifier_name=request.POST.get("verifier_name", ""),
+                approve=choice(request.POST.get("decision"), ("verify", "return"), name="decision") == "verify",
+                verified_hours=request.POST.get("verified_hours", ""), comment=request.POST.get("comment", ""))
+        except DomainError as error:
+            return refused(request, error, remote_logbook_link, token)
+        messages.success(request, _("Thank you: your decision is recorded."))
+        return redirect(request.path)
+    return render(request, "mobility/remote_logbook_link.html", {"agreement": agreement, "nomination": agreement.nomination,
+                                                                 "entries": agreement.logbook.all()})
 
 
 @row_action(get=_get, page=remote_agreement_detail, route="mobility:remote_agreement")
