@@ -264,6 +264,23 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/api/v1/mobility/nominations/remote/{pk}/decide"): Operation(
         "coordinator_c", path=lambda s: {"pk": _remote_nomination(s).pk}, body=lambda s: {"decision": "decline", "reason": "No places left"},
     ),
+    ("POST", "/api/v1/mobility/calls/{pk}/options"): Operation(
+        "coordinator_a", ok=201, path=lambda s: {"pk": s.mobility["open_call"].pk},
+        body=lambda s: {"condition_id": s.mobility["open_call"].options.get(condition__isnull=False).condition_id, "places": 1},
+    ),
+    ("GET", "/api/v1/mobility/placements/"): Operation("student_a", query={"page": "1"}),
+    ("POST", "/api/v1/mobility/placements/{pk}/answer"): Operation(
+        "student_a", path=lambda s: {"pk": s.mobility["agreement"].nomination_id}, body=lambda s: {"answer": "accept"},
+    ),
+    ("POST", "/api/v1/mobility/agreements/"): Operation(  # her placement has its agreement already: "duplicate"
+        "student_a", ok=400, body=lambda s: {"nomination_id": s.mobility["agreement"].nomination_id, "start_date": "2027-03-01",
+                                            "end_date": "2027-05-31", "weekly_hours": 30, "components": []},
+    ),
+    ("PUT", "/api/v1/mobility/agreements/{pk}/components"): Operation(  # signed by all: a change is a proposal now
+        "student_a", ok=400, path=lambda s: {"pk": s.mobility["agreement"].pk},
+        body=lambda s: {"components": [{"code": "T2", "title": "Test PLC cabinets", "credits": 4.5, "hours": 120, "recognition": "PLC",
+                                        "outcome_ids": []}], "expected_version": s.mobility["agreement"].version},
+    ),
     ("GET", "/api/v1/mobility/agreements/{pk}"): Operation("coordinator_a", path=lambda s: {"pk": s.mobility["agreement"].pk}),
     ("POST", "/api/v1/mobility/agreements/{pk}/sign"): Operation(
         "coordinator_a", path=lambda s: {"pk": s.mobility["agreement"].pk}, ok=400,  # every party has signed this version: "already_signed"

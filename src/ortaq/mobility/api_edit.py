@@ -228,3 +228,4 @@ def update_call(request, pk: int, payload: CallPatch):
     content = valid_or_raise(CallForm(data={**_current(call, CallForm), **_form_data(changes)})).to_input()
     edit_services.call_update(actor=request.user, call=call, content=content, programmes=programmes, expected_version=expected)
     return _call_out(request, pk)
+from . import api_steps  # noqa: E402,F401 (registers the call options, placements and agreement drafting; see its docstring)

@@ -147,13 +147,17 @@ def remote_nomination_for_host(*, actor: Actor, pk: int) -> RemoteNomination | N
     return remote_nominations_for_host(actor=actor).filter(pk=pk).first()
 
 
-def remote_agreement_for_host(*, actor: Actor, pk: int) -> RemoteMobilityAgreement | None:
-    """The host's copy of an agreement drafted on another node (remote_agreement_services.py), for the host's staff only."""
+def remote_agreements_for_host(*, actor: Actor) -> QuerySet[RemoteMobilityAgreement]:
+    """The host's copies of agreements drafted on other nodes (remote_agreement_services.py), for the host's staff only."""
     access = access_for(actor)
     qs = RemoteMobilityAgreement.objects.select_related("nomination__host", "nomination__sending", "signed_by")
     if not access.is_admin:
         qs = qs.filter(nomination__host_id__in=access.institutions_with({Role.COORDINATOR, Role.COMPANY_SUPERVISOR}))
-    return qs.filter(pk=pk).first()
+    return qs
+
+
+def remote_agreement_for_host(*, actor: Actor, pk: int) -> RemoteMobilityAgreement | None:
+    return remote_agreements_for_host(actor=actor).filter(pk=pk).first()
 
 
 def remote_agreement_page(*, actor: Actor, row: RemoteMobilityAgreement) -> dict:
@@ -713,3 +717,17 @@ def nominee_file(nomination: Nomination) -> dict:
 
 def application_document(*, nomination: Nomination, pk: int) -> ApplicationDocument | None:
     return nomination.application.documents.filter(pk=pk).first()
+
+
+def published_offer(pk: int) -> InternshipOffer | None:
+    """A published internship offer (what a call may take places from), or None."""
+    return InternshipOffer.objects.filter(pk=pk, state=OfferState.PUBLISHED).select_related("host").first()
+
+
+def placements_of(*, actor: Actor) -> QuerySet[Nomination]:
+    """The reader's own placements: the nominations of her applications, once their round is published."""
+    from .models import Nomination
+
+    user_id = access_for(actor).user_id
+    return (Nomination.objects.filter(application__applicant_id=user_id, outcome__round__published_at__isnull=False)
+            .select_related("application", "mobility_agreement").order_by("-id") if user_id else Nomination.objects.none())
