@@ -137,6 +137,47 @@ def _remote_nomination(scene: Scene):
     return scene._remote_nomination  # type: ignore[attr-defined]
 
 
+def _remote_agreement(scene: Scene, *, signed: bool):
+    """C's copies of two agreements drafted on another node, received once per scene through the services the
+    federation calls: one to sign, one signed by all with a submitted logbook week and every component graded."""
+    if not hasattr(scene, "_remote_agreements"):
+        import datetime as dt
+        from decimal import Decimal
+
+        from ortaq.institutions.models import Institution
+        from ortaq.mobility import remote_agreement_services, remote_logbook_services, remote_services, remote_transcript_services
+        from ortaq.mobility.types import RemoteMobilityAgreementInput, RemoteNominationInput
+        from tests.conftest import make_institution
+
+        node, coordinator = "https://cn.ortaq.example", scene.world["coordinator_c"]
+        sending = Institution.objects.filter(node=node, name_latin="Tianjin VU").first() or make_institution("Tianjin VU", country="CN", node=node)
+        content = {"kind": "training", "start_date": "2026-09-01", "end_date": "2026-11-30", "weekly_hours": 30,
+                   "components": [{"code": "C1", "title": "装配线调试", "credits": "5.0", "hours": 120, "recognition": "Module 7", "outcomes": [3, 5]}]}
+        sha256 = remote_agreement_services.agreement_content_sha256(content)
+        rows = {}
+        for home_id, key in (("61", "to_sign"), ("62", "signed")):
+            nomination = remote_services.remote_nomination_receive(nomination=RemoteNominationInput(
+                home_node=node, home_id=home_id, host=scene.world.c, sending=sending, learner_name="王芳", learner_name_latin="Wang Fang",
+                call_title="赴哈萨克斯坦实习 2026", call_language="zh"))
+            remote_services.remote_nomination_decide(actor=coordinator, nomination=nomination, accept=True)
+            rows[key] = remote_agreement_services.remote_agreement_receive(agreement=RemoteMobilityAgreementInput(
+                home_node=node, home_id=f"5{home_id}", nomination_home_id=home_id, version=1, sha256=sha256, content=content,
+                outcome_texts={"3": {"en": "Commission a PLC-controlled line"}}))
+        signatures = [{"party": party, "version": 1, "sha256": sha256} for party in ("learner", "sending", "receiving")]
+        rows["signed"] = remote_agreement_services.remote_agreement_apply_state(node=node, home_id="562", version=1, sha256=sha256, state="signed",
+                                                                                signatures=signatures)
+        rows["week"] = remote_logbook_services.remote_logbook_receive(node=node, agreement_home_id="562", entry_home_id="301", week_start=dt.date(2026, 9, 7),
+                                                                      hours=Decimal("32.0"), description="调试二号线的PLC", outcomes=[3])
+        remote_transcript_services.remote_result_record(actor=coordinator, agreement=rows["signed"], component=0, host_grade="92", host_scale="percent")
+        scene._remote_agreements = rows  # type: ignore[attr-defined]
+    return scene._remote_agreements["signed" if signed else "to_sign"]  # type: ignore[attr-defined]
+
+
+def _remote_week(scene: Scene):
+    _remote_agreement(scene, signed=True)
+    return scene._remote_agreements["week"]  # type: ignore[attr-defined]
+
+
 def _batch(scene: Scene):
     """A batch of A's programme prepared by registrar_a, made once per scene (the admin approves it: four eyes)."""
     if not hasattr(scene, "_batch"):
@@ -281,6 +322,24 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         body=lambda s: {"components": [{"code": "T2", "title": "Test PLC cabinets", "credits": 4.5, "hours": 120, "recognition": "PLC",
                                         "outcome_ids": []}], "expected_version": s.mobility["agreement"].version},
     ),
+    # C's copies of agreements drafted on another node (the host's side): see _remote_agreement.
+    ("GET", "/api/v1/mobility/agreements/remote/"): Operation("coordinator_c", query={"state": "signed", "page": "1"}),
+    ("GET", "/api/v1/mobility/agreements/remote/{pk}"): Operation("coordinator_c", path=lambda s: {"pk": _remote_agreement(s, signed=True).pk}),
+    ("POST", "/api/v1/mobility/agreements/remote/{pk}/sign"): Operation(
+        "coordinator_c", path=lambda s: {"pk": _remote_agreement(s, signed=False).pk}, body=lambda s: {"expected_version": 1},
+    ),
+    ("GET", "/api/v1/mobility/agreements/remote/{pk}/logbook"): Operation("coordinator_c", path=lambda s: {"pk": _remote_agreement(s, signed=True).pk}),
+    ("POST", "/api/v1/mobility/agreements/remote/{pk}/logbook/{entry_id}/verify"): Operation(
+        "coordinator_c", path=lambda s: {"pk": _remote_agreement(s, signed=True).pk, "entry_id": _remote_week(s).pk},
+        body=lambda s: {"decision": "verify", "verified_hours": 28.5, "comment": "Good week"},
+    ),
+    ("POST", "/api/v1/mobility/agreements/remote/{pk}/results"): Operation(
+        "coordinator_c", path=lambda s: {"pk": _remote_agreement(s, signed=True).pk}, body=lambda s: {"component": 0, "host_grade": "优秀", "host_scale": "cn_five_band"},
+    ),
+    ("POST", "/api/v1/mobility/agreements/remote/{pk}/evaluations"): Operation(
+        "coordinator_c", path=lambda s: {"pk": _remote_agreement(s, signed=True).pk}, body=lambda s: {"outcome": 3, "rating": "achieved", "comment": "调试完成"},
+    ),
+    ("POST", "/api/v1/mobility/agreements/remote/{pk}/transcript"): Operation("coordinator_c", path=lambda s: {"pk": _remote_agreement(s, signed=True).pk}),
     ("GET", "/api/v1/mobility/agreements/{pk}"): Operation("coordinator_a", path=lambda s: {"pk": s.mobility["agreement"].pk}),
     ("POST", "/api/v1/mobility/agreements/{pk}/sign"): Operation(
         "coordinator_a", path=lambda s: {"pk": s.mobility["agreement"].pk}, ok=400,  # every party has signed this version: "already_signed"

@@ -37,7 +37,7 @@ BAD_PATH_VALUES = {"pk": [str(10**30), str(2**63), "0", "99999999"], "key": ["x"
 BAD_PATH_VALUES |= {"exchange_id": BAD_PATH_VALUES["key"]}  # a wallet offer's secret: a string, like a key
 BAD_PATH_VALUES |= {name: BAD_PATH_VALUES["pk"] for name in ("application_id", "entry_id", "item_id", "appeal_id", "enrolment_id", "proposal_id")}
 BAD_PATH_VALUES |= {"public_id": ["00000000-0000-0000-0000-000000000000", "not-a-uuid", "x" * 5_000, "%00"]}  # an issued credential's uuid
-ZERO_IS_VALID = {"motivation_score", "interview_score"}  # 0–100: zero is a score (refused below 0 and above 100)
+ZERO_IS_VALID = {"motivation_score", "interview_score", "component"}  # 0–100: zero is a score (refused below 0 and above 100); a component's position counts from 0
 BAD_QUERY_VALUES = ["-1", "0", "1" + "0" * 30, str(2**63), "abc", "²", "٣", "1e999", "NaN", "\x00", "x" * 10_000, "a\x1bb"]
 
 

@@ -23,11 +23,14 @@ from ortaq.errors import Forbidden, NotFound, valid_or_raise
 from ortaq.i18n import requested_language, shown
 from ortaq.inputs import DateField, parse
 from ortaq.lib.idempotency import idempotent
-from ortaq.lib.schemas import READERS, Id, InputSchema, Int, Line, Pages, Text, WrittenTitleOut
+from ortaq.lib.schemas import INT32_MAX, READERS, Id, InputSchema, Int, Line, Pages, Text, WrittenTitleOut
 
-from . import during, edit_services, grades, remote_services, round_services, selectors, services
+from . import (
+    during, edit_services, grades, remote_agreement_services, remote_logbook_services, remote_services, remote_transcript_services, round_services,
+    selectors, services,
+)
 from .forms import ApplicationForm, ScoreForm
-from .models import NominationState, OfferState, Party, Rating, ReasonCode
+from .models import MobilityAgreementState, NominationState, OfferState, Party, Rating, ReasonCode
 
 router = Router(tags=["mobility"])
 
@@ -525,6 +528,245 @@ def decide_nomination(request, pk: int, payload: NominationDecisionIn):
         edit_services.check_nomination(nomination, payload.expected_version)
         round_services.nomination_decide(actor=request.user, nomination=nomination, accept=payload.decision == "accept", reason=payload.reason)
     return selectors.nomination_for_host(actor=request.user, pk=pk)
+
+
+# Agreements drafted on another node: the host's side ---------------------------------------------------------
+# The host's copy of a learning or training agreement whose nomination came from another node (RemoteMobilityAgreement,
+# docs/federation.md): its staff read and sign it, verify the logbook weeks the learner keeps at home, record the
+# results and send them home as a signed transcript, through the services the web page calls (remote_*_services.py).
+# Declared before `/agreements/{pk}...`: "remote" is a segment of its own, never an agreement's id.
+
+class RemoteComponentOut(Schema):
+    code: str
+    title: str
+    credits: Decimal | None
+    hours: int | None
+    recognition: str
+    outcomes: list[int] = Field(..., description="The learning outcomes it serves, by their id on the home node (texts in `outcome_texts`)")
+
+
+class RemoteContentOut(Schema):
+    kind: str
+    start_date: str = Field(..., description="YYYY-MM-DD")
+    end_date: str = Field(..., description="YYYY-MM-DD")
+    weekly_hours: int | None
+    components: list[RemoteComponentOut]
+
+
+class RemoteSignatureOut(Schema):
+    party: str
+    version: int
+    sha256: str
+
+
+class RemoteGradeOut(Schema):
+    component: int = Field(..., description="The component's position in `content.components`, from 0")
+    code: str
+    host_grade: str
+    host_scale: str
+
+
+class RemoteRatingOut(Schema):
+    outcome: int = Field(..., description="The learning outcome's id on the home node")
+    rating: str
+    comment: str
+
+
+class RemoteResultsOut(Schema):
+    components: list[RemoteGradeOut]
+    outcomes: list[RemoteRatingOut]
+
+
+class RemoteAgreementOut(Schema):
+    id: int
+    node: str = Field(..., description="The agreement's home node (its id, a base URL), where it is drafted and its logbook kept")
+    home_id: str = Field(..., description="The agreement's id on its home node")
+    nomination_id: int = Field(..., description="The nomination from that node (GET /nominations/remote/)")
+    host_id: int
+    learner_name: str = Field(..., description="In original script")
+    learner_name_latin: str
+    version: int = Field(..., description="Send it back as `expected_version` with the signature")
+    sha256: str = Field(..., description="The SHA-256 of `content` as the home node hashed it")
+    state: str = Field(..., description="As the home node records it: draft, signing, signed")
+    content: RemoteContentOut
+    outcome_texts: dict[str, dict[str, str]] = Field(..., description="{outcome id: {language: text}}, as the home node sent them")
+    signatures: list[RemoteSignatureOut] = Field(..., description="The parties' signatures as the home node last recorded them")
+    signed_version: int | None = Field(..., description="The version the host signed here (the home node confirms it in `signatures`)")
+    signed_at: dt.datetime | None
+    results: RemoteResultsOut = Field(..., description="The host's grades and ratings, kept here until the transcript is sent")
+    transcript_credential: str = Field(..., description="The public id of the signed transcript once sent, else empty")
+    transcript_sent_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_node(obj):
+        return obj.nomination.home_node
+
+    @staticmethod
+    def resolve_host_id(obj):
+        return obj.nomination.host_id
+
+    @staticmethod
+    def resolve_learner_name(obj):
+        return obj.nomination.learner_name
+
+    @staticmethod
+    def resolve_learner_name_latin(obj):
+        return obj.nomination.learner_name_latin
+
+    @staticmethod
+    def resolve_content(obj):
+        return _remote_content(obj.content if isinstance(obj.content, dict) else {})
+
+    @staticmethod
+    def resolve_outcome_texts(obj):
+        texts = obj.outcome_texts if isinstance(obj.outcome_texts, dict) else {}
+        return {str(k): {str(lang): str(t) for lang, t in v.items()} for k, v in texts.items() if isinstance(v, dict)}
+
+    @staticmethod
+    def resolve_signatures(obj):
+        return [{"party": str(s.get("party", "")), "version": _whole(s.get("version")) or 0, "sha256": str(s.get("sha256", ""))}
+                for s in obj.signatures or [] if isinstance(s, dict)]
+
+    @staticmethod
+    def resolve_results(obj):
+        results = obj.results if isinstance(obj.results, dict) else {}
+        codes = [c["code"] for c in _remote_content(obj.content if isinstance(obj.content, dict) else {})["components"]]
+        graded, rated = _numbered(results.get("components")), _numbered(results.get("outcomes"))
+        return {"components": [{"component": i, "code": codes[i] if i < len(codes) else "", "host_grade": str(v.get("grade", "")),
+                                "host_scale": str(v.get("scale", ""))} for i, v in graded],
+                "outcomes": [{"outcome": i, "rating": str(v.get("rating", "")), "comment": str(v.get("comment", ""))} for i, v in rated]}
+
+
+def _numbered(entries: object) -> list[tuple[int, dict]]:
+    """{"<number>": {...}} (how the results are kept) as (number, entry) pairs in order."""
+    pairs = [(int(k), v) for k, v in entries.items() if str(k).isdigit() and isinstance(v, dict)] if isinstance(entries, dict) else []
+    return sorted(pairs, key=lambda pair: pair[0])
+
+
+def _whole(value: object) -> int | None:
+    """A whole number from another node's JSON (an int, or its digits as text), else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 19 else None
+
+
+def _decimal(value: object) -> Decimal | None:
+    try:
+        number = Decimal(str(value)) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    except ArithmeticError:
+        return None
+    return number if number is not None and number.is_finite() else None
+
+
+def _remote_content(content: dict) -> dict:
+    """The content as the home node sent it (checked on arrival: dates, components), in the shape documented here."""
+    components = [c for c in content.get("components") or [] if isinstance(c, dict)]
+    return {"kind": str(content.get("kind", "")), "start_date": str(content.get("start_date", "")), "end_date": str(content.get("end_date", "")),
+            "weekly_hours": _whole(content.get("weekly_hours")),
+            "components": [{"code": str(c.get("code", "")), "title": str(c.get("title", "")), "credits": _decimal(c.get("credits")),
+                            "hours": _whole(c.get("hours")), "recognition": str(c.get("recognition", "")),
+                            "outcomes": [o for o in c.get("outcomes") or [] if isinstance(o, int) and not isinstance(o, bool)]}
+                           for c in components]}
+
+
+class RemoteLogbookEntryOut(Schema):
+    id: int
+    home_id: str = Field(..., description="The week's id on the agreement's home node")
+    week_start: dt.date
+    hours: Decimal
+    description: str
+    outcomes: list[int] = Field(..., description="Learning outcomes, by their id on the home node")
+    state: str
+    verified_hours: Decimal | None
+    comment: str
+    verified_at: dt.datetime | None
+
+
+class RemoteAgreementFilters(FilterSchema):
+    state: Literal["", *MobilityAgreementState.values] = ""  # type: ignore[valid-type]
+
+
+class RemoteSignIn(InputSchema):
+    expected_version: Id = Field(..., description="The `version` you read; another current one answers 409 version_conflict")
+
+
+class RemoteResultIn(InputSchema):
+    component: Annotated[int, Field(ge=0, le=INT32_MAX)] = Field(..., description="The component's position in `content.components`, from 0")
+    host_grade: Annotated[Line, Field(min_length=1, max_length=10)]
+    host_scale: Literal[grades.SCALES]  # type: ignore[valid-type]
+
+
+class RemoteEvaluationIn(InputSchema):
+    outcome: Id = Field(..., description="A learning outcome the agreement's components name, by its id on the home node")
+    rating: Literal[tuple(Rating.values)]  # type: ignore[valid-type]
+    comment: Text = ""
+
+
+def _remote_agreement(request, pk: int):
+    row = selectors.remote_agreement_for_host(actor=request.user, pk=pk)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+@router.get("/agreements/remote/", response=list[RemoteAgreementOut],
+            summary="Agreements drafted on other nodes for your institutions to host (the host signs, verifies and evaluates here)")
+@paginate(Pages, page_size=50)
+def list_remote_agreements(request, filters: Query[RemoteAgreementFilters]):
+    qs = selectors.remote_agreements_for_host(actor=request.user).order_by("-id")
+    return qs.filter(state=filters.state) if filters.state else qs
+
+
+@router.get("/agreements/remote/{int:pk}", response=RemoteAgreementOut, summary="An agreement drafted on another node, as its home node sent it")
+def get_remote_agreement(request, pk: int):
+    return _remote_agreement(request, pk)
+
+
+@router.post("/agreements/remote/{int:pk}/sign", response=RemoteAgreementOut,
+             summary="Sign the current version as the receiving institution; the signature goes to the agreement's home node")
+def sign_remote_agreement(request, pk: int, payload: RemoteSignIn):
+    remote_agreement_services.remote_agreement_sign(actor=request.user, agreement=_remote_agreement(request, pk), expected_version=payload.expected_version)
+    return _remote_agreement(request, pk)
+
+
+@router.get("/agreements/remote/{int:pk}/logbook", response=list[RemoteLogbookEntryOut], summary="The logbook's weeks the learner submitted at home")
+@paginate(Pages, page_size=50)
+def list_remote_logbook(request, pk: int):
+    return _remote_agreement(request, pk).logbook.order_by("week_start", "id")
+
+
+@router.post("/agreements/remote/{int:pk}/logbook/{int:entry_id}/verify", response=RemoteLogbookEntryOut,
+             summary="Verify or return a week (the host's staff); the decision goes to the agreement's home node")
+def verify_remote_logbook_week(request, pk: int, entry_id: int, payload: VerifyIn):
+    entry = _remote_agreement(request, pk).logbook.filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound()
+    return remote_logbook_services.remote_logbook_verify(actor=request.user, entry=entry, approve=payload.decision == "verify",
+                                                         verified_hours=str(payload.verified_hours), comment=payload.comment)
+
+
+@router.post("/agreements/remote/{int:pk}/results", response=RemoteAgreementOut,
+             summary="Record a component's grade in one of the platform's scales (the host's staff); kept here until the transcript is sent")
+def record_remote_result(request, pk: int, payload: RemoteResultIn):
+    remote_transcript_services.remote_result_record(actor=request.user, agreement=_remote_agreement(request, pk), component=payload.component,
+                                                    host_grade=payload.host_grade, host_scale=payload.host_scale)
+    return _remote_agreement(request, pk)
+
+
+@router.post("/agreements/remote/{int:pk}/evaluations", response=RemoteAgreementOut,
+             summary="Rate a learning outcome the agreement names (the host's staff); rating it again replaces the rating")
+def evaluate_remote_outcome(request, pk: int, payload: RemoteEvaluationIn):
+    remote_transcript_services.remote_outcome_evaluate(actor=request.user, agreement=_remote_agreement(request, pk), outcome=payload.outcome,
+                                                       rating=payload.rating, comment=payload.comment)
+    return _remote_agreement(request, pk)
+
+
+@router.post("/agreements/remote/{int:pk}/transcript", response=RemoteAgreementOut,
+             summary="Sign the results as the host institution's transcript of records and send it to the agreement's home node "
+                     "(a coordinator or registrar of the host, once every component has a grade; once)")
+def send_remote_transcript(request, pk: int):
+    remote_transcript_services.remote_transcript_send(actor=request.user, agreement=_remote_agreement(request, pk))
+    return _remote_agreement(request, pk)
 
 
 # Learning and training agreements ----------------------------------------------------------------------------
