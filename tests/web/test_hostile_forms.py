@@ -607,6 +607,59 @@ def _(ctx):
                  outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[week])]
 
 
+def _signed_remote_copy(ctx, *, outcomes=(3,)):
+    """A host's copy (for B) of an agreement from another node, signed by all: what the host's results are recorded on."""
+    from ortaq.mobility.models import RemoteMobilityAgreement, RemoteNomination
+    from ortaq.mobility.services import agreement_content_sha256
+
+    mirror = make_institution("Tianjin VU", country="CN", node="https://cn.ortaq.example")  # a college of another node
+    nomination = RemoteNomination.objects.create(home_node=mirror.node, home_id="41", host=ctx.world.b, sending=mirror, state="accepted",
+                                                 learner_name="王芳", learner_name_latin="Wang Fang", call_title="实习 2026")
+    content = {"kind": "training", "start_date": "2026-09-01", "end_date": "2026-11-30", "weekly_hours": 30,
+               "components": [{"code": "C1", "title": "装配线调试", "credits": "5.0", "hours": 120, "recognition": "", "outcomes": list(outcomes)}]}
+    return RemoteMobilityAgreement.objects.create(nomination=nomination, home_id="55", version=1, sha256=agreement_content_sha256(content),
+                                                  content=content, state="signed")
+
+
+@scenario("mobility:remote_agreement_result")
+def _(ctx):
+    copy = _signed_remote_copy(ctx)
+    return [Form(f"/en/mobility/agreements/remote/{copy.pk}/result/", ctx.world["coordinator_b"], {"component": "0", "host_grade": "92", "host_scale": "percent"},
+                 {"component": "int0", "host_grade": "text", "host_scale": "choice"}, foreign={"component": "1"},
+                 outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[copy])]
+
+
+@scenario("mobility:remote_agreement_evaluate")
+def _(ctx):
+    copy = _signed_remote_copy(ctx)
+    return [Form(f"/en/mobility/agreements/remote/{copy.pk}/evaluate/", ctx.world["coordinator_b"], {"outcome": "3", "rating": "achieved", "comment": ""},
+                 {"outcome": "id", "rating": "choice", "comment": "text"}, foreign={"outcome": "4"},
+                 outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[copy])]
+
+
+@scenario("mobility:remote_agreement_transcript_send")
+def _(ctx):
+    copy = _signed_remote_copy(ctx)
+    copy.results = {"components": {"0": {"grade": "92", "scale": "percent"}}}
+    copy.save(update_fields=["results"])
+    return [Form(f"/en/mobility/agreements/remote/{copy.pk}/transcript/", ctx.world["coordinator_b"], {}, {}, required=False,
+                 outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[copy])]
+
+
+@scenario("mobility:remote_logbook_link")
+def _(ctx):
+    from ortaq.mobility import remote_logbook_services
+    from ortaq.mobility.models import RemoteLogbookEntry
+
+    copy = _signed_remote_copy(ctx)
+    week = RemoteLogbookEntry.objects.create(agreement=copy, home_id="301", week_start="2026-09-07", hours="32.0", description="调试")
+    token = remote_logbook_services.supervisor_link_token(copy)
+    return [Form(f"/en/mobility/logbook/remote/{token}/", None,
+                 {"entry": str(week.pk), "decision": "verify", "verified_hours": "30", "comment": "", "verifier_name": "Zhang Wei"},
+                 {"entry": "id", "decision": "choice", "verified_hours": "decimal", "comment": "text", "verifier_name": "text"},
+                 foreign={"verified_hours": "33"}, watch=[week])]
+
+
 @scenario("mobility:placement_answer")
 def _(ctx):
     nomination, learner, _supervisor = ctx.fx("accepted")

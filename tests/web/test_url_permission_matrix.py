@@ -282,6 +282,13 @@ MATRIX: dict[str, Entry] = {
     # host's staff) is tested in tests/federation/test_logbooks_across_nodes.py.
     "mobility:remote_agreement_logbook_verify": action(None, ("nobody", 404), kwargs={"pk": 999999999},
                                                        data={"entry": "1", "decision": "verify", "verified_hours": "1"}),
+    # The host's results and signed transcript of that agreement (tests/federation/test_transcripts_across_nodes.py), and
+    # the supervisor link on the host's node (tests/federation/test_remote_supervisor_link.py): 404 to all here.
+    "mobility:remote_agreement_result": action(None, ("nobody", 404), kwargs={"pk": 999999999},
+                                               data={"component": "0", "host_grade": "90", "host_scale": "percent"}),
+    "mobility:remote_agreement_evaluate": action(None, ("nobody", 404), kwargs={"pk": 999999999}, data={"outcome": "1", "rating": "achieved"}),
+    "mobility:remote_agreement_transcript_send": action(None, ("nobody", 404), kwargs={"pk": 999999999}),
+    "mobility:remote_logbook_link": public(None, kwargs={"token": "no-such-token"}, ok=404),
     # A placement after publication (issue 15): the learner answers and provides documents, the sending coordinators
     # check them, the host reads the nominee's file; the scene's placement has no checklist file, hence 404 to all.
     "mobility:placement": page("nomination", (PLACEMENT_SIDES, 404), kwargs={"pk": "@pk"}),
@@ -491,6 +498,32 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/mobility/rounds/{pk}/publish": api("round", (CALL_MANAGERS, 404), kwargs={"pk": "@pk"}),
     "GET /api/v1/mobility/nominations/": api(shows=Shows(("nomination",), "admin, host@host")),
     "POST /api/v1/mobility/nominations/{pk}/decide": api("nomination", ("admin, host@host", 404), kwargs={"pk": "@pk"}, data={"decision": "accept"}),
+    # Nominations and agreements from other nodes (the host's side): none in the scene, 404 to all; who may is tested in
+    # tests/federation/test_remote_nominations_api.py and test_remote_agreements_api.py.
+    "GET /api/v1/mobility/nominations/remote/": api(),
+    "POST /api/v1/mobility/nominations/remote/{pk}/decide": api(None, ("nobody", 404), kwargs={"pk": 999999999}, data={"decision": "accept"}),
+    "GET /api/v1/mobility/agreements/remote/": api(),
+    "GET /api/v1/mobility/agreements/remote/{pk}": api(None, ("nobody", 404), kwargs={"pk": 999999999}),
+    "POST /api/v1/mobility/agreements/remote/{pk}/sign": api(None, ("nobody", 404), kwargs={"pk": 999999999}, data={"expected_version": 1}),
+    "GET /api/v1/mobility/agreements/remote/{pk}/logbook": api(None, ("nobody", 404), kwargs={"pk": 999999999}),
+    "POST /api/v1/mobility/agreements/remote/{pk}/logbook/{entry_id}/verify": api(None, ("nobody", 404), kwargs={"pk": 999999999, "entry_id": 1},
+                                                                               data={"decision": "verify", "verified_hours": 1.0}),
+    "POST /api/v1/mobility/agreements/remote/{pk}/results": api(None, ("nobody", 404), kwargs={"pk": 999999999},
+                                                                data={"component": 0, "host_grade": "90", "host_scale": "percent"}),
+    "POST /api/v1/mobility/agreements/remote/{pk}/evaluations": api(None, ("nobody", 404), kwargs={"pk": 999999999},
+                                                                    data={"outcome": 1, "rating": "achieved"}),
+    "POST /api/v1/mobility/agreements/remote/{pk}/transcript": api(None, ("nobody", 404), kwargs={"pk": 999999999}),
+    # Steps only the web offered before (mobility/api_steps.py): the web's gates.
+    "POST /api/v1/mobility/calls/{pk}/options": api("draft_call", (CALL_READERS, 404), (CALL_MANAGERS, 403), kwargs={"pk": "@pk"}, ok=201,
+                                                    data=lambda s, t: {"offer_id": s.things["draft_offer"][0].obj.pk, "places": 1}),
+    "GET /api/v1/mobility/placements/": api(),
+    "POST /api/v1/mobility/placements/{pk}/answer": api("nomination", (PLACEMENT_SIDES, 404), ("learner", 403), kwargs={"pk": "@pk"},
+                                                        data={"answer": "accept"}),
+    "POST /api/v1/mobility/agreements/": api("nomination", (PLACEMENT_SIDES, 404), ("admin, learner, coordinator@owner", 403), ok=201,
+                                             data=lambda s, t: {"nomination_id": t.obj.pk, "start_date": "2027-03-01", "end_date": "2027-05-01",
+                                                                "components": [{"title": "Intruded"}]}),
+    "PUT /api/v1/mobility/agreements/{pk}/components": api("mobility", (MOBILITY_PARTIES, 404), ("nobody", 400), kwargs={"pk": "@pk"},
+                                                           data={"components": [{"title": "Intruded"}]}),
     "GET /api/v1/mobility/agreements/{pk}": api("mobility", (MOBILITY_PARTIES, 404), kwargs={"pk": "@pk"}),
     "POST /api/v1/mobility/agreements/{pk}/sign": api("mobility", (MOBILITY_PARTIES, 404), ("learner", 403), kwargs={"pk": "@pk"},
                                                       data={"party": "learner"}),

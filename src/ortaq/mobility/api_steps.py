@@ -55,7 +55,7 @@ def add_call_option(request, pk: int, payload: OptionIn):
     if (payload.condition_id is None) == (payload.offer_id is None):
         raise ValidationFailed({"condition_id": ["Give either condition_id or offer_id."]})
     condition = condition_rows().filter(pk=payload.condition_id).first() if payload.condition_id is not None else None
-    offer = selectors.published_offer(payload.offer_id) if payload.offer_id is not None else None
+    offer = selectors.offer_for_option(payload.offer_id) if payload.offer_id is not None else None
     if condition is None and offer is None:
         raise NotFound()
     option = services.call_option_add(actor=request.user, call=call, places=payload.places, condition=condition, offer=offer,

@@ -189,10 +189,10 @@ def _lock(agreement: MobilityAgreement, expected_version: int | None) -> Mobilit
 def mobility_agreement_create(*, actor, nomination: Nomination, start_date, end_date, weekly_hours: int = 30, components: list[dict]) -> MobilityAgreement:
     if nomination.state != NominationState.ACCEPTED:
         raise DomainError(_("A learning or training agreement follows an accepted nomination."), code="nomination")
-    if MobilityAgreement.objects.filter(nomination=nomination).exists():  # one per nomination (a second POST, two tabs)
-        raise DomainError(_("This placement already has its agreement."), code="duplicate")
     probe = MobilityAgreement(nomination=nomination, kind=AgreementKind.LEARNING, start_date=start_date, end_date=end_date)
     _require_party(actor, probe, Party.LEARNER, Party.SENDING)
+    if MobilityAgreement.objects.filter(nomination=nomination).exists():  # one per nomination (a second POST, two tabs)
+        raise DomainError(_("This placement already has its agreement."), code="duplicate")
     start_date, end_date = parse(DateField(), start_date, name="start_date"), parse(DateField(), end_date, name="end_date")
     if end_date < start_date:
         raise ValidationFailed({"end_date": [str(_("The end date cannot be before the start date."))]})

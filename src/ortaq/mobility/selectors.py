@@ -719,9 +719,10 @@ def application_document(*, nomination: Nomination, pk: int) -> ApplicationDocum
     return nomination.application.documents.filter(pk=pk).first()
 
 
-def published_offer(pk: int) -> InternshipOffer | None:
-    """A published internship offer (what a call may take places from), or None."""
-    return InternshipOffer.objects.filter(pk=pk, state=OfferState.PUBLISHED).select_related("host").first()
+def offer_for_option(pk: int) -> InternshipOffer | None:
+    """An internship offer a call names as the source of places, or None (the service refuses one not published,
+    after checking who asks, as the web form's source does)."""
+    return InternshipOffer.objects.filter(pk=pk).select_related("host").first()
 
 
 def placements_of(*, actor: Actor) -> QuerySet[Nomination]:
