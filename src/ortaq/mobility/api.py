@@ -113,7 +113,7 @@ class ExplanationOut(Schema):
     rank: int | None = None
 
 
-class OutcomeOut(Schema):
+class PlacementOutcomeOut(Schema):
     id: int
     application_id: int
     applicant_name: str
@@ -466,7 +466,7 @@ def get_round(request, pk: int):
     return _round(request, pk)
 
 
-@router.get("/rounds/{int:pk}/outcomes", response=list[OutcomeOut], summary="A round's results, a page at a time")
+@router.get("/rounds/{int:pk}/outcomes", response=list[PlacementOutcomeOut], summary="A round's results, a page at a time")
 @paginate(Pages, page_size=50)
 def list_round_outcomes(request, pk: int, filters: Query[OutcomeFilters]):
     placement_round = _round(request, pk)

@@ -30,14 +30,14 @@ def _rows(components: list[ComponentIn]) -> list[dict]:
 
 # Options of a call -----------------------------------------------------------------------------------------------
 
-class OptionIn(InputSchema):
+class CallOptionIn(InputSchema):
     condition_id: Id | None = Field(None, description="A cooperation condition of an agreement in effect (places from a partner)")
     offer_id: Id | None = Field(None, description="A published internship offer (places at an enterprise)")
     places: Int = Field(..., ge=1, le=100_000)
     reserved_inclusion: Int = Field(0, ge=0, le=100_000, description="Places reserved for applicants with accessibility needs")
 
 
-class OptionOut(Schema):
+class CallOptionOut(Schema):
     id: int
     call_id: int
     host_id: int
@@ -47,10 +47,10 @@ class OptionOut(Schema):
     reserved_inclusion: int
 
 
-@router.post("/calls/{int:pk}/options", response={201: OptionOut},
+@router.post("/calls/{int:pk}/options", response={201: CallOptionOut},
              summary="Offer places in a call, from a cooperation condition or a published internship offer (its coordinators)")
 @idempotent
-def add_call_option(request, pk: int, payload: OptionIn):
+def add_call_option(request, pk: int, payload: CallOptionIn):
     call = _call(request, pk)
     if (payload.condition_id is None) == (payload.offer_id is None):
         raise ValidationFailed({"condition_id": ["Give either condition_id or offer_id."]})
@@ -89,7 +89,7 @@ class PlacementOut(Schema):
         return agreement.pk if agreement is not None else None
 
 
-class AnswerIn(InputSchema):
+class PlacementAnswerIn(InputSchema):
     answer: Literal["accept", "decline"]
 
 
@@ -100,7 +100,7 @@ def list_placements(request):
 
 
 @router.post("/placements/{int:pk}/answer", response=PlacementOut, summary="Accept or decline your placement before its deadline")
-def answer_placement(request, pk: int, payload: AnswerIn):
+def answer_placement(request, pk: int, payload: PlacementAnswerIn):
     nomination = selectors.placement_get(actor=request.user, pk=pk)
     if nomination is None:
         raise NotFound()
@@ -110,7 +110,7 @@ def answer_placement(request, pk: int, payload: AnswerIn):
 
 # Drafting the learning or training agreement ------------------------------------------------------------------
 
-class AgreementIn(InputSchema):
+class MobilityAgreementIn(InputSchema):
     nomination_id: Id
     start_date: IsoDate
     end_date: IsoDate
@@ -126,7 +126,7 @@ class ComponentsIn(InputSchema):
 @router.post("/agreements/", response={201: MobilityAgreementOut},
              summary="Draft the learning or training agreement of an accepted nomination (the learner or her coordinator)")
 @idempotent
-def create_mobility_agreement(request, payload: AgreementIn):
+def create_mobility_agreement(request, payload: MobilityAgreementIn):
     nomination = selectors.placement_get(actor=request.user, pk=payload.nomination_id)
     if nomination is None:
         raise NotFound()
