@@ -83,9 +83,12 @@ def _within_limits(value: object, max_bytes: int) -> None:
         raise RemoteRefused(_("The document is larger than %(n)s bytes.") % {"n": max_bytes}, code=ErrorCode.INVALID)
 
 
-def _checked_document(did: str, document: dict[str, Any], node: str) -> None:
+def _checked_document(did: str, document: dict[str, Any], node: str, did_domain: str = "") -> None:
     _within_limits(document, MAX_DID_DOCUMENT_BYTES)
-    if not did.startswith("did:web:") or _did_host(did) != _host(node) or document.get("id") != did:
+    # The node's own host, or the did:web domain its manifest declared when it was trusted (ORTAQ_DID_DOMAIN there):
+    # the federation passes the latter only when no other peer claims it and it is not this node's.
+    hosts = {_host(node), *([did_domain.lower()] if did_domain else [])}
+    if not did.startswith("did:web:") or _did_host(did) not in hosts or document.get("id") != did:
         raise RemoteRefused(_("%(node)s does not host %(did)s: a did:web document is served by its own domain.") % {"node": node, "did": did[:300]},
                             code=ErrorCode.HOME_NODE)
     if IssuerProfile.objects.filter(did=did).exists():
@@ -103,11 +106,12 @@ def _checked_document(did: str, document: dict[str, Any], node: str) -> None:
 
 
 @transaction.atomic
-def remote_issuer_store(*, did: str, document: dict[str, Any], node: str, node_name: str) -> RemoteIssuerDocument:
+def remote_issuer_store(*, did: str, document: dict[str, Any], node: str, node_name: str, did_domain: str = "") -> RemoteIssuerDocument:
     """Keep (or replace with a newer one) the did:web document of an issuer that `node` hosts. Refused when the DID
-    is not on that node's host, the document describes another DID, is not a DID document of Ed25519 keys or is too
-    large, or the issuer is hosted here. Audited, the actor being the node (none)."""
-    _checked_document(did, document, node)
+    is not on that node's host (or on `did_domain`, the domain the node declared for its issuers), the document
+    describes another DID, is not a DID document of Ed25519 keys or is too large, or the issuer is hosted here.
+    Audited, the actor being the node (none)."""
+    _checked_document(did, document, node, did_domain)
     existing = RemoteIssuerDocument.objects.select_for_update().filter(did=did).first()
     now = timezone.now()
     if existing is None:

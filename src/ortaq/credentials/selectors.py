@@ -201,3 +201,10 @@ def credential_verification(document: object) -> dict:
     report = verify_document(document)
     report.pop("known_issuer", None)  # a model instance: other apps read the report, not this app's models
     return report
+
+
+def issuer_did_domain() -> str:
+    """The host (with its port) of this node's issuers' did:web (ORTAQ_DID_DOMAIN, else the site's), for the manifest."""
+    from .keys import did_domain
+
+    return did_domain()

@@ -15,7 +15,7 @@ from ortaq.credentials import services as credential_services
 from ortaq.errors import DomainError
 
 from .models import Peer
-from .selectors import active_peers
+from .selectors import active_peers, declared_did_domain
 from .types import JsonObject, RefusalCode, Refused
 
 if TYPE_CHECKING:
@@ -84,7 +84,8 @@ def credentials_issuer(*, peer: Peer, payload: JsonObject) -> None:
     if not isinstance(did, str) or not isinstance(document, dict) or len(did) > 300:
         raise Refused(400, RefusalCode.INVALID_MESSAGE, "credentials.issuer carries did (a did:web) and document (its DID document)")
     try:
-        credential_services.remote_issuer_store(did=did, document=document, node=peer.node_id, node_name=peer.name)
+        credential_services.remote_issuer_store(did=did, document=document, node=peer.node_id, node_name=peer.name,
+                                                did_domain=declared_did_domain(peer))
     except DomainError as error:
         raise _refusal(error) from error
 

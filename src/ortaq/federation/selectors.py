@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ortaq.credentials.selectors import issuer_did_domain
 from ortaq.engines.credentials.multibase import MultibaseError
 from ortaq.institutions.selectors import institution_rows
 
@@ -74,6 +75,9 @@ def manifest() -> JsonObject:
             for key in keys.published_keys()
         ],
         "institutions": hosted_institutions(),
+        # The domain of this node's issuers' did:web (docs/federation.md, "Issuers and status lists"): a peer takes
+        # their documents from this node for it too, when no other peer claims it.
+        "did_domain": issuer_did_domain(),
         "apis": [
             {"name": "ortaq-federation", "version": FEDERATION_API_VERSION, "url": f"{node}/federation/v1/"},
             {"name": "ortaq-rest", "version": "1", "url": f"{node}/api/v1/"},
@@ -182,3 +186,22 @@ def personal_data_sent_to(*, person: User) -> list[dict[str, Any]]:
              "delivered": row.message.state == "delivered",
              "what": [str(PERSONAL_FIELD_LABELS.get(name, name)) for name in row.fields],
              "why": str(PERSONAL_DATA_PURPOSES.get(row.kind, row.kind)), "reason": row.reason} for row in rows]
+
+
+def declared_did_domain(peer: Peer) -> str:
+    """The did:web domain `peer` declared for its issuers in the manifest it was trusted (or last refreshed) with, when
+    it may speak for it: a plain host[:port], not this node's own (site or issuers'), and claimed by no other active
+    peer as its did_domain or its own host. Otherwise "" (the peer speaks only for its own host)."""
+    declared = peer.manifest.get("did_domain") if isinstance(peer.manifest, dict) else None
+    if not isinstance(declared, str) or not declared or len(declared) > 253 or any(c in declared for c in "/@?# \t\n"):
+        return ""
+    declared = declared.lower()
+    if declared == urlsplit(peer.node_id).netloc.lower():
+        return ""  # its own host: nothing more to allow
+    if declared in {issuer_did_domain().lower(), urlsplit(settings.SITE_ROOT).netloc.lower()}:
+        return ""
+    for other in active_peers().exclude(pk=peer.pk).only("node_id", "manifest"):
+        theirs = other.manifest.get("did_domain") if isinstance(other.manifest, dict) else None
+        if declared in {urlsplit(other.node_id).netloc.lower(), str(theirs or "").lower()}:
+            return ""
+    return declared
