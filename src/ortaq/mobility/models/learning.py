@@ -113,7 +113,12 @@ class ChangeProposal(models.Model):
     reason_code = models.CharField(_("reason"), max_length=30, choices=ReasonCode.choices)
     comment = models.TextField(_("comment"), blank=True)
     state = models.CharField(max_length=10, choices=ProposalState.choices, default=ProposalState.PENDING)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty when the host proposed it on its own node (docs/federation.md, "mobility_agreement.change_proposed"):
+    # `proposed_on_node` names that node, `proposer_name` the person there, `remote_id` the proposal's id there.
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    proposed_on_node = models.CharField(max_length=300, blank=True)
+    proposer_name = models.CharField(max_length=200, blank=True)
+    remote_id = models.CharField(max_length=64, blank=True)
     proposed_at = models.DateTimeField(auto_now_add=True)
     response = models.TextField(_("response"), blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -6,13 +6,14 @@ field and period, and the answer deadline (docs/federation.md, "nomination.sent"
 its decision goes back to the home node, which applies it to the nomination there.
 """
 
-__all__ = ["RemoteNomination", "RemoteMobilityAgreement", "RemoteLogbookEntry", "HostTranscript"]
+__all__ = ["RemoteNomination", "RemoteMobilityAgreement", "RemoteLogbookEntry", "HostTranscript", "RemoteChangeProposal"]
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .calls import NominationState
+from .learning import ProposalState, ReasonCode
 from ortaq.mobility.types import EntryState
 
 
@@ -164,3 +165,27 @@ class HostTranscript(models.Model):
 
     def __str__(self) -> str:
         return f"transcript of agreement {self.agreement_id} from {self.node}"
+
+
+class RemoteChangeProposal(models.Model):
+    """A change of components the host's staff propose here to an agreement made on another node (docs/federation.md,
+    "mobility_agreement.change_proposed"); the agreement's home node decides it and sends its decision back
+    (`mobility_agreement.change_decided`). `components` are the content's component rows, outcomes by their id at home."""
+
+    agreement = models.ForeignKey(RemoteMobilityAgreement, on_delete=models.CASCADE, related_name="change_proposals")
+    base_version = models.PositiveIntegerField()  # the copy's version it was proposed on
+    components = models.JSONField(default=list)
+    reason_code = models.CharField(_("reason"), max_length=30, choices=ReasonCode.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    state = models.CharField(max_length=10, choices=ProposalState.choices, default=ProposalState.PENDING)
+    response = models.TextField(_("response"), blank=True)  # the home's, with its decision
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["agreement"], condition=models.Q(state="pending"), name="remote_change_proposal_one_pending")]
+
+    def __str__(self) -> str:
+        return f"change {self.pk} of {self.agreement}"
