@@ -1,4 +1,4 @@
-"""Benchmark: nominations between two federated nodes (issue 16, "Scale").
+"""Benchmark: nominations and their agreements between two federated nodes (issue 16, "Scale").
 
     uv run python bench/federation.py [--count 10000] [--database-prefix postgres://postgres@127.0.0.1:5432/ortaq_bench_fed]
 
@@ -21,7 +21,11 @@ answer), the time until every message of the batch was delivered, and the CPU se
 and of the receiving server. Checks: cn holds exactly `--count` remote nominations, all accepted; kz's
 nominations are all accepted; each inbox holds each message once.
 
-Learning and training agreements do not cross nodes yet (docs/federation.md), so they are not part of this run.
+Then their learning and training agreements, timed the same way: each learner drafts hers (one component) and signs
+it and her coordinator signs it at home (untimed per message: a service rate), kz delivers the versions and the two
+home signatures of each (3 messages per agreement, in order), cn's coordinator signs every copy on its node, cn
+delivers the signatures home, which record them and send the signed state back, and kz delivers those. Checks: every
+agreement signed by all three parties on both nodes, each message once.
 """
 
 from __future__ import annotations
@@ -224,21 +228,78 @@ def step_cn_decide(count: int) -> dict:
     return {"decided": decided, "seconds": time.perf_counter() - started}
 
 
+def step_kz_agreements(count: int) -> dict:
+    """Each learner drafts her training agreement (one component) and signs it, and her coordinator signs it: one
+    `mobility_agreement.proposed` and two `mobility_agreement.state` per agreement wait for cn."""
+    import datetime as dt
+
+    from django.db.models import Count
+
+    from ortaq.federation.models import OutboxMessage
+    from ortaq.institutions.models import Institution
+    from ortaq.mobility import during
+    from ortaq.mobility.models import Nomination
+
+    coordinator = Institution.objects.get(node__isnull=True).memberships.get(role="coordinator").user
+    start = dt.date(2026, 9, 7)
+    started = time.perf_counter()
+    made = 0
+    for nomination in Nomination.objects.filter(state="accepted").select_related("application__applicant").order_by("id"):
+        learner = nomination.application.applicant
+        agreement = during.mobility_agreement_create(actor=learner, nomination=nomination, start_date=start, end_date=start + dt.timedelta(days=90),
+                                                     components=[{"code": "M7", "title": "PLC commissioning", "credits": "5", "hours": "120",
+                                                                  "recognition": "Module 7", "outcomes": []}])
+        during.mobility_agreement_sign(actor=learner, agreement=agreement, party="learner")
+        during.mobility_agreement_sign(actor=coordinator, agreement=agreement, party="sending")
+        made += 1
+    waiting = dict(OutboxMessage.objects.filter(state="pending").values_list("kind").annotate(n=Count("id")))
+    return {"agreements": made, "seconds": time.perf_counter() - started, "waiting": waiting}
+
+
+def step_kz_deliver_agreements(count: int) -> dict:
+    return _deliver("mobility_agreement.proposed")
+
+
+def step_cn_sign(count: int) -> dict:
+    from ortaq.institutions.models import Institution
+    from ortaq.mobility import remote_agreement_services
+    from ortaq.mobility.models import RemoteMobilityAgreement
+
+    coordinator = Institution.objects.get(node__isnull=True).memberships.get(role="coordinator").user
+    started = time.perf_counter()
+    signed = 0
+    for row in RemoteMobilityAgreement.objects.select_related("nomination__host").order_by("id"):
+        remote_agreement_services.remote_agreement_sign(actor=coordinator, agreement=row, expected_version=row.version)
+        signed += 1
+    return {"signed": signed, "seconds": time.perf_counter() - started}
+
+
+def step_cn_deliver_signatures(count: int) -> dict:
+    return _deliver("mobility_agreement.signed")
+
+
+def step_kz_deliver_states(count: int) -> dict:
+    return _deliver("mobility_agreement.state")
+
+
 def step_count(count: int) -> dict:
     from django.db.models import Count
 
     from ortaq.federation.models import InboxMessage
-    from ortaq.mobility.models import Nomination, RemoteNomination
+    from ortaq.mobility.models import MobilityAgreement, Nomination, RemoteMobilityAgreement, RemoteNomination
 
     duplicates = InboxMessage.objects.values("message_id").annotate(n=Count("id")).filter(n__gt=1).count()
     return {"remote": dict(RemoteNomination.objects.values_list("state").annotate(n=Count("id"))),
             "nominations": dict(Nomination.objects.values_list("state").annotate(n=Count("id"))),
+            "agreements": dict(MobilityAgreement.objects.values_list("state").annotate(n=Count("id"))),
+            "remote_agreements": dict(RemoteMobilityAgreement.objects.values_list("state").annotate(n=Count("id"))),
             "inbox": dict(InboxMessage.objects.values_list("kind").annotate(n=Count("id"))), "duplicate_inbox_ids": duplicates}
 
 
 STEPS = {"cn-init": step_cn_init, "kz-init": step_kz_init, "kz-agreement": step_kz_agreement, "cn-approve": step_cn_approve,
          "kz-publish": step_kz_publish, "kz-deliver": step_kz_deliver, "cn-decide": step_cn_decide, "cn-deliver": step_cn_deliver,
-         "count": step_count}
+         "kz-agreements": step_kz_agreements, "kz-deliver-agreements": step_kz_deliver_agreements, "cn-sign": step_cn_sign,
+         "cn-deliver-signatures": step_cn_deliver_signatures, "kz-deliver-states": step_kz_deliver_states, "count": step_count}
 
 
 # --------------------------------------------------------------------------- the orchestrator
@@ -362,6 +423,20 @@ def main() -> None:
         cpu_before = kz.server_cpu_seconds()
         back = cn.step("cn-deliver", args.count)
         back["receiver_cpu_seconds"] = kz.server_cpu_seconds() - cpu_before
+        # Their learning and training agreements: drafted and signed at home, sent, signed by the host on its node,
+        # the signatures home, the signed state back.
+        drafted = kz.step("kz-agreements", args.count)
+        print(json.dumps({"kz-agreements": drafted}), file=sys.stderr)
+        cpu_before = cn.server_cpu_seconds()
+        proposed = kz.step("kz-deliver-agreements", args.count)
+        proposed["receiver_cpu_seconds"] = cn.server_cpu_seconds() - cpu_before
+        host_signed = cn.step("cn-sign", args.count)
+        cpu_before = kz.server_cpu_seconds()
+        signatures = cn.step("cn-deliver-signatures", args.count)
+        signatures["receiver_cpu_seconds"] = kz.server_cpu_seconds() - cpu_before
+        cpu_before = cn.server_cpu_seconds()
+        states = kz.step("kz-deliver-states", args.count)
+        states["receiver_cpu_seconds"] = cn.server_cpu_seconds() - cpu_before
         at_cn, at_kz = cn.step("count", args.count), kz.step("count", args.count)
     finally:
         kz.stop()
@@ -370,7 +445,10 @@ def main() -> None:
     size = f"{n:,} nominations, two nodes on loopback, PostgreSQL each"
     fig.table("delivery", ["direction"], ["messages/s", "p50 per message", "p95 per message", "max", "all delivered after",
                                            "sender CPU per message", "receiver CPU per message"])
-    for label, run in (("kz → cn: nomination.sent", sent), ("cn → kz: nomination.decided", back)):
+    for label, run in (("kz → cn: nomination.sent", sent), ("cn → kz: nomination.decided", back),
+                       ("kz → cn: agreement versions and home signatures (mobility_agreement.proposed, .state ×2)", proposed),
+                       ("cn → kz: the host's signatures (mobility_agreement.signed)", signatures),
+                       ("kz → cn: the signed state (mobility_agreement.state)", states)):
         d = [x * 1000 for x in run["durations"]]
         row = [label]
         fig.add("rate", run["delivered"] / run["wall_seconds"], "/s", table="delivery", row=row, col="messages/s", size=size, digits=0)
@@ -385,12 +463,22 @@ def main() -> None:
     fig.table("decisions", ["measure"], ["value"])
     fig.add("host accepts every nomination (decision service, queues nomination.decided)", decided["decided"] / decided["seconds"], "/s",
             table="decisions", size=size, digits=0)
+    fig.add("learner drafts and signs, her coordinator signs (three messages queued per agreement)", drafted["agreements"] / drafted["seconds"], "/s",
+            table="decisions", size=size, digits=0)
+    fig.add("host signs every agreement on its node (queues mobility_agreement.signed)", host_signed["signed"] / host_signed["seconds"], "/s",
+            table="decisions", size=size, digits=0)
     print(json.dumps({"sent": {k: v for k, v in sent.items() if k != "durations"}, "decided": decided,
                       "back": {k: v for k, v in back.items() if k != "durations"}, "cn": at_cn, "kz": at_kz, "publish": published}, indent=1))
     fig.check("kz published one nomination.sent per learner", published["nomination_sent_waiting"] == n, str(published))
     fig.check("every nomination.sent delivered, none rejected or waiting", sent["of_kind"] == n and sent["rejected"] == 0 and sent["waiting"] == 0, str(sent["of_kind"]))
     fig.check("cn holds every nomination once, all accepted", at_cn["remote"] == {"accepted": n}, str(at_cn["remote"]))
     fig.check("every decision delivered and applied at home", back["of_kind"] == n and at_kz["nominations"] == {"accepted": n}, str(at_kz["nominations"]))
+    fig.check("every agreement version and home signature delivered (3 per agreement)", proposed["delivered"] == 3 * n and proposed["rejected"] == 0
+              and proposed["waiting"] == 0, str({k: v for k, v in proposed.items() if k != "durations"}))
+    fig.check("every host signature delivered, and every signed state back", signatures["delivered"] == n and states["delivered"] == n
+              and signatures["rejected"] == states["rejected"] == 0, f"{signatures['delivered']}, {states['delivered']}")
+    fig.check("all agreements signed by the three parties on both nodes", at_kz["agreements"] == {"signed": n} and at_cn["remote_agreements"] == {"signed": n},
+              f"kz {at_kz['agreements']}, cn {at_cn['remote_agreements']}")
     fig.check("each inbox holds each message once", at_cn["duplicate_inbox_ids"] == 0 and at_kz["duplicate_inbox_ids"] == 0
               and at_cn["inbox"].get("nomination.sent") == n and at_kz["inbox"].get("nomination.decided") == n,
               f"cn {at_cn['inbox']}, kz {at_kz['inbox']}")
