@@ -45,3 +45,9 @@ class FederationConfig(AppConfig):
         from .transcript_messages import share_transcript
 
         transcript_shared.connect(share_transcript, dispatch_uid="ortaq.federation.share_transcript")
+        # And the changes the host proposes on its node, and the home's decisions on them.
+        from ortaq.mobility.services import change_shared
+
+        from .mobility_agreement_messages import share_change
+
+        change_shared.connect(share_change, dispatch_uid="ortaq.federation.share_change")

@@ -79,6 +79,8 @@ HANDLERS: dict[str, Handler] = {
     mobility_agreement_messages.PROPOSED: mobility_agreement_messages.mobility_agreement_proposed,
     mobility_agreement_messages.SIGNED: mobility_agreement_messages.mobility_agreement_signed,
     mobility_agreement_messages.STATE: mobility_agreement_messages.mobility_agreement_state,
+    mobility_agreement_messages.CHANGE_PROPOSED: mobility_agreement_messages.mobility_agreement_change_proposed,
+    mobility_agreement_messages.CHANGE_DECIDED: mobility_agreement_messages.mobility_agreement_change_decided,
     logbook_messages.SUBMITTED: logbook_messages.logbook_submitted,
     logbook_messages.VERIFIED: logbook_messages.logbook_verified,
     transcript_messages.TRANSCRIPT: transcript_messages.mobility_transcript,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ortaq.errors import DomainError
+from ortaq.errors import DomainError, ValidationFailed
 from ortaq.mobility import services as mobility_services
 from ortaq.mobility.types import RemoteMobilityAgreementInput
 
@@ -27,6 +27,11 @@ CONTENT_FIELDS = ("kind", "start_date", "end_date", "weekly_hours", "components"
 SIGNER_FIELDS = ("signer_name", "signer_role")
 STATES = ("draft", "signing", "signed")
 SIGNER_ROLES = ("coordinator", "company_supervisor")
+# A change of components the host proposes on its node, and the home's decision on it (mobility.remote_change_services).
+CHANGE_PROPOSED, CHANGE_DECIDED = "mobility_agreement.change_proposed", "mobility_agreement.change_decided"
+# What a proposal names about its proposer, recorded as personal data sent about them.
+PROPOSER_FIELDS = ("proposer_name", "signer_role")
+COMMENT_MAX = 1_000  # ortaq.inputs.LINE_MAX, as the home checks the comment and the response
 
 
 # --------------------------------------------------------------------------- outgoing (home)
@@ -149,5 +154,90 @@ def mobility_agreement_signed(*, peer: Any, payload: JsonObject) -> None:
     try:
         mobility_services.mobility_agreement_sign_remote(agreement_id=pk, node=peer.node_id, version=_number(payload, "version"),
                                                          sha256=_text(payload, "sha256"), signer_name=signer["name"][:200])
+    except DomainError as error:
+        raise _refusal(error) from error
+
+
+# --------------------------------------------------------------------------- changes proposed on the host's node
+
+
+def _person_name(user: Any) -> str:
+    return user.full_name or user.get_full_name() or user.full_name_latin or user.username
+
+
+def change_proposed_payload(proposal: Any, *, proposer: Any, role: str) -> JsonObject:
+    row = proposal.agreement
+    return {"agreement": row.home_id, "proposal": str(proposal.pk), "version": proposal.base_version, "sha256": row.sha256,
+            "components": proposal.components, "reason_code": proposal.reason_code, "comment": proposal.comment,
+            "proposer": {"name": _person_name(proposer), "role": role}}
+
+
+def change_decided_payload(proposal: Any) -> JsonObject:
+    return {"agreement": str(proposal.agreement_id), "proposal": proposal.remote_id, "approved": proposal.state == "approved",
+            "response": proposal.response}
+
+
+def share_change(*, change: str, proposal: Any = None, proposer: Any = None, role: str = "", **signal: object) -> list[Any]:
+    """The receiver of `ortaq.mobility.services.change_shared`, in the mobility service's transaction: a change the
+    host proposes here goes to the agreement's home (`mobility_agreement.change_proposed`, recorded as personal data
+    sent about the proposer), and the home's decision on it goes back to the host's node (`mobility_agreement.change_decided`)."""
+    from .models import PersonalDataSent
+    from .selectors import peer_by_node
+    from .services import outbox_enqueue
+
+    if change == "decided":
+        peer = peer_by_node(proposal.proposed_on_node)
+        if peer is None:
+            return []
+        return [outbox_enqueue(peer=peer, kind=CHANGE_DECIDED, payload=change_decided_payload(proposal),
+                               reason=f"the decision on change {proposal.remote_id} of agreement {proposal.agreement_id}, proposed on {peer.node_id}")]
+    row = proposal.agreement
+    peer = peer_by_node(row.nomination.home_node)
+    if peer is None or proposer is None:
+        return []
+    message = outbox_enqueue(peer=peer, kind=CHANGE_PROPOSED, payload=change_proposed_payload(proposal, proposer=proposer, role=role),
+                             reason=f"the host proposed a change of agreement {row.home_id} version {proposal.base_version} of {row.nomination.home_node}, "
+                                    "which the sending institution decides")
+    PersonalDataSent.objects.create(person=proposer, peer=peer, message=message, kind=message.kind, fields=list(PROPOSER_FIELDS), reason=message.reason)
+    return [message]
+
+
+def _components(payload: JsonObject) -> list[dict[str, object]]:
+    components = payload.get("components")
+    if not isinstance(components, list) or not components or len(components) > 200 or not all(isinstance(c, dict) for c in components):
+        raise Refused(400, RefusalCode.INVALID_MESSAGE, "components is a list of 1 to 200 {code, title, credits, hours, recognition, outcomes}")
+    return components
+
+
+def mobility_agreement_change_proposed(*, peer: Any, payload: JsonObject) -> None:
+    """The host, on the sender's node, proposes a change of components of an agreement made here."""
+    proposer, comment = payload.get("proposer"), payload.get("comment", "")
+    if not isinstance(proposer, dict) or not isinstance(proposer.get("name"), str) or not proposer["name"].strip() \
+            or proposer.get("role") not in SIGNER_ROLES:
+        raise Refused(400, RefusalCode.INVALID_MESSAGE, "mobility_agreement.change_proposed carries proposer {name, role}")
+    if not isinstance(payload.get("reason_code"), str) or not isinstance(comment, str):
+        raise Refused(400, RefusalCode.INVALID_MESSAGE, "reason_code and comment are texts")
+    components = _components(payload)
+    pk = _id(_text(payload, "agreement"))
+    if pk is None:
+        raise Refused(422, RefusalCode.NOT_HOME, "no agreement with this id was made on this node")
+    try:
+        mobility_services.change_propose_remote(agreement_id=pk, node=peer.node_id, remote_id=_text(payload, "proposal"),
+                                                version=_number(payload, "version"), sha256=_text(payload, "sha256"), components=components,
+                                                reason_code=str(payload["reason_code"]), comment=comment, proposer_name=proposer["name"][:200])
+    except ValidationFailed as error:
+        raise Refused(400, RefusalCode.INVALID_MESSAGE, f"{error.message} {error.errors}"[:500]) from error
+    except DomainError as error:
+        raise _refusal(error) from error
+
+
+def mobility_agreement_change_decided(*, peer: Any, payload: JsonObject) -> None:
+    """The agreement's home node (the sender) decided a change the host proposed here."""
+    approved, response = payload.get("approved"), payload.get("response", "")
+    if not isinstance(approved, bool) or not isinstance(response, str) or len(response) > COMMENT_MAX:
+        raise Refused(400, RefusalCode.INVALID_MESSAGE, f"approved is true or false, response a text of at most {COMMENT_MAX} characters")
+    try:
+        mobility_services.remote_change_apply_decision(node=peer.node_id, home_id=_text(payload, "agreement"), proposal_id=_id(_text(payload, "proposal")),
+                                                       approved=approved, response=response)
     except DomainError as error:
         raise _refusal(error) from error

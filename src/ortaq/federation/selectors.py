@@ -167,6 +167,7 @@ PERSONAL_FIELD_LABELS = {
     "description": _("what you wrote you did that week"),
     "outcomes": _("the learning outcomes you linked to that week"),
     "verifier_name": _("your name, as the verifier"),
+    "proposer_name": _("your name, as the one who proposed the change"),
 }
 # Why a kind of message carries a person's data, as that person reads it.
 PERSONAL_DATA_PURPOSES = {
@@ -175,6 +176,7 @@ PERSONAL_DATA_PURPOSES = {
     "mobility_agreement.signed": _("You signed a learning or training agreement made on that node: it records who signed for the host."),
     "logbook.submitted": _("A week of your logbook: the host's supervisor on that node verifies it."),
     "logbook.verified": _("You verified or returned a logbook week kept on that node: it records who decided for the host."),
+    "mobility_agreement.change_proposed": _("You proposed a change of a learning or training agreement made on that node: the sending institution decides it there."),
 }
 
 

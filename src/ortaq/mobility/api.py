@@ -26,7 +26,7 @@ from ortaq.lib.idempotency import idempotent
 from ortaq.lib.schemas import INT32_MAX, READERS, Id, InputSchema, Int, Line, Pages, Text, WrittenTitleOut
 
 from . import (
-    during, edit_services, grades, remote_agreement_services, remote_logbook_services, remote_services, remote_transcript_services, round_services,
+    during, edit_services, grades, remote_agreement_services, remote_change_services, remote_logbook_services, remote_services, remote_transcript_services, round_services,
     selectors, services,
 )
 from .forms import ApplicationForm, ScoreForm
@@ -222,7 +222,9 @@ class ProposalOut(Schema):
     reason_code: str
     comment: str
     state: str
-    proposed_by_id: int
+    proposed_by_id: int | None  # None: the host proposed it on its own node (proposed_on_node, proposer_name)
+    proposed_on_node: str = ""
+    proposer_name: str = ""
     proposed_at: dt.datetime
 
 
@@ -690,6 +692,26 @@ class RemoteSignIn(InputSchema):
     expected_version: Id = Field(..., description="The `version` you read; another current one answers 409 version_conflict")
 
 
+class RemoteChangeIn(InputSchema):
+    components: list[ComponentIn] = Field(..., min_length=1, max_length=200,
+                                          description="The whole new list; `outcome_ids` only among those the current content names (ids at home)")
+    reason_code: Literal[tuple(ReasonCode.values)]  # type: ignore[valid-type]
+    comment: Text = ""
+    expected_version: Id = Field(..., description="The `version` you read; another current one answers 409 version_conflict")
+
+
+class RemoteChangeOut(Schema):
+    id: int
+    base_version: int
+    components: list[RemoteComponentOut]
+    reason_code: str
+    comment: str
+    state: str = Field(..., description="pending until the agreement's home node decides: approved or rejected")
+    response: str
+    proposed_by_id: int | None
+    proposed_at: dt.datetime
+
+
 class RemoteResultIn(InputSchema):
     component: Annotated[int, Field(ge=0, le=INT32_MAX)] = Field(..., description="The component's position in `content.components`, from 0")
     host_grade: Annotated[Line, Field(min_length=1, max_length=10)]
@@ -727,6 +749,17 @@ def get_remote_agreement(request, pk: int):
 def sign_remote_agreement(request, pk: int, payload: RemoteSignIn):
     remote_agreement_services.remote_agreement_sign(actor=request.user, agreement=_remote_agreement(request, pk), expected_version=payload.expected_version)
     return _remote_agreement(request, pk)
+
+
+@router.post("/agreements/remote/{int:pk}/changes", response={201: RemoteChangeOut},
+             summary="Propose a change of components of the version read (the host's staff); the agreement's home node decides it")
+def propose_remote_change(request, pk: int, payload: RemoteChangeIn):
+    rows = [{"code": c.code, "title": c.title, "credits": str(c.credits), "hours": c.hours, "recognition": c.recognition,
+             "outcomes": list(c.outcome_ids)} for c in payload.components]
+    proposal = remote_change_services.remote_change_propose(actor=request.user, agreement=_remote_agreement(request, pk), components=rows,
+                                                            reason_code=payload.reason_code, comment=payload.comment,
+                                                            expected_version=payload.expected_version)
+    return Status(201, proposal)
 
 
 @router.get("/agreements/remote/{int:pk}/logbook", response=list[RemoteLogbookEntryOut], summary="The logbook's weeks the learner submitted at home")

@@ -41,6 +41,7 @@ from .models import (
     TranscriptEntry,
 )
 from .remote_agreement_services import mobility_agreement_shared
+from .remote_change_services import change_shared
 from .remote_logbook_services import logbook_shared
 from .services import HOST_ROLES, document_check
 
@@ -299,6 +300,38 @@ def change_propose(*, actor, agreement: MobilityAgreement, components: list[dict
     return proposal
 
 
+@transaction.atomic
+def change_propose_remote(*, agreement_id: int, node: str, remote_id: str, version: int, sha256: str, components: list[dict], reason_code: str,
+                          comment: str, proposer_name: str) -> ChangeProposal:
+    """On the agreement's home node: a change the host proposed on its node (`node`, which must host the nomination's
+    host, else "home_node"), on the current version only ("state"). Its components are checked as a local proposal's
+    (ValidationFailed); the sending institution decides it with `change_decide`. The same proposal again changes nothing."""
+    agreement = MobilityAgreement.objects.select_for_update().select_related("nomination__host").filter(pk=agreement_id).first()
+    if agreement is None or not node or agreement.nomination.host.node != node:
+        raise DomainError(_("Only the host's node proposes changes for the receiving party."), code="home_node")
+    found = agreement.proposals.filter(proposed_on_node=node, remote_id=remote_id).first()
+    if found is not None:
+        return found
+    if version != agreement.version or sha256 != agreement.versions.get(number=agreement.version).sha256:
+        raise DomainError(_("This change was proposed on a version the agreement has since left."), code="state")
+    if reason_code not in ReasonCode.values:
+        raise ValidationFailed({"reason_code": [str(_("Choose a reason for the change."))]})
+    comment = plain_text(comment, name="comment", max_length=LINE_MAX)
+    rows = _clean_components(components, allowed_outcomes=allowed_outcome_ids(agreement.nomination))
+    proposal = ChangeProposal.objects.create(
+        agreement=agreement, base_version=agreement.version, reason_code=reason_code, comment=comment, proposed_by=None, proposed_on_node=node,
+        proposer_name=proposer_name.strip()[:200], remote_id=remote_id, components=[{**r, "credits": str(r["credits"])} for r in rows],
+    )
+    audit_record(actor=None, action="create", obj=proposal, after={"reason": reason_code, "base_version": agreement.version, "remote_id": remote_id},
+                 summary=f"from {node}")
+    nomination = agreement.nomination
+    coordinators = [m.user for m in memberships(institutions=[nomination.application.call.owner_id], roles=[Role.COORDINATOR]).select_related("user")]
+    notify(recipients=list({u.pk: u for u in [nomination.application.applicant, *coordinators]}.values()), key="agreement_change_proposed_remote",
+           params={"learner": nomination.application.applicant.display_name, "host": names(nomination.host), "node": node, "name": proposal.proposer_name},
+           url=reverse("mobility:agreement", args=[agreement.pk]))
+    return proposal
+
+
 def change_decide(*, actor, proposal: ChangeProposal, approve: bool, response: str = "") -> ChangeProposal:
     """Approve or reject a pending change. A proposal made on a version the agreement has since left is closed as
     rejected (committed, so it no longer waits for anyone) and the decider is told to propose again (409)."""
@@ -323,6 +356,7 @@ def _change_decide(*, actor, proposal: ChangeProposal, approve: bool, response: 
         proposal.decided_by = actor
         proposal.save()
         audit_record(actor=actor, action="transition", obj=proposal, after={"state": proposal.state, "superseded_by_version": agreement.version})
+        _share_decision(proposal)
         return proposal, agreement.version
     if not approve and not response.strip():
         raise ValidationFailed({"response": [str(_("Say why the proposal is rejected."))]})
@@ -339,7 +373,15 @@ def _change_decide(*, actor, proposal: ChangeProposal, approve: bool, response: 
         version = _snapshot(agreement, actor=actor, reason_code=proposal.reason_code, comment=proposal.comment)
         audit_record(actor=actor, action="update", obj=agreement, before=before, after=version.content, summary=proposal.reason_code)
     audit_record(actor=actor, action="transition", obj=proposal, after={"state": proposal.state})
+    _share_decision(proposal)
     return proposal, None
+
+
+def _share_decision(proposal: ChangeProposal) -> None:
+    """A decision on a change the host proposed on its node goes back there (remote_change_services.py); an approved
+    change's new version to sign has gone there already (_snapshot)."""
+    if proposal.proposed_on_node and proposal.remote_id:
+        change_shared.send(sender=ChangeProposal, change="decided", proposal=proposal)
 
 
 # Logbook ------------------------------------------------------------------------------------------------

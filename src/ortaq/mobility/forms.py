@@ -246,3 +246,22 @@ def posted_components(agreement, data) -> list[dict]:
     if not form.is_valid():
         raise ValidationFailed({name: [str(m) for m in messages] for name, messages in form.errors.items()})
     return form.components()
+
+
+COMPONENT_ROW_FIELDS = ("code", "title", "credits", "hours", "recognition")
+COMPONENT_ROWS_MAX = 100
+
+
+def posted_component_rows(data) -> list[dict]:
+    """The component rows of the host's change form (`code_<i>`, `title_<i>`, `credits_<i>`, `hours_<i>`,
+    `recognition_<i>`, the checkboxes `outcomes_<i>`), as the services take them; wholly empty rows are left out. The
+    values are checked by the service (during._clean_components), as for the home's change form."""
+    rows = []
+    for i in range(COMPONENT_ROWS_MAX):
+        if f"title_{i}" not in data:
+            break
+        row: dict = {name: data.get(f"{name}_{i}", "").strip() for name in COMPONENT_ROW_FIELDS}
+        row["outcomes"] = data.getlist(f"outcomes_{i}")
+        if any(row.values()):
+            rows.append(row)
+    return rows

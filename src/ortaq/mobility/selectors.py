@@ -177,7 +177,21 @@ def remote_agreement_page(*, actor: Actor, row: RemoteMobilityAgreement) -> dict
             # The logbook kept on the home node, once signed by all: the host's staff verify or return each week here.
             "logbook": list(row.logbook.select_related("verified_by")),
             "may_verify": row.state == "signed" and access_for(actor).has_role(row.nomination.host_id, *HOST_ROLES),
-            **_remote_results_page(actor, row)}
+            **_remote_results_page(actor, row), **_remote_changes_page(actor, row)}
+
+
+def _remote_changes_page(actor: Actor, row: RemoteMobilityAgreement) -> dict:
+    """The changes the host proposed here (remote_change_services.py), each with the home's decision, and the form's
+    rows for a new one: the current components, then two empty rows."""
+    from .models import ReasonCode
+    from .remote_change_services import content_outcome_ids, may_propose
+
+    content = row.content if isinstance(row.content, dict) else {}
+    current = [c for c in content.get("components", []) if isinstance(c, dict)]
+    blank = {"code": "", "title": "", "credits": "", "hours": "", "recognition": "", "outcomes": []}
+    return {"change_proposals": list(row.change_proposals.select_related("proposed_by")), "may_propose": may_propose(actor, row),
+            "reasons": ReasonCode.choices, "change_rows": [blank | c for c in current] + [blank, blank],
+            "change_outcomes": sorted(content_outcome_ids(row))}
 
 
 def _remote_results_page(actor: Actor, row: RemoteMobilityAgreement) -> dict:

@@ -28,6 +28,7 @@ from .models import (
     Call,
     CallOption,
     CallState,
+    ChangeProposal,
     Choice,
     InternshipOffer,
     LogbookEntry,
@@ -426,6 +427,19 @@ def logbook_verify_remote(*, agreement_id: int, entry_id: int, node: str, approv
 
     return verify(agreement_id=agreement_id, entry_id=entry_id, node=node, approve=approve, verified_hours=verified_hours, comment=comment,
                   verifier_name=verifier_name, verifier_role=verifier_role)
+
+
+# Changes the host proposes on its node (remote_change_services.py; the home side in during.py), for the federation.
+from .remote_change_services import change_shared, remote_change_apply_decision  # noqa: E402,F401
+
+
+def change_propose_remote(*, agreement_id: int, node: str, remote_id: str, version: int, sha256: str, components: list[dict], reason_code: str,
+                          comment: str, proposer_name: str) -> ChangeProposal:
+    """during.change_propose_remote (imported when called: during imports this module)."""
+    from .during import change_propose_remote as propose
+
+    return propose(agreement_id=agreement_id, node=node, remote_id=remote_id, version=version, sha256=sha256, components=components,
+                   reason_code=reason_code, comment=comment, proposer_name=proposer_name)
 
 
 # The host's evaluation and transcript across nodes (remote_transcript_services.py), for the federation.

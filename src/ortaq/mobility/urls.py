@@ -62,6 +62,7 @@ from . import views_remote_agreements  # noqa: E402
 urlpatterns += [
     path("agreements/remote/<int:pk>/", views_remote_agreements.remote_agreement_detail, name="remote_agreement"),
     path("agreements/remote/<int:pk>/sign/", views_remote_agreements.remote_agreement_sign, name="remote_agreement_sign"),
+    path("agreements/remote/<int:pk>/changes/", views_remote_agreements.remote_agreement_change_propose, name="remote_agreement_change_propose"),
     path("agreements/remote/<int:pk>/logbook/verify/", views_remote_agreements.remote_agreement_logbook_verify, name="remote_agreement_logbook_verify"),
     path("agreements/remote/<int:pk>/result/", views_remote_agreements.remote_agreement_result, name="remote_agreement_result"),
     path("agreements/remote/<int:pk>/evaluate/", views_remote_agreements.remote_agreement_evaluate, name="remote_agreement_evaluate"),

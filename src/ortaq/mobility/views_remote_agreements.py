@@ -14,7 +14,8 @@ from ortaq.errors import DomainError
 from ortaq.inputs import ID_MAX, choice, refused, whole_number
 from ortaq.lib.views import row_action
 
-from . import remote_agreement_services, remote_logbook_services, remote_transcript_services, selectors
+from . import remote_agreement_services, remote_change_services, remote_logbook_services, remote_transcript_services, selectors
+from .forms import posted_component_rows
 
 
 def _get(request, pk: int):
@@ -41,6 +42,16 @@ def remote_agreement_sign(request, agreement):
 
 
 @row_action(get=_get, page=remote_agreement_detail, route="mobility:remote_agreement")
+def remote_agreement_change_propose(request, agreement):
+    """Propose a change of components of the version shown; the sending institution decides it on the agreement's node."""
+    version = whole_number(request.POST.get("version"), name="version", minimum=1, maximum=ID_MAX)  # the version read: required
+    remote_change_services.remote_change_propose(actor=request.user, agreement=agreement, components=posted_component_rows(request.POST),
+                                                 reason_code=request.POST.get("reason_code", ""), comment=request.POST.get("comment", ""),
+                                                 expected_version=version)
+    return _("Change proposed.")
+
+
+@row_action(get=_get, page=remote_agreement_detail, route="mobility:remote_agreement")
 def remote_agreement_logbook_verify(request, agreement):
     """Verify (with the hours verified) or return (with a comment) a week of the logbook kept on the agreement's node."""
     entry = agreement.logbook.filter(pk=whole_number(request.POST.get("entry"), name="entry", minimum=1, maximum=ID_MAX)).first()
@@ -59,19 +70,23 @@ def remote_logbook_link(request, token: str):
         raise Http404
     if request.method == "POST":
         try:
-            entry = agreement.logbook.filter(pk=whole_number(request.POST.get("entry"), name="entry", minimum=1, maximum=ID_MAX)).first()
-            if entry is None:
-                raise Http404
-            remote_logbook_services.remote_logbook_verify_via_link(
-                token=token, entry=entry, verifier_name=request.POST.get("verifier_name", ""),
-                approve=choice(request.POST.get("decision"), ("verify", "return"), name="decision") == "verify",
-                verified_hours=request.POST.get("verified_hours", ""), comment=request.POST.get("comment", ""))
+            _link_decision(request, agreement, token)
         except DomainError as error:
             return refused(request, error, remote_logbook_link, token)
         messages.success(request, _("Thank you: your decision is recorded."))
         return redirect(request.path)
     return render(request, "mobility/remote_logbook_link.html", {"agreement": agreement, "nomination": agreement.nomination,
                                                                  "entries": agreement.logbook.all()})
+
+
+def _link_decision(request, agreement, token: str) -> None:
+    entry = agreement.logbook.filter(pk=whole_number(request.POST.get("entry"), name="entry", minimum=1, maximum=ID_MAX)).first()
+    if entry is None:
+        raise Http404
+    remote_logbook_services.remote_logbook_verify_via_link(
+        token=token, entry=entry, verifier_name=request.POST.get("verifier_name", ""),
+        approve=choice(request.POST.get("decision"), ("verify", "return"), name="decision") == "verify",
+        verified_hours=request.POST.get("verified_hours", ""), comment=request.POST.get("comment", ""))
 
 
 @row_action(get=_get, page=remote_agreement_detail, route="mobility:remote_agreement")

@@ -63,4 +63,11 @@ MESSAGES.update({
                                  _("%(learner)s has submitted the logbook week starting %(week)s of the mobility at %(host)s, on the sending node. Please verify it or return it.")),
     "host_transcript_received": (_("Transcript of records received: %(learner)s"),
                                  _("%(host)s has sent the evaluation and transcript of records of %(learner)s from its node, signed. Recognition can start.")),
+    # Changes the host proposes on its node (mobility.remote_change_services), decided on the agreement's home node.
+    "agreement_change_proposed_remote": (_("Change proposed by the host: %(learner)s"),
+                                         _("%(name)s proposed on %(node)s a change of the agreement of %(learner)s with %(host)s. Please approve or reject it.")),
+    "remote_change_approved": (_("Change approved: %(learner)s"),
+                               _("The sending institution approved the change you proposed to the agreement of %(learner)s with %(host)s. The new version to sign follows.")),
+    "remote_change_rejected": (_("Change rejected: %(learner)s"),
+                               _("The sending institution rejected the change you proposed to the agreement of %(learner)s with %(host)s: %(response)s")),
 })
