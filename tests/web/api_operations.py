@@ -328,6 +328,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/api/v1/mobility/agreements/remote/{pk}/sign"): Operation(
         "coordinator_c", path=lambda s: {"pk": _remote_agreement(s, signed=False).pk}, body=lambda s: {"expected_version": 1},
     ),
+    ("POST", "/api/v1/mobility/agreements/remote/{pk}/changes"): Operation(
+        "coordinator_c", path=lambda s: {"pk": _remote_agreement(s, signed=True).pk}, ok=201,
+        body=lambda s: {"components": [{"code": "C1", "title": "装配线调试", "credits": 5, "hours": 120, "recognition": "Module 7", "outcome_ids": [3]}],
+                        "reason_code": "timetable_conflict", "comment": "二号线十月停产", "expected_version": 1},
+    ),
     ("GET", "/api/v1/mobility/agreements/remote/{pk}/logbook"): Operation("coordinator_c", path=lambda s: {"pk": _remote_agreement(s, signed=True).pk}),
     ("POST", "/api/v1/mobility/agreements/remote/{pk}/logbook/{entry_id}/verify"): Operation(
         "coordinator_c", path=lambda s: {"pk": _remote_agreement(s, signed=True).pk, "entry_id": _remote_week(s).pk},

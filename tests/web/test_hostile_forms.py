@@ -629,6 +629,17 @@ def _(ctx):
                  outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[copy])]
 
 
+@scenario("mobility:remote_agreement_change_propose")
+def _(ctx):
+    copy = _signed_remote_copy(ctx, outcomes=(3, 5))
+    valid = {"version": "1", "code_0": "C1", "title_0": "装配线调试", "credits_0": "4", "hours_0": "100", "recognition_0": "Module 7", "outcomes_0": "3",
+             "reason_code": "timetable_conflict", "comment": "二号线十月停产"}
+    return [Form(f"/en/mobility/agreements/remote/{copy.pk}/changes/", ctx.world["coordinator_b"], valid,
+                 {"credits_0": "decimal", "version": "id", "code_0": "text", "title_0": "text", "hours_0": "int0", "recognition_0": "text",
+                  "outcomes_0": "id", "reason_code": "choice", "comment": "text"},
+                 foreign={"outcomes_0": "4"}, outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[copy])]
+
+
 @scenario("mobility:remote_agreement_evaluate")
 def _(ctx):
     copy = _signed_remote_copy(ctx)

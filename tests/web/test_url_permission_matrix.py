@@ -278,6 +278,9 @@ MATRIX: dict[str, Entry] = {
     # tests/federation/test_mobility_agreements_across_nodes.py.
     "mobility:remote_agreement": page(None, ("nobody", 404), kwargs={"pk": 999999999}),
     "mobility:remote_agreement_sign": action(None, ("nobody", 404), kwargs={"pk": 999999999}, data={"version": "1"}),
+    # A change of its components the host proposes there (tests/federation/test_change_proposals_across_nodes.py).
+    "mobility:remote_agreement_change_propose": action(None, ("nobody", 404), kwargs={"pk": 999999999},
+                                                       data={"version": "1", "title_0": "T", "reason_code": "other"}),
     # Verifying or returning a week of that agreement's logbook (kept on the other node): 404 to all here; who may (the
     # host's staff) is tested in tests/federation/test_logbooks_across_nodes.py.
     "mobility:remote_agreement_logbook_verify": action(None, ("nobody", 404), kwargs={"pk": 999999999},
@@ -505,6 +508,8 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/mobility/agreements/remote/": api(),
     "GET /api/v1/mobility/agreements/remote/{pk}": api(None, ("nobody", 404), kwargs={"pk": 999999999}),
     "POST /api/v1/mobility/agreements/remote/{pk}/sign": api(None, ("nobody", 404), kwargs={"pk": 999999999}, data={"expected_version": 1}),
+    "POST /api/v1/mobility/agreements/remote/{pk}/changes": api(None, ("nobody", 404), kwargs={"pk": 999999999},
+                                                                data={"components": [{"title": "T"}], "reason_code": "other", "expected_version": 1}),
     "GET /api/v1/mobility/agreements/remote/{pk}/logbook": api(None, ("nobody", 404), kwargs={"pk": 999999999}),
     "POST /api/v1/mobility/agreements/remote/{pk}/logbook/{entry_id}/verify": api(None, ("nobody", 404), kwargs={"pk": 999999999, "entry_id": 1},
                                                                                data={"decision": "verify", "verified_hours": 1.0}),
