@@ -91,6 +91,21 @@ def test_a_rejection_goes_back_to_the_hosts_node_with_its_response(client, signe
     assert not OutboxMessage.objects.filter(kind="mobility_agreement.proposed", payload__version=2).exists()
 
 
+def test_a_change_left_behind_by_a_newer_version_is_closed_and_the_hosts_node_told(client, signed, peered):
+    agreement, learner, coordinator = signed["agreement"], signed["learner"], signed["coordinator"]
+    _send(client, peered, "mobility_agreement.change_proposed", _change(agreement))
+    theirs = ChangeProposal.objects.get()
+    ours = during.change_propose(actor=learner, agreement=agreement, components=ROWS[:1], reason_code="other", expected_version=1)
+    during.change_decide(actor=coordinator, proposal=ours, approve=True)
+    with pytest.raises(VersionConflict):
+        during.change_decide(actor=coordinator, proposal=theirs, approve=True)
+    theirs.refresh_from_db()
+    assert theirs.state == ProposalState.REJECTED
+    [decided] = OutboxMessage.objects.filter(kind="mobility_agreement.change_decided")
+    assert decided.payload == {"agreement": str(agreement.pk), "proposal": "77", "approved": False,
+                               "response": "The agreement changed after this proposal was made."}
+
+
 def test_a_change_proposed_here_sends_nothing_to_the_hosts_node(signed):
     agreement, learner, coordinator = signed["agreement"], signed["learner"], signed["coordinator"]
     proposal = during.change_propose(actor=learner, agreement=agreement, components=ROWS, reason_code="other", expected_version=1)
