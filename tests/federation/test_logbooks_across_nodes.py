@@ -79,6 +79,9 @@ def test_the_hosts_decision_from_its_node_is_recorded_as_a_verification_here(cli
     assert answer.json()["status"] == "accepted", answer.json()
     entry.refresh_from_db()
     assert (entry.state, entry.verified_hours, entry.verified_by, entry.verified_via_link) == (EntryState.VERIFIED, 30, None, False)
+    assert (entry.verified_on_node, entry.verifier_name) == (peered.node_id, "李明")
+    client.force_login(signed["learner"])
+    assert f"(by 李明, on {peered.node_id})" in client.get(f"/en/mobility/agreements/{signed['agreement'].pk}/").content.decode()
     assert AuditEvent.objects.filter(action="approve", object_id=str(entry.pk), actor=None,
                                      summary=f"by {peered.node_id}: 李明 (company_supervisor)").exists()
     assert during.hours_summary(signed["agreement"])["verified"] == 30

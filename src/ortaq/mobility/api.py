@@ -262,6 +262,8 @@ class LogbookEntryOut(Schema):
     state: str
     verified_hours: Decimal | None
     supervisor_comment: str
+    verified_on_node: str = Field("", description="The host's node, when its staff decided there (else empty)")
+    verifier_name: str = Field("", description="Who decided on the host's node, as its message named them")
     outcome_ids: list[int]
 
     @staticmethod

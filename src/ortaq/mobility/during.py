@@ -504,6 +504,7 @@ def logbook_verify_remote(*, agreement_id: int, entry_id: int, node: str, approv
         raise DomainError(_("Only the host's node verifies this logbook."), code="home_node")
     if entry.state == EntryState.REJECTED:  # returned: the host's node holds no submitted week to decide on
         raise DomainError(_("This week was returned; it waits for the learner to submit it again."), code="state")
+    entry.verified_on_node, entry.verifier_name = node, verifier_name.strip()[:200]  # saved with the decision below
     return _record_verification(entry, verified_hours=verified_hours, approve=approve, comment=comment,
                                 summary=f"by {node}: {verifier_name.strip()[:200]} ({verifier_role})")
 

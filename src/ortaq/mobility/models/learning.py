@@ -135,6 +135,9 @@ class LogbookEntry(models.Model):
     verified_hours = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     verified_via_link = models.BooleanField(default=False)
+    # A decision taken on the host's node (issue 16): who decided there, and the node, as its message named them.
+    verified_on_node = models.CharField(max_length=300, blank=True)
+    verifier_name = models.CharField(max_length=200, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     supervisor_comment = models.TextField(blank=True)
 
