@@ -755,6 +755,7 @@ def sign_remote_agreement(request, pk: int, payload: RemoteSignIn):
 
 @router.post("/agreements/remote/{int:pk}/changes", response={201: RemoteChangeOut},
              summary="Propose a change of components of the version read (the host's staff); the agreement's home node decides it")
+@idempotent
 def propose_remote_change(request, pk: int, payload: RemoteChangeIn):
     rows = [{"code": c.code, "title": c.title, "credits": str(c.credits), "hours": c.hours, "recognition": c.recognition,
              "outcomes": list(c.outcome_ids)} for c in payload.components]
