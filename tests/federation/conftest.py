@@ -4,6 +4,7 @@ node under test can trust it, refuse it, and receive from it without a second se
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from dataclasses import dataclass, field
 
@@ -68,3 +69,14 @@ def send_from(client, node: RemoteNode, kind: str, payload: dict, message_id: st
     """A message of `kind` from `node` to this node's inbox, signed with the node's key (the given id, or a new one)."""
     body = node.message(kind, payload, **({"id": message_id} if message_id else {}))
     return post_inbox(client, body, node.signed_headers(body))
+
+
+def pytest_collection_modifyitems(config, items):
+    """The live-node tests start `ortaq serve` processes, each on its own SQLite database in its data folder, whatever
+    the leg's database: CI runs them once, on the SQLite leg (decision 0010, amended 2026-12-04)."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    skip = pytest.mark.skip(reason="live nodes use their own SQLite databases: they run on the SQLite leg of CI")
+    for item in items:
+        if item.get_closest_marker("nodes") is not None:
+            item.add_marker(skip)
