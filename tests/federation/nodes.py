@@ -19,9 +19,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -152,6 +152,25 @@ def migrated_copies(root: Path, *nodes: Node) -> None:
         shutil.copy(template.data_dir / "ortaq.sqlite3", node.data_dir / "ortaq.sqlite3")
         with closing(sqlite3.connect(node.data_dir / "ortaq.sqlite3")) as db, db:
             db.execute("DELETE FROM federation_nodekey")
+
+
+@contextmanager
+def running(root: Path, *, demo: bool = False) -> Iterator[tuple[Node, Node]]:
+    """A Kazakh and a Chinese node on loopback, migrated (with `demo`: each loaded with its country's demo, `ortaq demo
+    --node kz|cn`), started, and stopped at the end."""
+    kz, cn = Node(root, "kz", "KZ"), Node(root, "cn", "CN")
+    migrated_copies(root, kz, cn)
+    if demo:
+        at_once(lambda: kz.cli("demo", "--node", "kz"), lambda: cn.cli("demo", "--node", "cn"))
+    try:
+        kz.start()
+        cn.start()
+        kz.wait_ready()
+        cn.wait_ready()
+        yield kz, cn
+    finally:
+        kz.stop()
+        cn.stop()
 
 
 def at_once(*calls: Callable[[], Any]) -> list:

@@ -15,24 +15,15 @@ import time
 
 import pytest
 
-from tests.federation.nodes import Node, at_once, migrated_copies
+from tests.federation.nodes import at_once, running
 
 pytestmark = pytest.mark.nodes
 
 
 @pytest.fixture
 def nodes(tmp_path):
-    kz, cn = Node(tmp_path, "kz", "KZ"), Node(tmp_path, "cn", "CN")
-    migrated_copies(tmp_path, kz, cn)
-    try:
-        kz.start()
-        cn.start()
-        kz.wait_ready()
-        cn.wait_ready()
-        yield kz, cn
-    finally:
-        kz.stop()
-        cn.stop()
+    with running(tmp_path) as pair:
+        yield pair
 
 
 def test_two_nodes_peer_share_institutions_catch_up_after_an_outage_and_agree(nodes):

@@ -20,25 +20,15 @@ import urllib.error
 
 import pytest
 
-from tests.federation.nodes import Node, at_once, migrated_copies
+from tests.federation.nodes import Node, at_once, running
 
 pytestmark = pytest.mark.nodes
 
 
 @pytest.fixture
 def nodes(tmp_path):
-    kz, cn = Node(tmp_path, "kz", "KZ"), Node(tmp_path, "cn", "CN")
-    migrated_copies(tmp_path, kz, cn)
-    at_once(lambda: kz.cli("demo", "--node", "kz"), lambda: cn.cli("demo", "--node", "cn"))
-    try:
-        kz.start()
-        cn.start()
-        kz.wait_ready()
-        cn.wait_ready()
-        yield kz, cn
-    finally:
-        kz.stop()
-        cn.stop()
+    with running(tmp_path, demo=True) as pair:
+        yield pair
 
 
 def token(node: Node, username: str) -> str:

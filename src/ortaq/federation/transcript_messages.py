@@ -23,8 +23,6 @@ from .models import InstitutionLink
 from .types import JsonObject, RefusalCode, Refused
 
 TRANSCRIPT = "mobility.transcript"
-# The learner's data the transcript carries (her names and results), recorded in the outbox's reason: she has no
-# account on the host's node, so there is no person there to record it for.
 CREDENTIAL_MAX_BYTES = 1_000_000
 
 
@@ -33,6 +31,8 @@ def transcript_payload(row: Any, credential: JsonObject) -> JsonObject:
 
 
 def transcript_reason(row: Any) -> str:
+    """Why the learner's names and results go home, recorded in the outbox (she has no account on the host's node, so
+    there is no person there to record a PersonalDataSent row for)."""
     nomination = row.nomination
     return (f"the host's evaluation and transcript of records of agreement {row.home_id} version {row.version}, back to the learner's "
             f"home node {nomination.home_node} for recognition")
