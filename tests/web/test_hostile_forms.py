@@ -572,43 +572,8 @@ def _(ctx):
                  {"decision": "choice", "reason": "text"}, outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[nomination])]
 
 
-@scenario("mobility:remote_agreement_sign")
-def _(ctx):
-    from ortaq.mobility.models import RemoteMobilityAgreement, RemoteNomination
-    from ortaq.mobility.services import agreement_content_sha256
-
-    mirror = make_institution("Tianjin VU", country="CN", node="https://cn.ortaq.example")  # a college of another node
-    nomination = RemoteNomination.objects.create(home_node=mirror.node, home_id="41", host=ctx.world.b, sending=mirror, state="accepted",
-                                                 learner_name="王芳", learner_name_latin="Wang Fang", call_title="实习 2026")
-    content = {"kind": "training", "start_date": "2026-09-01", "end_date": "2026-11-30", "weekly_hours": 30,
-               "components": [{"code": "C1", "title": "装配线调试", "credits": "5.0", "hours": 120, "recognition": "", "outcomes": []}]}
-    copy = RemoteMobilityAgreement.objects.create(nomination=nomination, home_id="55", version=1, sha256=agreement_content_sha256(content),
-                                                  content=content, state="draft")
-    return [Form(f"/en/mobility/agreements/remote/{copy.pk}/sign/", ctx.world["coordinator_b"], {"version": "1"}, {"version": "id"},
-                 outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[copy])]
-
-
-@scenario("mobility:remote_agreement_logbook_verify")
-def _(ctx):
-    from ortaq.mobility.models import RemoteLogbookEntry, RemoteMobilityAgreement, RemoteNomination
-    from ortaq.mobility.services import agreement_content_sha256
-
-    mirror = make_institution("Tianjin VU", country="CN", node="https://cn.ortaq.example")  # a college of another node
-    nomination = RemoteNomination.objects.create(home_node=mirror.node, home_id="41", host=ctx.world.b, sending=mirror, state="accepted",
-                                                 learner_name="王芳", learner_name_latin="Wang Fang", call_title="实习 2026")
-    content = {"kind": "training", "start_date": "2026-09-01", "end_date": "2026-11-30", "weekly_hours": 30,
-               "components": [{"code": "C1", "title": "装配线调试", "credits": "5.0", "hours": 120, "recognition": "", "outcomes": []}]}
-    copy = RemoteMobilityAgreement.objects.create(nomination=nomination, home_id="55", version=1, sha256=agreement_content_sha256(content),
-                                                  content=content, state="signed")
-    week = RemoteLogbookEntry.objects.create(agreement=copy, home_id="301", week_start="2026-09-07", hours="32.0", description="调试")
-    return [Form(f"/en/mobility/agreements/remote/{copy.pk}/logbook/verify/", ctx.world["coordinator_b"],
-                 {"entry": str(week.pk), "decision": "verify", "verified_hours": "30", "comment": ""},
-                 {"entry": "id", "decision": "choice", "verified_hours": "decimal", "comment": "text"}, foreign={"verified_hours": "33"},
-                 outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[week])]
-
-
-def _signed_remote_copy(ctx, *, outcomes=(3,)):
-    """A host's copy (for B) of an agreement from another node, signed by all: what the host's results are recorded on."""
+def _signed_remote_copy(ctx, *, outcomes=(3,), state="signed"):
+    """A host's copy (for B) of an agreement from another node, signed by all unless `state` says otherwise."""
     from ortaq.mobility.models import RemoteMobilityAgreement, RemoteNomination
     from ortaq.mobility.services import agreement_content_sha256
 
@@ -618,7 +583,26 @@ def _signed_remote_copy(ctx, *, outcomes=(3,)):
     content = {"kind": "training", "start_date": "2026-09-01", "end_date": "2026-11-30", "weekly_hours": 30,
                "components": [{"code": "C1", "title": "装配线调试", "credits": "5.0", "hours": 120, "recognition": "", "outcomes": list(outcomes)}]}
     return RemoteMobilityAgreement.objects.create(nomination=nomination, home_id="55", version=1, sha256=agreement_content_sha256(content),
-                                                  content=content, state="signed")
+                                                  content=content, state=state)
+
+
+@scenario("mobility:remote_agreement_sign")
+def _(ctx):
+    copy = _signed_remote_copy(ctx, outcomes=(), state="draft")
+    return [Form(f"/en/mobility/agreements/remote/{copy.pk}/sign/", ctx.world["coordinator_b"], {"version": "1"}, {"version": "id"},
+                 outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[copy])]
+
+
+@scenario("mobility:remote_agreement_logbook_verify")
+def _(ctx):
+    from ortaq.mobility.models import RemoteLogbookEntry
+
+    copy = _signed_remote_copy(ctx, outcomes=())
+    week = RemoteLogbookEntry.objects.create(agreement=copy, home_id="301", week_start="2026-09-07", hours="32.0", description="调试")
+    return [Form(f"/en/mobility/agreements/remote/{copy.pk}/logbook/verify/", ctx.world["coordinator_b"],
+                 {"entry": str(week.pk), "decision": "verify", "verified_hours": "30", "comment": ""},
+                 {"entry": "id", "decision": "choice", "verified_hours": "decimal", "comment": "text"}, foreign={"verified_hours": "33"},
+                 outsiders=[ctx.world["coordinator_a"], ctx.world["coordinator_c"]], watch=[week])]
 
 
 @scenario("mobility:remote_agreement_result")
