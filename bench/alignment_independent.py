@@ -81,6 +81,8 @@ def systems(comps, by, split, *, quick: bool, log=print) -> dict[str, dict]:
     log(f"lexical: {time.perf_counter() - t0:.1f}s")
     if quick:
         return results
+    results["e5 plain (model's vectors, not centred)"] = evaluate(
+        z_matrices(E5Backend(CACHE, centred=False), by, comps), held)
     z_q = z_matrices(E5Backend(CACHE), by, comps)
     results["e5"] = evaluate(z_q, held)
     results["default"] = evaluate(z_matrices(get_backend("default", cache=CACHE), by, comps), held)

