@@ -264,6 +264,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                                        "verifiableCredential": [s.credential]},
             "options": {"challenge": _presentation_challenge()}},
     ),
+    # A verifier application's challenge (VC-API "create challenge"): asked for with an empty body.
+    ("POST", "/api/v1/vc/challenges"): Operation("registrar_b"),  # no body (hostile ones: tests/credentials/test_vc_api_challenges.py)
     # Issuing into wallets: a presentation before the exchange asked for one is refused (400, nothing written); the
     # token endpoint takes a form, so any JSON body is an invalid request (400); the credential endpoint refuses a
     # request without a Bearer token (401). The flows themselves: tests/credentials/test_exchanges*.py, test_oid4vci.py.

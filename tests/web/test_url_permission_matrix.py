@@ -473,6 +473,7 @@ MATRIX: dict[str, Entry] = {
                                              send_allowed=True),
     "POST /api/v1/vc/credentials/verify": api(anon=GATES, data={}, ok=400, send_allowed=True),  # public; {} is not a credential
     "POST /api/v1/vc/presentations/verify": api(anon=GATES, data={}, ok=400, send_allowed=True),  # public; {} answers no request
+    "POST /api/v1/vc/challenges": api(data={}, send_allowed=True),  # any account's verifier application (its token)
     # Wallets taking a credential: the offer's secret (or the access token) is the authority, whoever is signed in.
     "POST /api/v1/exchanges/{exchange_id}": api(anon=GATES, kwargs={"exchange_id": "unknown"}, data={}, ok=404, send_allowed=True),
     "GET /api/v1/exchanges/{exchange_id}/protocols": api(anon=GATES, kwargs={"exchange_id": "unknown"}, ok=404),

@@ -190,5 +190,35 @@ def _verify_for_caller(request: HttpRequest, presentation: dict, challenge: str,
     try:
         payload = presentation_verify_for_caller(actor=user, presentation=presentation, challenge=challenge, domain=domain)
     except DomainError as error:
-        return _error(error.status, str(error.message))
+        return _error(_PRESENTATION_STATUSES.get(str(error.code), error.status), str(error.message))
     return JsonResponse(payload, status=200 if payload["verified"] else 422)
+
+
+@router.post("/challenges", summary="Create a challenge for a presentation request (VC-API)",
+             openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}})
+def create_challenge(request: HttpRequest):
+    """VC-API verifier "create challenge" (an empty body): a fresh challenge for the token's verifier application to
+    put in its presentation request as `options.challenge`. A presentation naming it is then verified by
+    /presentations/verify with the same token, once (409 after) and for 30 minutes (410 after)."""
+    from ortaq.lib import jsonguard
+
+    from .presentations import verifier_challenge_create
+
+    _throttle("vc_verify", f"user:{request.user.pk}")
+    if request.content_type != "application/json":
+        if request.POST or request.FILES:  # a form with fields: this endpoint takes none
+            return _error(400, "send an empty body (or {}) to create a challenge")
+    elif request.body.strip():
+        try:  # hostile size or nesting is refused before parsing, like every JSON this platform reads
+            body = jsonguard.loads(request.body)
+        except jsonguard.JsonRefused as error:
+            return _error(error.status, str(error.message))
+        except ValueError:
+            return _error(400, "the request is not valid JSON")
+        if body != {}:
+            return _error(400, "send an empty body (or {}) to create a challenge")
+    try:
+        challenge = verifier_challenge_create(actor=request.user)
+    except DomainError as error:
+        return _error(error.status, str(error.message))
+    return JsonResponse({"challenge": challenge.challenge}, status=200)

@@ -186,6 +186,25 @@ class PresentationRequest(models.Model):
         ordering = ["-created_at", "-id"]
 
 
+class VerifierChallenge(models.Model):
+    """A challenge a verifier application asked for (VC-API ``POST /challenges``) to put in its own presentation
+    request. When a presentation names it, ``/presentations/verify`` (with that application's token) checks it as the
+    platform's own: the first presentation that verifies uses it up, so a replay is refused, and it expires. Only the
+    account that asked for it can have a presentation verified against it."""
+
+    challenge = models.CharField(max_length=64, unique=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"challenge {self.challenge[:8]}…"
+
+
 class WalletOffer(models.Model):
     """A one-time offer of one of a holder's credentials to their own wallet (credentials.exchanges): a VC-API
     exchange (the Learner Credential Wallet's protocol) or an OID4VCI pre-authorised code. `secret` is the

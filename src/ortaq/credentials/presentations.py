@@ -17,7 +17,7 @@ from ortaq.engines.credentials.presentations import verify_presentation
 from ortaq.errors import DomainError, Forbidden, NotFound
 
 from .keys import resolver
-from .models import PresentationRequest
+from .models import PresentationRequest, VerifierChallenge
 from .verification import verify_document
 
 LIFETIME = dt.timedelta(minutes=30)
@@ -33,6 +33,21 @@ def presentation_request_create() -> PresentationRequest:
     """A new request (anyone may ask a holder for a presentation, as anyone may verify a credential here)."""
     return PresentationRequest.objects.create(challenge=secrets.token_urlsafe(24), secret=secrets.token_urlsafe(24),
                                               domain=presentation_domain(), expires_at=timezone.now() + LIFETIME)
+
+
+@transaction.atomic
+def verifier_challenge_create(*, actor) -> VerifierChallenge:
+    """VC-API "create challenge" for a verifier application (any signed-in account, through its API token): a fresh
+    challenge it puts in its own presentation request. Audited, since it is a write in the account's name."""
+    from ortaq.audit.services import audit_record
+
+    if actor is None or not actor.is_authenticated:
+        raise Forbidden(_("Sign in with an API token to ask for a challenge."))
+    challenge = VerifierChallenge.objects.create(challenge=secrets.token_urlsafe(24), requested_by=actor,
+                                                 expires_at=timezone.now() + LIFETIME)
+    audit_record(actor=actor, action="create", obj=challenge, after={"expires_at": challenge.expires_at.isoformat()},
+                 summary="VC-API challenge for a verifier application")
+    return challenge
 
 
 def presentation_request_open(challenge: str) -> PresentationRequest | None:
@@ -111,11 +126,35 @@ def presentation_verify_for_caller(*, actor, presentation, challenge: str, domai
     `domain`) itself: the presentation's data model and proof (engines.credentials.caller_presentations), then
     each credential inside as /credentials/verify would. The caller owns the challenge's freshness, so nothing
     is stored and a replay is the caller's to refuse; the platform's own requests go through
-    presentation_submit instead. Answers the VC-API VerifyPresentationResponse shape."""
-    from ortaq.engines.credentials.caller_presentations import verify_caller_presentation
-
+    presentation_submit instead. A challenge the caller got from the platform (verifier_challenge_create) is the
+    exception: it is checked as the platform's own (the caller's only, once, before it expires). Answers the VC-API
+    VerifyPresentationResponse shape."""
     if actor is None or not actor.is_authenticated:  # the API gate already asked for a token; a service never trusts it alone
         raise Forbidden(_("Sign in with an API token to verify a presentation for your own request."))
+    with transaction.atomic():
+        issued = VerifierChallenge.objects.select_for_update().filter(challenge=challenge[:64]).first() if len(challenge) <= 64 else None
+        if issued is not None:  # a challenge the platform gave out (POST /challenges): its owner's, once, while fresh
+            if issued.requested_by_id != actor.pk:
+                raise NotFound(_("None of your challenges has this value."))
+            if issued.used_at is not None:
+                raise DomainError(_("This challenge was already answered: a presentation is accepted once."), code="duplicate")
+            if issued.expires_at <= timezone.now():
+                raise DomainError(_("This challenge has expired: ask for a new one."), code="late")
+        payload = _verify_for_caller(presentation, challenge=challenge, domain=domain)
+        if issued is not None and payload["verified"]:
+            from ortaq.audit.services import audit_record
+
+            issued.used_at = timezone.now()
+            issued.save(update_fields=["used_at"])
+            audit_record(actor=actor, action="update", obj=issued, before={"used_at": None},
+                         after={"used_at": issued.used_at.isoformat(), "holder": payload["holder"]},
+                         summary="VC-API challenge answered by a verified presentation")
+    return payload
+
+
+def _verify_for_caller(presentation, *, challenge: str, domain: str | None) -> dict:
+    from ortaq.engines.credentials.caller_presentations import verify_caller_presentation
+
     report = verify_caller_presentation(presentation, challenge=challenge, domain=domain, resolver=resolver())
     credential_results = []
     for credential in report.credentials:  # empty when the presentation itself breaks the data model
