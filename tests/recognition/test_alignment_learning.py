@@ -101,6 +101,7 @@ def test_accept_change_and_reject_each_become_a_labelled_pair_with_the_reviewers
     assert "IEC 61131-3" in first.abroad_text and first.abroad_lang == "en"
     assert "МЭК 61131-3" in first.home_text or "IEC 61131-3" in first.home_text
     assert first.isced_code == "0714" and first.score == items["A1"].proposal[0]["score"]
+    assert {r.engine_version for r in rows.values()} == {learning.current_engine_version()}  # the engine that scored them
     assert AuditEvent.objects.filter(object_type__endswith="alignmentdecision").count() >= 3 or AuditEvent.objects.count() > 0
 
 
@@ -126,12 +127,18 @@ def test_decisions_leave_the_node_only_for_an_institution_that_opted_in(world, d
 
 
 # --------------------------------------------------------------------------- refit
-def labelled(world, n: int, *, accept_above: float):
-    """n stored decisions with scores spread over 0..1: accepted exactly when the score is above `accept_above`."""
+def labelled(world, n: int, *, accept_above: float, engine: str | None = None):
+    """n stored decisions with scores spread over 0..1: accepted exactly when the score is above `accept_above`, on
+    proposals of `engine` (default: the engine the platform scores with now)."""
+    engine = _engine() if engine is None else engine
     for i in range(n):
         score = (i + 0.5) / n
         AlignmentDecision.objects.create(institution=world.a, home_text="x", home_lang="ru", abroad_text="y", abroad_lang="zh", score=score,
-                                         verdict=ProposalVerdict.ACCEPT if score > accept_above else ProposalVerdict.REJECT)
+                                         verdict=ProposalVerdict.ACCEPT if score > accept_above else ProposalVerdict.REJECT, engine_version=engine)
+
+
+def _engine() -> str:
+    return learning.current_engine_version()
 
 
 def test_the_refit_refuses_with_too_few_decisions(world):
@@ -151,13 +158,38 @@ def test_the_refit_learns_that_coordinators_accept_only_high_scores_and_lowers_t
     row = AlignmentCalibration.objects.get()
     assert row.institution == world.a and row.decisions == 60 and row.ece_after < row.ece_before
     assert f"ECE before {row.ece_before:.3f}" in out and f"after {row.ece_after:.3f}" in out and "platt-logit" in out
-    assert selectors.acceptance_probability(0.6, institution_id=world.a.pk) < 0.3 < 0.7 < selectors.acceptance_probability(0.95, institution_id=world.a.pk)
-    assert selectors.acceptance_probability(0.6, institution_id=world.b.pk) is None  # another college: no fit of its own, none global
+    engine = _engine()
+    assert row.engine_version == engine and f"Engine {engine}; 0 decisions on earlier engines left out" in out
+    assert selectors.acceptance_probability(0.6, institution_id=world.a.pk, engine=engine) < 0.3 < 0.7 \
+        < selectors.acceptance_probability(0.95, institution_id=world.a.pk, engine=engine)
+    assert selectors.acceptance_probability(0.6, institution_id=world.b.pk, engine=engine) is None  # another college: no fit of its own, none global
+
+
+def test_decisions_on_an_earlier_engine_are_left_out_of_the_refit_and_its_fits_no_longer_apply(world, capsys):
+    labelled(world, 40, accept_above=0.2, engine="default@0ld0ld0ld0ld")  # before a model or calibration change
+    with pytest.raises(DomainError, match="Only 0 decisions were made on proposals of the current AI engine .40 more on an earlier one"):
+        learning.calibration_refit(institution_id=world.a.pk)
+    labelled(world, 60, accept_above=0.8)
+    call_command("alignment_refit", "--institution", str(world.a.pk))
+    assert "40 decisions on earlier engines left out" in capsys.readouterr().out
+    row = AlignmentCalibration.objects.get()
+    assert row.decisions == 60 and row.engine_version == _engine()
+    # The fit serves proposals of its own engine only: an older dossier's proposals keep the engine's probability.
+    assert selectors.acceptance_probability(0.95, institution_id=world.a.pk, engine="default@0ld0ld0ld0ld") is None
+    assert selectors.fitted_calibration(institution_id=world.a.pk, engine_version="default@0ld0ld0ld0ld") is None
+    assert selectors.fitted_calibration(institution_id=world.a.pk, engine_version=_engine()) == row
 
 
 def test_the_dossier_shows_the_fitted_probability_once_a_refit_exists(client, world, dossier):
-    AlignmentCalibration.objects.create(institution=None, method="platt-logit", parameters={"a": 0.0, "b": 0.0}, decisions=30, ece_before=0.2, ece_after=0.1)
+    engine = items_of(dossier)["A1"].proposal[0]["engine"]
+    assert engine == _engine()  # each proposal names the engine that scored it
+    stale = AlignmentCalibration.objects.create(institution=None, method="platt-logit", parameters={"a": 0.0, "b": 0.0}, decisions=30,
+                                                ece_before=0.2, ece_after=0.1, engine_version="default@0ld0ld0ld0ld")
     client.force_login(world["coordinator_a"])
+    assert "fitted on this college" not in client.get(f"/en/recognition/{dossier.pk}/").text  # a fit of another engine is not shown
+    stale.delete()
+    AlignmentCalibration.objects.create(institution=None, method="platt-logit", parameters={"a": 0.0, "b": 0.0}, decisions=30, ece_before=0.2, ece_after=0.1,
+                                        engine_version=engine)
     page = client.get(f"/en/recognition/{dossier.pk}/").text
     assert "50% · possible match" in page and "fitted on this college" in page
 
@@ -226,9 +258,11 @@ def test_the_refit_uses_the_engines_module_model_when_every_decision_has_its_fea
         coverage = (i + 0.5) / 40
         AlignmentDecision.objects.create(institution=world.a, home_text="x", home_lang="ru", abroad_text="y", abroad_lang="zh", score=coverage,
                                          features={"coverage": coverage, "min_home": coverage, "covered_share": coverage, "use": coverage, "credit_ratio": 1.0},
-                                         verdict=ProposalVerdict.ACCEPT if coverage > 0.6 else ProposalVerdict.REJECT)
+                                         verdict=ProposalVerdict.ACCEPT if coverage > 0.6 else ProposalVerdict.REJECT, engine_version=_engine())
     report = learning.calibration_refit(institution_id=world.a.pk)
     assert report.method == ENGINE_METHOD and report.ece_after < report.ece_before
     high = {"coverage": 0.95, "min_home": 0.95, "covered_share": 0.95, "use": 0.95, "credit_ratio": 1.0}
     low = {k: (0.1 if k != "credit_ratio" else 1.0) for k in high}
-    assert selectors.acceptance_probability(0.95, institution_id=world.a.pk, features=high) > 0.7 > 0.3 > selectors.acceptance_probability(0.1, institution_id=world.a.pk, features=low)
+    engine = _engine()
+    assert selectors.acceptance_probability(0.95, institution_id=world.a.pk, features=high, engine=engine) > 0.7 > 0.3 \
+        > selectors.acceptance_probability(0.1, institution_id=world.a.pk, features=low, engine=engine)

@@ -70,7 +70,8 @@ def _shown(proposed: dict, institution_id: int) -> float:
     """The probability the dossier showed for this proposal (as selectors.dossier_explained chooses it)."""
     from .selectors import acceptance_probability
 
-    fitted = acceptance_probability(float(proposed["score"]), institution_id=institution_id, features=proposed.get("features"))
+    fitted = acceptance_probability(float(proposed["score"]), institution_id=institution_id, features=proposed.get("features"),
+                                    engine=proposed.get("engine"))
     return next(float(v) for v in (fitted, proposed.get("probability"), proposed["score"]) if v is not None)
 
 
@@ -92,7 +93,7 @@ def decision_record(*, actor: User, item: Item) -> AlignmentDecision | None:
     values = {
         "institution_id": institution_id, "home_module": module, "chosen_module_id": item.home_module_id,
         "home_text": home_text, "home_lang": home_lang, "abroad_text": abroad_text, "abroad_lang": abroad_lang,
-        "score": float(proposed["score"]), "features": proposed.get("features") or {},
+        "score": float(proposed["score"]), "features": proposed.get("features") or {}, "engine_version": (proposed.get("engine") or "")[:64],
         "shown_probability": _shown(proposed, institution_id),
         "verdict": verdict, "reviewer": actor, "reviewer_language": (translation.get_language() or "")[:10],
         "isced_code": module.programme.isced_code or "", "specialty_code": module.programme.specialty_code_kz or "",
@@ -118,14 +119,25 @@ def sharing_set(*, actor: User, institution: Institution, share: bool) -> Alignm
 
 
 @transaction.atomic
-def calibration_refit(*, institution_id: int | None = None, minimum: int = calibration.MIN_DECISIONS) -> RefitReport:
+def calibration_refit(*, institution_id: int | None = None, minimum: int = calibration.MIN_DECISIONS,
+                      engine_version: str | None = None) -> RefitReport:
     """Fit P(accept | engine score) on the stored decisions (of one institution, or of all) and store it; the
-    dossier shows it from then on. Refused with fewer than `minimum` decisions: a fit on a handful would swing."""
+    dossier shows it from then on. Refused with fewer than `minimum` decisions: a fit on a handful would swing.
+    Only decisions on proposals of `engine_version` (default: the engine the platform scores with now) are used:
+    after a model or calibration change the older decisions' scores and features are on another scale."""
+    if engine_version is None:
+        engine_version = current_engine_version()
     rows = AlignmentDecision.objects.all()
     if institution_id is not None:
         rows = rows.filter(institution_id=institution_id)
+    other_engines = rows.exclude(engine_version=engine_version).count()
+    rows = rows.filter(engine_version=engine_version)
     pairs = list(rows.values_list("score", "shown_probability", "verdict", "features"))
     if len(pairs) < minimum:
+        if other_engines:
+            raise DomainError(_("Only %(n)d decisions were made on proposals of the current AI engine (%(other)d more on an earlier one, "
+                                "whose scores are not comparable); at least %(min)d are needed to re-fit the calibration.")
+                              % {"n": len(pairs), "other": other_engines, "min": minimum}, code="incomplete")
         raise DomainError(_("Only %(n)d decisions are stored; at least %(min)d are needed to re-fit the calibration.") % {"n": len(pairs), "min": minimum},
                           code="incomplete")  # too few decisions to fit on
     scores = [score for score, _shown, _v, _f in pairs]
@@ -144,9 +156,20 @@ def calibration_refit(*, institution_id: int | None = None, minimum: int = calib
         fitted = [calibration.apply(parameters, s) for s in scores]
     after = calibration.expected_calibration_error(fitted, labels)
     row = AlignmentCalibration.objects.create(institution_id=institution_id, method=method, parameters=parameters,
-                                              decisions=len(pairs), ece_before=before, ece_after=after)
-    audit_record(actor=None, action="create", obj=row, after={"parameters": parameters, "decisions": len(pairs), "ece_before": before, "ece_after": after})
-    return RefitReport(decisions=len(pairs), accepted=sum(labels), ece_before=before, ece_after=after, method=method, calibration_id=row.pk)
+                                              decisions=len(pairs), ece_before=before, ece_after=after, engine_version=engine_version)
+    audit_record(actor=None, action="create", obj=row, after={"parameters": parameters, "decisions": len(pairs), "ece_before": before, "ece_after": after,
+                                                              "engine_version": engine_version, "decisions_on_other_engines": other_engines})
+    return RefitReport(decisions=len(pairs), accepted=sum(labels), ece_before=before, ece_after=after, method=method, calibration_id=row.pk,
+                       engine_version=engine_version, other_engines=other_engines)
+
+
+def current_engine_version() -> str:
+    """The fingerprint of the engine the platform now scores proposals with (settings.ALIGNMENT_BACKEND)."""
+    from django.conf import settings
+
+    from ortaq.engines.alignment import get_backend
+
+    return get_backend(settings.ALIGNMENT_BACKEND).fingerprint()
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,9 @@ class AlignmentDecision(models.Model):
     score = models.FloatField()  # the engine's module score at the time (before any fitted calibration)
     shown_probability = models.FloatField(null=True, blank=True)  # what the page showed, when a fitted calibration applied
     features = models.JSONField(default=dict, blank=True)  # the engine's module features (coverage, ...) when it gave them
+    # The fingerprint of the engine that scored the proposal (Backend.fingerprint): a refit learns only from decisions
+    # on the engine that now scores, since another model or calibration puts scores and features on another scale.
+    engine_version = models.CharField(max_length=64, blank=True, default="", db_index=True)
     verdict = models.CharField(max_length=10, choices=ProposalVerdict.choices)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     reviewer_language = models.CharField(max_length=10, blank=True)
@@ -165,6 +168,7 @@ class AlignmentCalibration(models.Model):
     decisions = models.PositiveIntegerField()
     ece_before = models.FloatField()
     ece_after = models.FloatField()
+    engine_version = models.CharField(max_length=64, blank=True, default="")  # the engine its decisions were made on
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

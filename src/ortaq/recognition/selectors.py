@@ -96,22 +96,26 @@ def agreements_for_rules() -> QuerySet[Agreement]:
 
 
 # --------------------------------------------------------------------------- AI proposals: explained, learnt from
-def fitted_calibration(*, institution_id: int | None) -> AlignmentCalibration | None:
+def fitted_calibration(*, institution_id: int | None, engine_version: str = "") -> AlignmentCalibration | None:
     """The newest fit of P(accept) for the institution, else the newest fit on every institution's decisions, else
-    None (the page then shows the engine's own probability, or its score)."""
+    None (the page then shows the engine's own probability, or its score). Only fits learnt on decisions about the
+    same engine (`engine_version`, a proposal's "engine") count: another engine's scores are on another scale."""
     from .models import AlignmentCalibration
 
-    return (AlignmentCalibration.objects.filter(institution_id=institution_id).first() if institution_id is not None else None) \
-        or AlignmentCalibration.objects.filter(institution__isnull=True).first()
+    fits = AlignmentCalibration.objects.filter(engine_version=engine_version or "")
+    return (fits.filter(institution_id=institution_id).first() if institution_id is not None else None) \
+        or fits.filter(institution__isnull=True).first()
 
 
-def acceptance_probability(score: float, *, institution_id: int | None, features: dict | None = None, fitted: AlignmentCalibration | None = None) -> float | None:
+def acceptance_probability(score: float, *, institution_id: int | None, features: dict | None = None, fitted: AlignmentCalibration | None = None,
+                           engine: str | None = None) -> float | None:
     """P(a coordinator accepts) for a proposal from the fitted calibration (`fitted`, or the institution's newest);
-    None when none is fitted, or when it was fitted on the engine's features and this proposal has none."""
+    None when none is fitted for the engine that scored the proposal (`engine`, its "engine"), or when it was fitted
+    on the engine's features and this proposal has none."""
     from . import calibration
 
-    row = fitted if fitted is not None else fitted_calibration(institution_id=institution_id)
-    if row is None:
+    row = fitted if fitted is not None else fitted_calibration(institution_id=institution_id, engine_version=engine or "")
+    if row is None or row.engine_version != (engine or ""):
         return None
     if row.method == calibration.ENGINE_METHOD:
         return round(calibration.apply_engine_model(row.parameters, features), 4) if features else None
@@ -132,7 +136,9 @@ def dossier_explained(*, dossier: Dossier, items: list[Item], reader_lang: str) 
 
     modules = {m.pk: m for m in module_rows(ids={p["module"] for i in items for p in i.proposal} | {i.home_module_id for i in items if i.home_module_id})
                .prefetch_related("outcomes")}
-    fitted = fitted_calibration(institution_id=dossier.home_institution_id)
+    # A dossier's proposals were scored by one engine (dossier_open builds it once): the fit must be of that engine.
+    engine = next((p.get("engine") or "" for item in items for p in item.proposal), "")
+    fitted = fitted_calibration(institution_id=dossier.home_institution_id, engine_version=engine)
     for item in items:
         abroad = {f"c{item.component.pk}": (item.component.code, {detect_language(item.component.title).lang: item.component.title})}
         abroad |= {f"lo{lo.pk}": (lo.code, _texts(lo, "text")) for lo in item.component.outcomes.all()}
@@ -150,7 +156,8 @@ def dossier_explained(*, dossier: Dossier, items: list[Item], reader_lang: str) 
                                   home_texts=home[b["home"]][1], score=b["score"], covered=b["covered"], reader_lang=reader_lang,
                                   engine_shared=(b.get("shared_abroad") or [], b.get("shared_home") or []))
                      for b in best if b["abroad"] in abroad and b["home"] in home]
-            probability = acceptance_probability(p["score"], institution_id=dossier.home_institution_id, features=p.get("features"), fitted=fitted) if fitted else None
+            probability = acceptance_probability(p["score"], institution_id=dossier.home_institution_id, features=p.get("features"), fitted=fitted,
+                                                 engine=p.get("engine")) if fitted else None
             # Fitted on this node's decisions, else the engine's own probability of acceptance, else its score.
             shown = next(v for v in (probability, p.get("probability"), p["score"]) if v is not None)
             proposals.append({**p, "module_obj": module, "probability": shown, "percent": percent(shown), "words": score_words(shown),

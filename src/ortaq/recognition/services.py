@@ -79,8 +79,12 @@ def candidate_modules(mobility_agreement: MobilityAgreement) -> QuerySet[Module]
 
 
 def propose(component: Component, modules: Iterable[Module], backend: str | Backend) -> list[dict]:
-    """AI proposal for one component: home modules ranked, with outcome pairs and uncovered outcomes."""
-    from ortaq.engines.alignment import compare_modules
+    """AI proposal for one component: home modules ranked, with outcome pairs and uncovered outcomes, each naming
+    the engine that scored it (its fingerprint), so a decision on it is learnt from only with that engine's scores."""
+    from ortaq.engines.alignment import compare_modules, get_backend
+
+    backend = get_backend(backend)
+    engine = backend.fingerprint()
 
     abroad = [_outcome(f"c{component.pk}", {text_lang(component.title): component.title})]
     abroad += [_outcome(f"lo{lo.pk}", _lo_texts(lo)) for lo in component.outcomes.all() if any(_lo_texts(lo).values())]
@@ -101,7 +105,8 @@ def propose(component: Component, modules: Iterable[Module], backend: str | Back
                        for h, pair in p.home_best.items()],
          # The engine's probability that a person accepts (when it has a module model) and the features it came from,
          # which a refit from this institution's decisions learns on.
-         "probability": _rounded(getattr(p, "probability", None)), "features": dict(getattr(p, "features", None) or {})}
+         "probability": _rounded(getattr(p, "probability", None)), "features": dict(getattr(p, "features", None) or {}),
+         "engine": engine}
         for p in compare_modules(abroad, home, backend=backend)[:3]
     ]
 

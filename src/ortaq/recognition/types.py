@@ -34,3 +34,5 @@ class RefitReport:
     ece_after: float
     method: str  # recognition.calibration.PLATT_METHOD or ENGINE_METHOD
     calibration_id: int
+    engine_version: str = ""  # the engine whose decisions were fitted on (Backend.fingerprint)
+    other_engines: int = 0  # decisions left out: made on proposals of another engine

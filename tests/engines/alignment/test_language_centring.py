@@ -109,3 +109,17 @@ def test_a_model_without_stored_means_is_used_as_it_is():
     assert np.array_equal(backend.embed(outcomes), cache.embed(backend.version, ["weld a seam", "сварить шов"],
                                                                backend.encode))
     assert backend.describe()["language-centred"] is False
+
+
+def test_the_engine_fingerprint_changes_with_its_calibration_or_language_means_and_not_otherwise(monkeypatch):
+    from ortaq.engines.alignment import FusedBackend, get_backend
+
+    before = get_backend("default", cache=EmbedCache()).fingerprint()
+    assert before == get_backend("default", cache=EmbedCache()).fingerprint() and before.startswith("default@")
+    assert FusedBackend(E5Backend(EmbedCache()), weight=0.5, name="default").fingerprint() != before
+    stored = centring._stored()
+    shifted = json.loads(json.dumps(stored))
+    version = E5Backend(EmbedCache()).version
+    shifted["models"][version]["means"]["kk"][0] += 0.01
+    monkeypatch.setattr(centring, "_stored", lambda: shifted)
+    assert get_backend("default", cache=EmbedCache()).fingerprint() != before

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .cache import EmbedCache
-from .calibration import Calibration, lang_indexes, self_calibration, stored_calibration
+from .calibration import Calibration, lang_indexes, self_calibration, stored_calibration, stored_module_model
 from .centring import centred, stored_means
 from .lexical import lexical_similarity, load_glossary
 from .model import Outcome
@@ -82,6 +82,21 @@ class Backend(ABC):
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "calibrated": self.calibration() is not None}
+
+    def state(self) -> dict[str, Any]:
+        """Everything that shapes this backend's scores and module probabilities: what it is, its stored
+        calibration and its module model (subclasses add their model's parts)."""
+        calib = self.calibration()
+        return {"describe": self.describe(), "calibration": calib.to_json() if calib is not None else None,
+                "modules": stored_module_model(self.calibration_key) if self.calibration_key else None,
+                "lexicon": sorted(getattr(self, "lexicon", None) or {})}
+
+    def fingerprint(self) -> str:
+        """``name@hash`` of ``state()``: two scores with the same fingerprint are on the same scale. A labelled
+        decision keeps the fingerprint of the proposal it judged, so a refit learns only from decisions on the
+        engine that now scores (a refitted calibration or a new model changes it)."""
+        digest = hashlib.sha256(json.dumps(self.state(), sort_keys=True, default=str).encode()).hexdigest()[:12]
+        return f"{self.name[:40]}@{digest}"
 
 
 class LexicalBackend(Backend):
@@ -188,6 +203,11 @@ class DenseBackend(Backend):
     def describe(self):
         return {**super().describe(), "version": self.version, "language-centred": self.language_means() is not None}
 
+    def state(self):
+        means = self.language_means() or {}
+        return {**super().state(), "means": {lang: hashlib.sha256(np.ascontiguousarray(v).tobytes()).hexdigest()
+                                             for lang, v in sorted(means.items())}}
+
 
 _E5_LOCK = threading.Lock()
 _E5_MODEL: Any = None
@@ -272,6 +292,9 @@ class FusedBackend(Backend):
     def describe(self):
         return {**super().describe(), "mode": self.mode, "weight": self.weight,
                 "dense": self.dense.describe(), "lexical": self.lexical.describe()}
+
+    def state(self):
+        return {**super().state(), "dense": self.dense.state(), "lexical": self.lexical.state()}
 
 
 def _rrf(a: np.ndarray, b: np.ndarray, k0: float = 60.0) -> np.ndarray:

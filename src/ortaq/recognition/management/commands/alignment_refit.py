@@ -4,7 +4,8 @@ scaling on the logit of the engine's module score), and print the expected calib
 
 Refuses (exit 1, nothing stored) with fewer than 30 decisions: a two-parameter fit on a handful would swing from
 one decision to the next. Without --institution the fit uses every institution's decisions on this node and
-serves the institutions that have no fit of their own."""
+serves the institutions that have no fit of their own. Only decisions on proposals scored by the engine the
+platform uses now count (their fingerprint, Backend.fingerprint); the fit applies to that engine's proposals only."""
 
 from __future__ import annotations
 
@@ -32,3 +33,4 @@ class Command(BaseCommand):
         scope = f"institution {institution}" if institution else "all institutions"
         self.stdout.write(f"Fitted on {report.decisions} decisions of {scope} ({report.accepted} accepted), method {report.method}")
         self.stdout.write(f"ECE before {report.ece_before:.3f}, after {report.ece_after:.3f} (calibration #{report.calibration_id})")
+        self.stdout.write(f"Engine {report.engine_version}; {report.other_engines} decisions on earlier engines left out")
