@@ -65,6 +65,7 @@ def _register_routers() -> None:
     from ortaq.credentials.api_registrar import router as registrar
     from ortaq.credentials.wallet_api import exchanges_router as wallet_exchanges
     from ortaq.credentials.wallet_api import oid4vci_router as wallet_oid4vci
+    from ortaq.credentials.wallet_api import workflows_router as wallet_workflows
     from ortaq.institutions.api import router as institutions
     from ortaq.mobility.api import router as mobility
     from ortaq.programmes.api import router as programmes
@@ -77,6 +78,7 @@ def _register_routers() -> None:
     api.add_router("/vc", vc)
     api.add_router("/credentials", registrar)
     api.add_router("/exchanges", wallet_exchanges)
+    api.add_router("/workflows", wallet_workflows)
     api.add_router("/oid4vci", wallet_oid4vci)
     api.add_router("/analytics", analytics)
     api.add_router("/mobility", mobility)

@@ -15,6 +15,7 @@ from django.test import Client
 
 from ortaq.accounts.services import api_token_create
 from ortaq.agreements import services as agreement_services
+from ortaq.credentials.exchanges import WORKFLOW
 from ortaq.programmes import services as programme_services
 from ortaq.programmes.types import ProgrammeDetails
 from tests.conftest import World, agreement_data, agreement_terms, condition_data, condition_terms
@@ -82,6 +83,16 @@ def _wallet_offer(scene: Scene) -> str:
     credential = IssuedCredential.objects.latest("pk")  # the scene's VC-API credential
     return WalletOffer.objects.create(protocol="vc-api", credential=credential, holder=scene.world["student_a"], secret=secrets.token_urlsafe(32),
                                       expires_at=timezone.now() + dt.timedelta(minutes=15)).secret
+
+
+def _held_credential(scene: Scene) -> str:
+    """The public id of the scene's VC-API credential, handed to student A (a holder may take it to a wallet)."""
+    from ortaq.credentials.models import IssuedCredential
+
+    credential = IssuedCredential.objects.order_by("pk").first()
+    assert credential is not None
+    IssuedCredential.objects.filter(pk=credential.pk).update(holder=scene.world["student_a"])
+    return str(credential.public_id)
 
 
 def _presentation_challenge() -> str:
@@ -272,6 +283,18 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/api/v1/exchanges/{exchange_id}"): Operation(None, strict=False, ok=400, path=lambda s: {"exchange_id": _wallet_offer(s)}, body=lambda s: {
         "verifiablePresentation": {"@context": [VC_V2], "type": ["VerifiablePresentation"], "holder": "did:example:holder"}}),
     ("GET", "/api/v1/exchanges/{exchange_id}/protocols"): Operation(None, path=lambda s: {"exchange_id": _wallet_offer(s)}),
+    # The same exchanges on the VC-API claim-credential workflow: created and followed by the holder (their token),
+    # taken part in by the wallet (public). The flows: tests/credentials/test_vc_api_workflows.py.
+    ("GET", "/api/v1/workflows/{workflow_id}"): Operation("student_a", path=lambda s: {"workflow_id": WORKFLOW}),
+    ("POST", "/api/v1/workflows/{workflow_id}/exchanges"): Operation(
+        "student_a", ok=204, path=lambda s: {"workflow_id": WORKFLOW}, body=lambda s: {"variables": {"credential": _held_credential(s)}}),
+    ("GET", "/api/v1/workflows/{workflow_id}/exchanges/{exchange_id}"): Operation(
+        "student_a", path=lambda s: {"workflow_id": WORKFLOW, "exchange_id": _wallet_offer(s)}),
+    ("POST", "/api/v1/workflows/{workflow_id}/exchanges/{exchange_id}"): Operation(
+        None, strict=False, ok=400, path=lambda s: {"workflow_id": WORKFLOW, "exchange_id": _wallet_offer(s)},
+        body=lambda s: {"verifiablePresentation": {"@context": [VC_V2], "type": ["VerifiablePresentation"], "holder": "did:example:holder"}}),
+    ("GET", "/api/v1/workflows/{workflow_id}/exchanges/{exchange_id}/protocols"): Operation(
+        None, path=lambda s: {"workflow_id": WORKFLOW, "exchange_id": _wallet_offer(s)}),
     ("POST", "/api/v1/oid4vci/token"): Operation(None, strict=False, ok=400, body=lambda s: {
         "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code", "pre-authorized_code": "unknown"}),
     ("POST", "/api/v1/oid4vci/nonce"): Operation(None),

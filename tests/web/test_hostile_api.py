@@ -34,7 +34,7 @@ BAD_OBJECTS = ['"x"', "7", "[]", "null", "true", DEEP, '{"a": NaN}']
 # validFrom must be an XML Schema dateTimeStamp (VC Data Model 2.0 §4.9); these are not.
 BAD_DATES = ['"2026-13-45T25:61:00Z"', '"2026-02-30T00:00:00Z"', '"2026-01-01"', '"not a date"', "20260101", "[]"]
 BAD_PATH_VALUES = {"pk": [str(10**30), str(2**63), "0", "99999999"], "key": ["x" * 5_000, "NaN", "%00", "..%2F..%2Fsettings"]}
-BAD_PATH_VALUES |= {"exchange_id": BAD_PATH_VALUES["key"]}  # a wallet offer's secret: a string, like a key
+BAD_PATH_VALUES |= {"exchange_id": BAD_PATH_VALUES["key"], "workflow_id": BAD_PATH_VALUES["key"]}  # a wallet offer's secret, a workflow's name
 BAD_PATH_VALUES |= {name: BAD_PATH_VALUES["pk"] for name in ("application_id", "entry_id", "item_id", "appeal_id", "enrolment_id", "proposal_id")}
 BAD_PATH_VALUES |= {"public_id": ["00000000-0000-0000-0000-000000000000", "not-a-uuid", "x" * 5_000, "%00"]}  # an issued credential's uuid
 ZERO_IS_VALID = {"motivation_score", "interview_score", "component"}  # 0–100: zero is a score (refused below 0 and above 100); a component's position counts from 0

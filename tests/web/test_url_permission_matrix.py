@@ -477,6 +477,17 @@ MATRIX: dict[str, Entry] = {
     # Wallets taking a credential: the offer's secret (or the access token) is the authority, whoever is signed in.
     "POST /api/v1/exchanges/{exchange_id}": api(anon=GATES, kwargs={"exchange_id": "unknown"}, data={}, ok=404, send_allowed=True),
     "GET /api/v1/exchanges/{exchange_id}/protocols": api(anon=GATES, kwargs={"exchange_id": "unknown"}, ok=404),
+    # VC-API workflow: any account may read the workflow and ask for an exchange of a credential it holds (none here:
+    # 404 for everyone); an exchange's state is its holder's only (an unknown one: 404); a wallet's steps are public.
+    "GET /api/v1/workflows/{workflow_id}": api(kwargs={"workflow_id": "claim-credential"}),
+    "POST /api/v1/workflows/{workflow_id}/exchanges": api(kwargs={"workflow_id": "claim-credential"},
+                                                          data={"variables": {"credential": "00000000-0000-0000-0000-000000000000"}}, ok=404,
+                                                          send_allowed=True),
+    "GET /api/v1/workflows/{workflow_id}/exchanges/{exchange_id}": api(kwargs={"workflow_id": "claim-credential", "exchange_id": "unknown"}, ok=404),
+    "POST /api/v1/workflows/{workflow_id}/exchanges/{exchange_id}": api(anon=GATES, kwargs={"workflow_id": "claim-credential", "exchange_id": "unknown"},
+                                                                        data={}, ok=404, send_allowed=True),
+    "GET /api/v1/workflows/{workflow_id}/exchanges/{exchange_id}/protocols": api(anon=GATES, kwargs={"workflow_id": "claim-credential",
+                                                                                                     "exchange_id": "unknown"}, ok=404),
     "POST /api/v1/oid4vci/token": api(anon=GATES, data={}, ok=400, send_allowed=True),  # a form, not JSON (RFC 6749 §4.1.3)
     "POST /api/v1/oid4vci/nonce": api(anon=GATES, data={}, send_allowed=True),
     "POST /api/v1/oid4vci/credential": api(anon=GATES, data={}, ok=401, send_allowed=True),  # no Bearer token

@@ -41,15 +41,23 @@ from .models import CredentialState, IssuedCredential, IssuerProfile, WalletOffe
 from .presentations import presentation_domain
 
 if TYPE_CHECKING:
-    from ortaq.accounts.types import User
+    from ortaq.accounts.types import Actor, User
 
 LIFETIME = dt.timedelta(minutes=15)
 VC_API, OID4VCI = "vc-api", "oid4vci"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 
 
-def exchange_url(offer: WalletOffer) -> str:
-    """Where the wallet POSTs (VC-API: POST /exchanges/{exchangeId}); the exchange id is the offer's secret."""
+# The one VC-API workflow the platform runs (VC-API "Exchanges and Workflows"): DID authentication of the wallet,
+# then the credential bound to that DID. Its exchanges are the VC-API wallet offers, reachable at either address.
+WORKFLOW = "claim-credential"
+
+
+def exchange_url(offer: WalletOffer, *, scoped: bool = False) -> str:
+    """Where the wallet POSTs (VC-API: POST /exchanges/{exchangeId}, or the workflow-scoped
+    /workflows/{workflowId}/exchanges/{exchangeId}); the exchange id is the offer's secret."""
+    if scoped:
+        return f"{settings.SITE_ROOT}/api/v1/workflows/{WORKFLOW}/exchanges/{offer.secret}"
     return f"{settings.SITE_ROOT}/api/v1/exchanges/{offer.secret}"
 
 
@@ -142,14 +150,85 @@ def wallet_copy_issue(*, offer: WalletOffer, holder_did: str) -> IssuedCredentia
     return record
 
 
-def exchange_protocols(*, exchange_id: str) -> dict:
+def exchange_protocols(*, exchange_id: str, scoped: bool = False) -> dict:
     """The VC-API interaction URL's answer (GET with Accept: application/json): the protocols this exchange speaks."""
     with transaction.atomic():
         offer = _offer_for_update(VC_API, secret=exchange_id)
-    return {"protocols": {"vcapi": exchange_url(offer)}}
+    return {"protocols": {"vcapi": exchange_url(offer, scoped=scoped)}}
 
 
-def exchange_participate(*, exchange_id: str, message: Any) -> dict:
+def workflow_description() -> dict:
+    """The claim-credential workflow as VC-API describes a workflow (its steps and the first one)."""
+    return {"id": f"{settings.SITE_ROOT}/api/v1/workflows/{WORKFLOW}", "initialStep": "didAuthentication",
+            "steps": {"didAuthentication": {"createChallenge": True, "nextStep": "issue",
+                                            "verifiablePresentationRequest": {"query": [{"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}]}]}},
+                      "issue": {}}}
+
+
+@transaction.atomic
+def workflow_exchange_create(*, actor: Actor, credential_id: Any, expires: Any = None) -> WalletOffer:
+    """VC-API "create exchange" on the claim-credential workflow, by the holder (their API token): one VC-API offer of
+    one of their own valid credentials, named by its public id (`variables.credential`). `expires` may shorten the
+    offer's 15 minutes, never lengthen them. Audited like the offers made on the credential's page."""
+    from ortaq.credentials.selectors import credential_of_holder
+
+    if actor is None or not actor.is_authenticated:
+        raise Forbidden()
+    credential = credential_of_holder(user=actor, public_id=credential_id)
+    if credential is None:
+        raise NotFound(_("You hold no credential with this id."))
+    if credential.state != CredentialState.VALID:
+        raise DomainError(_("Only a valid credential can be added to a wallet."), code="state")
+    if IssuedCredential.objects.filter(pk=credential.pk, wallet_claim__isnull=False).exists():
+        raise DomainError(_("This is already a wallet's copy."), code="state")
+    latest = timezone.now() + LIFETIME
+    until = latest
+    if expires is not None:
+        until = _date_time(expires)
+        if until <= timezone.now() or until > latest:
+            raise DomainError(_("An exchange expires within 15 minutes of its creation."), code="invalid")
+    offer = WalletOffer.objects.create(protocol=VC_API, credential=credential, holder=actor, secret=secrets.token_urlsafe(32),
+                                       expires_at=until)
+    audit_record(actor=actor, action="create", obj=offer, after={"credential": str(credential.public_id), "protocols": [VC_API], "workflow": WORKFLOW},
+                 summary="wallet offer (VC-API workflow exchange)")
+    return offer
+
+
+def _date_time(value: Any) -> dt.datetime:
+    """An XML Schema dateTimeStamp (a date, a time and a time zone), as VC-API's `expires` is."""
+    parsed = None
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise DomainError(_("expires must be a date and time with a time zone, such as 2026-06-30T12:00:00Z."), code="invalid")
+    return parsed
+
+
+def workflow_exchange_state(*, actor: Actor, exchange_id: str) -> dict:
+    """VC-API "get exchange": the exchange's step and state, for the holder who made it (anyone else: 404, the
+    exchange id is a secret). States: pending (not started), active (the wallet was asked for its DID), complete
+    (the copy was issued), invalid (expired unused)."""
+    offer = None
+    if actor is not None and actor.is_authenticated and is_offer_token(exchange_id):
+        offer = WalletOffer.objects.select_related("credential").filter(protocol=VC_API, secret=exchange_id, holder=actor).first()
+    if offer is None:
+        raise NotFound(_("No wallet offer has this code."))
+    if offer.completed_at is not None:
+        state, step, sequence = "complete", "issue", 2
+    elif offer.expires_at <= timezone.now():
+        state, step, sequence = "invalid", "issue" if offer.started_at else "didAuthentication", 1 if offer.started_at else 0
+    elif offer.started_at is not None:
+        state, step, sequence = "active", "didAuthentication", 1
+    else:
+        state, step, sequence = "pending", "didAuthentication", 0
+    return {"id": offer.secret, "sequence": sequence, "expires": offer.expires_at.isoformat().replace("+00:00", "Z"), "step": step,
+            "state": state, "variables": {"credential": str(offer.credential.public_id)}}
+
+
+def exchange_participate(*, exchange_id: str, message: Any, scoped: bool = False) -> dict:
     """One step of the VC-API exchange (POST /exchanges/{exchangeId}).
 
     `{}` (any message without a `verifiablePresentation` member) -> a VerifiablePresentationRequest for DIDAuthentication with a
@@ -169,7 +248,7 @@ def exchange_participate(*, exchange_id: str, message: Any) -> dict:
                 "query": [{"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}],
                            "acceptedCryptosuites": [{"cryptosuite": "eddsa-rdfc-2022"}, {"cryptosuite": "Ed25519Signature2020"}]}],
                 "challenge": offer.challenge, "domain": presentation_domain(),
-                "interact": {"service": [{"type": "UnmediatedHttpPresentationService2021", "serviceEndpoint": exchange_url(offer)}]},
+                "interact": {"service": [{"type": "UnmediatedHttpPresentationService2021", "serviceEndpoint": exchange_url(offer, scoped=scoped)}]},
             }}
         if not offer.challenge:
             raise DomainError(_("Start the exchange first: the wallet must be asked for its DID."), code="state")

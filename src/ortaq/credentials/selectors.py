@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
@@ -13,7 +14,6 @@ from .models import IssuanceBatch, IssuedCredential, IssuerProfile, ShareCode, S
 
 if TYPE_CHECKING:
     import datetime as dt
-    import uuid
 
     from django.db.models import QuerySet
     from ortaq.accounts.types import Actor, User
@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 def wallet_of(*, user: User) -> QuerySet[IssuedCredential]:
     # A wallet's copy (credentials.exchanges) is the same credential with the wallet's DID: listed once, as the original.
     return IssuedCredential.objects.filter(holder=user, wallet_claim__isnull=True).select_related("issuer__institution").prefetch_related("share_codes")
+
+
+def credential_of_holder(*, user: User, public_id: object) -> IssuedCredential | None:
+    """One of the holder's own credentials (not a wallet's copy) by its public id; None for any other value."""
+    try:
+        key = uuid.UUID(public_id) if isinstance(public_id, str) and len(public_id) <= 64 else None
+    except ValueError:
+        key = None
+    return wallet_of(user=user).filter(public_id=key).first() if key is not None else None
 
 
 def credentials_for_registrar(*, actor: Actor) -> QuerySet[IssuedCredential]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
 from ortaq.errors import DomainError
@@ -16,6 +16,7 @@ from ortaq.lib.throttle import client_address, throttle_hit, throttle_limits
 from . import exchanges, oid4vci
 
 exchanges_router = Router(tags=["Wallets"])
+workflows_router = Router(tags=["Wallets"])
 oid4vci_router = Router(tags=["Wallets"])
 _JSON_BODY = {"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}}
 _FORM_BODY = {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}}
@@ -70,6 +71,83 @@ def exchange_protocols(request: HttpRequest, exchange_id: str):
         return _no_store(exchanges.exchange_protocols(exchange_id=exchange_id))
     except DomainError as error:
         return _no_store({"error": str(error.message), "code": str(error.code)}, _STATUSES.get(str(error.code), error.status))
+
+
+def _refused(error: DomainError) -> JsonResponse:
+    return _no_store({"error": str(error.message), "code": str(error.code)}, _STATUSES.get(str(error.code), error.status))
+
+
+def _workflow(workflow_id: str) -> None:
+    if workflow_id != exchanges.WORKFLOW:
+        raise _Refused(404, "no such workflow: this platform runs one, " + exchanges.WORKFLOW)
+
+
+@workflows_router.get("/{workflow_id}", summary="The claim-credential workflow (VC-API workflows)")
+def workflow(request: HttpRequest, workflow_id: str):
+    try:
+        _workflow(workflow_id)
+    except _Refused as error:
+        return _no_store({"error": error.message}, error.status)
+    return _no_store(exchanges.workflow_description())
+
+
+@workflows_router.post("/{workflow_id}/exchanges", summary="Create an exchange that puts one of your credentials in a wallet (VC-API)",
+                       openapi_extra=_JSON_BODY)
+def workflow_exchange_create(request: HttpRequest, workflow_id: str):
+    """The holder's token; `{"variables": {"credential": "<its public id>"}, "expires": "<optional, within 15 minutes>"}`.
+    204 with the exchange's address in `Location` (VC-API "create exchange"); a wallet then POSTs there."""
+    try:
+        _workflow(workflow_id)
+        body = _json(request)
+        if not isinstance(body, dict) or set(body) - {"variables", "expires"} or not isinstance(body.get("variables"), dict) \
+                or set(body["variables"]) != {"credential"}:
+            raise _Refused(400, 'send {"variables": {"credential": "<public id>"}} and, if you wish, "expires"')
+        offer = exchanges.workflow_exchange_create(actor=request.user, credential_id=body["variables"]["credential"], expires=body.get("expires"))
+    except _Refused as error:
+        return _no_store({"error": error.message}, error.status)
+    except DomainError as error:
+        return _refused(error)
+    response = HttpResponse(status=204)
+    response["Location"] = exchanges.exchange_url(offer, scoped=True)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@workflows_router.get("/{workflow_id}/exchanges/{exchange_id}", summary="The state of your exchange (VC-API)")
+def workflow_exchange_state(request: HttpRequest, workflow_id: str, exchange_id: str):
+    try:
+        _workflow(workflow_id)
+        return _no_store(exchanges.workflow_exchange_state(actor=request.user, exchange_id=exchange_id))
+    except _Refused as error:
+        return _no_store({"error": error.message}, error.status)
+    except DomainError as error:
+        return _refused(error)
+
+
+@workflows_router.post("/{workflow_id}/exchanges/{exchange_id}", auth=None, summary="Take part in a workflow's exchange (VC-API)",
+                       openapi_extra=_JSON_BODY)
+def workflow_exchange(request: HttpRequest, workflow_id: str, exchange_id: str):
+    """The same exchange as POST /exchanges/{exchange_id}, at its workflow-scoped address (which it names back)."""
+    _throttle(request)
+    try:
+        _workflow(workflow_id)
+        return _no_store(exchanges.exchange_participate(exchange_id=exchange_id, message=_json(request), scoped=True))
+    except _Refused as error:
+        return _no_store({"error": error.message}, error.status)
+    except DomainError as error:
+        return _refused(error)
+
+
+@workflows_router.get("/{workflow_id}/exchanges/{exchange_id}/protocols", auth=None, summary="The protocols of a workflow's exchange (VC-API)")
+def workflow_exchange_protocols(request: HttpRequest, workflow_id: str, exchange_id: str):
+    _throttle(request)
+    try:
+        _workflow(workflow_id)
+        return _no_store(exchanges.exchange_protocols(exchange_id=exchange_id, scoped=True))
+    except _Refused as error:
+        return _no_store({"error": error.message}, error.status)
+    except DomainError as error:
+        return _refused(error)
 
 
 @oid4vci_router.post("/token", auth=None, summary="OID4VCI token endpoint (pre-authorised code)", openapi_extra=_FORM_BODY)
