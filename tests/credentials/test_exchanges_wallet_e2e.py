@@ -4,7 +4,8 @@ credential's page; the wallet reads the QR code's link, makes its own did:key, r
 authentication signed by vc.signPresentation) or the OID4VCI pre-authorised code flow (jwt key proof signed by
 the did:key's Ed25519Multikey signer), receives the credential, and verifies it with vc.verifyCredential (proof
 set, did:web issuer read from the server, status read by @digitalbazaar/vc-bitstring-status-list). The
-credential names the wallet's DID as its subject, and the used offer is refused a second time."""
+credential names the wallet's DID as its subject, and the used offer is refused a second time. The same wallet also
+takes a credential from an exchange the graduate's own app created on the VC-API claim-credential workflow."""
 
 import datetime as dt
 import html
@@ -73,3 +74,23 @@ def test_an_oid4vci_wallet_takes_the_credential_bound_to_its_did(client, live_se
     outcome = _wallet(tmp_path, live_server, "oid4vci", offer)
     _assert_received(outcome, live_diploma)
     assert outcome["replay"] == 401
+
+
+def test_a_vc_api_wallet_takes_the_credential_from_a_workflow_exchange_the_graduates_app_created(client, live_server, live_diploma, tmp_path):
+    from urllib.parse import quote
+
+    from ortaq.accounts.services import api_token_create
+
+    _t, secret = api_token_create(actor=live_diploma.holder, name="graduate's app")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    created = client.post("/api/v1/workflows/claim-credential/exchanges", json.dumps({"variables": {"credential": str(live_diploma.public_id)}}),
+                          content_type="application/json", **auth)
+    assert created.status_code == 204, created.content
+    location = created["Location"]
+    assert location.startswith(f"{live_server.url}/api/v1/workflows/claim-credential/exchanges/")
+    # The app hands the wallet the same kind of request the page's QR code carries, naming the workflow's address.
+    request = {"credentialRequestOrigin": live_server.url, "protocols": {"vcapi": location}}
+    outcome = _wallet(tmp_path, live_server, "vc-api", "https://lcw.app/request.html?request=" + quote(json.dumps(request), safe=""), "eddsa-rdfc-2022")
+    _assert_received(outcome, live_diploma)
+    assert outcome["replay"] == 409
+    assert client.get(location[len(live_server.url):], **auth).json()["state"] == "complete"
