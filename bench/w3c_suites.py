@@ -2,7 +2,7 @@
 for a registrar, and the suites' `localConfig.cjs` that names our endpoints.
 
     ORTAQ_DATA_DIR=/tmp/h/w3c uv run python bench/w3c_suites.py --base-url http://127.0.0.1:8765/api/v1/vc \\
-        --eddsa /tmp/w3c/eddsa --vcdm2 /tmp/w3c/vcdm2 [--user registrar] [--tls-port 8766]
+        --eddsa /tmp/w3c/eddsa --vcdm2 /tmp/w3c/vcdm2 [--status /tmp/w3c/status] [--user registrar] [--tls-port 8766]
 
 With --tls-port, the config names https://127.0.0.1:<port>/… and the script stays running as a TLS proxy to
 --base-url (self-signed certificate made with openssl). The VC Data Model 2.0 suite needs it: for an http://
@@ -92,6 +92,20 @@ def vcdm2_config(base_url: str, did: str, token: str) -> dict:
                                                   "tags": ["vc2.0"]}]}]}
 
 
+def status_config(base_url: str, did: str, token: str) -> dict:
+    """vc-bitstring-status-list-test-suite: issuer and verifier tagged BitstringStatusList (the platform gives every
+    credential a revocation and a suspension entry, so both purposes are tagged)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    tags = ["BitstringStatusList", "Revocation", "Suspension"]
+    return {"settings": {"enableInteropTests": False, "testAllImplementations": False},
+            "implementations": [{"name": "Ortaq", "implementation": "Ortaq VC-API",
+                                 "issuers": [{"id": did, "endpoint": f"{base_url}/credentials/issue", "headers": headers,
+                                              "options": {"cryptosuite": "eddsa-rdfc-2022"}, "tags": tags}],
+                                 "verifiers": [{"id": did, "endpoint": f"{base_url}/credentials/verify", "tags": tags}],
+                                 "vpVerifiers": [{"id": did, "endpoint": f"{base_url}/presentations/verify", "headers": headers,
+                                                  "tags": tags}]}]}
+
+
 def write(suite_dir: Path, config: dict) -> Path:
     path = suite_dir / "localConfig.cjs"
     path.write_text("// Written by Ortaq's bench/w3c_suites.py: the platform's VC-API as the only implementation.\n"
@@ -140,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", default="registrar", help="a registrar (the demo's `registrar` by default)")
     parser.add_argument("--eddsa", type=Path, help="work tree of w3c/vc-di-eddsa-test-suite")
     parser.add_argument("--vcdm2", type=Path, help="work tree of w3c/vc-data-model-2.0-test-suite")
+    parser.add_argument("--status", type=Path, help="work tree of w3c/vc-bitstring-status-list-test-suite")
     parser.add_argument("--tls-port", type=int, help="serve the VC-API over https on this port (see above) and stay running")
     args = parser.parse_args(argv)
     did, token = issuer_and_token(args.user)
@@ -150,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         print("wrote", write(args.eddsa, eddsa_config(base, did, token)))
     if args.vcdm2:
         print("wrote", write(args.vcdm2, vcdm2_config(base, did, token)))
+    if args.status:
+        print("wrote", write(args.status, status_config(base, did, token)))
     print("issuer", did, flush=True)
     if args.tls_port:
         tls_proxy(args.tls_port, f"{split.scheme}://{split.netloc}")
