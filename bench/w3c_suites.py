@@ -8,7 +8,8 @@ With --tls-port, the config names https://127.0.0.1:<port>/… and the script st
 --base-url (self-signed certificate made with openssl). The VC Data Model 2.0 suite needs it: for an http://
 endpoint it posts with Node's bare http module and drops the endpoint's headers (tests/TestEndpoints.js),
 so the issuer's Authorization would be lost; its https:// path goes through vc-test-suite-implementations,
-which sends them (and accepts a self-signed certificate).
+which sends them (and accepts a self-signed certificate). The Bitstring Status List suite fetches status lists over
+https only, so run the server with SITE_ROOT=https://127.0.0.1:<tls port> when it is among the suites.
 
 Run it against the data folder (or DATABASE_URL) of the running `ortaq serve`. The registrar's institution
 gets a did:key issuer if it has no active one (credentials.keys.did_key_create, audited); a new API token is
