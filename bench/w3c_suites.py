@@ -2,7 +2,8 @@
 for a registrar, and the suites' `localConfig.cjs` that names our endpoints.
 
     ORTAQ_DATA_DIR=/tmp/h/w3c uv run python bench/w3c_suites.py --base-url http://127.0.0.1:8765/api/v1/vc \\
-        --eddsa /tmp/w3c/eddsa --vcdm2 /tmp/w3c/vcdm2 [--status /tmp/w3c/status] [--user registrar] [--tls-port 8766]
+        --eddsa /tmp/w3c/eddsa --vcdm2 /tmp/w3c/vcdm2 [--status /tmp/w3c/status] [--vc-api DIR ...] [--user registrar] \
+        [--tls-port 8766]
 
 With --tls-port, the config names https://127.0.0.1:<port>/… and the script stays running as a TLS proxy to
 --base-url (self-signed certificate made with openssl). The VC Data Model 2.0 suite needs it: for an http://
@@ -93,6 +94,15 @@ def vcdm2_config(base_url: str, did: str, token: str) -> dict:
                                                   "tags": ["vc2.0"]}]}]}
 
 
+def vc_api_config(base_url: str, did: str, token: str) -> dict:
+    """w3c-ccg/vc-api-issuer-test-suite and vc-api-verifier-test-suite: the same endpoints tagged vc-api."""
+    config = vcdm2_config(base_url, did, token)
+    for kind in ("issuers", "verifiers", "vpVerifiers"):
+        for entry in config["implementations"][0][kind]:
+            entry["tags"] = ["vc-api"]
+    return config
+
+
 def status_config(base_url: str, did: str, token: str) -> dict:
     """vc-bitstring-status-list-test-suite: issuer and verifier tagged BitstringStatusList (the platform gives every
     credential a revocation and a suspension entry, so both purposes are tagged)."""
@@ -155,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", default="registrar", help="a registrar (the demo's `registrar` by default)")
     parser.add_argument("--eddsa", type=Path, help="work tree of w3c/vc-di-eddsa-test-suite")
     parser.add_argument("--vcdm2", type=Path, help="work tree of w3c/vc-data-model-2.0-test-suite")
+    parser.add_argument("--vc-api", type=Path, nargs="*", default=[],
+                        help="work trees of w3c-ccg/vc-api-issuer-test-suite and vc-api-verifier-test-suite")
     parser.add_argument("--status", type=Path, help="work tree of w3c/vc-bitstring-status-list-test-suite")
     parser.add_argument("--tls-port", type=int, help="serve the VC-API over https on this port (see above) and stay running")
     args = parser.parse_args(argv)
@@ -168,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         print("wrote", write(args.vcdm2, vcdm2_config(base, did, token)))
     if args.status:
         print("wrote", write(args.status, status_config(base, did, token)))
+    for suite in args.vc_api:
+        print("wrote", write(suite, vc_api_config(base, did, token)))
     print("issuer", did, flush=True)
     if args.tls_port:
         tls_proxy(args.tls_port, f"{split.scheme}://{split.netloc}")

@@ -32,6 +32,9 @@ def test_a_credential_that_breaks_the_data_model_is_refused_before_it_is_signed(
     assert response.status_code == 400 and "termsOfUse must have a type" in response.json()["error"]
     response = _issue(client, world["registrar_a"], _credential(relatedResource=["https://files.example/a.pdf"]))
     assert response.status_code == 400 and "relatedResource" in response.json()["error"]
+    for subject in (True, 4, "did:example:1234", [4]):  # the W3C-CCG VC-API issuer suite's cases: these were signed before
+        response = _issue(client, world["registrar_a"], _credential(credentialSubject=subject))
+        assert response.status_code == 400 and "credentialSubject must be an object" in response.json()["error"], subject
     assert IssuedCredential.objects.count() == 0
 
 

@@ -50,6 +50,22 @@ def test_a_credential_is_a_verifiable_credential_about_subjects_with_claims():
         "each credentialSubject must state at least one claim (an empty object states none)"]
     # an id alone is a claim about who the subject is
     assert creds.data_model_errors(_credential(credentialSubject={"id": "did:example:a"})) == []
+    assert creds.data_model_errors(_credential(credentialSubject=[{"id": "did:example:a"}, {"id": "did:example:b"}])) == []
+
+
+# Found by the W3C-CCG VC-API issuer suite (its "credentialSubject MUST be an object" test): these were signed before.
+@pytest.mark.parametrize("subject", [True, 4, "did:example:1234", [4], [{"id": "did:example:a"}, "did:example:b"], [None]])
+def test_a_credential_subject_that_is_not_an_object_is_refused(subject):
+    assert creds.data_model_errors(_credential(credentialSubject=subject)) == [
+        "each credentialSubject must be an object (not a string, a number or true/false)"]
+
+
+@pytest.mark.parametrize("subject", [None, []])
+def test_a_credential_without_a_subject_is_refused(subject):
+    credential = _credential(credentialSubject=subject)
+    assert creds.data_model_errors(credential) == ["a credential needs a credentialSubject"]
+    del credential["credentialSubject"]
+    assert creds.data_model_errors(credential) == ["a credential needs a credentialSubject"]
 
 
 @pytest.mark.parametrize("related, error", [

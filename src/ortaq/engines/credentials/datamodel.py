@@ -43,12 +43,19 @@ def data_model_errors(credential: dict[str, Any]) -> list[str]:
     types = credential.get("type")
     if "VerifiableCredential" not in (types if isinstance(types, list) else [types]):
         errors.append("the credential's type must include VerifiableCredential")
-    # §4.8: each credentialSubject object is the subject of one or more claims; an empty object states nothing.
-    for subject in _items(credential.get("credentialSubject")):
-        if isinstance(subject, dict) and not subject:
+    # §4.8: credentialSubject is one or more objects (VC 1.1 §4.4: "a set of objects"), each the subject of one or
+    # more claims; a string, a number, true or an empty list states nothing about anyone.
+    subjects = credential.get("credentialSubject")
+    if subjects is None or subjects == []:
+        errors.append("a credential needs a credentialSubject")
+    for subject in _items(subjects) if subjects is not None else []:
+        if not isinstance(subject, dict):
+            errors.append("each credentialSubject must be an object (not a string, a number or true/false)")
+            break
+        if not subject:
             errors.append("each credentialSubject must state at least one claim (an empty object states none)")
             break
-        if isinstance(subject, dict) and "id" in subject and not is_url(subject["id"]):
+        if "id" in subject and not is_url(subject["id"]):
             errors.append("the id of a credentialSubject must be a single URL")
             break
     for name in TYPED:
