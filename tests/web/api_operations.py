@@ -264,6 +264,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/api/v1/vc/credentials/issue"): Operation(
         "registrar_a", ok=201, strict=False, body=lambda s: {"credential": _credential(), "options": {}},
     ),
+    ("POST", "/api/v1/vc/credentials/status"): Operation(
+        "registrar_a", strict=True, body=lambda s: {"credentialId": s.credential["id"],
+                                                    "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"},
+                                                    "status": True, "reason": "Under review"}),
     ("POST", "/api/v1/vc/credentials/verify"): Operation(
         None, strict=False, body=lambda s: {"verifiableCredential": s.credential, "options": {}},
     ),

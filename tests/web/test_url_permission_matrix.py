@@ -472,6 +472,10 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/vc/credentials/issue": api(None, ("admin, registrar@any", 403), ("registrar@any", 400), data=VC_CREDENTIAL, ok=201,
                                              send_allowed=True),
     "POST /api/v1/vc/credentials/verify": api(anon=GATES, data={}, ok=400, send_allowed=True),  # public; {} is not a credential
+    # VC-API status update: any account may ask; only a registrar of the issuer finds the credential (none here: 404).
+    "POST /api/v1/vc/credentials/status": api(data={"credentialId": "urn:uuid:00000000-0000-0000-0000-000000000000",
+                                                    "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+                                                    "status": True}, ok=404, send_allowed=True),
     "POST /api/v1/vc/presentations/verify": api(anon=GATES, data={}, ok=400, send_allowed=True),  # public; {} answers no request
     "POST /api/v1/vc/challenges": api(data={}, send_allowed=True),  # any account's verifier application (its token)
     # Wallets taking a credential: the offer's secret (or the access token) is the authority, whoever is signed in.

@@ -8,12 +8,15 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Router
+from pydantic import TypeAdapter, ValidationError
 
 import ortaq.engines.credentials as creds
 from ortaq.errors import DomainError
+from ortaq.lib.schemas import Text
 from ortaq.lib.throttle import client_address, throttle_hit, throttle_limits
 
 from .external import vc_api_issue
+from .models import CredentialState
 from .verification import verify_document
 
 router = Router(tags=["VC-API"])
@@ -192,6 +195,73 @@ def _verify_for_caller(request: HttpRequest, presentation: dict, challenge: str,
     except DomainError as error:
         return _error(_PRESENTATION_STATUSES.get(str(error.code), error.status), str(error.message))
     return JsonResponse(payload, status=200 if payload["verified"] else 422)
+
+
+# VC-API UpdateCredentialStatusRequest (issuer.yml): which entry of which credential, and the bit's new value.
+_STATUS_MEMBERS = {"credentialId", "credentialStatus", "status", "reason"}  # `reason`: the platform's own, optional
+_STATUS_ENTRY_MEMBERS = {"id", "type", "statusPurpose", "statusListIndex", "statusListCredential"}
+_STATUS_TYPES = {"BitstringStatusListEntry", "BitstringStatusList"}  # the entry's type, or the list's (the spec's example)
+
+
+@router.post("/credentials/status", summary="Revoke, suspend or reinstate an issued credential (VC-API)",
+             openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}})
+def update_status(request: HttpRequest):
+    """VC-API "update credential status", through the same service as the registrar's desk (a registrar of the issuing
+    institution; revocation is final; the status lists and the wallet copies follow; audited). `credentialId` is the
+    credential's `id` (its urn:uuid, or the id a VC-API caller gave it); `statusPurpose` revocation or suspension;
+    `status` true sets the bit (revoke, suspend), false clears it (reinstate a suspended credential). Setting what is
+    already set answers 200 and changes nothing."""
+    from ortaq.lib import jsonguard
+
+    from .services import credential_set_state
+    from .selectors import credential_by_document_id
+
+    _throttle("vc_issue", f"user:{request.user.pk}")
+    try:
+        body = jsonguard.loads(request.body or b"null")
+    except jsonguard.JsonRefused as error:
+        return _error(error.status, str(error.message))
+    except ValueError:
+        return _error(400, "the request is not valid JSON")
+    entry = body.get("credentialStatus") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or set(body) - _STATUS_MEMBERS or not isinstance(body.get("credentialId"), str) \
+            or not isinstance(entry, dict) or set(entry) - _STATUS_ENTRY_MEMBERS or not isinstance(body.get("status"), bool):
+        return _error(400, 'send {"credentialId": "<the credential\'s id>", "credentialStatus": {"type": "BitstringStatusListEntry", '
+                           '"statusPurpose": "revocation" or "suspension"}, "status": true or false}')
+    if entry.get("type") not in _STATUS_TYPES or entry.get("statusPurpose") not in ("revocation", "suspension"):
+        return _error(400, "credentialStatus must be a BitstringStatusListEntry with statusPurpose revocation or suspension")
+    reason = body.get("reason", "Changed through the VC-API")
+    try:  # the same rule as every text the platform stores: no control characters
+        reason = TypeAdapter(Text).validate_python(reason, strict=True)
+    except ValidationError:
+        reason = None
+    if not reason or not reason.strip() or len(reason) > 2000:
+        return _error(400, "reason, if given, must be a non-empty text of at most 2,000 characters without control characters")
+    actor = request.user
+    if not actor.is_authenticated:  # the router's token gate already refused; a write never trusts it alone
+        return _error(401, "a valid API token is required")
+    credential = credential_by_document_id(actor=actor, document_id=body["credentialId"])
+    if credential is None:
+        return _error(404, "no credential you may change has this id")
+    purpose, on = entry["statusPurpose"], body["status"]
+    state = credential.state
+    if purpose == "revocation":
+        target = CredentialState.REVOKED if on else state
+        if not on and state == CredentialState.REVOKED:
+            return _error(409, "a revoked credential cannot be reinstated")
+    else:
+        target = (CredentialState.SUSPENDED if state == CredentialState.VALID else state) if on else \
+            (CredentialState.VALID if state == CredentialState.SUSPENDED else state)
+        if state == CredentialState.REVOKED:
+            return _error(409, "a revoked credential cannot be changed again")
+    if target != state:
+        try:
+            credential = credential_set_state(actor=actor, credential=credential, state=target, reason=reason)
+        except DomainError as error:
+            return _error(409 if str(error.code) == "revoked" else error.status, str(error.message))
+    return JsonResponse({"credentialId": body["credentialId"], "state": credential.state,
+                         "revoked": credential.state == CredentialState.REVOKED,
+                         "suspended": credential.state == CredentialState.SUSPENDED}, status=200)
 
 
 @router.post("/challenges", summary="Create a challenge for a presentation request (VC-API)",

@@ -33,6 +33,23 @@ def credential_of_holder(*, user: User, public_id: object) -> IssuedCredential |
     return wallet_of(user=user).filter(public_id=key).first() if key is not None else None
 
 
+def credential_by_document_id(*, actor: Actor, document_id: str) -> IssuedCredential | None:
+    """A credential the actor may manage (credentials_for_registrar) by the `id` its document carries: its
+    urn:uuid (public id) or the id a VC-API caller gave it."""
+    if not isinstance(document_id, str) or not 0 < len(document_id) <= 500:
+        return None
+    mine = credentials_for_registrar(actor=actor)
+    prefix = "urn:uuid:"
+    if document_id.startswith(prefix):
+        try:
+            found = mine.filter(public_id=uuid.UUID(document_id[len(prefix):])).first()
+        except ValueError:
+            found = None
+        if found is not None:
+            return found
+    return mine.filter(external_id=document_id).first()
+
+
 def credentials_for_registrar(*, actor: Actor) -> QuerySet[IssuedCredential]:
     access = access_for(actor)
     qs = IssuedCredential.objects.select_related("holder", "issuer__institution")
