@@ -4,6 +4,7 @@ every JSON body read through lib/jsonguard (too large or too deep is refused bef
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -77,18 +78,22 @@ def _refused(error: DomainError) -> JsonResponse:
     return _no_store({"error": str(error.message), "code": str(error.code)}, _STATUSES.get(str(error.code), error.status))
 
 
-def _workflow(workflow_id: str) -> None:
-    if workflow_id != exchanges.WORKFLOW:
-        raise _Refused(404, "no such workflow: this platform runs one, " + exchanges.WORKFLOW)
+def _workflow_answer(workflow_id: str, answer: Callable[[], dict | HttpResponse]) -> HttpResponse:
+    """Run `answer` for the platform's one workflow (any other: 404), with refusals as JSON errors."""
+    try:
+        if workflow_id != exchanges.WORKFLOW:
+            raise _Refused(404, "no such workflow: this platform runs one, " + exchanges.WORKFLOW)
+        result = answer()
+    except _Refused as error:
+        return _no_store({"error": error.message}, error.status)
+    except DomainError as error:
+        return _refused(error)
+    return result if isinstance(result, HttpResponse) else _no_store(result)
 
 
 @workflows_router.get("/{workflow_id}", summary="The claim-credential workflow (VC-API workflows)")
 def workflow(request: HttpRequest, workflow_id: str):
-    try:
-        _workflow(workflow_id)
-    except _Refused as error:
-        return _no_store({"error": error.message}, error.status)
-    return _no_store(exchanges.workflow_description())
+    return _workflow_answer(workflow_id, exchanges.workflow_description)
 
 
 @workflows_router.post("/{workflow_id}/exchanges", summary="Create an exchange that puts one of your credentials in a wallet (VC-API)",
@@ -96,32 +101,24 @@ def workflow(request: HttpRequest, workflow_id: str):
 def workflow_exchange_create(request: HttpRequest, workflow_id: str):
     """The holder's token; `{"variables": {"credential": "<its public id>"}, "expires": "<optional, within 15 minutes>"}`.
     204 with the exchange's address in `Location` (VC-API "create exchange"); a wallet then POSTs there."""
-    try:
-        _workflow(workflow_id)
+
+    def create() -> HttpResponse:
         body = _json(request)
         if not isinstance(body, dict) or set(body) - {"variables", "expires"} or not isinstance(body.get("variables"), dict) \
                 or set(body["variables"]) != {"credential"}:
             raise _Refused(400, 'send {"variables": {"credential": "<public id>"}} and, if you wish, "expires"')
         offer = exchanges.workflow_exchange_create(actor=request.user, credential_id=body["variables"]["credential"], expires=body.get("expires"))
-    except _Refused as error:
-        return _no_store({"error": error.message}, error.status)
-    except DomainError as error:
-        return _refused(error)
-    response = HttpResponse(status=204)
-    response["Location"] = exchanges.exchange_url(offer, scoped=True)
-    response["Cache-Control"] = "no-store"
-    return response
+        response = HttpResponse(status=204)
+        response["Location"] = exchanges.exchange_url(offer, scoped=True)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return _workflow_answer(workflow_id, create)
 
 
 @workflows_router.get("/{workflow_id}/exchanges/{exchange_id}", summary="The state of your exchange (VC-API)")
 def workflow_exchange_state(request: HttpRequest, workflow_id: str, exchange_id: str):
-    try:
-        _workflow(workflow_id)
-        return _no_store(exchanges.workflow_exchange_state(actor=request.user, exchange_id=exchange_id))
-    except _Refused as error:
-        return _no_store({"error": error.message}, error.status)
-    except DomainError as error:
-        return _refused(error)
+    return _workflow_answer(workflow_id, lambda: exchanges.workflow_exchange_state(actor=request.user, exchange_id=exchange_id))
 
 
 @workflows_router.post("/{workflow_id}/exchanges/{exchange_id}", auth=None, summary="Take part in a workflow's exchange (VC-API)",
@@ -129,25 +126,13 @@ def workflow_exchange_state(request: HttpRequest, workflow_id: str, exchange_id:
 def workflow_exchange(request: HttpRequest, workflow_id: str, exchange_id: str):
     """The same exchange as POST /exchanges/{exchange_id}, at its workflow-scoped address (which it names back)."""
     _throttle(request)
-    try:
-        _workflow(workflow_id)
-        return _no_store(exchanges.exchange_participate(exchange_id=exchange_id, message=_json(request), scoped=True))
-    except _Refused as error:
-        return _no_store({"error": error.message}, error.status)
-    except DomainError as error:
-        return _refused(error)
+    return _workflow_answer(workflow_id, lambda: exchanges.exchange_participate(exchange_id=exchange_id, message=_json(request), scoped=True))
 
 
 @workflows_router.get("/{workflow_id}/exchanges/{exchange_id}/protocols", auth=None, summary="The protocols of a workflow's exchange (VC-API)")
 def workflow_exchange_protocols(request: HttpRequest, workflow_id: str, exchange_id: str):
     _throttle(request)
-    try:
-        _workflow(workflow_id)
-        return _no_store(exchanges.exchange_protocols(exchange_id=exchange_id, scoped=True))
-    except _Refused as error:
-        return _no_store({"error": error.message}, error.status)
-    except DomainError as error:
-        return _refused(error)
+    return _workflow_answer(workflow_id, lambda: exchanges.exchange_protocols(exchange_id=exchange_id, scoped=True))
 
 
 @oid4vci_router.post("/token", auth=None, summary="OID4VCI token endpoint (pre-authorised code)", openapi_extra=_FORM_BODY)
