@@ -2,7 +2,6 @@
 the W3C VC-API test suites expect (https://w3c-ccg.github.io/vc-api/)."""
 
 import json
-import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -11,6 +10,7 @@ from ninja import Router
 from pydantic import TypeAdapter, ValidationError
 
 import ortaq.engines.credentials as creds
+from ortaq.engines.credentials.datamodel import date_time_stamp
 from ortaq.errors import DomainError
 from ortaq.lib.schemas import Text
 from ortaq.lib.throttle import client_address, throttle_hit, throttle_limits
@@ -31,20 +31,8 @@ def _body(request: HttpRequest) -> Any:
         return None
 
 
-# VC Data Model 2.0 §4.9 (validFrom, validUntil) and VC 1.1 §4.6–4.7 (issuanceDate, expirationDate): an
-# xsd:dateTimeStamp, i.e. a date, a time and a time zone.
+# The credential's dates: xsd:dateTimeStamps (engines.credentials.datamodel.date_time_stamp).
 DATE_FIELDS = ("validFrom", "validUntil", "issuanceDate", "expirationDate")
-_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", re.ASCII)
-
-
-def _date_time_stamp(value: Any) -> bool:
-    if not isinstance(value, str) or not _STAMP.fullmatch(value):
-        return False
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:  # 2026-02-30, 25:61
-        return False
-    return True
 
 
 def _throttle(scope: str, key: str) -> None:
@@ -80,7 +68,7 @@ def issue(request: HttpRequest):
     if "options" in body and not isinstance(body["options"], dict):
         return _error(400, "options must be a JSON object")
     for name in DATE_FIELDS:
-        if name in credential and not _date_time_stamp(credential[name]):
+        if name in credential and date_time_stamp(credential[name]) is None:
             return _error(400, f"{name} must be a date and time with a time zone, such as 2026-06-30T00:00:00Z")
     if errors := creds.data_model_errors(credential):
         return _error(400, "; ".join(errors))
@@ -210,11 +198,11 @@ def update_status(request: HttpRequest):
     institution; revocation is final; the status lists and the wallet copies follow; audited). `credentialId` is the
     credential's `id` (its urn:uuid, or the id a VC-API caller gave it); `statusPurpose` revocation or suspension;
     `status` true sets the bit (revoke, suspend), false clears it (reinstate a suspended credential). Setting what is
-    already set answers 200 and changes nothing."""
+    already set answers 200 and changes nothing (services.credential_status_bit_set)."""
     from ortaq.lib import jsonguard
 
-    from .services import credential_set_state
     from .selectors import credential_by_document_id
+    from .services import credential_status_bit_set
 
     _throttle("vc_issue", f"user:{request.user.pk}")
     try:
@@ -243,22 +231,10 @@ def update_status(request: HttpRequest):
     credential = credential_by_document_id(actor=actor, document_id=body["credentialId"])
     if credential is None:
         return _error(404, "no credential you may change has this id")
-    purpose, on = entry["statusPurpose"], body["status"]
-    state = credential.state
-    if purpose == "revocation":
-        target = CredentialState.REVOKED if on else state
-        if not on and state == CredentialState.REVOKED:
-            return _error(409, "a revoked credential cannot be reinstated")
-    else:
-        target = (CredentialState.SUSPENDED if state == CredentialState.VALID else state) if on else \
-            (CredentialState.VALID if state == CredentialState.SUSPENDED else state)
-        if state == CredentialState.REVOKED:
-            return _error(409, "a revoked credential cannot be changed again")
-    if target != state:
-        try:
-            credential = credential_set_state(actor=actor, credential=credential, state=target, reason=reason)
-        except DomainError as error:
-            return _error(409 if str(error.code) == "revoked" else error.status, str(error.message))
+    try:
+        credential = credential_status_bit_set(actor=actor, credential=credential, purpose=entry["statusPurpose"], on=body["status"], reason=reason)
+    except DomainError as error:  # clearing a revocation, or changing a revoked credential: a conflict with its state
+        return _error(409 if str(error.code) == "revoked" else error.status, str(error.message))
     return JsonResponse({"credentialId": body["credentialId"], "state": credential.state,
                          "revoked": credential.state == CredentialState.REVOKED,
                          "suspended": credential.state == CredentialState.SUSPENDED}, status=200)

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ortaq.audit.services import audit_record
+from ortaq.engines.credentials.datamodel import date_time_stamp
 from ortaq.engines.credentials.presentations import verify_presentation
 from ortaq.engines.credentials.proofs import proofs_of
 from ortaq.errors import DomainError, Forbidden, NotFound
@@ -73,16 +74,22 @@ def wallet_offers_create(*, actor: User, credential: IssuedCredential) -> list[W
     """Fresh one-time offers of `credential` for its holder's wallet, one per protocol (VC-API, OID4VCI)."""
     if actor is None or credential.holder_id != actor.pk:
         raise Forbidden()
-    if credential.state != CredentialState.VALID:
-        raise DomainError(_("Only a valid credential can be added to a wallet."), code="state")
-    if IssuedCredential.objects.filter(pk=credential.pk, wallet_claim__isnull=False).exists():
-        raise DomainError(_("This is already a wallet's copy."), code="state")
+    _check_offerable(credential)
     expires = timezone.now() + LIFETIME
     offers = [WalletOffer.objects.create(protocol=protocol, credential=credential, holder=actor, secret=secrets.token_urlsafe(32), expires_at=expires)
               for protocol in (VC_API, OID4VCI)]
     audit_record(actor=actor, action="create", obj=offers[0], after={"credential": str(credential.public_id), "protocols": [VC_API, OID4VCI]},
                  summary="wallet offer")
     return offers
+
+
+def _check_offerable(credential: IssuedCredential) -> None:
+    """A wallet may take a valid credential that is not itself a wallet's copy (the page's offers and the VC-API
+    workflow's exchanges alike)."""
+    if credential.state != CredentialState.VALID:
+        raise DomainError(_("Only a valid credential can be added to a wallet."), code="state")
+    if IssuedCredential.objects.filter(pk=credential.pk, wallet_claim__isnull=False).exists():
+        raise DomainError(_("This is already a wallet's copy."), code="state")
 
 
 def wallet_offers_open(*, actor: User, credential: IssuedCredential) -> dict[str, WalletOffer]:
@@ -177,34 +184,18 @@ def workflow_exchange_create(*, actor: Actor, credential_id: Any, expires: Any =
     credential = credential_of_holder(user=actor, public_id=credential_id)
     if credential is None:
         raise NotFound(_("You hold no credential with this id."))
-    if credential.state != CredentialState.VALID:
-        raise DomainError(_("Only a valid credential can be added to a wallet."), code="state")
-    if IssuedCredential.objects.filter(pk=credential.pk, wallet_claim__isnull=False).exists():
-        raise DomainError(_("This is already a wallet's copy."), code="state")
+    _check_offerable(credential)
     latest = timezone.now() + LIFETIME
-    until = latest
-    if expires is not None:
-        until = _date_time(expires)
-        if until <= timezone.now() or until > latest:
-            raise DomainError(_("An exchange expires within 15 minutes of its creation."), code="invalid")
+    asked = date_time_stamp(expires) if expires is not None else latest
+    if asked is None:
+        raise DomainError(_("expires must be a date and time with a time zone, such as 2026-06-30T12:00:00Z."), code="invalid")
+    if asked <= timezone.now() or asked > latest:
+        raise DomainError(_("An exchange expires within 15 minutes of its creation."), code="invalid")
     offer = WalletOffer.objects.create(protocol=VC_API, credential=credential, holder=actor, secret=secrets.token_urlsafe(32),
-                                       expires_at=until)
+                                       expires_at=asked)
     audit_record(actor=actor, action="create", obj=offer, after={"credential": str(credential.public_id), "protocols": [VC_API], "workflow": WORKFLOW},
                  summary="wallet offer (VC-API workflow exchange)")
     return offer
-
-
-def _date_time(value: Any) -> dt.datetime:
-    """An XML Schema dateTimeStamp (a date, a time and a time zone), as VC-API's `expires` is."""
-    parsed = None
-    if isinstance(value, str) and len(value) <= 40:
-        try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise DomainError(_("expires must be a date and time with a time zone, such as 2026-06-30T12:00:00Z."), code="invalid")
-    return parsed
 
 
 def workflow_exchange_state(*, actor: Actor, exchange_id: str) -> dict:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ortaq.audit.services import audit_record
 from ortaq.engines.credentials.presentations import verify_presentation
 from ortaq.errors import DomainError, Forbidden, NotFound
 
@@ -39,8 +40,6 @@ def presentation_request_create() -> PresentationRequest:
 def verifier_challenge_create(*, actor) -> VerifierChallenge:
     """VC-API "create challenge" for a verifier application (any signed-in account, through its API token): a fresh
     challenge it puts in its own presentation request. Audited, since it is a write in the account's name."""
-    from ortaq.audit.services import audit_record
-
     if actor is None or not actor.is_authenticated:
         raise Forbidden(_("Sign in with an API token to ask for a challenge."))
     challenge = VerifierChallenge.objects.create(challenge=secrets.token_urlsafe(24), requested_by=actor,
@@ -132,7 +131,7 @@ def presentation_verify_for_caller(*, actor, presentation, challenge: str, domai
     if actor is None or not actor.is_authenticated:  # the API gate already asked for a token; a service never trusts it alone
         raise Forbidden(_("Sign in with an API token to verify a presentation for your own request."))
     with transaction.atomic():
-        issued = VerifierChallenge.objects.select_for_update().filter(challenge=challenge[:64]).first() if len(challenge) <= 64 else None
+        issued = VerifierChallenge.objects.select_for_update().filter(challenge=challenge).first() if len(challenge) <= 64 else None
         if issued is not None:  # a challenge the platform gave out (POST /challenges): its owner's, once, while fresh
             if issued.requested_by_id != actor.pk:
                 raise NotFound(_("None of your challenges has this value."))
@@ -142,8 +141,6 @@ def presentation_verify_for_caller(*, actor, presentation, challenge: str, domai
                 raise DomainError(_("This challenge has expired: ask for a new one."), code="late")
         payload = _verify_for_caller(presentation, challenge=challenge, domain=domain)
         if issued is not None and payload["verified"]:
-            from ortaq.audit.services import audit_record
-
             issued.used_at = timezone.now()
             issued.save(update_fields=["used_at"])
             audit_record(actor=actor, action="update", obj=issued, before={"used_at": None},

@@ -141,6 +141,22 @@ def credential_set_state(*, actor: User, credential: IssuedCredential, state: st
     return credential
 
 
+def credential_status_bit_set(*, actor: User, credential: IssuedCredential, purpose: str, on: bool, reason: str) -> IssuedCredential:
+    """VC-API "update credential status" in the platform's terms: set (`on`) or clear the revocation or suspension
+    bit. Setting what is already set changes nothing; every change goes through credential_set_state (registrar of
+    the issuer, revocation final, audited), which refuses clearing a revocation or touching a revoked credential."""
+    current = credential.state
+    if purpose == "revocation":
+        target = CredentialState.REVOKED if on else (CredentialState.VALID if current == CredentialState.REVOKED else current)
+    elif purpose == "suspension":
+        target = CredentialState.SUSPENDED if on else (current if current == CredentialState.VALID else CredentialState.VALID)
+    else:
+        raise ValidationFailed({"statusPurpose": [str(_("Unknown status."))]})
+    if target == current:
+        return credential
+    return credential_set_state(actor=actor, credential=credential, state=target, reason=reason)
+
+
 @transaction.atomic
 def share_code_create(*, actor: User, credential: IssuedCredential, days: int) -> ShareCode:
     if credential.holder_id != actor.pk:

@@ -88,8 +88,7 @@ class Backend(ABC):
         calibration and its module model (subclasses add their model's parts)."""
         calib = self.calibration()
         return {"describe": self.describe(), "calibration": calib.to_json() if calib is not None else None,
-                "modules": stored_module_model(self.calibration_key) if self.calibration_key else None,
-                "lexicon": sorted(getattr(self, "lexicon", None) or {})}
+                "modules": stored_module_model(self.calibration_key) if self.calibration_key else None}
 
     def fingerprint(self) -> str:
         """``name@hash`` of ``state()``: two scores with the same fingerprint are on the same scale. A labelled
@@ -118,6 +117,9 @@ class LexicalBackend(Backend):
     def describe(self):
         g = load_glossary()
         return {**super().describe(), "glossary": g.version, "terms": g.size}
+
+    def state(self):
+        return {**super().state(), "lexicon": self.lexicon or {}}  # a mined lexicon changes the scores too
 
 
 class DenseBackend(Backend):

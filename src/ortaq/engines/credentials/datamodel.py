@@ -9,6 +9,7 @@ VC-API refuses such a credential before it is signed (W3C VC Data Model 2.0, sec
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 # VC DM 2.0 §4.4: identifiers are URLs (RFC 3986 absolute URIs; DIDs and urn:uuid are URLs here): a scheme,
@@ -18,6 +19,21 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+", re.ASCII)
 # VC DM 2.0: objects that MUST name their type — credentialStatus (§4.10), credentialSchema (§4.11),
 # refreshService (§5.4), termsOfUse (§5.5), evidence (§5.6).
 TYPED = ("credentialStatus", "credentialSchema", "refreshService", "termsOfUse", "evidence")
+
+
+# VC Data Model 2.0 §4.9 (validFrom, validUntil), VC 1.1 §4.6-4.7 (issuanceDate, expirationDate) and VC-API's
+# `expires`: an xsd:dateTimeStamp, i.e. a date, a time and a time zone.
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", re.ASCII)
+
+
+def date_time_stamp(value: Any) -> datetime | None:
+    """The moment an xsd:dateTimeStamp names, or None for anything else (no time zone, 2026-02-30, 25:61, a number)."""
+    if not isinstance(value, str) or not _STAMP.fullmatch(value):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def is_url(value: Any) -> bool:
